@@ -1,0 +1,48 @@
+// Message types exchanged between xinyu actors (requests to stage pools, LLM stream control).
+// Plain data; must never carry a socket or a storage handle.
+#pragma once
+
+#include "actors/client_sink.hpp"
+#include "core/analysis.hpp"
+#include "core/client_frame.hpp"
+#include "llm/offline_provider.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace xinyu::actors {
+
+/// Input of the emotion and safety stages.
+struct stage_request {
+  std::string user;
+  std::string text;
+};
+
+/// Input of the memory stage.
+struct memory_request {
+  enum class op { recall, remember, forget } kind = op::recall;
+  std::string user;
+  std::string text;
+};
+
+/// Starts one streamed reply on an LLM worker; tokens go to `reply_to` tagged `stream_id`.
+struct llm_start {
+  std::uint64_t stream_id = 0;
+  caf::actor reply_to;
+  llm::llm_request request;
+};
+
+} // namespace xinyu::actors
+
+// Local-only messages: never serialised, so no inspect() is needed.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::client_sink_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::core::client_command)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::core::emotion_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::core::safety_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::core::memory_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::stage_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::memory_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::llm_start)

@@ -1,0 +1,33 @@
+// Wires the actor graph for one server from its config.
+// Must never start transport or touch sockets.
+#include "actors/runtime.hpp"
+
+#include "actors/gateway.hpp"
+#include "actors/llm_worker.hpp"
+#include "actors/stage_workers.hpp"
+#include "core/config.hpp"
+#include "core/memory_index.hpp"
+
+#include <caf/all.hpp>
+
+namespace xinyu::actors {
+
+runtime start_runtime(caf::actor_system& sys, const core::config& cfg) {
+  runtime rt;
+  auto index = std::make_shared<core::memory_index>(cfg.memory.max_items_per_user);
+  rt.pools.emotion = spawn_emotion_pool(sys, cfg);
+  rt.pools.safety = spawn_safety_pool(sys, cfg);
+  rt.pools.memory = spawn_memory_pool(sys, cfg, index);
+  rt.pools.llm = spawn_llm_pool(sys, cfg);
+  rt.gateway = spawn_gateway(sys, rt.pools, make_session_settings(cfg));
+  return rt;
+}
+
+void stop_runtime(runtime& rt) {
+  for (auto* a : {&rt.gateway, &rt.pools.emotion, &rt.pools.safety, &rt.pools.memory,
+                  &rt.pools.llm})
+    if (*a)
+      caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
+}
+
+} // namespace xinyu::actors

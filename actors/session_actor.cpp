@@ -1,0 +1,610 @@
+// One actor per user: admits turns in order, fans out emotion/safety/memory in parallel with
+// deadlines, streams the LLM reply and ends every turn with exactly one `done`. Never sockets.
+#include "actors/session_actor.hpp"
+
+#include "actors/atoms.hpp"
+#include "actors/messages.hpp"
+#include "core/config.hpp"
+#include "core/metrics.hpp"
+#include "core/prompt_builder.hpp"
+#include "core/server_frame.hpp"
+#include "core/text.hpp"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <deque>
+#include <optional>
+
+namespace xinyu::actors {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+using frame_ptr = std::shared_ptr<const std::string>;
+
+enum class phase { queued, analyzing, generating };
+enum timeout_kind : int { first_token = 1, stall = 2, total = 3 };
+
+std::atomic<std::uint64_t> next_stream_id{1};
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+double ms_since(clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(clock::now() - t).count();
+}
+
+struct turn {
+  std::string id;
+  std::string text;
+  std::uint64_t user_turn = 0;
+  std::uint64_t reply_turn = 0;
+  std::int64_t ts = 0;
+  clock::time_point accepted_at;
+  bool cancelled = false;
+  bool started = false; // stages were asked
+  phase ph = phase::queued;
+  std::uint64_t key = 0; // unique per turn: tags stage replies and the LLM stream
+  // pre-processing
+  int pending = 0;
+  core::emotion_result emotion;
+  core::safety_result safety;
+  core::memory_result memory;
+  std::vector<std::string> degraded;
+  bool chinese = false;
+  // generation
+  caf::actor worker;
+  std::vector<std::string> tokens;
+  std::optional<double> ttft_ms;
+  clock::time_point last_token_at;
+};
+
+/// What stays after a turn ends: enough to replay it (`resume`) and page it (`history`).
+struct finished_turn {
+  std::string id;
+  std::uint64_t user_turn = 0;
+  std::uint64_t reply_turn = 0;
+  std::int64_t ts = 0;
+  std::int64_t reply_ts = 0;
+  std::string text;
+  std::vector<std::string> tokens;
+  frame_ptr done_frame;
+};
+
+struct metric_refs {
+  core::histogram& ttft = core::metrics().get_histogram(
+    "xinyu_turn_ttft_ms", "time from accepted to the first token (ms)");
+  core::histogram& total = core::metrics().get_histogram(
+    "xinyu_turn_total_ms", "time from accepted to done (ms)");
+  core::histogram& preprocess = core::metrics().get_histogram(
+    "xinyu_preprocess_ms", "parallel emotion+safety+memory stage (ms)");
+  core::counter& busy = core::metrics().get_counter(
+    "xinyu_shed_total", "chats refused to protect the server", "reason=\"busy\"");
+  core::counter& tokens = core::metrics().get_counter("xinyu_tokens_total",
+                                                      "reply tokens streamed");
+  core::gauge& sessions = core::metrics().get_gauge("xinyu_sessions", "live session actors");
+  core::gauge& queued = core::metrics().get_gauge(
+    "xinyu_turns_queued", "admitted turns waiting or in flight, all sessions");
+  core::counter& finish(const std::string& f) {
+    return core::metrics().get_counter("xinyu_turns_total", "turns ended, by finish",
+                                       "finish=\"" + f + "\"");
+  }
+  core::counter& degraded(const std::string& c) {
+    return core::metrics().get_counter("xinyu_degraded_total",
+                                       "turns where a component fell back, by component",
+                                       "component=\"" + c + "\"");
+  }
+};
+
+metric_refs& metrics() {
+  static metric_refs m;
+  return m;
+}
+
+struct session_state {
+  std::string user;
+  stage_pools pools;
+  std::shared_ptr<const session_settings> cfg;
+  std::uint64_t last_turn = 0;
+  std::deque<turn> turns; // front is in flight once started
+  std::vector<client_sink_ptr> sinks;
+  std::deque<finished_turn> finished;
+  std::deque<core::chat_message> recent;
+  static inline const char* name = "session_actor";
+
+  ~session_state() {
+    metrics().sessions.add(-1);
+    metrics().queued.add(-static_cast<std::int64_t>(turns.size()));
+  }
+
+  void broadcast(const frame_ptr& f) {
+    for (auto& s : sinks)
+      s->deliver(f);
+  }
+  void broadcast(std::string f) { broadcast(std::make_shared<const std::string>(std::move(f))); }
+
+  static void reply(const client_sink_ptr& to, std::string f) {
+    if (to)
+      to->deliver(std::make_shared<const std::string>(std::move(f)));
+  }
+
+  turn* current(std::uint64_t key) {
+    if (turns.empty() || turns.front().key != key || turns.front().ph == phase::queued)
+      return nullptr;
+    return &turns.front();
+  }
+};
+
+using session_actor_t = caf::stateful_actor<session_state>;
+
+void start_next(session_actor_t* self);
+
+void emit_token(session_actor_t* self, turn& t, std::string text) {
+  auto& st = self->state;
+  if (!t.ttft_ms) {
+    t.ttft_ms = ms_since(t.accepted_at);
+    metrics().ttft.observe(*t.ttft_ms);
+  }
+  t.last_token_at = clock::now();
+  st.broadcast(core::frames::token(t.id, t.tokens.size(), text));
+  t.tokens.push_back(std::move(text));
+  metrics().tokens.inc();
+}
+
+void emit_text(session_actor_t* self, turn& t, const std::string& text) {
+  for (auto& piece : llm::offline_provider::tokenize(text))
+    emit_token(self, t, std::move(piece));
+}
+
+/// Ends the front turn with exactly one `done`, records it and starts the next one.
+void finish_turn(session_actor_t* self, std::string finish) {
+  auto& st = self->state;
+  auto& t = st.turns.front();
+  if (t.worker && t.ph == phase::generating)
+    self->send(t.worker, cancel_atom::value, t.key); // no-op when the stream already ended
+  if (t.safety.level == core::safety_level::crisis && !t.cancelled && finish != "cancelled") {
+    auto it = st.cfg->crisis_resources.find(t.chinese ? "zh" : "en");
+    if (it != st.cfg->crisis_resources.end() && !it->second.empty()) {
+      emit_text(self, t, llm::offline_provider::crisis_block(t.chinese, it->second));
+      st.broadcast(core::frames::notice("crisis_resources",
+                                        llm::offline_provider::crisis_block(t.chinese, it->second)
+                                          .substr(2)));
+    }
+  }
+  double total = ms_since(t.accepted_at);
+  core::frames::done_info d;
+  d.id = t.id;
+  d.turn = t.reply_turn;
+  d.finish = finish;
+  d.degraded = t.degraded;
+  d.ttft_ms = t.ttft_ms;
+  d.total_ms = total;
+  auto done = std::make_shared<const std::string>(core::frames::done(d));
+  st.broadcast(done);
+  metrics().total.observe(total);
+  metrics().finish(finish).inc();
+  for (const auto& c : t.degraded)
+    metrics().degraded(c).inc();
+
+  finished_turn f;
+  f.id = t.id;
+  f.user_turn = t.user_turn;
+  f.reply_turn = t.reply_turn;
+  f.ts = t.ts;
+  f.reply_ts = now_ms();
+  f.text = t.text;
+  f.tokens = std::move(t.tokens);
+  f.done_frame = done;
+  std::string reply;
+  for (const auto& tok : f.tokens)
+    reply += tok;
+  if (finish != "cancelled" || !reply.empty()) {
+    st.recent.push_back({"user", t.safety.redacted_text.empty() ? t.text : t.safety.redacted_text});
+    st.recent.push_back({"assistant", reply});
+    while (st.recent.size() > st.cfg->recent_messages)
+      st.recent.pop_front();
+  }
+  if (t.safety.level != core::safety_level::blocked && t.started) {
+    memory_request m{memory_request::op::remember, st.user,
+                     t.safety.redacted_text.empty() ? t.text : t.safety.redacted_text};
+    self->request(st.pools.memory, std::chrono::seconds{5}, work_atom::value, std::move(m))
+      .then([](core::memory_result&) {}, [](caf::error&) {});
+  }
+  st.finished.push_back(std::move(f));
+  while (st.finished.size() > st.cfg->keep_turns)
+    st.finished.pop_front();
+  st.turns.pop_front();
+  metrics().queued.add(-1);
+  start_next(self);
+}
+
+/// Reply path when the LLM gives nothing: the offline comforting text.
+void fallback_reply(session_actor_t* self, turn& t) {
+  if (std::find(t.degraded.begin(), t.degraded.end(), "llm") == t.degraded.end())
+    t.degraded.push_back("llm");
+  emit_text(self, t, llm::offline_provider::fallback_reply(t.chinese));
+  finish_turn(self, "fallback");
+}
+
+void end_stream_early(session_actor_t* self, turn& t) {
+  if (t.tokens.empty()) {
+    fallback_reply(self, t);
+  } else {
+    if (std::find(t.degraded.begin(), t.degraded.end(), "llm") == t.degraded.end())
+      t.degraded.push_back("llm");
+    finish_turn(self, "error");
+  }
+}
+
+void start_generation(session_actor_t* self, turn& t) {
+  auto& st = self->state;
+  t.ph = phase::generating;
+  if (t.safety.level == core::safety_level::blocked) {
+    emit_text(self, t, llm::offline_provider::blocked_reply(t.chinese));
+    finish_turn(self, "stop");
+    return;
+  }
+  core::prompt_input in;
+  in.user_text = t.safety.redacted_text.empty() ? t.text : t.safety.redacted_text;
+  in.chinese = t.chinese;
+  in.emotion = t.emotion;
+  in.safety = t.safety;
+  in.memories = t.memory.items;
+  in.recent.assign(st.recent.begin(), st.recent.end());
+  llm_start start;
+  start.stream_id = t.key;
+  start.reply_to = caf::actor_cast<caf::actor>(self);
+  start.request.user_text = in.user_text;
+  start.request.chinese = t.chinese;
+  start.request.emotion = t.emotion;
+  start.request.safety = t.safety.level;
+  start.request.memories = t.memory.items;
+  start.request.prompt = st.cfg->prompt->build(in);
+  start.request.max_tokens = st.cfg->max_tokens;
+  auto key = t.key;
+  t.last_token_at = clock::now();
+  self->delayed_send(self, st.cfg->first_token_deadline, timeout_atom::value, key,
+                     int{first_token});
+  self->delayed_send(self, st.cfg->total_deadline, timeout_atom::value, key, int{total});
+  self->request(st.pools.llm, st.cfg->llm_start_deadline, work_atom::value, std::move(start))
+    .then(
+      [self, key](caf::actor& worker) {
+        auto* t = self->state.current(key);
+        if (!t || t->ph != phase::generating) {
+          // already over (cancelled or timed out): stop the stream if it still runs
+          self->send(worker, cancel_atom::value, key);
+          return;
+        }
+        t->worker = worker;
+        self->monitor(worker);
+      },
+      [self, key](caf::error&) {
+        if (auto* t = self->state.current(key); t && t->ph == phase::generating)
+          end_stream_early(self, *t);
+      });
+}
+
+void stage_done(session_actor_t* self, std::uint64_t key) {
+  auto* t = self->state.current(key);
+  if (!t || t->ph != phase::analyzing || --t->pending > 0)
+    return;
+  metrics().preprocess.observe(ms_since(t->accepted_at));
+  self->state.broadcast(core::frames::analysis(t->id, t->emotion, t->safety));
+  start_generation(self, *t);
+}
+
+void stage_failed(session_actor_t* self, std::uint64_t key, const char* component) {
+  auto* t = self->state.current(key);
+  if (!t || t->ph != phase::analyzing)
+    return;
+  t->degraded.emplace_back(component);
+  stage_done(self, key);
+}
+
+/// Starts the front turn if nothing is in flight: the three stages go out at once.
+void start_next(session_actor_t* self) {
+  auto& st = self->state;
+  while (!st.turns.empty() && st.turns.front().ph == phase::queued) {
+    auto& t = st.turns.front();
+    if (t.cancelled) {
+      t.ph = phase::analyzing; // mark started so finish_turn records it
+      finish_turn(self, "cancelled");
+      return; // finish_turn called start_next again
+    }
+    t.ph = phase::analyzing;
+    t.started = true;
+    t.pending = 3;
+    t.chinese = core::is_mostly_chinese(t.text);
+    // fallbacks, used when a stage is late or fails
+    t.emotion = core::emotion_result{};
+    t.safety = core::safety_result{};
+    t.safety.level = core::safety_level::caution; // unknown safety is treated with caution
+    t.safety.redacted_text = t.text;
+    auto key = t.key;
+    auto user = st.user;
+    self->request(st.pools.emotion, st.cfg->emotion_deadline, work_atom::value,
+                  stage_request{user, t.text})
+      .then(
+        [self, key](core::emotion_result& r) {
+          if (auto* t = self->state.current(key); t && t->ph == phase::analyzing) {
+            t->emotion = std::move(r);
+            stage_done(self, key);
+          }
+        },
+        [self, key](caf::error&) { stage_failed(self, key, "emotion"); });
+    self->request(st.pools.safety, st.cfg->safety_deadline, work_atom::value,
+                  stage_request{user, t.text})
+      .then(
+        [self, key](core::safety_result& r) {
+          if (auto* t = self->state.current(key); t && t->ph == phase::analyzing) {
+            t->safety = std::move(r);
+            stage_done(self, key);
+          }
+        },
+        [self, key](caf::error&) { stage_failed(self, key, "safety"); });
+    self->request(st.pools.memory, st.cfg->memory_deadline, work_atom::value,
+                  memory_request{memory_request::op::recall, user, t.text})
+      .then(
+        [self, key](core::memory_result& r) {
+          if (auto* t = self->state.current(key); t && t->ph == phase::analyzing) {
+            t->memory = std::move(r);
+            stage_done(self, key);
+          }
+        },
+        [self, key](caf::error&) { stage_failed(self, key, "memory"); });
+    return;
+  }
+}
+
+void handle_chat(session_actor_t* self, const client_sink_ptr& origin, core::chat_command& c) {
+  auto& st = self->state;
+  for (const auto& t : st.turns) {
+    if (t.id == c.id) {
+      session_state::reply(origin, core::frames::error("bad_request",
+                                                       "a turn with this id is already in progress",
+                                                       c.id));
+      return;
+    }
+  }
+  if (st.turns.size() >= st.cfg->max_queued_turns) {
+    metrics().busy.inc();
+    session_state::reply(origin, core::frames::error(
+                                   "busy",
+                                   "this session already has "
+                                     + std::to_string(st.cfg->max_queued_turns)
+                                     + " turns queued; re-send later",
+                                   c.id));
+    return;
+  }
+  turn t;
+  t.id = std::move(c.id);
+  t.text = std::move(c.text);
+  t.user_turn = ++st.last_turn;
+  t.reply_turn = ++st.last_turn;
+  t.ts = now_ms();
+  t.accepted_at = clock::now();
+  t.key = next_stream_id.fetch_add(1, std::memory_order_relaxed);
+  st.broadcast(core::frames::accepted(t.id, t.user_turn));
+  st.turns.push_back(std::move(t));
+  metrics().queued.add(1);
+  start_next(self);
+}
+
+void handle_cancel(session_actor_t* self, const client_sink_ptr& origin, const std::string& id) {
+  auto& st = self->state;
+  for (auto& t : st.turns) {
+    if (t.id != id || t.cancelled)
+      continue;
+    t.cancelled = true;
+    if (&t == &st.turns.front() && t.ph != phase::queued)
+      finish_turn(self, "cancelled"); // also stops the LLM stream
+    // a queued turn ends with `cancelled` when its turn comes, keeping the reply order
+    return;
+  }
+  session_state::reply(origin,
+                       core::frames::error("not_found", "no turn in progress with this id", id));
+}
+
+void handle_resume(session_actor_t* self, const client_sink_ptr& origin,
+                   const core::resume_command& r) {
+  auto& st = self->state;
+  for (auto& t : st.turns) {
+    if (t.id != r.id)
+      continue;
+    // in flight or queued: replay what exists; the rest arrives live (origin is subscribed)
+    for (std::size_t i = r.seq; i < t.tokens.size(); ++i)
+      session_state::reply(origin, core::frames::token(t.id, i, t.tokens[i]));
+    return;
+  }
+  for (auto it = st.finished.rbegin(); it != st.finished.rend(); ++it) {
+    if (it->id != r.id)
+      continue;
+    for (std::size_t i = r.seq; i < it->tokens.size(); ++i)
+      session_state::reply(origin, core::frames::token(it->id, i, it->tokens[i]));
+    if (origin)
+      origin->deliver(it->done_frame);
+    return;
+  }
+  session_state::reply(origin, core::frames::error("not_found",
+                                                   "this server no longer holds that turn; "
+                                                   "read history instead",
+                                                   r.id));
+}
+
+void handle_history(session_actor_t* self, const client_sink_ptr& origin,
+                    const core::history_command& h) {
+  auto& st = self->state;
+  // newest first, then reversed: the `limit` messages just before `before`
+  std::vector<core::frames::history_entry> out;
+  bool more = false;
+  for (auto it = st.finished.rbegin(); it != st.finished.rend(); ++it) {
+    std::string reply;
+    for (const auto& tok : it->tokens)
+      reply += tok;
+    core::frames::history_entry entries[2] = {
+      {it->reply_turn, "assistant", std::move(reply), it->reply_ts},
+      {it->user_turn, "user", it->text, it->ts}};
+    for (auto& e : entries) {
+      if (h.before && e.turn >= *h.before)
+        continue;
+      if (out.size() >= h.limit) {
+        more = true;
+        break;
+      }
+      out.push_back(std::move(e));
+    }
+    if (more)
+      break;
+  }
+  std::reverse(out.begin(), out.end());
+  session_state::reply(origin, core::frames::history(out, more));
+}
+
+void handle_forget(session_actor_t* self, const client_sink_ptr& origin) {
+  auto& st = self->state;
+  std::uint64_t deleted = st.finished.size() * 2;
+  st.finished.clear();
+  st.recent.clear();
+  self->request(st.pools.memory, std::chrono::seconds{5}, work_atom::value,
+                memory_request{memory_request::op::forget, st.user, {}})
+    .then(
+      [origin, deleted](core::memory_result&) {
+        session_state::reply(origin, core::frames::forgotten(deleted));
+      },
+      [origin](caf::error&) {
+        session_state::reply(origin, core::frames::error("internal",
+                                                         "memories could not be erased; retry"));
+      });
+}
+
+caf::behavior session_actor(session_actor_t* self, std::string user, stage_pools pools,
+                            std::shared_ptr<const session_settings> cfg) {
+  auto& st = self->state;
+  st.user = std::move(user);
+  st.pools = std::move(pools);
+  st.cfg = std::move(cfg);
+  metrics().sessions.add(1);
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (st.turns.empty())
+      return;
+    auto& t = st.turns.front();
+    if (t.ph == phase::generating && t.worker && t.worker.address() == dm.source)
+      end_stream_early(self, t); // the LLM worker died mid-stream
+  });
+  return {
+    [self](attach_atom, client_sink_ptr& sink) {
+      auto& st = self->state;
+      st.sinks.push_back(sink);
+      session_state::reply(sink, core::frames::ready(st.user, st.cfg->server_name));
+      if (st.cfg->disclosure)
+        session_state::reply(sink, core::frames::notice(
+                                     "ai_disclosure",
+                                     "心语是一个AI陪伴助手，不是真人，也不能替代专业帮助。"
+                                     " Xinyu is an AI companion, not a person, and not a "
+                                     "substitute for professional help."));
+    },
+    [self](detach_atom, client_sink_ptr& sink) {
+      auto& s = self->state.sinks;
+      s.erase(std::remove(s.begin(), s.end(), sink), s.end());
+    },
+    [self](command_atom, client_sink_ptr& origin, core::client_command& cmd) {
+      std::visit(
+        [&](auto& c) {
+          using T = std::decay_t<decltype(c)>;
+          if constexpr (std::is_same_v<T, core::chat_command>)
+            handle_chat(self, origin, c);
+          else if constexpr (std::is_same_v<T, core::cancel_command>)
+            handle_cancel(self, origin, c.id);
+          else if constexpr (std::is_same_v<T, core::resume_command>)
+            handle_resume(self, origin, c);
+          else if constexpr (std::is_same_v<T, core::history_command>)
+            handle_history(self, origin, c);
+          else if constexpr (std::is_same_v<T, core::forget_command>)
+            handle_forget(self, origin);
+        },
+        cmd);
+    },
+    [self](token_atom, std::uint64_t key, std::string& text) {
+      auto* t = self->state.current(key);
+      if (!t || t->ph != phase::generating)
+        return; // a stream we gave up on
+      if (t->tokens.size() >= self->state.cfg->max_tokens) {
+        finish_turn(self, "length");
+        return;
+      }
+      bool first = t->tokens.empty();
+      emit_token(self, *t, std::move(text));
+      if (first)
+        self->delayed_send(self, self->state.cfg->stall_deadline, timeout_atom::value, key,
+                           int{stall});
+    },
+    [self](end_atom, std::uint64_t key, std::string& finish) {
+      auto* t = self->state.current(key);
+      if (!t || t->ph != phase::generating)
+        return;
+      if (t->tokens.empty())
+        fallback_reply(self, *t); // an empty reply is no reply
+      else
+        finish_turn(self, finish);
+    },
+    [self](timeout_atom, std::uint64_t key, int kind) {
+      auto* t = self->state.current(key);
+      if (!t || t->ph != phase::generating)
+        return;
+      auto& cfg = *self->state.cfg;
+      switch (kind) {
+        case first_token:
+          if (t->tokens.empty())
+            end_stream_early(self, *t);
+          break;
+        case stall: {
+          auto idle = clock::now() - t->last_token_at;
+          if (idle >= cfg.stall_deadline)
+            end_stream_early(self, *t);
+          else
+            self->delayed_send(self, cfg.stall_deadline - idle, timeout_atom::value, key,
+                               int{stall});
+          break;
+        }
+        default:
+          end_stream_early(self, *t);
+      }
+    },
+  };
+}
+
+} // namespace
+
+std::shared_ptr<const session_settings> make_session_settings(const core::config& cfg) {
+  using std::chrono::milliseconds;
+  auto s = std::make_shared<session_settings>();
+  s->max_queued_turns = cfg.session.max_queued_turns;
+  s->recent_messages = cfg.session.recent_messages;
+  s->keep_turns = cfg.session.keep_turns;
+  s->emotion_deadline = milliseconds{cfg.emotion.deadline_ms};
+  s->safety_deadline = milliseconds{cfg.safety.deadline_ms};
+  s->memory_deadline = milliseconds{cfg.memory.deadline_ms};
+  s->llm_start_deadline = milliseconds{cfg.llm.start_deadline_ms};
+  s->first_token_deadline = milliseconds{cfg.llm.first_token_deadline_ms};
+  s->stall_deadline = milliseconds{cfg.llm.stall_deadline_ms};
+  s->total_deadline = milliseconds{cfg.llm.total_deadline_ms};
+  s->max_tokens = cfg.llm.max_tokens;
+  s->server_name = cfg.server.name;
+  s->disclosure = cfg.care.disclosure;
+  s->crisis_resources = cfg.safety.crisis_resources;
+  s->prompt = std::make_shared<const core::prompt_builder>(cfg.persona, cfg.session.recent_messages);
+  return s;
+}
+
+caf::actor spawn_session(caf::actor_system& sys, std::string user, stage_pools pools,
+                         std::shared_ptr<const session_settings> settings) {
+  return sys.spawn(session_actor, std::move(user), std::move(pools), std::move(settings));
+}
+
+} // namespace xinyu::actors

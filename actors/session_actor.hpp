@@ -1,0 +1,56 @@
+// One actor per user: owns the turn counter, the bounded queue of admitted turns, the client
+// sinks and the turn in flight; fans out to the stage pools and streams the reply. Never sockets.
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace xinyu::core {
+struct config;
+class prompt_builder;
+} // namespace xinyu::core
+
+namespace xinyu::actors {
+
+/// The worker pools a session fans out to.
+struct stage_pools {
+  caf::actor emotion;
+  caf::actor safety;
+  caf::actor memory;
+  caf::actor llm;
+};
+
+struct session_settings {
+  std::size_t max_queued_turns = 8;
+  std::size_t recent_messages = 8;
+  std::size_t keep_turns = 50;
+  std::chrono::milliseconds emotion_deadline{200};
+  std::chrono::milliseconds safety_deadline{200};
+  std::chrono::milliseconds memory_deadline{200};
+  std::chrono::milliseconds llm_start_deadline{1000};
+  std::chrono::milliseconds first_token_deadline{10000};
+  std::chrono::milliseconds stall_deadline{10000};
+  std::chrono::milliseconds total_deadline{120000};
+  unsigned max_tokens = 512;
+  std::string server_name = "xinyu";
+  bool disclosure = true;
+  std::map<std::string, std::vector<std::string>> crisis_resources;
+  std::shared_ptr<const core::prompt_builder> prompt;
+};
+
+std::shared_ptr<const session_settings> make_session_settings(const core::config& cfg);
+
+/// Messages a session understands (all sent by the gateway):
+///   (attach_atom, client_sink_ptr)   subscribe a connection; it gets `ready` (+ disclosure)
+///   (detach_atom, client_sink_ptr)   unsubscribe
+///   (command_atom, client_sink_ptr origin, core::client_command)
+caf::actor spawn_session(caf::actor_system& sys, std::string user, stage_pools pools,
+                         std::shared_ptr<const session_settings> settings);
+
+} // namespace xinyu::actors

@@ -1,0 +1,135 @@
+// xinyu-server: loads the config, starts the actor runtime and the transport, prints the bound
+// port and runs until SIGINT/SIGTERM. Must never contain protocol or conversation logic.
+#include "actors/runtime.hpp"
+#include "core/config.hpp"
+#include "transport/server.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <pthread.h>
+#include <string>
+#include <thread>
+
+extern char** environ;
+
+namespace {
+
+constexpr int exit_usage = 2;
+
+void print_help() {
+  std::cout
+    << "xinyu-server - actor-model chat backend for an emotional-companion assistant\n\n"
+       "usage: xinyu-server [--config FILE] [--port N] [--print-config] [--help]\n\n"
+       "  --config FILE    JSON configuration (see config/xinyu.example.json); without it the\n"
+       "                   embedded defaults are used\n"
+       "  --port N         listen port (overrides server.port); 0 = any free port\n"
+       "  --print-config   print the embedded defaults as JSON and exit\n"
+       "  --help           this text\n\n"
+       "On start the server prints one line 'xinyu-server listening on http://HOST:PORT'.\n"
+       "Every key can also be set with an environment variable XINYU_<KEY> ('.' -> '_').\n"
+       "A bad config file or value exits with code 2.\n\n"
+       "configuration keys (default):\n"
+    << xinyu::core::describe_config_keys();
+}
+
+std::map<std::string, std::string> xinyu_env() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv{*e};
+    if (kv.rfind("XINYU_", 0) != 0)
+      continue;
+    auto eq = kv.find('=');
+    if (eq != std::string::npos)
+      env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  return env;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path;
+  std::optional<long> port;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const char* name) -> std::string {
+      if (i + 1 >= argc) {
+        std::cerr << "xinyu-server: " << name << " needs a value\n";
+        std::exit(exit_usage);
+      }
+      return argv[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      print_help();
+      return 0;
+    } else if (a == "--print-config") {
+      std::cout << xinyu::core::default_config_json() << "\n";
+      return 0;
+    } else if (a == "--config") {
+      config_path = value("--config");
+    } else if (a.rfind("--config=", 0) == 0) {
+      config_path = a.substr(9);
+    } else if (a == "--port" || a.rfind("--port=", 0) == 0) {
+      auto v = a == "--port" ? value("--port") : a.substr(7);
+      char* end = nullptr;
+      long p = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || p < 0 || p > 65535) {
+        std::cerr << "xinyu-server: --port must be a number from 0 to 65535, got '" << v << "'\n";
+        return exit_usage;
+      }
+      port = p;
+    } else {
+      std::cerr << "xinyu-server: unknown argument '" << a << "' (see --help)\n";
+      return exit_usage;
+    }
+  }
+  auto loaded = xinyu::core::load_config_file(config_path, xinyu_env());
+  if (!loaded.value) {
+    std::cerr << "xinyu-server: configuration error: " << loaded.error << "\n";
+    return exit_usage;
+  }
+  auto cfg = std::move(*loaded.value);
+  if (port)
+    cfg.server.port = static_cast<std::uint16_t>(*port);
+
+  // Block the stop signals in every thread; main waits for them with sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  caf::actor_system_config sys_cfg;
+  auto threads = cfg.scheduler.threads != 0 ? cfg.scheduler.threads
+                                            : std::max(1u, std::thread::hardware_concurrency());
+  sys_cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
+  caf::actor_system sys{sys_cfg};
+  auto rt = xinyu::actors::start_runtime(sys, cfg);
+
+  std::string error;
+  auto srv = xinyu::transport::server::start(cfg, rt.gateway, error);
+  if (!srv) {
+    std::cerr << "xinyu-server: " << error << "\n";
+    xinyu::actors::stop_runtime(rt);
+    return exit_usage;
+  }
+  std::cout << "xinyu-server listening on http://" << cfg.server.host << ":" << srv->port()
+            << std::endl;
+  std::cerr << R"({"level":"info","event":"started","port":)" << srv->port()
+            << R"(,"mode":")" << (cfg.auth.secret.empty() ? "dev" : "token") << R"(","provider":")"
+            << cfg.llm.provider << "\"}" << std::endl;
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  std::cerr << R"({"level":"info","event":"stopping","signal":)" << sig << "}" << std::endl;
+  srv->stop();
+  xinyu::actors::stop_runtime(rt);
+  return 0;
+}

@@ -1,0 +1,31 @@
+// Value types produced by the pre-processing stages (emotion, safety, memory) of one turn.
+// Plain data only: no behaviour that needs an actor, socket or storage handle.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace xinyu::core {
+
+struct emotion_result {
+  std::string label = "neutral"; // joy sadness anxiety anger fear loneliness neutral
+  double score = 0.0;            // confidence 0..1
+  double valence = 0.0;          // -1..1
+};
+
+enum class safety_level { ok, caution, crisis, blocked };
+
+const char* to_string(safety_level l) noexcept;
+
+struct safety_result {
+  safety_level level = safety_level::ok;
+  std::vector<std::string> categories;
+  std::string redacted_text; // the text to show the LLM (personal data masked)
+};
+
+struct memory_result {
+  std::vector<std::string> items; // most similar first
+  std::size_t count = 0;          // items erased, for forget
+};
+
+} // namespace xinyu::core

@@ -1,0 +1,63 @@
+// Client -> server frames of protocol v1, parsed and validated into typed commands.
+// Must never touch sockets or actors: transport calls parse_client_frame and routes the result.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace xinyu::core {
+
+struct auth_command {
+  std::string token; // signed token (non-dev mode)
+  std::string user;  // dev mode user id
+};
+struct chat_command {
+  std::string id;
+  std::string text;
+};
+struct cancel_command {
+  std::string id;
+};
+struct history_command {
+  std::optional<std::uint64_t> before;
+  std::uint32_t limit = 20;
+};
+struct resume_command {
+  std::string id;
+  std::uint64_t seq = 0;
+};
+struct forget_command {};
+struct ping_command {};
+
+/// A rejected frame: the protocol's error code, a human message and, when known, the chat id.
+struct frame_error {
+  std::string code; // bad_request | too_large | unauthorized
+  std::string message;
+  std::optional<std::string> id;
+};
+
+using client_command = std::variant<chat_command, cancel_command, history_command,
+                                    resume_command, forget_command>;
+
+using parsed_frame = std::variant<auth_command, ping_command, chat_command, cancel_command,
+                                  history_command, resume_command, forget_command,
+                                  frame_error>;
+
+struct frame_limits {
+  std::size_t max_text_bytes = 8000;
+  std::size_t max_user_bytes = 128;
+};
+
+/// Parses one text frame. Never throws; every malformed input yields a frame_error.
+parsed_frame parse_client_frame(std::string_view frame, const frame_limits& limits);
+
+/// Client message ids: 1-64 characters of [A-Za-z0-9_.:-].
+bool is_valid_message_id(std::string_view id) noexcept;
+
+/// Dev-mode user ids: 1..max bytes of valid UTF-8 without control characters.
+bool is_valid_user_id(std::string_view user, std::size_t max_bytes) noexcept;
+
+} // namespace xinyu::core

@@ -1,0 +1,328 @@
+// Typed server configuration: embedded defaults, file, environment, validated.
+// Must never exit the process: errors are returned as values.
+#include "core/config.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+namespace xinyu::core {
+
+using nlohmann::json;
+
+namespace {
+
+struct option {
+  const char* path;
+  json def;
+  const char* help;
+  double min = 0;
+  double max = 0; // min == max == 0: no numeric range
+};
+
+const std::vector<option>& options() {
+  static const std::vector<option> opts = {
+    {"server.host", "127.0.0.1", "address to listen on (dev mode: loopback only)"},
+    {"server.port", 8080, "TCP port; 0 picks a free one (printed on stdout)", 0, 65535},
+    {"server.name", "xinyu/0.1", "server name sent in the ready frame"},
+    {"transport.threads", 1, "I/O threads for WebSocket/HTTP", 1, 64},
+    {"transport.handshake_timeout_ms", 10000, "HTTP request / WebSocket handshake deadline", 100, 600000},
+    {"transport.auth_timeout_ms", 5000, "close (1008) a connection not authenticated by then", 50, 600000},
+    {"transport.max_frame_bytes", 65536, "largest WebSocket message read (bigger: close 1009)", 1024, 16777216},
+    {"transport.max_queued_frames", 1024, "per-connection outbound queue; a slower reader is closed with 1013", 8, 1000000},
+    {"transport.max_bad_frames", 20, "consecutive rejected frames before the connection is closed (1008)", 1, 100000},
+    {"limits.max_text_bytes", 8000, "largest chat text in bytes (bigger: error too_large)", 1, 1048576},
+    {"limits.max_user_bytes", 128, "longest user id in bytes", 1, 1024},
+    {"auth.secret", "", "HS256 secret for signed tokens; empty = dev mode (auth frame with 'user', loopback only)"},
+    {"session.max_queued_turns", 8, "admitted turns a user may have waiting (more: error busy)", 1, 1000},
+    {"session.recent_messages", 8, "recent messages put in the prompt", 0, 200},
+    {"session.keep_turns", 50, "finished turns kept in memory per user for resume and history", 1, 10000},
+    {"scheduler.threads", 0, "CAF scheduler threads; 0 = one per core", 0, 256},
+    {"emotion.workers", 2, "emotion analyzer workers", 1, 256},
+    {"emotion.deadline_ms", 200, "emotion stage deadline; late = neutral + degraded", 1, 60000},
+    {"safety.workers", 2, "safety checker workers", 1, 256},
+    {"safety.deadline_ms", 200, "safety stage deadline; late = caution + degraded", 1, 60000},
+    {"safety.crisis_resources",
+     json{{"zh",
+           {"全国心理援助热线：400-161-9995（24小时）", "北京心理危机研究与干预中心：010-82951332",
+            "如有紧急危险，请立即拨打 110 或 120"}},
+          {"en",
+           {"US: call or text 988 (Suicide & Crisis Lifeline)", "UK & Ireland: Samaritans 116 123",
+            "Elsewhere: find a local line at findahelpline.com, or call your emergency number"}}},
+     "support resources per locale (zh, en) appended to crisis replies"},
+    {"memory.workers", 2, "memory retrieval workers", 1, 256},
+    {"memory.deadline_ms", 200, "memory stage deadline; late = no memories + degraded", 1, 60000},
+    {"memory.top_k", 3, "memories retrieved per turn", 0, 50},
+    {"memory.min_similarity", 0.2, "lowest cosine similarity for a memory to count", -1, 1},
+    {"memory.max_items_per_user", 500, "memories kept per user (oldest go first)", 1, 1000000},
+    {"llm.provider", "offline", "LLM provider: offline (built in)"},
+    {"llm.workers", 2, "LLM stream workers (each runs many streams)", 1, 256},
+    {"llm.start_deadline_ms", 1000, "deadline for a worker to accept a stream", 1, 600000},
+    {"llm.first_token_deadline_ms", 10000, "no first token by then: fallback reply", 1, 600000},
+    {"llm.stall_deadline_ms", 10000, "gap between tokens after which the reply ends (error)", 1, 600000},
+    {"llm.total_deadline_ms", 120000, "whole-reply deadline (finish length)", 1, 3600000},
+    {"llm.max_tokens", 512, "reply token cap (finish length)", 1, 100000},
+    {"offline.first_token_ms", 150, "offline provider: delay to the first token", 0, 600000},
+    {"offline.tokens_per_s", 30, "offline provider: pace after the first token; 0 = no pacing", 0, 1000000},
+    {"persona",
+     "You are Xinyu (心语), a warm, patient AI companion. You listen first, reflect feelings back, "
+     "and offer gentle, practical support. You are not a therapist and say so when it matters.",
+     "system persona put at the top of every prompt"},
+    {"care.disclosure", true, "send the ai_disclosure notice after ready"},
+  };
+  return opts;
+}
+
+json defaults_doc() {
+  json doc = json::object();
+  for (const auto& o : options())
+    doc[json::json_pointer{"/" + [&] {
+      std::string p = o.path;
+      for (auto& c : p)
+        if (c == '.')
+          c = '/';
+      return p;
+    }()}] = o.def;
+  return doc;
+}
+
+std::string pointer_of(const std::string& path) {
+  std::string p = "/" + path;
+  for (auto& c : p)
+    if (c == '.')
+      c = '/';
+  return p;
+}
+
+// Copies `src` over `dst`, rejecting keys the defaults do not have.
+void merge(json& dst, const json& src, const std::string& prefix, std::string& err) {
+  for (auto it = src.begin(); it != src.end() && err.empty(); ++it) {
+    std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
+    if (!dst.contains(it.key())) {
+      err = "unknown configuration key '" + key + "'";
+      return;
+    }
+    auto& d = dst[it.key()];
+    bool is_leaf_map = key == "safety.crisis_resources";
+    if (d.is_object() && !is_leaf_map) {
+      if (!it->is_object()) {
+        err = "configuration key '" + key + "' must be an object";
+        return;
+      }
+      merge(d, *it, key, err);
+    } else {
+      d = *it;
+    }
+  }
+}
+
+template <class T>
+bool read_num(const json& doc, const option& o, T& out, std::string& err) {
+  const auto& v = doc.at(json::json_pointer{pointer_of(o.path)});
+  if (!v.is_number() || (std::is_integral_v<T> && !v.is_number_integer())) {
+    err = std::string{"configuration key '"} + o.path + "' must be "
+          + (std::is_integral_v<T> ? "an integer" : "a number") + ", got " + v.dump();
+    return false;
+  }
+  double d = v.get<double>();
+  if (!(o.min == 0 && o.max == 0) && (d < o.min || d > o.max)) {
+    std::ostringstream os;
+    os << "configuration key '" << o.path << "' must be between " << o.min << " and " << o.max
+       << ", got " << v.dump();
+    err = os.str();
+    return false;
+  }
+  out = v.get<T>();
+  return true;
+}
+
+const option& opt(const char* path) {
+  for (const auto& o : options())
+    if (std::string_view{o.path} == path)
+      return o;
+  throw std::logic_error(std::string{"no such option "} + path);
+}
+
+} // namespace
+
+std::string default_config_json() {
+  return defaults_doc().dump(2);
+}
+
+std::string describe_config_keys() {
+  std::string out;
+  for (const auto& o : options()) {
+    std::string env = "XINYU_";
+    for (const char* p = o.path; *p; ++p)
+      env.push_back(*p == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(*p))));
+    auto def = o.def.dump();
+    if (def.size() > 40)
+      def = def.substr(0, 37) + "...";
+    out += "  " + std::string{o.path} + " = " + def + "\n      " + o.help + " [env " + env + "]\n";
+  }
+  return out;
+}
+
+config_result load_config(const std::string& json_text,
+                          const std::map<std::string, std::string>& env) {
+  config_result res;
+  json doc = defaults_doc();
+  if (!json_text.empty()) {
+    json user = json::parse(json_text, nullptr, false, /*ignore_comments=*/true);
+    if (user.is_discarded()) {
+      res.error = "configuration is not valid JSON";
+      return res;
+    }
+    if (!user.is_object()) {
+      res.error = "configuration must be a JSON object";
+      return res;
+    }
+    merge(doc, user, "", res.error);
+    if (!res.error.empty())
+      return res;
+  }
+  for (const auto& [name, value] : env) {
+    if (name.rfind("XINYU_", 0) != 0)
+      continue;
+    const option* match = nullptr;
+    for (const auto& o : options()) {
+      std::string e = "XINYU_";
+      for (const char* p = o.path; *p; ++p)
+        e.push_back(*p == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(*p))));
+      if (e == name)
+        match = &o;
+    }
+    if (!match)
+      continue; // other XINYU_* variables (API keys, test knobs) are not config keys
+    json v = json::parse(value, nullptr, false);
+    if (v.is_discarded() || (match->def.is_string() && !v.is_string()))
+      v = value;
+    doc[json::json_pointer{pointer_of(match->path)}] = v;
+  }
+
+  config c;
+  std::string& err = res.error;
+  auto str = [&](const char* path, std::string& out) {
+    const auto& v = doc.at(json::json_pointer{pointer_of(path)});
+    if (!v.is_string()) {
+      err = std::string{"configuration key '"} + path + "' must be a string, got " + v.dump();
+      return false;
+    }
+    out = v.get<std::string>();
+    return true;
+  };
+  auto boolean = [&](const char* path, bool& out) {
+    const auto& v = doc.at(json::json_pointer{pointer_of(path)});
+    if (!v.is_boolean()) {
+      err = std::string{"configuration key '"} + path + "' must be true or false, got " + v.dump();
+      return false;
+    }
+    out = v.get<bool>();
+    return true;
+  };
+#define NUM(path, field)                                                                          \
+  if (!read_num(doc, opt(path), field, err))                                                     \
+    return res;
+  if (!str("server.host", c.server.host) || !str("server.name", c.server.name))
+    return res;
+  NUM("server.port", c.server.port)
+  NUM("transport.threads", c.transport.threads)
+  NUM("transport.handshake_timeout_ms", c.transport.handshake_timeout_ms)
+  NUM("transport.auth_timeout_ms", c.transport.auth_timeout_ms)
+  NUM("transport.max_frame_bytes", c.transport.max_frame_bytes)
+  NUM("transport.max_queued_frames", c.transport.max_queued_frames)
+  NUM("transport.max_bad_frames", c.transport.max_bad_frames)
+  NUM("limits.max_text_bytes", c.limits.max_text_bytes)
+  NUM("limits.max_user_bytes", c.limits.max_user_bytes)
+  if (!str("auth.secret", c.auth.secret))
+    return res;
+  NUM("session.max_queued_turns", c.session.max_queued_turns)
+  NUM("session.recent_messages", c.session.recent_messages)
+  NUM("session.keep_turns", c.session.keep_turns)
+  NUM("scheduler.threads", c.scheduler.threads)
+  NUM("emotion.workers", c.emotion.workers)
+  NUM("emotion.deadline_ms", c.emotion.deadline_ms)
+  NUM("safety.workers", c.safety.workers)
+  NUM("safety.deadline_ms", c.safety.deadline_ms)
+  NUM("memory.workers", c.memory.workers)
+  NUM("memory.deadline_ms", c.memory.deadline_ms)
+  NUM("memory.top_k", c.memory.top_k)
+  NUM("memory.min_similarity", c.memory.min_similarity)
+  NUM("memory.max_items_per_user", c.memory.max_items_per_user)
+  NUM("llm.workers", c.llm.workers)
+  NUM("llm.start_deadline_ms", c.llm.start_deadline_ms)
+  NUM("llm.first_token_deadline_ms", c.llm.first_token_deadline_ms)
+  NUM("llm.stall_deadline_ms", c.llm.stall_deadline_ms)
+  NUM("llm.total_deadline_ms", c.llm.total_deadline_ms)
+  NUM("llm.max_tokens", c.llm.max_tokens)
+  NUM("offline.first_token_ms", c.offline.first_token_ms)
+  NUM("offline.tokens_per_s", c.offline.tokens_per_s)
+#undef NUM
+  if (!str("llm.provider", c.llm.provider) || !str("persona", c.persona)
+      || !boolean("care.disclosure", c.care.disclosure))
+    return res;
+  if (c.llm.provider != "offline") {
+    err = "configuration key 'llm.provider' must be \"offline\" (the only provider built in), got \""
+          + c.llm.provider + "\"";
+    return res;
+  }
+  if (c.limits.max_text_bytes + 256 > c.transport.max_frame_bytes) {
+    err = "limits.max_text_bytes must be at least 256 bytes below transport.max_frame_bytes, so "
+          "that oversize text gets error too_large instead of a closed connection";
+    return res;
+  }
+  const auto& cr = doc.at("safety").at("crisis_resources");
+  if (!cr.is_object()) {
+    err = "configuration key 'safety.crisis_resources' must be an object of locale -> [strings]";
+    return res;
+  }
+  for (auto it = cr.begin(); it != cr.end(); ++it) {
+    if (!it->is_array()) {
+      err = "configuration key 'safety.crisis_resources." + it.key() + "' must be a list of strings";
+      return res;
+    }
+    for (const auto& s : *it) {
+      if (!s.is_string()) {
+        err = "configuration key 'safety.crisis_resources." + it.key() + "' must be a list of strings";
+        return res;
+      }
+      c.safety.crisis_resources[it.key()].push_back(s.get<std::string>());
+    }
+  }
+  bool loopback = c.server.host == "127.0.0.1" || c.server.host == "::1"
+                  || c.server.host == "localhost" || c.server.host.rfind("127.", 0) == 0;
+  if (c.auth.secret.empty() && !loopback) {
+    err = "server.host is '" + c.server.host
+          + "' but auth.secret is empty: dev mode (no auth secret) listens on loopback only";
+    return res;
+  }
+  if (!c.auth.secret.empty()) {
+    err = "auth.secret is set, but signed-token (HS256) auth is not built into this version; "
+          "leave it empty to run in dev mode on loopback";
+    return res;
+  }
+  res.value = std::move(c);
+  return res;
+}
+
+config_result load_config_file(const std::string& path,
+                               const std::map<std::string, std::string>& env) {
+  if (path.empty())
+    return load_config("", env);
+  std::ifstream in{path};
+  if (!in) {
+    config_result r;
+    r.error = "cannot read configuration file '" + path + "'";
+    return r;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto r = load_config(ss.str(), env);
+  if (!r.value)
+    r.error = path + ": " + r.error;
+  return r;
+}
+
+} // namespace xinyu::core

@@ -1,0 +1,94 @@
+// Typed server configuration: embedded defaults, a JSON file, XINYU_* environment variables
+// and flags, validated into one struct. Must never exit the process: errors are returned.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace xinyu::core {
+
+struct config {
+  struct {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8080;
+    std::string name = "xinyu/0.1";
+  } server;
+  struct {
+    unsigned threads = 1;
+    unsigned handshake_timeout_ms = 10000;
+    unsigned auth_timeout_ms = 5000;
+    std::size_t max_frame_bytes = 65536;
+    std::size_t max_queued_frames = 1024;
+    unsigned max_bad_frames = 20;
+  } transport;
+  struct {
+    std::size_t max_text_bytes = 8000;
+    std::size_t max_user_bytes = 128;
+  } limits;
+  struct {
+    std::string secret; // empty = dev mode
+  } auth;
+  struct {
+    std::size_t max_queued_turns = 8;
+    std::size_t recent_messages = 8;
+    std::size_t keep_turns = 50;
+  } session;
+  struct {
+    unsigned threads = 0; // 0 = one per core
+  } scheduler;
+  struct stage {
+    unsigned workers = 2;
+    unsigned deadline_ms = 200;
+  };
+  stage emotion;
+  struct : stage {
+    std::map<std::string, std::vector<std::string>> crisis_resources;
+  } safety;
+  struct : stage {
+    std::size_t top_k = 3;
+    double min_similarity = 0.2;
+    std::size_t max_items_per_user = 500;
+  } memory;
+  struct {
+    std::string provider = "offline";
+    unsigned workers = 2;
+    unsigned start_deadline_ms = 1000;
+    unsigned first_token_deadline_ms = 10000;
+    unsigned stall_deadline_ms = 10000;
+    unsigned total_deadline_ms = 120000;
+    unsigned max_tokens = 512;
+  } llm;
+  struct {
+    unsigned first_token_ms = 150;
+    double tokens_per_s = 30;
+  } offline;
+  std::string persona;
+  struct {
+    bool disclosure = true;
+  } care;
+};
+
+struct config_result {
+  std::optional<config> value;
+  std::string error; // one clear sentence when value is empty
+};
+
+/// Parses a JSON document over the embedded defaults. Unknown keys and values of the wrong
+/// type or out of range are errors. `env` maps XINYU_* names to values (applied after the file).
+config_result load_config(const std::string& json_text,
+                          const std::map<std::string, std::string>& env = {});
+
+/// Reads `path` (empty: defaults only) and applies `env`.
+config_result load_config_file(const std::string& path,
+                               const std::map<std::string, std::string>& env);
+
+/// One line per key: "key (default): description", for --help.
+std::string describe_config_keys();
+
+/// The embedded defaults as pretty JSON.
+std::string default_config_json();
+
+} // namespace xinyu::core

@@ -1,0 +1,35 @@
+// Baseline lexicon emotion scorer for Chinese and English: negation, degree words, contrast,
+// emoji and repetition. Pure and thread-safe after construction; must never block or allocate globally.
+#pragma once
+
+#include "core/analysis.hpp"
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace xinyu::core {
+
+class emotion_analyzer {
+public:
+  emotion_analyzer();
+
+  /// Scores `text`; label is one of joy, sadness, anxiety, anger, fear, loneliness, neutral.
+  emotion_result analyze(std::string_view text) const;
+
+  enum class term_kind { emotion, negator, degree, contrast };
+  struct term {
+    term_kind kind;
+    int label = -1;      // index into labels() for emotions
+    double weight = 1.0; // emotion weight or degree multiplier
+  };
+
+  static const char* const* labels() noexcept;
+  static constexpr int label_count = 6;
+
+private:
+  std::unordered_map<std::string, term> terms_;
+  std::size_t max_term_chars_ = 1;
+};
+
+} // namespace xinyu::core

@@ -1,0 +1,43 @@
+// Shared, read-mostly state of the transport: options, the gateway handle and metric refs.
+// Internal to transport/; must never hold per-connection state.
+#pragma once
+
+#include "core/client_frame.hpp"
+#include "core/metrics.hpp"
+
+#include <caf/actor.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+
+namespace xinyu::transport {
+
+struct context {
+  caf::actor gateway;
+  std::string server_name;
+  std::chrono::milliseconds handshake_timeout{10000};
+  std::chrono::milliseconds auth_timeout{5000};
+  std::size_t max_frame_bytes = 65536;
+  std::size_t max_queued_frames = 1024;
+  unsigned max_bad_frames = 20;
+  core::frame_limits limits;
+  bool dev_mode = true;
+  std::atomic<bool> draining{false};
+
+  core::gauge& connections = core::metrics().get_gauge("xinyu_connections",
+                                                       "open WebSocket connections");
+  core::counter& slow_closed = core::metrics().get_counter(
+    "xinyu_slow_reader_closed_total", "connections closed (1013) for a full outbound queue");
+  core::counter& auth_timeouts = core::metrics().get_counter(
+    "xinyu_auth_timeouts_total", "connections closed (1008) for not authenticating in time");
+  core::gauge& queued_frames = core::metrics().get_gauge(
+    "xinyu_outbound_frames_queued", "frames queued for clients, all connections");
+  core::counter& rejected(const std::string& code) {
+    return core::metrics().get_counter("xinyu_frames_rejected_total",
+                                       "client frames answered with an error, by code",
+                                       "code=\"" + code + "\"");
+  }
+};
+
+} // namespace xinyu::transport

@@ -1,0 +1,112 @@
+// Plain HTTP on the shared port: /healthz, /readyz, /metrics, JSON errors elsewhere, and the
+// upgrade of GET /v1/ws to a WebSocket session. Must never touch storage or actors directly.
+#include "transport/sessions.hpp"
+
+#include "transport/context.hpp"
+#include "transport/websocket_session.hpp"
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+namespace xinyu::transport {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+class http_session : public std::enable_shared_from_this<http_session> {
+public:
+  http_session(tcp::socket socket, std::shared_ptr<context> ctx)
+    : stream_(std::move(socket)), ctx_(std::move(ctx)) {
+  }
+
+  void run() { do_read(); }
+
+private:
+  void do_read() {
+    parser_.emplace();
+    parser_->body_limit(64 * 1024);
+    stream_.expires_after(ctx_->handshake_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream) {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      return;
+    }
+    if (ec)
+      return; // timeout or reset
+    auto req = parser_->release();
+    std::string_view target{req.target().data(), req.target().size()};
+    auto path = target.substr(0, target.find('?'));
+    if (websocket::is_upgrade(req)) {
+      if (path == "/v1/ws") {
+        stream_.expires_never();
+        start_websocket_session(stream_.release_socket(), std::move(req), ctx_);
+        return;
+      }
+      return respond(req, http::status::not_found, "application/json",
+                     R"({"error":{"code":"not_found","message":"WebSocket endpoint is /v1/ws"}})");
+    }
+    if (req.method() != http::verb::get && req.method() != http::verb::head)
+      return respond(req, http::status::method_not_allowed, "application/json",
+                     R"({"error":{"code":"bad_request","message":"method not allowed"}})");
+    if (path == "/healthz")
+      return respond(req, http::status::ok, "text/plain", "ok\n");
+    if (path == "/readyz") {
+      if (ctx_->draining)
+        return respond(req, http::status::service_unavailable, "application/json",
+                       R"({"ready":false,"reason":"draining"})");
+      return respond(req, http::status::ok, "application/json", R"({"ready":true})");
+    }
+    if (path == "/metrics")
+      return respond(req, http::status::ok, "text/plain; version=0.0.4",
+                     core::metrics().render());
+    respond(req, http::status::not_found, "application/json",
+            R"({"error":{"code":"not_found","message":"no such path"}})");
+  }
+
+  void respond(const http::request<http::string_body>& req, http::status status,
+               const char* type, std::string body) {
+    auto res = std::make_shared<http::response<http::string_body>>(status, req.version());
+    res->set(http::field::server, ctx_->server_name);
+    res->set(http::field::content_type, type);
+    res->set(http::field::cache_control, "no-store");
+    res->keep_alive(req.keep_alive());
+    if (req.method() != http::verb::head)
+      res->body() = std::move(body);
+    res->prepare_payload();
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                        if (ec)
+                          return;
+                        if (!res->keep_alive()) {
+                          beast::error_code ignored;
+                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          return;
+                        }
+                        self->do_read();
+                      });
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<context> ctx_;
+};
+
+} // namespace
+
+void start_http_session(tcp::socket socket, std::shared_ptr<context> ctx) {
+  std::make_shared<http_session>(std::move(socket), std::move(ctx))->run();
+}
+
+} // namespace xinyu::transport

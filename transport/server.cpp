@@ -1,0 +1,122 @@
+// The listener and I/O threads behind transport::server: binds, accepts onto per-connection
+// strands and hands sockets to HTTP sessions. Must never parse frames or touch storage.
+#include "transport/server.hpp"
+
+#include "core/config.hpp"
+#include "transport/context.hpp"
+#include "transport/sessions.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <thread>
+#include <vector>
+
+namespace xinyu::transport {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+class asio_server final : public server {
+public:
+  explicit asio_server(unsigned threads) : ioc_(static_cast<int>(threads)), acceptor_(ioc_) {}
+
+  ~asio_server() override { stop(); }
+
+  bool open(const std::string& host, std::uint16_t port, std::string& error) {
+    boost::system::error_code ec;
+    auto addr = net::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+    if (ec) {
+      error = "server.host '" + host + "' is not an IP address";
+      return false;
+    }
+    tcp::endpoint ep{addr, port};
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec)
+      acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec)
+      acceptor_.bind(ep, ec);
+    if (!ec)
+      acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      error = "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message();
+      return false;
+    }
+    port_ = acceptor_.local_endpoint().port();
+    return true;
+  }
+
+  void run(std::shared_ptr<context> ctx, unsigned threads) {
+    ctx_ = std::move(ctx);
+    do_accept();
+    for (unsigned i = 0; i < threads; ++i)
+      threads_.emplace_back([this] { ioc_.run(); });
+  }
+
+  std::uint16_t port() const override { return port_; }
+
+  void stop() override {
+    if (stopped_.exchange(true))
+      return;
+    if (ctx_)
+      ctx_->draining = true;
+    net::post(ioc_, [this] {
+      boost::system::error_code ignored;
+      acceptor_.close(ignored);
+    });
+    ioc_.stop();
+    for (auto& t : threads_)
+      if (t.joinable())
+        t.join();
+  }
+
+private:
+  void do_accept() {
+    acceptor_.async_accept(net::make_strand(ioc_), [this](boost::system::error_code ec,
+                                                          tcp::socket socket) {
+      if (ec == net::error::operation_aborted || !acceptor_.is_open())
+        return;
+      if (!ec) {
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        start_http_session(std::move(socket), ctx_);
+      }
+      // EMFILE and friends: keep accepting; the failed one is already counted by the OS
+      do_accept();
+    });
+  }
+
+  net::io_context ioc_;
+  tcp::acceptor acceptor_;
+  std::shared_ptr<context> ctx_;
+  std::vector<std::thread> threads_;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stopped_{false};
+};
+
+} // namespace
+
+std::unique_ptr<server> server::start(const core::config& cfg, caf::actor gateway,
+                                      std::string& error) {
+  auto s = std::make_unique<asio_server>(cfg.transport.threads);
+  if (!s->open(cfg.server.host, cfg.server.port, error))
+    return nullptr;
+  auto ctx = std::make_shared<context>();
+  ctx->gateway = std::move(gateway);
+  ctx->server_name = cfg.server.name;
+  ctx->handshake_timeout = std::chrono::milliseconds{cfg.transport.handshake_timeout_ms};
+  ctx->auth_timeout = std::chrono::milliseconds{cfg.transport.auth_timeout_ms};
+  ctx->max_frame_bytes = cfg.transport.max_frame_bytes;
+  ctx->max_queued_frames = cfg.transport.max_queued_frames;
+  ctx->max_bad_frames = cfg.transport.max_bad_frames;
+  ctx->limits.max_text_bytes = cfg.limits.max_text_bytes;
+  ctx->limits.max_user_bytes = cfg.limits.max_user_bytes;
+  ctx->dev_mode = cfg.auth.secret.empty();
+  s->run(std::move(ctx), cfg.transport.threads);
+  return s;
+}
+
+} // namespace xinyu::transport

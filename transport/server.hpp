@@ -1,0 +1,33 @@
+// The network front door: one port serving WebSocket /v1/ws and HTTP (/healthz, /readyz,
+// /metrics). No Beast types here; never touches storage (only the gateway actor's API).
+#pragma once
+
+#include <caf/actor.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace xinyu::core {
+struct config;
+}
+
+namespace xinyu::transport {
+
+class server {
+public:
+  virtual ~server() = default;
+
+  /// The bound port (useful with port 0).
+  virtual std::uint16_t port() const = 0;
+
+  /// Stops accepting, closes connections and joins the I/O threads. Idempotent.
+  virtual void stop() = 0;
+
+  /// Binds and starts serving on `cfg.transport.threads` threads. On failure returns null
+  /// and sets `error` to one clear sentence.
+  static std::unique_ptr<server> start(const core::config& cfg, caf::actor gateway,
+                                       std::string& error);
+};
+
+} // namespace xinyu::transport

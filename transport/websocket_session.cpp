@@ -1,0 +1,279 @@
+// One WebSocket connection of protocol v1: auth, frame validation, routing to the gateway and a
+// bounded outbound queue (client_sink). Must never touch storage or hold conversation state.
+#include "transport/websocket_session.hpp"
+
+#include "actors/atoms.hpp"
+#include "actors/client_sink.hpp"
+#include "actors/messages.hpp"
+#include "core/server_frame.hpp"
+#include "transport/context.hpp"
+
+#include <caf/send.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <atomic>
+#include <deque>
+
+namespace xinyu::transport {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using frame_ptr = std::shared_ptr<const std::string>;
+
+namespace {
+
+class websocket_session;
+
+/// The client_sink actors deliver to: counts queued frames and hops onto the connection's
+/// strand. Holds the connection weakly, so a closed connection simply drops frames.
+class connection_sink final : public actors::client_sink {
+public:
+  connection_sink(std::weak_ptr<websocket_session> ws, std::shared_ptr<context> ctx)
+    : ws_(std::move(ws)), ctx_(std::move(ctx)) {
+  }
+  void deliver(frame_ptr frame) override;
+  void written() noexcept {
+    pending_.fetch_sub(1, std::memory_order_relaxed);
+    ctx_->queued_frames.add(-1);
+  }
+  std::size_t pending() const noexcept { return pending_.load(std::memory_order_relaxed); }
+
+private:
+  std::weak_ptr<websocket_session> ws_;
+  std::shared_ptr<context> ctx_;
+  std::atomic<std::size_t> pending_{0};
+  std::atomic<bool> overflowed_{false};
+};
+
+class websocket_session : public std::enable_shared_from_this<websocket_session> {
+public:
+  websocket_session(tcp::socket socket, std::shared_ptr<context> ctx)
+    : ws_(std::move(socket)), auth_timer_(ws_.get_executor()), ctx_(std::move(ctx)) {
+    ctx_->connections.add(1);
+  }
+
+  ~websocket_session() {
+    ctx_->connections.add(-1);
+    if (sink_) {
+      // frames still queued will never be written
+      auto left = queue_.size() - pre_auth_pending_;
+      for (std::size_t i = 0; i < left; ++i)
+        sink_->written();
+      caf::anon_send(ctx_->gateway, actors::detach_atom::value, user_,
+                     actors::client_sink_ptr{sink_});
+    }
+  }
+
+  void run(http::request<http::string_body> req) {
+    ws_.set_option(websocket::stream_base::timeout{
+      ctx_->handshake_timeout, websocket::stream_base::none(), false});
+    ws_.set_option(websocket::stream_base::decorator([name = ctx_->server_name](
+                                                       websocket::response_type& res) {
+      res.set(http::field::server, name);
+    }));
+    ws_.read_message_max(ctx_->max_frame_bytes);
+    ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept,
+                                                    shared_from_this()));
+  }
+
+  /// Runs on the strand: queue one frame, start writing if idle.
+  void send(frame_ptr frame) {
+    if (closing_) {
+      sink_->written();
+      return;
+    }
+    queue_.push_back(std::move(frame));
+    if (queue_.size() == 1)
+      do_write();
+  }
+
+  /// Runs on the strand: the outbound queue overflowed.
+  void close_slow() {
+    if (closing_)
+      return;
+    ctx_->slow_closed.inc();
+    close(websocket::close_reason{websocket::close_code::try_again_later,
+                                  "outbound queue full: reading too slowly"});
+  }
+
+  net::any_io_executor executor() { return ws_.get_executor(); }
+
+private:
+  void on_accept(beast::error_code ec) {
+    if (ec)
+      return;
+    auth_timer_.expires_after(ctx_->auth_timeout);
+    auth_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->sink_)
+        return;
+      self->ctx_->auth_timeouts.inc();
+      self->close(websocket::close_reason{websocket::close_code::policy_error,
+                                          "authentication timeout"});
+    });
+    do_read();
+  }
+
+  void do_read() {
+    ws_.async_read(buffer_,
+                   beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec) {
+      auth_timer_.cancel();
+      return; // closed, reset, too big (1009 sent by Beast), or invalid UTF-8 (1007)
+    }
+    if (!ws_.got_text()) {
+      buffer_.consume(buffer_.size());
+      reject(core::frame_error{"bad_request", "binary frames are not accepted; send JSON text",
+                               std::nullopt});
+    } else {
+      auto data = beast::buffers_to_string(buffer_.data());
+      buffer_.consume(buffer_.size());
+      handle(core::parse_client_frame(data, ctx_->limits));
+    }
+    if (!closing_)
+      do_read();
+  }
+
+  void handle(core::parsed_frame&& f) {
+    std::visit(
+      [this](auto& c) {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, core::frame_error>) {
+          reject(std::move(c));
+        } else if constexpr (std::is_same_v<T, core::ping_command>) {
+          bad_frames_ = 0;
+          send_direct(core::frames::pong());
+        } else if constexpr (std::is_same_v<T, core::auth_command>) {
+          authenticate(c);
+        } else {
+          if (!sink_) {
+            std::optional<std::string> id;
+            if constexpr (std::is_same_v<T, core::chat_command>)
+              id = c.id;
+            reject(core::frame_error{"unauthorized", "authenticate first (send an auth frame)",
+                                     id});
+            return;
+          }
+          bad_frames_ = 0;
+          caf::anon_send(ctx_->gateway, actors::command_atom::value, user_,
+                         actors::client_sink_ptr{sink_}, core::client_command{std::move(c)});
+        }
+      },
+      f);
+  }
+
+  void authenticate(const core::auth_command& a) {
+    if (sink_) {
+      reject(core::frame_error{"bad_request", "already authenticated", std::nullopt});
+      return;
+    }
+    if (!ctx_->dev_mode || a.user.empty()) {
+      reject(core::frame_error{"unauthorized",
+                               ctx_->dev_mode
+                                 ? "this server runs in dev mode: send {\"type\":\"auth\",\"user\":\"<name>\"}"
+                                 : "signed tokens are required",
+                               std::nullopt});
+      return;
+    }
+    bad_frames_ = 0;
+    user_ = a.user;
+    auth_timer_.cancel();
+    sink_ = std::make_shared<connection_sink>(weak_from_this(), ctx_);
+    caf::anon_send(ctx_->gateway, actors::attach_atom::value, user_,
+                   actors::client_sink_ptr{sink_});
+  }
+
+  void reject(core::frame_error e) {
+    ctx_->rejected(e.code).inc();
+    send_direct(core::frames::error(e.code, e.message,
+                                    e.id ? std::optional<std::string_view>{*e.id} : std::nullopt));
+    if (++bad_frames_ >= ctx_->max_bad_frames)
+      close(websocket::close_reason{websocket::close_code::policy_error,
+                                    "too many invalid frames"});
+  }
+
+  /// A frame produced by the transport itself (errors, pong), counted like any other.
+  void send_direct(std::string f) {
+    if (sink_) {
+      sink_->deliver(std::make_shared<const std::string>(std::move(f)));
+      return;
+    }
+    // before auth there is no sink; the queue is still bounded by the read loop (one reply
+    // per frame read, and at most max_bad_frames of them)
+    pre_auth_pending_++;
+    queue_.push_back(std::make_shared<const std::string>(std::move(f)));
+    if (queue_.size() == 1)
+      do_write();
+  }
+
+  void do_write() {
+    ws_.text(true);
+    ws_.async_write(net::buffer(*queue_.front()),
+                    beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t) {
+    queue_.pop_front();
+    if (pre_auth_pending_ > 0)
+      --pre_auth_pending_;
+    else if (sink_)
+      sink_->written();
+    if (ec) {
+      closing_ = true;
+      return;
+    }
+    if (!queue_.empty())
+      do_write();
+  }
+
+  void close(websocket::close_reason reason) {
+    if (closing_)
+      return;
+    closing_ = true;
+    auth_timer_.cancel();
+    ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {});
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  net::steady_timer auth_timer_;
+  std::shared_ptr<context> ctx_;
+  std::deque<frame_ptr> queue_;
+  std::size_t pre_auth_pending_ = 0;
+  std::shared_ptr<connection_sink> sink_;
+  std::string user_;
+  unsigned bad_frames_ = 0;
+  bool closing_ = false;
+};
+
+void connection_sink::deliver(frame_ptr frame) {
+  auto ws = ws_.lock();
+  if (!ws)
+    return;
+  if (pending_.fetch_add(1, std::memory_order_relaxed) >= ctx_->max_queued_frames) {
+    pending_.fetch_sub(1, std::memory_order_relaxed);
+    if (!overflowed_.exchange(true))
+      net::post(ws->executor(), [ws] { ws->close_slow(); });
+    return;
+  }
+  ctx_->queued_frames.add(1);
+  net::post(ws->executor(), [ws, f = std::move(frame)]() mutable { ws->send(std::move(f)); });
+}
+
+} // namespace
+
+void start_websocket_session(tcp::socket socket, http::request<http::string_body> req,
+                             std::shared_ptr<context> ctx) {
+  std::make_shared<websocket_session>(std::move(socket), std::move(ctx))->run(std::move(req));
+}
+
+} // namespace xinyu::transport

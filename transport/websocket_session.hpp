@@ -1,0 +1,19 @@
+// Hand-off from the HTTP session to a WebSocket session for GET /v1/ws.
+// Only http_session.cpp includes this; must never be included by non-Beast code.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <memory>
+
+namespace xinyu::transport {
+
+struct context;
+
+void start_websocket_session(boost::asio::ip::tcp::socket socket,
+                             boost::beast::http::request<boost::beast::http::string_body> req,
+                             std::shared_ptr<context> ctx);
+
+} // namespace xinyu::transport
