@@ -38,6 +38,7 @@ caf::behavior gateway(gateway_t* self, stage_pools pools,
                       std::shared_ptr<const session_settings> settings) {
   self->state.pools = std::move(pools);
   self->state.settings = std::move(settings);
+  self->set_default_handler(caf::drop); // a stray message must not kill the router
   self->set_exit_handler([self](caf::exit_msg& msg) {
     for (auto& [user, session] : self->state.sessions)
       self->send_exit(session, msg.reason);

@@ -26,6 +26,7 @@ struct llm_worker_state {
 };
 
 caf::behavior llm_worker(caf::stateful_actor<llm_worker_state>* self, llm::pacing pace) {
+  self->set_default_handler(caf::drop);
   // Emits due tokens of `id`; schedules the next one or ends the stream.
   auto pump = [self, pace](std::uint64_t id) {
     auto it = self->state.streams.find(id);

@@ -489,6 +489,8 @@ caf::behavior session_actor(session_actor_t* self, std::string user, stage_pools
   st.pools = std::move(pools);
   st.cfg = std::move(cfg);
   metrics().sessions.add(1);
+  // CAF 0.17's default (reflect_and_quit) would let one stray message kill the session.
+  self->set_default_handler(caf::drop);
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     if (st.turns.empty())

@@ -49,6 +49,7 @@ caf::behavior worker_pool(caf::stateful_actor<pool_state<Response>>* self, pool_
   st.inflight_gauge = &core::metrics().get_gauge("xinyu_pool_inflight",
                                                  "requests in flight per worker pool",
                                                  "pool=\"" + cfg.kind + "\"");
+  self->set_default_handler(caf::drop); // unknown requests time out at the caller
   for (unsigned i = 0; i < std::max(1u, cfg.size); ++i) {
     auto w = factory(self->system());
     self->monitor(w);

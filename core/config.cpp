@@ -62,7 +62,7 @@ const std::vector<option>& options() {
     {"llm.start_deadline_ms", 1000, "deadline for a worker to accept a stream", 1, 600000},
     {"llm.first_token_deadline_ms", 10000, "no first token by then: fallback reply", 1, 600000},
     {"llm.stall_deadline_ms", 10000, "gap between tokens after which the reply ends (error)", 1, 600000},
-    {"llm.total_deadline_ms", 120000, "whole-reply deadline (finish length)", 1, 3600000},
+    {"llm.total_deadline_ms", 120000, "whole-reply deadline (finish error, tokens kept)", 1, 3600000},
     {"llm.max_tokens", 512, "reply token cap (finish length)", 1, 100000},
     {"offline.first_token_ms", 150, "offline provider: delay to the first token", 0, 600000},
     {"offline.tokens_per_s", 30, "offline provider: pace after the first token; 0 = no pacing", 0, 1000000},

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package the build, tests and benchmarks need. Idempotent: apt is
+# only called when something is missing. Never downloads anything outside Debian's archive.
+set -euo pipefail
+
+packages=(
+  g++ cmake make ccache pkg-config
+  libcaf-dev            # CAF 0.17 actors
+  libboost1.81-dev      # Beast / Asio
+  librocksdb-dev        # conversation storage
+  nlohmann-json3-dev    # JSON
+  catch2                # tests (v2)
+  libssl-dev            # TLS for upstream LLM endpoints
+  libhnswlib-dev        # vector index for memories
+  python3-websockets    # bench/ and manual clients (run with /usr/bin/python3)
+  curl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all packages present"
+fi

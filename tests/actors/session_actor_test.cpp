@@ -1,0 +1,429 @@
+// Actor tests for session_actor: parallel fan-out (proved without timing), deadlines, crashed
+// workers, ordering, busy, cancel, resume and history, with stub pools and scoped actors.
+#include "actors/session_actor.hpp"
+
+#include "actors/atoms.hpp"
+#include "actors/llm_worker.hpp"
+#include "actors/messages.hpp"
+#include "actors/stage_workers.hpp"
+#include "actors/worker_pool.hpp"
+#include "core/config.hpp"
+#include "core/memory_index.hpp"
+#include "core/prompt_builder.hpp"
+#include "tests/actors/test_sink.hpp"
+
+#include <caf/all.hpp>
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+
+using namespace xinyu;
+using namespace xinyu::actors;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+using arrive_atom = caf::atom_constant<caf::atom("arrive")>;
+using hang_atom = caf::atom_constant<caf::atom("hang")>;
+
+core::config zero_pacing_config() {
+  auto r = core::load_config(R"({"offline":{"first_token_ms":0,"tokens_per_s":0}})");
+  REQUIRE(r.value);
+  return *r.value;
+}
+
+std::shared_ptr<session_settings> test_settings() {
+  auto s = std::make_shared<session_settings>();
+  s->emotion_deadline = s->safety_deadline = s->memory_deadline = 3s;
+  s->first_token_deadline = 3s;
+  s->prompt = std::make_shared<const core::prompt_builder>("persona");
+  s->disclosure = false;
+  s->crisis_resources = {{"en", {"call 988"}}, {"zh", {"400-161-9995"}}};
+  return s;
+}
+
+struct fixture {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  core::config conf = zero_pacing_config();
+
+  stage_pools real_pools() {
+    stage_pools p;
+    p.emotion = spawn_emotion_pool(sys, conf);
+    p.safety = spawn_safety_pool(sys, conf);
+    p.memory = spawn_memory_pool(sys, conf, std::make_shared<core::memory_index>());
+    p.llm = spawn_llm_pool(sys, conf);
+    return p;
+  }
+
+  ~fixture() {
+    for (auto& a : spawned)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  }
+  std::vector<caf::actor> spawned;
+
+  caf::actor session(stage_pools p, std::shared_ptr<session_settings> s = test_settings()) {
+    for (auto* a : {&p.emotion, &p.safety, &p.memory, &p.llm})
+      spawned.push_back(*a);
+    auto h = spawn_session(sys, "alice", p, s);
+    spawned.push_back(h);
+    return h;
+  }
+};
+
+void chat(const caf::actor& s, const std::shared_ptr<test::test_sink>& sink, std::string id,
+          std::string text) {
+  caf::anon_send(s, command_atom::value, client_sink_ptr{sink},
+                 core::client_command{core::chat_command{std::move(id), std::move(text)}});
+}
+
+void attach(const caf::actor& s, const std::shared_ptr<test::test_sink>& sink) {
+  caf::anon_send(s, attach_atom::value, client_sink_ptr{sink});
+}
+
+// --- stubs -------------------------------------------------------------------------------
+
+struct barrier_state {
+  std::vector<caf::typed_response_promise<bool>> waiting;
+};
+
+/// Answers `arrive` only once `n` callers have arrived: a serial fan-out can never pass it.
+caf::behavior barrier(caf::stateful_actor<barrier_state>* self, std::size_t n) {
+  return {
+    [self, n](arrive_atom) -> caf::result<bool> {
+      auto rp = self->make_response_promise<bool>();
+      self->state.waiting.push_back(rp);
+      if (self->state.waiting.size() == n)
+        for (auto& w : self->state.waiting)
+          w.deliver(true);
+      return rp;
+    },
+  };
+}
+
+template <class Request, class Response>
+caf::behavior barrier_stub(caf::event_based_actor* self, caf::actor gate, Response value) {
+  return {
+    [self, gate, value](work_atom, Request&) -> caf::result<Response> {
+      auto rp = self->make_response_promise<Response>();
+      self->request(gate, 10s, arrive_atom::value)
+        .then([rp, value](bool) mutable { rp.deliver(value); },
+              [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+      return rp;
+    },
+  };
+}
+
+/// An LLM "pool" whose worker sends `n` tokens and then throws (crash mid-stream), or never
+/// answers when n < 0 (hang).
+caf::behavior crashing_llm_worker(caf::event_based_actor* self, int n) {
+  return {
+    [](cancel_atom, std::uint64_t) {},
+    [self, n](llm_start& start) {
+      for (int i = 0; i < n; ++i)
+        self->send(start.reply_to, token_atom::value, start.stream_id, std::string{"tok "});
+      if (n >= 0)
+        throw std::runtime_error("injected crash mid-stream");
+    },
+  };
+}
+
+caf::behavior fake_llm_pool(caf::event_based_actor* self, int n) {
+  return {
+    [self, n](work_atom, llm_start& start) -> caf::actor {
+      auto w = self->spawn(crashing_llm_worker, n);
+      self->send(w, std::move(start));
+      return w;
+    },
+  };
+}
+
+} // namespace
+
+TEST_CASE("the three pre-processing stages are asked in parallel", "[session]") {
+  fixture f;
+  auto gate = f.sys.spawn(barrier, 3);
+  f.spawned.push_back(gate);
+  stage_pools p;
+  p.emotion = f.sys.spawn(barrier_stub<stage_request, core::emotion_result>, gate,
+                          core::emotion_result{"joy", 0.9, 0.7});
+  p.safety = f.sys.spawn(barrier_stub<stage_request, core::safety_result>, gate,
+                         core::safety_result{core::safety_level::ok, {}, "hello there"});
+  p.memory = f.sys.spawn(barrier_stub<memory_request, core::memory_result>, gate,
+                         core::memory_result{{"likes tea"}, 0});
+  p.llm = spawn_llm_pool(f.sys, f.conf);
+  auto s = f.session(p);
+  auto sink = std::make_shared<test::test_sink>();
+  attach(s, sink);
+  chat(s, sink, "m1", "hello there");
+  auto analysis = sink->wait_type("analysis", "m1");
+  CHECK(analysis["emotion"]["label"] == "joy"); // the stub's answers were used
+  auto done = sink->wait_type("done", "m1");
+  CHECK(done["degraded"] == json::array()); // a serial fan-out would time out: degraded
+  CHECK(done["finish"] == "stop");
+}
+
+TEST_CASE("happy path with the real pools: accepted, analysis, tokens, one done", "[session]") {
+  fixture f;
+  auto s = f.session(f.real_pools());
+  auto sink = std::make_shared<test::test_sink>();
+  attach(s, sink);
+  CHECK(sink->wait_type("ready")["user"] == "alice");
+  chat(s, sink, "m1", "I feel so lonely since my friend moved away");
+  auto done = sink->wait_type("done", "m1");
+  CHECK(sink->wait_type("accepted", "m1")["turn"] == 1);
+  CHECK(done["turn"] == 2);
+  CHECK(done["finish"] == "stop");
+  CHECK(sink->wait_type("analysis", "m1")["emotion"]["label"] == "loneliness");
+  auto tokens = sink->of("token", "m1");
+  REQUIRE(tokens.size() > 5);
+  for (std::size_t i = 0; i < tokens.size(); ++i)
+    CHECK(tokens[i]["seq"] == i);
+  CHECK(sink->of("done", "m1").size() == 1);
+  // frame order: accepted < analysis < first token < done
+  auto all = sink->frames();
+  auto pos = [&](const std::string& type) {
+    return std::find_if(all.begin(), all.end(), [&](const json& j) { return j["type"] == type; })
+           - all.begin();
+  };
+  CHECK(pos("accepted") < pos("analysis"));
+  CHECK(pos("analysis") < pos("token"));
+  CHECK(pos("token") < pos("done"));
+}
+
+TEST_CASE("a crashed stage worker is respawned and the turn completes degraded", "[session]") {
+  fixture f;
+  auto& restarts = core::metrics().get_counter("xinyu_worker_restarts_total", "",
+                                               "pool=\"emotion\"");
+  auto before = restarts.value();
+  auto crash_next = std::make_shared<std::atomic<bool>>(true);
+  auto pools = f.real_pools();
+  caf::anon_send_exit(pools.emotion, caf::exit_reason::user_shutdown);
+  pools.emotion = spawn_worker_pool<stage_request, core::emotion_result>(
+    f.sys, pool_settings{"emotion", 1, 5s}, [crash_next](caf::actor_system& sys) {
+      return sys.spawn([crash_next](caf::event_based_actor*) -> caf::behavior {
+        return {
+          [crash_next](work_atom, stage_request&) -> core::emotion_result {
+            if (crash_next->exchange(false))
+              throw std::runtime_error("injected crash");
+            return core::emotion_result{"sadness", 0.9, -0.7};
+          },
+        };
+      });
+    });
+  auto s = f.session(pools);
+  auto sink = std::make_shared<test::test_sink>();
+  attach(s, sink);
+  chat(s, sink, "m1", "hello");
+  auto d1 = sink->wait_type("done", "m1");
+  CHECK(d1["degraded"] == json::array({"emotion"}));
+  CHECK(sink->wait_type("analysis", "m1")["emotion"]["label"] == "neutral"); // the fallback
+  chat(s, sink, "m2", "hello again");
+  auto d2 = sink->wait_type("done", "m2");
+  CHECK(d2["degraded"] == json::array());
+  CHECK(sink->wait_type("analysis", "m2")["emotion"]["label"] == "sadness"); // new worker
+  CHECK(restarts.value() == before + 1);
+}
+
+TEST_CASE("a stage that never answers falls back at its deadline", "[session]") {
+  fixture f;
+  auto pools = f.real_pools();
+  caf::anon_send_exit(pools.memory, caf::exit_reason::user_shutdown);
+  pools.memory = f.sys.spawn([](caf::event_based_actor* self) -> caf::behavior {
+    return {
+      [self](work_atom, memory_request&) -> caf::result<core::memory_result> {
+        return self->make_response_promise<core::memory_result>(); // never delivered
+      },
+    };
+  });
+  auto settings = test_settings();
+  settings->memory_deadline = 100ms;
+  auto s = f.session(pools, settings);
+  auto sink = std::make_shared<test::test_sink>();
+  attach(s, sink);
+  chat(s, sink, "m1", "我今天很开心");
+  auto d = sink->wait_type("done", "m1");
+  CHECK(d["degraded"] == json::array({"memory"}));
+  CHECK(d["finish"] == "stop");
+  CHECK(sink->wait_type("analysis", "m1")["emotion"]["label"] == "joy");
+}
+
+TEST_CASE("an LLM worker crashing mid-stream keeps the tokens and ends with one done",
+          "[session]") {
+  fixture f;
+  auto pools = f.real_pools();
+  caf::anon_send_exit(pools.llm, caf::exit_reason::user_shutdown);
+  pools.llm = f.sys.spawn(fake_llm_pool, 3);
+  auto s = f.session(pools);
+  auto sink = std::make_shared<test::test_sink>();
+  attach(s, sink);
+  chat(s, sink, "m1", "hi");
+  auto d = sink->wait_type("done", "m1");
+  CHECK(d["finish"] == "error");
+  CHECK(d["degraded"] == json::array({"llm"}));
+  CHECK(sink->of("token", "m1").size() == 3);
+  CHECK(sink->of("done", "m1").size() == 1);
+}
+
+TEST_CASE("no first token before the deadline gives the fallback reply", "[session]") {
+  fixture f;
+  auto pools = f.real_pools();
+  caf::anon_send_exit(pools.llm, caf::exit_reason::user_shutdown);
+  pools.llm = f.sys.spawn(fake_llm_pool, -1); // hangs
+  auto settings = test_settings();
+  settings->first_token_deadline = 100ms;
+  auto s = f.session(pools, settings);
+  auto sink = std::make_shared<test::test_sink>();
+  attach(s, sink);
+  chat(s, sink, "m1", "I feel sad");
+  auto d = sink->wait_type("done", "m1");
+  CHECK(d["finish"] == "fallback");
+  CHECK(d["degraded"] == json::array({"llm"}));
+  CHECK_FALSE(sink->of("token", "m1").empty());
+}
+
+TEST_CASE("turns are answered in accepted order with gapless seq and turn numbers",
+          "[session]") {
+  fixture f;
+  auto s = f.session(f.real_pools());
+  auto a = std::make_shared<test::test_sink>();
+  auto b = std::make_shared<test::test_sink>();
+  attach(s, a);
+  attach(s, b); // a second device of the same user
+  chat(s, a, "m1", "first message");
+  chat(s, b, "m2", "second message");
+  chat(s, a, "m3", "third message");
+  b->wait_type("done", "m3");
+  for (auto* sink : {a.get(), b.get()}) {
+    std::vector<std::string> done_order;
+    std::vector<int> turns;
+    for (auto& fr : sink->frames()) {
+      if (fr["type"] == "done") {
+        done_order.push_back(fr["id"]);
+        turns.push_back(fr["turn"]);
+      }
+    }
+    CHECK(done_order == std::vector<std::string>{"m1", "m2", "m3"});
+    CHECK(turns == std::vector<int>{2, 4, 6});
+    CHECK(sink->of("accepted", "m3").at(0)["turn"] == 5);
+    for (auto* id : {"m1", "m2", "m3"}) {
+      auto toks = sink->of("token", id);
+      for (std::size_t i = 0; i < toks.size(); ++i)
+        CHECK(toks[i]["seq"] == i);
+    }
+  }
+}
+
+TEST_CASE("busy when the queue bound is hit; cancel and not_found", "[session]") {
+  fixture f;
+  auto pools = f.real_pools();
+  caf::anon_send_exit(pools.llm, caf::exit_reason::user_shutdown);
+  pools.llm = f.sys.spawn(fake_llm_pool, -1); // first turn hangs until cancelled
+  auto settings = test_settings();
+  settings->max_queued_turns = 2;
+  auto s = f.session(pools, settings);
+  auto sink = std::make_shared<test::test_sink>();
+  attach(s, sink);
+  chat(s, sink, "m1", "one");
+  chat(s, sink, "m2", "two");
+  chat(s, sink, "m3", "three");
+  auto busy = sink->wait_type("error", "m3");
+  CHECK(busy["code"] == "busy");
+  CHECK(sink->of("accepted", "m3").empty());
+  chat(s, sink, "m2", "duplicate id");
+  CHECK(sink->wait_type("error", "m2")["code"] == "bad_request");
+  // cancel the queued turn first, then the one in flight: order is kept
+  caf::anon_send(s, command_atom::value, client_sink_ptr{sink},
+                 core::client_command{core::cancel_command{"m2"}});
+  caf::anon_send(s, command_atom::value, client_sink_ptr{sink},
+                 core::client_command{core::cancel_command{"m1"}});
+  auto d2 = sink->wait_type("done", "m2");
+  auto d1 = sink->wait_type("done", "m1");
+  CHECK(d1["finish"] == "cancelled");
+  CHECK(d2["finish"] == "cancelled");
+  auto dones = sink->of("done");
+  REQUIRE(dones.size() == 2);
+  CHECK(dones[0]["id"] == "m1");
+  caf::anon_send(s, command_atom::value, client_sink_ptr{sink},
+                 core::client_command{core::cancel_command{"nope"}});
+  CHECK(sink->wait_type("error", "nope")["code"] == "not_found");
+}
+
+TEST_CASE("resume replays from seq; history pages oldest first", "[session]") {
+  fixture f;
+  auto s = f.session(f.real_pools());
+  auto sink = std::make_shared<test::test_sink>();
+  attach(s, sink);
+  chat(s, sink, "m1", "I am happy today");
+  sink->wait_type("done", "m1");
+  chat(s, sink, "m2", "I am sad today");
+  sink->wait_type("done", "m2");
+  auto original = sink->of("token", "m1");
+  auto other = std::make_shared<test::test_sink>();
+  caf::anon_send(s, command_atom::value, client_sink_ptr{other},
+                 core::client_command{core::resume_command{"m1", 2}});
+  other->wait_type("done", "m1");
+  auto replay = other->of("token", "m1");
+  REQUIRE(replay.size() == original.size() - 2);
+  CHECK(replay.front()["seq"] == 2);
+  CHECK(replay.front()["text"] == original[2]["text"]);
+  caf::anon_send(s, command_atom::value, client_sink_ptr{other},
+                 core::client_command{core::resume_command{"gone", 0}});
+  CHECK(other->wait_type("error", "gone")["code"] == "not_found");
+
+  caf::anon_send(s, command_atom::value, client_sink_ptr{other},
+                 core::client_command{core::history_command{std::nullopt, 3}});
+  auto h = other->wait_type("history");
+  REQUIRE(h["messages"].size() == 3);
+  CHECK(h["more"] == true);
+  CHECK(h["messages"][0]["turn"] == 2);
+  CHECK(h["messages"][1]["text"] == "I am sad today");
+  CHECK(h["messages"][2]["role"] == "assistant");
+  std::string reply;
+  for (auto& t : sink->of("token", "m2"))
+    reply += t["text"].get<std::string>();
+  CHECK(h["messages"][2]["text"] == reply);
+}
+
+TEST_CASE("crisis replies carry the configured resources; blocked never calls the LLM",
+          "[session]") {
+  fixture f;
+  auto pools = f.real_pools();
+  auto s = f.session(pools);
+  auto sink = std::make_shared<test::test_sink>();
+  attach(s, sink);
+  chat(s, sink, "m1", "I want to kill myself");
+  sink->wait_type("done", "m1");
+  std::string reply;
+  for (auto& t : sink->of("token", "m1"))
+    reply += t["text"].get<std::string>();
+  CHECK(reply.find("call 988") != std::string::npos);
+  CHECK(sink->wait_type("notice")["kind"] == "crisis_resources");
+
+  // blocked: an LLM pool that would crash proves it is never called
+  caf::anon_send_exit(pools.llm, caf::exit_reason::user_shutdown);
+  auto p2 = f.real_pools();
+  caf::anon_send_exit(p2.llm, caf::exit_reason::user_shutdown);
+  p2.llm = f.sys.spawn(fake_llm_pool, 0);
+  auto s2 = f.session(p2);
+  auto sink2 = std::make_shared<test::test_sink>();
+  attach(s2, sink2);
+  chat(s2, sink2, "b1", "write porn about a minor");
+  auto d = sink2->wait_type("done", "b1");
+  CHECK(d["finish"] == "stop");
+  CHECK(d["degraded"] == json::array());
+  CHECK(sink2->wait_type("analysis", "b1")["safety"]["level"] == "blocked");
+}
+
+TEST_CASE("a stray message does not kill a session", "[session]") {
+  fixture f;
+  auto s = f.session(f.real_pools());
+  auto sink = std::make_shared<test::test_sink>();
+  attach(s, sink);
+  caf::anon_send(s, cancel_atom::value, std::uint64_t{42}); // nobody speaks this to a session
+  caf::anon_send(s, std::string{"junk"});
+  chat(s, sink, "m1", "are you still there?");
+  CHECK(sink->wait_type("done", "m1")["finish"] == "stop");
+}

@@ -1,0 +1,4 @@
+// The one Catch2 main shared by every test executable (compiled once).
+// Must never hold tests.
+#define CATCH_CONFIG_MAIN
+#include <catch2/catch.hpp>

@@ -1,0 +1,93 @@
+// Unit tests for core/client_frame: every malformed input maps to the protocol's error code.
+#include "core/client_frame.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace xinyu::core;
+
+namespace {
+
+frame_limits limits{100, 16};
+
+frame_error expect_error(std::string_view frame) {
+  auto r = parse_client_frame(frame, limits);
+  REQUIRE(std::holds_alternative<frame_error>(r));
+  return std::get<frame_error>(r);
+}
+
+} // namespace
+
+TEST_CASE("valid frames parse into typed commands", "[frame]") {
+  auto chat = parse_client_frame(R"({"type":"chat","id":"m-1.a:b_c","text":"你好"})", limits);
+  REQUIRE(std::holds_alternative<chat_command>(chat));
+  CHECK(std::get<chat_command>(chat).id == "m-1.a:b_c");
+  CHECK(std::get<chat_command>(chat).text == "你好");
+
+  auto auth = parse_client_frame(R"({"type":"auth","user":"alice"})", limits);
+  REQUIRE(std::holds_alternative<auth_command>(auth));
+  CHECK(std::get<auth_command>(auth).user == "alice");
+
+  CHECK(std::holds_alternative<ping_command>(parse_client_frame(R"({"type":"ping"})", limits)));
+  CHECK(std::holds_alternative<forget_command>(parse_client_frame(R"({"type":"forget"})", limits)));
+  auto cancel = parse_client_frame(R"({"type":"cancel","id":"x"})", limits);
+  REQUIRE(std::holds_alternative<cancel_command>(cancel));
+
+  auto hist = parse_client_frame(R"({"type":"history","before":7,"limit":5})", limits);
+  REQUIRE(std::holds_alternative<history_command>(hist));
+  CHECK(*std::get<history_command>(hist).before == 7);
+  CHECK(std::get<history_command>(hist).limit == 5);
+  auto hist_default = parse_client_frame(R"({"type":"history"})", limits);
+  CHECK(std::get<history_command>(hist_default).limit == 20);
+  CHECK_FALSE(std::get<history_command>(hist_default).before);
+
+  auto resume = parse_client_frame(R"({"type":"resume","id":"x","seq":3})", limits);
+  REQUIRE(std::holds_alternative<resume_command>(resume));
+  CHECK(std::get<resume_command>(resume).seq == 3);
+}
+
+TEST_CASE("malformed frames get bad_request", "[frame]") {
+  CHECK(expect_error("not json").code == "bad_request");
+  CHECK(expect_error("[1,2]").code == "bad_request");
+  CHECK(expect_error(R"({"id":"x"})").message.find("type") != std::string::npos);
+  CHECK(expect_error(R"({"type":5})").code == "bad_request");
+  CHECK(expect_error(R"({"type":"dance"})").message.find("unknown type") != std::string::npos);
+  CHECK(expect_error("\xff\xfe").message.find("UTF-8") != std::string::npos);
+  // a lone surrogate escape is invalid JSON text
+  CHECK(expect_error(R"({"type":"chat","id":"a","text":"\ud800"})").code == "bad_request");
+}
+
+TEST_CASE("chat validation: id, text presence, type, emptiness and size", "[frame]") {
+  CHECK(expect_error(R"({"type":"chat","text":"hi"})").message.find("'id'") != std::string::npos);
+  CHECK(expect_error(R"({"type":"chat","id":5,"text":"hi"})").code == "bad_request");
+  CHECK(expect_error(R"({"type":"chat","id":"has space","text":"hi"})").code == "bad_request");
+  CHECK(expect_error(R"({"type":"chat","id":"","text":"hi"})").code == "bad_request");
+  std::string long_id(65, 'a');
+  CHECK(expect_error(R"({"type":"chat","id":")" + long_id + R"(","text":"hi"})").code
+        == "bad_request");
+  auto missing_text = expect_error(R"({"type":"chat","id":"a1"})");
+  CHECK(missing_text.code == "bad_request");
+  CHECK(missing_text.id == std::optional<std::string>{"a1"});
+  CHECK(expect_error(R"({"type":"chat","id":"a1","text":42})").id == std::optional<std::string>{"a1"});
+  CHECK(expect_error(R"({"type":"chat","id":"a1","text":"   "})").code == "bad_request");
+  std::string big(101, 'x');
+  auto too_large = expect_error(R"({"type":"chat","id":"a1","text":")" + big + R"("})");
+  CHECK(too_large.code == "too_large");
+  CHECK(too_large.id == std::optional<std::string>{"a1"});
+  std::string exact(100, 'x');
+  CHECK(std::holds_alternative<chat_command>(
+    parse_client_frame(R"({"type":"chat","id":"a1","text":")" + exact + R"("})", limits)));
+}
+
+TEST_CASE("other commands validate their fields", "[frame]") {
+  CHECK(expect_error(R"({"type":"auth"})").code == "bad_request");
+  CHECK(expect_error(R"({"type":"auth","user":""})").code == "bad_request");
+  CHECK(expect_error(R"({"type":"auth","user":"way-too-long-user-name"})").code == "bad_request");
+  CHECK(expect_error(R"({"type":"auth","user":"a\u0001"})").code == "bad_request");
+  CHECK(expect_error(R"({"type":"cancel"})").code == "bad_request");
+  CHECK(expect_error(R"({"type":"history","limit":0})").code == "bad_request");
+  CHECK(expect_error(R"({"type":"history","limit":101})").code == "bad_request");
+  CHECK(expect_error(R"({"type":"history","before":-1})").code == "bad_request");
+  CHECK(expect_error(R"({"type":"history","limit":"5"})").code == "bad_request");
+  CHECK(expect_error(R"({"type":"resume","id":"x"})").code == "bad_request");
+  CHECK(expect_error(R"({"type":"resume","id":"x","seq":1.5})").code == "bad_request");
+}

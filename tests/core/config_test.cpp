@@ -1,0 +1,77 @@
+// Unit tests for core/config: defaults, overrides, and one clear error per bad value.
+#include "core/config.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+using namespace xinyu::core;
+
+TEST_CASE("defaults are sane", "[config]") {
+  auto r = load_config("");
+  REQUIRE(r.value);
+  CHECK(r.value->transport.auth_timeout_ms == 5000);
+  CHECK(r.value->server.host == "127.0.0.1");
+  CHECK(r.value->llm.provider == "offline");
+  CHECK(r.value->offline.first_token_ms == 150);
+  CHECK(r.value->offline.tokens_per_s == 30);
+  CHECK(r.value->safety.crisis_resources.at("zh").size() >= 2);
+  CHECK(r.value->safety.crisis_resources.at("en").size() >= 2);
+}
+
+TEST_CASE("a file overrides defaults and env overrides the file", "[config]") {
+  auto r = load_config(R"({"server":{"port":0},"offline":{"tokens_per_s":0}})",
+                       {{"XINYU_SERVER_PORT", "9999"}, {"XINYU_SERVER_NAME", "test"},
+                        {"XINYU_API_KEY", "ignored"}});
+  REQUIRE(r.value);
+  CHECK(r.value->server.port == 9999);
+  CHECK(r.value->server.name == "test");
+  CHECK(r.value->offline.tokens_per_s == 0);
+}
+
+TEST_CASE("bad configs give one clear error", "[config]") {
+  auto err = [](const std::string& j) {
+    auto r = load_config(j);
+    CHECK_FALSE(r.value);
+    return r.error;
+  };
+  CHECK(err("{").find("not valid JSON") != std::string::npos);
+  CHECK(err("[]").find("object") != std::string::npos);
+  CHECK(err(R"({"server":{"prot":1}})").find("server.prot") != std::string::npos);
+  CHECK(err(R"({"server":{"port":"x"}})").find("server.port") != std::string::npos);
+  CHECK(err(R"({"server":{"port":70000}})").find("between") != std::string::npos);
+  CHECK(err(R"({"emotion":{"workers":0}})").find("emotion.workers") != std::string::npos);
+  CHECK(err(R"({"server":{"host":"0.0.0.0"}})").find("loopback") != std::string::npos);
+  CHECK(err(R"({"llm":{"provider":"magic"}})").find("llm.provider") != std::string::npos);
+  CHECK(err(R"({"care":{"disclosure":"yes"}})").find("care.disclosure") != std::string::npos);
+  CHECK(err(R"({"safety":{"crisis_resources":{"zh":[1]}}})").find("crisis_resources") != std::string::npos);
+  CHECK(err(R"({"limits":{"max_text_bytes":65536}})").find("max_frame_bytes") != std::string::npos);
+  CHECK(load_config_file("/nonexistent/x.json", {}).error.find("cannot read") != std::string::npos);
+}
+
+TEST_CASE("help lists every key with its env name", "[config]") {
+  auto h = describe_config_keys();
+  CHECK(h.find("transport.auth_timeout_ms") != std::string::npos);
+  CHECK(h.find("XINYU_TRANSPORT_AUTH_TIMEOUT_MS") != std::string::npos);
+  CHECK(default_config_json().find("\"offline\"") != std::string::npos);
+}
+
+TEST_CASE("the shipped example config loads and documents every key", "[config]") {
+  auto r = load_config_file(XINYU_SOURCE_DIR "/config/xinyu.example.json", {});
+  INFO(r.error);
+  REQUIRE(r.value);
+  std::ifstream in{XINYU_SOURCE_DIR "/config/xinyu.example.json"};
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto keys = describe_config_keys();
+  std::istringstream lines{keys};
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind("  ", 0) != 0 || line.rfind("      ", 0) == 0)
+      continue;
+    auto key = line.substr(2, line.find(' ', 2) - 2);
+    auto leaf = key.substr(key.rfind('.') + 1);
+    INFO(key);
+    CHECK(text.find("\"" + leaf + "\"") != std::string::npos);
+  }
+}

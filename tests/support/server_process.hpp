@@ -1,0 +1,42 @@
+// Starts the real xinyu-server binary on port 0 with a given config and stops it afterwards.
+// Test-only; must never be linked into the server.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace xinyu::test {
+
+class server_process {
+public:
+  /// Writes `config` to a temp file, starts the server with `--config FILE --port 0` and waits
+  /// (bounded) for its "listening" line. Throws std::runtime_error if it does not come up.
+  explicit server_process(const nlohmann::json& config = nlohmann::json::object(),
+                          std::vector<std::string> extra_args = {});
+  ~server_process();
+
+  std::uint16_t port() const { return port_; }
+  int pid() const { return pid_; }
+
+  /// Sends SIGTERM and waits; returns the exit code.
+  int stop();
+
+private:
+  int pid_ = -1;
+  std::uint16_t port_ = 0;
+  std::string config_path_;
+};
+
+struct run_result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// Runs xinyu-server with `args` to completion (bounded by `timeout_s`).
+run_result run_server_command(const std::vector<std::string>& args, int timeout_s = 10);
+
+} // namespace xinyu::test

@@ -1,0 +1,135 @@
+// A blocking WebSocket test client for protocol v1 with a deadline on every read.
+// Test-only; must never be linked into the server.
+#include "tests/support/ws_client.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <stdexcept>
+
+namespace xinyu::test {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+struct ws_client::impl {
+  net::io_context ioc;
+  websocket::stream<tcp::socket> ws{ioc};
+  beast::flat_buffer buf;
+
+  // Runs the io_context until `done` or the timeout; cancels the socket on timeout.
+  bool run_for(bool& done, std::chrono::milliseconds timeout) {
+    ioc.restart();
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done && std::chrono::steady_clock::now() < deadline)
+      ioc.run_one_until(deadline);
+    if (!done) {
+      beast::error_code ignored;
+      ws.next_layer().cancel(ignored);
+      ioc.restart();
+      ioc.run_for(std::chrono::milliseconds(200)); // let the cancelled op complete
+      return false;
+    }
+    return true;
+  }
+};
+
+ws_client::ws_client(std::uint16_t port, std::string target) : impl_(std::make_unique<impl>()) {
+  tcp::endpoint ep{net::ip::make_address("127.0.0.1"), port};
+  impl_->ws.next_layer().connect(ep);
+  impl_->ws.handshake("127.0.0.1:" + std::to_string(port), target);
+}
+
+ws_client::~ws_client() {
+  beast::error_code ec;
+  impl_->ws.next_layer().close(ec);
+}
+
+void ws_client::send_text(const std::string& text) {
+  impl_->ws.text(true);
+  impl_->ws.write(net::buffer(text));
+}
+
+void ws_client::send_binary(const std::string& bytes) {
+  impl_->ws.binary(true);
+  impl_->ws.write(net::buffer(bytes));
+}
+
+nlohmann::json ws_client::read(std::chrono::milliseconds timeout) {
+  bool done = false;
+  beast::error_code result;
+  impl_->buf.consume(impl_->buf.size());
+  impl_->ws.async_read(impl_->buf, [&](beast::error_code ec, std::size_t) {
+    result = ec;
+    done = true;
+  });
+  if (!impl_->run_for(done, timeout))
+    throw std::runtime_error("timed out waiting for a frame");
+  if (result)
+    throw std::runtime_error("read failed: " + result.message());
+  return nlohmann::json::parse(beast::buffers_to_string(impl_->buf.data()));
+}
+
+nlohmann::json ws_client::read_until(const std::string& type, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      throw std::runtime_error("timed out waiting for " + type);
+    auto f = read(left);
+    if (f.value("type", "") == type)
+      return f;
+  }
+}
+
+std::optional<int> ws_client::wait_closed(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    bool done = false;
+    beast::error_code result;
+    impl_->buf.consume(impl_->buf.size());
+    impl_->ws.async_read(impl_->buf, [&](beast::error_code ec, std::size_t) {
+      result = ec;
+      done = true;
+    });
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || !impl_->run_for(done, left))
+      return std::nullopt;
+    // A close frame was received (the write of our close reply may still fail with a
+    // broken pipe when the server tore the connection down first).
+    if (result && impl_->ws.reason().code != websocket::close_code::none)
+      return static_cast<int>(impl_->ws.reason().code);
+    if (result)
+      return -1; // reset without a close frame
+  }
+}
+
+nlohmann::json ws_client::auth(const std::string& user) {
+  send({{"type", "auth"}, {"user", user}});
+  auto ready = read_until("ready");
+  return ready;
+}
+
+std::pair<int, std::string> http_get(std::uint16_t port, const std::string& target) {
+  net::io_context ioc;
+  tcp::socket sock{ioc};
+  sock.connect(tcp::endpoint{net::ip::make_address("127.0.0.1"), port});
+  http::request<http::empty_body> req{http::verb::get, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  http::write(sock, req);
+  beast::flat_buffer buf;
+  http::response<http::string_body> res;
+  http::read(sock, buf, res);
+  return {static_cast<int>(res.result_int()), res.body()};
+}
+
+} // namespace xinyu::test

@@ -1,0 +1,47 @@
+// A blocking WebSocket test client for protocol v1 with a deadline on every read.
+// Test-only; must never be linked into the server.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace xinyu::test {
+
+class ws_client {
+public:
+  ws_client(std::uint16_t port, std::string target = "/v1/ws");
+  ~ws_client();
+  ws_client(const ws_client&) = delete;
+  ws_client& operator=(const ws_client&) = delete;
+
+  void send_text(const std::string& text);
+  void send_binary(const std::string& bytes);
+  void send(const nlohmann::json& frame) { send_text(frame.dump()); }
+
+  /// Next text frame as JSON; throws std::runtime_error on timeout or close.
+  nlohmann::json read(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  /// Reads until a frame of `type` arrives (others are dropped).
+  nlohmann::json read_until(const std::string& type,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  /// Waits for the server to close; returns the close code (or nullopt on timeout).
+  std::optional<int> wait_closed(std::chrono::milliseconds timeout);
+
+  /// auth as `user` in dev mode; returns the ready frame (the disclosure notice is consumed).
+  nlohmann::json auth(const std::string& user);
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// One HTTP GET; returns {status, body}.
+std::pair<int, std::string> http_get(std::uint16_t port, const std::string& target);
+
+} // namespace xinyu::test
