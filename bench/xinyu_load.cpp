@@ -1,0 +1,302 @@
+// xinyu-load: drives any protocol-v1 server (xinyu or the seed peer) with N concurrent users and
+// reports turns/s and client-side TTFT/total/persisted percentiles. Never asserts; only measures.
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using clock_type = std::chrono::steady_clock;
+using nlohmann::json;
+
+namespace {
+
+struct options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  int users = 10;
+  int turns = 5;              // per user (0 = until duration)
+  double duration_s = 0;      // 0 = until every user did `turns`
+  int ramp_ms = 1000;         // connections spread over this
+  int think_ms = 0;           // pause between a user's turns
+  bool wait_persisted = false;
+  int idle_s = 0;             // > 0: only hold authenticated connections this long
+  int timeout_ms = 60000;     // per turn
+  std::string label = "run";
+  std::string text = "我最近工作压力很大，晚上总是睡不着，感觉很焦虑";
+};
+
+struct stats {
+  std::vector<double> ttft, total, persisted;
+  long turns = 0, errors = 0, timeouts = 0, conn_failures = 0, connected = 0, tokens = 0;
+  std::vector<std::string> error_samples;
+};
+
+double pct(std::vector<double>& v, double p) {
+  if (v.empty())
+    return 0;
+  std::sort(v.begin(), v.end());
+  auto idx = static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(idx, v.size() - 1)];
+}
+
+class user : public std::enable_shared_from_this<user> {
+public:
+  user(net::io_context& ioc, const options& opt, stats& st, int index, clock_type::time_point end)
+    : ws_(ioc), timer_(ioc), opt_(opt), st_(st), index_(index), end_(end) {}
+
+  void start(int delay_ms) {
+    timer_.expires_after(std::chrono::milliseconds(delay_ms));
+    timer_.async_wait([self = shared_from_this()](beast::error_code) { self->connect(); });
+  }
+
+private:
+  void connect() {
+    tcp::endpoint ep{net::ip::make_address(opt_.host), opt_.port};
+    beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(30));
+    beast::get_lowest_layer(ws_).async_connect(ep, [self = shared_from_this()](beast::error_code ec) {
+      if (ec)
+        return self->fail_conn();
+      beast::get_lowest_layer(self->ws_).expires_never();
+      self->ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+      self->ws_.async_handshake(self->opt_.host + ":" + std::to_string(self->opt_.port), "/v1/ws",
+                                [self](beast::error_code ec) {
+                                  if (ec)
+                                    return self->fail_conn();
+                                  self->auth();
+                                });
+    });
+  }
+
+  void fail_conn() { st_.conn_failures++; }
+
+  void auth() {
+    write(json{{"type", "auth"}, {"user", "bench-" + opt_.label + "-" + std::to_string(index_)}}.dump());
+    read();
+  }
+
+  void write(std::string s) {
+    out_.push_back(std::make_shared<std::string>(std::move(s)));
+    if (out_.size() == 1)
+      do_write();
+  }
+
+  void do_write() {
+    ws_.text(true);
+    ws_.async_write(net::buffer(*out_.front()),
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      self->out_.erase(self->out_.begin());
+                      if (!ec && !self->out_.empty())
+                        self->do_write();
+                    });
+  }
+
+  void read() {
+    ws_.async_read(buf_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) {
+        if (self->in_turn_) {
+          self->st_.errors++;
+          self->sample("connection lost: " + ec.message());
+        }
+        return;
+      }
+      auto text = beast::buffers_to_string(self->buf_.data());
+      self->buf_.consume(self->buf_.size());
+      self->on_frame(text);
+      if (!self->stopped_)
+        self->read();
+    });
+  }
+
+  void sample(const std::string& s) {
+    if (st_.error_samples.size() < 5)
+      st_.error_samples.push_back(s);
+  }
+
+  double since_sent() const {
+    return std::chrono::duration<double, std::milli>(clock_type::now() - sent_at_).count();
+  }
+
+  void on_frame(const std::string& text) {
+    auto f = json::parse(text, nullptr, false);
+    if (f.is_discarded())
+      return;
+    auto type = f.value("type", "");
+    if (type == "ready") {
+      st_.connected++;
+      if (opt_.idle_s > 0) {
+        timer_.expires_after(std::chrono::seconds(opt_.idle_s));
+        timer_.async_wait([self = shared_from_this()](beast::error_code) { self->stop(); });
+        return;
+      }
+      next_turn();
+      return;
+    }
+    if (!in_turn_ || f.value("id", "") != id_)
+      return;
+    if (type == "token") {
+      st_.tokens++;
+      if (!got_token_) {
+        got_token_ = true;
+        st_.ttft.push_back(since_sent());
+      }
+    } else if (type == "done") {
+      st_.total.push_back(since_sent());
+      st_.turns++;
+      if (f.value("finish", "") == "error")
+        st_.errors++;
+      got_done_ = true;
+      if (!opt_.wait_persisted)
+        end_turn();
+    } else if (type == "persisted") {
+      st_.persisted.push_back(since_sent());
+      if (got_done_)
+        end_turn();
+    } else if (type == "error") {
+      st_.errors++;
+      sample(text);
+      end_turn();
+    }
+  }
+
+  void next_turn() {
+    if ((opt_.turns > 0 && done_turns_ >= opt_.turns)
+        || (opt_.duration_s > 0 && clock_type::now() >= end_)) {
+      stop();
+      return;
+    }
+    id_ = "t" + std::to_string(done_turns_);
+    in_turn_ = true;
+    got_token_ = got_done_ = false;
+    sent_at_ = clock_type::now();
+    write(json{{"type", "chat"}, {"id", id_}, {"text", opt_.text}}.dump());
+    timer_.expires_after(std::chrono::milliseconds(opt_.timeout_ms));
+    timer_.async_wait([self = shared_from_this(), n = done_turns_](beast::error_code ec) {
+      if (ec || !self->in_turn_ || self->done_turns_ != n)
+        return;
+      self->st_.timeouts++;
+      self->sample("turn timed out");
+      self->end_turn();
+    });
+  }
+
+  void end_turn() {
+    in_turn_ = false;
+    ++done_turns_;
+    timer_.cancel();
+    if (opt_.think_ms > 0) {
+      timer_.expires_after(std::chrono::milliseconds(opt_.think_ms));
+      timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (!ec)
+          self->next_turn();
+      });
+    } else {
+      next_turn();
+    }
+  }
+
+  void stop() {
+    stopped_ = true;
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws_).close();
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  net::steady_timer timer_;
+  beast::flat_buffer buf_;
+  std::vector<std::shared_ptr<std::string>> out_;
+  const options& opt_;
+  stats& st_;
+  int index_;
+  clock_type::time_point end_;
+  std::string id_;
+  clock_type::time_point sent_at_;
+  int done_turns_ = 0;
+  bool in_turn_ = false, got_token_ = false, got_done_ = false, stopped_ = false;
+};
+
+void usage() {
+  std::cout << "xinyu-load [--host H] [--port P] [--users N] [--turns T] [--duration S]\n"
+               "           [--ramp-ms MS] [--think-ms MS] [--persisted] [--idle S] [--timeout-ms MS]\n"
+               "           [--label NAME] [--text TEXT]\n"
+               "Prints one JSON line of results (turns/s, ttft/total/persisted p50/p95/p99 in ms).\n";
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  options opt;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::cerr << a << " needs a value\n";
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--host") opt.host = next();
+    else if (a == "--port") opt.port = static_cast<std::uint16_t>(std::stoi(next()));
+    else if (a == "--users") opt.users = std::stoi(next());
+    else if (a == "--turns") opt.turns = std::stoi(next());
+    else if (a == "--duration") opt.duration_s = std::stod(next());
+    else if (a == "--ramp-ms") opt.ramp_ms = std::stoi(next());
+    else if (a == "--think-ms") opt.think_ms = std::stoi(next());
+    else if (a == "--persisted") opt.wait_persisted = true;
+    else if (a == "--idle") opt.idle_s = std::stoi(next());
+    else if (a == "--timeout-ms") opt.timeout_ms = std::stoi(next());
+    else if (a == "--label") opt.label = next();
+    else if (a == "--text") opt.text = next();
+    else if (a == "--help" || a == "-h") { usage(); return 0; }
+    else { std::cerr << "unknown argument " << a << "\n"; usage(); return 2; }
+  }
+  if (opt.duration_s > 0 && opt.turns == 5)
+    opt.turns = 0; // duration given: run until it ends
+  net::io_context ioc{1};
+  stats st;
+  auto start = clock_type::now();
+  auto end = start + std::chrono::milliseconds(static_cast<long>(opt.duration_s * 1000) + opt.ramp_ms);
+  for (int i = 0; i < opt.users; ++i) {
+    auto u = std::make_shared<user>(ioc, opt, st, i, end);
+    u->start(opt.users > 1 ? opt.ramp_ms * i / opt.users : 0);
+  }
+  ioc.run();
+  double elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
+  double ramp = opt.ramp_ms / 1000.0;
+  double busy = std::max(0.001, elapsed - (opt.idle_s > 0 ? 0 : ramp / 2));
+  json r{{"label", opt.label},
+         {"users", opt.users},
+         {"connected", st.connected},
+         {"conn_failures", st.conn_failures},
+         {"turns", st.turns},
+         {"errors", st.errors},
+         {"timeouts", st.timeouts},
+         {"tokens", st.tokens},
+         {"elapsed_s", elapsed},
+         {"turns_per_s", st.turns / busy},
+         {"ttft_ms", {{"p50", pct(st.ttft, 50)}, {"p95", pct(st.ttft, 95)}, {"p99", pct(st.ttft, 99)}}},
+         {"total_ms", {{"p50", pct(st.total, 50)}, {"p95", pct(st.total, 95)}, {"p99", pct(st.total, 99)}}}};
+  if (opt.wait_persisted)
+    r["persisted_ms"] = {{"p50", pct(st.persisted, 50)}, {"p95", pct(st.persisted, 95)},
+                         {"p99", pct(st.persisted, 99)}};
+  if (!st.error_samples.empty())
+    r["error_samples"] = st.error_samples;
+  std::cout << r.dump() << std::endl;
+  return 0;
+}
