@@ -273,6 +273,13 @@ config_result load_config(const std::string& json_text,
           "that oversize text gets error too_large instead of a closed connection";
     return res;
   }
+  if (c.transport.max_queued_frames < c.llm.max_tokens + 16) {
+    err = "transport.max_queued_frames (" + std::to_string(c.transport.max_queued_frames)
+          + ") must be at least llm.max_tokens + 16 (" + std::to_string(c.llm.max_tokens + 16)
+          + "): one whole reply may arrive at once, and a bound below it would close healthy "
+            "clients";
+    return res;
+  }
   const auto& cr = doc.at("safety").at("crisis_resources");
   if (!cr.is_object()) {
     err = "configuration key 'safety.crisis_resources' must be an object of locale -> [strings]";

@@ -47,6 +47,7 @@ TEST_CASE("bad configs give one clear error", "[config]") {
   CHECK(err(R"({"care":{"disclosure":"yes"}})").find("care.disclosure") != std::string::npos);
   CHECK(err(R"({"safety":{"crisis_resources":{"zh":[1]}}})").find("crisis_resources") != std::string::npos);
   CHECK(err(R"({"limits":{"max_text_bytes":65536}})").find("max_frame_bytes") != std::string::npos);
+  CHECK(err(R"({"transport":{"max_queued_frames":100}})").find("llm.max_tokens") != std::string::npos);
   CHECK(load_config_file("/nonexistent/x.json", {}).error.find("cannot read") != std::string::npos);
 }
 

@@ -119,3 +119,37 @@ TEST_CASE("e2e: a frame over transport.max_frame_bytes closes with 1009", "[e2e]
   REQUIRE(code);
   CHECK(*code == 1009);
 }
+
+TEST_CASE("e2e: invalid UTF-8 inside a text frame closes with 1007 (RFC 6455)", "[e2e]") {
+  server_process srv;
+  ws_client c{srv.port()};
+  c.auth("utf");
+  c.send_text("{\"type\":\"chat\",\"id\":\"u\",\"text\":\"\xff\xfe\"}");
+  auto code = c.wait_closed(5s);
+  REQUIRE(code);
+  CHECK(*code == 1007);
+}
+
+TEST_CASE("e2e: a client that stops reading is closed with 1013; others are not slowed",
+          "[e2e]") {
+  server_process srv{json{{"transport", {{"max_queued_frames", 80}}},
+                          {"llm", {{"max_tokens", 64}}},
+                          {"session", {{"max_queued_turns", 1000}}},
+                          {"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}}}};
+  ws_client slow{srv.port(), "/v1/ws", 4096};
+  slow.auth("slowpoke");
+  ws_client other{srv.port()};
+  other.auth("speedy");
+  // The slow client writes chats and never reads: its replies pile up until the bound.
+  for (int i = 0; i < 5000; ++i)
+    slow.send({{"type", "chat"}, {"id", "s" + std::to_string(i)}, {"text", "tell me a long story"}});
+  other.send({{"type", "chat"}, {"id", "o1"}, {"text", "hello"}});
+  CHECK(other.read_until("done")["finish"] == "stop");
+  auto code = slow.wait_closed(20s);
+  REQUIRE(code);
+  CHECK(*code == 1013);
+  auto m = http_get(srv.port(), "/metrics").second;
+  CHECK(m.find("xinyu_slow_reader_closed_total 0") == std::string::npos);
+  other.send({{"type", "chat"}, {"id", "o2"}, {"text", "still fast?"}});
+  CHECK(other.read_until("done")["id"] == "o2");
+}

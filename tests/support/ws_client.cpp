@@ -41,8 +41,13 @@ struct ws_client::impl {
   }
 };
 
-ws_client::ws_client(std::uint16_t port, std::string target) : impl_(std::make_unique<impl>()) {
+ws_client::ws_client(std::uint16_t port, std::string target, int recv_buffer)
+  : impl_(std::make_unique<impl>()) {
   tcp::endpoint ep{net::ip::make_address("127.0.0.1"), port};
+  if (recv_buffer > 0) {
+    impl_->ws.next_layer().open(tcp::v4());
+    impl_->ws.next_layer().set_option(net::socket_base::receive_buffer_size(recv_buffer));
+  }
   impl_->ws.next_layer().connect(ep);
   impl_->ws.handshake("127.0.0.1:" + std::to_string(port), target);
 }

@@ -14,7 +14,8 @@ namespace xinyu::test {
 
 class ws_client {
 public:
-  ws_client(std::uint16_t port, std::string target = "/v1/ws");
+  /// `recv_buffer` > 0 shrinks the socket's receive buffer (to make a slow reader quickly).
+  explicit ws_client(std::uint16_t port, std::string target = "/v1/ws", int recv_buffer = 0);
   ~ws_client();
   ws_client(const ws_client&) = delete;
   ws_client& operator=(const ws_client&) = delete;
