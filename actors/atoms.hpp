@@ -16,5 +16,14 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
+using persist_atom = caf::atom_constant<caf::atom("persist")>;
+using persisted_atom = caf::atom_constant<caf::atom("persisted")>;
+using load_atom = caf::atom_constant<caf::atom("load")>;
+using history_atom = caf::atom_constant<caf::atom("history")>;
+using forget_atom = caf::atom_constant<caf::atom("forget")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
 
 } // namespace xinyu::actors

@@ -6,6 +6,7 @@
 #include "core/analysis.hpp"
 #include "core/client_frame.hpp"
 #include "llm/offline_provider.hpp"
+#include "storage/conversation_store.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -23,9 +24,16 @@ struct stage_request {
 
 /// Input of the memory stage.
 struct memory_request {
-  enum class op { recall, remember, forget } kind = op::recall;
+  enum class op { recall, remember, forget, seed } kind = op::recall;
   std::string user;
   std::string text;
+  std::vector<std::string> items; // for seed: memories loaded from storage
+};
+
+/// One page of stored history.
+struct history_page {
+  std::vector<storage::stored_message> messages;
+  bool more = false;
 };
 
 /// Starts one streamed reply on an LLM worker; tokens go to `reply_to` tagged `stream_id`.
@@ -46,3 +54,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::core::memory_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::stage_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::memory_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::llm_start)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::history_page)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::storage::turn_record)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::storage::user_snapshot)

@@ -5,27 +5,34 @@
 #include "actors/gateway.hpp"
 #include "actors/llm_worker.hpp"
 #include "actors/stage_workers.hpp"
+#include "actors/storage_actor.hpp"
 #include "core/config.hpp"
 #include "core/memory_index.hpp"
+#include "core/service_state.hpp"
+#include "storage/conversation_store.hpp"
 
 #include <caf/all.hpp>
 
 namespace xinyu::actors {
 
-runtime start_runtime(caf::actor_system& sys, const core::config& cfg) {
+runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
+                      std::unique_ptr<storage::conversation_store> store,
+                      std::shared_ptr<core::service_state> svc) {
   runtime rt;
   auto index = std::make_shared<core::memory_index>(cfg.memory.max_items_per_user);
   rt.pools.emotion = spawn_emotion_pool(sys, cfg);
   rt.pools.safety = spawn_safety_pool(sys, cfg);
   rt.pools.memory = spawn_memory_pool(sys, cfg, index);
   rt.pools.llm = spawn_llm_pool(sys, cfg);
-  rt.gateway = spawn_gateway(sys, rt.pools, make_session_settings(cfg));
+  if (store)
+    rt.pools.storage = spawn_storage_actor(sys, cfg, std::move(store), svc);
+  rt.gateway = spawn_gateway(sys, rt.pools, make_session_settings(cfg, svc));
   return rt;
 }
 
 void stop_runtime(runtime& rt) {
   for (auto* a : {&rt.gateway, &rt.pools.emotion, &rt.pools.safety, &rt.pools.memory,
-                  &rt.pools.llm})
+                  &rt.pools.llm, &rt.pools.storage})
     if (*a)
       caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
 }

@@ -1,4 +1,4 @@
-// Wires the actor graph for one server from its config: stage pools, then the gateway.
+// Wires the actor graph for one server from its config: storage actor, stage pools, gateway.
 // Must never start transport or touch sockets.
 #pragma once
 
@@ -6,20 +6,30 @@
 
 #include <caf/fwd.hpp>
 
+#include <memory>
+
 namespace xinyu::core {
 struct config;
+struct service_state;
+} // namespace xinyu::core
+
+namespace xinyu::storage {
+class conversation_store;
 }
 
 namespace xinyu::actors {
 
 struct runtime {
-  stage_pools pools;
+  stage_pools pools; // includes the storage actor
   caf::actor gateway;
 };
 
-runtime start_runtime(caf::actor_system& sys, const core::config& cfg);
+/// `store` may be null (in-memory only: no `persisted`, history lost on restart).
+runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
+                      std::unique_ptr<storage::conversation_store> store,
+                      std::shared_ptr<core::service_state> svc);
 
-/// Stops the gateway and pools (sessions end with their gateway's references).
+/// Stops the gateway (and with it every session), the pools and the storage actor.
 void stop_runtime(runtime& rt);
 
 } // namespace xinyu::actors

@@ -8,12 +8,14 @@
 #include "core/metrics.hpp"
 #include "core/prompt_builder.hpp"
 #include "core/server_frame.hpp"
+#include "core/service_state.hpp"
 #include "core/text.hpp"
 
 #include <caf/all.hpp>
 
 #include <algorithm>
 #include <atomic>
+#include <iostream>
 #include <deque>
 #include <optional>
 
@@ -85,6 +87,10 @@ struct metric_refs {
     "xinyu_preprocess_ms", "parallel emotion+safety+memory stage (ms)");
   core::counter& busy = core::metrics().get_counter(
     "xinyu_shed_total", "chats refused to protect the server", "reason=\"busy\"");
+  core::counter& overloaded = core::metrics().get_counter(
+    "xinyu_shed_total", "chats refused to protect the server", "reason=\"overloaded\"");
+  core::counter& passivated = core::metrics().get_counter(
+    "xinyu_sessions_passivated_total", "idle sessions stopped (state stays in storage)");
   core::counter& tokens = core::metrics().get_counter("xinyu_tokens_total",
                                                       "reply tokens streamed");
   core::gauge& sessions = core::metrics().get_gauge("xinyu_sessions", "live session actors");
@@ -106,10 +112,21 @@ metric_refs& metrics() {
   return m;
 }
 
+struct buffered_command {
+  client_sink_ptr origin;
+  core::client_command cmd;
+};
+
 struct session_state {
   std::string user;
   stage_pools pools;
   std::shared_ptr<const session_settings> cfg;
+  caf::actor gateway;
+  bool loaded = false;                  // turn counter known (from storage)
+  std::deque<buffered_command> waiting; // commands that arrived before the load finished
+  std::uint64_t routed = 0;             // messages received from the gateway
+  clock::time_point last_activity = clock::now();
+  std::size_t pending_persists = 0;
   std::uint64_t last_turn = 0;
   std::deque<turn> turns; // front is in flight once started
   std::vector<client_sink_ptr> sinks;
@@ -215,9 +232,27 @@ void finish_turn(session_actor_t* self, std::string finish) {
     self->request(st.pools.memory, std::chrono::seconds{5}, work_atom::value, std::move(m))
       .then([](core::memory_result&) {}, [](caf::error&) {});
   }
+  if (st.pools.storage) {
+    storage::turn_record rec;
+    rec.user = st.user;
+    rec.id = f.id;
+    rec.user_turn = f.user_turn;
+    rec.reply_turn = f.reply_turn;
+    rec.user_text = f.text;
+    rec.reply_text = reply;
+    rec.finish = finish;
+    rec.ts = f.ts;
+    rec.reply_ts = f.reply_ts;
+    if (t.safety.level != core::safety_level::blocked && t.started)
+      rec.memory_text = t.safety.redacted_text.empty() ? t.text : t.safety.redacted_text;
+    ++st.pending_persists;
+    self->send(st.pools.storage, persist_atom::value, std::move(rec),
+               caf::actor_cast<caf::actor>(self));
+  }
   st.finished.push_back(std::move(f));
   while (st.finished.size() > st.cfg->keep_turns)
     st.finished.pop_front();
+  st.last_activity = clock::now();
   st.turns.pop_front();
   metrics().queued.add(-1);
   start_next(self);
@@ -371,6 +406,15 @@ void handle_chat(session_actor_t* self, const client_sink_ptr& origin, core::cha
       return;
     }
   }
+  if (st.cfg->svc && st.cfg->svc->shedding()) {
+    metrics().overloaded.inc();
+    session_state::reply(origin, core::frames::error(
+                                   "overloaded",
+                                   st.cfg->svc->draining ? "the server is shutting down"
+                                                         : "the server is busy storing; re-send later",
+                                   c.id, st.cfg->retry_after_ms));
+    return;
+  }
   if (st.turns.size() >= st.cfg->max_queued_turns) {
     metrics().busy.inc();
     session_state::reply(origin, core::frames::error(
@@ -439,6 +483,23 @@ void handle_resume(session_actor_t* self, const client_sink_ptr& origin,
 void handle_history(session_actor_t* self, const client_sink_ptr& origin,
                     const core::history_command& h) {
   auto& st = self->state;
+  if (st.pools.storage) {
+    self->request(st.pools.storage, st.cfg->load_timeout, history_atom::value, st.user,
+                  std::uint64_t{h.before.value_or(0)}, std::uint32_t{h.limit})
+      .then(
+        [origin](history_page& page) {
+          std::vector<core::frames::history_entry> out;
+          out.reserve(page.messages.size());
+          for (auto& m : page.messages)
+            out.push_back({m.turn, std::move(m.role), std::move(m.text), m.ts});
+          session_state::reply(origin, core::frames::history(out, page.more));
+        },
+        [origin](caf::error&) {
+          session_state::reply(origin, core::frames::error(
+                                         "internal", "history is unavailable right now; retry"));
+        });
+    return;
+  }
   // newest first, then reversed: the `limit` messages just before `before`
   std::vector<core::frames::history_entry> out;
   bool more = false;
@@ -465,13 +526,11 @@ void handle_history(session_actor_t* self, const client_sink_ptr& origin,
   session_state::reply(origin, core::frames::history(out, more));
 }
 
-void handle_forget(session_actor_t* self, const client_sink_ptr& origin) {
+void forget_memories(session_actor_t* self, const client_sink_ptr& origin,
+                     std::uint64_t deleted) {
   auto& st = self->state;
-  std::uint64_t deleted = st.finished.size() * 2;
-  st.finished.clear();
-  st.recent.clear();
   self->request(st.pools.memory, std::chrono::seconds{5}, work_atom::value,
-                memory_request{memory_request::op::forget, st.user, {}})
+                memory_request{memory_request::op::forget, st.user, {}, {}})
     .then(
       [origin, deleted](core::memory_result&) {
         session_state::reply(origin, core::frames::forgotten(deleted));
@@ -482,13 +541,103 @@ void handle_forget(session_actor_t* self, const client_sink_ptr& origin) {
       });
 }
 
+void handle_forget(session_actor_t* self, const client_sink_ptr& origin) {
+  auto& st = self->state;
+  std::uint64_t in_memory = st.finished.size() * 2;
+  st.finished.clear();
+  st.recent.clear();
+  if (!st.pools.storage) {
+    forget_memories(self, origin, in_memory);
+    return;
+  }
+  self->request(st.pools.storage, st.cfg->load_timeout, forget_atom::value, st.user)
+    .then([self, origin](std::uint64_t deleted) { forget_memories(self, origin, deleted); },
+          [origin](caf::error&) {
+            session_state::reply(origin, core::frames::error(
+                                           "internal", "the conversation could not be erased; "
+                                                       "nothing was changed, retry"));
+          });
+}
+
+void dispatch(session_actor_t* self, const client_sink_ptr& origin, core::client_command& cmd) {
+  std::visit(
+    [&](auto& c) {
+      using T = std::decay_t<decltype(c)>;
+      if constexpr (std::is_same_v<T, core::chat_command>)
+        handle_chat(self, origin, c);
+      else if constexpr (std::is_same_v<T, core::cancel_command>)
+        handle_cancel(self, origin, c.id);
+      else if constexpr (std::is_same_v<T, core::resume_command>)
+        handle_resume(self, origin, c);
+      else if constexpr (std::is_same_v<T, core::history_command>)
+        handle_history(self, origin, c);
+      else if constexpr (std::is_same_v<T, core::forget_command>)
+        handle_forget(self, origin);
+    },
+    cmd);
+}
+
+/// Loads the turn counter, recent context and memories; commands wait until it is done.
+void load(session_actor_t* self) {
+  auto& st = self->state;
+  self->request(st.pools.storage, st.cfg->load_timeout, load_atom::value, st.user)
+    .then(
+      [self](storage::user_snapshot& snap) {
+        auto& st = self->state;
+        st.last_turn = std::max(st.last_turn, snap.last_turn);
+        st.recent.clear();
+        for (auto& m : snap.recent)
+          st.recent.push_back({m.role, std::move(m.text)});
+        while (st.recent.size() > st.cfg->recent_messages)
+          st.recent.pop_front();
+        if (!snap.memories.empty())
+          self->request(st.pools.memory, std::chrono::seconds{5}, work_atom::value,
+                        memory_request{memory_request::op::seed, st.user, {},
+                                       std::move(snap.memories)})
+            .then([](core::memory_result&) {}, [](caf::error&) {});
+        st.loaded = true;
+        auto waiting = std::move(st.waiting);
+        st.waiting.clear();
+        for (auto& w : waiting)
+          dispatch(self, w.origin, w.cmd);
+      },
+      [self](caf::error& err) {
+        auto& st = self->state;
+        std::cerr << R"({"level":"error","event":"session_load_failed","detail":")"
+                  << self->system().render(err) << "\"}" << std::endl;
+        // nobody waits silently: what arrived is refused, and loading is retried
+        for (auto& w : st.waiting) {
+          if (auto* chat = std::get_if<core::chat_command>(&w.cmd)) {
+            metrics().overloaded.inc();
+            session_state::reply(w.origin, core::frames::error(
+                                             "overloaded", "conversation storage is unavailable; "
+                                                           "re-send later",
+                                             chat->id, st.cfg->retry_after_ms));
+          } else {
+            session_state::reply(w.origin, core::frames::error(
+                                             "internal", "conversation storage is unavailable"));
+          }
+        }
+        st.waiting.clear();
+        self->delayed_send(self, std::chrono::milliseconds{st.cfg->retry_after_ms},
+                           load_atom::value);
+      });
+}
+
 caf::behavior session_actor(session_actor_t* self, std::string user, stage_pools pools,
-                            std::shared_ptr<const session_settings> cfg) {
+                            std::shared_ptr<const session_settings> cfg, caf::actor gateway) {
   auto& st = self->state;
   st.user = std::move(user);
   st.pools = std::move(pools);
   st.cfg = std::move(cfg);
+  st.gateway = std::move(gateway);
   metrics().sessions.add(1);
+  if (st.pools.storage) {
+    load(self);
+    self->delayed_send(self, st.cfg->idle, idle_atom::value);
+  } else {
+    st.loaded = true;
+  }
   // CAF 0.17's default (reflect_and_quit) would let one stray message kill the session.
   self->set_default_handler(caf::drop);
   self->set_down_handler([self](caf::down_msg& dm) {
@@ -502,6 +651,8 @@ caf::behavior session_actor(session_actor_t* self, std::string user, stage_pools
   return {
     [self](attach_atom, client_sink_ptr& sink) {
       auto& st = self->state;
+      ++st.routed;
+      st.last_activity = clock::now();
       st.sinks.push_back(sink);
       session_state::reply(sink, core::frames::ready(st.user, st.cfg->server_name));
       if (st.cfg->disclosure)
@@ -512,25 +663,55 @@ caf::behavior session_actor(session_actor_t* self, std::string user, stage_pools
                                      "substitute for professional help."));
     },
     [self](detach_atom, client_sink_ptr& sink) {
+      ++self->state.routed;
+      self->state.last_activity = clock::now();
       auto& s = self->state.sinks;
       s.erase(std::remove(s.begin(), s.end(), sink), s.end());
     },
     [self](command_atom, client_sink_ptr& origin, core::client_command& cmd) {
-      std::visit(
-        [&](auto& c) {
-          using T = std::decay_t<decltype(c)>;
-          if constexpr (std::is_same_v<T, core::chat_command>)
-            handle_chat(self, origin, c);
-          else if constexpr (std::is_same_v<T, core::cancel_command>)
-            handle_cancel(self, origin, c.id);
-          else if constexpr (std::is_same_v<T, core::resume_command>)
-            handle_resume(self, origin, c);
-          else if constexpr (std::is_same_v<T, core::history_command>)
-            handle_history(self, origin, c);
-          else if constexpr (std::is_same_v<T, core::forget_command>)
-            handle_forget(self, origin);
-        },
-        cmd);
+      auto& st = self->state;
+      ++st.routed;
+      st.last_activity = clock::now();
+      if (st.loaded) {
+        dispatch(self, origin, cmd);
+        return;
+      }
+      if (st.waiting.size() >= st.cfg->max_queued_turns) {
+        std::optional<std::string_view> id;
+        if (auto* chat = std::get_if<core::chat_command>(&cmd))
+          id = chat->id;
+        metrics().busy.inc();
+        session_state::reply(origin, core::frames::error("busy", "this session is still loading; "
+                                                                 "re-send later", id));
+        return;
+      }
+      st.waiting.push_back({origin, std::move(cmd)});
+    },
+    [self](load_atom) { load(self); },
+    [self](persisted_atom, std::string& id, std::uint64_t turn) {
+      auto& st = self->state;
+      if (st.pending_persists > 0)
+        --st.pending_persists;
+      st.broadcast(core::frames::persisted(id, turn));
+    },
+    [self](idle_atom) {
+      auto& st = self->state;
+      self->delayed_send(self, st.cfg->idle, idle_atom::value);
+      bool idle = st.sinks.empty() && st.turns.empty() && st.waiting.empty()
+                  && st.pending_persists == 0 && st.loaded
+                  && clock::now() - st.last_activity >= st.cfg->idle;
+      if (!idle || !st.gateway || !st.pools.storage)
+        return;
+      // the gateway stops routing to us only if it has routed nothing we have not seen
+      self->request(st.gateway, std::chrono::seconds{5}, idle_atom::value, st.routed)
+        .then(
+          [self](bool stop) {
+            if (stop) {
+              metrics().passivated.inc();
+              self->quit();
+            }
+          },
+          [](caf::error&) {});
     },
     [self](token_atom, std::uint64_t key, std::string& text) {
       auto* t = self->state.current(key);
@@ -583,7 +764,8 @@ caf::behavior session_actor(session_actor_t* self, std::string user, stage_pools
 
 } // namespace
 
-std::shared_ptr<const session_settings> make_session_settings(const core::config& cfg) {
+std::shared_ptr<const session_settings> make_session_settings(const core::config& cfg,
+                                                              std::shared_ptr<core::service_state> svc) {
   using std::chrono::milliseconds;
   auto s = std::make_shared<session_settings>();
   s->max_queued_turns = cfg.session.max_queued_turns;
@@ -601,12 +783,17 @@ std::shared_ptr<const session_settings> make_session_settings(const core::config
   s->disclosure = cfg.care.disclosure;
   s->crisis_resources = cfg.safety.crisis_resources;
   s->prompt = std::make_shared<const core::prompt_builder>(cfg.persona, cfg.session.recent_messages);
+  s->idle = std::chrono::seconds{cfg.session.idle_s};
+  s->load_timeout = milliseconds{cfg.storage.load_timeout_ms};
+  s->retry_after_ms = cfg.storage.retry_after_ms;
+  s->svc = std::move(svc);
   return s;
 }
 
 caf::actor spawn_session(caf::actor_system& sys, std::string user, stage_pools pools,
-                         std::shared_ptr<const session_settings> settings) {
-  return sys.spawn(session_actor, std::move(user), std::move(pools), std::move(settings));
+                         std::shared_ptr<const session_settings> settings, caf::actor gateway) {
+  return sys.spawn(session_actor, std::move(user), std::move(pools), std::move(settings),
+                   std::move(gateway));
 }
 
 } // namespace xinyu::actors

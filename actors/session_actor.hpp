@@ -14,6 +14,7 @@
 namespace xinyu::core {
 struct config;
 class prompt_builder;
+struct service_state;
 } // namespace xinyu::core
 
 namespace xinyu::actors {
@@ -24,6 +25,7 @@ struct stage_pools {
   caf::actor safety;
   caf::actor memory;
   caf::actor llm;
+  caf::actor storage; // null: in-memory only (no load, no `persisted`)
 };
 
 struct session_settings {
@@ -42,15 +44,24 @@ struct session_settings {
   bool disclosure = true;
   std::map<std::string, std::vector<std::string>> crisis_resources;
   std::shared_ptr<const core::prompt_builder> prompt;
+  std::shared_ptr<core::service_state> svc; // shedding and draining flags (may be null)
+  std::chrono::seconds idle{300};
+  std::chrono::milliseconds load_timeout{5000};
+  unsigned retry_after_ms = 1000;
 };
 
-std::shared_ptr<const session_settings> make_session_settings(const core::config& cfg);
+std::shared_ptr<const session_settings> make_session_settings(
+  const core::config& cfg, std::shared_ptr<core::service_state> svc = nullptr);
 
 /// Messages a session understands (all sent by the gateway):
 ///   (attach_atom, client_sink_ptr)   subscribe a connection; it gets `ready` (+ disclosure)
 ///   (detach_atom, client_sink_ptr)   unsubscribe
 ///   (command_atom, client_sink_ptr origin, core::client_command)
+/// With storage, a session loads its turn counter before it admits a chat, and when idle
+/// (no connection, no work) for `settings.idle` asks `gateway` with (idle_atom, routed count)
+/// whether it may stop; it stops when the gateway answers true.
 caf::actor spawn_session(caf::actor_system& sys, std::string user, stage_pools pools,
-                         std::shared_ptr<const session_settings> settings);
+                         std::shared_ptr<const session_settings> settings,
+                         caf::actor gateway = {});
 
 } // namespace xinyu::actors

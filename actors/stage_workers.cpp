@@ -46,6 +46,11 @@ caf::behavior memory_worker(caf::event_based_actor*, std::shared_ptr<core::memor
         case memory_request::op::forget:
           r.count = index->forget(req.user);
           break;
+        case memory_request::op::seed:
+          for (const auto& item : req.items)
+            index->remember(req.user, item);
+          r.count = req.items.size();
+          break;
       }
       return r;
     },

@@ -1,11 +1,16 @@
 // xinyu-server: loads the config, starts the actor runtime and the transport, prints the bound
 // port and runs until SIGINT/SIGTERM. Must never contain protocol or conversation logic.
+#include "actors/atoms.hpp"
 #include "actors/runtime.hpp"
 #include "core/config.hpp"
+#include "core/metrics.hpp"
+#include "core/service_state.hpp"
+#include "storage/conversation_store.hpp"
 #include "transport/server.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
 #include <csignal>
@@ -14,6 +19,7 @@
 #include <map>
 #include <pthread.h>
 #include <string>
+#include <chrono>
 #include <thread>
 
 extern char** environ;
@@ -49,6 +55,41 @@ std::map<std::string, std::string> xinyu_env() {
       env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
   }
   return env;
+}
+
+/// Graceful shutdown: refuse new connections and chats, let admitted turns finish, flush
+/// storage, and give the last frames a moment to reach the sockets; all within `budget`.
+void drain(xinyu::transport::server& srv, xinyu::actors::runtime& rt,
+           xinyu::core::service_state& svc, caf::actor_system& sys,
+           std::chrono::seconds budget) {
+  using namespace std::chrono;
+  auto deadline = steady_clock::now() + budget;
+  svc.draining = true;
+  srv.stop_accepting();
+  auto& reg = xinyu::core::metrics();
+  auto& turns = reg.get_gauge("xinyu_turns_queued", "");
+  auto& frames = reg.get_gauge("xinyu_outbound_frames_queued", "");
+  // Polling a gauge here is fine: this is the process's last few seconds, not a hot path.
+  while (steady_clock::now() < deadline && (turns.value() > 0 || svc.storage_queue > 0))
+    std::this_thread::sleep_for(milliseconds(10));
+  if (rt.pools.storage) {
+    caf::scoped_actor self{sys};
+    auto left = duration_cast<milliseconds>(deadline - steady_clock::now());
+    if (left < milliseconds(500))
+      left = milliseconds(500); // one last write attempt, even when the budget is spent
+    bool flushed = false;
+    self->request(rt.pools.storage, left, xinyu::actors::flush_atom::value)
+      .receive([&](bool empty) { flushed = empty; }, [&](caf::error&) {});
+    if (!flushed)
+      std::cerr << R"({"level":"error","event":"drain_incomplete","detail":"storage could not be flushed; unwritten turns were not acknowledged with persisted"})"
+                << std::endl;
+  }
+  auto grace = steady_clock::now() + milliseconds(500);
+  while (steady_clock::now() < std::min(grace, deadline + milliseconds(500)) && frames.value() > 0)
+    std::this_thread::sleep_for(milliseconds(5));
+  if (turns.value() > 0)
+    std::cerr << R"({"level":"error","event":"drain_incomplete","detail":"turns still in flight at the drain deadline"})"
+              << std::endl;
 }
 
 } // namespace
@@ -106,15 +147,22 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  std::string error;
+  auto store = xinyu::storage::conversation_store::open({cfg.storage.path, cfg.storage.sync}, error);
+  if (!store) {
+    std::cerr << "xinyu-server: storage error: " << error << "\n";
+    return exit_usage;
+  }
+  auto svc = std::make_shared<xinyu::core::service_state>();
+
   caf::actor_system_config sys_cfg;
   auto threads = cfg.scheduler.threads != 0 ? cfg.scheduler.threads
                                             : std::max(1u, std::thread::hardware_concurrency());
   sys_cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
   caf::actor_system sys{sys_cfg};
-  auto rt = xinyu::actors::start_runtime(sys, cfg);
+  auto rt = xinyu::actors::start_runtime(sys, cfg, std::move(store), svc);
 
-  std::string error;
-  auto srv = xinyu::transport::server::start(cfg, rt.gateway, error);
+  auto srv = xinyu::transport::server::start(cfg, rt.gateway, svc, error);
   if (!srv) {
     std::cerr << "xinyu-server: " << error << "\n";
     xinyu::actors::stop_runtime(rt);
@@ -128,8 +176,10 @@ int main(int argc, char** argv) {
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  std::cerr << R"({"level":"info","event":"stopping","signal":)" << sig << "}" << std::endl;
+  std::cerr << R"({"level":"info","event":"draining","signal":)" << sig << "}" << std::endl;
+  drain(*srv, rt, *svc, sys, std::chrono::seconds{cfg.shutdown.drain_s});
   srv->stop();
   xinyu::actors::stop_runtime(rt);
+  std::cerr << R"({"level":"info","event":"stopped"})" << std::endl;
   return 0;
 }

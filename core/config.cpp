@@ -39,6 +39,18 @@ const std::vector<option>& options() {
     {"session.max_queued_turns", 8, "admitted turns a user may have waiting (more: error busy)", 1, 1000},
     {"session.recent_messages", 8, "recent messages put in the prompt", 0, 200},
     {"session.keep_turns", 50, "finished turns kept in memory per user for resume and history", 1, 10000},
+    {"session.idle_s", 300, "a session with no connection and no work for this long stops (state is in storage)", 1, 86400},
+    {"storage.path", "./data", "RocksDB data directory (created if missing)"},
+    {"storage.sync", true, "fsync the write-ahead log on every batch (survives power loss; costs ~1 fsync per batch)"},
+    {"storage.flush_interval_ms", 2, "group commit: a batch is written at most this long after its first turn", 0, 10000},
+    {"storage.batch_max", 256, "group commit: turns per write batch", 1, 100000},
+    {"storage.high_water", 5000, "turns waiting for storage at which new chats get 'overloaded'", 1, 10000000},
+    {"storage.retry_initial_ms", 50, "first retry delay after a failed write (doubles up to retry_max_ms)", 1, 60000},
+    {"storage.retry_max_ms", 5000, "longest retry delay after failed writes", 1, 600000},
+    {"storage.load_timeout_ms", 5000, "deadline for a session to load its turn counter", 1, 600000},
+    {"storage.retry_after_ms", 1000, "retry_after_ms sent with 'overloaded'", 1, 600000},
+    {"shutdown.drain_s", 10, "on SIGTERM/SIGINT: time for in-flight turns to finish and storage to flush", 0, 3600},
+    {"chaos.storage_fail_rate", 0, "failure injection: fraction of storage writes that fail (tests only)", 0, 1},
     {"scheduler.threads", 0, "CAF scheduler threads; 0 = one per core", 0, 256},
     {"emotion.workers", 2, "emotion analyzer workers", 1, 256},
     {"emotion.deadline_ms", 200, "emotion stage deadline; late = neutral + degraded", 1, 60000},
@@ -242,6 +254,16 @@ config_result load_config(const std::string& json_text,
   NUM("session.recent_messages", c.session.recent_messages)
   NUM("session.keep_turns", c.session.keep_turns)
   NUM("scheduler.threads", c.scheduler.threads)
+  NUM("session.idle_s", c.session.idle_s)
+  NUM("storage.flush_interval_ms", c.storage.flush_interval_ms)
+  NUM("storage.batch_max", c.storage.batch_max)
+  NUM("storage.high_water", c.storage.high_water)
+  NUM("storage.retry_initial_ms", c.storage.retry_initial_ms)
+  NUM("storage.retry_max_ms", c.storage.retry_max_ms)
+  NUM("storage.load_timeout_ms", c.storage.load_timeout_ms)
+  NUM("storage.retry_after_ms", c.storage.retry_after_ms)
+  NUM("shutdown.drain_s", c.shutdown.drain_s)
+  NUM("chaos.storage_fail_rate", c.chaos.storage_fail_rate)
   NUM("emotion.workers", c.emotion.workers)
   NUM("emotion.deadline_ms", c.emotion.deadline_ms)
   NUM("safety.workers", c.safety.workers)
@@ -260,6 +282,12 @@ config_result load_config(const std::string& json_text,
   NUM("offline.first_token_ms", c.offline.first_token_ms)
   NUM("offline.tokens_per_s", c.offline.tokens_per_s)
 #undef NUM
+  if (!str("storage.path", c.storage.path) || !boolean("storage.sync", c.storage.sync))
+    return res;
+  if (c.storage.path.empty()) {
+    err = "configuration key 'storage.path' must not be empty";
+    return res;
+  }
   if (!str("llm.provider", c.llm.provider) || !str("persona", c.persona)
       || !boolean("care.disclosure", c.care.disclosure))
     return res;

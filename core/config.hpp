@@ -35,7 +35,25 @@ struct config {
     std::size_t max_queued_turns = 8;
     std::size_t recent_messages = 8;
     std::size_t keep_turns = 50;
+    unsigned idle_s = 300;
   } session;
+  struct {
+    std::string path = "./data";
+    bool sync = true;
+    unsigned flush_interval_ms = 2;
+    std::size_t batch_max = 256;
+    std::size_t high_water = 5000;
+    unsigned retry_initial_ms = 50;
+    unsigned retry_max_ms = 5000;
+    unsigned load_timeout_ms = 5000;
+    unsigned retry_after_ms = 1000;
+  } storage;
+  struct {
+    unsigned drain_s = 10;
+  } shutdown;
+  struct {
+    double storage_fail_rate = 0;
+  } chaos;
   struct {
     unsigned threads = 0; // 0 = one per core
   } scheduler;

@@ -4,11 +4,13 @@
 
 #include "core/client_frame.hpp"
 #include "core/metrics.hpp"
+#include "core/service_state.hpp"
 
 #include <caf/actor.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 
 namespace xinyu::transport {
@@ -23,7 +25,7 @@ struct context {
   unsigned max_bad_frames = 20;
   core::frame_limits limits;
   bool dev_mode = true;
-  std::atomic<bool> draining{false};
+  std::shared_ptr<core::service_state> svc = std::make_shared<core::service_state>();
 
   core::gauge& connections = core::metrics().get_gauge("xinyu_connections",
                                                        "open WebSocket connections");

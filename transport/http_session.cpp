@@ -8,6 +8,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <nlohmann/json.hpp>
 
 namespace xinyu::transport {
 
@@ -18,6 +19,10 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 namespace {
+
+std::string json_error(const std::string& code, const std::string& message) {
+  return nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump();
+}
 
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
@@ -56,15 +61,24 @@ private:
       return respond(req, http::status::not_found, "application/json",
                      R"({"error":{"code":"not_found","message":"WebSocket endpoint is /v1/ws"}})");
     }
+    if (path == "/admin/chaos")
+      return admin_chaos(req);
     if (req.method() != http::verb::get && req.method() != http::verb::head)
       return respond(req, http::status::method_not_allowed, "application/json",
                      R"({"error":{"code":"bad_request","message":"method not allowed"}})");
     if (path == "/healthz")
       return respond(req, http::status::ok, "text/plain", "ok\n");
     if (path == "/readyz") {
-      if (ctx_->draining)
+      const auto& svc = *ctx_->svc;
+      if (svc.draining)
         return respond(req, http::status::service_unavailable, "application/json",
                        R"({"ready":false,"reason":"draining"})");
+      if (!svc.storage_ok)
+        return respond(req, http::status::service_unavailable, "application/json",
+                       R"({"ready":false,"reason":"storage writes are failing; retrying"})");
+      if (svc.shedding())
+        return respond(req, http::status::service_unavailable, "application/json",
+                       R"({"ready":false,"reason":"storage queue above its high-water mark"})");
       return respond(req, http::status::ok, "application/json", R"({"ready":true})");
     }
     if (path == "/metrics")
@@ -72,6 +86,36 @@ private:
                      core::metrics().render());
     respond(req, http::status::not_found, "application/json",
             R"({"error":{"code":"not_found","message":"no such path"}})");
+  }
+
+  /// GET shows, POST sets failure injection. Loopback clients only.
+  void admin_chaos(const http::request<http::string_body>& req) {
+    beast::error_code ec;
+    auto peer = stream_.socket().remote_endpoint(ec);
+    if (ec || !peer.address().is_loopback())
+      return respond(req, http::status::forbidden, "application/json",
+                     R"({"error":{"code":"unauthorized","message":"admin endpoints are loopback only"}})");
+    auto& svc = *ctx_->svc;
+    if (req.method() == http::verb::post) {
+      auto body = nlohmann::json::parse(req.body(), nullptr, false);
+      if (!body.is_object())
+        return respond(req, http::status::bad_request, "application/json",
+                       R"({"error":{"code":"bad_request","message":"body must be a JSON object"}})");
+      for (auto it = body.begin(); it != body.end(); ++it) {
+        if (it.key() != "storage_fail_rate")
+          return respond(req, http::status::bad_request, "application/json",
+                         json_error("bad_request", "unknown chaos key '" + it.key().substr(0, 40) + "'"));
+        if (!it->is_number() || it->get<double>() < 0 || it->get<double>() > 1)
+          return respond(req, http::status::bad_request, "application/json",
+                         R"({"error":{"code":"bad_request","message":"storage_fail_rate must be a number from 0 to 1"}})");
+        svc.storage_fail_rate = it->get<double>();
+      }
+    } else if (req.method() != http::verb::get) {
+      return respond(req, http::status::method_not_allowed, "application/json",
+                     R"({"error":{"code":"bad_request","message":"use GET or POST"}})");
+    }
+    respond(req, http::status::ok, "application/json",
+            nlohmann::json{{"storage_fail_rate", svc.storage_fail_rate.load()}}.dump());
   }
 
   void respond(const http::request<http::string_body>& req, http::status status,

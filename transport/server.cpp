@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <future>
 #include <thread>
 #include <vector>
 
@@ -58,11 +59,19 @@ public:
 
   std::uint16_t port() const override { return port_; }
 
+  void stop_accepting() override {
+    std::promise<void> closed;
+    net::post(ioc_, [this, &closed] {
+      boost::system::error_code ignored;
+      acceptor_.close(ignored);
+      closed.set_value();
+    });
+    closed.get_future().wait_for(std::chrono::seconds(5));
+  }
+
   void stop() override {
     if (stopped_.exchange(true))
       return;
-    if (ctx_)
-      ctx_->draining = true;
     net::post(ioc_, [this] {
       boost::system::error_code ignored;
       acceptor_.close(ignored);
@@ -100,6 +109,7 @@ private:
 } // namespace
 
 std::unique_ptr<server> server::start(const core::config& cfg, caf::actor gateway,
+                                      std::shared_ptr<core::service_state> svc,
                                       std::string& error) {
   auto s = std::make_unique<asio_server>(cfg.transport.threads);
   if (!s->open(cfg.server.host, cfg.server.port, error))
@@ -115,6 +125,8 @@ std::unique_ptr<server> server::start(const core::config& cfg, caf::actor gatewa
   ctx->limits.max_text_bytes = cfg.limits.max_text_bytes;
   ctx->limits.max_user_bytes = cfg.limits.max_user_bytes;
   ctx->dev_mode = cfg.auth.secret.empty();
+  if (svc)
+    ctx->svc = std::move(svc);
   s->run(std::move(ctx), cfg.transport.threads);
   return s;
 }

@@ -10,7 +10,8 @@
 
 namespace xinyu::core {
 struct config;
-}
+struct service_state;
+} // namespace xinyu::core
 
 namespace xinyu::transport {
 
@@ -21,12 +22,16 @@ public:
   /// The bound port (useful with port 0).
   virtual std::uint16_t port() const = 0;
 
+  /// Stops accepting new connections; open ones keep being served (for draining).
+  virtual void stop_accepting() = 0;
+
   /// Stops accepting, closes connections and joins the I/O threads. Idempotent.
   virtual void stop() = 0;
 
   /// Binds and starts serving on `cfg.transport.threads` threads. On failure returns null
-  /// and sets `error` to one clear sentence.
+  /// and sets `error` to one clear sentence. `svc` feeds /readyz.
   static std::unique_ptr<server> start(const core::config& cfg, caf::actor gateway,
+                                       std::shared_ptr<core::service_state> svc,
                                        std::string& error);
 };
 

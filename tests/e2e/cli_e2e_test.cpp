@@ -46,3 +46,28 @@ TEST_CASE("e2e: a busy port is a clear startup error", "[cli]") {
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("cannot listen") != std::string::npos);
 }
+
+TEST_CASE("e2e: an unusable data directory is a clear startup error", "[cli]") {
+  std::string file = "/tmp/xinyu-not-a-dir-test";
+  std::ofstream{file} << "x";
+  std::string cfg = "/tmp/xinyu-bad-storage-test.json";
+  std::ofstream{cfg} << R"({"storage":{"path":")" << file << R"(/data"}})";
+  auto r = run_server_command({"--config", cfg, "--port", "0"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("data directory") != std::string::npos);
+  std::remove(file.c_str());
+  std::remove(cfg.c_str());
+}
+
+TEST_CASE("e2e: a data directory in use by another server is a clear startup error", "[cli]") {
+  auto dir = temp_data_dir();
+  server_process first{nlohmann::json{{"storage", {{"path", dir}}}}};
+  std::string cfg = "/tmp/xinyu-locked-storage-test.json";
+  std::ofstream{cfg} << R"({"storage":{"path":")" << dir << R"("}})";
+  auto r = run_server_command({"--config", cfg, "--port", "0"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("in use by another process") != std::string::npos);
+  std::remove(cfg.c_str());
+  first.stop();
+  remove_tree(dir);
+}

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <poll.h>
 #include <stdexcept>
@@ -53,7 +54,21 @@ std::string read_until(int fd, std::chrono::steady_clock::time_point deadline, P
 
 } // namespace
 
-server_process::server_process(const nlohmann::json& config, std::vector<std::string> extra) {
+std::string temp_data_dir() {
+  return temp_path("-data");
+}
+
+void remove_tree(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+}
+
+server_process::server_process(const nlohmann::json& config_in, std::vector<std::string> extra) {
+  auto config = config_in;
+  if (!config.contains("storage") || !config["storage"].contains("path")) {
+    owned_data_dir_ = temp_data_dir();
+    config["storage"]["path"] = owned_data_dir_;
+  }
   config_path_ = temp_path(".json");
   std::ofstream{config_path_} << config.dump(2);
   int out[2];
@@ -86,6 +101,8 @@ server_process::server_process(const nlohmann::json& config, std::vector<std::st
 server_process::~server_process() {
   stop();
   std::remove(config_path_.c_str());
+  if (!owned_data_dir_.empty())
+    remove_tree(owned_data_dir_);
 }
 
 int server_process::stop() {
@@ -106,6 +123,15 @@ int server_process::stop() {
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
   return 137;
+}
+
+void server_process::kill9() {
+  if (pid_ <= 0)
+    return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
 }
 
 run_result run_server_command(const std::vector<std::string>& args_in, int timeout_s) {

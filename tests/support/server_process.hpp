@@ -14,6 +14,8 @@ class server_process {
 public:
   /// Writes `config` to a temp file, starts the server with `--config FILE --port 0` and waits
   /// (bounded) for its "listening" line. Throws std::runtime_error if it does not come up.
+  /// Without `storage.path` in `config` the server gets a fresh temp data directory that is
+  /// removed afterwards.
   explicit server_process(const nlohmann::json& config = nlohmann::json::object(),
                           std::vector<std::string> extra_args = {});
   ~server_process();
@@ -24,11 +26,21 @@ public:
   /// Sends SIGTERM and waits; returns the exit code.
   int stop();
 
+  /// SIGKILL: the process dies at once, as in a crash.
+  void kill9();
+
 private:
   int pid_ = -1;
   std::uint16_t port_ = 0;
   std::string config_path_;
+  std::string owned_data_dir_;
 };
+
+/// A fresh, empty directory path under /tmp for a test's data (not created).
+std::string temp_data_dir();
+
+/// Removes a directory tree (test cleanup).
+void remove_tree(const std::string& path);
 
 struct run_result {
   int exit_code = -1;

@@ -138,3 +138,24 @@ std::pair<int, std::string> http_get(std::uint16_t port, const std::string& targ
 }
 
 } // namespace xinyu::test
+
+namespace xinyu::test {
+
+std::pair<int, std::string> http_post(std::uint16_t port, const std::string& target,
+                                      const std::string& body) {
+  net::io_context ioc;
+  tcp::socket sock{ioc};
+  sock.connect(tcp::endpoint{net::ip::make_address("127.0.0.1"), port});
+  http::request<http::string_body> req{http::verb::post, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::content_type, "application/json");
+  req.body() = body;
+  req.prepare_payload();
+  http::write(sock, req);
+  beast::flat_buffer buf;
+  http::response<http::string_body> res;
+  http::read(sock, buf, res);
+  return {static_cast<int>(res.result_int()), res.body()};
+}
+
+} // namespace xinyu::test

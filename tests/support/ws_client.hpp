@@ -45,4 +45,8 @@ private:
 /// One HTTP GET; returns {status, body}.
 std::pair<int, std::string> http_get(std::uint16_t port, const std::string& target);
 
+/// One HTTP POST with a JSON body; returns {status, body}.
+std::pair<int, std::string> http_post(std::uint16_t port, const std::string& target,
+                                      const std::string& body);
+
 } // namespace xinyu::test

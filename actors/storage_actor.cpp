@@ -1,0 +1,202 @@
+// The storage actor: write-behind group commit over conversation_store with a bounded queue,
+// retries with backoff and read-your-writes for loads. Never talks to clients directly.
+#include "actors/storage_actor.hpp"
+
+#include "actors/atoms.hpp"
+#include "actors/messages.hpp"
+#include "core/config.hpp"
+#include "core/metrics.hpp"
+#include "core/service_state.hpp"
+
+#include <caf/all.hpp>
+
+#include <deque>
+#include <iostream>
+#include <random>
+
+namespace xinyu::actors {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+struct pending_write {
+  storage::turn_record record;
+  caf::actor reply_to;
+  clock::time_point queued_at;
+};
+
+struct storage_state {
+  std::unique_ptr<storage::conversation_store> store;
+  std::shared_ptr<core::service_state> svc;
+  std::deque<pending_write> pending;
+  bool flush_scheduled = false;
+  bool failing = false;
+  bool retry_scheduled = false;
+  unsigned backoff_ms = 0;
+  std::minstd_rand rng{std::random_device{}()};
+  core::histogram& persist_ms = core::metrics().get_histogram(
+    "xinyu_persist_ms", "time from a turn queued for storage to its batch being written (ms)");
+  core::histogram& batch_ms = core::metrics().get_histogram(
+    "xinyu_storage_batch_ms", "duration of one storage write batch (ms)");
+  core::counter& written = core::metrics().get_counter("xinyu_storage_turns_written_total",
+                                                       "turns durably written");
+  core::counter& failures = core::metrics().get_counter("xinyu_storage_write_failures_total",
+                                                        "failed storage write batches");
+  core::gauge& queue = core::metrics().get_gauge("xinyu_storage_queue",
+                                                 "turns waiting to be written");
+  static inline const char* name = "storage_actor";
+};
+
+using storage_actor_t = caf::stateful_actor<storage_state>;
+
+void log_json(const std::string& event, const std::string& detail) {
+  std::string esc;
+  for (char c : detail)
+    esc += (c == '"' || c == '\\') ? std::string{'\\', c} : std::string{c};
+  std::cerr << R"({"level":"error","event":")" << event << R"(","detail":")" << esc << "\"}"
+            << std::endl;
+}
+
+void publish_queue(storage_actor_t* self) {
+  auto n = self->state.pending.size();
+  self->state.svc->storage_queue = n;
+  self->state.queue.set(static_cast<std::int64_t>(n));
+}
+
+/// Writes pending turns in batches until none are left or a write fails (then retries later).
+void flush(storage_actor_t* self, const core::config& cfg) {
+  auto& st = self->state;
+  while (!st.pending.empty()) {
+    if (st.failing && st.retry_scheduled)
+      return; // the retry timer will call us
+    auto n = std::min(st.pending.size(), cfg.storage.batch_max);
+    std::vector<storage::turn_record> batch;
+    batch.reserve(n);
+    for (std::size_t i = 0; i < n; ++i)
+      batch.push_back(st.pending[i].record);
+    auto t0 = clock::now();
+    storage::store_status status;
+    double fail_rate = st.svc->storage_fail_rate.load();
+    if (fail_rate > 0 && std::uniform_real_distribution<double>{0, 1}(st.rng) < fail_rate)
+      status = storage::store_status::failure("injected storage failure (chaos.storage_fail_rate)");
+    else
+      status = st.store->write(batch);
+    auto now = clock::now();
+    if (!status) {
+      st.failures.inc();
+      if (!st.failing)
+        log_json("storage_write_failed", status.error);
+      st.failing = true;
+      st.svc->storage_ok = false;
+      st.backoff_ms = st.backoff_ms == 0
+                        ? cfg.storage.retry_initial_ms
+                        : std::min(cfg.storage.retry_max_ms, st.backoff_ms * 2);
+      st.retry_scheduled = true;
+      self->delayed_send(self, std::chrono::milliseconds{st.backoff_ms}, retry_atom::value);
+      return;
+    }
+    if (st.failing)
+      std::cerr << R"({"level":"info","event":"storage_recovered"})" << std::endl;
+    st.failing = false;
+    st.backoff_ms = 0;
+    st.svc->storage_ok = true;
+    st.batch_ms.observe(std::chrono::duration<double, std::milli>(now - t0).count());
+    for (std::size_t i = 0; i < n; ++i) {
+      auto& p = st.pending.front();
+      st.persist_ms.observe(std::chrono::duration<double, std::milli>(now - p.queued_at).count());
+      if (p.reply_to)
+        self->send(p.reply_to, persisted_atom::value, p.record.id, p.record.reply_turn);
+      st.pending.pop_front();
+    }
+    st.written.inc(n);
+    publish_queue(self);
+  }
+}
+
+caf::behavior storage_actor(storage_actor_t* self, core::config cfg,
+                            std::unique_ptr<storage::conversation_store> store,
+                            std::shared_ptr<core::service_state> svc) {
+  self->state.store = std::move(store);
+  self->state.svc = std::move(svc);
+  self->set_default_handler(caf::drop);
+  auto cfgp = std::make_shared<const core::config>(std::move(cfg));
+  return {
+    [self, cfgp](persist_atom, storage::turn_record& rec, caf::actor& reply_to) {
+      auto& st = self->state;
+      st.pending.push_back({std::move(rec), std::move(reply_to), clock::now()});
+      publish_queue(self);
+      if (st.pending.size() >= cfgp->storage.batch_max || cfgp->storage.flush_interval_ms == 0) {
+        flush(self, *cfgp);
+      } else if (!st.flush_scheduled) {
+        st.flush_scheduled = true;
+        self->delayed_send(self, std::chrono::milliseconds{cfgp->storage.flush_interval_ms},
+                           flush_atom::value, false);
+      }
+    },
+    [self, cfgp](flush_atom, bool) { // group-commit timer
+      self->state.flush_scheduled = false;
+      flush(self, *cfgp);
+    },
+    [self, cfgp](retry_atom) {
+      self->state.retry_scheduled = false;
+      flush(self, *cfgp);
+    },
+    [self, cfgp](flush_atom) -> bool {
+      self->state.retry_scheduled = false; // an explicit flush tries now
+      flush(self, *cfgp);
+      return self->state.pending.empty();
+    },
+    [self, cfgp](load_atom, std::string& user) -> caf::result<storage::user_snapshot> {
+      auto& st = self->state;
+      flush(self, *cfgp); // read your writes
+      storage::user_snapshot snap;
+      auto status = st.store->load(user, cfgp->session.recent_messages,
+                                   cfgp->memory.max_items_per_user, snap);
+      if (!status)
+        return caf::make_error(caf::sec::runtime_error, status.error);
+      // turns still waiting (storage failing) are counted too: a number is never reused
+      for (const auto& p : st.pending)
+        if (p.record.user == user)
+          snap.last_turn = std::max(snap.last_turn, p.record.reply_turn);
+      return snap;
+    },
+    [self, cfgp](history_atom, std::string& user, std::uint64_t before,
+                 std::uint32_t limit) -> caf::result<history_page> {
+      flush(self, *cfgp);
+      history_page page;
+      auto status = self->state.store->history(
+        user, before == 0 ? std::nullopt : std::optional<std::uint64_t>{before}, limit,
+        page.messages, page.more);
+      if (!status)
+        return caf::make_error(caf::sec::runtime_error, status.error);
+      return page;
+    },
+    [self](forget_atom, std::string& user) -> caf::result<std::uint64_t> {
+      auto& st = self->state;
+      // turns not yet written are dropped, not written after the erasure
+      st.pending.erase(std::remove_if(st.pending.begin(), st.pending.end(),
+                                      [&](const pending_write& p) { return p.record.user == user; }),
+                       st.pending.end());
+      publish_queue(self);
+      std::uint64_t deleted = 0;
+      auto status = st.store->forget(user, deleted);
+      if (!status)
+        return caf::make_error(caf::sec::runtime_error, status.error);
+      return deleted;
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_storage_actor(caf::actor_system& sys, const core::config& cfg,
+                               std::unique_ptr<storage::conversation_store> store,
+                               std::shared_ptr<core::service_state> svc) {
+  svc->storage_high_water = cfg.storage.high_water;
+  svc->retry_after_ms = cfg.storage.retry_after_ms;
+  svc->storage_fail_rate = cfg.chaos.storage_fail_rate;
+  return sys.spawn<caf::detached>(storage_actor, cfg, std::move(store), std::move(svc));
+}
+
+} // namespace xinyu::actors

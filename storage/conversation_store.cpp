@@ -1,0 +1,225 @@
+// Durable conversation storage over RocksDB: one WriteBatch per call, rocksdb::Status turned
+// into store_status at this boundary. Not thread-safe: one owner calls it.
+#include "storage/conversation_store.hpp"
+
+#include "storage/key_codec.hpp"
+
+#include <nlohmann/json.hpp>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+#include <map>
+#include <unistd.h>
+
+namespace xinyu::storage {
+
+namespace {
+
+using nlohmann::json;
+
+struct meta {
+  std::uint64_t last_turn = 0;
+  std::uint64_t memory_seq = 0;
+};
+
+std::string describe(const rocksdb::Status& s) {
+  return s.ToString();
+}
+
+class rocksdb_store final : public conversation_store {
+public:
+  rocksdb_store(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles, bool sync)
+    : db_(db), handles_(std::move(handles)) {
+    write_opts_.sync = sync;
+  }
+
+  ~rocksdb_store() override {
+    for (auto* h : handles_)
+      db_->DestroyColumnFamilyHandle(h);
+    db_->Close();
+    delete db_;
+  }
+
+  store_status write(const std::vector<turn_record>& records) override {
+    rocksdb::WriteBatch batch;
+    std::map<std::string, meta> metas;
+    for (const auto& r : records) {
+      auto it = metas.find(r.user);
+      if (it == metas.end()) {
+        meta m;
+        if (auto st = read_meta(r.user, m); !st)
+          return st;
+        it = metas.emplace(r.user, m).first;
+      }
+      auto& m = it->second;
+      json u{{"role", "user"}, {"text", r.user_text}, {"id", r.id}, {"ts", r.ts}};
+      json a{{"role", "assistant"}, {"text", r.reply_text}, {"id", r.id}, {"ts", r.reply_ts},
+             {"finish", r.finish}};
+      batch.Put(messages(), keys::message_key(r.user, r.user_turn), u.dump());
+      batch.Put(messages(), keys::message_key(r.user, r.reply_turn), a.dump());
+      m.last_turn = std::max(m.last_turn, r.reply_turn);
+      if (!r.memory_text.empty()) {
+        json mem{{"text", r.memory_text}, {"ts", r.ts}};
+        batch.Put(memories(), keys::memory_key(r.user, ++m.memory_seq), mem.dump());
+      }
+    }
+    for (const auto& [user, m] : metas)
+      batch.Put(meta_cf(), keys::meta_key(user),
+                json{{"last_turn", m.last_turn}, {"memory_seq", m.memory_seq}}.dump());
+    auto s = db_->Write(write_opts_, &batch);
+    if (!s.ok())
+      return store_status::failure("write failed: " + describe(s));
+    return {};
+  }
+
+  store_status load(const std::string& user, std::size_t recent, std::size_t mem_count,
+                    user_snapshot& out) override {
+    meta m;
+    if (auto st = read_meta(user, m); !st)
+      return st;
+    out.last_turn = m.last_turn;
+    bool more = false;
+    if (auto st = history(user, std::nullopt, recent, out.recent, more); !st)
+      return st;
+    out.memories.clear();
+    auto prefix = keys::user_prefix(user);
+    std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(rocksdb::ReadOptions{}, memories())};
+    // newest memories first, then reversed
+    auto upper = prefix;
+    keys::append_u64be(upper, UINT64_MAX);
+    for (it->SeekForPrev(upper); it->Valid() && out.memories.size() < mem_count; it->Prev()) {
+      if (!it->key().starts_with(prefix))
+        break;
+      auto v = json::parse(it->value().ToStringView(), nullptr, false);
+      if (v.is_object())
+        out.memories.push_back(v.value("text", ""));
+    }
+    if (!it->status().ok())
+      return store_status::failure("read failed: " + describe(it->status()));
+    std::reverse(out.memories.begin(), out.memories.end());
+    return {};
+  }
+
+  store_status history(const std::string& user, std::optional<std::uint64_t> before,
+                       std::size_t limit, std::vector<stored_message>& out, bool& more) override {
+    out.clear();
+    more = false;
+    auto prefix = keys::user_prefix(user);
+    std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(rocksdb::ReadOptions{}, messages())};
+    std::uint64_t bound = before ? *before : UINT64_MAX;
+    if (bound == 0)
+      return {};
+    auto start = keys::message_key(user, bound - 1);
+    for (it->SeekForPrev(start); it->Valid(); it->Prev()) {
+      auto turn = keys::decode_index(it->key().ToStringView(), user);
+      if (!turn)
+        break;
+      if (out.size() == limit) {
+        more = true;
+        break;
+      }
+      auto v = json::parse(it->value().ToStringView(), nullptr, false);
+      if (!v.is_object())
+        return store_status::failure("corrupt message record at turn " + std::to_string(*turn));
+      out.push_back(stored_message{*turn, v.value("role", ""), v.value("text", ""),
+                                   v.value("id", ""), v.value("ts", std::int64_t{0})});
+    }
+    if (!it->status().ok())
+      return store_status::failure("read failed: " + describe(it->status()));
+    std::reverse(out.begin(), out.end());
+    return {};
+  }
+
+  store_status forget(const std::string& user, std::uint64_t& deleted) override {
+    deleted = 0;
+    rocksdb::WriteBatch batch;
+    auto prefix = keys::user_prefix(user);
+    for (auto* cf : {messages(), memories()}) {
+      std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(rocksdb::ReadOptions{}, cf)};
+      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        batch.Delete(cf, it->key());
+        if (cf == messages())
+          ++deleted;
+      }
+      if (!it->status().ok())
+        return store_status::failure("read failed: " + describe(it->status()));
+    }
+    rocksdb::WriteOptions wo = write_opts_;
+    wo.sync = true; // an erasure the user asked for is always made durable before we say so
+    auto s = db_->Write(wo, &batch);
+    if (!s.ok())
+      return store_status::failure("delete failed: " + describe(s));
+    return {};
+  }
+
+private:
+  rocksdb::ColumnFamilyHandle* messages() { return handles_[1]; }
+  rocksdb::ColumnFamilyHandle* memories() { return handles_[2]; }
+  rocksdb::ColumnFamilyHandle* meta_cf() { return handles_[3]; }
+
+  store_status read_meta(const std::string& user, meta& m) {
+    std::string v;
+    auto s = db_->Get(rocksdb::ReadOptions{}, meta_cf(), keys::meta_key(user), &v);
+    if (s.IsNotFound())
+      return {};
+    if (!s.ok())
+      return store_status::failure("read failed: " + describe(s));
+    auto j = json::parse(v, nullptr, false);
+    if (!j.is_object())
+      return store_status::failure("corrupt meta record for a user");
+    m.last_turn = j.value("last_turn", std::uint64_t{0});
+    m.memory_seq = j.value("memory_seq", std::uint64_t{0});
+    return {};
+  }
+
+  rocksdb::DB* db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::WriteOptions write_opts_;
+};
+
+} // namespace
+
+std::unique_ptr<conversation_store> conversation_store::open(const options& opt,
+                                                             std::string& error) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(opt.path, ec);
+  if (ec) {
+    error = "cannot create data directory '" + opt.path + "': " + ec.message();
+    return nullptr;
+  }
+  if (::access(opt.path.c_str(), W_OK) != 0) {
+    error = "data directory '" + opt.path + "' is not writable";
+    return nullptr;
+  }
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  o.create_missing_column_families = true;
+  o.keep_log_file_num = 4;
+  o.max_log_file_size = 16 << 20;
+  o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs{
+    {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions{}},
+    {"messages", rocksdb::ColumnFamilyOptions{}},
+    {"memories", rocksdb::ColumnFamilyOptions{}},
+    {"meta", rocksdb::ColumnFamilyOptions{}},
+  };
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  auto s = rocksdb::DB::Open(rocksdb::DBOptions{o}, opt.path, cfs, &handles, &db);
+  if (!s.ok()) {
+    auto msg = s.ToString();
+    if (msg.find("lock") != std::string::npos || msg.find("LOCK") != std::string::npos)
+      error = "data directory '" + opt.path + "' is in use by another process (" + msg + ")";
+    else if (s.IsCorruption())
+      error = "data directory '" + opt.path + "' is corrupt: " + msg;
+    else
+      error = "cannot open data directory '" + opt.path + "': " + msg;
+    return nullptr;
+  }
+  return std::make_unique<rocksdb_store>(db, std::move(handles), opt.sync);
+}
+
+} // namespace xinyu::storage

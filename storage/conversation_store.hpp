@@ -1,0 +1,79 @@
+// Durable conversation storage over RocksDB (column families messages, memories, meta). Not
+// thread-safe: one owner (storage_actor) calls it. Must never include RocksDB headers here.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace xinyu::storage {
+
+struct stored_message {
+  std::uint64_t turn = 0;
+  std::string role; // user | assistant
+  std::string text;
+  std::string id; // the client's chat id
+  std::int64_t ts = 0;
+};
+
+/// One finished turn: the user's message and the reply, written together.
+struct turn_record {
+  std::string user;
+  std::string id;
+  std::uint64_t user_turn = 0;
+  std::uint64_t reply_turn = 0;
+  std::string user_text;
+  std::string reply_text;
+  std::string finish;
+  std::int64_t ts = 0;
+  std::int64_t reply_ts = 0;
+  std::string memory_text; // non-empty: also remember this
+};
+
+struct user_snapshot {
+  std::uint64_t last_turn = 0;
+  std::vector<stored_message> recent; // oldest first
+  std::vector<std::string> memories;  // oldest first
+};
+
+/// Outcome of a call: ok, or one clear sentence.
+struct store_status {
+  bool ok = true;
+  std::string error;
+  explicit operator bool() const { return ok; }
+  static store_status failure(std::string e) { return {false, std::move(e)}; }
+};
+
+class conversation_store {
+public:
+  struct options {
+    std::string path = "./data";
+    bool sync = true; // fsync the WAL on every batch
+  };
+
+  /// Opens (creating if missing) the store at `opt.path`. On failure returns null and sets
+  /// `error` (in use by another process, not writable, corrupt, ...).
+  static std::unique_ptr<conversation_store> open(const options& opt, std::string& error);
+
+  virtual ~conversation_store() = default;
+
+  /// Writes all records (both messages, memory, meta.last_turn) in one atomic batch.
+  virtual store_status write(const std::vector<turn_record>& records) = 0;
+
+  /// The user's turn counter, last `recent` messages and last `memories` memories.
+  virtual store_status load(const std::string& user, std::size_t recent, std::size_t memories,
+                            user_snapshot& out) = 0;
+
+  /// Up to `limit` messages with turn < `before` (all when unset), oldest first; `more` tells
+  /// whether older ones exist.
+  virtual store_status history(const std::string& user, std::optional<std::uint64_t> before,
+                               std::size_t limit, std::vector<stored_message>& out,
+                               bool& more) = 0;
+
+  /// Erases the user's messages and memories durably; the turn counter is kept.
+  virtual store_status forget(const std::string& user, std::uint64_t& deleted_messages) = 0;
+};
+
+} // namespace xinyu::storage

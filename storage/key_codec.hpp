@@ -1,0 +1,33 @@
+// RocksDB key encoding: a length-prefixed user id followed by big-endian integers, so a prefix
+// scan returns one user's rows in order and no two user ids can collide. Pure; no RocksDB here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace xinyu::storage::keys {
+
+/// u32be(len(user)) + user bytes. Every key of `user` starts with this, and no key of another
+/// user does (even when one id is a prefix of the other, or contains any byte values).
+std::string user_prefix(std::string_view user);
+
+/// messages CF: user_prefix + u64be(turn)
+std::string message_key(std::string_view user, std::uint64_t turn);
+
+/// memories CF: user_prefix + u64be(seq)
+std::string memory_key(std::string_view user, std::uint64_t seq);
+
+/// meta CF: user_prefix
+inline std::string meta_key(std::string_view user) {
+  return user_prefix(user);
+}
+
+/// The integer after `user`'s prefix in `key`, or nullopt when the key is not one of `user`'s.
+std::optional<std::uint64_t> decode_index(std::string_view key, std::string_view user);
+
+void append_u64be(std::string& out, std::uint64_t v);
+std::uint64_t read_u64be(std::string_view bytes); // first 8 bytes
+
+} // namespace xinyu::storage::keys

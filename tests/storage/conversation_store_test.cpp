@@ -1,0 +1,152 @@
+// Tests for storage/conversation_store on a real RocksDB in a temp directory: round-trips,
+// paging, isolation, forget, reopen, and clear errors for unusable directories.
+#include "storage/conversation_store.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+using namespace xinyu::storage;
+
+namespace {
+
+struct temp_dir {
+  std::string path = "/tmp/xinyu-store-test-" + std::to_string(::getpid()) + "-" +
+                     std::to_string(counter()++);
+  ~temp_dir() { std::filesystem::remove_all(path); }
+  static int& counter() {
+    static int n = 0;
+    return n;
+  }
+};
+
+turn_record rec(std::string user, std::uint64_t n, std::string text, std::string reply,
+                std::string memory = "") {
+  turn_record r;
+  r.user = std::move(user);
+  r.id = "m" + std::to_string(n);
+  r.user_turn = n;
+  r.reply_turn = n + 1;
+  r.user_text = std::move(text);
+  r.reply_text = std::move(reply);
+  r.finish = "stop";
+  r.ts = 1000 + static_cast<std::int64_t>(n);
+  r.reply_ts = 2000 + static_cast<std::int64_t>(n);
+  r.memory_text = std::move(memory);
+  return r;
+}
+
+std::unique_ptr<conversation_store> open_store(const std::string& path) {
+  std::string err;
+  auto s = conversation_store::open({path, false}, err);
+  INFO(err);
+  REQUIRE(s);
+  return s;
+}
+
+} // namespace
+
+TEST_CASE("write, load and history round-trip in turn order", "[store]") {
+  temp_dir d;
+  auto s = open_store(d.path);
+  REQUIRE(s->write({rec("alice", 1, "hi", "hello"), rec("alice", 3, "我很难过", "抱抱你", "我很难过")}));
+  REQUIRE(s->write({rec("alice", 5, "third", "ok")}));
+  user_snapshot snap;
+  REQUIRE(s->load("alice", 4, 10, snap));
+  CHECK(snap.last_turn == 6);
+  REQUIRE(snap.recent.size() == 4);
+  CHECK(snap.recent.front().turn == 3);
+  CHECK(snap.recent.back().text == "ok");
+  CHECK(snap.memories == std::vector<std::string>{"我很难过"});
+
+  std::vector<stored_message> page;
+  bool more = false;
+  REQUIRE(s->history("alice", std::nullopt, 100, page, more));
+  REQUIRE(page.size() == 6);
+  CHECK_FALSE(more);
+  for (std::size_t i = 0; i < page.size(); ++i)
+    CHECK(page[i].turn == i + 1);
+  CHECK(page[2].role == "user");
+  CHECK(page[2].text == "我很难过");
+  CHECK(page[3].role == "assistant");
+  CHECK(page[3].text == "抱抱你");
+  CHECK(page[3].id == "m3");
+
+  REQUIRE(s->history("alice", 5, 2, page, more));
+  REQUIRE(page.size() == 2);
+  CHECK(page[0].turn == 3);
+  CHECK(page[1].turn == 4);
+  CHECK(more);
+  REQUIRE(s->history("alice", 1, 10, page, more));
+  CHECK(page.empty());
+  CHECK_FALSE(more);
+}
+
+TEST_CASE("users whose ids share prefixes are isolated", "[store]") {
+  temp_dir d;
+  auto s = open_store(d.path);
+  REQUIRE(s->write({rec("ab", 1, "ab says", "r"), rec("abc", 1, "abc says", "r"),
+                    rec(std::string("ab\0", 3), 1, "nul says", "r")}));
+  for (std::string u : {std::string("ab"), std::string("abc"), std::string("ab\0", 3)}) {
+    std::vector<stored_message> page;
+    bool more = false;
+    REQUIRE(s->history(u, std::nullopt, 100, page, more));
+    REQUIRE(page.size() == 2);
+    CHECK(page[0].text == (u == "ab" ? "ab says" : u == "abc" ? "abc says" : "nul says"));
+  }
+  user_snapshot none;
+  REQUIRE(s->load("a", 10, 10, none));
+  CHECK(none.last_turn == 0);
+  CHECK(none.recent.empty());
+}
+
+TEST_CASE("forget erases messages and memories but keeps the turn counter", "[store]") {
+  temp_dir d;
+  auto s = open_store(d.path);
+  REQUIRE(s->write({rec("u", 1, "a", "b", "a"), rec("u", 3, "c", "d", "c"), rec("v", 1, "x", "y")}));
+  std::uint64_t deleted = 0;
+  REQUIRE(s->forget("u", deleted));
+  CHECK(deleted == 4);
+  user_snapshot snap;
+  REQUIRE(s->load("u", 10, 10, snap));
+  CHECK(snap.last_turn == 4);
+  CHECK(snap.recent.empty());
+  CHECK(snap.memories.empty());
+  REQUIRE(s->load("v", 10, 10, snap));
+  CHECK(snap.recent.size() == 2);
+}
+
+TEST_CASE("data survives reopening", "[store]") {
+  temp_dir d;
+  {
+    auto s = open_store(d.path);
+    REQUIRE(s->write({rec("r", 1, "before restart", "yes")}));
+  }
+  auto s = open_store(d.path);
+  user_snapshot snap;
+  REQUIRE(s->load("r", 10, 10, snap));
+  CHECK(snap.last_turn == 2);
+  CHECK(snap.recent.at(0).text == "before restart");
+}
+
+TEST_CASE("unusable directories give one clear error", "[store]") {
+  temp_dir d;
+  auto first = open_store(d.path);
+  std::string err;
+  CHECK_FALSE(conversation_store::open({d.path, false}, err));
+  CHECK(err.find("in use by another process") != std::string::npos);
+
+  std::string file = d.path + "-file";
+  std::ofstream{file} << "x";
+  CHECK_FALSE(conversation_store::open({file + "/sub", false}, err));
+  CHECK(err.find("cannot create data directory") != std::string::npos);
+  std::filesystem::remove(file);
+
+  temp_dir broken;
+  { auto s = open_store(broken.path); }
+  std::ofstream{broken.path + "/CURRENT", std::ios::trunc} << "MANIFEST-999999\n";
+  CHECK_FALSE(conversation_store::open({broken.path, false}, err));
+  CHECK(err.find(broken.path) != std::string::npos);
+}
