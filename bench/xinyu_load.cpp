@@ -42,7 +42,7 @@ struct options {
 };
 
 struct stats {
-  std::vector<double> ttft, total, persisted;
+  std::vector<double> ttft, total, persisted, persist_lag;
   long turns = 0, errors = 0, timeouts = 0, conn_failures = 0, connected = 0, tokens = 0;
   std::vector<std::string> error_samples;
 };
@@ -157,6 +157,7 @@ private:
       }
     } else if (type == "done") {
       st_.total.push_back(since_sent());
+      done_at_ = clock_type::now();
       st_.turns++;
       if (f.value("finish", "") == "error")
         st_.errors++;
@@ -165,6 +166,9 @@ private:
         end_turn();
     } else if (type == "persisted") {
       st_.persisted.push_back(since_sent());
+      if (got_done_)
+        st_.persist_lag.push_back(
+          std::chrono::duration<double, std::milli>(clock_type::now() - done_at_).count());
       if (got_done_)
         end_turn();
     } else if (type == "error") {
@@ -227,6 +231,7 @@ private:
   clock_type::time_point end_;
   std::string id_;
   clock_type::time_point sent_at_;
+  clock_type::time_point done_at_;
   int done_turns_ = 0;
   bool in_turn_ = false, got_token_ = false, got_done_ = false, stopped_ = false;
 };
@@ -293,8 +298,13 @@ int main(int argc, char** argv) {
          {"ttft_ms", {{"p50", pct(st.ttft, 50)}, {"p95", pct(st.ttft, 95)}, {"p99", pct(st.ttft, 99)}}},
          {"total_ms", {{"p50", pct(st.total, 50)}, {"p95", pct(st.total, 95)}, {"p99", pct(st.total, 99)}}}};
   if (opt.wait_persisted)
+  {
     r["persisted_ms"] = {{"p50", pct(st.persisted, 50)}, {"p95", pct(st.persisted, 95)},
                          {"p99", pct(st.persisted, 99)}};
+    r["persist_after_done_ms"] = {{"p50", pct(st.persist_lag, 50)},
+                                  {"p95", pct(st.persist_lag, 95)},
+                                  {"p99", pct(st.persist_lag, 99)}};
+  }
   if (!st.error_samples.empty())
     r["error_samples"] = st.error_samples;
   std::cout << r.dump() << std::endl;
