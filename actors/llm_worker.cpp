@@ -6,6 +6,7 @@
 #include "actors/worker_pool.hpp"
 #include "core/config.hpp"
 #include "llm/offline_provider.hpp"
+#include "llm/upstream_client.hpp"
 
 #include <unordered_map>
 
@@ -71,13 +72,80 @@ caf::behavior llm_worker(caf::stateful_actor<llm_worker_state>* self, llm::pacin
   };
 }
 
+struct upstream_worker_state {
+  std::unordered_map<std::uint64_t, std::shared_ptr<llm::stream_handle>> streams;
+  ~upstream_worker_state() {
+    for (auto& [id, h] : streams)
+      h->cancel(); // a dying worker does not leave upstream requests running
+  }
+  static inline const char* name = "llm_upstream_worker";
+};
+
+/// Streams from OpenAI-compatible endpoints: the client's I/O thread sends tokens straight to
+/// the session (same order as received); this actor only tracks handles for cancel.
+caf::behavior upstream_worker(caf::stateful_actor<upstream_worker_state>* self,
+                              std::shared_ptr<llm::upstream_client> upstream) {
+  self->set_default_handler(caf::drop);
+  return {
+    [self, upstream](work_atom, llm_start& start) -> caf::actor {
+      auto id = start.stream_id;
+      auto reply_to = start.reply_to;
+      auto me = caf::actor_cast<caf::actor>(self);
+      llm::stream_callbacks cb;
+      cb.on_token = [reply_to, id](std::string text) {
+        caf::anon_send(reply_to, token_atom::value, id, std::move(text));
+      };
+      cb.on_end = [reply_to, id, me](std::string finish, std::string) {
+        caf::anon_send(reply_to, end_atom::value, id, std::move(finish));
+        caf::anon_send(me, end_atom::value, id);
+      };
+      self->state.streams[id] = upstream->start(start.request, std::move(cb));
+      return me;
+    },
+    [self](end_atom, std::uint64_t id) { self->state.streams.erase(id); },
+    [self](cancel_atom, std::uint64_t id) {
+      auto it = self->state.streams.find(id);
+      if (it != self->state.streams.end()) {
+        it->second->cancel();
+        self->state.streams.erase(it);
+      }
+    },
+  };
+}
+
 } // namespace
 
-caf::actor spawn_llm_pool(caf::actor_system& sys, const core::config& cfg) {
+llm::upstream_config make_upstream_config(const core::config& cfg) {
+  llm::upstream_config u;
+  for (const auto& e : cfg.llm.endpoints)
+    u.endpoints.push_back({e.name, e.base_url, e.model, e.api_key_env});
+  u.connect_timeout_ms = cfg.llm.connect_timeout_ms;
+  u.first_token_timeout_ms = cfg.llm.attempt_first_token_ms;
+  u.stall_timeout_ms = cfg.llm.stall_deadline_ms;
+  u.max_attempts = cfg.llm.max_attempts;
+  u.backoff_ms = cfg.llm.backoff_ms;
+  u.backoff_max_ms = cfg.llm.backoff_max_ms;
+  u.breaker_failures = cfg.llm.breaker_failures;
+  u.breaker_cooldown_ms = cfg.llm.breaker_cooldown_ms;
+  u.max_streams = cfg.llm.max_streams;
+  u.queue_max = cfg.llm.queue_max;
+  u.queue_timeout_ms = cfg.llm.queue_timeout_ms;
+  u.pool_per_endpoint = cfg.llm.pool_per_endpoint;
+  u.temperature = cfg.llm.temperature;
+  u.tls_verify = cfg.llm.tls_verify;
+  u.ca_file = cfg.llm.ca_file;
+  return u;
+}
+
+caf::actor spawn_llm_pool(caf::actor_system& sys, const core::config& cfg,
+                          std::shared_ptr<llm::upstream_client> upstream) {
+  pool_settings ps{"llm", cfg.llm.workers, std::chrono::milliseconds{cfg.llm.start_deadline_ms}};
+  if (upstream)
+    return spawn_worker_pool<llm_start, caf::actor>(
+      sys, ps, [upstream](caf::actor_system& s) { return s.spawn(upstream_worker, upstream); });
   llm::pacing pace{cfg.offline.first_token_ms, cfg.offline.tokens_per_s};
   return spawn_worker_pool<llm_start, caf::actor>(
-    sys, pool_settings{"llm", cfg.llm.workers, std::chrono::milliseconds{cfg.llm.start_deadline_ms}},
-    [pace](caf::actor_system& s) { return s.spawn(llm_worker, pace); });
+    sys, ps, [pace](caf::actor_system& s) { return s.spawn(llm_worker, pace); });
 }
 
 } // namespace xinyu::actors

@@ -9,6 +9,7 @@
 #include "core/config.hpp"
 #include "core/memory_index.hpp"
 #include "core/service_state.hpp"
+#include "llm/upstream_client.hpp"
 #include "storage/conversation_store.hpp"
 
 #include <caf/all.hpp>
@@ -17,13 +18,14 @@ namespace xinyu::actors {
 
 runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
                       std::unique_ptr<storage::conversation_store> store,
-                      std::shared_ptr<core::service_state> svc) {
+                      std::shared_ptr<core::service_state> svc,
+                      std::shared_ptr<llm::upstream_client> upstream) {
   runtime rt;
   auto index = std::make_shared<core::memory_index>(cfg.memory.max_items_per_user);
   rt.pools.emotion = spawn_emotion_pool(sys, cfg);
   rt.pools.safety = spawn_safety_pool(sys, cfg);
   rt.pools.memory = spawn_memory_pool(sys, cfg, index);
-  rt.pools.llm = spawn_llm_pool(sys, cfg);
+  rt.pools.llm = spawn_llm_pool(sys, cfg, std::move(upstream));
   if (store)
     rt.pools.storage = spawn_storage_actor(sys, cfg, std::move(store), svc);
   rt.gateway = spawn_gateway(sys, rt.pools, make_session_settings(cfg, svc));

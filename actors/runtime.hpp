@@ -17,6 +17,10 @@ namespace xinyu::storage {
 class conversation_store;
 }
 
+namespace xinyu::llm {
+class upstream_client;
+}
+
 namespace xinyu::actors {
 
 struct runtime {
@@ -24,10 +28,12 @@ struct runtime {
   caf::actor gateway;
 };
 
-/// `store` may be null (in-memory only: no `persisted`, history lost on restart).
+/// `store` may be null (in-memory only: no `persisted`, history lost on restart); `upstream`
+/// null means the offline provider.
 runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
                       std::unique_ptr<storage::conversation_store> store,
-                      std::shared_ptr<core::service_state> svc);
+                      std::shared_ptr<core::service_state> svc,
+                      std::shared_ptr<llm::upstream_client> upstream = nullptr);
 
 /// Stops the gateway (and with it every session), the pools and the storage actor.
 void stop_runtime(runtime& rt);

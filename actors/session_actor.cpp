@@ -731,8 +731,8 @@ caf::behavior session_actor(session_actor_t* self, std::string user, stage_pools
       auto* t = self->state.current(key);
       if (!t || t->ph != phase::generating)
         return;
-      if (t->tokens.empty())
-        fallback_reply(self, *t); // an empty reply is no reply
+      if (t->tokens.empty() || finish == "error" || finish == "cancelled")
+        end_stream_early(self, *t); // no reply: fallback; a broken one: kept, finish error
       else
         finish_turn(self, finish);
     },

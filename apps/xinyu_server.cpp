@@ -4,7 +4,9 @@
 #include "actors/runtime.hpp"
 #include "core/config.hpp"
 #include "core/metrics.hpp"
+#include "actors/llm_worker.hpp"
 #include "core/service_state.hpp"
+#include "llm/upstream_client.hpp"
 #include "storage/conversation_store.hpp"
 #include "transport/server.hpp"
 
@@ -154,13 +156,21 @@ int main(int argc, char** argv) {
     return exit_usage;
   }
   auto svc = std::make_shared<xinyu::core::service_state>();
+  std::shared_ptr<xinyu::llm::upstream_client> upstream;
+  if (cfg.llm.provider == "openai") {
+    upstream = xinyu::llm::upstream_client::make(xinyu::actors::make_upstream_config(cfg), error);
+    if (!upstream) {
+      std::cerr << "xinyu-server: configuration error: " << error << "\n";
+      return exit_usage;
+    }
+  }
 
   caf::actor_system_config sys_cfg;
   auto threads = cfg.scheduler.threads != 0 ? cfg.scheduler.threads
                                             : std::max(1u, std::thread::hardware_concurrency());
   sys_cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
   caf::actor_system sys{sys_cfg};
-  auto rt = xinyu::actors::start_runtime(sys, cfg, std::move(store), svc);
+  auto rt = xinyu::actors::start_runtime(sys, cfg, std::move(store), svc, upstream);
 
   auto srv = xinyu::transport::server::start(cfg, rt.gateway, svc, error);
   if (!srv) {

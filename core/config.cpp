@@ -69,7 +69,22 @@ const std::vector<option>& options() {
     {"memory.top_k", 3, "memories retrieved per turn", 0, 50},
     {"memory.min_similarity", 0.2, "lowest cosine similarity for a memory to count", -1, 1},
     {"memory.max_items_per_user", 500, "memories kept per user (oldest go first)", 1, 1000000},
-    {"llm.provider", "offline", "LLM provider: offline (built in)"},
+    {"llm.provider", "offline", "LLM provider: offline (built in) or openai (the endpoints below)"},
+    {"llm.endpoints", json::array(), "OpenAI-compatible endpoints tried in order: [{name, base_url, model, api_key_env}]"},
+    {"llm.connect_timeout_ms", 3000, "upstream connect (and TLS handshake) deadline", 1, 600000},
+    {"llm.attempt_first_token_ms", 8000, "per attempt: no first token by then -> retry / next endpoint", 1, 600000},
+    {"llm.max_attempts", 2, "attempts per endpoint, only before the first token", 1, 20},
+    {"llm.backoff_ms", 200, "first retry delay (doubling, full jitter; 429 Retry-After wins)", 0, 600000},
+    {"llm.backoff_max_ms", 2000, "longest retry delay", 0, 600000},
+    {"llm.breaker_failures", 5, "consecutive failures that open an endpoint's circuit breaker", 1, 1000},
+    {"llm.breaker_cooldown_ms", 30000, "open breaker: time before one half-open probe", 1, 3600000},
+    {"llm.max_streams", 256, "upstream streams at once (more wait in the queue)", 1, 100000},
+    {"llm.queue_max", 1024, "replies waiting for a stream slot; beyond it: fallback reply", 0, 1000000},
+    {"llm.queue_timeout_ms", 2000, "longest wait for a stream slot; then: fallback reply", 1, 600000},
+    {"llm.pool_per_endpoint", 32, "idle keep-alive connections kept per endpoint", 0, 10000},
+    {"llm.temperature", 0.7, "sampling temperature sent upstream", 0, 2},
+    {"llm.tls_verify", true, "verify upstream certificates and host names (system CA store)"},
+    {"llm.ca_file", "", "PEM bundle to trust instead of the system store"},
     {"llm.workers", 2, "LLM stream workers (each runs many streams)", 1, 256},
     {"llm.start_deadline_ms", 1000, "deadline for a worker to accept a stream", 1, 600000},
     {"llm.first_token_deadline_ms", 10000, "no first token by then: fallback reply", 1, 600000},
@@ -274,6 +289,18 @@ config_result load_config(const std::string& json_text,
   NUM("memory.min_similarity", c.memory.min_similarity)
   NUM("memory.max_items_per_user", c.memory.max_items_per_user)
   NUM("llm.workers", c.llm.workers)
+  NUM("llm.connect_timeout_ms", c.llm.connect_timeout_ms)
+  NUM("llm.attempt_first_token_ms", c.llm.attempt_first_token_ms)
+  NUM("llm.max_attempts", c.llm.max_attempts)
+  NUM("llm.backoff_ms", c.llm.backoff_ms)
+  NUM("llm.backoff_max_ms", c.llm.backoff_max_ms)
+  NUM("llm.breaker_failures", c.llm.breaker_failures)
+  NUM("llm.breaker_cooldown_ms", c.llm.breaker_cooldown_ms)
+  NUM("llm.max_streams", c.llm.max_streams)
+  NUM("llm.queue_max", c.llm.queue_max)
+  NUM("llm.queue_timeout_ms", c.llm.queue_timeout_ms)
+  NUM("llm.pool_per_endpoint", c.llm.pool_per_endpoint)
+  NUM("llm.temperature", c.llm.temperature)
   NUM("llm.start_deadline_ms", c.llm.start_deadline_ms)
   NUM("llm.first_token_deadline_ms", c.llm.first_token_deadline_ms)
   NUM("llm.stall_deadline_ms", c.llm.stall_deadline_ms)
@@ -291,10 +318,55 @@ config_result load_config(const std::string& json_text,
   if (!str("llm.provider", c.llm.provider) || !str("persona", c.persona)
       || !boolean("care.disclosure", c.care.disclosure))
     return res;
-  if (c.llm.provider != "offline") {
-    err = "configuration key 'llm.provider' must be \"offline\" (the only provider built in), got \""
+  if (c.llm.provider != "offline" && c.llm.provider != "openai") {
+    err = "configuration key 'llm.provider' must be \"offline\" or \"openai\", got \""
           + c.llm.provider + "\"";
     return res;
+  }
+  if (!boolean("llm.tls_verify", c.llm.tls_verify) || !str("llm.ca_file", c.llm.ca_file))
+    return res;
+  {
+    const auto& eps = doc.at("llm").at("endpoints");
+    if (!eps.is_array()) {
+      err = "configuration key 'llm.endpoints' must be a list of {name, base_url, model, api_key_env}";
+      return res;
+    }
+    for (std::size_t i = 0; i < eps.size(); ++i) {
+      const auto& e = eps[i];
+      auto where = "llm.endpoints[" + std::to_string(i) + "]";
+      if (!e.is_object()) {
+        err = where + " must be an object {name, base_url, model, api_key_env}";
+        return res;
+      }
+      config::endpoint ep;
+      for (auto it = e.begin(); it != e.end(); ++it) {
+        if (!it->is_string()) {
+          err = where + "." + it.key() + " must be a string";
+          return res;
+        }
+        if (it.key() == "name")
+          ep.name = it->get<std::string>();
+        else if (it.key() == "base_url")
+          ep.base_url = it->get<std::string>();
+        else if (it.key() == "model")
+          ep.model = it->get<std::string>();
+        else if (it.key() == "api_key_env")
+          ep.api_key_env = it->get<std::string>();
+        else {
+          err = "unknown configuration key '" + where + "." + it.key() + "'";
+          return res;
+        }
+      }
+      if (ep.base_url.empty() || ep.model.empty()) {
+        err = where + " needs base_url and model";
+        return res;
+      }
+      c.llm.endpoints.push_back(std::move(ep));
+    }
+    if (c.llm.provider == "openai" && c.llm.endpoints.empty()) {
+      err = "llm.provider is \"openai\" but llm.endpoints is empty";
+      return res;
+    }
   }
   if (c.limits.max_text_bytes + 256 > c.transport.max_frame_bytes) {
     err = "limits.max_text_bytes must be at least 256 bytes below transport.max_frame_bytes, so "

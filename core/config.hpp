@@ -70,8 +70,29 @@ struct config {
     double min_similarity = 0.2;
     std::size_t max_items_per_user = 500;
   } memory;
+  struct endpoint {
+    std::string name;
+    std::string base_url;
+    std::string model;
+    std::string api_key_env;
+  };
   struct {
     std::string provider = "offline";
+    std::vector<endpoint> endpoints;
+    unsigned connect_timeout_ms = 3000;
+    unsigned attempt_first_token_ms = 8000;
+    unsigned max_attempts = 2;
+    unsigned backoff_ms = 200;
+    unsigned backoff_max_ms = 2000;
+    unsigned breaker_failures = 5;
+    unsigned breaker_cooldown_ms = 30000;
+    unsigned max_streams = 256;
+    unsigned queue_max = 1024;
+    unsigned queue_timeout_ms = 2000;
+    unsigned pool_per_endpoint = 32;
+    double temperature = 0.7;
+    bool tls_verify = true;
+    std::string ca_file;
     unsigned workers = 2;
     unsigned start_deadline_ms = 1000;
     unsigned first_token_deadline_ms = 10000;

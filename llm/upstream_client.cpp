@@ -1,0 +1,710 @@
+// OpenAI-compatible streaming client on Boost.Beast (HTTP and HTTPS with verification), with a
+// bounded keep-alive pool per endpoint, retries before the first token, circuit breakers and a
+// bounded stream queue. All state lives on one I/O thread; must never log the API key.
+#include "llm/upstream_client.hpp"
+
+#include "core/circuit_breaker.hpp"
+#include "core/metrics.hpp"
+#include "core/sse_parser.hpp"
+#include "core/url.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <deque>
+#include <iostream>
+#include <random>
+#include <thread>
+
+namespace xinyu::llm {
+
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using clock = std::chrono::steady_clock;
+using plain_stream = beast::tcp_stream;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+using std::chrono::milliseconds;
+
+class client_impl;
+
+struct endpoint_state {
+  endpoint_config cfg;
+  core::url url;
+  std::string api_key;
+  core::circuit_breaker breaker;
+  std::vector<std::unique_ptr<plain_stream>> idle_plain;
+  std::vector<std::unique_ptr<tls_stream>> idle_tls;
+  core::counter* ok = nullptr;
+  core::counter* failed = nullptr;
+  core::gauge* open = nullptr;
+};
+
+class attempt_base {
+public:
+  virtual ~attempt_base() = default;
+  virtual void abort() = 0;
+};
+
+void log_warn(const std::string& event, const std::string& endpoint, const std::string& detail) {
+  auto esc = [](const std::string& s) {
+    std::string o;
+    for (char c : s)
+      o += (c == '"' || c == '\\') ? std::string{'\\', c} : (c == '\n' ? std::string{"\\n"} : std::string{c});
+    return o;
+  };
+  std::cerr << R"({"level":"warn","event":")" << event << R"(","endpoint":")" << esc(endpoint)
+            << R"(","detail":")" << esc(detail) << "\"}" << std::endl;
+}
+
+/// One streamed completion across attempts and endpoints. Lives on the client's I/O thread
+/// except cancel(), which posts there.
+class stream_op final : public stream_handle, public std::enable_shared_from_this<stream_op> {
+public:
+  stream_op(client_impl& c, nlohmann::json body, stream_callbacks cb);
+
+  void cancel() override;
+
+  void admitted();
+  void queue_timeout();
+  void attempt_failed(std::size_t ep, const std::string& why, bool retryable, milliseconds retry_after);
+  void attempt_stale(std::size_t ep); // a pooled connection was dead: retry at once, no penalty
+  void first_token(std::size_t ep);
+  void token(std::string text);
+  void finish(const std::string& reason);
+  void fail_midstream(std::size_t ep, const std::string& why);
+  void end(std::string finish, std::string error);
+
+  bool ended() const { return ended_; }
+  std::string body_for(const endpoint_state& ep) {
+    body_["model"] = ep.cfg.model;
+    return body_.dump();
+  }
+
+  net::steady_timer timer;
+  clock::time_point created = clock::now();
+
+private:
+  void try_endpoint(bool fresh_connection = false);
+
+  client_impl& c_;
+  nlohmann::json body_;
+  stream_callbacks cb_;
+  std::size_t ep_ = 0;
+  unsigned attempts_ = 0;
+  bool ended_ = false;
+  bool admitted_ = false;
+  std::shared_ptr<attempt_base> attempt_;
+};
+
+class client_impl final : public upstream_client {
+public:
+  explicit client_impl(upstream_config cfg)
+    : ssl_ctx(ssl::context::tls_client), guard_(net::make_work_guard(ioc)), cfg(std::move(cfg)) {}
+
+  ~client_impl() override {
+    guard_.reset();
+    ioc.stop();
+    if (thread_.joinable())
+      thread_.join();
+  }
+
+  bool init(std::string& error) {
+    if (cfg.endpoints.empty()) {
+      error = "llm.endpoints is empty: name at least one OpenAI-compatible endpoint";
+      return false;
+    }
+    for (std::size_t i = 0; i < cfg.endpoints.size(); ++i) {
+      const auto& e = cfg.endpoints[i];
+      auto u = core::parse_url(e.base_url);
+      auto where = "llm.endpoints[" + std::to_string(i) + "]";
+      if (!u) {
+        error = where + ".base_url '" + e.base_url + "' is not an http:// or https:// URL";
+        return false;
+      }
+      if (e.model.empty()) {
+        error = where + ".model must not be empty";
+        return false;
+      }
+      std::string key;
+      if (!e.api_key_env.empty()) {
+        const char* v = std::getenv(e.api_key_env.c_str());
+        if (!v || !*v) {
+          error = where + ".api_key_env names the environment variable '" + e.api_key_env
+                  + "', which is not set";
+          return false;
+        }
+        key = v;
+      }
+      endpoint_state st{e, *u, std::move(key),
+                        core::circuit_breaker{cfg.breaker_failures, milliseconds{cfg.breaker_cooldown_ms}},
+                        {}, {}, nullptr, nullptr, nullptr};
+      auto label = "endpoint=\"" + (e.name.empty() ? u->host : e.name) + "\"";
+      st.ok = &core::metrics().get_counter("xinyu_llm_attempts_total",
+                                           "upstream LLM attempts by endpoint and result",
+                                           label + ",result=\"ok\"");
+      st.failed = &core::metrics().get_counter("xinyu_llm_attempts_total",
+                                               "upstream LLM attempts by endpoint and result",
+                                               label + ",result=\"failed\"");
+      st.open = &core::metrics().get_gauge("xinyu_llm_breaker_open",
+                                           "1 while an endpoint's circuit breaker is open", label);
+      eps.push_back(std::move(st));
+    }
+    boost::system::error_code ec;
+    if (cfg.ca_file.empty())
+      ssl_ctx.set_default_verify_paths(ec);
+    else
+      ssl_ctx.load_verify_file(cfg.ca_file, ec);
+    if (ec) {
+      error = "cannot load TLS certificates: " + ec.message();
+      return false;
+    }
+    ssl_ctx.set_verify_mode(cfg.tls_verify ? ssl::verify_peer : ssl::verify_none);
+    thread_ = std::thread([this] { ioc.run(); });
+    return true;
+  }
+
+  std::shared_ptr<stream_handle> start(const llm_request& req, stream_callbacks cb) override {
+    nlohmann::json messages = nlohmann::json::array();
+    for (const auto& m : req.prompt)
+      messages.push_back({{"role", m.role}, {"content", m.content}});
+    nlohmann::json body{{"model", ""},
+                        {"messages", std::move(messages)},
+                        {"stream", true},
+                        {"max_tokens", req.max_tokens},
+                        {"temperature", cfg.temperature}};
+    auto op = std::make_shared<stream_op>(*this, std::move(body), std::move(cb));
+    net::post(ioc, [this, op] { admit(op); });
+    return op;
+  }
+
+  // --- on the I/O thread -------------------------------------------------------------------
+
+  void admit(const std::shared_ptr<stream_op>& op) {
+    if (op->ended())
+      return; // cancelled before it got here
+    if (active_ < cfg.max_streams) {
+      ++active_;
+      active_gauge.set(static_cast<std::int64_t>(active_));
+      op->admitted();
+      return;
+    }
+    if (queue_.size() >= cfg.queue_max) {
+      shed_full.inc();
+      op->end("error", "upstream queue full (llm.queue_max)");
+      return;
+    }
+    queue_.push_back(op);
+    queue_gauge.set(static_cast<std::int64_t>(queue_.size()));
+    op->timer.expires_after(milliseconds{cfg.queue_timeout_ms});
+    op->timer.async_wait([op](beast::error_code ec) {
+      if (!ec)
+        op->queue_timeout();
+    });
+  }
+
+  void release() {
+    --active_;
+    while (!queue_.empty()) {
+      auto op = queue_.front();
+      queue_.pop_front();
+      if (op->ended())
+        continue;
+      ++active_;
+      op->timer.cancel();
+      op->admitted();
+      break;
+    }
+    active_gauge.set(static_cast<std::int64_t>(active_));
+    queue_gauge.set(static_cast<std::int64_t>(queue_.size()));
+  }
+
+  void queue_timed_out() {
+    shed_timeout.inc();
+    // the op removes itself lazily: release() skips ended ops
+    std::size_t live = 0;
+    for (auto& q : queue_)
+      live += q->ended() ? 0 : 1;
+    queue_gauge.set(static_cast<std::int64_t>(live));
+  }
+
+  std::shared_ptr<attempt_base> launch(const std::shared_ptr<stream_op>& op, std::size_t ep,
+                                       bool fresh);
+
+  double random01() { return std::uniform_real_distribution<double>{0, 1}(rng_); }
+
+  net::io_context ioc;
+  ssl::context ssl_ctx;
+  std::vector<endpoint_state> eps;
+  upstream_config cfg;
+  core::gauge& active_gauge = core::metrics().get_gauge("xinyu_llm_streams_active",
+                                                         "upstream LLM streams in progress");
+  core::gauge& queue_gauge = core::metrics().get_gauge(
+    "xinyu_llm_queue", "replies waiting for an upstream stream slot (llm.max_streams)");
+  core::counter& shed_full = core::metrics().get_counter(
+    "xinyu_llm_shed_total", "replies refused by the upstream concurrency bound",
+    "reason=\"queue_full\"");
+  core::counter& shed_timeout = core::metrics().get_counter(
+    "xinyu_llm_shed_total", "replies refused by the upstream concurrency bound",
+    "reason=\"queue_timeout\"");
+  core::histogram& upstream_ttft = core::metrics().get_histogram(
+    "xinyu_llm_upstream_ttft_ms", "time from admission to the first upstream token (ms)");
+
+private:
+  net::executor_work_guard<net::io_context::executor_type> guard_;
+  std::thread thread_;
+  std::size_t active_ = 0;
+  std::deque<std::shared_ptr<stream_op>> queue_;
+  std::minstd_rand rng_{std::random_device{}()};
+};
+
+/// One HTTP request/response on a `Stream` (plain TCP or TLS).
+template <class Stream>
+class attempt final : public attempt_base, public std::enable_shared_from_this<attempt<Stream>> {
+public:
+  attempt(client_impl& c, std::shared_ptr<stream_op> op, std::size_t ep,
+          std::unique_ptr<Stream> pooled)
+    : c_(c), op_(std::move(op)), ep_(ep), stream_(std::move(pooled)), resolver_(c.ioc) {
+    reused_ = stream_ != nullptr;
+  }
+
+  void run() {
+    if (stream_) {
+      send();
+      return;
+    }
+    auto& e = c_.eps[ep_];
+    if constexpr (std::is_same_v<Stream, tls_stream>)
+      stream_ = std::make_unique<Stream>(c_.ioc, c_.ssl_ctx);
+    else
+      stream_ = std::make_unique<Stream>(c_.ioc);
+    resolver_.async_resolve(
+      e.url.host, std::to_string(e.url.port),
+      [self = this->shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
+        if (self->aborted_)
+          return;
+        if (ec)
+          return self->fail("cannot resolve host: " + ec.message());
+        self->connect(r);
+      });
+  }
+
+  void abort() override {
+    aborted_ = true;
+    resolver_.cancel();
+    if (stream_) {
+      beast::error_code ec;
+      beast::get_lowest_layer(*stream_).socket().close(ec);
+    }
+  }
+
+private:
+  void connect(const tcp::resolver::results_type& r) {
+    auto& lowest = beast::get_lowest_layer(*stream_);
+    lowest.expires_after(milliseconds{c_.cfg.connect_timeout_ms});
+    lowest.async_connect(r, [self = this->shared_from_this()](beast::error_code ec,
+                                                              const tcp::endpoint&) {
+      if (self->aborted_)
+        return;
+      if (ec)
+        return self->fail("cannot connect: " + ec.message());
+      beast::error_code ignored;
+      beast::get_lowest_layer(*self->stream_).socket().set_option(tcp::no_delay(true), ignored);
+      if constexpr (std::is_same_v<Stream, tls_stream>)
+        self->handshake();
+      else
+        self->send();
+    });
+  }
+
+  void handshake() {
+    if constexpr (std::is_same_v<Stream, tls_stream>) {
+      auto& host = c_.eps[ep_].url.host;
+      if (!SSL_set_tlsext_host_name(stream_->native_handle(), host.c_str()))
+        return fail("cannot set TLS server name");
+      if (c_.cfg.tls_verify)
+        stream_->set_verify_callback(ssl::host_name_verification(host));
+      stream_->async_handshake(ssl::stream_base::client,
+                               [self = this->shared_from_this()](beast::error_code ec) {
+                                 if (self->aborted_)
+                                   return;
+                                 if (ec)
+                                   return self->fail("TLS handshake failed: " + ec.message());
+                                 self->send();
+                               });
+    }
+  }
+
+  void send() {
+    auto& e = c_.eps[ep_];
+    req_.method(http::verb::post);
+    req_.target(e.url.path + "/chat/completions");
+    req_.version(11);
+    bool default_port = e.url.port == (e.url.tls ? 443 : 80);
+    req_.set(http::field::host, default_port ? e.url.host : e.url.host + ":" + std::to_string(e.url.port));
+    req_.set(http::field::user_agent, "xinyu/0.1");
+    req_.set(http::field::content_type, "application/json");
+    req_.set(http::field::accept, "text/event-stream");
+    if (!e.api_key.empty())
+      req_.set(http::field::authorization, "Bearer " + e.api_key);
+    req_.keep_alive(true);
+    req_.body() = op_->body_for(e);
+    req_.prepare_payload();
+    beast::get_lowest_layer(*stream_).expires_after(milliseconds{c_.cfg.first_token_timeout_ms});
+    http::async_write(*stream_, req_,
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (self->aborted_)
+                          return;
+                        if (ec)
+                          return self->fail_io("sending the request failed", ec);
+                        self->read_header();
+                      });
+  }
+
+  void read_header() {
+    parser_.emplace();
+    parser_->body_limit(boost::none);
+    http::async_read_header(*stream_, buf_, *parser_,
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (self->aborted_)
+                                return;
+                              if (ec)
+                                return self->fail_io("no response", ec);
+                              self->on_header();
+                            });
+  }
+
+  void on_header() {
+    got_header_ = true;
+    auto& res = parser_->get();
+    auto status = res.result_int();
+    if (status != 200) {
+      milliseconds retry_after{0};
+      if (auto it = res.find(http::field::retry_after); it != res.end()) {
+        std::string v{it->value()};
+        char* end = nullptr;
+        double secs = std::strtod(v.c_str(), &end);
+        if (end != v.c_str() && secs >= 0)
+          retry_after = milliseconds{static_cast<long>(secs * 1000)};
+      }
+      bool retryable = status == 408 || status == 409 || status == 429 || status >= 500;
+      close();
+      return op_->attempt_failed(ep_, "HTTP " + std::to_string(status), retryable, retry_after);
+    }
+    read_body();
+  }
+
+  void read_body() {
+    auto& body = parser_->get().body();
+    body.data = body_buf_;
+    body.size = sizeof body_buf_;
+    http::async_read_some(*stream_, buf_, *parser_,
+                          [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                            if (self->aborted_)
+                              return;
+                            if (ec == http::error::need_buffer)
+                              ec = {};
+                            self->on_body(ec);
+                          });
+  }
+
+  void on_body(beast::error_code ec) {
+    auto n = sizeof body_buf_ - parser_->get().body().size;
+    if (n > 0 && !finished_) {
+      bool ok = sse_.feed(std::string_view{body_buf_, n}, [this](core::sse_event&& ev) {
+        if (!finished_)
+          on_event(ev);
+      });
+      if (!ok && !finished_)
+        stream_error("an SSE line exceeded the size limit");
+    }
+    if (ec) {
+      if (finished_) {
+        close(); // draining after [DONE] failed: just drop the connection
+        return;
+      }
+      if (ec == beast::error::timeout)
+        return got_token_ ? stream_error("no token for " + std::to_string(c_.cfg.stall_timeout_ms) + " ms")
+                          : fail("no first token within " + std::to_string(c_.cfg.first_token_timeout_ms) + " ms");
+      return fail_io("connection lost", ec);
+    }
+    if (parser_->is_done()) {
+      if (!finished_) {
+        finished_ = true;
+        if (got_token_)
+          op_->finish(finish_reason_);
+        else
+          op_->attempt_failed(ep_, "the stream ended without any text", true, milliseconds{0});
+      }
+      if (parser_->get().keep_alive() && !aborted_)
+        give_back();
+      else
+        close();
+      return;
+    }
+    read_body();
+  }
+
+  void on_event(const core::sse_event& ev) {
+    auto chunk = core::parse_completion_chunk(ev.data);
+    using k = core::completion_chunk::kind;
+    if (!chunk.finish_reason.empty())
+      finish_reason_ = chunk.finish_reason == "length" ? "length" : "stop";
+    switch (chunk.type) {
+      case k::content:
+        if (!got_token_) {
+          got_token_ = true;
+          op_->first_token(ep_);
+        }
+        op_->token(std::move(chunk.text));
+        beast::get_lowest_layer(*stream_).expires_after(milliseconds{c_.cfg.stall_timeout_ms});
+        break;
+      case k::empty:
+        break;
+      case k::done:
+        finished_ = true;
+        if (got_token_)
+          op_->finish(finish_reason_);
+        else
+          op_->attempt_failed(ep_, "the stream ended without any text", true, milliseconds{0});
+        // keep reading to the end of the response so the connection can be reused
+        beast::get_lowest_layer(*stream_).expires_after(milliseconds{1000});
+        break;
+      case k::error:
+        stream_error("upstream error: " + chunk.error);
+        break;
+      case k::malformed:
+        stream_error("malformed stream chunk");
+        break;
+    }
+  }
+
+  /// A failure inside the response stream.
+  void stream_error(const std::string& why) {
+    finished_ = true;
+    close();
+    if (got_token_)
+      op_->fail_midstream(ep_, why);
+    else
+      op_->attempt_failed(ep_, why, true, milliseconds{0});
+  }
+
+  void fail_io(const std::string& what, beast::error_code ec) {
+    if (reused_ && !got_header_) {
+      close(); // the server had closed the idle connection: not the endpoint's fault
+      return op_->attempt_stale(ep_);
+    }
+    if (got_token_) {
+      finished_ = true;
+      close();
+      return op_->fail_midstream(ep_, what + ": " + ec.message());
+    }
+    fail(what + ": " + ec.message());
+  }
+
+  void fail(const std::string& why) {
+    finished_ = true;
+    close();
+    op_->attempt_failed(ep_, why, true, milliseconds{0});
+  }
+
+  void close() {
+    if (!stream_)
+      return;
+    beast::error_code ec;
+    beast::get_lowest_layer(*stream_).socket().close(ec);
+  }
+
+  void give_back() {
+    auto& e = c_.eps[ep_];
+    beast::get_lowest_layer(*stream_).expires_never();
+    if constexpr (std::is_same_v<Stream, tls_stream>) {
+      if (e.idle_tls.size() < c_.cfg.pool_per_endpoint)
+        e.idle_tls.push_back(std::move(stream_));
+    } else {
+      if (e.idle_plain.size() < c_.cfg.pool_per_endpoint)
+        e.idle_plain.push_back(std::move(stream_));
+    }
+  }
+
+  client_impl& c_;
+  std::shared_ptr<stream_op> op_;
+  std::size_t ep_;
+  std::unique_ptr<Stream> stream_;
+  tcp::resolver resolver_;
+  bool reused_ = false;
+  bool aborted_ = false;
+  bool got_header_ = false;
+  bool got_token_ = false;
+  bool finished_ = false;
+  std::string finish_reason_ = "stop";
+  beast::flat_buffer buf_;
+  http::request<http::string_body> req_;
+  std::optional<http::response_parser<http::buffer_body>> parser_;
+  core::sse_parser sse_;
+  char body_buf_[8192];
+};
+
+std::shared_ptr<attempt_base> client_impl::launch(const std::shared_ptr<stream_op>& op,
+                                                  std::size_t ep, bool fresh) {
+  auto& e = eps[ep];
+  if (e.url.tls) {
+    std::unique_ptr<tls_stream> pooled;
+    while (!fresh && !pooled && !e.idle_tls.empty()) {
+      pooled = std::move(e.idle_tls.back());
+      e.idle_tls.pop_back();
+      if (!beast::get_lowest_layer(*pooled).socket().is_open())
+        pooled.reset();
+    }
+    auto a = std::make_shared<attempt<tls_stream>>(*this, op, ep, std::move(pooled));
+    a->run();
+    return a;
+  }
+  std::unique_ptr<plain_stream> pooled;
+  while (!fresh && !pooled && !e.idle_plain.empty()) {
+    pooled = std::move(e.idle_plain.back());
+    e.idle_plain.pop_back();
+    if (!pooled->socket().is_open())
+      pooled.reset();
+  }
+  auto a = std::make_shared<attempt<plain_stream>>(*this, op, ep, std::move(pooled));
+  a->run();
+  return a;
+}
+
+// --- stream_op ---------------------------------------------------------------------------
+
+stream_op::stream_op(client_impl& c, nlohmann::json body, stream_callbacks cb)
+  : timer(c.ioc), c_(c), body_(std::move(body)), cb_(std::move(cb)) {
+}
+
+void stream_op::cancel() {
+  net::post(c_.ioc, [self = shared_from_this()] {
+    if (self->ended_)
+      return;
+    if (self->attempt_)
+      self->attempt_->abort();
+    self->end("cancelled", "");
+  });
+}
+
+void stream_op::admitted() {
+  admitted_ = true;
+  try_endpoint();
+}
+
+void stream_op::queue_timeout() {
+  if (ended_ || admitted_)
+    return;
+  end("error", "no upstream stream slot within llm.queue_timeout_ms");
+  c_.queue_timed_out();
+}
+
+void stream_op::try_endpoint(bool fresh_connection) {
+  if (ended_)
+    return;
+  auto now = clock::now();
+  while (ep_ < c_.eps.size()) {
+    auto& e = c_.eps[ep_];
+    if (e.breaker.allow(now)) {
+      attempt_ = c_.launch(shared_from_this(), ep_, fresh_connection);
+      return;
+    }
+    ++ep_; // open breaker: skip without waiting
+    attempts_ = 0;
+  }
+  end("error", "no upstream endpoint answered");
+}
+
+void stream_op::attempt_stale(std::size_t ep) {
+  if (ended_)
+    return;
+  attempt_ = c_.launch(shared_from_this(), ep, true);
+}
+
+void stream_op::attempt_failed(std::size_t ep, const std::string& why, bool retryable,
+                               milliseconds retry_after) {
+  auto& e = c_.eps[ep];
+  e.failed->inc();
+  e.breaker.on_failure(clock::now());
+  e.open->set(e.breaker.current(clock::now()) == core::circuit_breaker::state::closed ? 0 : 1);
+  log_warn("llm_attempt_failed", e.cfg.name.empty() ? e.url.host : e.cfg.name, why);
+  if (ended_)
+    return;
+  attempt_.reset();
+  if (retryable && ++attempts_ < c_.cfg.max_attempts) {
+    auto delay = core::retry_delay(attempts_, milliseconds{c_.cfg.backoff_ms},
+                                   milliseconds{c_.cfg.backoff_max_ms}, c_.random01(), retry_after);
+    timer.expires_after(delay);
+    timer.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec)
+        self->try_endpoint();
+    });
+    return;
+  }
+  ++ep_;
+  attempts_ = 0;
+  try_endpoint();
+}
+
+void stream_op::first_token(std::size_t ep) {
+  auto& e = c_.eps[ep];
+  e.ok->inc();
+  e.breaker.on_success();
+  e.open->set(0);
+  c_.upstream_ttft.observe(std::chrono::duration<double, std::milli>(clock::now() - created).count());
+}
+
+void stream_op::token(std::string text) {
+  if (!ended_ && cb_.on_token)
+    cb_.on_token(std::move(text));
+}
+
+void stream_op::finish(const std::string& reason) {
+  end(reason, "");
+}
+
+void stream_op::fail_midstream(std::size_t ep, const std::string& why) {
+  auto& e = c_.eps[ep];
+  e.failed->inc();
+  e.breaker.on_failure(clock::now());
+  log_warn("llm_stream_broken", e.cfg.name.empty() ? e.url.host : e.cfg.name, why);
+  end("error", why);
+}
+
+void stream_op::end(std::string finish, std::string error) {
+  if (ended_)
+    return;
+  ended_ = true;
+  timer.cancel();
+  attempt_.reset();
+  if (admitted_)
+    c_.release();
+  if (cb_.on_end)
+    cb_.on_end(std::move(finish), std::move(error));
+  cb_ = {};
+}
+
+} // namespace
+
+std::unique_ptr<upstream_client> upstream_client::make(const upstream_config& cfg,
+                                                       std::string& error) {
+  auto c = std::make_unique<client_impl>(cfg);
+  if (!c->init(error))
+    return nullptr;
+  return c;
+}
+
+} // namespace xinyu::llm

@@ -1,0 +1,67 @@
+// Streaming client for OpenAI-compatible chat.completions endpoints (vLLM, llama.cpp, Ollama,
+// DeepSeek, OpenAI): a fallback chain with retries, circuit breakers and a concurrency bound.
+// No Beast types here; the API key is read from the environment and never logged.
+#pragma once
+
+#include "llm/offline_provider.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace xinyu::llm {
+
+struct endpoint_config {
+  std::string name;        // for metrics and logs
+  std::string base_url;    // e.g. http://127.0.0.1:8000/v1 ; POST {base_url}/chat/completions
+  std::string model;
+  std::string api_key_env; // name of the environment variable holding the key ("" = none)
+};
+
+struct upstream_config {
+  std::vector<endpoint_config> endpoints; // tried in order
+  unsigned connect_timeout_ms = 3000;
+  unsigned first_token_timeout_ms = 8000; // per attempt
+  unsigned stall_timeout_ms = 10000;      // between tokens
+  unsigned max_attempts = 2;              // per endpoint, only before the first token
+  unsigned backoff_ms = 200;
+  unsigned backoff_max_ms = 2000;
+  unsigned breaker_failures = 5;
+  unsigned breaker_cooldown_ms = 30000;
+  unsigned max_streams = 256;      // upstream streams at once
+  unsigned queue_max = 1024;       // waiting for a stream slot
+  unsigned queue_timeout_ms = 2000;
+  unsigned pool_per_endpoint = 32; // idle keep-alive connections kept
+  double temperature = 0.7;
+  bool tls_verify = true;
+  std::string ca_file; // "" = the system CA store
+};
+
+/// Callbacks of one stream; called on the client's I/O thread. `on_end` is called exactly once
+/// with finish "stop", "length", "cancelled" or "error" (then `error` says why).
+struct stream_callbacks {
+  std::function<void(std::string text)> on_token;
+  std::function<void(std::string finish, std::string error)> on_end;
+};
+
+class stream_handle {
+public:
+  virtual ~stream_handle() = default;
+  /// Aborts the stream promptly (the upstream connection is closed). Thread-safe, idempotent.
+  virtual void cancel() = 0;
+};
+
+class upstream_client {
+public:
+  /// Validates the config (URLs, keys present in the environment, TLS set-up) and starts the
+  /// client's I/O thread. On failure returns null and sets `error`.
+  static std::unique_ptr<upstream_client> make(const upstream_config& cfg, std::string& error);
+
+  virtual ~upstream_client() = default;
+
+  /// Starts one streamed completion for `req`. Thread-safe.
+  virtual std::shared_ptr<stream_handle> start(const llm_request& req, stream_callbacks cb) = 0;
+};
+
+} // namespace xinyu::llm

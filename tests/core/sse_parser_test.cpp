@@ -1,0 +1,98 @@
+// Unit tests for core/sse_parser: events split at every byte, CRLF/CR, comments, multi-line
+// data, [DONE], error objects, role-only/empty deltas and the final usage chunk.
+#include "core/sse_parser.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+using namespace xinyu::core;
+
+namespace {
+
+std::vector<sse_event> parse_in_pieces(const std::string& stream, std::size_t piece) {
+  sse_parser p;
+  std::vector<sse_event> out;
+  for (std::size_t i = 0; i < stream.size(); i += piece)
+    REQUIRE(p.feed(std::string_view{stream}.substr(i, piece),
+                   [&](sse_event&& e) { out.push_back(std::move(e)); }));
+  return out;
+}
+
+const std::string openai_stream =
+  ": keep-alive comment\r\n\r\n"
+  "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\"}}]}\r\n\r\n"
+  "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"你好\"}}]}\r\n\r\n"
+  "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\", friend\"}}]}\n\n"
+  "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\r\r"
+  "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":3}}\n\n"
+  "data: [DONE]\n\n";
+
+} // namespace
+
+TEST_CASE("the same events come out however the bytes are split", "[sse]") {
+  auto whole = parse_in_pieces(openai_stream, openai_stream.size());
+  REQUIRE(whole.size() == 6);
+  for (std::size_t piece : {1u, 2u, 3u, 7u, 13u}) {
+    auto split = parse_in_pieces(openai_stream, piece);
+    REQUIRE(split.size() == whole.size());
+    for (std::size_t i = 0; i < whole.size(); ++i)
+      CHECK(split[i].data == whole[i].data);
+  }
+  CHECK(whole.back().data == "[DONE]");
+}
+
+TEST_CASE("several events per read, multi-line data, event and id fields", "[sse]") {
+  auto ev = parse_in_pieces("event: delta\nid: 7\ndata: line one\ndata: line two\n\n"
+                            "data:no-space\n\ndata\n\n",
+                            1000);
+  REQUIRE(ev.size() == 3);
+  CHECK(ev[0].event == "delta");
+  CHECK(ev[0].id == "7");
+  CHECK(ev[0].data == "line one\nline two");
+  CHECK(ev[1].data == "no-space");
+  CHECK(ev[2].data.empty());
+}
+
+TEST_CASE("an event without its blank line is not dispatched yet", "[sse]") {
+  sse_parser p;
+  int n = 0;
+  p.feed("data: partial", [&](sse_event&&) { ++n; });
+  CHECK(n == 0);
+  p.feed("\n", [&](sse_event&&) { ++n; });
+  CHECK(n == 0);
+  p.feed("\n", [&](sse_event&&) { ++n; });
+  CHECK(n == 1);
+}
+
+TEST_CASE("oversize lines are refused", "[sse]") {
+  sse_parser p{16};
+  CHECK_FALSE(p.feed("data: 0123456789abcdefghij", [](sse_event&&) {}));
+}
+
+TEST_CASE("chunks are interpreted like the OpenAI, Ollama and llama.cpp streams", "[sse]") {
+  using k = completion_chunk::kind;
+  auto role = parse_completion_chunk(R"({"choices":[{"delta":{"role":"assistant","content":""}}]})");
+  CHECK(role.type == k::empty);
+  auto text = parse_completion_chunk(R"({"choices":[{"delta":{"content":"Hi"}}]})");
+  CHECK(text.type == k::content);
+  CHECK(text.text == "Hi");
+  auto fin = parse_completion_chunk(R"({"choices":[{"delta":{"content":"!"},"finish_reason":"length"}]})");
+  CHECK(fin.type == k::content);
+  CHECK(fin.finish_reason == "length");
+  auto nulls = parse_completion_chunk(R"({"choices":[{"delta":{"content":null},"finish_reason":null}]})");
+  CHECK(nulls.type == k::empty);
+  CHECK(nulls.finish_reason.empty());
+  CHECK(parse_completion_chunk(R"({"choices":[],"usage":{"total_tokens":9}})").type == k::empty);
+  CHECK(parse_completion_chunk(R"({"usage":{"total_tokens":9}})").type == k::empty);
+  CHECK(parse_completion_chunk("[DONE]").type == k::done);
+  CHECK(parse_completion_chunk("[DONE]\n").type == k::done);
+  auto err = parse_completion_chunk(R"({"error":{"message":"model overloaded","type":"server_error"}})");
+  CHECK(err.type == k::error);
+  CHECK(err.error == "model overloaded");
+  CHECK(parse_completion_chunk(R"({"error":"boom"})").error == "boom");
+  CHECK(parse_completion_chunk("{not json").type == k::malformed);
+  CHECK(parse_completion_chunk("[1,2]").type == k::malformed);
+  CHECK(parse_completion_chunk(R"({"choices":["x"]})").type == k::malformed);
+  CHECK(parse_completion_chunk(R"({"choices":[{"text":"legacy"}]})").text == "legacy");
+}
