@@ -443,8 +443,10 @@ private:
     if (parser_->is_done()) {
       if (!finished_) {
         finished_ = true;
-        if (got_token_)
-          op_->finish(finish_reason_);
+        if (got_token_ && saw_finish_)
+          op_->finish(finish_reason_); // e.g. llama.cpp: a finish_reason, then the body ends
+        else if (got_token_)
+          op_->fail_midstream(ep_, "the stream ended without [DONE] or a finish_reason");
         else
           op_->attempt_failed(ep_, "the stream ended without any text", true, milliseconds{0});
       }
@@ -460,8 +462,10 @@ private:
   void on_event(const core::sse_event& ev) {
     auto chunk = core::parse_completion_chunk(ev.data);
     using k = core::completion_chunk::kind;
-    if (!chunk.finish_reason.empty())
+    if (!chunk.finish_reason.empty()) {
+      saw_finish_ = true;
       finish_reason_ = chunk.finish_reason == "length" ? "length" : "stop";
+    }
     switch (chunk.type) {
       case k::content:
         if (!got_token_) {
@@ -549,6 +553,7 @@ private:
   bool got_header_ = false;
   bool got_token_ = false;
   bool finished_ = false;
+  bool saw_finish_ = false;
   std::string finish_reason_ = "stop";
   beast::flat_buffer buf_;
   http::request<http::string_body> req_;

@@ -1,0 +1,246 @@
+// End-to-end tests of the OpenAI-compatible provider: the real xinyu-server binary against an
+// in-test mock endpoint that streams normally or misbehaves; each case checks the exact frames
+// a WebSocket client receives.
+#include "llm/offline_provider.hpp"
+#include "tests/support/mock_openai.hpp"
+#include "tests/support/server_process.hpp"
+#include "tests/support/turn_reader.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+using namespace xinyu::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+using B = mock_openai::behaviour;
+
+namespace {
+
+json endpoint(const mock_openai& m, const std::string& name = "mock") {
+  return json{{"name", name}, {"base_url", m.base_url()}, {"model", "mock-model"},
+              {"api_key_env", "XINYU_TEST_LLM_KEY"}};
+}
+
+json llm_config(json endpoints, json extra = json::object()) {
+  ::setenv("XINYU_TEST_LLM_KEY", "sk-test-123", 1);
+  json c{{"llm",
+          {{"provider", "openai"},
+           {"endpoints", std::move(endpoints)},
+           {"attempt_first_token_ms", 400},
+           {"stall_deadline_ms", 400},
+           {"max_attempts", 1},
+           {"backoff_ms", 10},
+           {"backoff_max_ms", 3000}}}};
+  c.merge_patch(extra);
+  return c;
+}
+
+const std::vector<std::string> expected{"Hello", " there", "!"};
+
+std::string fallback_en() {
+  return xinyu::llm::offline_provider::fallback_reply(false);
+}
+
+} // namespace
+
+TEST_CASE("llm: a normal stream reaches the client token by token", "[e2e][llm]") {
+  mock_openai m;
+  server_process srv{llm_config(json::array({endpoint(m)}))};
+  ws_client c{srv.port()};
+  c.auth("lin");
+  auto t = run_turn(c, "n1", "I had a rough day at work", true);
+  CHECK(t.tokens == expected);
+  CHECK(t.done["finish"] == "stop");
+  CHECK(t.done["degraded"] == json::array());
+  CHECK(t.persisted["turn"] == 2);
+  auto req = m.last_request();
+  CHECK(req["stream"] == true);
+  CHECK(req["model"] == "mock-model");
+  CHECK(req["max_tokens"] == 512);
+  CHECK(req["messages"].front()["role"] == "system");
+  CHECK(req["messages"].back()["content"] == "I had a rough day at work");
+  CHECK(m.last_authorization() == "Bearer sk-test-123");
+  c.send({{"type", "history"}});
+  auto h = c.read_until("history");
+  CHECK(h["messages"][1]["text"] == "Hello there!");
+}
+
+TEST_CASE("llm: Ollama and llama.cpp stream variants", "[e2e][llm]") {
+  mock_openai m;
+  m.script({B::ollama, B::llamacpp, B::drip, B::length});
+  server_process srv{llm_config(json::array({endpoint(m)}))};
+  ws_client c{srv.port()};
+  c.auth("variants");
+  auto ollama = run_turn(c, "o1", "hi");
+  CHECK(ollama.tokens == expected); // role-only first delta and usage chunk show nothing
+  CHECK(ollama.done["finish"] == "stop");
+  auto llamacpp = run_turn(c, "l1", "hi");
+  CHECK(llamacpp.tokens == expected); // no [DONE]: the end of the body ends the reply
+  CHECK(llamacpp.done["finish"] == "stop");
+  auto drip = run_turn(c, "d1", "hi");
+  CHECK(drip.tokens == expected); // one byte per read
+  CHECK(drip.done["finish"] == "stop");
+  auto length = run_turn(c, "x1", "hi");
+  CHECK(length.tokens == expected);
+  CHECK(length.done["finish"] == "length");
+}
+
+TEST_CASE("llm: no first token in time gives the comforting fallback", "[e2e][llm]") {
+  mock_openai m;
+  m.script({}, B::stall_before);
+  server_process srv{llm_config(json::array({endpoint(m)}))};
+  ws_client c{srv.port()};
+  c.auth("wait");
+  auto t = run_turn(c, "s1", "are you there?", true);
+  CHECK(t.text() == fallback_en());
+  CHECK(t.done["finish"] == "fallback");
+  CHECK(t.done["degraded"] == json::array({"llm"}));
+  CHECK_FALSE(t.persisted.is_null());
+}
+
+TEST_CASE("llm: a stall or a drop mid-stream keeps what was streamed, one done", "[e2e][llm]") {
+  mock_openai m;
+  m.script({B::stall_mid, B::drop_mid});
+  server_process srv{llm_config(json::array({endpoint(m)}))};
+  ws_client c{srv.port()};
+  c.auth("mid");
+  auto stall = run_turn(c, "m1", "tell me", true);
+  CHECK(stall.tokens == std::vector<std::string>{"Hello", " there"});
+  CHECK(stall.done["finish"] == "error");
+  CHECK(stall.done["degraded"] == json::array({"llm"}));
+  auto drop = run_turn(c, "m2", "tell me again", true);
+  CHECK(drop.tokens == std::vector<std::string>{"Hello", " there"});
+  CHECK(drop.done["finish"] == "error");
+  c.send({{"type", "history"}});
+  auto h = c.read_until("history");
+  CHECK(h["messages"][1]["text"] == "Hello there"); // stored = what the client saw
+  CHECK(h["messages"][3]["text"] == "Hello there");
+}
+
+TEST_CASE("llm: 500 and malformed chunks are retried before the first token", "[e2e][llm]") {
+  mock_openai m;
+  m.script({B::status_500, B::malformed, B::error_event});
+  server_process srv{llm_config(json::array({endpoint(m)}), json{{"llm", {{"max_attempts", 4}}}})};
+  ws_client c{srv.port()};
+  c.auth("retry");
+  auto t = run_turn(c, "r1", "hi");
+  CHECK(t.tokens == expected);
+  CHECK(t.done["finish"] == "stop");
+  CHECK(t.done["degraded"] == json::array());
+  CHECK(m.requests() == 4);
+}
+
+TEST_CASE("llm: 429 Retry-After is honoured", "[e2e][llm]") {
+  mock_openai m;
+  m.script({B::status_429});
+  server_process srv{llm_config(json::array({endpoint(m)}),
+                                json{{"llm", {{"max_attempts", 2}, {"attempt_first_token_ms", 3000}}}})};
+  ws_client c{srv.port()};
+  c.auth("polite");
+  auto t = run_turn(c, "p1", "hi");
+  CHECK(t.tokens == expected);
+  auto times = m.request_times();
+  REQUIRE(times.size() == 2);
+  CHECK(times[1] - times[0] >= 900ms); // Retry-After: 1
+}
+
+TEST_CASE("llm: the next endpoint answers when the first fails", "[e2e][llm]") {
+  mock_openai bad, good{{"from", " backup"}};
+  bad.script({}, B::status_401);
+  server_process srv{llm_config(json::array({endpoint(bad, "primary"), endpoint(good, "backup")}))};
+  ws_client c{srv.port()};
+  c.auth("chain");
+  auto t = run_turn(c, "c1", "hi");
+  CHECK(t.tokens == std::vector<std::string>{"from", " backup"});
+  CHECK(t.done["degraded"] == json::array());
+  CHECK(bad.requests() == 1);
+}
+
+TEST_CASE("llm: an endpoint's breaker opens after K failures and is skipped", "[e2e][llm]") {
+  mock_openai bad, good;
+  bad.script({}, B::status_500);
+  server_process srv{llm_config(json::array({endpoint(bad, "flaky"), endpoint(good, "steady")}),
+                                json{{"llm", {{"breaker_failures", 2}, {"breaker_cooldown_ms", 60000}}}})};
+  ws_client c{srv.port()};
+  c.auth("breaker");
+  for (int i = 0; i < 4; ++i)
+    CHECK(run_turn(c, "b" + std::to_string(i), "hi").tokens == expected);
+  CHECK(bad.requests() == 2); // after two failures it is not called any more
+  CHECK(good.requests() == 4);
+  auto metrics = http_get(srv.port(), "/metrics").second;
+  CHECK(metrics.find("xinyu_llm_breaker_open{endpoint=\"flaky\"} 1") != std::string::npos);
+}
+
+TEST_CASE("llm: when no endpoint answers the offline fallback is streamed", "[e2e][llm]") {
+  // a port nobody listens on: connection refused
+  int dead_port;
+  {
+    mock_openai tmp;
+    dead_port = tmp.port();
+  }
+  json ep{{"name", "down"}, {"base_url", "http://127.0.0.1:" + std::to_string(dead_port) + "/v1"},
+          {"model", "m"}};
+  server_process srv{llm_config(json::array({ep}), json{{"llm", {{"max_attempts", 2}}}})};
+  ws_client c{srv.port()};
+  c.auth("alone");
+  auto t = run_turn(c, "a1", "我今天很难过");
+  CHECK(t.text() == xinyu::llm::offline_provider::fallback_reply(true));
+  CHECK(t.done["finish"] == "fallback");
+  CHECK(t.done["degraded"] == json::array({"llm"}));
+}
+
+TEST_CASE("llm: cancel closes the upstream connection promptly", "[e2e][llm]") {
+  mock_openai m;
+  m.script({}, B::stall_mid);
+  server_process srv{llm_config(json::array({endpoint(m)}), json{{"llm", {{"stall_deadline_ms", 20000}}}})};
+  ws_client c{srv.port()};
+  c.auth("stop");
+  c.send({{"type", "chat"}, {"id", "k1"}, {"text", "hi"}});
+  c.read_until("token");
+  c.send({{"type", "cancel"}, {"id", "k1"}});
+  auto done = c.read_until("done");
+  CHECK(done["finish"] == "cancelled");
+  bool closed = false;
+  for (int i = 0; i < 200 && !closed; ++i) { // the mock notices the close within its poll
+    closed = m.closed_by_client() == 1;
+    if (!closed)
+      std::this_thread::sleep_for(10ms);
+  }
+  CHECK(closed);
+}
+
+TEST_CASE("llm: the upstream concurrency bound sheds to the fallback and is counted",
+          "[e2e][llm]") {
+  mock_openai m;
+  m.script({B::stall_mid}, B::normal);
+  server_process srv{llm_config(json::array({endpoint(m)}),
+                                json{{"llm", {{"max_streams", 1}, {"queue_max", 0},
+                                              {"stall_deadline_ms", 3000}}}})};
+  ws_client a{srv.port()}, b{srv.port()};
+  a.auth("first");
+  b.auth("second");
+  a.send({{"type", "chat"}, {"id", "q1"}, {"text", "hi"}});
+  a.read_until("token"); // a holds the only upstream stream
+  auto t = run_turn(b, "q2", "hi");
+  CHECK(t.done["finish"] == "fallback");
+  CHECK(t.done["degraded"] == json::array({"llm"}));
+  auto metrics = http_get(srv.port(), "/metrics").second;
+  CHECK(metrics.find("xinyu_llm_shed_total{reason=\"queue_full\"} 1") != std::string::npos);
+  CHECK(a.read_until("done")["finish"] == "error"); // the stalled one ends at its deadline
+}
+
+TEST_CASE("llm: a bad endpoint config is refused at start-up", "[e2e][llm][cli]") {
+  std::string cfg = "/tmp/xinyu-bad-llm-test.json";
+  std::ofstream{cfg} << R"({"llm":{"provider":"openai","endpoints":[{"base_url":"ftp://x","model":"m"}]}})";
+  auto r = run_server_command({"--config", cfg, "--port", "0"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("base_url") != std::string::npos);
+  std::ofstream{cfg} << R"({"llm":{"provider":"openai","endpoints":[{"base_url":"http://127.0.0.1:1/v1","model":"m","api_key_env":"XINYU_SURELY_UNSET_KEY"}]}})";
+  auto r2 = run_server_command({"--config", cfg, "--port", "0"});
+  CHECK(r2.exit_code == 2);
+  CHECK(r2.err.find("XINYU_SURELY_UNSET_KEY") != std::string::npos);
+  std::remove(cfg.c_str());
+}

@@ -1,0 +1,267 @@
+// An in-test mock of an OpenAI-compatible /v1/chat/completions endpoint.
+// Test-only; one thread per connection; stalls wait on a condition variable so teardown is quick.
+#include "tests/support/mock_openai.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <poll.h>
+#include <thread>
+
+namespace xinyu::test {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using nlohmann::json;
+
+struct mock_openai::impl {
+  std::vector<std::string> tokens;
+  net::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::thread accept_thread;
+  mutable std::mutex mtx;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::deque<behaviour> script;
+  behaviour fallback = behaviour::normal;
+  int requests = 0;
+  int closed_by_client = 0;
+  json last_request;
+  std::string last_auth;
+  std::vector<std::chrono::steady_clock::time_point> times;
+  std::vector<std::thread> workers;
+  std::uint16_t port = 0;
+
+  static std::string chunk(const json& delta, const json& finish = nullptr) {
+    json c{{"id", "chatcmpl-mock"},
+           {"object", "chat.completion.chunk"},
+           {"choices", json::array({{{"index", 0}, {"delta", delta}, {"finish_reason", finish}}})}};
+    return "data: " + c.dump() + "\n\n";
+  }
+
+  /// Waits up to `d` or until the client closes the socket; true if the client closed it.
+  bool wait_or_closed(tcp::socket& s, std::chrono::milliseconds d) {
+    auto until = std::chrono::steady_clock::now() + d;
+    while (std::chrono::steady_clock::now() < until) {
+      {
+        std::unique_lock lock{mtx};
+        if (stopping)
+          return false;
+      }
+      pollfd p{s.native_handle(), POLLIN | POLLRDHUP, 0};
+      if (::poll(&p, 1, 20) > 0) {
+        char c;
+        if (::recv(s.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT) <= 0) {
+          std::lock_guard lock{mtx};
+          ++closed_by_client;
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  void serve(tcp::socket s) {
+    try {
+      beast::flat_buffer buf;
+      http::request<http::string_body> req;
+      http::read(s, buf, req);
+      behaviour b;
+      {
+        std::lock_guard lock{mtx};
+        ++requests;
+        times.push_back(std::chrono::steady_clock::now());
+        last_request = json::parse(req.body(), nullptr, false);
+        last_auth = std::string{req[http::field::authorization]};
+        if (!script.empty()) {
+          b = script.front();
+          script.pop_front();
+        } else {
+          b = fallback;
+        }
+      }
+      auto write = [&](const std::string& bytes) { net::write(s, net::buffer(bytes)); };
+      const std::string ok_head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                                  "Cache-Control: no-cache\r\nConnection: close\r\n\r\n";
+      auto status = [&](const char* line, const char* extra) {
+        std::string body = R"({"error":{"message":"mock failure","type":"server_error"}})";
+        write(std::string{"HTTP/1.1 "} + line + "\r\nContent-Type: application/json\r\n" + extra
+              + "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n"
+              + body);
+      };
+      std::string normal;
+      for (auto& t : tokens)
+        normal += chunk({{"content", t}});
+      normal += chunk(json::object(), "stop") + "data: [DONE]\n\n";
+      switch (b) {
+        case behaviour::normal:
+          write(ok_head + normal);
+          break;
+        case behaviour::ollama: {
+          std::string body = chunk({{"role", "assistant"}, {"content", ""}});
+          for (auto& t : tokens)
+            body += chunk({{"role", "assistant"}, {"content", t}});
+          body += chunk({{"role", "assistant"}, {"content", ""}}, "stop");
+          body += "data: " + json{{"id", "x"}, {"choices", json::array()},
+                                  {"usage", {{"prompt_tokens", 12}, {"completion_tokens", 3}}}}.dump()
+                  + "\n\n";
+          write(ok_head + body + "data: [DONE]\n\n");
+          break;
+        }
+        case behaviour::llamacpp: {
+          std::string body;
+          for (auto& t : tokens)
+            body += chunk({{"content", t}});
+          json last{{"choices", json::array({{{"index", 0}, {"delta", json::object()},
+                                              {"finish_reason", "stop"}}})},
+                    {"timings", {{"predicted_ms", 12.5}}}};
+          write(ok_head + body + "data: " + last.dump() + "\n\n");
+          break;
+        }
+        case behaviour::length: {
+          std::string body;
+          for (auto& t : tokens)
+            body += chunk({{"content", t}});
+          write(ok_head + body + chunk(json::object(), "length") + "data: [DONE]\n\n");
+          break;
+        }
+        case behaviour::drip: {
+          auto all = ok_head + normal;
+          for (char c : all) {
+            write(std::string(1, c));
+            std::this_thread::sleep_for(std::chrono::microseconds(200)); // pacing the mock's output
+          }
+          break;
+        }
+        case behaviour::stall_before:
+          write(ok_head);
+          wait_or_closed(s, std::chrono::milliseconds(10000));
+          break;
+        case behaviour::stall_mid:
+          write(ok_head + chunk({{"content", tokens.at(0)}}) + chunk({{"content", tokens.at(1)}}));
+          wait_or_closed(s, std::chrono::milliseconds(10000));
+          break;
+        case behaviour::drop_mid:
+          write(ok_head + chunk({{"content", tokens.at(0)}}) + chunk({{"content", tokens.at(1)}}));
+          break; // closed below without finishing
+        case behaviour::status_500:
+          status("500 Internal Server Error", "");
+          break;
+        case behaviour::status_429:
+          status("429 Too Many Requests", "Retry-After: 1\r\n");
+          break;
+        case behaviour::status_401:
+          status("401 Unauthorized", "");
+          break;
+        case behaviour::malformed:
+          write(ok_head + "data: {this is not json\n\n");
+          wait_or_closed(s, std::chrono::milliseconds(2000));
+          break;
+        case behaviour::error_event:
+          write(ok_head + R"(data: {"error":{"message":"model overloaded","code":503}})" + "\n\n");
+          wait_or_closed(s, std::chrono::milliseconds(2000));
+          break;
+      }
+      beast::error_code ec;
+      s.shutdown(tcp::socket::shutdown_both, ec);
+      s.close(ec);
+    } catch (const std::exception&) {
+      // the client went away: fine for a mock
+    }
+  }
+};
+
+mock_openai::mock_openai(std::vector<std::string> tokens) : impl_(std::make_unique<impl>()) {
+  impl_->tokens = std::move(tokens);
+  tcp::endpoint ep{net::ip::make_address("127.0.0.1"), 0};
+  impl_->acceptor.open(ep.protocol());
+  impl_->acceptor.set_option(net::socket_base::reuse_address(true));
+  impl_->acceptor.bind(ep);
+  impl_->acceptor.listen();
+  impl_->port = impl_->acceptor.local_endpoint().port();
+  impl_->accept_thread = std::thread([this] {
+    for (;;) {
+      beast::error_code ec;
+      tcp::socket s{impl_->ioc};
+      impl_->acceptor.accept(s, ec);
+      if (ec)
+        return;
+      std::lock_guard lock{impl_->mtx};
+      if (impl_->stopping)
+        return;
+      impl_->workers.emplace_back([this, sock = std::move(s)]() mutable { impl_->serve(std::move(sock)); });
+    }
+  });
+}
+
+mock_openai::~mock_openai() {
+  {
+    std::lock_guard lock{impl_->mtx};
+    impl_->stopping = true;
+  }
+  beast::error_code ec;
+  impl_->acceptor.cancel(ec);
+  impl_->acceptor.close(ec);
+  // unblock accept(): connect once
+  try {
+    net::io_context ioc;
+    tcp::socket s{ioc};
+    s.connect(tcp::endpoint{net::ip::make_address("127.0.0.1"), port()}, ec);
+  } catch (...) {
+  }
+  if (impl_->accept_thread.joinable())
+    impl_->accept_thread.join();
+  std::vector<std::thread> ws;
+  {
+    std::lock_guard lock{impl_->mtx};
+    ws.swap(impl_->workers);
+  }
+  for (auto& w : ws)
+    if (w.joinable())
+      w.join();
+}
+
+std::uint16_t mock_openai::port() const {
+  return impl_->port;
+}
+
+void mock_openai::script(std::vector<behaviour> next, behaviour fallback) {
+  std::lock_guard lock{impl_->mtx};
+  impl_->script.assign(next.begin(), next.end());
+  impl_->fallback = fallback;
+}
+
+int mock_openai::requests() const {
+  std::lock_guard lock{impl_->mtx};
+  return impl_->requests;
+}
+
+nlohmann::json mock_openai::last_request() const {
+  std::lock_guard lock{impl_->mtx};
+  return impl_->last_request;
+}
+
+std::string mock_openai::last_authorization() const {
+  std::lock_guard lock{impl_->mtx};
+  return impl_->last_auth;
+}
+
+std::vector<std::chrono::steady_clock::time_point> mock_openai::request_times() const {
+  std::lock_guard lock{impl_->mtx};
+  return impl_->times;
+}
+
+int mock_openai::closed_by_client() const {
+  std::lock_guard lock{impl_->mtx};
+  return impl_->closed_by_client;
+}
+
+} // namespace xinyu::test

@@ -1,0 +1,54 @@
+// An in-test mock of an OpenAI-compatible /v1/chat/completions endpoint on 127.0.0.1:0 that can
+// stream normally or misbehave in scripted ways. Test-only; one thread per connection.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace xinyu::test {
+
+class mock_openai {
+public:
+  enum class behaviour {
+    normal,       // role chunk? no; content chunks, finish chunk, [DONE]
+    ollama,       // role-only first delta, content, finish, usage chunk, [DONE]
+    llamacpp,     // content chunks, last chunk with finish_reason and empty content, no [DONE]
+    length,       // finish_reason "length"
+    drip,         // the normal stream written one byte at a time
+    stall_before, // headers, then nothing (until the client gives up)
+    stall_mid,    // two tokens, then nothing
+    drop_mid,     // two tokens, then the connection is closed
+    status_500,
+    status_429,   // with Retry-After: 1
+    status_401,
+    malformed,    // a chunk that is not JSON
+    error_event,  // an error object before any token
+  };
+
+  explicit mock_openai(std::vector<std::string> tokens = {"Hello", " there", "!"});
+  ~mock_openai();
+
+  std::uint16_t port() const;
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port()) + "/v1"; }
+
+  /// Behaviours for the next requests, in order; after them `fallback` is used.
+  void script(std::vector<behaviour> next, behaviour fallback = behaviour::normal);
+
+  int requests() const;
+  nlohmann::json last_request() const;
+  std::string last_authorization() const;
+  std::vector<std::chrono::steady_clock::time_point> request_times() const;
+  /// Connections the client closed while the mock was still streaming or stalling.
+  int closed_by_client() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace xinyu::test
