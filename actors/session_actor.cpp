@@ -5,6 +5,7 @@
 #include "actors/atoms.hpp"
 #include "actors/messages.hpp"
 #include "core/config.hpp"
+#include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/prompt_builder.hpp"
 #include "core/server_frame.hpp"
@@ -14,6 +15,9 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <cmath>
+
+#include <nlohmann/json.hpp>
 #include <atomic>
 #include <iostream>
 #include <deque>
@@ -53,6 +57,9 @@ struct turn {
   phase ph = phase::queued;
   std::uint64_t key = 0; // unique per turn: tags stage replies and the LLM stream
   // pre-processing
+  clock::time_point started_at;
+  double stage_ms[3] = {-1, -1, -1}; // emotion, safety, memory (time to answer or to fail)
+  double preprocess_ms = -1;
   int pending = 0;
   core::emotion_result emotion;
   core::safety_result safety;
@@ -94,6 +101,13 @@ struct metric_refs {
   core::counter& tokens = core::metrics().get_counter("xinyu_tokens_total",
                                                       "reply tokens streamed");
   core::gauge& sessions = core::metrics().get_gauge("xinyu_sessions", "live session actors");
+  core::histogram* stage[3] = {
+    &core::metrics().get_histogram("xinyu_stage_ms", "pre-processing stage latency (ms)",
+                                   "stage=\"emotion\""),
+    &core::metrics().get_histogram("xinyu_stage_ms", "pre-processing stage latency (ms)",
+                                   "stage=\"safety\""),
+    &core::metrics().get_histogram("xinyu_stage_ms", "pre-processing stage latency (ms)",
+                                   "stage=\"memory\"")};
   core::gauge& queued = core::metrics().get_gauge(
     "xinyu_turns_queued", "admitted turns waiting or in flight, all sessions");
   core::counter& finish(const std::string& f) {
@@ -110,6 +124,19 @@ struct metric_refs {
 metric_refs& metrics() {
   static metric_refs m;
   return m;
+}
+
+/// Sends an `error` frame to one connection and counts it by code.
+void reply_error(const client_sink_ptr& to, std::string_view code, std::string_view message,
+                 std::optional<std::string_view> id = std::nullopt,
+                 std::optional<std::uint64_t> retry_after_ms = std::nullopt) {
+  core::metrics()
+    .get_counter("xinyu_errors_total", "error frames sent, by code",
+                 "code=\"" + std::string{code} + "\"")
+    .inc();
+  if (to)
+    to->deliver(std::make_shared<const std::string>(
+      core::frames::error(code, message, id, retry_after_ms)));
 }
 
 struct buffered_command {
@@ -178,6 +205,41 @@ void emit_text(session_actor_t* self, turn& t, const std::string& text) {
     emit_token(self, t, std::move(piece));
 }
 
+/// One JSON line per turn: who, which turn, how it ended and where the time went.
+void log_turn(const session_state& st, const turn& t, const std::string& finish, double total) {
+  auto ms = [](double v) -> nlohmann::json {
+    return v < 0 ? nlohmann::json(nullptr) : nlohmann::json(std::round(v * 1000) / 1000);
+  };
+  nlohmann::json j{{"level", "info"},
+                   {"event", "turn"},
+                   {"user", st.user},
+                   {"id", t.id},
+                   {"turn", t.user_turn},
+                   {"finish", finish},
+                   {"degraded", t.degraded},
+                   {"emotion", t.emotion.label},
+                   {"safety", core::to_string(t.safety.level)},
+                   {"tokens", t.tokens.size()},
+                   {"queue_ms", ms(t.started ? std::chrono::duration<double, std::milli>(
+                                                 t.started_at - t.accepted_at)
+                                                 .count()
+                                             : -1)},
+                   {"emotion_ms", ms(t.stage_ms[0])},
+                   {"safety_ms", ms(t.stage_ms[1])},
+                   {"memory_ms", ms(t.stage_ms[2])},
+                   {"preprocess_ms", ms(t.preprocess_ms)},
+                   {"ttft_ms", ms(t.ttft_ms.value_or(-1))},
+                   {"total_ms", ms(total)}};
+  if (st.cfg->log_text) {
+    j["text"] = t.text;
+    std::string reply;
+    for (const auto& tok : t.tokens)
+      reply += tok;
+    j["reply"] = reply;
+  }
+  core::log_line(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
 /// Ends the front turn with exactly one `done`, records it and starts the next one.
 void finish_turn(session_actor_t* self, std::string finish) {
   auto& st = self->state;
@@ -207,6 +269,8 @@ void finish_turn(session_actor_t* self, std::string finish) {
   metrics().finish(finish).inc();
   for (const auto& c : t.degraded)
     metrics().degraded(c).inc();
+  if (st.cfg->log_turns)
+    log_turn(st, t, finish, total);
 
   finished_turn f;
   f.id = t.id;
@@ -324,11 +388,17 @@ void start_generation(session_actor_t* self, turn& t) {
       });
 }
 
+void record_stage(turn& t, int stage) {
+  t.stage_ms[stage] = ms_since(t.started_at);
+  metrics().stage[stage]->observe(t.stage_ms[stage]);
+}
+
 void stage_done(session_actor_t* self, std::uint64_t key) {
   auto* t = self->state.current(key);
   if (!t || t->ph != phase::analyzing || --t->pending > 0)
     return;
-  metrics().preprocess.observe(ms_since(t->accepted_at));
+  t->preprocess_ms = ms_since(t->started_at);
+  metrics().preprocess.observe(t->preprocess_ms);
   self->state.broadcast(core::frames::analysis(t->id, t->emotion, t->safety));
   start_generation(self, *t);
 }
@@ -337,6 +407,7 @@ void stage_failed(session_actor_t* self, std::uint64_t key, const char* componen
   auto* t = self->state.current(key);
   if (!t || t->ph != phase::analyzing)
     return;
+  record_stage(*t, component[0] == 'e' ? 0 : component[0] == 's' ? 1 : 2);
   t->degraded.emplace_back(component);
   stage_done(self, key);
 }
@@ -353,6 +424,7 @@ void start_next(session_actor_t* self) {
     }
     t.ph = phase::analyzing;
     t.started = true;
+    t.started_at = clock::now();
     t.pending = 3;
     t.chinese = core::is_mostly_chinese(t.text);
     // fallbacks, used when a stage is late or fails
@@ -367,6 +439,7 @@ void start_next(session_actor_t* self) {
       .then(
         [self, key](core::emotion_result& r) {
           if (auto* t = self->state.current(key); t && t->ph == phase::analyzing) {
+            record_stage(*t, 0);
             t->emotion = std::move(r);
             stage_done(self, key);
           }
@@ -377,6 +450,7 @@ void start_next(session_actor_t* self) {
       .then(
         [self, key](core::safety_result& r) {
           if (auto* t = self->state.current(key); t && t->ph == phase::analyzing) {
+            record_stage(*t, 1);
             t->safety = std::move(r);
             stage_done(self, key);
           }
@@ -387,6 +461,7 @@ void start_next(session_actor_t* self) {
       .then(
         [self, key](core::memory_result& r) {
           if (auto* t = self->state.current(key); t && t->ph == phase::analyzing) {
+            record_stage(*t, 2);
             t->memory = std::move(r);
             stage_done(self, key);
           }
@@ -400,29 +475,29 @@ void handle_chat(session_actor_t* self, const client_sink_ptr& origin, core::cha
   auto& st = self->state;
   for (const auto& t : st.turns) {
     if (t.id == c.id) {
-      session_state::reply(origin, core::frames::error("bad_request",
+      reply_error(origin, "bad_request",
                                                        "a turn with this id is already in progress",
-                                                       c.id));
+                                                       c.id);
       return;
     }
   }
   if (st.cfg->svc && st.cfg->svc->shedding()) {
     metrics().overloaded.inc();
-    session_state::reply(origin, core::frames::error(
+    reply_error(origin, 
                                    "overloaded",
                                    st.cfg->svc->draining ? "the server is shutting down"
                                                          : "the server is busy storing; re-send later",
-                                   c.id, st.cfg->retry_after_ms));
+                                   c.id, st.cfg->retry_after_ms);
     return;
   }
   if (st.turns.size() >= st.cfg->max_queued_turns) {
     metrics().busy.inc();
-    session_state::reply(origin, core::frames::error(
+    reply_error(origin, 
                                    "busy",
                                    "this session already has "
                                      + std::to_string(st.cfg->max_queued_turns)
                                      + " turns queued; re-send later",
-                                   c.id));
+                                   c.id);
     return;
   }
   turn t;
@@ -450,8 +525,7 @@ void handle_cancel(session_actor_t* self, const client_sink_ptr& origin, const s
     // a queued turn ends with `cancelled` when its turn comes, keeping the reply order
     return;
   }
-  session_state::reply(origin,
-                       core::frames::error("not_found", "no turn in progress with this id", id));
+  reply_error(origin, "not_found", "no turn in progress with this id", id);
 }
 
 void handle_resume(session_actor_t* self, const client_sink_ptr& origin,
@@ -474,10 +548,10 @@ void handle_resume(session_actor_t* self, const client_sink_ptr& origin,
       origin->deliver(it->done_frame);
     return;
   }
-  session_state::reply(origin, core::frames::error("not_found",
+  reply_error(origin, "not_found",
                                                    "this server no longer holds that turn; "
                                                    "read history instead",
-                                                   r.id));
+                                                   r.id);
 }
 
 void handle_history(session_actor_t* self, const client_sink_ptr& origin,
@@ -495,8 +569,8 @@ void handle_history(session_actor_t* self, const client_sink_ptr& origin,
           session_state::reply(origin, core::frames::history(out, page.more));
         },
         [origin](caf::error&) {
-          session_state::reply(origin, core::frames::error(
-                                         "internal", "history is unavailable right now; retry"));
+          reply_error(origin, 
+                                         "internal", "history is unavailable right now; retry");
         });
     return;
   }
@@ -536,8 +610,8 @@ void forget_memories(session_actor_t* self, const client_sink_ptr& origin,
         session_state::reply(origin, core::frames::forgotten(deleted));
       },
       [origin](caf::error&) {
-        session_state::reply(origin, core::frames::error("internal",
-                                                         "memories could not be erased; retry"));
+        reply_error(origin, "internal",
+                                                         "memories could not be erased; retry");
       });
 }
 
@@ -553,9 +627,9 @@ void handle_forget(session_actor_t* self, const client_sink_ptr& origin) {
   self->request(st.pools.storage, st.cfg->load_timeout, forget_atom::value, st.user)
     .then([self, origin](std::uint64_t deleted) { forget_memories(self, origin, deleted); },
           [origin](caf::error&) {
-            session_state::reply(origin, core::frames::error(
+            reply_error(origin, 
                                            "internal", "the conversation could not be erased; "
-                                                       "nothing was changed, retry"));
+                                                       "nothing was changed, retry");
           });
 }
 
@@ -609,13 +683,13 @@ void load(session_actor_t* self) {
         for (auto& w : st.waiting) {
           if (auto* chat = std::get_if<core::chat_command>(&w.cmd)) {
             metrics().overloaded.inc();
-            session_state::reply(w.origin, core::frames::error(
+            reply_error(w.origin, 
                                              "overloaded", "conversation storage is unavailable; "
                                                            "re-send later",
-                                             chat->id, st.cfg->retry_after_ms));
+                                             chat->id, st.cfg->retry_after_ms);
           } else {
-            session_state::reply(w.origin, core::frames::error(
-                                             "internal", "conversation storage is unavailable"));
+            reply_error(w.origin, 
+                                             "internal", "conversation storage is unavailable");
           }
         }
         st.waiting.clear();
@@ -681,8 +755,8 @@ caf::behavior session_actor(session_actor_t* self, std::string user, stage_pools
         if (auto* chat = std::get_if<core::chat_command>(&cmd))
           id = chat->id;
         metrics().busy.inc();
-        session_state::reply(origin, core::frames::error("busy", "this session is still loading; "
-                                                                 "re-send later", id));
+        reply_error(origin, "busy", "this session is still loading; "
+                                                                 "re-send later", id);
         return;
       }
       st.waiting.push_back({origin, std::move(cmd)});
@@ -787,6 +861,8 @@ std::shared_ptr<const session_settings> make_session_settings(const core::config
   s->load_timeout = milliseconds{cfg.storage.load_timeout_ms};
   s->retry_after_ms = cfg.storage.retry_after_ms;
   s->svc = std::move(svc);
+  s->log_turns = cfg.log.turns;
+  s->log_text = cfg.log.text;
   return s;
 }
 

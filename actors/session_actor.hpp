@@ -48,6 +48,8 @@ struct session_settings {
   std::chrono::seconds idle{300};
   std::chrono::milliseconds load_timeout{5000};
   unsigned retry_after_ms = 1000;
+  bool log_turns = false; // one JSON line per turn on stderr
+  bool log_text = false;  // with the text (privacy: off by default)
 };
 
 std::shared_ptr<const session_settings> make_session_settings(

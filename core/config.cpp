@@ -98,6 +98,8 @@ const std::vector<option>& options() {
      "and offer gentle, practical support. You are not a therapist and say so when it matters.",
      "system persona put at the top of every prompt"},
     {"care.disclosure", true, "send the ai_disclosure notice after ready"},
+    {"log.turns", true, "log one JSON line per turn (user, turn, id, finish, every stage timing)"},
+    {"log.text", false, "also log the message text and the reply (off: conversations stay private)"},
   };
   return opts;
 }
@@ -316,7 +318,8 @@ config_result load_config(const std::string& json_text,
     return res;
   }
   if (!str("llm.provider", c.llm.provider) || !str("persona", c.persona)
-      || !boolean("care.disclosure", c.care.disclosure))
+      || !boolean("care.disclosure", c.care.disclosure) || !boolean("log.turns", c.log.turns)
+      || !boolean("log.text", c.log.text))
     return res;
   if (c.llm.provider != "offline" && c.llm.provider != "openai") {
     err = "configuration key 'llm.provider' must be \"offline\" or \"openai\", got \""

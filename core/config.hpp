@@ -108,6 +108,10 @@ struct config {
   struct {
     bool disclosure = true;
   } care;
+  struct {
+    bool turns = true; // one JSON line per turn with its stage timings
+    bool text = false; // include the user's text and the reply (privacy: off by default)
+  } log;
 };
 
 struct config_result {

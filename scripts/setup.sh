@@ -13,6 +13,9 @@ packages=(
   libssl-dev            # TLS for upstream LLM endpoints
   libhnswlib-dev        # vector index for memories
   python3-websockets    # bench/ and manual clients (run with /usr/bin/python3)
+  python3-websocket     # bench/locustfile.py (websocket-client, works under Locust's gevent)
+  python3-locust        # bench/locustfile.py
+  python3-fastapi python3-uvicorn python3-httpx  # the seed peer that bench/compare.sh runs
   curl
 )
 

@@ -36,8 +36,7 @@ struct context {
   core::gauge& queued_frames = core::metrics().get_gauge(
     "xinyu_outbound_frames_queued", "frames queued for clients, all connections");
   core::counter& rejected(const std::string& code) {
-    return core::metrics().get_counter("xinyu_frames_rejected_total",
-                                       "client frames answered with an error, by code",
+    return core::metrics().get_counter("xinyu_errors_total", "error frames sent, by code",
                                        "code=\"" + code + "\"");
   }
 };

@@ -70,6 +70,7 @@ server_process::server_process(const nlohmann::json& config_in, std::vector<std:
     config["storage"]["path"] = owned_data_dir_;
   }
   config_path_ = temp_path(".json");
+  log_path_ = temp_path(".log");
   std::ofstream{config_path_} << config.dump(2);
   int out[2];
   if (::pipe(out) != 0)
@@ -81,6 +82,7 @@ server_process::server_process(const nlohmann::json& config_in, std::vector<std:
     ::dup2(out[1], 1);
     ::close(out[0]);
     ::close(out[1]);
+    std::freopen(log_path_.c_str(), "w", stderr);
     auto argv = argv_of(args);
     ::execv(argv[0], argv.data());
     std::_Exit(127);
@@ -93,14 +95,20 @@ server_process::server_process(const nlohmann::json& config_in, std::vector<std:
   auto colon = line.rfind(':');
   if (pos == std::string::npos || colon == std::string::npos) {
     stop();
-    throw std::runtime_error("xinyu-server did not start: '" + line + "'");
+    throw std::runtime_error("xinyu-server did not start: '" + line + "' stderr: " + log());
   }
   port_ = static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1)));
+}
+
+std::string server_process::log() const {
+  std::ifstream in{log_path_};
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 server_process::~server_process() {
   stop();
   std::remove(config_path_.c_str());
+  std::remove(log_path_.c_str());
   if (!owned_data_dir_.empty())
     remove_tree(owned_data_dir_);
 }

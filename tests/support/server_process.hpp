@@ -29,11 +29,15 @@ public:
   /// SIGKILL: the process dies at once, as in a crash.
   void kill9();
 
+  /// Everything the server wrote to stderr so far (its JSON log lines).
+  std::string log() const;
+
 private:
   int pid_ = -1;
   std::uint16_t port_ = 0;
   std::string config_path_;
   std::string owned_data_dir_;
+  std::string log_path_;
 };
 
 /// A fresh, empty directory path under /tmp for a test's data (not created).

@@ -1,0 +1,81 @@
+// End-to-end observability: one JSON log line per turn (text only when log.text is on), stage
+// and persistence histograms, error counters by code, and the gauges in /metrics.
+#include "tests/support/server_process.hpp"
+#include "tests/support/turn_reader.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+using namespace xinyu::test;
+using nlohmann::json;
+
+namespace {
+
+std::vector<json> turn_lines(const std::string& log) {
+  std::vector<json> out;
+  std::istringstream in{log};
+  std::string line;
+  while (std::getline(in, line)) {
+    auto j = json::parse(line, nullptr, false);
+    if (j.is_object() && j.value("event", "") == "turn")
+      out.push_back(j);
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("e2e: one structured log line per turn, no text unless configured", "[e2e][obs]") {
+  const std::string secret = "my very private sentence 12345";
+  {
+    server_process srv{json{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}}}};
+    ws_client c{srv.port()};
+    c.auth("logged");
+    auto t = run_turn(c, "l1", secret, true);
+    srv.stop();
+    auto lines = turn_lines(srv.log());
+    REQUIRE(lines.size() == 1);
+    auto& l = lines[0];
+    CHECK(l["level"] == "info");
+    CHECK(l["user"] == "logged");
+    CHECK(l["id"] == "l1");
+    CHECK(l["turn"] == 1);
+    CHECK(l["finish"] == "stop");
+    for (auto* k : {"queue_ms", "emotion_ms", "safety_ms", "memory_ms", "preprocess_ms", "ttft_ms",
+                    "total_ms"})
+      CHECK(l[k].is_number());
+    CHECK(l["tokens"] == t.tokens.size());
+    CHECK(srv.log().find("private sentence") == std::string::npos);
+  }
+  server_process srv{json{{"log", {{"text", true}}},
+                          {"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}}}};
+  ws_client c{srv.port()};
+  c.auth("logged");
+  run_turn(c, "l2", secret);
+  srv.stop();
+  auto lines = turn_lines(srv.log());
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["text"] == secret);
+  CHECK_FALSE(lines[0]["reply"].get<std::string>().empty());
+}
+
+TEST_CASE("e2e: /metrics exposes stage latencies, errors by code, turns and gauges", "[e2e][obs]") {
+  server_process srv{json{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}}}};
+  ws_client c{srv.port()};
+  c.auth("metered");
+  run_turn(c, "m1", "hello", true);
+  c.send_text("not json");
+  c.read_until("error");
+  auto m = http_get(srv.port(), "/metrics").second;
+  for (auto* needle :
+       {"xinyu_stage_ms_count{stage=\"emotion\"} 1", "xinyu_stage_ms_count{stage=\"safety\"} 1",
+        "xinyu_stage_ms_count{stage=\"memory\"} 1", "xinyu_turn_ttft_ms_count 1",
+        "xinyu_turn_total_ms_count 1", "xinyu_persist_ms_count 1",
+        "xinyu_turns_total{finish=\"stop\"} 1", "xinyu_errors_total{code=\"bad_request\"} 1",
+        "xinyu_connections 1", "xinyu_sessions 1", "xinyu_turns_queued 0",
+        "xinyu_storage_queue 0", "# TYPE xinyu_turn_ttft_ms histogram"}) {
+    INFO(needle);
+    CHECK(m.find(needle) != std::string::npos);
+  }
+}
