@@ -1,0 +1,213 @@
+"""Side-by-side benchmark: xinyu vs the seed's FastAPI design, same mock LLM, same loads.
+
+For each server: 10/100/1000 concurrent users against a mock LLM at 100 ms to the first token
+and 20 ms per token (30 tokens); a zero-delay LLM run (throughput and CPU per turn); and an
+idle-connection hold (authenticated connections, RSS per connection). Prints a Markdown table.
+Run through bench/compare.sh (it builds first). Everything stays on 127.0.0.1.
+"""
+import argparse, json, os, re, shutil, signal, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, "build")
+SEED_DIR = os.path.normpath(os.path.join(ROOT, "..", "shared", "peers"))
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def wait_line(proc_out_path, pattern, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            m = re.search(pattern, open(proc_out_path).read())
+            if m:
+                return m
+        except FileNotFoundError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"timed out waiting for {pattern} in {proc_out_path}")
+
+
+def cpu_seconds(pid):
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / TICK  # utime + stime
+
+
+def rss_kb(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+class Proc:
+    def __init__(self, args, cwd=None, env=None, tmp=None, name="p"):
+        self.out = os.path.join(tmp, name + ".out")
+        self.err = os.path.join(tmp, name + ".err")
+        self.p = subprocess.Popen(args, cwd=cwd, env=env, stdout=open(self.out, "w"),
+                                  stderr=open(self.err, "w"), start_new_session=True)
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(15)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start_mock(tmp, ttft, token):
+    m = Proc([os.path.join(BUILD, "bench/mock-llm"), "--port", "0", "--ttft-ms", str(ttft),
+              "--token-ms", str(token), "--tokens", "30"], tmp=tmp, name=f"mock{ttft}")
+    port = int(wait_line(m.out, r"listening on http://127.0.0.1:(\d+)").group(1))
+    return m, port
+
+
+def start_xinyu(tmp, llm_port, tag):
+    data = os.path.join(tmp, "data-" + tag)
+    shutil.rmtree(data, ignore_errors=True)
+    cfg = {"llm": {"provider": "openai", "max_streams": 4000, "pool_per_endpoint": 4000,
+                   "endpoints": [{"name": "mock", "base_url": f"http://127.0.0.1:{llm_port}/v1",
+                                  "model": "mock"}]},
+           "session": {"keep_turns": 4}, "storage": {"path": data}, "log": {"turns": False}}
+    path = os.path.join(tmp, f"xinyu-{tag}.json")
+    json.dump(cfg, open(path, "w"))
+    p = Proc([os.path.join(BUILD, "apps/xinyu-server"), "--config", path, "--port", "0"],
+             tmp=tmp, name="xinyu-" + tag)
+    port = int(wait_line(p.out, r"listening on http://127.0.0.1:(\d+)").group(1))
+    return p, port
+
+
+def start_seed(tmp, llm_port, tag):
+    port = free_port()
+    env = dict(os.environ, LLM_URL=f"http://127.0.0.1:{llm_port}/v1/chat/completions",
+               PEER_DB=os.path.join(tmp, f"seed-{tag}.db"))
+    p = Proc(["/usr/bin/python3", "-m", "uvicorn", "seed_fastapi:app", "--host", "127.0.0.1",
+              "--port", str(port), "--log-level", "warning"], cwd=SEED_DIR, env=env, tmp=tmp,
+             name="seed-" + tag)
+    deadline = time.time() + 30
+    import socket
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return p, port
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("seed did not start: " + open(p.err).read()[-2000:])
+
+
+def load(port, users, duration, label, ramp_ms=2000, extra=()):
+    args = [os.path.join(BUILD, "bench/xinyu-load"), "--port", str(port), "--users", str(users),
+            "--duration", str(duration), "--ramp-ms", str(ramp_ms), "--label", label,
+            "--timeout-ms", "30000", *extra]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=duration + 120)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measured(server_pid, fn):
+    c0, t0 = cpu_seconds(server_pid), time.time()
+    r = fn()
+    r["cpu_s"] = cpu_seconds(server_pid) - c0
+    r["cpu_pct"] = 100 * r["cpu_s"] / max(0.001, time.time() - t0)
+    r["rss_mb"] = rss_kb(server_pid) / 1024
+    return r
+
+
+def idle_hold(port, pid, n, seconds, label):
+    base = rss_kb(pid)
+    args = [os.path.join(BUILD, "bench/xinyu-load"), "--port", str(port), "--users", str(n),
+            "--idle", str(seconds), "--ramp-ms", str(min(20000, n * 2)), "--label", label]
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+    # sample RSS while everything is connected: from the end of the ramp to the end of the hold
+    peak = base
+    t_end = time.time() + min(20, n * 0.002) + seconds
+    while p.poll() is None and time.time() < t_end:
+        peak = max(peak, rss_kb(pid))
+        time.sleep(0.2)
+    out = p.communicate()[0]
+    r = json.loads(out.strip().splitlines()[-1])
+    r["rss_base_mb"] = base / 1024
+    r["rss_held_mb"] = peak / 1024
+    r["kb_per_conn"] = (peak - base) / max(1, r["connected"])
+    return r
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--users", default="10,100,1000")
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--idle-xinyu", type=int, default=19000)
+    ap.add_argument("--idle-seed", type=int, default=2000)
+    ap.add_argument("--servers", default="xinyu,seed")
+    a = ap.parse_args()
+    servers = a.servers.split(",")
+    if "seed" in servers and not os.path.exists(os.path.join(SEED_DIR, "seed_fastapi.py")):
+        print(f"seed peer not found at {SEED_DIR}; running xinyu only", file=sys.stderr)
+        servers = ["xinyu"]
+    tmp = tempfile.mkdtemp(prefix="xinyu-compare-")
+    rows = []
+    mock, mport = start_mock(tmp, 100, 20)
+    zero, zport = start_mock(tmp, 0, 0)
+    try:
+        for name in servers:
+            start = start_xinyu if name == "xinyu" else start_seed
+            srv, port = start(tmp, mport, "paced")
+            try:
+                for u in [int(x) for x in a.users.split(",")]:
+                    r = measured(srv.p.pid, lambda: load(port, u, a.duration, f"{name}-{u}"))
+                    r.update(server=name, scenario=f"LLM 100ms+20ms/token, {u} users")
+                    rows.append(r)
+                    print(json.dumps(r), file=sys.stderr)
+            finally:
+                srv.stop()
+            srv, port = start(tmp, zport, "zero")
+            try:
+                r = measured(srv.p.pid, lambda: load(port, 100, a.duration, f"{name}-zero"))
+                r.update(server=name, scenario="zero-delay LLM, 100 users")
+                rows.append(r)
+                print(json.dumps(r), file=sys.stderr)
+            finally:
+                srv.stop()
+            srv, port = start(tmp, mport, "idle")
+            try:
+                n = a.idle_xinyu if name == "xinyu" else a.idle_seed
+                r = idle_hold(port, srv.p.pid, n, 10, f"{name}-idle")
+                r.update(server=name, scenario=f"idle hold, {n} connections")
+                rows.append(r)
+                print(json.dumps(r), file=sys.stderr)
+            finally:
+                srv.stop()
+    finally:
+        mock.stop()
+        zero.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    print("\n| server | scenario | turns | errors | turns/s | TTFT p50/p95/p99 ms | total p50/p95/p99 ms | server CPU | RSS MB |")
+    print("| --- | --- | ---: | ---: | ---: | --- | --- | ---: | ---: |")
+    for r in rows:
+        if "kb_per_conn" in r:
+            print(f'| {r["server"]} | {r["scenario"]} | – | {r["conn_failures"]} failed | – | – | – | – '
+                  f'| {r["rss_base_mb"]:.0f} → {r["rss_held_mb"]:.0f} ({r["kb_per_conn"]:.1f} KB/conn, {r["connected"]} held) |')
+            continue
+        t, d = r["ttft_ms"], r["total_ms"]
+        print(f'| {r["server"]} | {r["scenario"]} | {r["turns"]} | {r["errors"] + r["timeouts"]} '
+              f'| {r["turns_per_s"]:.0f} | {t["p50"]:.1f} / {t["p95"]:.1f} / {t["p99"]:.1f} '
+              f'| {d["p50"]:.0f} / {d["p95"]:.0f} / {d["p99"]:.0f} | {r["cpu_pct"]:.0f} % '
+              f'| {r["rss_mb"]:.0f} |')
+    z = {r["server"]: r for r in rows if r["scenario"].startswith("zero")}
+    if "xinyu" in z and "seed" in z and z["seed"]["turns_per_s"] > 0:
+        print(f'\nzero-delay throughput ratio xinyu/seed: {z["xinyu"]["turns_per_s"] / z["seed"]["turns_per_s"]:.1f}x; '
+              f'CPU per turn: xinyu {1000 * z["xinyu"]["cpu_s"] / max(1, z["xinyu"]["turns"]):.2f} ms, '
+              f'seed {1000 * z["seed"]["cpu_s"] / max(1, z["seed"]["turns"]):.2f} ms')
+
+
+if __name__ == "__main__":
+    main()
