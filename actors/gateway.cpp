@@ -4,6 +4,8 @@
 
 #include "actors/atoms.hpp"
 #include "actors/messages.hpp"
+#include "core/metrics.hpp"
+#include "core/server_frame.hpp"
 
 #include <caf/all.hpp>
 
@@ -75,8 +77,61 @@ caf::behavior gateway(gateway_t* self, stage_pools pools,
     },
     [self](command_atom, std::string& user, client_sink_ptr& origin,
            core::client_command& cmd) {
-      self->send(route_of(self, user).session, command_atom::value, std::move(origin),
-                 std::move(cmd));
+      // A request, not a send: if the session died with this in its mailbox, CAF answers with
+      // an error and the client gets an `error` frame instead of silence.
+      std::optional<std::string> chat_id;
+      if (auto* chat = std::get_if<core::chat_command>(&cmd))
+        chat_id = chat->id;
+      self->request(route_of(self, user).session, caf::infinite, command_atom::value, origin,
+                    std::move(cmd))
+        .then([](bool) {},
+              [origin, chat_id](caf::error&) {
+                // The session died before it saw this command (a session that dies while
+                // handling one answers it from its crash handler): tell the client.
+                if (!origin)
+                  return;
+                std::optional<std::string_view> id;
+                if (chat_id)
+                  id = *chat_id;
+                core::metrics()
+                  .get_counter("xinyu_errors_total", "error frames sent, by code",
+                               "code=\"internal\"")
+                  .inc();
+                origin->deliver(std::make_shared<const std::string>(core::frames::error(
+                  "internal", "the session restarted before it saw this; re-send", id)));
+              });
+    },
+    [self](attach_atom, std::string& user, std::vector<client_sink_ptr>& sinks,
+           caf::actor_addr& dead) {
+      // handover from a session that crashed: a fresh session takes its connections
+      auto& st = self->state;
+      if (auto s = st.sessions.find(user);
+          s != st.sessions.end() && s->second.session.address() == dead)
+        st.sessions.erase(s);
+      st.users.erase(dead);
+      auto& r = route_of(self, user);
+      for (auto& sink : sinks) {
+        ++r.routed;
+        self->send(r.session, attach_atom::value, std::move(sink), true);
+      }
+      --r.routed; // route_of counted one message too many
+    },
+    [self](persisted_atom, std::string& id, std::uint64_t turn, std::string& user) {
+      // storage wrote a turn: the session that now holds the user's connections tells them
+      // (after a crash that is the successor). No session: nobody is connected to tell.
+      auto& st = self->state;
+      auto it = st.sessions.find(user);
+      if (it == st.sessions.end())
+        return; // nobody is connected to tell
+      // If that session died meanwhile, CAF bounces the request after the session's handover
+      // (same sender, so in order): then the successor is in the map and gets it.
+      self->request(it->second.session, caf::infinite, persisted_atom::value, id, turn, user)
+        .then([](bool) {},
+              [self, id, turn, user](caf::error&) {
+                auto& st = self->state;
+                if (auto next = st.sessions.find(user); next != st.sessions.end())
+                  self->send(next->second.session, persisted_atom::value, id, turn, user);
+              });
     },
     [self](idle_atom, std::uint64_t seen) -> bool {
       // An idle session may stop iff every message routed to it has been handled: after we

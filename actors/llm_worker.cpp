@@ -3,7 +3,9 @@
 #include "actors/llm_worker.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/stage_workers.hpp"
 #include "actors/worker_pool.hpp"
+#include "core/service_state.hpp"
 #include "core/config.hpp"
 #include "llm/offline_provider.hpp"
 #include "llm/upstream_client.hpp"
@@ -26,7 +28,8 @@ struct llm_worker_state {
   static inline const char* name = "llm_worker";
 };
 
-caf::behavior llm_worker(caf::stateful_actor<llm_worker_state>* self, llm::pacing pace) {
+caf::behavior llm_worker(caf::stateful_actor<llm_worker_state>* self, llm::pacing pace,
+                         std::shared_ptr<core::service_state> svc) {
   self->set_default_handler(caf::drop);
   // Emits due tokens of `id`; schedules the next one or ends the stream.
   auto pump = [self, pace](std::uint64_t id) {
@@ -49,7 +52,17 @@ caf::behavior llm_worker(caf::stateful_actor<llm_worker_state>* self, llm::pacin
                        tick_atom::value, id);
   };
   return {
-    [self, pace, pump](work_atom, llm_start& start) -> caf::actor {
+    [self, pace, pump, svc](work_atom, llm_start& start) -> caf::actor {
+      auto chaos = svc ? svc->chaos.decide(core::chaos_kind::llm) : core::chaos_action{};
+      if (chaos.crash)
+        throw std::runtime_error("chaos: injected crash");
+      auto me = caf::actor_cast<caf::actor>(self);
+      if (chaos.hang)
+        return me; // accepted, never streams: the session's first-token deadline fires
+      if (chaos.fail) {
+        self->send(start.reply_to, end_atom::value, start.stream_id, std::string{"error"});
+        return me;
+      }
       llm::offline_provider provider;
       stream s;
       s.reply_to = std::move(start.reply_to);
@@ -60,12 +73,12 @@ caf::behavior llm_worker(caf::stateful_actor<llm_worker_state>* self, llm::pacin
       }
       auto id = start.stream_id;
       self->state.streams.emplace(id, std::move(s));
-      if (pace.delay_before(0) == 0)
+      auto first = pace.delay_before(0) + chaos.delay_ms;
+      if (first == 0)
         pump(id);
       else
-        self->delayed_send(self, std::chrono::milliseconds{pace.delay_before(0)},
-                           tick_atom::value, id);
-      return caf::actor_cast<caf::actor>(self);
+        self->delayed_send(self, std::chrono::milliseconds{first}, tick_atom::value, id);
+      return me;
     },
     [pump](tick_atom, std::uint64_t id) { pump(id); },
     [self](cancel_atom, std::uint64_t id) { self->state.streams.erase(id); },
@@ -84,13 +97,23 @@ struct upstream_worker_state {
 /// Streams from OpenAI-compatible endpoints: the client's I/O thread sends tokens straight to
 /// the session (same order as received); this actor only tracks handles for cancel.
 caf::behavior upstream_worker(caf::stateful_actor<upstream_worker_state>* self,
-                              std::shared_ptr<llm::upstream_client> upstream) {
+                              std::shared_ptr<llm::upstream_client> upstream,
+                              std::shared_ptr<core::service_state> svc) {
   self->set_default_handler(caf::drop);
   return {
-    [self, upstream](work_atom, llm_start& start) -> caf::actor {
+    [self, upstream, svc](work_atom, llm_start& start) -> caf::actor {
       auto id = start.stream_id;
       auto reply_to = start.reply_to;
       auto me = caf::actor_cast<caf::actor>(self);
+      auto chaos = svc ? svc->chaos.decide(core::chaos_kind::llm) : core::chaos_action{};
+      if (chaos.crash)
+        throw std::runtime_error("chaos: injected crash");
+      if (chaos.hang)
+        return me;
+      if (chaos.fail) {
+        self->send(reply_to, end_atom::value, id, std::string{"error"});
+        return me;
+      }
       llm::stream_callbacks cb;
       cb.on_token = [reply_to, id](std::string text) {
         caf::anon_send(reply_to, token_atom::value, id, std::move(text));
@@ -138,14 +161,17 @@ llm::upstream_config make_upstream_config(const core::config& cfg) {
 }
 
 caf::actor spawn_llm_pool(caf::actor_system& sys, const core::config& cfg,
-                          std::shared_ptr<llm::upstream_client> upstream) {
-  pool_settings ps{"llm", cfg.llm.workers, std::chrono::milliseconds{cfg.llm.start_deadline_ms}};
+                          std::shared_ptr<llm::upstream_client> upstream,
+                          std::shared_ptr<core::service_state> svc) {
+  auto ps = stage_pool_settings(cfg, "llm", cfg.llm.workers, 0);
+  ps.deadline = std::chrono::milliseconds{cfg.llm.start_deadline_ms};
   if (upstream)
-    return spawn_worker_pool<llm_start, caf::actor>(
-      sys, ps, [upstream](caf::actor_system& s) { return s.spawn(upstream_worker, upstream); });
+    return spawn_worker_pool<llm_start, caf::actor>(sys, ps, [upstream, svc](caf::actor_system& s) {
+      return s.spawn(upstream_worker, upstream, svc);
+    });
   llm::pacing pace{cfg.offline.first_token_ms, cfg.offline.tokens_per_s};
   return spawn_worker_pool<llm_start, caf::actor>(
-    sys, ps, [pace](caf::actor_system& s) { return s.spawn(llm_worker, pace); });
+    sys, ps, [pace, svc](caf::actor_system& s) { return s.spawn(llm_worker, pace, svc); });
 }
 
 } // namespace xinyu::actors

@@ -8,7 +8,8 @@
 
 namespace xinyu::core {
 struct config;
-}
+struct service_state;
+} // namespace xinyu::core
 
 namespace xinyu::llm {
 class upstream_client;
@@ -23,7 +24,8 @@ namespace xinyu::actors {
 /// With `upstream` the workers stream from OpenAI-compatible endpoints; without it they run
 /// the offline provider.
 caf::actor spawn_llm_pool(caf::actor_system& sys, const core::config& cfg,
-                          std::shared_ptr<llm::upstream_client> upstream = nullptr);
+                          std::shared_ptr<llm::upstream_client> upstream = nullptr,
+                          std::shared_ptr<core::service_state> svc = nullptr);
 
 /// The upstream client settings named by `cfg.llm`.
 llm::upstream_config make_upstream_config(const core::config& cfg);

@@ -30,6 +30,9 @@ struct memory_request {
   std::vector<std::string> items; // for seed: memories loaded from storage
 };
 
+/// Connections handed over from a crashed session to its successor.
+using sink_list = std::vector<client_sink_ptr>;
+
 /// One page of stored history.
 struct history_page {
   std::vector<storage::stored_message> messages;
@@ -47,6 +50,7 @@ struct llm_start {
 
 // Local-only messages: never serialised, so no inspect() is needed.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::client_sink_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::sink_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::core::client_command)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::core::emotion_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::core::safety_result)

@@ -22,10 +22,10 @@ runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
                       std::shared_ptr<llm::upstream_client> upstream) {
   runtime rt;
   auto index = std::make_shared<core::memory_index>(cfg.memory.max_items_per_user);
-  rt.pools.emotion = spawn_emotion_pool(sys, cfg);
-  rt.pools.safety = spawn_safety_pool(sys, cfg);
-  rt.pools.memory = spawn_memory_pool(sys, cfg, index);
-  rt.pools.llm = spawn_llm_pool(sys, cfg, std::move(upstream));
+  rt.pools.emotion = spawn_emotion_pool(sys, cfg, svc);
+  rt.pools.safety = spawn_safety_pool(sys, cfg, svc);
+  rt.pools.memory = spawn_memory_pool(sys, cfg, index, svc);
+  rt.pools.llm = spawn_llm_pool(sys, cfg, std::move(upstream), svc);
   if (store)
     rt.pools.storage = spawn_storage_actor(sys, cfg, std::move(store), svc);
   rt.gateway = spawn_gateway(sys, rt.pools, make_session_settings(cfg, svc));

@@ -98,6 +98,8 @@ struct metric_refs {
     "xinyu_shed_total", "chats refused to protect the server", "reason=\"overloaded\"");
   core::counter& passivated = core::metrics().get_counter(
     "xinyu_sessions_passivated_total", "idle sessions stopped (state stays in storage)");
+  core::counter& crashed = core::metrics().get_counter(
+    "xinyu_session_crashes_total", "session actors that died and were restarted");
   core::counter& tokens = core::metrics().get_counter("xinyu_tokens_total",
                                                       "reply tokens streamed");
   core::gauge& sessions = core::metrics().get_gauge("xinyu_sessions", "live session actors");
@@ -164,6 +166,8 @@ struct session_state {
   ~session_state() {
     metrics().sessions.add(-1);
     metrics().queued.add(-static_cast<std::int64_t>(turns.size()));
+    if (cfg && cfg->svc)
+      cfg->svc->inflight_turns -= turns.size();
   }
 
   void broadcast(const frame_ptr& f) {
@@ -203,6 +207,72 @@ void emit_token(session_actor_t* self, turn& t, std::string text) {
 void emit_text(session_actor_t* self, turn& t, const std::string& text) {
   for (auto& piece : llm::offline_provider::tokenize(text))
     emit_token(self, t, std::move(piece));
+}
+
+/// Queues the turn for storage; `persisted` comes back when its batch is written.
+void persist(session_actor_t* self, const turn& t, const std::string& reply,
+             const std::string& finish, std::int64_t reply_ts, caf::actor reply_to = {}) {
+  auto& st = self->state;
+  if (!st.pools.storage)
+    return;
+  storage::turn_record rec;
+  rec.user = st.user;
+  rec.id = t.id;
+  rec.user_turn = t.user_turn;
+  rec.reply_turn = t.reply_turn;
+  rec.user_text = t.text;
+  rec.reply_text = reply;
+  rec.finish = finish;
+  rec.ts = t.ts;
+  rec.reply_ts = reply_ts;
+  if (t.safety.level != core::safety_level::blocked && t.started)
+    rec.memory_text = t.safety.redacted_text.empty() ? t.text : t.safety.redacted_text;
+  ++st.pending_persists;
+  // Through the gateway when there is one: it delivers `persisted` to whichever session holds
+  // the user's connections by then (this one, or its successor after a crash).
+  if (!reply_to)
+    reply_to = st.gateway ? st.gateway : caf::actor_cast<caf::actor>(self);
+  self->send(st.pools.storage, persist_atom::value, std::move(rec), std::move(reply_to));
+}
+
+/// Exception handler: this session is about to die. Every admitted turn still gets its one
+/// `done` (finish error), is stored so the numbering stays right, and the connections are
+/// handed to the gateway, which starts a fresh session for the user.
+void on_crash(session_actor_t* self, const std::string& what) {
+  auto& st = self->state;
+  core::log_line(R"({"level":"error","event":"session_crashed","user_len":)"
+                 + std::to_string(st.user.size()) + R"(,"turns":)"
+                 + std::to_string(st.turns.size()) + R"(,"detail":")" + what.substr(0, 80) + "\"}");
+  metrics().crashed.inc();
+  for (auto& t : st.turns) {
+    if (t.worker)
+      self->send(t.worker, cancel_atom::value, t.key);
+    std::string reply;
+    for (const auto& tok : t.tokens)
+      reply += tok;
+    core::frames::done_info d;
+    d.id = t.id;
+    d.turn = t.reply_turn;
+    d.finish = "error";
+    d.degraded = t.degraded;
+    d.degraded.push_back("session");
+    d.ttft_ms = t.ttft_ms;
+    d.total_ms = ms_since(t.accepted_at);
+    st.broadcast(core::frames::done(d));
+    metrics().finish("error").inc();
+    persist(self, t, reply, "error", now_ms());
+  }
+  metrics().queued.add(-static_cast<std::int64_t>(st.turns.size()));
+  if (st.cfg->svc)
+    st.cfg->svc->inflight_turns -= st.turns.size();
+  st.turns.clear();
+  for (auto& w : st.waiting)
+    if (auto* chat = std::get_if<core::chat_command>(&w.cmd))
+      reply_error(w.origin, "internal", "the session restarted; re-send", chat->id);
+  st.waiting.clear();
+  if (st.gateway)
+    self->send(st.gateway, attach_atom::value, st.user, std::move(st.sinks), self->address());
+  st.sinks.clear();
 }
 
 /// One JSON line per turn: who, which turn, how it ended and where the time went.
@@ -296,29 +366,15 @@ void finish_turn(session_actor_t* self, std::string finish) {
     self->request(st.pools.memory, std::chrono::seconds{5}, work_atom::value, std::move(m))
       .then([](core::memory_result&) {}, [](caf::error&) {});
   }
-  if (st.pools.storage) {
-    storage::turn_record rec;
-    rec.user = st.user;
-    rec.id = f.id;
-    rec.user_turn = f.user_turn;
-    rec.reply_turn = f.reply_turn;
-    rec.user_text = f.text;
-    rec.reply_text = reply;
-    rec.finish = finish;
-    rec.ts = f.ts;
-    rec.reply_ts = f.reply_ts;
-    if (t.safety.level != core::safety_level::blocked && t.started)
-      rec.memory_text = t.safety.redacted_text.empty() ? t.text : t.safety.redacted_text;
-    ++st.pending_persists;
-    self->send(st.pools.storage, persist_atom::value, std::move(rec),
-               caf::actor_cast<caf::actor>(self));
-  }
+  persist(self, t, reply, finish, f.reply_ts);
   st.finished.push_back(std::move(f));
   while (st.finished.size() > st.cfg->keep_turns)
     st.finished.pop_front();
   st.last_activity = clock::now();
   st.turns.pop_front();
   metrics().queued.add(-1);
+  if (st.cfg->svc)
+    --st.cfg->svc->inflight_turns;
   start_next(self);
 }
 
@@ -511,6 +567,10 @@ void handle_chat(session_actor_t* self, const client_sink_ptr& origin, core::cha
   st.broadcast(core::frames::accepted(t.id, t.user_turn));
   st.turns.push_back(std::move(t));
   metrics().queued.add(1);
+  if (st.cfg->svc)
+    ++st.cfg->svc->inflight_turns;
+  if (st.cfg->svc && st.cfg->svc->chaos.decide(core::chaos_kind::session).crash)
+    throw std::runtime_error("chaos: injected session crash"); // recovered by on_crash
   start_next(self);
 }
 
@@ -670,10 +730,13 @@ void load(session_actor_t* self) {
                                        std::move(snap.memories)})
             .then([](core::memory_result&) {}, [](caf::error&) {});
         st.loaded = true;
-        auto waiting = std::move(st.waiting);
-        st.waiting.clear();
-        for (auto& w : waiting)
+        // one at a time from the state: if one of them crashes us, the crash handler still
+        // sees (and answers) the rest
+        while (!st.waiting.empty()) {
+          auto w = std::move(st.waiting.front());
+          st.waiting.pop_front();
           dispatch(self, w.origin, w.cmd);
+        }
       },
       [self](caf::error& err) {
         auto& st = self->state;
@@ -698,6 +761,35 @@ void load(session_actor_t* self) {
       });
 }
 
+void subscribe(session_state& st, const client_sink_ptr& sink) {
+  if (sink && std::find(st.sinks.begin(), st.sinks.end(), sink) == st.sinks.end())
+    st.sinks.push_back(sink);
+}
+
+/// A command routed by the gateway: run it, or keep it until the load is done.
+void handle_command(session_actor_t* self, const client_sink_ptr& origin,
+                    core::client_command& cmd) {
+  auto& st = self->state;
+  ++st.routed;
+  // A command from a connection proves it is this user's: make sure it sees our frames even if
+  // it reached us before the hand-over of a crashed predecessor did.
+  subscribe(st, origin);
+  st.last_activity = clock::now();
+  if (st.loaded) {
+    dispatch(self, origin, cmd);
+    return;
+  }
+  if (st.waiting.size() >= st.cfg->max_queued_turns) {
+    std::optional<std::string_view> id;
+    if (auto* chat = std::get_if<core::chat_command>(&cmd))
+      id = chat->id;
+    metrics().busy.inc();
+    reply_error(origin, "busy", "this session is still loading; re-send later", id);
+    return;
+  }
+  st.waiting.push_back({origin, std::move(cmd)});
+}
+
 caf::behavior session_actor(session_actor_t* self, std::string user, stage_pools pools,
                             std::shared_ptr<const session_settings> cfg, caf::actor gateway) {
   auto& st = self->state;
@@ -714,6 +806,21 @@ caf::behavior session_actor(session_actor_t* self, std::string user, stage_pools
   }
   // CAF 0.17's default (reflect_and_quit) would let one stray message kill the session.
   self->set_default_handler(caf::drop);
+  self->set_exception_handler([self](std::exception_ptr& ep) -> caf::error {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    // The request being handled (a command or a `persisted` from the gateway) reached us:
+    // answer it, so that the gateway reads any error on a request as "never seen".
+    if (auto rp = self->make_response_promise(); rp.pending())
+      rp.deliver(true);
+    on_crash(self, what);
+    return caf::make_error(caf::exit_reason::unhandled_exception);
+  });
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     if (st.turns.empty())
@@ -727,7 +834,7 @@ caf::behavior session_actor(session_actor_t* self, std::string user, stage_pools
       auto& st = self->state;
       ++st.routed;
       st.last_activity = clock::now();
-      st.sinks.push_back(sink);
+      subscribe(st, sink);
       session_state::reply(sink, core::frames::ready(st.user, st.cfg->server_name));
       if (st.cfg->disclosure)
         session_state::reply(sink, core::frames::notice(
@@ -736,38 +843,29 @@ caf::behavior session_actor(session_actor_t* self, std::string user, stage_pools
                                      " Xinyu is an AI companion, not a person, and not a "
                                      "substitute for professional help."));
     },
+    [self](attach_atom, client_sink_ptr& sink, bool) { // handed over from a crashed session
+      ++self->state.routed;
+      subscribe(self->state, sink);
+    },
     [self](detach_atom, client_sink_ptr& sink) {
       ++self->state.routed;
       self->state.last_activity = clock::now();
       auto& s = self->state.sinks;
       s.erase(std::remove(s.begin(), s.end(), sink), s.end());
     },
-    [self](command_atom, client_sink_ptr& origin, core::client_command& cmd) {
-      auto& st = self->state;
-      ++st.routed;
-      st.last_activity = clock::now();
-      if (st.loaded) {
-        dispatch(self, origin, cmd);
-        return;
-      }
-      if (st.waiting.size() >= st.cfg->max_queued_turns) {
-        std::optional<std::string_view> id;
-        if (auto* chat = std::get_if<core::chat_command>(&cmd))
-          id = chat->id;
-        metrics().busy.inc();
-        reply_error(origin, "busy", "this session is still loading; "
-                                                                 "re-send later", id);
-        return;
-      }
-      st.waiting.push_back({origin, std::move(cmd)});
+    [self](command_atom, client_sink_ptr& origin, core::client_command& cmd) -> bool {
+      handle_command(self, origin, cmd);
+      return true; // tells the gateway the command reached a live session
     },
     [self](load_atom) { load(self); },
-    [self](persisted_atom, std::string& id, std::uint64_t turn) {
+    [self](persisted_atom, std::string& id, std::uint64_t turn, std::string&) -> bool {
       auto& st = self->state;
       if (st.pending_persists > 0)
         --st.pending_persists;
       st.broadcast(core::frames::persisted(id, turn));
+      return true;
     },
+
     [self](idle_atom) {
       auto& st = self->state;
       self->delayed_send(self, st.cfg->idle, idle_atom::value);

@@ -2,12 +2,14 @@
 // Workers wrap core/ logic; they must never block on I/O.
 #include "actors/stage_workers.hpp"
 
+#include "actors/chaos_reply.hpp"
 #include "actors/messages.hpp"
 #include "actors/worker_pool.hpp"
 #include "core/config.hpp"
 #include "core/emotion_analyzer.hpp"
 #include "core/memory_index.hpp"
 #include "core/safety_checker.hpp"
+#include "core/service_state.hpp"
 
 namespace xinyu::actors {
 
@@ -15,76 +17,110 @@ namespace {
 
 using namespace std::chrono;
 
-caf::behavior emotion_worker(caf::event_based_actor*,
-                             std::shared_ptr<const core::emotion_analyzer> analyzer) {
-  return {
-    [analyzer](work_atom, stage_request& req) { return analyzer->analyze(req.text); },
-  };
-}
+using svc_ptr = std::shared_ptr<core::service_state>;
 
-caf::behavior safety_worker(caf::event_based_actor*,
-                            std::shared_ptr<const core::safety_checker> checker) {
+caf::behavior emotion_worker(caf::event_based_actor* self,
+                             std::shared_ptr<const core::emotion_analyzer> analyzer, svc_ptr svc) {
   return {
-    [checker](work_atom, stage_request& req) { return checker->check(req.text); },
-  };
-}
-
-caf::behavior memory_worker(caf::event_based_actor*, std::shared_ptr<core::memory_index> index,
-                            std::size_t top_k, float min_similarity) {
-  return {
-    [=](work_atom, memory_request& req) {
-      core::memory_result r;
-      switch (req.kind) {
-        case memory_request::op::recall:
-          for (auto& hit : index->recall(req.user, req.text, top_k, min_similarity))
-            r.items.push_back(std::move(hit.text));
-          break;
-        case memory_request::op::remember:
-          index->remember(req.user, req.text);
-          r.count = 1;
-          break;
-        case memory_request::op::forget:
-          r.count = index->forget(req.user);
-          break;
-        case memory_request::op::seed:
-          for (const auto& item : req.items)
-            index->remember(req.user, item);
-          r.count = req.items.size();
-          break;
-      }
-      return r;
+    [self, analyzer, svc](work_atom, stage_request& req) {
+      return chaos_reply<core::emotion_result>(self, svc.get(), core::chaos_kind::emotion,
+                                               [&] { return analyzer->analyze(req.text); });
     },
+    deferred_handler(),
   };
 }
 
-pool_settings settings(const char* kind, unsigned size, unsigned deadline_ms) {
-  // The pool's own deadline is a backstop; the session's shorter per-stage deadline decides.
-  return pool_settings{kind, size, milliseconds{deadline_ms * 4 + 1000}};
+caf::behavior safety_worker(caf::event_based_actor* self,
+                            std::shared_ptr<const core::safety_checker> checker, svc_ptr svc) {
+  return {
+    [self, checker, svc](work_atom, stage_request& req) {
+      return chaos_reply<core::safety_result>(self, svc.get(), core::chaos_kind::safety,
+                                              [&] { return checker->check(req.text); });
+    },
+    deferred_handler(),
+  };
+}
+
+core::memory_result run_memory(core::memory_index& index, memory_request& req, std::size_t top_k,
+                               float min_similarity);
+
+caf::behavior memory_worker(caf::event_based_actor* self, std::shared_ptr<core::memory_index> index,
+                            std::size_t top_k, float min_similarity, svc_ptr svc) {
+  return {
+    [=](work_atom, memory_request& req) -> caf::result<core::memory_result> {
+      if (req.kind != memory_request::op::recall) // faults hit retrieval, not bookkeeping
+        return run_memory(*index, req, top_k, min_similarity);
+      return chaos_reply<core::memory_result>(self, svc.get(), core::chaos_kind::memory, [&] {
+        return run_memory(*index, req, top_k, min_similarity);
+      });
+    },
+    deferred_handler(),
+  };
+}
+
+core::memory_result run_memory(core::memory_index& index, memory_request& req, std::size_t top_k,
+                               float min_similarity) {
+  core::memory_result r;
+  switch (req.kind) {
+    case memory_request::op::recall:
+      for (auto& hit : index.recall(req.user, req.text, top_k, min_similarity))
+        r.items.push_back(std::move(hit.text));
+      break;
+    case memory_request::op::remember:
+      index.remember(req.user, req.text);
+      r.count = 1;
+      break;
+    case memory_request::op::forget:
+      r.count = index.forget(req.user);
+      break;
+    case memory_request::op::seed:
+      for (const auto& item : req.items)
+        index.remember(req.user, item);
+      r.count = req.items.size();
+      break;
+  }
+  return r;
 }
 
 } // namespace
 
-caf::actor spawn_emotion_pool(caf::actor_system& sys, const core::config& cfg) {
-  auto analyzer = std::make_shared<const core::emotion_analyzer>();
-  return spawn_worker_pool<stage_request, core::emotion_result>(
-    sys, settings("emotion", cfg.emotion.workers, cfg.emotion.deadline_ms),
-    [analyzer](caf::actor_system& s) { return s.spawn(emotion_worker, analyzer); });
+pool_settings stage_pool_settings(const core::config& cfg, const char* kind, unsigned size,
+                                  unsigned deadline_ms) {
+  pool_settings p;
+  p.kind = kind;
+  p.size = size;
+  // The pool's own deadline is a backstop; the session's shorter per-stage deadline decides.
+  p.deadline = milliseconds{deadline_ms * 4 + 1000};
+  p.max_queue = cfg.limits.max_worker_queue;
+  p.max_restarts = cfg.supervision.max_restarts;
+  p.window = std::chrono::seconds{cfg.supervision.window_s};
+  p.probe_after = milliseconds{cfg.supervision.probe_after_ms};
+  return p;
 }
 
-caf::actor spawn_safety_pool(caf::actor_system& sys, const core::config& cfg) {
+caf::actor spawn_emotion_pool(caf::actor_system& sys, const core::config& cfg, svc_ptr svc) {
+  auto analyzer = std::make_shared<const core::emotion_analyzer>();
+  return spawn_worker_pool<stage_request, core::emotion_result>(
+    sys, stage_pool_settings(cfg, "emotion", cfg.emotion.workers, cfg.emotion.deadline_ms),
+    [analyzer, svc](caf::actor_system& s) { return s.spawn(emotion_worker, analyzer, svc); });
+}
+
+caf::actor spawn_safety_pool(caf::actor_system& sys, const core::config& cfg, svc_ptr svc) {
   auto checker = std::make_shared<const core::safety_checker>();
   return spawn_worker_pool<stage_request, core::safety_result>(
-    sys, settings("safety", cfg.safety.workers, cfg.safety.deadline_ms),
-    [checker](caf::actor_system& s) { return s.spawn(safety_worker, checker); });
+    sys, stage_pool_settings(cfg, "safety", cfg.safety.workers, cfg.safety.deadline_ms),
+    [checker, svc](caf::actor_system& s) { return s.spawn(safety_worker, checker, svc); });
 }
 
 caf::actor spawn_memory_pool(caf::actor_system& sys, const core::config& cfg,
-                             std::shared_ptr<core::memory_index> index) {
+                             std::shared_ptr<core::memory_index> index, svc_ptr svc) {
   auto k = cfg.memory.top_k;
   auto min = static_cast<float>(cfg.memory.min_similarity);
   return spawn_worker_pool<memory_request, core::memory_result>(
-    sys, settings("memory", cfg.memory.workers, cfg.memory.deadline_ms),
-    [index, k, min](caf::actor_system& s) { return s.spawn(memory_worker, index, k, min); });
+    sys, stage_pool_settings(cfg, "memory", cfg.memory.workers, cfg.memory.deadline_ms),
+    [index, k, min, svc](caf::actor_system& s) {
+      return s.spawn(memory_worker, index, k, min, svc);
+    });
 }
 
 } // namespace xinyu::actors

@@ -9,13 +9,23 @@
 namespace xinyu::core {
 struct config;
 class memory_index;
+struct service_state;
 } // namespace xinyu::core
 
 namespace xinyu::actors {
 
-caf::actor spawn_emotion_pool(caf::actor_system& sys, const core::config& cfg);
-caf::actor spawn_safety_pool(caf::actor_system& sys, const core::config& cfg);
+/// `svc` (may be null) carries the failure-injection knobs.
+caf::actor spawn_emotion_pool(caf::actor_system& sys, const core::config& cfg,
+                              std::shared_ptr<core::service_state> svc = nullptr);
+caf::actor spawn_safety_pool(caf::actor_system& sys, const core::config& cfg,
+                             std::shared_ptr<core::service_state> svc = nullptr);
 caf::actor spawn_memory_pool(caf::actor_system& sys, const core::config& cfg,
-                             std::shared_ptr<core::memory_index> index);
+                             std::shared_ptr<core::memory_index> index,
+                             std::shared_ptr<core::service_state> svc = nullptr);
+
+struct pool_settings;
+/// Pool settings for `kind` from the config (size, deadline, queue bound, restart intensity).
+pool_settings stage_pool_settings(const core::config& cfg, const char* kind, unsigned size,
+                                  unsigned deadline_ms);
 
 } // namespace xinyu::actors

@@ -13,6 +13,7 @@
 #include <deque>
 #include <iostream>
 #include <random>
+#include <thread>
 
 namespace xinyu::actors {
 
@@ -77,9 +78,11 @@ void flush(storage_actor_t* self, const core::config& cfg) {
       batch.push_back(st.pending[i].record);
     auto t0 = clock::now();
     storage::store_status status;
-    double fail_rate = st.svc->storage_fail_rate.load();
-    if (fail_rate > 0 && std::uniform_real_distribution<double>{0, 1}(st.rng) < fail_rate)
-      status = storage::store_status::failure("injected storage failure (chaos.storage_fail_rate)");
+    auto chaos = st.svc->chaos.decide(core::chaos_kind::storage);
+    if (chaos.delay_ms > 0 || chaos.hang) // a slow or stuck disk: this thread waits
+      std::this_thread::sleep_for(std::chrono::milliseconds{chaos.hang ? 5000u : chaos.delay_ms});
+    if (chaos.fail)
+      status = storage::store_status::failure("injected storage failure (chaos.storage.fail_rate)");
     else
       status = st.store->write(batch);
     auto now = clock::now();
@@ -106,7 +109,8 @@ void flush(storage_actor_t* self, const core::config& cfg) {
       auto& p = st.pending.front();
       st.persist_ms.observe(std::chrono::duration<double, std::milli>(now - p.queued_at).count());
       if (p.reply_to)
-        self->send(p.reply_to, persisted_atom::value, p.record.id, p.record.reply_turn);
+        self->send(p.reply_to, persisted_atom::value, p.record.id, p.record.reply_turn,
+                   p.record.user);
       st.pending.pop_front();
     }
     st.written.inc(n);
@@ -195,7 +199,6 @@ caf::actor spawn_storage_actor(caf::actor_system& sys, const core::config& cfg,
                                std::shared_ptr<core::service_state> svc) {
   svc->storage_high_water = cfg.storage.high_water;
   svc->retry_after_ms = cfg.storage.retry_after_ms;
-  svc->storage_fail_rate = cfg.chaos.storage_fail_rate;
   return sys.spawn<caf::detached>(storage_actor, cfg, std::move(store), std::move(svc));
 }
 

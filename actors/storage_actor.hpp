@@ -19,7 +19,8 @@ namespace xinyu::actors {
 
 /// Spawned detached (its own thread: RocksDB writes and fsyncs block). Messages:
 ///   (persist_atom, storage::turn_record, caf::actor reply_to)
-///       queued; once the batch holding it is written: (persisted_atom, id, reply_turn) to reply_to
+///       queued; once the batch holding it is written: (persisted_atom, id, reply_turn, user)
+///       to reply_to
 ///   (load_atom, std::string user) -> storage::user_snapshot     (pending writes flushed first)
 ///   (history_atom, std::string user, uint64 before (0 = newest), uint32 limit) -> history_page
 ///   (forget_atom, std::string user) -> uint64 deleted messages  (durable before the reply)

@@ -156,6 +156,8 @@ int main(int argc, char** argv) {
     return exit_usage;
   }
   auto svc = std::make_shared<xinyu::core::service_state>();
+  svc->chaos.apply_json(cfg.chaos_json); // validated by load_config
+  svc->max_inflight_turns = cfg.limits.max_inflight_turns;
   std::shared_ptr<xinyu::llm::upstream_client> upstream;
   if (cfg.llm.provider == "openai") {
     upstream = xinyu::llm::upstream_client::make(xinyu::actors::make_upstream_config(cfg), error);

@@ -2,6 +2,8 @@
 // Must never exit the process: errors are returned as values.
 #include "core/config.hpp"
 
+#include "core/chaos.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cctype>
@@ -35,6 +37,11 @@ const std::vector<option>& options() {
     {"transport.max_bad_frames", 20, "consecutive rejected frames before the connection is closed (1008)", 1, 100000},
     {"limits.max_text_bytes", 8000, "largest chat text in bytes (bigger: error too_large)", 1, 1048576},
     {"limits.max_user_bytes", 128, "longest user id in bytes", 1, 1024},
+    {"limits.max_inflight_turns", 100000, "admitted, unfinished turns over all users; more: 'overloaded'", 1, 100000000},
+    {"limits.max_worker_queue", 256, "requests in flight per stage worker; when every worker is full the stage falls back at once", 1, 1000000},
+    {"supervision.max_restarts", 10, "worker restarts allowed per pool within supervision.window_s ...", 1, 100000},
+    {"supervision.window_s", 10, "... beyond that the pool is marked failed: its fallback is used without calling it", 1, 3600},
+    {"supervision.probe_after_ms", 5000, "a failed pool respawns its workers and probes again after this", 1, 3600000},
     {"auth.secret", "", "HS256 secret for signed tokens; empty = dev mode (auth frame with 'user', loopback only)"},
     {"session.max_queued_turns", 8, "admitted turns a user may have waiting (more: error busy)", 1, 1000},
     {"session.recent_messages", 8, "recent messages put in the prompt", 0, 200},
@@ -50,7 +57,7 @@ const std::vector<option>& options() {
     {"storage.load_timeout_ms", 5000, "deadline for a session to load its turn counter", 1, 600000},
     {"storage.retry_after_ms", 1000, "retry_after_ms sent with 'overloaded'", 1, 600000},
     {"shutdown.drain_s", 10, "on SIGTERM/SIGINT: time for in-flight turns to finish and storage to flush", 0, 3600},
-    {"chaos.storage_fail_rate", 0, "failure injection: fraction of storage writes that fail (tests only)", 0, 1},
+    {"chaos", json::object(), "failure injection per kind (emotion safety memory llm storage session): {crash_rate, hang_rate, fail_rate, delay_ms}; off by default"},
     {"scheduler.threads", 0, "CAF scheduler threads; 0 = one per core", 0, 256},
     {"emotion.workers", 2, "emotion analyzer workers", 1, 256},
     {"emotion.deadline_ms", 200, "emotion stage deadline; late = neutral + degraded", 1, 60000},
@@ -134,7 +141,7 @@ void merge(json& dst, const json& src, const std::string& prefix, std::string& e
       return;
     }
     auto& d = dst[it.key()];
-    bool is_leaf_map = key == "safety.crisis_resources";
+    bool is_leaf_map = key == "safety.crisis_resources" || key == "chaos";
     if (d.is_object() && !is_leaf_map) {
       if (!it->is_object()) {
         err = "configuration key '" + key + "' must be an object";
@@ -265,6 +272,11 @@ config_result load_config(const std::string& json_text,
   NUM("transport.max_bad_frames", c.transport.max_bad_frames)
   NUM("limits.max_text_bytes", c.limits.max_text_bytes)
   NUM("limits.max_user_bytes", c.limits.max_user_bytes)
+  NUM("limits.max_inflight_turns", c.limits.max_inflight_turns)
+  NUM("limits.max_worker_queue", c.limits.max_worker_queue)
+  NUM("supervision.max_restarts", c.supervision.max_restarts)
+  NUM("supervision.window_s", c.supervision.window_s)
+  NUM("supervision.probe_after_ms", c.supervision.probe_after_ms)
   if (!str("auth.secret", c.auth.secret))
     return res;
   NUM("session.max_queued_turns", c.session.max_queued_turns)
@@ -280,7 +292,6 @@ config_result load_config(const std::string& json_text,
   NUM("storage.load_timeout_ms", c.storage.load_timeout_ms)
   NUM("storage.retry_after_ms", c.storage.retry_after_ms)
   NUM("shutdown.drain_s", c.shutdown.drain_s)
-  NUM("chaos.storage_fail_rate", c.chaos.storage_fail_rate)
   NUM("emotion.workers", c.emotion.workers)
   NUM("emotion.deadline_ms", c.emotion.deadline_ms)
   NUM("safety.workers", c.safety.workers)
@@ -400,6 +411,15 @@ config_result load_config(const std::string& json_text,
       }
       c.safety.crisis_resources[it.key()].push_back(s.get<std::string>());
     }
+  }
+  {
+    core::chaos_settings probe;
+    auto chaos_doc = doc.at("chaos").dump();
+    if (auto e = probe.apply_json(chaos_doc); !e.empty()) {
+      err = "configuration key 'chaos': " + e;
+      return res;
+    }
+    c.chaos_json = chaos_doc;
   }
   bool loopback = c.server.host == "127.0.0.1" || c.server.host == "::1"
                   || c.server.host == "localhost" || c.server.host.rfind("127.", 0) == 0;

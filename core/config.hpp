@@ -27,7 +27,14 @@ struct config {
   struct {
     std::size_t max_text_bytes = 8000;
     std::size_t max_user_bytes = 128;
+    std::size_t max_inflight_turns = 100000;
+    std::size_t max_worker_queue = 256;
   } limits;
+  struct {
+    unsigned max_restarts = 10;
+    unsigned window_s = 10;
+    unsigned probe_after_ms = 5000;
+  } supervision;
   struct {
     std::string secret; // empty = dev mode
   } auth;
@@ -51,9 +58,7 @@ struct config {
   struct {
     unsigned drain_s = 10;
   } shutdown;
-  struct {
-    double storage_fail_rate = 0;
-  } chaos;
+  std::string chaos_json = "{}"; // failure injection, validated by core::chaos_settings
   struct {
     unsigned threads = 0; // 0 = one per core
   } scheduler;

@@ -2,6 +2,8 @@
 // queue depth used for load shedding, and failure-injection knobs. Atomics only; never blocks.
 #pragma once
 
+#include "core/chaos.hpp"
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -15,12 +17,16 @@ struct service_state {
   std::size_t storage_high_water = 5000;   // shed new chats at or above this
   unsigned retry_after_ms = 1000;          // advised to shed clients
 
-  // failure injection (off by default)
-  std::atomic<double> storage_fail_rate{0.0};
+  std::atomic<std::size_t> inflight_turns{0}; // admitted and not yet done, all users
+  std::size_t max_inflight_turns = 100000;     // shed new chats at or above this
+
+  // failure injection (off by default): per worker kind, set by config or /admin/chaos
+  chaos_settings chaos;
 
   bool ready() const noexcept { return !draining.load() && storage_ok.load(); }
   bool shedding() const noexcept {
-    return draining.load() || storage_queue.load() >= storage_high_water;
+    return draining.load() || storage_queue.load() >= storage_high_water
+           || inflight_turns.load() >= max_inflight_turns;
   }
 };
 

@@ -97,25 +97,14 @@ private:
                      R"({"error":{"code":"unauthorized","message":"admin endpoints are loopback only"}})");
     auto& svc = *ctx_->svc;
     if (req.method() == http::verb::post) {
-      auto body = nlohmann::json::parse(req.body(), nullptr, false);
-      if (!body.is_object())
+      if (auto e = svc.chaos.apply_json(req.body()); !e.empty())
         return respond(req, http::status::bad_request, "application/json",
-                       R"({"error":{"code":"bad_request","message":"body must be a JSON object"}})");
-      for (auto it = body.begin(); it != body.end(); ++it) {
-        if (it.key() != "storage_fail_rate")
-          return respond(req, http::status::bad_request, "application/json",
-                         json_error("bad_request", "unknown chaos key '" + it.key().substr(0, 40) + "'"));
-        if (!it->is_number() || it->get<double>() < 0 || it->get<double>() > 1)
-          return respond(req, http::status::bad_request, "application/json",
-                         R"({"error":{"code":"bad_request","message":"storage_fail_rate must be a number from 0 to 1"}})");
-        svc.storage_fail_rate = it->get<double>();
-      }
+                       json_error("bad_request", e));
     } else if (req.method() != http::verb::get) {
       return respond(req, http::status::method_not_allowed, "application/json",
-                     R"({"error":{"code":"bad_request","message":"use GET or POST"}})");
+                     json_error("bad_request", "use GET or POST"));
     }
-    respond(req, http::status::ok, "application/json",
-            nlohmann::json{{"storage_fail_rate", svc.storage_fail_rate.load()}}.dump());
+    respond(req, http::status::ok, "application/json", svc.chaos.to_json());
   }
 
   void respond(const http::request<http::string_body>& req, http::status status,

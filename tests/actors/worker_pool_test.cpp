@@ -6,6 +6,7 @@
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <set>
 
 using namespace xinyu::actors;
@@ -47,5 +48,82 @@ TEST_CASE("pool spreads requests over its workers and respawns a dead one", "[po
                [&](caf::error& e) { FAIL("unexpected error " << sys.render(e)); });
   CHECK(after.size() == 3); // the dead worker was replaced
   CHECK(after != ids);
+  caf::anon_send_exit(pool, caf::exit_reason::user_shutdown);
+}
+
+namespace {
+
+using hang_atom = caf::atom_constant<caf::atom("hang")>;
+
+/// A worker that throws on "crash", never answers "hang", echoes otherwise.
+caf::behavior test_worker(caf::event_based_actor* self) {
+  return {
+    [self](work_atom, stage_request& r) -> caf::result<std::string> {
+      if (r.text == "crash")
+        throw std::runtime_error("boom");
+      if (r.text == "hang")
+        return self->make_response_promise<std::string>();
+      return r.text;
+    },
+  };
+}
+
+std::uint64_t counter_value(const std::string& name, const std::string& labels) {
+  return xinyu::core::metrics().get_counter(name, "", labels).value();
+}
+
+} // namespace
+
+TEST_CASE("a pool that exceeds its restart intensity fails fast until a probe", "[pool]") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  pool_settings ps;
+  ps.kind = "intensity";
+  ps.size = 1;
+  ps.deadline = 5s;
+  ps.max_restarts = 2;
+  ps.window = 60s;
+  ps.probe_after = 300ms;
+  auto pool = spawn_worker_pool<stage_request, std::string>(
+    sys, ps, [](caf::actor_system& s) { return s.spawn(test_worker); });
+  caf::scoped_actor self{sys};
+  auto ask = [&](const std::string& text) {
+    std::optional<std::string> out;
+    self->request(pool, 5s, work_atom::value, stage_request{"u", text})
+      .receive([&](std::string& s) { out = s; }, [&](caf::error&) {});
+    return out;
+  };
+  for (int i = 0; i < 3; ++i)
+    CHECK_FALSE(ask("crash")); // the third crash exceeds 2 restarts in the window
+  auto rejected_before = counter_value("xinyu_pool_rejected_total", "pool=\"intensity\"");
+  CHECK_FALSE(ask("hello")); // failed: answered at once, the worker is not called
+  CHECK(counter_value("xinyu_pool_rejected_total", "pool=\"intensity\"") == rejected_before + 1);
+  // after probe_after the pool respawns its worker and serves again
+  self->receive(caf::after(std::chrono::milliseconds(400)) >> [] {});
+  CHECK(ask("hello") == std::optional<std::string>{"hello"});
+  CHECK(ask("again") == std::optional<std::string>{"again"});
+  caf::anon_send_exit(pool, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("a pool whose workers are all full refuses at once", "[pool]") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  pool_settings ps;
+  ps.kind = "bounded";
+  ps.size = 1;
+  ps.deadline = 10s;
+  ps.max_queue = 2;
+  auto pool = spawn_worker_pool<stage_request, std::string>(
+    sys, ps, [](caf::actor_system& s) { return s.spawn(test_worker); });
+  caf::scoped_actor self{sys};
+  // two requests that never finish fill the only worker
+  self->send(pool, work_atom::value, stage_request{"u", "hang"});
+  self->send(pool, work_atom::value, stage_request{"u", "hang"});
+  auto before = counter_value("xinyu_pool_rejected_total", "pool=\"bounded\"");
+  bool refused = false;
+  self->request(pool, 5s, work_atom::value, stage_request{"u", "third"})
+    .receive([&](std::string&) {}, [&](caf::error& e) { refused = e != caf::sec::request_timeout; });
+  CHECK(refused);
+  CHECK(counter_value("xinyu_pool_rejected_total", "pool=\"bounded\"") == before + 1);
   caf::anon_send_exit(pool, caf::exit_reason::user_shutdown);
 }

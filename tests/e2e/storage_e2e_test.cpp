@@ -211,7 +211,7 @@ TEST_CASE("e2e: kill -9 under load loses no persisted turn and reuses no number"
 
 TEST_CASE("e2e: storage faults: done still comes, persisted only once written", "[e2e][storage]") {
   server_process srv{fast({{"storage", {{"retry_initial_ms", 20}, {"retry_max_ms", 100}}},
-                           {"chaos", {{"storage_fail_rate", 1.0}}}})};
+                           {"chaos", {{"storage", {{"fail_rate", 1.0}}}}}})};
   ws_client c{srv.port()};
   c.auth("faulty");
   auto r = chat(c, "f1", "is this saved?", false);
@@ -231,21 +231,21 @@ TEST_CASE("e2e: storage faults: done still comes, persisted only once written", 
     if (f["type"] == "pong")
       break;
   }
-  CHECK(http_post(srv.port(), "/admin/chaos", R"({"storage_fail_rate":0})").first == 200);
+  CHECK(http_post(srv.port(), "/admin/chaos", R"({"storage":{"fail_rate":0}})").first == 200);
   auto p = c.read_until("persisted");
   CHECK(p["id"] == "f1");
   CHECK(p["turn"] == 2);
   CHECK(http_get(srv.port(), "/readyz").first == 200);
   auto m = http_get(srv.port(), "/metrics").second;
   CHECK(m.find("xinyu_storage_write_failures_total 0") == std::string::npos);
-  CHECK(http_post(srv.port(), "/admin/chaos", R"({"storage_fail_rate":2})").first == 400);
-  CHECK(http_post(srv.port(), "/admin/chaos", R"({"nope":1})").first == 400);
+  CHECK(http_post(srv.port(), "/admin/chaos", R"({"storage":{"fail_rate":2}})").first == 400);
+  CHECK(http_post(srv.port(), "/admin/chaos", R"({"nope":{"fail_rate":1}})").first == 400);
 }
 
 TEST_CASE("e2e: new chats are shed with overloaded at the storage high-water mark",
           "[e2e][storage]") {
   server_process srv{fast({{"storage", {{"high_water", 2}, {"retry_after_ms", 750}}},
-                           {"chaos", {{"storage_fail_rate", 1.0}}}})};
+                           {"chaos", {{"storage", {{"fail_rate", 1.0}}}}}})};
   ws_client c{srv.port()};
   c.auth("shed");
   chat(c, "s1", "one", false);
@@ -256,7 +256,7 @@ TEST_CASE("e2e: new chats are shed with overloaded at the storage high-water mar
   CHECK(err["id"] == "s3");
   CHECK(err["retry_after_ms"] == 750);
   CHECK(http_get(srv.port(), "/readyz").first == 503);
-  http_post(srv.port(), "/admin/chaos", R"({"storage_fail_rate":0})");
+  http_post(srv.port(), "/admin/chaos", R"({"storage":{"fail_rate":0}})");
   // once the queue drains, chats are admitted again and the shed one is re-sent
   c.read_until("persisted");
   c.read_until("persisted");

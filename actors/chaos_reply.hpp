@@ -1,0 +1,44 @@
+// Applies injected faults (crash, hang, delay) to one worker reply. Included by worker
+// implementations only; must never be used on a path that has no deadline upstream.
+#pragma once
+
+#include "actors/atoms.hpp"
+#include "core/service_state.hpp"
+
+#include <caf/all.hpp>
+
+#include <functional>
+#include <memory>
+#include <stdexcept>
+
+namespace xinyu::actors {
+
+using deferred_fn = std::shared_ptr<std::function<void()>>;
+
+/// Answers with `compute()` unless chaos says to crash (throw), hang (never answer) or delay
+/// (answer later through `(tick_atom, deferred_fn)`, which the worker must handle).
+template <class T, class F>
+caf::result<T> chaos_reply(caf::event_based_actor* self, core::service_state* svc,
+                           core::chaos_kind kind, F compute) {
+  auto a = svc ? svc->chaos.decide(kind) : core::chaos_action{};
+  if (a.crash)
+    throw std::runtime_error("chaos: injected crash");
+  if (a.hang)
+    return self->make_response_promise<T>(); // never delivered: the caller's deadline fires
+  if (a.delay_ms == 0)
+    return compute();
+  auto rp = self->make_response_promise<T>();
+  auto fn = std::make_shared<std::function<void()>>(
+    [rp, v = compute()]() mutable { rp.deliver(std::move(v)); });
+  self->delayed_send(self, std::chrono::milliseconds{a.delay_ms}, tick_atom::value, fn);
+  return rp;
+}
+
+/// The handler every chaos-aware worker adds for delayed replies.
+inline auto deferred_handler() {
+  return [](tick_atom, deferred_fn& f) { (*f)(); };
+}
+
+} // namespace xinyu::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::deferred_fn)
