@@ -200,11 +200,15 @@ std::unique_ptr<conversation_store> conversation_store::open(const options& opt,
   o.keep_log_file_num = 4;
   o.max_log_file_size = 16 << 20;
   o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // Bounded memtables (RocksDB's default is 64 MB each): a steady memory footprint.
+  rocksdb::ColumnFamilyOptions cf;
+  cf.write_buffer_size = 16 << 20;
+  cf.max_write_buffer_number = 2;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs{
-    {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions{}},
-    {"messages", rocksdb::ColumnFamilyOptions{}},
-    {"memories", rocksdb::ColumnFamilyOptions{}},
-    {"meta", rocksdb::ColumnFamilyOptions{}},
+    {rocksdb::kDefaultColumnFamilyName, cf},
+    {"messages", cf},
+    {"memories", cf},
+    {"meta", cf},
   };
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
