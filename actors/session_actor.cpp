@@ -564,11 +564,12 @@ void handle_chat(session_actor_t* self, const client_sink_ptr& origin, core::cha
   t.ts = now_ms();
   t.accepted_at = clock::now();
   t.key = next_stream_id.fetch_add(1, std::memory_order_relaxed);
-  st.broadcast(core::frames::accepted(t.id, t.user_turn));
-  st.turns.push_back(std::move(t));
-  metrics().queued.add(1);
+  // counted before anyone hears `accepted`: the bound holds for the very next chat
   if (st.cfg->svc)
     ++st.cfg->svc->inflight_turns;
+  metrics().queued.add(1);
+  st.broadcast(core::frames::accepted(t.id, t.user_turn));
+  st.turns.push_back(std::move(t));
   if (st.cfg->svc && st.cfg->svc->chaos.decide(core::chaos_kind::session).crash)
     throw std::runtime_error("chaos: injected session crash"); // recovered by on_crash
   start_next(self);

@@ -2,7 +2,7 @@
 // crash under load, shedding at the high-water mark, injected write failures, forget,
 // passivation and graceful shutdown.
 #include "tests/support/server_process.hpp"
-#include "tests/support/ws_client.hpp"
+#include "tests/support/turn_reader.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -31,31 +31,19 @@ struct turn_result {
   bool persisted = false;
 };
 
-/// Sends one chat and reads its frames through `done` (and `persisted` when `wait_persisted`).
+/// One chat through the shared reader; an `error` frame is a test failure here.
 turn_result chat(ws_client& c, const std::string& id, const std::string& text,
                  bool wait_persisted = true, std::chrono::milliseconds timeout = 10s) {
-  c.send({{"type", "chat"}, {"id", id}, {"text", text}});
+  auto t = run_turn(c, id, text, wait_persisted, timeout);
+  if (!t.error.is_null())
+    throw std::runtime_error("error frame: " + t.error.dump());
   turn_result r;
-  for (;;) {
-    auto f = c.read(timeout);
-    if (f.value("id", "") != id)
-      continue;
-    auto type = f["type"];
-    if (type == "accepted")
-      r.user_turn = f["turn"];
-    else if (type == "token")
-      r.reply += f["text"].get<std::string>();
-    else if (type == "done") {
-      r.done = f;
-      r.reply_turn = f["turn"];
-      if (!wait_persisted)
-        return r;
-    } else if (type == "persisted") {
-      r.persisted = true;
-      return r;
-    } else if (type == "error")
-      throw std::runtime_error("error frame: " + f.dump());
-  }
+  r.user_turn = t.accepted["turn"];
+  r.reply_turn = t.done["turn"];
+  r.reply = t.text();
+  r.done = t.done;
+  r.persisted = !t.persisted.is_null();
+  return r;
 }
 
 std::vector<json> full_history(ws_client& c) {
