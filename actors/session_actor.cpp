@@ -817,8 +817,9 @@ caf::behavior session_actor(session_actor_t* self, std::string user, stage_pools
     }
     // The request being handled (a command or a `persisted` from the gateway) reached us:
     // answer it, so that the gateway reads any error on a request as "never seen".
-    if (auto rp = self->make_response_promise(); rp.pending())
-      rp.deliver(true);
+    if (auto* cur = self->current_mailbox_element(); cur && cur->mid.is_request())
+      if (auto rp = self->make_response_promise(); rp.pending())
+        rp.deliver(true);
     on_crash(self, what);
     return caf::make_error(caf::exit_reason::unhandled_exception);
   });
