@@ -1,32 +1,16 @@
 #!/usr/bin/env bash
 # Benchmark: xinyu with llm.provider=openai against bench/mock-llm (100 ms to the first token,
 # 20 ms per token, 30 tokens) at 100 and 1000 users; reports the server-added TTFT.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-bash scripts/setup.sh >/dev/null
-bash scripts/build.sh >/dev/null
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+source "$(dirname "$0")/lib.sh"
 
 USERS=${USERS:-"100 1000"}
 DURATION=${DURATION:-10}
 MOCK_TTFT=100
-OUT=$(mktemp -d)
-trap 'kill $(cat "$OUT"/*.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$OUT"' EXIT
 
-build/bench/mock-llm --port 0 --ttft-ms $MOCK_TTFT --token-ms 20 --tokens 30 > "$OUT/mock.out" &
-echo $! > "$OUT/mock.pid"
-for _ in $(seq 1 50); do grep -q listening "$OUT/mock.out" 2>/dev/null && break; sleep 0.1; done
-MOCK_PORT=$(grep -o '[0-9]*$' "$OUT/mock.out")
-
-cat > "$OUT/config.json" <<JSON
-{"llm":{"provider":"openai","endpoints":[{"name":"mock","base_url":"http://127.0.0.1:$MOCK_PORT/v1","model":"mock"}],
-        "max_streams":2000,"pool_per_endpoint":2000},
- "session":{"keep_turns":4},"storage":{"path":"$OUT/data"}}
-JSON
-build/apps/xinyu-server --config "$OUT/config.json" --port 0 > "$OUT/server.out" 2> "$OUT/server.err" &
-echo $! > "$OUT/server.pid"
-for _ in $(seq 1 100); do grep -q listening "$OUT/server.out" 2>/dev/null && break; sleep 0.1; done
-PORT=$(grep -o '[0-9]*$' "$OUT/server.out")
+start_bg mock build/bench/mock-llm --port 0 --ttft-ms $MOCK_TTFT --token-ms 20 --tokens 30
+MOCK_PORT=$PORT
+start_server "{\"llm\":{\"provider\":\"openai\",\"endpoints\":[{\"name\":\"mock\",\"base_url\":\"http://127.0.0.1:$MOCK_PORT/v1\",\"model\":\"mock\"}],
+  \"max_streams\":2000,\"pool_per_endpoint\":2000},\"session\":{\"keep_turns\":4},\"storage\":{\"path\":\"$OUT/data\"}}"
 
 results="$OUT/results.jsonl"
 for u in $USERS; do

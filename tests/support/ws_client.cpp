@@ -124,12 +124,21 @@ nlohmann::json ws_client::auth(const std::string& user) {
   return ready;
 }
 
-std::pair<int, std::string> http_get(std::uint16_t port, const std::string& target) {
+namespace {
+
+/// One HTTP/1.1 request on a fresh loopback connection; returns {status, body}.
+std::pair<int, std::string> http_request(std::uint16_t port, http::verb verb,
+                                         const std::string& target, const std::string* body) {
   net::io_context ioc;
   tcp::socket sock{ioc};
   sock.connect(tcp::endpoint{net::ip::make_address("127.0.0.1"), port});
-  http::request<http::empty_body> req{http::verb::get, target, 11};
+  http::request<http::string_body> req{verb, target, 11};
   req.set(http::field::host, "127.0.0.1");
+  if (body) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = *body;
+  }
+  req.prepare_payload();
   http::write(sock, req);
   beast::flat_buffer buf;
   http::response<http::string_body> res;
@@ -137,25 +146,15 @@ std::pair<int, std::string> http_get(std::uint16_t port, const std::string& targ
   return {static_cast<int>(res.result_int()), res.body()};
 }
 
-} // namespace xinyu::test
+} // namespace
 
-namespace xinyu::test {
+std::pair<int, std::string> http_get(std::uint16_t port, const std::string& target) {
+  return http_request(port, http::verb::get, target, nullptr);
+}
 
 std::pair<int, std::string> http_post(std::uint16_t port, const std::string& target,
                                       const std::string& body) {
-  net::io_context ioc;
-  tcp::socket sock{ioc};
-  sock.connect(tcp::endpoint{net::ip::make_address("127.0.0.1"), port});
-  http::request<http::string_body> req{http::verb::post, target, 11};
-  req.set(http::field::host, "127.0.0.1");
-  req.set(http::field::content_type, "application/json");
-  req.body() = body;
-  req.prepare_payload();
-  http::write(sock, req);
-  beast::flat_buffer buf;
-  http::response<http::string_body> res;
-  http::read(sock, buf, res);
-  return {static_cast<int>(res.result_int()), res.body()};
+  return http_request(port, http::verb::post, target, &body);
 }
 
 } // namespace xinyu::test
