@@ -4,6 +4,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/messages.hpp"
+#include "actors/stray_messages.hpp"
 #include "core/metrics.hpp"
 #include "core/server_frame.hpp"
 
@@ -48,7 +49,7 @@ caf::behavior gateway(gateway_t* self, stage_pools pools,
                       std::shared_ptr<const session_settings> settings) {
   self->state.pools = std::move(pools);
   self->state.settings = std::move(settings);
-  self->set_default_handler(caf::drop); // a stray message must not kill the router
+  tolerate_stray_messages(self, "gateway");
   self->set_exit_handler([self](caf::exit_msg& msg) {
     for (auto& [user, r] : self->state.sessions)
       self->send_exit(r.session, msg.reason);
@@ -129,8 +130,12 @@ caf::behavior gateway(gateway_t* self, stage_pools pools,
         .then([](bool) {},
               [self, id, turn, user](caf::error&) {
                 auto& st = self->state;
+                // a request again: a plain send would get the session's `bool` back as a
+                // stray message
                 if (auto next = st.sessions.find(user); next != st.sessions.end())
-                  self->send(next->second.session, persisted_atom::value, id, turn, user);
+                  self->request(next->second.session, caf::infinite, persisted_atom::value, id,
+                                turn, user)
+                    .then([](bool) {}, [](caf::error&) {});
               });
     },
     [self](idle_atom, std::uint64_t seen) -> bool {

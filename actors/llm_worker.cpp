@@ -30,7 +30,7 @@ struct llm_worker_state {
 
 caf::behavior llm_worker(caf::stateful_actor<llm_worker_state>* self, llm::pacing pace,
                          std::shared_ptr<core::service_state> svc) {
-  self->set_default_handler(caf::drop);
+  tolerate_stray_messages(self, "llm");
   // Emits due tokens of `id`; schedules the next one or ends the stream.
   auto pump = [self, pace](std::uint64_t id) {
     auto it = self->state.streams.find(id);
@@ -99,7 +99,7 @@ struct upstream_worker_state {
 caf::behavior upstream_worker(caf::stateful_actor<upstream_worker_state>* self,
                               std::shared_ptr<llm::upstream_client> upstream,
                               std::shared_ptr<core::service_state> svc) {
-  self->set_default_handler(caf::drop);
+  tolerate_stray_messages(self, "llm");
   return {
     [self, upstream, svc](work_atom, llm_start& start) -> caf::actor {
       auto id = start.stream_id;

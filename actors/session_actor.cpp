@@ -4,6 +4,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/messages.hpp"
+#include "actors/stray_messages.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -806,7 +807,7 @@ caf::behavior session_actor(session_actor_t* self, std::string user, stage_pools
     st.loaded = true;
   }
   // CAF 0.17's default (reflect_and_quit) would let one stray message kill the session.
-  self->set_default_handler(caf::drop);
+  tolerate_stray_messages(self, "session");
   self->set_exception_handler([self](std::exception_ptr& ep) -> caf::error {
     std::string what = "unknown exception";
     try {

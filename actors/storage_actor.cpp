@@ -4,6 +4,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/messages.hpp"
+#include "actors/stray_messages.hpp"
 #include "core/config.hpp"
 #include "core/metrics.hpp"
 #include "core/service_state.hpp"
@@ -123,7 +124,7 @@ caf::behavior storage_actor(storage_actor_t* self, core::config cfg,
                             std::shared_ptr<core::service_state> svc) {
   self->state.store = std::move(store);
   self->state.svc = std::move(svc);
-  self->set_default_handler(caf::drop);
+  tolerate_stray_messages(self, "storage");
   auto cfgp = std::make_shared<const core::config>(std::move(cfg));
   return {
     [self, cfgp](persist_atom, storage::turn_record& rec, caf::actor& reply_to) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/atoms.hpp"
+#include "actors/stray_messages.hpp"
 #include "core/metrics.hpp"
 
 #include <caf/all.hpp>
@@ -66,7 +67,7 @@ caf::behavior worker_pool(caf::stateful_actor<pool_state<Response>>* self, pool_
                                                  "requests in flight per worker pool", label);
   st.failed_gauge = &core::metrics().get_gauge(
     "xinyu_pool_failed", "1 while a pool exceeded its restart intensity", label);
-  self->set_default_handler(caf::drop); // unknown requests time out at the caller
+  tolerate_stray_messages(self, "pool");
   auto spawn_into = [self, factory](typename pool_state<Response>::slot& s) {
     s.worker = factory(self->system());
     self->monitor(s.worker);

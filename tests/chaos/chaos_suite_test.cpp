@@ -133,15 +133,11 @@ TEST_CASE("chaos: every chat is answered as promised under every fault", "[chaos
   phase("memory", R"({"safety":{"crash_rate":0,"hang_rate":0,"delay_ms":0},"memory":{"crash_rate":0.15,"hang_rate":0.1,"delay_ms":20}})");
   phase("llm", R"({"memory":{"crash_rate":0,"hang_rate":0,"delay_ms":0},"llm":{"crash_rate":0.1,"hang_rate":0.1,"fail_rate":0.1,"delay_ms":10}})");
   phase("storage", R"({"llm":{"crash_rate":0,"hang_rate":0,"fail_rate":0,"delay_ms":0},"storage":{"fail_rate":0.5,"delay_ms":2}})");
-  // Random session crashes are covered deterministically by the resilience e2e test. Under
-  // concurrent load an open race can still lose a `persisted` notification right after a
-  // hand-over (the turn itself is stored), so this phase is opt-in: XINYU_CHAOS_SESSION=1.
   phase("storage-slow", R"({"storage":{"fail_rate":0,"delay_ms":8}})");
-  if (std::getenv("XINYU_CHAOS_SESSION"))
-    phase("session", R"({"storage":{"delay_ms":0},"session":{"crash_rate":0.05}})");
+  phase("session", R"({"storage":{"delay_ms":0},"session":{"crash_rate":0.05}})");
   phase("all", R"({"emotion":{"crash_rate":0.05,"hang_rate":0.05,"delay_ms":5},"safety":{"crash_rate":0.05,"hang_rate":0.05,"delay_ms":5},)"
                R"("memory":{"crash_rate":0.05,"hang_rate":0.05,"delay_ms":5},"llm":{"crash_rate":0.05,"hang_rate":0.05,"fail_rate":0.05},)"
-               R"("storage":{"fail_rate":0.3,"delay_ms":0}})");
+               R"("storage":{"fail_rate":0.3,"delay_ms":0},"session":{"crash_rate":0.02}})");
   // clean run: no fault, so no turn may be degraded
   for (auto& l : ledgers)
     l.degraded_turns = 0;
@@ -212,8 +208,10 @@ TEST_CASE("chaos: every chat is answered as promised under every fault", "[chaos
   CHECK(dones + errors == turns);
   CHECK(missing_persisted == 0);
   CHECK(clean_degraded == 0);
+  CHECK(metrics.find("xinyu_session_crashes_total ") != std::string::npos);
+  CHECK(metrics.find("xinyu_session_crashes_total 0\n") == std::string::npos);
   CHECK(rss_end - rss_start < 64 * 1024); // no unbounded growth over ~1400 turns
-  for (auto* kind : {"emotion", "safety", "memory", "llm", "storage"}) {
+  for (auto* kind : {"emotion", "safety", "memory", "llm", "storage", "session"}) {
     INFO(kind);
     CHECK(metrics.find(std::string{"xinyu_chaos_injected_total{kind=\""} + kind) != std::string::npos);
   }
