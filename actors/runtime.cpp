@@ -21,7 +21,9 @@ runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
                       std::shared_ptr<core::service_state> svc,
                       std::shared_ptr<llm::upstream_client> upstream) {
   runtime rt;
-  auto index = std::make_shared<core::memory_index>(cfg.memory.max_items_per_user);
+  core::memory_index::options mopts;
+  mopts.max_items_per_user = cfg.memory.max_items_per_user;
+  auto index = std::make_shared<core::memory_index>(mopts);
   rt.pools.emotion = spawn_emotion_pool(sys, cfg, svc);
   rt.pools.safety = spawn_safety_pool(sys, cfg, svc);
   rt.pools.memory = spawn_memory_pool(sys, cfg, index, svc);

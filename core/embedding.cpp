@@ -5,8 +5,11 @@
 #include "core/text.hpp"
 
 #include <cmath>
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <unordered_map>
+#include <utility>
 
 namespace xinyu::core {
 
@@ -43,6 +46,102 @@ bool is_han_stop(char32_t cp) {
   return false;
 }
 
+// Concept features: words that mean the same thing (across Chinese and English) also hash to
+// one shared feature, so "my dog" meets "狗狗" and "mortgage" meets "house". Small and
+// hand-written: the topics people bring to a companion (family, pets, work, health, study).
+struct concept_entry {
+  const char* name;
+  std::initializer_list<const char*> words; // lower-case English words or Chinese strings
+};
+const concept_entry concepts[] = {
+  {"dog", {"dog", "dogs", "puppy", "retriever", "corgi", "狗", "柯基", "金毛", "小狗"}},
+  {"cat", {"cat", "cats", "kitten", "kitty", "猫", "喵"}},
+  {"mother", {"mom", "mother", "mum", "mommy", "妈", "母亲"}},
+  {"father", {"dad", "father", "daddy", "爸", "父亲"}},
+  {"grandma", {"grandma", "grandmother", "granny", "奶奶", "外婆", "姥姥"}},
+  {"grandpa", {"grandpa", "grandfather", "爷爷", "外公", "姥爷"}},
+  {"husband", {"husband", "老公", "丈夫"}},
+  {"wife", {"wife", "老婆", "妻子"}},
+  {"partner", {"boyfriend", "girlfriend", "partner", "男朋友", "女朋友", "对象"}},
+  {"ex", {"ex", "前任", "前男友", "前女友"}},
+  {"sibling", {"sister", "brother", "sis", "bro", "姐姐", "妹妹", "哥哥", "弟弟"}},
+  {"child", {"kid", "kids", "child", "children", "son", "daughter", "孩子", "儿子", "女儿"}},
+  {"friend", {"friend", "friends", "buddy", "朋友", "闺蜜", "兄弟"}},
+  {"work", {"job", "work", "office", "career", "shift", "shifts", "工作", "上班", "加班", "公司"}},
+  {"boss", {"boss", "manager", "supervisor", "老板", "领导", "上司"}},
+  {"medical", {"hospital", "nurse", "nursing", "patient", "patients", "doctor", "clinic", "医院",
+               "护士", "病人", "医生", "夜班"}},
+  {"heart", {"heart", "cardiac", "心脏"}},
+  {"blood_sugar", {"diabetes", "diabetic", "sugar", "insulin", "糖尿病", "血糖"}},
+  {"blood_pressure", {"hypertension", "pressure", "血压"}},
+  {"allergy", {"allergy", "allergic", "过敏"}},
+  {"nut", {"peanut", "peanuts", "nut", "nuts", "花生", "坚果"}},
+  {"spicy", {"spicy", "chili", "辣"}},
+  {"meat", {"vegetarian", "vegan", "meat", "素", "肉"}},
+  {"alcohol", {"alcohol", "drink", "drinking", "beer", "wine", "bar", "酒"}},
+  {"coffee", {"coffee", "espresso", "latte", "咖啡"}},
+  {"exam", {"exam", "exams", "test", "ielts", "toefl", "考试", "考研", "雅思", "考"}},
+  {"english", {"english", "ielts", "toefl", "英语", "雅思"}},
+  {"interview", {"interview", "面试"}},
+  {"teacher", {"teacher", "teaching", "students", "student", "老师", "教师", "学生"}},
+  {"math", {"math", "maths", "algebra", "calculus", "数学"}},
+  {"programming", {"programmer", "programming", "coding", "developer", "software", "computer",
+                   "程序员", "编程", "计算机", "代码"}},
+  {"music", {"singer", "song", "songs", "music", "band", "album", "歌手", "歌", "音乐"}},
+  {"orchestra", {"orchestra", "violin", "concert", "symphony", "乐团", "小提琴", "音乐会"}},
+  {"guitar", {"guitar", "chord", "chords", "吉他", "和弦"}},
+  {"painting", {"painting", "paint", "drawing", "draw", "watercolor", "watercolour", "画"}},
+  {"run", {"run", "running", "runs", "jog", "jogging", "marathon", "跑步", "马拉松", "跑"}},
+  {"hike", {"hike", "hiking", "trail", "trails", "mountain", "mountains", "爬山", "徒步", "山"}},
+  {"sleep", {"sleep", "insomnia", "asleep", "awake", "失眠", "睡", "熬夜"}},
+  {"anxiety", {"anxiety", "anxious", "panic", "焦虑", "惊恐"}},
+  {"therapy", {"therapy", "therapist", "counselor", "counseling", "心理咨询", "咨询师"}},
+  {"flight", {"fly", "flying", "flight", "plane", "airport", "飞机", "航班", "机场"}},
+  {"dark", {"dark", "darkness", "black", "黑"}},
+  {"house", {"house", "home", "mortgage", "apartment", "flat", "rent", "房子", "房贷", "房租", "买房"}},
+  {"weight", {"diet", "weight", "weigh", "slim", "减肥", "瘦", "体重"}},
+  {"book", {"book", "books", "novel", "novels", "read", "reading", "书", "小说"}},
+  {"fire", {"firefighter", "firefighting", "fireman", "消防"}},
+  {"farm", {"farm", "farmer", "ranch", "农场", "乡下", "农村"}},
+  {"brazil", {"brazil", "brazilian", "巴西"}},
+  {"japan", {"japan", "japanese", "日本", "日语"}},
+  {"germany", {"germany", "german", "berlin", "德国", "柏林"}},
+  {"birthday", {"birthday", "生日"}},
+  {"food", {"food", "dinner", "lunch", "meal", "meals", "美食"}},
+};
+
+struct concept_table {
+  std::unordered_map<std::string, std::string> english; // word -> concept
+  std::vector<std::pair<std::vector<char32_t>, std::string>> chinese;
+  concept_table() {
+    for (const auto& c : concepts)
+      for (const char* w : c.words) {
+        std::string_view sv{w};
+        if (!sv.empty() && static_cast<unsigned char>(sv[0]) < 0x80)
+          english.emplace(w, c.name);
+        else
+          chinese.emplace_back(decode_utf8(sv), c.name);
+      }
+  }
+};
+
+const concept_table& concept_map() {
+  static const concept_table t;
+  return t;
+}
+
+// Han bigrams that say little about the topic: they count, but much less.
+bool is_common_bigram(std::string_view bi) {
+  static constexpr std::string_view common[] = {
+    "最近", "一个", "我们", "什么", "怎么", "这个", "那个", "有点", "已经", "因为", "所以",
+    "可以", "没有", "时候", "觉得", "一直", "今天", "真的", "现在", "还是", "一下", "这么",
+    "自己", "大家", "我最", "我在", "我有", "我的", "我是", "对我"};
+  for (auto c : common)
+    if (c == bi)
+      return true;
+  return false;
+}
+
 } // namespace
 
 std::vector<float> hashed_embedder::embed(std::string_view text) const {
@@ -54,6 +153,19 @@ std::vector<float> hashed_embedder::embed(std::string_view text) const {
     v[idx] += sign * w;
   };
   auto cps = decode_utf8(text);
+  const auto& cmap = concept_map();
+  // one feature per concept and text: a word said twice does not count twice
+  std::vector<const std::string*> seen_concepts;
+  auto add_concept = [&](const std::string& c) {
+    for (auto* s : seen_concepts)
+      if (*s == c)
+        return;
+    seen_concepts.push_back(&c);
+    add("c:" + c, 1.5f);
+  };
+  for (const auto& [term, c] : cmap.chinese)
+    if (std::search(cps.begin(), cps.end(), term.begin(), term.end()) != cps.end())
+      add_concept(c);
   std::string prev_word;
   for (std::size_t i = 0; i < cps.size();) {
     char32_t cp = cps[i];
@@ -65,7 +177,7 @@ std::vector<float> hashed_embedder::embed(std::string_view text) const {
       if (i + 1 < cps.size() && is_cjk(cps[i + 1])) {
         std::string bi = uni;
         append_utf8(bi, cps[i + 1]);
-        add(bi, 1.5f);
+        add(bi, is_common_bigram(bi) ? 0.3f : 1.5f);
       }
       ++i;
       continue;
@@ -91,6 +203,10 @@ std::vector<float> hashed_embedder::embed(std::string_view text) const {
           break;
         }
       }
+      if (auto c = cmap.english.find(w); c != cmap.english.end())
+        add_concept(c->second);
+      else if (auto cs = cmap.english.find(stem); cs != cmap.english.end())
+        add_concept(cs->second);
       add("w:" + stem, 1.0f);
       if (!prev_word.empty())
         add("b:" + prev_word + "_" + stem, 0.5f);

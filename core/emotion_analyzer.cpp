@@ -30,32 +30,40 @@ const lex emotion_lexicon[] = {
               "哈哈", "嘻嘻", "美好", "满意", "骄傲", "自豪", "甜", "温暖", "happy", "glad",
               "joy", "joyful", "excited", "great", "wonderful", "grateful", "thankful", "love",
               "awesome", "relieved", "proud", "delighted", "fantastic", "amazing", "good",
-              "nice", "thrilled", "cheerful", "enjoy", "enjoyed", "fun", "blessed"}},
+              "nice", "thrilled", "cheerful", "enjoy", "enjoyed", "fun", "blessed", "relief",
+              "overjoyed", "smiling", "smile", "pleased", "通过", "心情好", "心情很好", "心情特别好"}},
   {sadness, 1.0, {"难过", "伤心", "悲伤", "痛苦", "失落", "沮丧", "绝望", "哭", "心痛", "心碎",
                   "崩溃", "难受", "郁闷", "低落", "失望", "委屈", "抑郁", "想哭", "疲惫", "没意思",
-                  "无助", "遗憾", "后悔", "分手", "去世", "不好", "心累", "累", "丧", "空虚",
+                  "无助", "遗憾", "后悔", "分手", "去世", "心累", "累", "丧", "空虚",
                   "sad", "unhappy", "depressed", "down", "miserable", "heartbroken", "cry",
-                  "crying", "cried", "tears", "upset", "hopeless", "grief", "hurt",
+                  "crying", "cried", "tears", "upset", "hopeless", "grief",
                   "disappointed", "exhausted", "devastated", "gloomy", "empty", "broke up",
-                  "passed away", "lost"}},
+                  "passed away", "regret", "空空", "空荡荡"}},
   {anxiety, 1.0, {"焦虑", "担心", "紧张", "压力", "不安", "着急", "烦", "烦躁", "忐忑", "失眠",
                   "睡不着", "慌", "纠结", "担忧", "心慌", "发愁", "anxious", "anxiety", "worried",
                   "worry", "worrying", "nervous", "stressed", "stress", "overwhelmed", "panic",
-                  "restless", "tense", "insomnia", "uneasy", "can't sleep"}},
+                  "restless", "tense", "insomnia", "uneasy", "can't sleep", "panicking", "stressful",
+                  "pressure"}},
   {anger, 1.0, {"生气", "愤怒", "气死", "恼火", "讨厌", "恨", "烦死", "火大", "可恶", "受够",
                 "气愤", "不公平", "气人", "angry", "mad", "furious", "annoyed", "hate", "pissed",
-                "frustrated", "irritated", "rage", "unfair", "fed up", "resent"}},
+                "frustrated", "irritated", "rage", "unfair", "fed up", "resent", "livid", "infuriating",
+                "sick of"}},
   {fear, 1.0, {"害怕", "恐惧", "怕", "可怕", "吓", "恐慌", "噩梦", "惊恐", "afraid", "scared",
-               "fear", "terrified", "frightened", "fearful", "nightmare", "horrified"}},
+               "fear", "terrified", "frightened", "fearful", "nightmare", "horrified", "terrifies",
+               "terrify", "恐怖", "不敢"}},
   {loneliness, 1.0, {"孤独", "寂寞", "孤单", "一个人", "没人", "没有朋友", "被忽视", "没人理解",
                      "冷落", "想念", "思念", "孤零零", "lonely", "alone", "isolated", "lonesome",
                      "ignored", "abandoned", "nobody", "no one", "left out", "miss",
-                     "no friends"}},
+                     "no friends", "没有人", "陪我", "不在身边", "keep me company", "company"}},
+  // words that share a sign with an emotion but carry less of it on their own
+  {sadness, 0.6, {"lost", "hurt", "不好"}},
+  // neutral units: they stop a shorter word inside them from matching (别人 is not 别)
+  {-1, 0.0, {"别人", "不管", "无论", "没关系", "没事", "不用", "calm down"}},
 };
 
 const char* const negators[] = {"不", "没", "没有", "别", "不是", "并不", "从不", "未", "无",
                                 "not", "no", "never", "don't", "dont", "didn't", "isn't",
-                                "wasn't", "aren't", "hardly", "cannot", "can't", "nor"};
+                                "wasn't", "aren't", "hardly", "cannot", "can't", "nor", "stop"};
 
 struct degree_word {
   const char* word;
@@ -108,7 +116,7 @@ emotion_analyzer::emotion_analyzer() {
   };
   for (const auto& l : emotion_lexicon)
     for (const char* w : l.words)
-      add(w, term{term_kind::emotion, l.label, l.weight});
+      add(w, l.label < 0 ? term{term_kind::filler} : term{term_kind::emotion, l.label, l.weight});
   for (const char* w : negators)
     add(w, term{term_kind::negator});
   for (const auto& d : degrees)
@@ -118,6 +126,7 @@ emotion_analyzer::emotion_analyzer() {
 }
 
 emotion_result emotion_analyzer::analyze(std::string_view text) const {
+  static const term boundary{term_kind::boundary};
   auto cps = decode_utf8(text);
   // Tokenise: English words become one unit (multi-word phrases are tried first);
   // Han runs are matched longest-first against the lexicon.
@@ -201,8 +210,8 @@ emotion_result emotion_analyzer::analyze(std::string_view text) const {
     if (cp == '!' || cp == U'！')
       ++exclaim;
     if (cp == '.' || cp == U'。' || cp == '?' || cp == U'？' || cp == ',' || cp == U'，'
-        || cp == ';' || cp == U'；')
-      seq.push_back(nullptr); // clause boundary resets modifiers via the gap rule
+        || cp == ';' || cp == U'；' || cp == '!' || cp == U'！')
+      seq.push_back(&boundary); // a clause boundary ends negation and degree
     ++i;
   }
 
@@ -221,6 +230,16 @@ emotion_result emotion_analyzer::analyze(std::string_view text) const {
       continue;
     }
     switch (t->kind) {
+      case term_kind::boundary:
+        negated = false;
+        degree = 1.0;
+        break;
+      case term_kind::filler:
+        if (++since_mod > 2) {
+          negated = false;
+          degree = 1.0;
+        }
+        break;
       case term_kind::negator:
         negated = !negated;
         since_mod = 0;

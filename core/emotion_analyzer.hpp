@@ -17,7 +17,7 @@ public:
   /// Scores `text`; label is one of joy, sadness, anxiety, anger, fear, loneliness, neutral.
   emotion_result analyze(std::string_view text) const;
 
-  enum class term_kind { emotion, negator, degree, contrast };
+  enum class term_kind { emotion, negator, degree, contrast, boundary, filler };
   struct term {
     term_kind kind;
     int label = -1;      // index into labels() for emotions

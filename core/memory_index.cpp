@@ -1,65 +1,155 @@
-// Per-user memory index with brute-force cosine top-k over hashed embeddings.
-// Thread-safe; must never grow past its per-user bound.
+// Per-user memory index: one hnswlib HNSW graph (inner product over L2-normalised vectors)
+// per user, slots reused oldest-first at the bound. Thread-safe; must never grow past it.
 #include "core/memory_index.hpp"
 
+#include <hnswlib/hnswlib.h>
+
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 
 namespace xinyu::core {
 
-memory_index::memory_index(std::size_t max_items_per_user, std::size_t dim)
-  : embedder_(dim), max_items_(max_items_per_user == 0 ? 1 : max_items_per_user) {
+struct memory_index::user_index {
+  mutable std::shared_mutex mtx;
+  std::size_t dim = 0;
+  std::unique_ptr<hnswlib::InnerProductSpace> space;
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;
+  std::vector<std::string> texts;                        // by slot (= hnsw label)
+  std::unordered_map<std::string, std::size_t> by_text;  // text -> slot
+  std::size_t next = 0;                                  // slot written next once full
+  std::atomic<std::uint64_t> generation{0};
+};
+
+memory_index::memory_index(options opts) : opts_(opts) {
+  opts_.max_items_per_user = std::max<std::size_t>(1, opts_.max_items_per_user);
+  opts_.hnsw_m = std::clamp<std::size_t>(opts_.hnsw_m, 2, 100);
 }
 
-void memory_index::remember(const std::string& user, std::string_view text) {
-  item it{std::string{text}, embedder_.embed(text)};
-  std::unique_lock lock{mtx_};
-  auto& q = users_[user];
-  for (const auto& existing : q)
-    if (existing.text == it.text)
-      return;
-  q.push_back(std::move(it));
-  while (q.size() > max_items_)
-    q.pop_front();
-}
+memory_index::~memory_index() = default;
 
-std::vector<memory_hit> memory_index::recall(const std::string& user, std::string_view query,
-                                             std::size_t k, float min_similarity) const {
-  auto qv = embedder_.embed(query);
-  std::vector<memory_hit> hits;
+std::shared_ptr<memory_index::user_index> memory_index::find(const std::string& user) const {
   std::shared_lock lock{mtx_};
-  auto u = users_.find(user);
-  if (u == users_.end())
+  auto it = users_.find(user);
+  return it == users_.end() ? nullptr : it->second;
+}
+
+bool memory_index::add(const std::string& user, std::string_view text,
+                       const std::vector<float>& vec) {
+  if (vec.empty() || text.empty())
+    return false;
+  std::shared_ptr<user_index> u;
+  std::uint64_t gen;
+  {
+    std::unique_lock lock{mtx_};
+    auto& slot = users_[user];
+    if (!slot)
+      slot = std::make_shared<user_index>();
+    u = slot;
+    gen = next_generation_++;
+  }
+  std::unique_lock lock{u->mtx};
+  if (u->dim == 0) {
+    u->dim = vec.size();
+    u->space = std::make_unique<hnswlib::InnerProductSpace>(u->dim);
+    auto initial = std::min<std::size_t>(opts_.max_items_per_user, 64);
+    u->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(
+      u->space.get(), initial, opts_.hnsw_m, opts_.ef_construction);
+    u->graph->setEf(opts_.ef_search);
+  }
+  if (vec.size() != u->dim)
+    return false;
+  std::string key{text};
+  if (u->by_text.count(key))
+    return false;
+  try {
+    std::size_t slot;
+    if (u->texts.size() < opts_.max_items_per_user) {
+      if (u->texts.size() == u->graph->max_elements_)
+        u->graph->resizeIndex(std::min(opts_.max_items_per_user, u->graph->max_elements_ * 2));
+      slot = u->texts.size();
+      u->graph->addPoint(vec.data(), slot);
+      u->texts.push_back(key);
+    } else {
+      // at the bound: the oldest item's slot takes the new one (hnswlib updates in place)
+      slot = u->next;
+      u->next = (u->next + 1) % opts_.max_items_per_user;
+      u->by_text.erase(u->texts[slot]);
+      u->graph->addPoint(vec.data(), slot);
+      u->texts[slot] = key;
+    }
+    u->by_text.emplace(std::move(key), slot);
+  } catch (const std::exception&) {
+    return false; // allocation failure inside hnswlib: the item is not indexed
+  }
+  u->generation = gen;
+  return true;
+}
+
+std::vector<memory_hit> memory_index::search(const std::string& user,
+                                             const std::vector<float>& query, std::size_t k,
+                                             float min_similarity,
+                                             std::string_view skip_text) const {
+  std::vector<memory_hit> hits;
+  auto u = find(user);
+  if (!u || k == 0)
     return hits;
-  for (const auto& it : u->second) {
-    if (it.text == query)
-      continue;
-    float s = hashed_embedder::cosine(qv, it.vec);
-    if (s >= min_similarity)
-      hits.push_back(memory_hit{it.text, s});
+  std::shared_lock lock{u->mtx};
+  if (!u->graph || query.size() != u->dim || u->texts.empty())
+    return hits;
+  auto want = std::min(k + (skip_text.empty() ? 0 : 1), u->texts.size());
+  auto found = u->graph->searchKnn(query.data(), want);
+  hits.reserve(found.size());
+  while (!found.empty()) {
+    auto [dist, label] = found.top();
+    found.pop();
+    float sim = 1.0f - dist; // InnerProductSpace distance is 1 - dot
+    const auto& text = u->texts[label];
+    if (sim >= min_similarity && text != skip_text)
+      hits.push_back(memory_hit{text, sim});
   }
   lock.unlock();
-  std::sort(hits.begin(), hits.end(),
-            [](const memory_hit& a, const memory_hit& b) { return a.similarity > b.similarity; });
+  std::reverse(hits.begin(), hits.end()); // the queue yields the farthest first
   if (hits.size() > k)
     hits.resize(k);
   return hits;
 }
 
+void memory_index::remember(const std::string& user, std::string_view text) {
+  add(user, text, embedder_.embed(text));
+}
+
+std::vector<memory_hit> memory_index::recall(const std::string& user, std::string_view query,
+                                             std::size_t k, float min_similarity) const {
+  return search(user, embedder_.embed(query), k, min_similarity, query);
+}
+
 std::size_t memory_index::forget(const std::string& user) {
-  std::unique_lock lock{mtx_};
-  auto u = users_.find(user);
-  if (u == users_.end())
-    return 0;
-  auto n = u->second.size();
-  users_.erase(u);
-  return n;
+  std::shared_ptr<user_index> u;
+  {
+    std::unique_lock lock{mtx_};
+    auto it = users_.find(user);
+    if (it == users_.end())
+      return 0;
+    u = std::move(it->second);
+    users_.erase(it);
+    ++next_generation_;
+  }
+  std::shared_lock lock{u->mtx};
+  return u->texts.size();
 }
 
 std::size_t memory_index::size(const std::string& user) const {
-  std::shared_lock lock{mtx_};
-  auto u = users_.find(user);
-  return u == users_.end() ? 0 : u->second.size();
+  auto u = find(user);
+  if (!u)
+    return 0;
+  std::shared_lock lock{u->mtx};
+  return u->texts.size();
+}
+
+std::uint64_t memory_index::generation(const std::string& user) const {
+  auto u = find(user);
+  return u ? u->generation.load() : 0;
 }
 
 } // namespace xinyu::core

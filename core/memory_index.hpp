@@ -1,11 +1,12 @@
-// Per-user memory index: stores remembered texts with embeddings and answers top-k by cosine
-// similarity. Thread-safe (shared by the memory workers); must never grow past its per-user bound.
+// Per-user memory index: remembered texts with embeddings, top-k by cosine similarity through
+// one HNSW graph per user. Thread-safe; must never grow past its per-user bound.
 #pragma once
 
 #include "core/embedding.hpp"
 
 #include <cstddef>
-#include <deque>
+#include <cstdint>
+#include <memory>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -19,15 +20,32 @@ struct memory_hit {
   float similarity = 0;
 };
 
+struct memory_index_options {
+  std::size_t max_items_per_user = 500; // the oldest item is replaced beyond this
+  std::size_t hnsw_m = 16;              // graph degree
+  std::size_t ef_construction = 100;    // build-time beam
+  std::size_t ef_search = 64;           // query-time beam (at least k)
+};
+
 class memory_index {
 public:
-  explicit memory_index(std::size_t max_items_per_user = 500, std::size_t dim = 512);
+  using options = memory_index_options;
 
-  /// Remembers `text` for `user`; the oldest item goes when the user is at the bound.
+  explicit memory_index(options opts = {});
+  ~memory_index();
+
+  /// Adds `text` with its embedding `vec` (L2-normalised); the user's first item fixes the
+  /// dimension. False when `vec` is empty, has another dimension, or the text is known.
+  bool add(const std::string& user, std::string_view text, const std::vector<float>& vec);
+
+  /// Top `k` items with similarity >= `min_similarity`, most similar first; an item whose
+  /// text equals `skip_text` (the message being answered) is left out.
+  std::vector<memory_hit> search(const std::string& user, const std::vector<float>& query,
+                                 std::size_t k, float min_similarity,
+                                 std::string_view skip_text = {}) const;
+
+  /// `add` and `search` with the built-in hashed embedder.
   void remember(const std::string& user, std::string_view text);
-
-  /// Top `k` items with similarity >= `min_similarity`, most similar first. An identical
-  /// text (the message being answered) is skipped.
   std::vector<memory_hit> recall(const std::string& user, std::string_view query, std::size_t k,
                                  float min_similarity) const;
 
@@ -36,15 +54,21 @@ public:
 
   std::size_t size(const std::string& user) const;
 
+  /// Changes whenever the user's items change: a cached search result is valid only for the
+  /// generation it was computed at.
+  std::uint64_t generation(const std::string& user) const;
+
+  const hashed_embedder& builtin_embedder() const noexcept { return embedder_; }
+
 private:
-  struct item {
-    std::string text;
-    std::vector<float> vec;
-  };
+  struct user_index;
+  std::shared_ptr<user_index> find(const std::string& user) const;
+
+  options opts_;
   hashed_embedder embedder_;
-  std::size_t max_items_;
-  mutable std::shared_mutex mtx_;
-  std::unordered_map<std::string, std::deque<item>> users_;
+  mutable std::shared_mutex mtx_; // guards the map; each user_index has its own lock
+  std::unordered_map<std::string, std::shared_ptr<user_index>> users_;
+  std::uint64_t next_generation_ = 1; // under mtx_: generations never repeat, even after forget
 };
 
 } // namespace xinyu::core

@@ -24,7 +24,15 @@ public:
   /// categories found ("pii") to `found`.
   static std::string redact(std::string_view text, bool& found);
 
+  /// True when the text names an age under 18 ("12 year old", "12-year-old", "12岁").
+  static bool mentions_minor_age(std::string_view text);
+
 private:
+  struct combo {
+    std::string category;             // crisis when a word of each list is present
+    std::vector<std::string> first, second;
+  };
+  std::vector<combo> combos_;
   struct rule {
     std::string pattern; // normalised
     safety_level level;

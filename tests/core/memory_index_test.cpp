@@ -1,10 +1,15 @@
-// Unit tests for core/embedding and core/memory_index: similarity, isolation, bounds, forget.
+// Unit tests for core/embedding, core/memory_index (HNSW) and core/retrieval_cache: similarity,
+// isolation, bounds, forget, agreement with exact search, cache hits, TTL and byte bound.
 #include "core/embedding.hpp"
 #include "core/memory_index.hpp"
+#include "core/retrieval_cache.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <random>
+#include <string>
 
 using namespace xinyu::core;
 
@@ -27,7 +32,7 @@ TEST_CASE("embeddings are L2-normalised and similar texts score higher", "[memor
 }
 
 TEST_CASE("recall returns the user's most similar memories only", "[memory]") {
-  memory_index idx{10};
+  memory_index idx{memory_index::options{10}};
   idx.remember("alice", "我养了一只猫叫咪咪");
   idx.remember("alice", "我在上海做程序员");
   idx.remember("alice", "我妈妈下个月生日");
@@ -41,7 +46,7 @@ TEST_CASE("recall returns the user's most similar memories only", "[memory]") {
 }
 
 TEST_CASE("the per-user bound evicts the oldest and forget erases", "[memory]") {
-  memory_index idx{2};
+  memory_index idx{memory_index::options{2}};
   idx.remember("u", "first fact about apples");
   idx.remember("u", "second fact about bananas");
   idx.remember("u", "third fact about cherries");
@@ -51,4 +56,119 @@ TEST_CASE("the per-user bound evicts the oldest and forget erases", "[memory]") 
   CHECK(idx.size("u") == 2);
   CHECK(idx.forget("u") == 2);
   CHECK(idx.size("u") == 0);
+}
+
+namespace {
+std::vector<float> random_unit(std::mt19937& rng, std::size_t dim) {
+  std::normal_distribution<float> d;
+  std::vector<float> v(dim);
+  double n = 0;
+  for (auto& x : v) {
+    x = d(rng);
+    n += double(x) * x;
+  }
+  for (auto& x : v)
+    x = static_cast<float>(x / std::sqrt(n));
+  return v;
+}
+} // namespace
+
+TEST_CASE("HNSW search agrees with exact search on 3000 items", "[memory]") {
+  std::mt19937 rng{7};
+  memory_index idx{memory_index::options{5000}};
+  std::vector<std::vector<float>> items;
+  for (int i = 0; i < 3000; ++i) {
+    items.push_back(random_unit(rng, 64));
+    REQUIRE(idx.add("u", "item " + std::to_string(i), items.back()));
+  }
+  CHECK(idx.size("u") == 3000);
+  int agree = 0;
+  for (int q = 0; q < 200; ++q) {
+    auto query = random_unit(rng, 64);
+    std::size_t best = 0;
+    float best_sim = -2;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      float s = hashed_embedder::cosine(query, items[i]);
+      if (s > best_sim) {
+        best_sim = s;
+        best = i;
+      }
+    }
+    auto hits = idx.search("u", query, 3, -1.0f);
+    REQUIRE(hits.size() == 3);
+    CHECK(hits[0].similarity >= hits[1].similarity);
+    for (const auto& h : hits)
+      agree += h.text == "item " + std::to_string(best);
+  }
+  INFO("exact nearest neighbour in the HNSW top 3 for " << agree << " of 200 queries");
+  CHECK(agree >= 196);
+}
+
+TEST_CASE("an index keeps one dimension per user and a generation per change", "[memory]") {
+  memory_index idx;
+  auto g0 = idx.generation("u");
+  CHECK(idx.add("u", "a", std::vector<float>{1, 0, 0}));
+  auto g1 = idx.generation("u");
+  CHECK(g1 != g0);
+  CHECK_FALSE(idx.add("u", "b", std::vector<float>{1, 0})); // other dimension
+  CHECK_FALSE(idx.add("u", "a", std::vector<float>{0, 1, 0})); // known text
+  CHECK_FALSE(idx.add("u", "c", {}));
+  CHECK(idx.generation("u") == g1);
+  CHECK(idx.search("u", std::vector<float>{1, 0}, 3, 0).empty()); // query of other dimension
+  CHECK(idx.add("v", "b", std::vector<float>{1, 0})); // another user may differ
+  idx.forget("u");
+  CHECK(idx.add("u", "a", std::vector<float>{0, 1, 0, 0}));
+  CHECK(idx.generation("u") != g1);
+}
+
+TEST_CASE("at the bound the oldest slot is reused and search still finds the newest",
+          "[memory]") {
+  memory_index idx{memory_index::options{50}};
+  hashed_embedder e;
+  for (int i = 0; i < 200; ++i)
+    idx.remember("u", "fact number " + std::to_string(i) + " about topic" + std::to_string(i));
+  CHECK(idx.size("u") == 50);
+  auto hits = idx.recall("u", "topic199", 1, 0.1f);
+  REQUIRE(hits.size() == 1);
+  CHECK(hits[0].text == "fact number 199 about topic199");
+  CHECK(idx.recall("u", "topic3", 1, 0.5f).empty()); // long gone
+}
+
+TEST_CASE("retrieval cache: hits, misses, generation and TTL", "[memory][cache]") {
+  using namespace std::chrono_literals;
+  retrieval_cache c{retrieval_cache::options{1 << 20, 1000ms}};
+  auto t0 = retrieval_cache::clock::time_point{} + 1h;
+  CHECK_FALSE(c.get("u", "Hello, World!", 1, t0));
+  c.put("u", "Hello, World!", 1, {"a fact"}, t0);
+  auto hit = c.get("u", "hello world", 1, t0 + 10ms); // case and punctuation do not matter
+  REQUIRE(hit);
+  CHECK(*hit == std::vector<std::string>{"a fact"});
+  CHECK_FALSE(c.get("v", "hello world", 1, t0)); // another user
+  CHECK_FALSE(c.get("u", "hello world", 2, t0)); // memories changed since
+  c.put("u", "q", 3, {"x"}, t0);
+  CHECK_FALSE(c.get("u", "q", 3, t0 + 1001ms)); // expired
+  CHECK(c.hits() == 1);
+  CHECK(c.misses() == 4);
+  CHECK(c.entries() == 0); // stale entries were dropped when found stale
+}
+
+TEST_CASE("retrieval cache stays within its byte bound, least recently used first",
+          "[memory][cache]") {
+  retrieval_cache c{retrieval_cache::options{2000, std::chrono::minutes{1}}};
+  std::string big(300, 'x');
+  for (int i = 0; i < 20; ++i) {
+    c.put("u", "query " + std::to_string(i), 1, {big});
+    if (i >= 1)
+      c.get("u", "query 0", 1); // keep query 0 hot
+    CHECK(c.bytes() <= 2000);
+  }
+  CHECK(c.entries() < 20);
+  CHECK(c.get("u", "query 0", 1));  // recently used: kept
+  CHECK_FALSE(c.get("u", "query 1", 1)); // cold: evicted
+  c.put("u", "huge", 1, {std::string(5000, 'y')}); // bigger than the bound: not stored
+  CHECK_FALSE(c.get("u", "huge", 1));
+  CHECK(c.bytes() <= 2000);
+  retrieval_cache off{retrieval_cache::options{0, std::chrono::minutes{1}}};
+  off.put("u", "q", 1, {"x"});
+  CHECK_FALSE(off.get("u", "q", 1));
 }

@@ -86,3 +86,29 @@ TEST_CASE("the highest level wins when several categories match", "[safety]") {
   CHECK(has(r, "harassment"));
   CHECK(has(r, "self_harm"));
 }
+
+TEST_CASE("structural rules: harm aimed at a person, at oneself, Chinese intent + verb",
+          "[safety]") {
+  xinyu::core::safety_checker c;
+  using xinyu::core::safety_level;
+  CHECK(c.check("I want to kill my stepfather").level == safety_level::crisis);
+  CHECK(c.check("I've been hurting myself").level == safety_level::crisis);
+  CHECK(c.check("我打算砍死他").level == safety_level::crisis);
+  CHECK(c.check("游戏里我被杀了好几次").level == safety_level::ok); // passive, a game
+  CHECK(c.check("I hurt my knee playing football").level == safety_level::ok);
+  CHECK(c.check("I'm going to kill this presentation").level == safety_level::ok);
+  CHECK(c.check("We killed time at the airport").level == safety_level::ok);
+}
+
+TEST_CASE("an age under 18 counts as a minor for sexual content", "[safety]") {
+  using xinyu::core::safety_checker;
+  CHECK(safety_checker::mentions_minor_age("a 12 year old"));
+  CHECK(safety_checker::mentions_minor_age("a 15-year-old"));
+  CHECK(safety_checker::mentions_minor_age("她才14岁"));
+  CHECK_FALSE(safety_checker::mentions_minor_age("a 25 year old"));
+  CHECK_FALSE(safety_checker::mentions_minor_age("I have 12 apples"));
+  CHECK_FALSE(safety_checker::mentions_minor_age("room 1234 years"));
+  safety_checker c;
+  CHECK(c.check("sexual story about a 13 year old").level == xinyu::core::safety_level::blocked);
+  CHECK(c.check("My son is 12 years old and loves soccer").level == xinyu::core::safety_level::ok);
+}

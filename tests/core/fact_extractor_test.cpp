@@ -1,0 +1,29 @@
+// Unit tests for core/fact_extractor: which sentences of a message are kept as memories.
+#include "core/fact_extractor.hpp"
+
+#include <catch2/catch.hpp>
+
+using xinyu::core::fact_extractor;
+
+TEST_CASE("facts are the self-disclosing sentences of a message, in order", "[facts]") {
+  fact_extractor x;
+  auto f = x.extract("你好！我叫李明。我在杭州做老师。今天天气怎么样？");
+  REQUIRE(f.size() == 2);
+  CHECK(f[0] == "我叫李明");
+  CHECK(f[1] == "我在杭州做老师");
+  auto e = x.extract("Hi there. My dog is called Rex. I work at a bakery! What do you think?");
+  REQUIRE(e.size() == 2);
+  CHECK(e[0] == "My dog is called Rex");
+  CHECK(e[1] == "I work at a bakery");
+}
+
+TEST_CASE("questions, greetings and moods are not remembered", "[facts]") {
+  fact_extractor x;
+  CHECK(x.extract("我养的猫叫什么吗").empty());
+  CHECK(x.extract("Do you have a dog?").empty());
+  CHECK(x.extract("我好累").empty());
+  CHECK(x.extract("I don't know").empty());
+  CHECK(x.extract("").empty());
+  CHECK(x.extract("   ").empty());
+  CHECK(x.extract("哈哈哈").empty());
+}
