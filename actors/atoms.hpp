@@ -25,5 +25,6 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
+using embed_atom = caf::atom_constant<caf::atom("embed")>;
 
 } // namespace xinyu::actors

@@ -15,7 +15,31 @@ namespace xinyu::actors {
 
 using deferred_fn = std::shared_ptr<std::function<void()>>;
 
-/// Answers with `compute()` unless chaos says to crash (throw), hang (never answer) or delay
+namespace detail {
+template <class T>
+caf::result<T> as_result(T v) {
+  return v;
+}
+template <class T>
+caf::result<T> as_result(caf::expected<T> v) {
+  if (v)
+    return std::move(*v);
+  return std::move(v.error());
+}
+template <class T>
+void deliver(caf::typed_response_promise<T>& rp, T v) {
+  rp.deliver(std::move(v));
+}
+template <class T>
+void deliver(caf::typed_response_promise<T>& rp, caf::expected<T> v) {
+  if (v)
+    rp.deliver(std::move(*v));
+  else
+    rp.deliver(std::move(v.error()));
+}
+} // namespace detail
+
+/// Answers with `compute()` (a T, or a caf::expected<T> whose error goes to the caller) unless chaos says to crash (throw), hang (never answer) or delay
 /// (answer later through `(tick_atom, deferred_fn)`, which the worker must handle).
 template <class T, class F>
 caf::result<T> chaos_reply(caf::event_based_actor* self, core::service_state* svc,
@@ -26,10 +50,10 @@ caf::result<T> chaos_reply(caf::event_based_actor* self, core::service_state* sv
   if (a.hang)
     return self->make_response_promise<T>(); // never delivered: the caller's deadline fires
   if (a.delay_ms == 0)
-    return compute();
+    return detail::as_result<T>(compute());
   auto rp = self->make_response_promise<T>();
   auto fn = std::make_shared<std::function<void()>>(
-    [rp, v = compute()]() mutable { rp.deliver(std::move(v)); });
+    [rp, v = compute()]() mutable { detail::deliver<T>(rp, std::move(v)); });
   self->delayed_send(self, std::chrono::milliseconds{a.delay_ms}, tick_atom::value, fn);
   return rp;
 }

@@ -26,8 +26,10 @@ struct stage_request {
 struct memory_request {
   enum class op { recall, remember, forget, seed } kind = op::recall;
   std::string user;
-  std::string text;
-  std::vector<std::string> items; // for seed: memories loaded from storage
+  std::string text;                     // recall: the message being answered
+  std::vector<std::string> facts = {};  // remember: facts of the user message of `turn`
+  std::uint64_t turn = 0;
+  std::vector<core::memory_fact> stored = {}; // seed: memories loaded from storage
 };
 
 /// Connections handed over from a crashed session to its successor.
@@ -61,3 +63,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::llm_start)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::history_page)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::storage::turn_record)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::storage::user_snapshot)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<xinyu::core::memory_fact>)

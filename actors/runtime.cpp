@@ -7,7 +7,7 @@
 #include "actors/stage_workers.hpp"
 #include "actors/storage_actor.hpp"
 #include "core/config.hpp"
-#include "core/memory_index.hpp"
+#include "core/memory_engine.hpp"
 #include "core/service_state.hpp"
 #include "llm/upstream_client.hpp"
 #include "storage/conversation_store.hpp"
@@ -19,17 +19,24 @@ namespace xinyu::actors {
 runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
                       std::unique_ptr<storage::conversation_store> store,
                       std::shared_ptr<core::service_state> svc,
-                      std::shared_ptr<llm::upstream_client> upstream) {
+                      std::shared_ptr<llm::upstream_client> upstream,
+                      std::shared_ptr<const core::embedder> embeddings) {
   runtime rt;
-  core::memory_index::options mopts;
-  mopts.max_items_per_user = cfg.memory.max_items_per_user;
-  auto index = std::make_shared<core::memory_index>(mopts);
-  rt.pools.emotion = spawn_emotion_pool(sys, cfg, svc);
-  rt.pools.safety = spawn_safety_pool(sys, cfg, svc);
-  rt.pools.memory = spawn_memory_pool(sys, cfg, index, svc);
-  rt.pools.llm = spawn_llm_pool(sys, cfg, std::move(upstream), svc);
+  core::memory_engine::settings ms;
+  ms.top_k = cfg.memory.top_k;
+  ms.min_similarity = static_cast<float>(cfg.memory.min_similarity);
+  ms.index.max_items_per_user = cfg.memory.max_items_per_user;
+  ms.index.hnsw_m = cfg.memory.hnsw_m;
+  ms.index.ef_search = cfg.memory.hnsw_ef_search;
+  ms.cache.max_bytes = cfg.memory.cache_bytes;
+  ms.cache.ttl = std::chrono::milliseconds{cfg.memory.cache_ttl_ms};
+  auto engine = std::make_shared<core::memory_engine>(ms, std::move(embeddings));
   if (store)
     rt.pools.storage = spawn_storage_actor(sys, cfg, std::move(store), svc);
+  rt.pools.emotion = spawn_emotion_pool(sys, cfg, svc);
+  rt.pools.safety = spawn_safety_pool(sys, cfg, svc);
+  rt.pools.memory = spawn_memory_pool(sys, cfg, engine, svc, rt.pools.storage);
+  rt.pools.llm = spawn_llm_pool(sys, cfg, std::move(upstream), svc);
   rt.gateway = spawn_gateway(sys, rt.pools, make_session_settings(cfg, svc));
   return rt;
 }

@@ -6,6 +6,7 @@
 #include "actors/messages.hpp"
 #include "actors/stray_messages.hpp"
 #include "core/config.hpp"
+#include "core/fact_extractor.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/prompt_builder.hpp"
@@ -210,6 +211,15 @@ void emit_text(session_actor_t* self, turn& t, const std::string& text) {
     emit_token(self, t, std::move(piece));
 }
 
+/// The facts worth remembering in the user message of `t`, from its redacted text.
+std::vector<std::string> facts_of(const turn& t) {
+  static const core::fact_extractor extractor;
+  auto facts = extractor.extract(t.safety.redacted_text.empty() ? t.text : t.safety.redacted_text);
+  if (facts.size() > 16)
+    facts.resize(16); // a pasted essay is not sixteen facts about the user
+  return facts;
+}
+
 /// Queues the turn for storage; `persisted` comes back when its batch is written.
 void persist(session_actor_t* self, const turn& t, const std::string& reply,
              const std::string& finish, std::int64_t reply_ts, caf::actor reply_to = {}) {
@@ -226,8 +236,10 @@ void persist(session_actor_t* self, const turn& t, const std::string& reply,
   rec.finish = finish;
   rec.ts = t.ts;
   rec.reply_ts = reply_ts;
+  // what the user told about themselves is remembered (personal data already masked); a
+  // blocked message never is
   if (t.safety.level != core::safety_level::blocked && t.started)
-    rec.memory_text = t.safety.redacted_text.empty() ? t.text : t.safety.redacted_text;
+    rec.facts = facts_of(t);
   ++st.pending_persists;
   // Through the gateway when there is one: it delivers `persisted` to whichever session holds
   // the user's connections by then (this one, or its successor after a crash).
@@ -362,10 +374,13 @@ void finish_turn(session_actor_t* self, std::string finish) {
       st.recent.pop_front();
   }
   if (t.safety.level != core::safety_level::blocked && t.started) {
-    memory_request m{memory_request::op::remember, st.user,
-                     t.safety.redacted_text.empty() ? t.text : t.safety.redacted_text};
-    self->request(st.pools.memory, std::chrono::seconds{5}, work_atom::value, std::move(m))
-      .then([](core::memory_result&) {}, [](caf::error&) {});
+    // the facts are stored with the turn (below); the memory pool indexes them and has their
+    // embeddings stored beside them
+    if (auto facts = facts_of(t); !facts.empty()) {
+      memory_request m{memory_request::op::remember, st.user, {}, std::move(facts), t.user_turn};
+      self->request(st.pools.memory, std::chrono::seconds{5}, work_atom::value, std::move(m))
+        .then([](core::memory_result&) {}, [](caf::error&) {});
+    }
   }
   persist(self, t, reply, finish, f.reply_ts);
   st.finished.push_back(std::move(f));
@@ -666,7 +681,7 @@ void forget_memories(session_actor_t* self, const client_sink_ptr& origin,
                      std::uint64_t deleted) {
   auto& st = self->state;
   self->request(st.pools.memory, std::chrono::seconds{5}, work_atom::value,
-                memory_request{memory_request::op::forget, st.user, {}, {}})
+                memory_request{memory_request::op::forget, st.user, {}})
     .then(
       [origin, deleted](core::memory_result&) {
         session_state::reply(origin, core::frames::forgotten(deleted));
@@ -714,6 +729,21 @@ void dispatch(session_actor_t* self, const client_sink_ptr& origin, core::client
 }
 
 /// Loads the turn counter, recent context and memories; commands wait until it is done.
+/// The turn counter (and memories) are known: run what waited for them.
+void loaded(session_actor_t* self) {
+  auto& st = self->state;
+  if (st.loaded)
+    return;
+  st.loaded = true;
+  // one at a time from the state: if one of them crashes us, the crash handler still sees
+  // (and answers) the rest
+  while (!st.waiting.empty()) {
+    auto w = std::move(st.waiting.front());
+    st.waiting.pop_front();
+    dispatch(self, w.origin, w.cmd);
+  }
+}
+
 void load(session_actor_t* self) {
   auto& st = self->state;
   self->request(st.pools.storage, st.cfg->load_timeout, load_atom::value, st.user)
@@ -726,19 +756,17 @@ void load(session_actor_t* self) {
           st.recent.push_back({m.role, std::move(m.text)});
         while (st.recent.size() > st.cfg->recent_messages)
           st.recent.pop_front();
-        if (!snap.memories.empty())
-          self->request(st.pools.memory, std::chrono::seconds{5}, work_atom::value,
-                        memory_request{memory_request::op::seed, st.user, {},
-                                       std::move(snap.memories)})
-            .then([](core::memory_result&) {}, [](caf::error&) {});
-        st.loaded = true;
-        // one at a time from the state: if one of them crashes us, the crash handler still
-        // sees (and answers) the rest
-        while (!st.waiting.empty()) {
-          auto w = std::move(st.waiting.front());
-          st.waiting.pop_front();
-          dispatch(self, w.origin, w.cmd);
+        if (snap.memories.empty()) {
+          loaded(self);
+          return;
         }
+        // the first turn must see the stored memories: wait for the index (bounded; if the
+        // memory pool cannot, the turns run without them and `memory` shows as degraded)
+        self->request(st.pools.memory, st.cfg->load_timeout, work_atom::value,
+                      memory_request{memory_request::op::seed, st.user, {}, {}, 0,
+                                     std::move(snap.memories)})
+          .then([self](core::memory_result&) { loaded(self); },
+                [self](caf::error&) { loaded(self); });
       },
       [self](caf::error& err) {
         auto& st = self->state;

@@ -2,12 +2,13 @@
 // Workers wrap core/ logic; they must never block on I/O.
 #include "actors/stage_workers.hpp"
 
+#include "actors/atoms.hpp"
 #include "actors/chaos_reply.hpp"
 #include "actors/messages.hpp"
 #include "actors/worker_pool.hpp"
 #include "core/config.hpp"
 #include "core/emotion_analyzer.hpp"
-#include "core/memory_index.hpp"
+#include "core/memory_engine.hpp"
 #include "core/safety_checker.hpp"
 #include "core/service_state.hpp"
 
@@ -41,45 +42,49 @@ caf::behavior safety_worker(caf::event_based_actor* self,
   };
 }
 
-core::memory_result run_memory(core::memory_index& index, memory_request& req, std::size_t top_k,
-                               float min_similarity);
+using engine_ptr = std::shared_ptr<core::memory_engine>;
 
-caf::behavior memory_worker(caf::event_based_actor* self, std::shared_ptr<core::memory_index> index,
-                            std::size_t top_k, float min_similarity, svc_ptr svc) {
-  return {
-    [=](work_atom, memory_request& req) -> caf::result<core::memory_result> {
-      if (req.kind != memory_request::op::recall) // faults hit retrieval, not bookkeeping
-        return run_memory(*index, req, top_k, min_similarity);
-      return chaos_reply<core::memory_result>(self, svc.get(), core::chaos_kind::memory, [&] {
-        return run_memory(*index, req, top_k, min_similarity);
-      });
-    },
-    deferred_handler(),
-  };
-}
-
-core::memory_result run_memory(core::memory_index& index, memory_request& req, std::size_t top_k,
-                               float min_similarity) {
+/// Recall fails (an error, so the session degrades `memory`) when the query cannot be
+/// embedded; remember embeds, indexes and has the embeddings stored beside the facts.
+caf::expected<core::memory_result> run_memory(caf::event_based_actor* self,
+                                              core::memory_engine& m, const caf::actor& storage,
+                                              memory_request& req) {
   core::memory_result r;
   switch (req.kind) {
-    case memory_request::op::recall:
-      for (auto& hit : index.recall(req.user, req.text, top_k, min_similarity))
-        r.items.push_back(std::move(hit.text));
+    case memory_request::op::recall: {
+      auto items = m.recall(req.user, req.text);
+      if (!items)
+        return caf::make_error(caf::sec::runtime_error, "the message could not be embedded");
+      r.items = std::move(*items);
       break;
+    }
     case memory_request::op::remember:
-      index.remember(req.user, req.text);
-      r.count = 1;
+      r.facts = m.remember(req.user, req.facts);
+      r.count = r.facts.size();
+      if (storage)
+        self->send(storage, embed_atom::value, req.user, req.turn, r.facts);
       break;
     case memory_request::op::forget:
-      r.count = index.forget(req.user);
+      r.count = m.forget(req.user);
       break;
     case memory_request::op::seed:
-      for (const auto& item : req.items)
-        index.remember(req.user, item);
-      r.count = req.items.size();
+      r.count = m.seed(req.user, req.stored);
       break;
   }
   return r;
+}
+
+caf::behavior memory_worker(caf::event_based_actor* self, engine_ptr engine, caf::actor storage,
+                            svc_ptr svc) {
+  return {
+    [=](work_atom, memory_request& req) -> caf::result<core::memory_result> {
+      if (req.kind != memory_request::op::recall) // faults hit retrieval, not bookkeeping
+        return detail::as_result<core::memory_result>(run_memory(self, *engine, storage, req));
+      return chaos_reply<core::memory_result>(self, svc.get(), core::chaos_kind::memory,
+                                              [&] { return run_memory(self, *engine, storage, req); });
+    },
+    deferred_handler(),
+  };
 }
 
 } // namespace
@@ -113,13 +118,15 @@ caf::actor spawn_safety_pool(caf::actor_system& sys, const core::config& cfg, sv
 }
 
 caf::actor spawn_memory_pool(caf::actor_system& sys, const core::config& cfg,
-                             std::shared_ptr<core::memory_index> index, svc_ptr svc) {
-  auto k = cfg.memory.top_k;
-  auto min = static_cast<float>(cfg.memory.min_similarity);
+                             std::shared_ptr<core::memory_engine> engine, svc_ptr svc,
+                             caf::actor storage) {
+  // a remote embeddings endpoint blocks its caller: such workers get their own threads
+  bool blocking = !cfg.memory.embeddings.base_url.empty();
   return spawn_worker_pool<memory_request, core::memory_result>(
     sys, stage_pool_settings(cfg, "memory", cfg.memory.workers, cfg.memory.deadline_ms),
-    [index, k, min, svc](caf::actor_system& s) {
-      return s.spawn(memory_worker, index, k, min, svc);
+    [engine, svc, storage, blocking](caf::actor_system& s) {
+      return blocking ? s.spawn<caf::detached>(memory_worker, engine, storage, svc)
+                      : s.spawn(memory_worker, engine, storage, svc);
     });
 }
 

@@ -2,13 +2,13 @@
 // Workers wrap core/ logic; they must never block on I/O or hold per-user state of their own.
 #pragma once
 
-#include <caf/fwd.hpp>
+#include <caf/actor.hpp>
 
 #include <memory>
 
 namespace xinyu::core {
 struct config;
-class memory_index;
+class memory_engine;
 struct service_state;
 } // namespace xinyu::core
 
@@ -19,9 +19,11 @@ caf::actor spawn_emotion_pool(caf::actor_system& sys, const core::config& cfg,
                               std::shared_ptr<core::service_state> svc = nullptr);
 caf::actor spawn_safety_pool(caf::actor_system& sys, const core::config& cfg,
                              std::shared_ptr<core::service_state> svc = nullptr);
+/// `storage` (may be null) receives the embeddings of remembered facts.
 caf::actor spawn_memory_pool(caf::actor_system& sys, const core::config& cfg,
-                             std::shared_ptr<core::memory_index> index,
-                             std::shared_ptr<core::service_state> svc = nullptr);
+                             std::shared_ptr<core::memory_engine> engine,
+                             std::shared_ptr<core::service_state> svc = nullptr,
+                             caf::actor storage = {});
 
 struct pool_settings;
 /// Pool settings for `kind` from the config (size, deadline, queue bound, restart intensity).

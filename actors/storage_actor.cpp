@@ -45,6 +45,9 @@ struct storage_state {
                                                        "turns durably written");
   core::counter& failures = core::metrics().get_counter("xinyu_storage_write_failures_total",
                                                         "failed storage write batches");
+  core::counter& embedding_failures = core::metrics().get_counter(
+    "xinyu_storage_embedding_failures_total",
+    "fact embeddings not stored (they are recomputed when the user is loaded)");
   core::gauge& queue = core::metrics().get_gauge("xinyu_storage_queue",
                                                  "turns waiting to be written");
   static inline const char* name = "storage_actor";
@@ -176,6 +179,20 @@ caf::behavior storage_actor(storage_actor_t* self, core::config cfg,
       if (!status)
         return caf::make_error(caf::sec::runtime_error, status.error);
       return page;
+    },
+    [self, cfgp](embed_atom, std::string& user, std::uint64_t turn,
+                 std::vector<core::memory_fact>& facts) {
+      // the facts of `turn` went in with the turn: write them first, so that a vector is never
+      // stored for a fact that is not (or no longer, after forget) there
+      auto& st = self->state;
+      flush(self, *cfgp);
+      for (const auto& p : st.pending)
+        if (p.record.user == user && p.record.user_turn == turn)
+          return; // storage is failing: the facts are re-embedded when the user is loaded
+      if (auto status = st.store->put_embeddings(user, turn, facts); !status) {
+        st.embedding_failures.inc();
+        log_json("storage_embeddings_failed", status.error);
+      }
     },
     [self](forget_atom, std::string& user) -> caf::result<std::uint64_t> {
       auto& st = self->state;

@@ -23,9 +23,18 @@ struct safety_result {
   std::string redacted_text; // the text to show the LLM (personal data masked)
 };
 
+/// A remembered fact with its embedding (empty when it could not be made) and the model id
+/// of the embedding's vector space.
+struct memory_fact {
+  std::string text;
+  std::vector<float> embedding;
+  std::string model;
+};
+
 struct memory_result {
   std::vector<std::string> items; // most similar first
   std::size_t count = 0;          // items erased, for forget
+  std::vector<memory_fact> facts; // for remember: what was indexed, with embeddings
 };
 
 } // namespace xinyu::core

@@ -74,8 +74,16 @@ const std::vector<option>& options() {
     {"memory.workers", 2, "memory retrieval workers", 1, 256},
     {"memory.deadline_ms", 200, "memory stage deadline; late = no memories + degraded", 1, 60000},
     {"memory.top_k", 3, "memories retrieved per turn", 0, 50},
-    {"memory.min_similarity", 0.2, "lowest cosine similarity for a memory to count", -1, 1},
+    {"memory.min_similarity", 0.12, "lowest cosine similarity for a memory to count", -1, 1},
     {"memory.max_items_per_user", 500, "memories kept per user (oldest go first)", 1, 1000000},
+    {"memory.cache_bytes", 8388608, "retrieval cache bound in bytes (LRU); 0 turns the cache off", 0, 4294967296.0},
+    {"memory.cache_ttl_ms", 60000, "a cached retrieval result is used for at most this long", 1, 86400000},
+    {"memory.hnsw_m", 16, "HNSW graph degree of the per-user memory index", 2, 100},
+    {"memory.hnsw_ef_search", 64, "HNSW search beam (higher: better recall, slower)", 1, 10000},
+    {"memory.embeddings.base_url", "", "OpenAI-compatible /embeddings endpoint (e.g. http://127.0.0.1:8000/v1); empty = built-in hashed embeddings"},
+    {"memory.embeddings.model", "", "model name sent to the embeddings endpoint"},
+    {"memory.embeddings.api_key_env", "", "environment variable holding the embeddings endpoint's API key"},
+    {"memory.embeddings.timeout_ms", 150, "deadline of one embeddings call (then the memory stage degrades)", 1, 60000},
     {"llm.provider", "offline", "LLM provider: offline (built in) or openai (the endpoints below)"},
     {"llm.endpoints", json::array(), "OpenAI-compatible endpoints tried in order: [{name, base_url, model, api_key_env}]"},
     {"llm.connect_timeout_ms", 3000, "upstream connect (and TLS handshake) deadline", 1, 600000},
@@ -301,6 +309,11 @@ config_result load_config(const std::string& json_text,
   NUM("memory.top_k", c.memory.top_k)
   NUM("memory.min_similarity", c.memory.min_similarity)
   NUM("memory.max_items_per_user", c.memory.max_items_per_user)
+  NUM("memory.cache_bytes", c.memory.cache_bytes)
+  NUM("memory.cache_ttl_ms", c.memory.cache_ttl_ms)
+  NUM("memory.hnsw_m", c.memory.hnsw_m)
+  NUM("memory.hnsw_ef_search", c.memory.hnsw_ef_search)
+  NUM("memory.embeddings.timeout_ms", c.memory.embeddings.timeout_ms)
   NUM("llm.workers", c.llm.workers)
   NUM("llm.connect_timeout_ms", c.llm.connect_timeout_ms)
   NUM("llm.attempt_first_token_ms", c.llm.attempt_first_token_ms)
@@ -323,6 +336,10 @@ config_result load_config(const std::string& json_text,
   NUM("offline.tokens_per_s", c.offline.tokens_per_s)
 #undef NUM
   if (!str("storage.path", c.storage.path) || !boolean("storage.sync", c.storage.sync))
+    return res;
+  if (!str("memory.embeddings.base_url", c.memory.embeddings.base_url)
+      || !str("memory.embeddings.model", c.memory.embeddings.model)
+      || !str("memory.embeddings.api_key_env", c.memory.embeddings.api_key_env))
     return res;
   if (c.storage.path.empty()) {
     err = "configuration key 'storage.path' must not be empty";

@@ -72,8 +72,18 @@ struct config {
   } safety;
   struct : stage {
     std::size_t top_k = 3;
-    double min_similarity = 0.2;
+    double min_similarity = 0.12;
     std::size_t max_items_per_user = 500;
+    std::size_t cache_bytes = 8u << 20;
+    unsigned cache_ttl_ms = 60000;
+    std::size_t hnsw_m = 16;
+    std::size_t hnsw_ef_search = 64;
+    struct {
+      std::string base_url; // empty: built-in hashed embeddings
+      std::string model;
+      std::string api_key_env;
+      unsigned timeout_ms = 150;
+    } embeddings;
   } memory;
   struct endpoint {
     std::string name;

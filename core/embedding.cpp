@@ -5,6 +5,7 @@
 #include "core/text.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -29,11 +30,27 @@ bool is_stopword(std::string_view w) {
   static constexpr std::string_view stop[] = {
     "the", "a", "an", "and", "or", "to", "of", "in", "on", "at", "is", "am", "are", "was",
     "were", "be", "it", "that", "this", "my", "me", "i", "you", "your", "do", "did", "for",
-    "with", "what", "about", "have", "has", "had", "so", "just", "im", "i'm"};
+    "with", "what", "about", "have", "has", "had", "so", "just", "im", "i'm", "don't", "dont",
+    "not", "know", "i've", "i'd", "i'll", "it's", "that's", "can", "will", "would", "really",
+    "very", "too", "good", "ok", "okay", "yes", "no", "sure", "hmm", "lol", "oh"};
   for (auto s : stop)
     if (s == w)
       return true;
   return false;
+}
+
+// Capitalised at the start of a sentence, not names.
+bool is_common_capital(std::string_view w) {
+  static constexpr std::string_view common[] = {
+    "what", "where", "when", "why", "how", "who", "which", "can", "could", "should", "would",
+    "does", "did", "tell", "please", "thanks", "thank", "hello", "hi", "hey", "yesterday",
+    "today", "tomorrow", "any", "some", "we", "they", "he", "she", "there", "here", "let's",
+    "maybe", "sometimes", "everyone", "nobody", "our", "his", "her", "their", "after", "before",
+    "since", "if", "but", "because", "then", "also", "still", "again", "mom", "dad", "good"};
+  for (auto c : common)
+    if (c == w)
+      return true;
+  return is_stopword(w);
 }
 
 // Han characters that are mostly grammar.
@@ -135,7 +152,8 @@ bool is_common_bigram(std::string_view bi) {
   static constexpr std::string_view common[] = {
     "最近", "一个", "我们", "什么", "怎么", "这个", "那个", "有点", "已经", "因为", "所以",
     "可以", "没有", "时候", "觉得", "一直", "今天", "真的", "现在", "还是", "一下", "这么",
-    "自己", "大家", "我最", "我在", "我有", "我的", "我是", "对我"};
+    "自己", "大家", "我最", "我在", "我有", "我的", "我是", "对我", "好的", "我不", "不知",
+    "知道", "你好", "谢谢", "早上", "晚上", "是不", "不是", "哈哈", "嗯嗯", "好吧", "算了"};
   for (auto c : common)
     if (c == bi)
       return true;
@@ -146,12 +164,39 @@ bool is_common_bigram(std::string_view bi) {
 
 std::vector<float> hashed_embedder::embed(std::string_view text) const {
   std::vector<float> v(dim_, 0.0f);
-  auto add = [&](std::string_view feature, float w) {
-    auto h = fnv1a(feature);
+  for (const auto& [h, w] : features(text)) {
     auto idx = static_cast<std::size_t>(h % dim_);
     float sign = ((h >> 63) & 1u) ? -1.0f : 1.0f; // signed hashing reduces collision bias
     v[idx] += sign * w;
-  };
+  }
+  double norm = 0;
+  for (float x : v)
+    norm += static_cast<double>(x) * x;
+  if (norm > 0) {
+    auto inv = static_cast<float>(1.0 / std::sqrt(norm));
+    for (float& x : v)
+      x *= inv;
+  }
+  return v;
+}
+
+float hashed_embedder::sparse_cosine(const sparse_vector& a, const sparse_vector& b) noexcept {
+  float s = 0;
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i].first == b[j].first)
+      s += a[i++].second * b[j++].second;
+    else if (a[i].first < b[j].first)
+      ++i;
+    else
+      ++j;
+  }
+  return s; // both L2-normalised
+}
+
+sparse_vector hashed_embedder::features(std::string_view text) const {
+  sparse_vector v;
+  auto add = [&](std::string_view feature, float w) { v.emplace_back(fnv1a(feature), w); };
   auto cps = decode_utf8(text);
   const auto& cmap = concept_map();
   // one feature per concept and text: a word said twice does not count twice
@@ -161,7 +206,7 @@ std::vector<float> hashed_embedder::embed(std::string_view text) const {
       if (*s == c)
         return;
     seen_concepts.push_back(&c);
-    add("c:" + c, 1.5f);
+    add("c:" + c, 2.5f);
   };
   for (const auto& [term, c] : cmap.chinese)
     if (std::search(cps.begin(), cps.end(), term.begin(), term.end()) != cps.end())
@@ -173,17 +218,20 @@ std::vector<float> hashed_embedder::embed(std::string_view text) const {
       std::string uni;
       append_utf8(uni, cp);
       if (!is_han_stop(cp))
-        add(uni, 1.0f);
+        add(uni, 0.5f); // single characters are weak evidence: 好 in 你好 is not 最好
       if (i + 1 < cps.size() && is_cjk(cps[i + 1])) {
         std::string bi = uni;
         append_utf8(bi, cps[i + 1]);
-        add(bi, is_common_bigram(bi) ? 0.3f : 1.5f);
+        // a doubled character (豆豆, 咪咪, 朵朵) is usually a pet's or a child's name
+        float w = cps[i + 1] == cp ? 3.0f : is_common_bigram(bi) ? 0.3f : 1.5f;
+        add(bi, w);
       }
       ++i;
       continue;
     }
     if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9')) {
       std::string w;
+      bool capitalised = cp >= 'A' && cp <= 'Z';
       while (i < cps.size()
              && ((cps[i] >= 'a' && cps[i] <= 'z') || (cps[i] >= 'A' && cps[i] <= 'Z')
                  || (cps[i] >= '0' && cps[i] <= '9') || cps[i] == '\'')) {
@@ -207,7 +255,9 @@ std::vector<float> hashed_embedder::embed(std::string_view text) const {
         add_concept(c->second);
       else if (auto cs = cmap.english.find(stem); cs != cmap.english.end())
         add_concept(cs->second);
-      add("w:" + stem, 1.0f);
+      // a capitalised word that is not a common one is likely a name (Max, Emma, Priya):
+      // names are what a companion must not mix up
+      add("w:" + stem, capitalised && w.size() > 1 && !is_common_capital(w) ? 2.5f : 1.0f);
       if (!prev_word.empty())
         add("b:" + prev_word + "_" + stem, 0.5f);
       prev_word = stem;
@@ -215,15 +265,24 @@ std::vector<float> hashed_embedder::embed(std::string_view text) const {
     }
     ++i;
   }
+  // merge repeated features, then L2-normalise
+  std::sort(v.begin(), v.end());
+  sparse_vector merged;
+  for (const auto& [h, w] : v) {
+    if (!merged.empty() && merged.back().first == h)
+      merged.back().second += w;
+    else
+      merged.emplace_back(h, w);
+  }
   double norm = 0;
-  for (float x : v)
-    norm += static_cast<double>(x) * x;
+  for (const auto& [h, w] : merged)
+    norm += static_cast<double>(w) * w;
   if (norm > 0) {
     auto inv = static_cast<float>(1.0 / std::sqrt(norm));
-    for (float& x : v)
-      x *= inv;
+    for (auto& f : merged)
+      f.second *= inv;
   }
-  return v;
+  return merged;
 }
 
 float hashed_embedder::cosine(const std::vector<float>& a, const std::vector<float>& b) noexcept {
@@ -233,6 +292,69 @@ float hashed_embedder::cosine(const std::vector<float>& a, const std::vector<flo
   for (std::size_t i = 0; i < a.size(); ++i)
     s += a[i] * b[i];
   return s; // inputs are L2-normalised
+}
+
+namespace {
+constexpr char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+}
+
+std::string hashed_embedder::pack(const std::vector<float>& v) {
+  std::string bytes;
+  bytes.reserve(v.size() * 4);
+  for (float f : v) {
+    std::uint32_t u;
+    std::memcpy(&u, &f, 4);
+    for (int i = 0; i < 4; ++i)
+      bytes.push_back(static_cast<char>((u >> (8 * i)) & 0xFF)); // little-endian on any host
+  }
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    std::uint32_t n = static_cast<unsigned char>(bytes[i]) << 16;
+    if (i + 1 < bytes.size())
+      n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    if (i + 2 < bytes.size())
+      n |= static_cast<unsigned char>(bytes[i + 2]);
+    out.push_back(b64[(n >> 18) & 63]);
+    out.push_back(b64[(n >> 12) & 63]);
+    out.push_back(i + 1 < bytes.size() ? b64[(n >> 6) & 63] : '=');
+    out.push_back(i + 2 < bytes.size() ? b64[n & 63] : '=');
+  }
+  return out;
+}
+
+std::optional<std::vector<float>> hashed_embedder::unpack(std::string_view packed) {
+  if (packed.size() % 4 != 0)
+    return std::nullopt;
+  std::string bytes;
+  bytes.reserve(packed.size() / 4 * 3);
+  auto val = [](char c) -> int {
+    const char* p = std::strchr(b64, c);
+    return c != 0 && p ? static_cast<int>(p - b64) : -1;
+  };
+  for (std::size_t i = 0; i < packed.size(); i += 4) {
+    int a = val(packed[i]), b = val(packed[i + 1]);
+    int c = packed[i + 2] == '=' ? 0 : val(packed[i + 2]);
+    int d = packed[i + 3] == '=' ? 0 : val(packed[i + 3]);
+    if (a < 0 || b < 0 || c < 0 || d < 0)
+      return std::nullopt;
+    std::uint32_t n = (a << 18) | (b << 12) | (c << 6) | d;
+    bytes.push_back(static_cast<char>((n >> 16) & 0xFF));
+    if (packed[i + 2] != '=')
+      bytes.push_back(static_cast<char>((n >> 8) & 0xFF));
+    if (packed[i + 3] != '=')
+      bytes.push_back(static_cast<char>(n & 0xFF));
+  }
+  if (bytes.size() % 4 != 0)
+    return std::nullopt;
+  std::vector<float> v(bytes.size() / 4);
+  for (std::size_t k = 0; k < v.size(); ++k) {
+    std::uint32_t u = 0;
+    for (int i = 0; i < 4; ++i)
+      u |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k * 4 + i])) << (8 * i);
+    std::memcpy(&v[k], &u, 4);
+  }
+  return v;
 }
 
 } // namespace xinyu::core

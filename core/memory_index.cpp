@@ -16,6 +16,7 @@ struct memory_index::user_index {
   std::unique_ptr<hnswlib::InnerProductSpace> space;
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;
   std::vector<std::string> texts;                        // by slot (= hnsw label)
+  std::vector<sparse_vector> features;                   // by slot; empty for remote models
   std::unordered_map<std::string, std::size_t> by_text;  // text -> slot
   std::size_t next = 0;                                  // slot written next once full
   std::atomic<std::uint64_t> generation{0};
@@ -35,7 +36,7 @@ std::shared_ptr<memory_index::user_index> memory_index::find(const std::string& 
 }
 
 bool memory_index::add(const std::string& user, std::string_view text,
-                       const std::vector<float>& vec) {
+                       const std::vector<float>& vec, sparse_vector features) {
   if (vec.empty() || text.empty())
     return false;
   std::shared_ptr<user_index> u;
@@ -70,6 +71,7 @@ bool memory_index::add(const std::string& user, std::string_view text,
       slot = u->texts.size();
       u->graph->addPoint(vec.data(), slot);
       u->texts.push_back(key);
+      u->features.push_back(std::move(features));
     } else {
       // at the bound: the oldest item's slot takes the new one (hnswlib updates in place)
       slot = u->next;
@@ -77,6 +79,7 @@ bool memory_index::add(const std::string& user, std::string_view text,
       u->by_text.erase(u->texts[slot]);
       u->graph->addPoint(vec.data(), slot);
       u->texts[slot] = key;
+      u->features[slot] = std::move(features);
     }
     u->by_text.emplace(std::move(key), slot);
   } catch (const std::exception&) {
@@ -88,8 +91,8 @@ bool memory_index::add(const std::string& user, std::string_view text,
 
 std::vector<memory_hit> memory_index::search(const std::string& user,
                                              const std::vector<float>& query, std::size_t k,
-                                             float min_similarity,
-                                             std::string_view skip_text) const {
+                                             float min_similarity, std::string_view skip_text,
+                                             const sparse_vector* features) const {
   std::vector<memory_hit> hits;
   auto u = find(user);
   if (!u || k == 0)
@@ -97,31 +100,42 @@ std::vector<memory_hit> memory_index::search(const std::string& user,
   std::shared_lock lock{u->mtx};
   if (!u->graph || query.size() != u->dim || u->texts.empty())
     return hits;
-  auto want = std::min(k + (skip_text.empty() ? 0 : 1), u->texts.size());
+  bool rerank = features && !features->empty();
+  auto want = k + (skip_text.empty() ? 0 : 1);
+  if (rerank) // candidates for the exact re-ranking: all of a small index, else a wide beam
+    want = u->texts.size() <= 256 ? u->texts.size() : std::max<std::size_t>(want * 8, 64);
+  want = std::min(want, u->texts.size());
   auto found = u->graph->searchKnn(query.data(), want);
   hits.reserve(found.size());
   while (!found.empty()) {
     auto [dist, label] = found.top();
     found.pop();
-    float sim = 1.0f - dist; // InnerProductSpace distance is 1 - dot
     const auto& text = u->texts[label];
-    if (sim >= min_similarity && text != skip_text)
+    if (text == skip_text)
+      continue;
+    float sim = 1.0f - dist; // InnerProductSpace distance is 1 - dot
+    if (rerank && !u->features[label].empty())
+      sim = hashed_embedder::sparse_cosine(*features, u->features[label]);
+    if (sim >= min_similarity)
       hits.push_back(memory_hit{text, sim});
   }
   lock.unlock();
-  std::reverse(hits.begin(), hits.end()); // the queue yields the farthest first
+  std::stable_sort(hits.begin(), hits.end(), [](const memory_hit& a, const memory_hit& b) {
+    return a.similarity > b.similarity;
+  });
   if (hits.size() > k)
     hits.resize(k);
   return hits;
 }
 
 void memory_index::remember(const std::string& user, std::string_view text) {
-  add(user, text, embedder_.embed(text));
+  add(user, text, embedder_.embed(text), embedder_.features(text));
 }
 
 std::vector<memory_hit> memory_index::recall(const std::string& user, std::string_view query,
                                              std::size_t k, float min_similarity) const {
-  return search(user, embedder_.embed(query), k, min_similarity, query);
+  auto f = embedder_.features(query);
+  return search(user, embedder_.embed(query), k, min_similarity, query, &f);
 }
 
 std::size_t memory_index::forget(const std::string& user) {

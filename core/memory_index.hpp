@@ -34,15 +34,20 @@ public:
   explicit memory_index(options opts = {});
   ~memory_index();
 
-  /// Adds `text` with its embedding `vec` (L2-normalised); the user's first item fixes the
-  /// dimension. False when `vec` is empty, has another dimension, or the text is known.
-  bool add(const std::string& user, std::string_view text, const std::vector<float>& vec);
+  /// Adds `text` with its embedding `vec` (L2-normalised) and, for the built-in embedder, its
+  /// exact sparse features; the user's first item fixes the dimension. False when `vec` is
+  /// empty, has another dimension, or the text is known.
+  bool add(const std::string& user, std::string_view text, const std::vector<float>& vec,
+           sparse_vector features = {});
 
   /// Top `k` items with similarity >= `min_similarity`, most similar first; an item whose
-  /// text equals `skip_text` (the message being answered) is left out.
+  /// text equals `skip_text` (the message being answered) is left out. With `features`, the
+  /// HNSW candidates are re-ranked by exact sparse similarity (hash collisions in the dense
+  /// vector cannot then pull in unrelated memories).
   std::vector<memory_hit> search(const std::string& user, const std::vector<float>& query,
                                  std::size_t k, float min_similarity,
-                                 std::string_view skip_text = {}) const;
+                                 std::string_view skip_text = {},
+                                 const sparse_vector* features = nullptr) const;
 
   /// `add` and `search` with the built-in hashed embedder.
   void remember(const std::string& user, std::string_view text);

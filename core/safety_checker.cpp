@@ -62,8 +62,13 @@ std::string safety_checker::redact(std::string_view text, bool& found) {
   // Work on ASCII-folded digits so full-width digits are caught too.
   std::string s;
   s.reserve(text.size());
+  // Only the characters the detectors read are folded (full-width digits, letters and + - . @
+  // _); everything else, punctuation included, reaches the LLM as the user wrote it.
   for (auto cp : decode_utf8(text)) {
-    if (cp >= 0xFF01 && cp <= 0xFF5E)
+    bool detector_char = (cp >= 0xFF10 && cp <= 0xFF19) || (cp >= 0xFF21 && cp <= 0xFF3A)
+                         || (cp >= 0xFF41 && cp <= 0xFF5A) || cp == 0xFF0B || cp == 0xFF0D
+                         || cp == 0xFF0E || cp == 0xFF20 || cp == 0xFF3F;
+    if (detector_char)
       cp -= 0xFEE0;
     append_utf8(s, cp);
   }

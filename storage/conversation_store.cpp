@@ -2,6 +2,8 @@
 // into store_status at this boundary. Not thread-safe: one owner calls it.
 #include "storage/conversation_store.hpp"
 
+#include "core/embedding.hpp"
+
 #include "storage/key_codec.hpp"
 
 #include <nlohmann/json.hpp>
@@ -60,10 +62,9 @@ public:
       batch.Put(messages(), keys::message_key(r.user, r.user_turn), u.dump());
       batch.Put(messages(), keys::message_key(r.user, r.reply_turn), a.dump());
       m.last_turn = std::max(m.last_turn, r.reply_turn);
-      if (!r.memory_text.empty()) {
-        json mem{{"text", r.memory_text}, {"ts", r.ts}};
-        batch.Put(memories(), keys::memory_key(r.user, ++m.memory_seq), mem.dump());
-      }
+      for (std::size_t i = 0; i < r.facts.size() && i < 256; ++i)
+        batch.Put(memories(), keys::fact_key(r.user, r.user_turn, static_cast<unsigned>(i)),
+                  json{{"text", r.facts[i]}, {"ts", r.ts}}.dump());
     }
     for (const auto& [user, m] : metas)
       batch.Put(meta_cf(), keys::meta_key(user),
@@ -86,19 +87,67 @@ public:
     out.memories.clear();
     auto prefix = keys::user_prefix(user);
     std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(rocksdb::ReadOptions{}, memories())};
-    // newest memories first, then reversed
+    // newest memories first, then reversed; a fact's embedding key (+'e') sorts right after
+    // the fact's key, so walking backwards meets the embedding first
     auto upper = prefix;
     keys::append_u64be(upper, UINT64_MAX);
+    upper.push_back(keys::embedding_suffix);
+    std::optional<std::pair<std::string, core::memory_fact>> pending_embedding; // key, value
     for (it->SeekForPrev(upper); it->Valid() && out.memories.size() < mem_count; it->Prev()) {
-      if (!it->key().starts_with(prefix))
+      auto key = it->key().ToStringView();
+      if (!key.starts_with(prefix))
         break;
       auto v = json::parse(it->value().ToStringView(), nullptr, false);
-      if (v.is_object())
-        out.memories.push_back(v.value("text", ""));
+      if (!v.is_object())
+        continue;
+      if (key.size() == prefix.size() + 9 && key.back() == keys::embedding_suffix) {
+        core::memory_fact e;
+        if (auto vec = core::hashed_embedder::unpack(v.value("vec", "")))
+          e.embedding = std::move(*vec);
+        e.model = v.value("model", "");
+        pending_embedding.emplace(std::string{key.substr(0, key.size() - 1)}, std::move(e));
+        continue;
+      }
+      core::memory_fact f;
+      f.text = v.value("text", "");
+      if (pending_embedding && pending_embedding->first == key) {
+        f.embedding = std::move(pending_embedding->second.embedding);
+        f.model = std::move(pending_embedding->second.model);
+      }
+      pending_embedding.reset();
+      if (!f.text.empty())
+        out.memories.push_back(std::move(f));
     }
     if (!it->status().ok())
       return store_status::failure("read failed: " + describe(it->status()));
     std::reverse(out.memories.begin(), out.memories.end());
+    return {};
+  }
+
+  store_status put_embeddings(const std::string& user, std::uint64_t turn,
+                              const std::vector<core::memory_fact>& facts) override {
+    rocksdb::WriteBatch batch;
+    for (std::size_t i = 0; i < facts.size() && i < 256; ++i) {
+      if (facts[i].embedding.empty())
+        continue;
+      auto key = keys::fact_key(user, turn, static_cast<unsigned>(i));
+      std::string existing;
+      auto got = db_->Get(rocksdb::ReadOptions{}, memories(), key, &existing);
+      if (got.IsNotFound())
+        continue; // forgotten (or never written): no vector without its fact
+      if (!got.ok())
+        return store_status::failure("read failed: " + describe(got));
+      key.push_back(keys::embedding_suffix);
+      batch.Put(memories(), key,
+                json{{"model", facts[i].model},
+                     {"vec", core::hashed_embedder::pack(facts[i].embedding)}}
+                  .dump());
+    }
+    if (batch.Count() == 0)
+      return {};
+    auto s = db_->Write(write_opts_, &batch);
+    if (!s.ok())
+      return store_status::failure("write failed: " + describe(s));
     return {};
   }
 

@@ -2,6 +2,8 @@
 // thread-safe: one owner (storage_actor) calls it. Must never include RocksDB headers here.
 #pragma once
 
+#include "core/analysis.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -29,13 +31,13 @@ struct turn_record {
   std::string finish;
   std::int64_t ts = 0;
   std::int64_t reply_ts = 0;
-  std::string memory_text; // non-empty: also remember this
+  std::vector<std::string> facts; // what the user message tells about them (<= 256), remembered
 };
 
 struct user_snapshot {
   std::uint64_t last_turn = 0;
   std::vector<stored_message> recent; // oldest first
-  std::vector<std::string> memories;  // oldest first
+  std::vector<core::memory_fact> memories; // oldest first; embedding empty if never stored
 };
 
 /// Outcome of a call: ok, or one clear sentence.
@@ -61,6 +63,10 @@ public:
 
   /// Writes all records (both messages, memory, meta.last_turn) in one atomic batch.
   virtual store_status write(const std::vector<turn_record>& records) = 0;
+
+  /// Stores the embeddings of the facts of `turn` (written with the turn) beside them.
+  virtual store_status put_embeddings(const std::string& user, std::uint64_t turn,
+                                      const std::vector<core::memory_fact>& facts) = 0;
 
   /// The user's turn counter, last `recent` messages and last `memories` memories.
   virtual store_status load(const std::string& user, std::size_t recent, std::size_t memories,

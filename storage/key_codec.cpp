@@ -47,4 +47,8 @@ std::optional<std::uint64_t> decode_index(std::string_view key, std::string_view
   return read_u64be(key.substr(prefix.size()));
 }
 
+std::string fact_key(std::string_view user, std::uint64_t turn, unsigned index) {
+  return memory_key(user, (turn << 8) | (index & 0xFFu));
+}
+
 } // namespace xinyu::storage::keys

@@ -19,6 +19,12 @@ std::string message_key(std::string_view user, std::uint64_t turn);
 /// memories CF: user_prefix + u64be(seq)
 std::string memory_key(std::string_view user, std::uint64_t seq);
 
+/// memories CF, fact `index` (< 256) of the user message of `turn`: memory_key with
+/// seq = turn << 8 | index. Its embedding is stored under the same key + 'e', so the text is
+/// durable with the turn and the vector, computed later, never races it.
+std::string fact_key(std::string_view user, std::uint64_t turn, unsigned index);
+inline constexpr char embedding_suffix = 'e';
+
 /// meta CF: user_prefix
 inline std::string meta_key(std::string_view user) {
   return user_prefix(user);

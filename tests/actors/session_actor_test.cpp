@@ -8,7 +8,7 @@
 #include "actors/stage_workers.hpp"
 #include "actors/worker_pool.hpp"
 #include "core/config.hpp"
-#include "core/memory_index.hpp"
+#include "core/memory_engine.hpp"
 #include "core/prompt_builder.hpp"
 #include "tests/actors/test_sink.hpp"
 
@@ -53,7 +53,8 @@ struct fixture {
     stage_pools p;
     p.emotion = spawn_emotion_pool(sys, conf);
     p.safety = spawn_safety_pool(sys, conf);
-    p.memory = spawn_memory_pool(sys, conf, std::make_shared<core::memory_index>());
+    p.memory = spawn_memory_pool(sys, conf,
+                                 std::make_shared<core::memory_engine>(core::memory_engine::settings{}));
     p.llm = spawn_llm_pool(sys, conf);
     return p;
   }
@@ -152,7 +153,7 @@ TEST_CASE("the three pre-processing stages are asked in parallel", "[session]") 
   p.safety = f.sys.spawn(barrier_stub<stage_request, core::safety_result>, gate,
                          core::safety_result{core::safety_level::ok, {}, "hello there"});
   p.memory = f.sys.spawn(barrier_stub<memory_request, core::memory_result>, gate,
-                         core::memory_result{{"likes tea"}, 0});
+                         core::memory_result{{"likes tea"}, 0, {}});
   p.llm = spawn_llm_pool(f.sys, f.conf);
   auto s = f.session(p);
   auto sink = std::make_shared<test::test_sink>();

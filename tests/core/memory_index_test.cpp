@@ -172,3 +172,76 @@ TEST_CASE("retrieval cache stays within its byte bound, least recently used firs
   off.put("u", "q", 1, {"x"});
   CHECK_FALSE(off.get("u", "q", 1));
 }
+
+TEST_CASE("embeddings pack to text and back exactly", "[memory]") {
+  hashed_embedder e;
+  auto v = e.embed("我养了一只猫 and a dog");
+  auto packed = hashed_embedder::pack(v);
+  auto back = hashed_embedder::unpack(packed);
+  REQUIRE(back);
+  CHECK(*back == v);
+  for (std::size_t n : {0u, 1u, 2u, 3u}) { // every padding length
+    std::vector<float> w(n, -1.5f);
+    CHECK(hashed_embedder::unpack(hashed_embedder::pack(w)) == w);
+  }
+  CHECK_FALSE(hashed_embedder::unpack("abc"));     // not a multiple of 4
+  CHECK_FALSE(hashed_embedder::unpack("ab!d"));    // not base64
+  CHECK_FALSE(hashed_embedder::unpack("AAA="));    // 2 bytes: not whole floats
+}
+
+#include "core/memory_engine.hpp"
+
+namespace {
+/// An embedder that can be switched off, like a remote endpoint that goes down.
+struct flaky_embedder final : embedder {
+  hashed_embedder inner{64};
+  mutable bool up = true;
+  mutable int calls = 0;
+  std::string model() const override { return "flaky-64"; }
+  std::optional<std::vector<float>> try_embed(std::string_view t) const override {
+    ++calls;
+    if (!up)
+      return std::nullopt;
+    return inner.embed(t);
+  }
+};
+} // namespace
+
+TEST_CASE("memory engine: cache first, invalidated by new facts, failure is a value",
+          "[memory][cache]") {
+  auto emb = std::make_shared<flaky_embedder>();
+  memory_engine::settings s;
+  s.min_similarity = 0.1f;
+  memory_engine m{s, emb};
+  auto stored = m.remember("u", {"我养了一只猫叫咪咪", "我在杭州工作"});
+  REQUIRE(stored.size() == 2);
+  CHECK(stored[0].model == "flaky-64");
+  CHECK(stored[0].embedding.size() == 64);
+  auto first = m.recall("u", "咪咪今天不吃饭");
+  REQUIRE(first);
+  REQUIRE_FALSE(first->empty());
+  CHECK(first->front() == "我养了一只猫叫咪咪");
+  CHECK(m.cache().misses() == 1);
+  emb->up = false; // the endpoint goes down: a cached answer still works ...
+  CHECK(m.recall("u", "咪咪今天不吃饭！") == first);
+  CHECK(m.cache().hits() == 1);
+  CHECK_FALSE(m.recall("u", "another question")); // ... a new one cannot be embedded
+  emb->up = true;
+  m.remember("u", {"咪咪是一只橘猫"}); // a new fact makes the cached answer stale
+  auto again = m.recall("u", "咪咪今天不吃饭");
+  REQUIRE(again);
+  CHECK(again->size() == 2);
+  CHECK(m.cache().misses() == 3);
+}
+
+TEST_CASE("memory engine seeds from stored embeddings of its model, re-embeds others",
+          "[memory]") {
+  auto emb = std::make_shared<flaky_embedder>();
+  memory_engine m{memory_engine::settings{}, emb};
+  std::vector<memory_fact> facts{{"stored with a vector", emb->inner.embed("stored with a vector"), "flaky-64"},
+                                 {"stored by another model", {1, 0}, "other"},
+                                 {"stored without a vector", {}, ""}};
+  CHECK(m.seed("u", facts) == 3);
+  CHECK(emb->calls == 2); // only the two without a usable vector were embedded
+  CHECK(m.index().size("u") == 3);
+}

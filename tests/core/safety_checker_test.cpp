@@ -112,3 +112,13 @@ TEST_CASE("an age under 18 counts as a minor for sexual content", "[safety]") {
   CHECK(c.check("sexual story about a 13 year old").level == xinyu::core::safety_level::blocked);
   CHECK(c.check("My son is 12 years old and loves soccer").level == xinyu::core::safety_level::ok);
 }
+
+TEST_CASE("redaction changes only what it masks", "[safety]") {
+  bool found = false;
+  auto r = xinyu::core::safety_checker::redact("我养了一只柯基，叫豆豆！电话１３８１２３４５６７８。", found);
+  CHECK(found);
+  CHECK(r == "我养了一只柯基，叫豆豆！电话[PHONE]。");
+  found = false;
+  CHECK(xinyu::core::safety_checker::redact("（你好）", found) == "（你好）");
+  CHECK_FALSE(found);
+}

@@ -275,6 +275,41 @@ TEST_CASE("e2e: forget erases durably and the turn counter keeps counting", "[e2
   remove_tree(dir);
 }
 
+TEST_CASE("e2e: a fact told before a restart is recalled by a paraphrase after it; small talk "
+          "and forgotten facts are not", "[e2e][storage][memory]") {
+  auto dir = temp_data_dir();
+  {
+    server_process srv{fast({{"storage", {{"path", dir}}}})};
+    ws_client c{srv.port()};
+    c.auth("mei");
+    chat(c, "f1", "你好呀");
+    chat(c, "f2", "我养了一只柯基，叫豆豆。今天好累");
+    CHECK(srv.stop() == 0);
+  }
+  {
+    server_process srv{fast({{"storage", {{"path", dir}}}})};
+    ws_client c{srv.port()};
+    c.auth("mei");
+    auto r = chat(c, "f3", "豆豆这两天不怎么吃东西，怎么办");
+    INFO(r.reply);
+    CHECK(r.reply.find("我养了一只柯基，叫豆豆") != std::string::npos); // the fact, not the mood
+    CHECK(r.reply.find("今天好累") == std::string::npos);
+    auto greeting = chat(c, "f4", "你好呀，又见面了");
+    CHECK(greeting.reply.find("我记得") == std::string::npos); // a greeting is no memory
+    auto metrics = http_get(srv.port(), "/metrics").second;
+    CHECK(metrics.find("xinyu_memory_cache_total{result=\"miss\"}") != std::string::npos);
+    c.send({{"type", "forget"}});
+    c.read_until("forgotten");
+    CHECK(srv.stop() == 0);
+  }
+  server_process srv{fast({{"storage", {{"path", dir}}}})};
+  ws_client c{srv.port()};
+  c.auth("mei");
+  auto r = chat(c, "f5", "豆豆这两天不怎么吃东西，怎么办");
+  CHECK(r.reply.find("柯基") == std::string::npos); // forgotten stays forgotten
+  remove_tree(dir);
+}
+
 TEST_CASE("e2e: an idle session is passivated and comes back with its counter",
           "[e2e][storage]") {
   server_process srv{fast({{"session", {{"idle_s", 1}}}})};

@@ -1,5 +1,6 @@
 // Quality of the understanding stages, measured on the hand-labelled sets in tests/data:
 // emotion macro-F1, crisis recall, benign false positives, fact extraction and memory recall@3.
+#include "core/config.hpp"
 #include "core/emotion_analyzer.hpp"
 #include "core/fact_extractor.hpp"
 #include "core/memory_index.hpp"
@@ -179,12 +180,18 @@ TEST_CASE("memory recall@3 on stored facts and paraphrased messages is at least 
           "[quality][memory]") {
   auto rows = read_tsv("memory_eval.tsv", 2);
   REQUIRE(rows.size() >= 50);
+  // the server's defaults: the threshold that keeps unrelated memories out of the prompt
+  auto defaults = core::load_config("{}");
+  REQUIRE(defaults.value);
+  auto min_sim = static_cast<float>(defaults.value->memory.min_similarity);
+  auto k = defaults.value->memory.top_k;
+  REQUIRE(k == 3);
   core::memory_index index{core::memory_index::options{}};
   for (const auto& r : rows)
     index.remember("eval-user", r[0]);
   int found = 0;
   for (const auto& r : rows) {
-    auto hits = index.recall("eval-user", r[1], 3, 0.0f);
+    auto hits = index.recall("eval-user", r[1], k, min_sim);
     bool ok = false;
     for (const auto& h : hits)
       ok = ok || h.text == r[0];
@@ -194,6 +201,24 @@ TEST_CASE("memory recall@3 on stored facts and paraphrased messages is at least 
                   hits.empty() ? "(nothing)" : hits[0].text.c_str());
   }
   double recall = double(found) / double(rows.size());
-  std::printf("memory: %zu facts, recall@3 %.3f\n", rows.size(), recall);
+  // small talk must not drag memories into the prompt
+  auto talk = read_tsv("fact_eval.tsv", 2);
+  int asked = 0, dragged = 0;
+  for (const auto& t : talk) {
+    if (t[0] != "no")
+      continue;
+    ++asked;
+    auto hits = index.recall("eval-user", t[1], k, min_sim);
+    if (!hits.empty()) {
+      ++dragged;
+      std::printf("  unrelated recall: %s -> %s (%.3f)\n", t[1].c_str(), hits[0].text.c_str(),
+                  hits[0].similarity);
+    }
+  }
+  double unrelated = double(dragged) / asked;
+  std::printf("memory: %zu facts, recall@3 %.3f at min_similarity %.2f; small talk with a "
+              "memory attached %.3f (%d/%d)\n",
+              rows.size(), recall, min_sim, unrelated, dragged, asked);
   CHECK(recall >= 0.9);
+  CHECK(unrelated <= 0.1);
 }

@@ -34,7 +34,8 @@ turn_record rec(std::string user, std::uint64_t n, std::string text, std::string
   r.finish = "stop";
   r.ts = 1000 + static_cast<std::int64_t>(n);
   r.reply_ts = 2000 + static_cast<std::int64_t>(n);
-  r.memory_text = std::move(memory);
+  if (!memory.empty())
+    r.facts = {std::move(memory)};
   return r;
 }
 
@@ -59,7 +60,9 @@ TEST_CASE("write, load and history round-trip in turn order", "[store]") {
   REQUIRE(snap.recent.size() == 4);
   CHECK(snap.recent.front().turn == 3);
   CHECK(snap.recent.back().text == "ok");
-  CHECK(snap.memories == std::vector<std::string>{"我很难过"});
+  REQUIRE(snap.memories.size() == 1);
+  CHECK(snap.memories[0].text == "我很难过");
+  CHECK(snap.memories[0].embedding.empty()); // no embedding stored yet
 
   std::vector<stored_message> page;
   bool more = false;
@@ -149,4 +152,33 @@ TEST_CASE("unusable directories give one clear error", "[store]") {
   std::ofstream{broken.path + "/CURRENT", std::ios::trunc} << "MANIFEST-999999\n";
   CHECK_FALSE(conversation_store::open({broken.path, false}, err));
   CHECK(err.find(broken.path) != std::string::npos);
+}
+
+TEST_CASE("fact embeddings are stored beside their facts and loaded with them", "[store]") {
+  temp_dir d;
+  auto s = open_store(d.path);
+  auto r1 = rec("u", 1, "我养了一只猫。我在杭州工作", "好的");
+  r1.facts = {"我养了一只猫", "我在杭州工作"};
+  REQUIRE(s->write({r1, rec("u", 3, "no facts here", "ok"), rec("u", 5, "my dog is Rex", "nice", "my dog is Rex")}));
+  // embeddings for turn 1 only, the second fact's could not be made
+  std::vector<xinyu::core::memory_fact> facts{{"我养了一只猫", {0.6f, 0.8f, -0.0f}, "m1"},
+                                              {"我在杭州工作", {}, "m1"}};
+  REQUIRE(s->put_embeddings("u", 1, facts));
+  user_snapshot snap;
+  REQUIRE(s->load("u", 2, 10, snap));
+  REQUIRE(snap.memories.size() == 3);
+  CHECK(snap.memories[0].text == "我养了一只猫");
+  CHECK(snap.memories[0].embedding == std::vector<float>{0.6f, 0.8f, -0.0f});
+  CHECK(snap.memories[0].model == "m1");
+  CHECK(snap.memories[1].text == "我在杭州工作");
+  CHECK(snap.memories[1].embedding.empty());
+  CHECK(snap.memories[2].text == "my dog is Rex");
+  // the bound counts facts, newest kept
+  REQUIRE(s->load("u", 2, 2, snap));
+  REQUIRE(snap.memories.size() == 2);
+  CHECK(snap.memories[0].text == "我在杭州工作");
+  std::uint64_t deleted = 0;
+  REQUIRE(s->forget("u", deleted));
+  REQUIRE(s->load("u", 2, 10, snap));
+  CHECK(snap.memories.empty()); // embeddings went with the facts
 }

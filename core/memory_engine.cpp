@@ -1,0 +1,97 @@
+// Memory retrieval as one unit: retrieval cache, embedder and per-user HNSW index.
+// Thread-safe; must never touch storage or actors.
+#include "core/memory_engine.hpp"
+
+#include "core/metrics.hpp"
+
+namespace xinyu::core {
+
+namespace {
+struct cache_metrics {
+  counter& hits = metrics().get_counter("xinyu_memory_cache_total",
+                                        "memory retrievals answered by the cache, or not",
+                                        "result=\"hit\"");
+  counter& misses = metrics().get_counter("xinyu_memory_cache_total",
+                                          "memory retrievals answered by the cache, or not",
+                                          "result=\"miss\"");
+  gauge& bytes = metrics().get_gauge("xinyu_memory_cache_bytes",
+                                     "bytes held by the retrieval cache (bounded by memory.cache_bytes)");
+  counter& embed_failures = metrics().get_counter(
+    "xinyu_embedding_failures_total", "texts that could not be embedded (endpoint down or slow)");
+};
+cache_metrics& m() {
+  static cache_metrics c;
+  return c;
+}
+} // namespace
+
+memory_engine::memory_engine(settings s, std::shared_ptr<const embedder> emb)
+  : settings_(s),
+    embedder_(emb ? std::move(emb) : std::make_shared<const hashed_embedder>()),
+    index_(s.index),
+    cache_(s.cache) {
+}
+
+std::optional<std::vector<std::string>> memory_engine::recall(const std::string& user,
+                                                              std::string_view text) {
+  // read the generation first: a fact added during the search makes this entry stale at once
+  auto gen = index_.generation(user);
+  if (auto cached = cache_.get(user, text, gen)) {
+    m().hits.inc();
+    return cached;
+  }
+  m().misses.inc();
+  std::vector<std::string> items;
+  if (index_.size(user) > 0) {
+    auto vec = embedder_->try_embed(text);
+    if (!vec) {
+      m().embed_failures.inc();
+      return std::nullopt;
+    }
+    auto features = embedder_->try_features(text);
+    for (auto& hit : index_.search(user, *vec, settings_.top_k, settings_.min_similarity, text,
+                                   features ? &*features : nullptr))
+      items.push_back(std::move(hit.text));
+  }
+  cache_.put(user, text, gen, items);
+  m().bytes.set(static_cast<std::int64_t>(cache_.bytes()));
+  return items;
+}
+
+std::vector<memory_fact> memory_engine::remember(const std::string& user,
+                                                 const std::vector<std::string>& facts) {
+  std::vector<memory_fact> out;
+  out.reserve(facts.size());
+  auto model = embedder_->model();
+  for (const auto& f : facts) {
+    memory_fact fact{f, {}, model};
+    if (auto vec = embedder_->try_embed(f)) {
+      fact.embedding = std::move(*vec);
+      index_.add(user, f, fact.embedding, embedder_->try_features(f).value_or(sparse_vector{}));
+    } else {
+      m().embed_failures.inc();
+    }
+    out.push_back(std::move(fact));
+  }
+  return out;
+}
+
+std::size_t memory_engine::seed(const std::string& user, const std::vector<memory_fact>& facts) {
+  std::size_t n = 0;
+  auto model = embedder_->model();
+  for (const auto& f : facts) {
+    auto features = embedder_->try_features(f.text).value_or(sparse_vector{});
+    if (!f.embedding.empty() && f.model == model) {
+      n += index_.add(user, f.text, f.embedding, std::move(features));
+    } else if (auto vec = embedder_->try_embed(f.text)) {
+      n += index_.add(user, f.text, *vec, std::move(features));
+    }
+  }
+  return n;
+}
+
+std::size_t memory_engine::forget(const std::string& user) {
+  return index_.forget(user);
+}
+
+} // namespace xinyu::core
