@@ -33,7 +33,7 @@ using clock = std::chrono::steady_clock;
 using frame_ptr = std::shared_ptr<const std::string>;
 
 enum class phase { queued, analyzing, generating };
-enum timeout_kind : int { first_token = 1, stall = 2, total = 3 };
+enum timeout_kind : int { first_token = 1, stall = 2, total = 3, memory_wait = 4 };
 
 std::atomic<std::uint64_t> next_stream_id{1};
 
@@ -158,6 +158,8 @@ struct session_state {
   std::uint64_t routed = 0;             // messages received from the gateway
   clock::time_point last_activity = clock::now();
   std::size_t pending_persists = 0;
+  std::size_t remembering = 0;                 // remember requests in flight
+  std::optional<std::uint64_t> deferred_recall; // turn key whose recall waits for them
   std::uint64_t last_turn = 0;
   std::deque<turn> turns; // front is in flight once started
   std::vector<client_sink_ptr> sinks;
@@ -193,6 +195,8 @@ struct session_state {
 using session_actor_t = caf::stateful_actor<session_state>;
 
 void start_next(session_actor_t* self);
+void ask_memory(session_actor_t* self, const turn& t);
+void remembered(session_actor_t* self);
 
 void emit_token(session_actor_t* self, turn& t, std::string text) {
   auto& st = self->state;
@@ -378,8 +382,10 @@ void finish_turn(session_actor_t* self, std::string finish) {
     // embeddings stored beside them
     if (auto facts = facts_of(t); !facts.empty()) {
       memory_request m{memory_request::op::remember, st.user, {}, std::move(facts), t.user_turn};
+      ++st.remembering;
       self->request(st.pools.memory, std::chrono::seconds{5}, work_atom::value, std::move(m))
-        .then([](core::memory_result&) {}, [](caf::error&) {});
+        .then([self](core::memory_result&) { remembered(self); },
+              [self](caf::error&) { remembered(self); });
     }
   }
   persist(self, t, reply, finish, f.reply_ts);
@@ -528,19 +534,53 @@ void start_next(session_actor_t* self) {
           }
         },
         [self, key](caf::error&) { stage_failed(self, key, "safety"); });
-    self->request(st.pools.memory, st.cfg->memory_deadline, work_atom::value,
-                  memory_request{memory_request::op::recall, user, t.text})
-      .then(
-        [self, key](core::memory_result& r) {
-          if (auto* t = self->state.current(key); t && t->ph == phase::analyzing) {
-            record_stage(*t, 2);
-            t->memory = std::move(r);
-            stage_done(self, key);
-          }
-        },
-        [self, key](caf::error&) { stage_failed(self, key, "memory"); });
+    if (st.remembering > 0) {
+      // what the user just said is still being indexed: recall once it is, within the
+      // stage's deadline from now
+      st.deferred_recall = key;
+      self->delayed_send(self, st.cfg->memory_deadline, timeout_atom::value, key,
+                         int{memory_wait});
+    } else {
+      ask_memory(self, t);
+    }
     return;
   }
+}
+
+void ask_memory(session_actor_t* self, const turn& t) {
+  auto& st = self->state;
+  auto key = t.key;
+  auto remaining = st.cfg->memory_deadline
+                   - std::chrono::duration_cast<std::chrono::milliseconds>(clock::now()
+                                                                           - t.started_at);
+  if (remaining <= std::chrono::milliseconds{0}) {
+    stage_failed(self, key, "memory");
+    return;
+  }
+  self->request(st.pools.memory, remaining, work_atom::value,
+                memory_request{memory_request::op::recall, st.user, t.text})
+    .then(
+      [self, key](core::memory_result& r) {
+        if (auto* t = self->state.current(key); t && t->ph == phase::analyzing) {
+          record_stage(*t, 2);
+          t->memory = std::move(r);
+          stage_done(self, key);
+        }
+      },
+      [self, key](caf::error&) { stage_failed(self, key, "memory"); });
+}
+
+/// A `remember` of this session finished: a recall that waited for it goes out now.
+void remembered(session_actor_t* self) {
+  auto& st = self->state;
+  if (st.remembering > 0)
+    --st.remembering;
+  if (st.remembering > 0 || !st.deferred_recall)
+    return;
+  auto key = *st.deferred_recall;
+  st.deferred_recall.reset();
+  if (auto* t = st.current(key); t && t->ph == phase::analyzing)
+    ask_memory(self, *t);
 }
 
 void handle_chat(session_actor_t* self, const client_sink_ptr& origin, core::chat_command& c) {
@@ -940,6 +980,14 @@ caf::behavior session_actor(session_actor_t* self, std::string user, stage_pools
         finish_turn(self, finish);
     },
     [self](timeout_atom, std::uint64_t key, int kind) {
+      if (kind == memory_wait) { // the recall waited for a remember past the stage deadline
+        auto& st = self->state;
+        if (st.deferred_recall == key) {
+          st.deferred_recall.reset();
+          stage_failed(self, key, "memory");
+        }
+        return;
+      }
       auto* t = self->state.current(key);
       if (!t || t->ph != phase::generating)
         return;

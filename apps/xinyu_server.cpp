@@ -6,6 +6,7 @@
 #include "core/metrics.hpp"
 #include "actors/llm_worker.hpp"
 #include "core/service_state.hpp"
+#include "llm/embedding_client.hpp"
 #include "llm/upstream_client.hpp"
 #include "storage/conversation_store.hpp"
 #include "transport/server.hpp"
@@ -167,12 +168,37 @@ int main(int argc, char** argv) {
     }
   }
 
+  std::shared_ptr<const xinyu::core::embedder> embeddings; // null: built-in hashed embeddings
+  if (!cfg.memory.embeddings.base_url.empty()) {
+    xinyu::llm::embedding_endpoint ep;
+    ep.base_url = cfg.memory.embeddings.base_url;
+    ep.model = cfg.memory.embeddings.model;
+    ep.timeout_ms = cfg.memory.embeddings.timeout_ms;
+    ep.tls_verify = cfg.llm.tls_verify;
+    ep.ca_file = cfg.llm.ca_file;
+    if (const auto& var = cfg.memory.embeddings.api_key_env; !var.empty()) {
+      const char* key = std::getenv(var.c_str());
+      if (!key || !*key) {
+        std::cerr << "xinyu-server: configuration error: memory.embeddings.api_key_env names the "
+                     "environment variable '"
+                  << var << "', which is not set\n";
+        return exit_usage;
+      }
+      ep.api_key = key;
+    }
+    embeddings = xinyu::llm::make_embedding_client(ep, error);
+    if (!embeddings) {
+      std::cerr << "xinyu-server: configuration error: " << error << "\n";
+      return exit_usage;
+    }
+  }
+
   caf::actor_system_config sys_cfg;
   auto threads = cfg.scheduler.threads != 0 ? cfg.scheduler.threads
                                             : std::max(1u, std::thread::hardware_concurrency());
   sys_cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
   caf::actor_system sys{sys_cfg};
-  auto rt = xinyu::actors::start_runtime(sys, cfg, std::move(store), svc, upstream);
+  auto rt = xinyu::actors::start_runtime(sys, cfg, std::move(store), svc, upstream, embeddings);
 
   auto srv = xinyu::transport::server::start(cfg, rt.gateway, svc, error);
   if (!srv) {

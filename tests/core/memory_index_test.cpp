@@ -245,3 +245,21 @@ TEST_CASE("memory engine seeds from stored embeddings of its model, re-embeds ot
   CHECK(emb->calls == 2); // only the two without a usable vector were embedded
   CHECK(m.index().size("u") == 3);
 }
+
+#include "core/embedding_api.hpp"
+
+TEST_CASE("embeddings API: request body and every kind of response", "[memory][embeddings]") {
+  CHECK(embedding_request_body("nomic", "我\"好\"") == R"({"input":"我\"好\"","model":"nomic"})");
+  std::string err;
+  auto v = parse_embedding_response(R"({"object":"list","data":[{"index":0,"embedding":[3,4]}]})", err);
+  REQUIRE(v);
+  CHECK(*v == std::vector<float>{0.6f, 0.8f});
+  CHECK_FALSE(parse_embedding_response("not json", err));
+  CHECK(err.find("not a JSON object") != std::string::npos);
+  CHECK_FALSE(parse_embedding_response(R"({"error":{"message":"model not found"}})", err));
+  CHECK(err.find("model not found") != std::string::npos);
+  CHECK_FALSE(parse_embedding_response(R"({"data":[]})", err));
+  CHECK_FALSE(parse_embedding_response(R"({"data":[{"embedding":[]}]})", err));
+  CHECK_FALSE(parse_embedding_response(R"({"data":[{"embedding":[1,"x"]}]})", err));
+  CHECK_FALSE(parse_embedding_response(R"({"data":[{"embedding":[0,0]}]})", err));
+}

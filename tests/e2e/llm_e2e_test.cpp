@@ -244,3 +244,57 @@ TEST_CASE("llm: a bad endpoint config is refused at start-up", "[e2e][llm][cli]"
   CHECK(r2.err.find("XINYU_SURELY_UNSET_KEY") != std::string::npos);
   std::remove(cfg.c_str());
 }
+
+TEST_CASE("llm: memories through an OpenAI-compatible /embeddings endpoint", "[e2e][llm][memory]") {
+  mock_openai m;
+  auto dir = temp_data_dir();
+  json cfg{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}},
+           {"storage", {{"path", dir}}},
+           {"memory", {{"embeddings", {{"base_url", m.base_url()}, {"model", "mock-embed"},
+                                       {"timeout_ms", 2000}}}}}};
+  {
+    server_process srv{cfg};
+    ws_client c{srv.port()};
+    c.auth("rin");
+    auto told = run_turn(c, "e1", "我养了一只柯基，叫豆豆。");
+    CHECK(told.done["degraded"] == json::array());
+    auto asked = run_turn(c, "e2", "豆豆今天不吃东西");
+    CHECK(asked.done["degraded"] == json::array());
+    INFO(asked.text());
+    CHECK(asked.text().find("我养了一只柯基，叫豆豆") != std::string::npos);
+    CHECK(m.embedding_requests() >= 2); // the fact, and the question
+    CHECK(m.last_request()["model"] == "mock-embed");
+    auto metrics = http_get(srv.port(), "/metrics").second;
+    CHECK(metrics.find("xinyu_embeddings_calls_total{result=\"ok\"}") != std::string::npos);
+    CHECK(srv.stop() == 0);
+  }
+  {
+    // the endpoint fails: the memory stage degrades, the reply still comes
+    m.script({}, B::status_500);
+    server_process srv{cfg};
+    ws_client c{srv.port()};
+    c.auth("rin");
+    auto t = run_turn(c, "e3", "豆豆还是不吃东西，怎么办");
+    REQUIRE(t.error.is_null());
+    CHECK(t.done["degraded"] == json::array({"memory"}));
+    CHECK_FALSE(t.text().empty());
+    auto metrics = http_get(srv.port(), "/metrics").second;
+    CHECK(metrics.find("xinyu_embeddings_calls_total{result=\"failed\"}") != std::string::npos);
+  }
+  remove_tree(dir);
+}
+
+TEST_CASE("llm: a bad embeddings configuration exits 2 with a clear message", "[e2e][llm]") {
+  ::setenv("XINYU_MEMORY_EMBEDDINGS_BASE_URL", "ftp://nowhere", 1);
+  ::setenv("XINYU_MEMORY_EMBEDDINGS_MODEL", "m", 1);
+  auto bad_url = run_server_command({"--port", "0"});
+  CHECK(bad_url.exit_code == 2);
+  CHECK(bad_url.err.find("memory.embeddings.base_url") != std::string::npos);
+  ::setenv("XINYU_MEMORY_EMBEDDINGS_BASE_URL", "http://127.0.0.1:9/v1", 1);
+  ::setenv("XINYU_MEMORY_EMBEDDINGS_MODEL", "", 1);
+  auto no_model = run_server_command({"--port", "0"});
+  CHECK(no_model.exit_code == 2);
+  CHECK(no_model.err.find("memory.embeddings.model") != std::string::npos);
+  ::unsetenv("XINYU_MEMORY_EMBEDDINGS_BASE_URL");
+  ::unsetenv("XINYU_MEMORY_EMBEDDINGS_MODEL");
+}

@@ -1,4 +1,4 @@
-// An in-test mock of an OpenAI-compatible /v1/chat/completions endpoint.
+// An in-test mock of an OpenAI-compatible /v1/chat/completions (and /v1/embeddings) endpoint.
 // Test-only; one thread per connection; stalls wait on a condition variable so teardown is quick.
 #include "tests/support/mock_openai.hpp"
 
@@ -34,6 +34,7 @@ struct mock_openai::impl {
   behaviour fallback = behaviour::normal;
   int requests = 0;
   int closed_by_client = 0;
+  int embedding_requests = 0;
   json last_request;
   std::string last_auth;
   std::vector<std::chrono::steady_clock::time_point> times;
@@ -69,6 +70,50 @@ struct mock_openai::impl {
     return false;
   }
 
+  static json last_request_of(const http::request<http::string_body>& req) {
+    return json::parse(req.body(), nullptr, false);
+  }
+
+  /// /embeddings: a 64-dimension bag of characters (texts sharing characters are similar);
+  /// `normal` answers, stall_before hangs, status_* fail.
+  template <class Write>
+  void serve_embeddings(tcp::socket& s, behaviour b, const json& body, Write&& write) {
+    {
+      std::lock_guard lock{mtx};
+      ++embedding_requests;
+    }
+    if (b == behaviour::stall_before) {
+      wait_or_closed(s, std::chrono::milliseconds(10000));
+      return;
+    }
+    if (b == behaviour::status_500 || b == behaviour::status_429 || b == behaviour::status_401) {
+      std::string e = R"({"error":{"message":"mock failure","type":"server_error"}})";
+      write("HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: "
+            + std::to_string(e.size()) + "\r\nConnection: close\r\n\r\n" + e);
+      return;
+    }
+    std::vector<double> v(64, 0.0);
+    std::string input = body.is_object() && body.contains("input") && body["input"].is_string()
+                          ? body["input"].get<std::string>()
+                          : std::string{};
+    for (std::size_t i = 0; i < input.size();) { // one count per UTF-8 character
+      auto c = static_cast<unsigned char>(input[i]);
+      std::size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+      std::uint32_t h = 2166136261u;
+      for (std::size_t k = 0; k < n && i + k < input.size(); ++k)
+        h = (h ^ static_cast<unsigned char>(input[i + k])) * 16777619u;
+      v[h % 64] += 1.0;
+      i += n;
+    }
+    v[0] += 0.01; // never the zero vector
+    json out{{"object", "list"},
+             {"data", json::array({{{"object", "embedding"}, {"index", 0}, {"embedding", v}}})},
+             {"model", body.value("model", "")}};
+    auto text = out.dump();
+    write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+          + std::to_string(text.size()) + "\r\nConnection: close\r\n\r\n" + text);
+  }
+
   void serve(tcp::socket s) {
     try {
       beast::flat_buffer buf;
@@ -89,6 +134,13 @@ struct mock_openai::impl {
         }
       }
       auto write = [&](const std::string& bytes) { net::write(s, net::buffer(bytes)); };
+      if (req.target().ends_with("/embeddings")) {
+        serve_embeddings(s, b, last_request_of(req), write);
+        beast::error_code ec;
+        s.shutdown(tcp::socket::shutdown_both, ec);
+        s.close(ec);
+        return;
+      }
       const std::string ok_head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
                                   "Cache-Control: no-cache\r\nConnection: close\r\n\r\n";
       auto status = [&](const char* line, const char* extra) {
@@ -242,6 +294,11 @@ void mock_openai::script(std::vector<behaviour> next, behaviour fallback) {
 int mock_openai::requests() const {
   std::lock_guard lock{impl_->mtx};
   return impl_->requests;
+}
+
+int mock_openai::embedding_requests() const {
+  std::lock_guard lock{impl_->mtx};
+  return impl_->embedding_requests;
 }
 
 nlohmann::json mock_openai::last_request() const {

@@ -1,5 +1,6 @@
-// An in-test mock of an OpenAI-compatible /v1/chat/completions endpoint on 127.0.0.1:0 that can
-// stream normally or misbehave in scripted ways. Test-only; one thread per connection.
+// An in-test mock of an OpenAI-compatible /v1/chat/completions (and /embeddings) endpoint on
+// 127.0.0.1:0 that can stream normally or misbehave in scripted ways. Test-only; one thread per
+// connection.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -40,6 +41,9 @@ public:
   void script(std::vector<behaviour> next, behaviour fallback = behaviour::normal);
 
   int requests() const;
+  /// Requests to /embeddings (also counted in requests()); the reply is a 64-dimension bag of
+  /// characters, so texts that share characters are similar.
+  int embedding_requests() const;
   nlohmann::json last_request() const;
   std::string last_authorization() const;
   std::vector<std::chrono::steady_clock::time_point> request_times() const;
