@@ -6,6 +6,8 @@
 #include "core/metrics.hpp"
 #include "actors/llm_worker.hpp"
 #include "core/service_state.hpp"
+#include "core/token_verifier.hpp"
+#include "core/client_frame.hpp"
 #include "llm/embedding_client.hpp"
 #include "llm/upstream_client.hpp"
 #include "storage/conversation_store.hpp"
@@ -34,11 +36,14 @@ constexpr int exit_usage = 2;
 void print_help() {
   std::cout
     << "xinyu-server - actor-model chat backend for an emotional-companion assistant\n\n"
-       "usage: xinyu-server [--config FILE] [--port N] [--print-config] [--help]\n\n"
+       "usage: xinyu-server [--config FILE] [--port N] [--print-config] [--help]\n"
+       "       xinyu-server [--config FILE] --issue-token USER [--token-ttl-s N]\n\n"
        "  --config FILE    JSON configuration (see config/xinyu.example.json); without it the\n"
        "                   embedded defaults are used\n"
        "  --port N         listen port (overrides server.port); 0 = any free port\n"
        "  --print-config   print the embedded defaults as JSON and exit\n"
+       "  --issue-token U  print an HS256 token for user U signed with auth.secret, then exit\n"
+       "  --token-ttl-s N  lifetime of that token in seconds (default 86400)\n"
        "  --help           this text\n\n"
        "On start the server prints one line 'xinyu-server listening on http://HOST:PORT'.\n"
        "Every key can also be set with an environment variable XINYU_<KEY> ('.' -> '_').\n"
@@ -100,6 +105,8 @@ void drain(xinyu::transport::server& srv, xinyu::actors::runtime& rt,
 int main(int argc, char** argv) {
   std::string config_path;
   std::optional<long> port;
+  std::optional<std::string> issue_for; // --issue-token: print a signed token and exit
+  long token_ttl_s = 86400;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](const char* name) -> std::string {
@@ -128,6 +135,16 @@ int main(int argc, char** argv) {
         return exit_usage;
       }
       port = p;
+    } else if (a == "--issue-token") {
+      issue_for = value("--issue-token");
+    } else if (a == "--token-ttl-s") {
+      auto v = value("--token-ttl-s");
+      char* end = nullptr;
+      token_ttl_s = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || token_ttl_s <= 0) {
+        std::cerr << "xinyu-server: --token-ttl-s must be a positive number of seconds\n";
+        return exit_usage;
+      }
     } else {
       std::cerr << "xinyu-server: unknown argument '" << a << "' (see --help)\n";
       return exit_usage;
@@ -139,6 +156,23 @@ int main(int argc, char** argv) {
     return exit_usage;
   }
   auto cfg = std::move(*loaded.value);
+  if (issue_for) {
+    if (cfg.auth.secret.empty()) {
+      std::cerr << "xinyu-server: --issue-token needs auth.secret (in the config or "
+                   "XINYU_AUTH_SECRET)\n";
+      return exit_usage;
+    }
+    if (!xinyu::core::is_valid_user_id(*issue_for, cfg.limits.max_user_bytes)) {
+      std::cerr << "xinyu-server: --issue-token: not a valid user id\n";
+      return exit_usage;
+    }
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+    xinyu::core::token_verifier tokens{cfg.auth.secret, cfg.limits.max_user_bytes};
+    std::cout << tokens.issue(*issue_for, now + token_ttl_s) << "\n";
+    return 0;
+  }
   if (port)
     cfg.server.port = static_cast<std::uint16_t>(*port);
 

@@ -42,7 +42,7 @@ const std::vector<option>& options() {
     {"supervision.max_restarts", 10, "worker restarts allowed per pool within supervision.window_s ...", 1, 100000},
     {"supervision.window_s", 10, "... beyond that the pool is marked failed: its fallback is used without calling it", 1, 3600},
     {"supervision.probe_after_ms", 5000, "a failed pool respawns its workers and probes again after this", 1, 3600000},
-    {"auth.secret", "", "HS256 secret for signed tokens; empty = dev mode (auth frame with 'user', loopback only)"},
+    {"auth.secret", "", "HS256 secret for signed tokens (>= 16 bytes; XINYU_AUTH_SECRET keeps it out of files); empty = dev mode (auth frame with 'user', loopback only)"},
     {"session.max_queued_turns", 8, "admitted turns a user may have waiting (more: error busy)", 1, 1000},
     {"session.recent_messages", 8, "recent messages put in the prompt", 0, 200},
     {"session.keep_turns", 50, "finished turns kept in memory per user for resume and history", 1, 10000},
@@ -445,9 +445,9 @@ config_result load_config(const std::string& json_text,
           + "' but auth.secret is empty: dev mode (no auth secret) listens on loopback only";
     return res;
   }
-  if (!c.auth.secret.empty()) {
-    err = "auth.secret is set, but signed-token (HS256) auth is not built into this version; "
-          "leave it empty to run in dev mode on loopback";
+  if (!c.auth.secret.empty() && c.auth.secret.size() < 16) {
+    err = "auth.secret must be at least 16 bytes (use 32 or more random bytes, e.g. from "
+          "`openssl rand -base64 32`)";
     return res;
   }
   res.value = std::move(c);

@@ -5,12 +5,14 @@
 #include "core/client_frame.hpp"
 #include "core/metrics.hpp"
 #include "core/service_state.hpp"
+#include "core/token_verifier.hpp"
 
 #include <caf/actor.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace xinyu::transport {
@@ -25,6 +27,7 @@ struct context {
   unsigned max_bad_frames = 20;
   core::frame_limits limits;
   bool dev_mode = true;
+  std::shared_ptr<const core::token_verifier> tokens; // set when not in dev mode
   std::shared_ptr<core::service_state> svc = std::make_shared<core::service_state>();
 
   core::gauge& connections = core::metrics().get_gauge("xinyu_connections",
@@ -35,6 +38,26 @@ struct context {
     "xinyu_auth_timeouts_total", "connections closed (1008) for not authenticating in time");
   core::gauge& queued_frames = core::metrics().get_gauge(
     "xinyu_outbound_frames_queued", "frames queued for clients, all connections");
+  core::counter& auth_failures = core::metrics().get_counter(
+    "xinyu_auth_failures_total", "signed tokens refused (bad signature, expired, malformed)");
+
+  /// The user a signed token names, or nullopt with `error` (a sentence for the client).
+  std::optional<std::string> verify_token(std::string_view token, std::string& error) const {
+    if (!tokens) {
+      error = "this server runs in dev mode: send {\"type\":\"auth\",\"user\":\"<name>\"}";
+      return std::nullopt;
+    }
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+    auto r = tokens->verify(token, now);
+    if (!r.user) {
+      auth_failures.inc();
+      error = r.error;
+    }
+    return r.user;
+  }
+
   core::counter& rejected(const std::string& code) {
     return core::metrics().get_counter("xinyu_errors_total", "error frames sent, by code",
                                        "code=\"" + code + "\"");

@@ -54,8 +54,19 @@ private:
     auto path = target.substr(0, target.find('?'));
     if (websocket::is_upgrade(req)) {
       if (path == "/v1/ws") {
+        // non-browser clients may authenticate in the handshake; a bad token is a 401 here
+        std::optional<std::string> user;
+        if (auto auth = req[http::field::authorization]; !auth.empty() && !ctx_->dev_mode) {
+          std::string_view a{auth.data(), auth.size()};
+          std::string error = "the Authorization header must be 'Bearer <token>'";
+          if (a.rfind("Bearer ", 0) == 0)
+            user = ctx_->verify_token(a.substr(7), error);
+          if (!user)
+            return respond(req, http::status::unauthorized, "application/json",
+                           nlohmann::json{{"error", {{"code", "unauthorized"}, {"message", error}}}}.dump());
+        }
         stream_.expires_never();
-        start_websocket_session(stream_.release_socket(), std::move(req), ctx_);
+        start_websocket_session(stream_.release_socket(), std::move(req), ctx_, std::move(user));
         return;
       }
       return respond(req, http::status::not_found, "application/json",

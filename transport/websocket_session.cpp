@@ -71,7 +71,8 @@ public:
     }
   }
 
-  void run(http::request<http::string_body> req) {
+  void run(http::request<http::string_body> req, std::optional<std::string> user) {
+    handshake_user_ = std::move(user);
     ws_.set_option(websocket::stream_base::timeout{
       ctx_->handshake_timeout, websocket::stream_base::none(), false});
     ws_.set_option(websocket::stream_base::decorator([name = ctx_->server_name](
@@ -109,6 +110,11 @@ private:
   void on_accept(beast::error_code ec) {
     if (ec)
       return;
+    if (handshake_user_) { // authenticated by the handshake's Bearer token
+      authenticate_as(std::move(*handshake_user_));
+      do_read();
+      return;
+    }
     auth_timer_.expires_after(ctx_->auth_timeout);
     auth_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (ec || self->sink_)
@@ -176,16 +182,38 @@ private:
       reject(core::frame_error{"bad_request", "already authenticated", std::nullopt});
       return;
     }
-    if (!ctx_->dev_mode || a.user.empty()) {
-      reject(core::frame_error{"unauthorized",
-                               ctx_->dev_mode
-                                 ? "this server runs in dev mode: send {\"type\":\"auth\",\"user\":\"<name>\"}"
-                                 : "signed tokens are required",
-                               std::nullopt});
-      return;
+    std::string user;
+    if (ctx_->dev_mode) {
+      if (a.user.empty()) {
+        reject(core::frame_error{
+          "unauthorized",
+          "this server runs in dev mode: send {\"type\":\"auth\",\"user\":\"<name>\"}",
+          std::nullopt});
+        return;
+      }
+      user = a.user;
+    } else {
+      if (a.token.empty()) {
+        reject(core::frame_error{"unauthorized",
+                                 "signed tokens are required: send {\"type\":\"auth\",\"token\":"
+                                 "\"<HS256 JWT>\"}",
+                                 std::nullopt});
+        return;
+      }
+      std::string error;
+      auto verified = ctx_->verify_token(a.token, error);
+      if (!verified) {
+        reject(core::frame_error{"unauthorized", error, std::nullopt});
+        return;
+      }
+      user = std::move(*verified);
     }
+    authenticate_as(std::move(user));
+  }
+
+  void authenticate_as(std::string user) {
     bad_frames_ = 0;
-    user_ = a.user;
+    user_ = std::move(user);
     auth_timer_.cancel();
     sink_ = std::make_shared<connection_sink>(weak_from_this(), ctx_);
     caf::anon_send(ctx_->gateway, actors::attach_atom::value, user_,
@@ -246,6 +274,7 @@ private:
   websocket::stream<beast::tcp_stream> ws_;
   beast::flat_buffer buffer_;
   net::steady_timer auth_timer_;
+  std::optional<std::string> handshake_user_;
   std::shared_ptr<context> ctx_;
   std::deque<frame_ptr> queue_;
   std::size_t pre_auth_pending_ = 0;
@@ -272,8 +301,9 @@ void connection_sink::deliver(frame_ptr frame) {
 } // namespace
 
 void start_websocket_session(tcp::socket socket, http::request<http::string_body> req,
-                             std::shared_ptr<context> ctx) {
-  std::make_shared<websocket_session>(std::move(socket), std::move(ctx))->run(std::move(req));
+                             std::shared_ptr<context> ctx, std::optional<std::string> user) {
+  std::make_shared<websocket_session>(std::move(socket), std::move(ctx))
+    ->run(std::move(req), std::move(user));
 }
 
 } // namespace xinyu::transport

@@ -7,13 +7,16 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include <memory>
+#include <optional>
+#include <string>
 
 namespace xinyu::transport {
 
 struct context;
 
+/// `user`: already authenticated by a Bearer token in the handshake.
 void start_websocket_session(boost::asio::ip::tcp::socket socket,
                              boost::beast::http::request<boost::beast::http::string_body> req,
-                             std::shared_ptr<context> ctx);
+                             std::shared_ptr<context> ctx, std::optional<std::string> user);
 
 } // namespace xinyu::transport

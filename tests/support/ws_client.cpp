@@ -41,7 +41,7 @@ struct ws_client::impl {
   }
 };
 
-ws_client::ws_client(std::uint16_t port, std::string target, int recv_buffer)
+ws_client::ws_client(std::uint16_t port, std::string target, int recv_buffer, std::string bearer)
   : impl_(std::make_unique<impl>()) {
   tcp::endpoint ep{net::ip::make_address("127.0.0.1"), port};
   if (recv_buffer > 0) {
@@ -49,6 +49,9 @@ ws_client::ws_client(std::uint16_t port, std::string target, int recv_buffer)
     impl_->ws.next_layer().set_option(net::socket_base::receive_buffer_size(recv_buffer));
   }
   impl_->ws.next_layer().connect(ep);
+  if (!bearer.empty())
+    impl_->ws.set_option(websocket::stream_base::decorator(
+      [bearer](websocket::request_type& req) { req.set(http::field::authorization, "Bearer " + bearer); }));
   impl_->ws.handshake("127.0.0.1:" + std::to_string(port), target);
 }
 

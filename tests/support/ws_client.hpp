@@ -14,8 +14,11 @@ namespace xinyu::test {
 
 class ws_client {
 public:
-  /// `recv_buffer` > 0 shrinks the socket's receive buffer (to make a slow reader quickly).
-  explicit ws_client(std::uint16_t port, std::string target = "/v1/ws", int recv_buffer = 0);
+  /// `recv_buffer` > 0 shrinks the socket's receive buffer (to make a slow reader quickly);
+  /// `bearer` non-empty authenticates in the handshake (Authorization: Bearer). A refused
+  /// handshake throws.
+  explicit ws_client(std::uint16_t port, std::string target = "/v1/ws", int recv_buffer = 0,
+                     std::string bearer = {});
   ~ws_client();
   ws_client(const ws_client&) = delete;
   ws_client& operator=(const ws_client&) = delete;

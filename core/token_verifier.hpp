@@ -1,0 +1,36 @@
+// Verifies and issues HS256 JSON Web Tokens (sub = user id, exp required) for signed-token auth.
+// Pure: time is passed in; must never log a token or the secret.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace xinyu::core {
+
+struct token_check {
+  std::optional<std::string> user; // the verified `sub`
+  std::string error;               // one sentence when user is empty (safe to show the client)
+};
+
+class token_verifier {
+public:
+  /// `leeway_s`: clock skew tolerated on `exp` and `nbf`.
+  explicit token_verifier(std::string secret, std::size_t max_user_bytes = 128,
+                          std::int64_t leeway_s = 30);
+
+  /// Checks the compact JWT at `now_s` (seconds since the epoch): alg HS256, a valid
+  /// signature, `exp` in the future, `nbf` (if any) in the past, `sub` a valid user id.
+  token_check verify(std::string_view token, std::int64_t now_s) const;
+
+  /// A token for `user` that expires at `exp_s` (for tools and tests).
+  std::string issue(std::string_view user, std::int64_t exp_s) const;
+
+private:
+  std::string secret_;
+  std::size_t max_user_bytes_;
+  std::int64_t leeway_s_;
+};
+
+} // namespace xinyu::core
