@@ -22,6 +22,8 @@ struct context {
   std::string server_name;
   std::chrono::milliseconds handshake_timeout{10000};
   std::chrono::milliseconds auth_timeout{5000};
+  std::chrono::milliseconds api_deadline{150000};  // an HTTP API call is answered by then
+  std::chrono::milliseconds persisted_wait{10000}; // POST /v1/chat waits this long for persisted
   std::size_t max_frame_bytes = 65536;
   std::size_t max_queued_frames = 1024;
   unsigned max_bad_frames = 20;

@@ -1,9 +1,12 @@
-// Plain HTTP on the shared port: /healthz, /readyz, /metrics, JSON errors elsewhere, and the
-// upgrade of GET /v1/ws to a WebSocket session. Must never touch storage or actors directly.
+// Plain HTTP on the shared port: the web page, /healthz, /readyz, /metrics, JSON errors
+// elsewhere; hands GET /v1/ws to a WebSocket session and /v1/chat, /v1/history,
+// /v1/chat/completions to an API call. Must never touch storage or actors directly.
 #include "transport/sessions.hpp"
 
 #include "transport/context.hpp"
+#include "transport/api_session.hpp"
 #include "transport/websocket_session.hpp"
+#include "web_page.hpp"
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -74,9 +77,27 @@ private:
     }
     if (path == "/admin/chaos")
       return admin_chaos(req);
+    // the HTTP API: each call gets the connection and closes it when answered
+    auto api = [&](http::verb method, api_kind kind) {
+      if (req.method() != method) {
+        respond(req, http::status::method_not_allowed, "application/json",
+                json_error("bad_request", std::string{"use "} + std::string{http::to_string(method)}));
+        return;
+      }
+      stream_.expires_never();
+      start_api_call(stream_.release_socket(), std::move(req), ctx_, kind);
+    };
+    if (path == "/v1/chat")
+      return api(http::verb::post, api_kind::chat);
+    if (path == "/v1/chat/completions")
+      return api(http::verb::post, api_kind::completions);
+    if (path == "/v1/history")
+      return api(http::verb::get, api_kind::history);
     if (req.method() != http::verb::get && req.method() != http::verb::head)
       return respond(req, http::status::method_not_allowed, "application/json",
                      R"({"error":{"code":"bad_request","message":"method not allowed"}})");
+    if (path == "/" || path == "/index.html")
+      return respond(req, http::status::ok, "text/html; charset=utf-8", std::string{web_page});
     if (path == "/healthz")
       return respond(req, http::status::ok, "text/plain", "ok\n");
     if (path == "/readyz") {

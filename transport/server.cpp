@@ -119,6 +119,11 @@ std::unique_ptr<server> server::start(const core::config& cfg, caf::actor gatewa
   ctx->server_name = cfg.server.name;
   ctx->handshake_timeout = std::chrono::milliseconds{cfg.transport.handshake_timeout_ms};
   ctx->auth_timeout = std::chrono::milliseconds{cfg.transport.auth_timeout_ms};
+  // a turn ends by llm.total_deadline_ms once started; waiting for the session to load and for
+  // storage may add to that
+  ctx->api_deadline = std::chrono::milliseconds{cfg.llm.total_deadline_ms}
+                      + std::chrono::milliseconds{cfg.storage.load_timeout_ms}
+                      + std::chrono::seconds{10};
   ctx->max_frame_bytes = cfg.transport.max_frame_bytes;
   ctx->max_queued_frames = cfg.transport.max_queued_frames;
   ctx->max_bad_frames = cfg.transport.max_bad_frames;

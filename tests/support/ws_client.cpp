@@ -5,6 +5,9 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
@@ -130,13 +133,17 @@ nlohmann::json ws_client::auth(const std::string& user) {
 namespace {
 
 /// One HTTP/1.1 request on a fresh loopback connection; returns {status, body}.
-std::pair<int, std::string> http_request(std::uint16_t port, http::verb verb,
-                                         const std::string& target, const std::string* body) {
+http_reply http_request(std::uint16_t port, http::verb verb, const std::string& target,
+                        const std::string* body, const std::string& bearer = {}) {
   net::io_context ioc;
   tcp::socket sock{ioc};
   sock.connect(tcp::endpoint{net::ip::make_address("127.0.0.1"), port});
+  timeval tv{20, 0}; // a server that never answers fails the test instead of hanging it
+  ::setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   http::request<http::string_body> req{verb, target, 11};
   req.set(http::field::host, "127.0.0.1");
+  if (!bearer.empty())
+    req.set(http::field::authorization, "Bearer " + bearer);
   if (body) {
     req.set(http::field::content_type, "application/json");
     req.body() = *body;
@@ -144,20 +151,32 @@ std::pair<int, std::string> http_request(std::uint16_t port, http::verb verb,
   req.prepare_payload();
   http::write(sock, req);
   beast::flat_buffer buf;
-  http::response<http::string_body> res;
-  http::read(sock, buf, res);
-  return {static_cast<int>(res.result_int()), res.body()};
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64u << 20);
+  http::read(sock, buf, parser);
+  auto res = parser.release();
+  return {static_cast<int>(res.result_int()), res.body(),
+          std::string{res[http::field::content_type]}, std::string{res["Retry-After"]}};
 }
 
 } // namespace
 
 std::pair<int, std::string> http_get(std::uint16_t port, const std::string& target) {
-  return http_request(port, http::verb::get, target, nullptr);
+  auto r = http_request(port, http::verb::get, target, nullptr);
+  return {r.status, r.body};
 }
 
 std::pair<int, std::string> http_post(std::uint16_t port, const std::string& target,
                                       const std::string& body) {
-  return http_request(port, http::verb::post, target, &body);
+  auto r = http_request(port, http::verb::post, target, &body);
+  return {r.status, r.body};
+}
+
+http_reply http_call(std::uint16_t port, const std::string& method, const std::string& target,
+                     const std::string& body, const std::string& bearer) {
+  auto verb = http::string_to_verb(method);
+  return http_request(port, verb, target, body.empty() && verb == http::verb::get ? nullptr : &body,
+                      bearer);
 }
 
 } // namespace xinyu::test

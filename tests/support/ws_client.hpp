@@ -45,6 +45,18 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
+struct http_reply {
+  int status = 0;
+  std::string body;
+  std::string content_type;
+  std::string retry_after;
+};
+
+/// One HTTP request read to its end (a close-delimited SSE stream included), with an
+/// optional Bearer token; fails after 20 s of silence.
+http_reply http_call(std::uint16_t port, const std::string& method, const std::string& target,
+                     const std::string& body = {}, const std::string& bearer = {});
+
 /// One HTTP GET; returns {status, body}.
 std::pair<int, std::string> http_get(std::uint16_t port, const std::string& target);
 

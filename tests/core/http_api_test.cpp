@@ -1,0 +1,81 @@
+// Unit tests for core/http_api: HTTP request parsing and frame -> SSE / OpenAI conversion.
+#include "core/http_api.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+using namespace xinyu::core;
+using nlohmann::json;
+
+TEST_CASE("POST /v1/chat bodies are validated like chat frames", "[http]") {
+  frame_limits lim;
+  http_failure err;
+  auto ok = parse_http_chat(R"({"id":"a1","text":"hi","user":"u"})", true, lim, err);
+  REQUIRE(ok);
+  CHECK(ok->chat.id == "a1");
+  CHECK(ok->user == "u");
+  CHECK(parse_http_chat(R"({"id":"a1","text":"hi"})", false, lim, err)); // token mode: no user
+  CHECK_FALSE(parse_http_chat(R"({"id":"a1","text":"hi"})", true, lim, err));
+  CHECK(err.status == 401);
+  CHECK_FALSE(parse_http_chat(R"({"id":"a 1","text":"hi","user":"u"})", true, lim, err));
+  CHECK(err.status == 400);
+  lim.max_text_bytes = 4;
+  CHECK_FALSE(parse_http_chat(R"({"id":"a1","text":"hello","user":"u"})", true, lim, err));
+  CHECK(err.status == 413);
+  CHECK(err.code == "too_large");
+  CHECK(json::parse(err.body())["error"]["code"] == "too_large");
+}
+
+TEST_CASE("chat completion requests: last user message, content parts, stream flag", "[http]") {
+  frame_limits lim;
+  http_failure err;
+  auto r = parse_completion_request(
+    R"({"messages":[{"role":"user","content":"first"},{"role":"assistant","content":"x"},
+        {"role":"user","content":[{"type":"text","text":"a"},{"type":"image_url"},{"type":"text","text":"b"}]}],
+        "stream":true,"user":"u"})",
+    "c1", true, lim, err);
+  REQUIRE(r);
+  CHECK(r->chat.text == "a\nb");
+  CHECK(r->stream);
+  CHECK(r->chat.id == "c1");
+  CHECK_FALSE(parse_completion_request(R"({"messages":[{"role":"system","content":"s"}],"user":"u"})",
+                                       "c2", true, lim, err));
+  CHECK_FALSE(parse_completion_request(R"({"messages":[{"role":"user","content":"x"}],"stream":"yes","user":"u"})",
+                                       "c3", true, lim, err));
+}
+
+TEST_CASE("history queries", "[http]") {
+  frame_limits lim;
+  http_failure err;
+  auto h = parse_http_history("user=li%20na&before=9&limit=5", true, lim, err);
+  REQUIRE(h);
+  CHECK(h->user == "li na");
+  CHECK(h->history.before == 9u);
+  CHECK(h->history.limit == 5u);
+  CHECK(parse_http_history("", false, lim, err)); // token mode, defaults
+  CHECK_FALSE(parse_http_history("limit=abc&user=u", true, lim, err));
+  CHECK_FALSE(parse_http_history("limit=500&user=u", true, lim, err));
+  CHECK_FALSE(parse_http_history("x=1&user=u", true, lim, err));
+}
+
+TEST_CASE("frames become SSE events and OpenAI chunks", "[http]") {
+  auto head = peek_frame(R"({"type":"token","id":"m1","seq":0,"text":"hi"})");
+  CHECK(head.type == "token");
+  CHECK(head.id == "m1");
+  CHECK(sse_event("done", R"({"type":"done"})") == "event: done\ndata: {\"type\":\"done\"}\n\n");
+  auto c = completion_chunk("c1", 7, "你好", true, std::nullopt);
+  REQUIRE(c.rfind("data: ", 0) == 0);
+  auto j = json::parse(c.substr(6));
+  CHECK(j["choices"][0]["delta"]["role"] == "assistant");
+  CHECK(j["choices"][0]["delta"]["content"] == "你好");
+  CHECK(j["choices"][0]["finish_reason"].is_null());
+  auto last = json::parse(completion_chunk("c1", 7, "", false, "length").substr(6));
+  CHECK(last["choices"][0]["finish_reason"] == "length");
+  CHECK_FALSE(last["choices"][0]["delta"].contains("content"));
+  auto obj = json::parse(completion_object("c1", 7, "whole reply", "fallback"));
+  CHECK(obj["choices"][0]["message"]["content"] == "whole reply");
+  CHECK(obj["choices"][0]["finish_reason"] == "stop");
+  CHECK(http_status_for("busy") == 429);
+  CHECK(http_status_for("overloaded") == 503);
+  CHECK(http_status_for("internal") == 500);
+}

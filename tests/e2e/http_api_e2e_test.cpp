@@ -1,0 +1,187 @@
+// End-to-end tests of the HTTP faces of protocol v1 on the real binary: POST /v1/chat as SSE,
+// GET /v1/history, the OpenAI-compatible POST /v1/chat/completions, and the web page at /.
+#include "core/token_verifier.hpp"
+#include "tests/support/server_process.hpp"
+#include "tests/support/ws_client.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+using namespace xinyu::test;
+using nlohmann::json;
+
+namespace {
+
+json fast() {
+  return json{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}}};
+}
+
+struct sse_event {
+  std::string event;
+  json data;
+};
+
+std::vector<sse_event> parse_sse(const std::string& body) {
+  std::vector<sse_event> out;
+  std::istringstream in{body};
+  std::string line;
+  sse_event cur;
+  while (std::getline(in, line)) {
+    if (line.rfind("event: ", 0) == 0)
+      cur.event = line.substr(7);
+    else if (line.rfind("data: ", 0) == 0)
+      cur.data = json::parse(line.substr(6), nullptr, false);
+    else if (line.empty() && (!cur.event.empty() || !cur.data.is_null())) {
+      out.push_back(cur);
+      cur = {};
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("e2e: POST /v1/chat streams the turn as SSE, ending after done and persisted",
+          "[e2e][http]") {
+  server_process srv{fast()};
+  auto r = http_call(srv.port(), "POST", "/v1/chat",
+                     json{{"user", "hiro"}, {"id", "h1"}, {"text", "今天有点难过"}}.dump());
+  REQUIRE(r.status == 200);
+  CHECK(r.content_type.find("text/event-stream") != std::string::npos);
+  auto ev = parse_sse(r.body);
+  REQUIRE(ev.size() >= 5);
+  CHECK(ev.front().event == "accepted");
+  CHECK(ev.front().data["turn"] == 1);
+  std::string reply;
+  std::uint64_t seq = 0;
+  int dones = 0;
+  for (const auto& e : ev) {
+    CHECK(e.data["type"] == e.event); // the data is the protocol frame itself
+    if (e.event == "token") {
+      CHECK(e.data["seq"] == seq++);
+      reply += e.data["text"].get<std::string>();
+    }
+    dones += e.event == "done";
+  }
+  CHECK(dones == 1);
+  CHECK(ev.back().event == "persisted");
+  CHECK_FALSE(reply.empty());
+  // the same conversation through GET /v1/history and through a WebSocket
+  auto h = http_call(srv.port(), "GET", "/v1/history?user=hiro&limit=10");
+  REQUIRE(h.status == 200);
+  auto page = json::parse(h.body);
+  CHECK(page["type"] == "history");
+  REQUIRE(page["messages"].size() == 2);
+  CHECK(page["messages"][0]["text"] == "今天有点难过");
+  CHECK(page["messages"][1]["text"] == reply);
+  ws_client c{srv.port()};
+  c.auth("hiro");
+  c.send({{"type", "history"}});
+  CHECK(c.read_until("history")["messages"].size() == 2);
+}
+
+TEST_CASE("e2e: HTTP API errors are typed with status codes", "[e2e][http]") {
+  server_process srv{fast()};
+  auto p = srv.port();
+  auto bad_json = http_call(p, "POST", "/v1/chat", "{not json");
+  CHECK(bad_json.status == 400);
+  CHECK(json::parse(bad_json.body)["error"]["code"] == "bad_request");
+  CHECK(http_call(p, "POST", "/v1/chat", json{{"id", "x"}, {"text", "hi"}}.dump()).status == 401);
+  CHECK(http_call(p, "POST", "/v1/chat", json{{"user", "u"}, {"id", "bad id!"}, {"text", "hi"}}.dump()).status
+        == 400);
+  auto big = http_call(p, "POST", "/v1/chat",
+                       json{{"user", "u"}, {"id", "b1"}, {"text", std::string(9000, 'a')}}.dump());
+  CHECK(big.status == 413);
+  CHECK(json::parse(big.body)["error"]["code"] == "too_large");
+  CHECK(http_call(p, "GET", "/v1/chat").status == 405);
+  CHECK(http_call(p, "GET", "/v1/history?user=u&limit=0").status == 400);
+  CHECK(http_call(p, "GET", "/v1/history?user=u&colour=blue").status == 400);
+  CHECK(http_call(p, "GET", "/v1/history").status == 401);
+  auto no_user = http_call(p, "POST", "/v1/chat/completions",
+                           json{{"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}}.dump());
+  CHECK(no_user.status == 401);
+  CHECK(http_call(p, "POST", "/v1/chat/completions", json{{"user", "u"}, {"messages", json::array()}}.dump())
+          .status
+        == 400);
+}
+
+TEST_CASE("e2e: overloaded over HTTP is 503 with Retry-After", "[e2e][http]") {
+  server_process srv{json{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}},
+                          {"storage", {{"high_water", 1}}},
+                          {"shutdown", {{"drain_s", 0}}}, // storage never recovers here
+                          {"chaos", {{"storage", {{"fail_rate", 1.0}}}}}}};
+  // storage fails every write: the first turn stays queued, then new chats are shed
+  auto first = http_call(srv.port(), "POST", "/v1/chat/completions",
+                         json{{"user", "o"}, {"messages", json::array({{{"role", "user"}, {"content", "one"}}})}}.dump());
+  CHECK(first.status == 200); // non-streaming completions do not wait for storage
+  auto shed = http_call(srv.port(), "POST", "/v1/chat",
+                        json{{"user", "o"}, {"id", "o2"}, {"text", "two"}}.dump());
+  CHECK(shed.status == 503);
+  CHECK(json::parse(shed.body)["error"]["code"] == "overloaded");
+  CHECK_FALSE(shed.retry_after.empty());
+}
+
+TEST_CASE("e2e: POST /v1/chat/completions answers like an OpenAI endpoint", "[e2e][http]") {
+  server_process srv{fast()};
+  json req{{"model", "anything"},
+           {"user", "ana"},
+           {"messages", json::array({{{"role", "system"}, {"content", "ignored"}},
+                                     {{"role", "user"}, {"content", "I feel lonely tonight"}}})}};
+  auto r = http_call(srv.port(), "POST", "/v1/chat/completions", req.dump());
+  REQUIRE(r.status == 200);
+  auto j = json::parse(r.body);
+  CHECK(j["object"] == "chat.completion");
+  CHECK(j["choices"][0]["message"]["role"] == "assistant");
+  auto text = j["choices"][0]["message"]["content"].get<std::string>();
+  CHECK_FALSE(text.empty());
+  CHECK(j["choices"][0]["finish_reason"] == "stop");
+
+  req["stream"] = true;
+  auto s = http_call(srv.port(), "POST", "/v1/chat/completions", req.dump());
+  REQUIRE(s.status == 200);
+  auto ev = parse_sse(s.body);
+  REQUIRE(ev.size() >= 3);
+  std::string streamed;
+  for (std::size_t i = 0; i + 1 < ev.size(); ++i) {
+    CHECK(ev[i].data["object"] == "chat.completion.chunk");
+    streamed += ev[i].data["choices"][0]["delta"].value("content", "");
+  }
+  CHECK(ev[0].data["choices"][0]["delta"]["role"] == "assistant");
+  CHECK(ev[ev.size() - 2].data["choices"][0]["finish_reason"] == "stop");
+  CHECK(ev.back().data.is_discarded()); // data: [DONE]
+  CHECK(s.body.find("data: [DONE]") != std::string::npos);
+  CHECK_FALSE(streamed.empty());
+  // both turns are the user's conversation
+  auto h = json::parse(http_call(srv.port(), "GET", "/v1/history?user=ana").body);
+  CHECK(h["messages"].size() == 4);
+}
+
+TEST_CASE("e2e: the HTTP API takes signed tokens; the web page is served at /", "[e2e][http]") {
+  const std::string secret = "http-api-secret-0123456789";
+  server_process srv{json{{"auth", {{"secret", secret}}},
+                          {"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}}}};
+  xinyu::core::token_verifier tokens{secret};
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+               .count();
+  auto token = tokens.issue("kai", now + 600);
+  auto body = json{{"id", "k1"}, {"text", "hello"}}.dump();
+  CHECK(http_call(srv.port(), "POST", "/v1/chat", body).status == 401);
+  CHECK(http_call(srv.port(), "POST", "/v1/chat", body, "forged.token.here").status == 401);
+  auto r = http_call(srv.port(), "POST", "/v1/chat", body, token);
+  REQUIRE(r.status == 200);
+  CHECK(parse_sse(r.body).back().event == "persisted");
+  auto h = http_call(srv.port(), "GET", "/v1/history", {}, token);
+  REQUIRE(h.status == 200);
+  CHECK(json::parse(h.body)["messages"].size() == 2);
+  // a "user" in the body cannot override the token's subject
+  auto spoof = http_call(srv.port(), "POST", "/v1/chat",
+                         json{{"user", "someone-else"}, {"id", "k2"}, {"text", "hi"}}.dump(), token);
+  CHECK(spoof.status == 200);
+  CHECK(json::parse(http_call(srv.port(), "GET", "/v1/history", {}, token).body)["messages"].size() == 4);
+  auto page = http_call(srv.port(), "GET", "/");
+  CHECK(page.status == 200);
+  CHECK(page.content_type.find("text/html") != std::string::npos);
+  CHECK(page.body.find("/v1/ws") != std::string::npos);
+}

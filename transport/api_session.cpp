@@ -1,0 +1,324 @@
+// One HTTP API call of protocol v1 (POST /v1/chat as SSE, GET /v1/history, POST
+// /v1/chat/completions), routed to the user's session through a client_sink like a WebSocket
+// connection. Every wait is bounded; must never touch storage.
+#include "transport/api_session.hpp"
+
+#include "actors/atoms.hpp"
+#include "actors/client_sink.hpp"
+#include "actors/messages.hpp"
+#include "core/http_api.hpp"
+#include "transport/context.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <caf/send.hpp>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <deque>
+
+namespace xinyu::transport {
+
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using nlohmann::json;
+
+std::atomic<std::uint64_t> next_completion{1};
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+class api_call;
+
+/// Frames from the session, posted onto the call's strand.
+class api_sink final : public actors::client_sink {
+public:
+  api_sink(std::weak_ptr<api_call> call, net::any_io_executor ex)
+    : call_(std::move(call)), ex_(std::move(ex)) {}
+  void deliver(std::shared_ptr<const std::string> frame) override;
+
+private:
+  std::weak_ptr<api_call> call_;
+  net::any_io_executor ex_;
+};
+
+class api_call : public std::enable_shared_from_this<api_call> {
+public:
+  api_call(tcp::socket socket, http::request<http::string_body> req, std::shared_ptr<context> ctx,
+           api_kind kind)
+    : socket_(std::move(socket)), timer_(socket_.get_executor()), req_(std::move(req)),
+      ctx_(std::move(ctx)), kind_(kind) {}
+
+  void start() {
+    auto& svc = *ctx_->svc;
+    if (svc.draining)
+      return fail(core::http_failure{503, "overloaded", "the server is shutting down"},
+                  svc.retry_after_ms);
+    std::string token_user;
+    if (!ctx_->dev_mode) {
+      auto auth = req_[http::field::authorization];
+      std::string_view a{auth.data(), auth.size()};
+      std::string error = "send 'Authorization: Bearer <token>'";
+      std::optional<std::string> user;
+      if (a.rfind("Bearer ", 0) == 0)
+        user = ctx_->verify_token(a.substr(7), error);
+      if (!user)
+        return fail(core::http_failure{401, "unauthorized", error});
+      token_user = std::move(*user);
+    }
+    core::http_failure err;
+    core::client_command cmd;
+    if (kind_ == api_kind::history) {
+      std::string_view target{req_.target().data(), req_.target().size()};
+      auto q = target.find('?');
+      auto h = core::parse_http_history(
+        q == std::string_view::npos ? std::string_view{} : target.substr(q + 1), ctx_->dev_mode,
+        ctx_->limits, err);
+      if (!h)
+        return fail(err);
+      user_ = ctx_->dev_mode ? h->user : token_user;
+      cmd = h->history;
+    } else {
+      std::optional<core::http_chat_request> c;
+      if (kind_ == api_kind::chat) {
+        c = core::parse_http_chat(req_.body(), ctx_->dev_mode, ctx_->limits, err);
+      } else {
+        c = core::parse_completion_request(req_.body(),
+                                           "chatcmpl-" + std::to_string(next_completion++),
+                                           ctx_->dev_mode, ctx_->limits, err);
+      }
+      if (!c)
+        return fail(err);
+      user_ = ctx_->dev_mode ? c->user : token_user;
+      id_ = c->chat.id;
+      stream_ = kind_ == api_kind::chat || c->stream;
+      cmd = std::move(c->chat);
+    }
+    sink_ = std::make_shared<api_sink>(weak_from_this(), socket_.get_executor());
+    timer_.expires_after(ctx_->api_deadline);
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec)
+        self->on_deadline();
+    });
+    // a command subscribes its connection to the user's frames (no attach: no `ready`)
+    caf::anon_send(ctx_->gateway, actors::command_atom::value, user_,
+                   actors::client_sink_ptr{sink_}, std::move(cmd));
+  }
+
+  /// A frame of this user, on the call's strand.
+  void on_frame(const std::string& frame) {
+    if (finished_)
+      return;
+    auto head = core::peek_frame(frame);
+    if (kind_ == api_kind::history) {
+      if (head.type == "history")
+        return respond(200, "application/json", frame);
+      if (head.type == "error")
+        return fail_from_frame(frame);
+      return;
+    }
+    bool ours = head.id == id_;
+    if (!ours && !(head.type == "notice" && started_ && !done_seen_))
+      return;
+    if (!started_) {
+      if (head.type == "error")
+        return fail_from_frame(frame);
+      if (head.type != "accepted")
+        return;
+      started_ = true;
+      if (stream_)
+        write_head();
+    }
+    if (kind_ == api_kind::chat)
+      return on_chat_frame(head, frame);
+    on_completion_frame(head, frame);
+  }
+
+  void on_write_failed() {
+    finish(); // the client went away; the turn goes on (a disconnect is not a cancel)
+  }
+
+private:
+  void on_chat_frame(const core::frame_head& head, const std::string& frame) {
+    enqueue(core::sse_event(head.type, frame));
+    if (head.type == "done") {
+      done_seen_ = true;
+      // the stream ends with `persisted`; bounded, since storage may be failing
+      timer_.expires_after(ctx_->persisted_wait);
+      timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (!ec)
+          self->end_stream();
+      });
+    } else if (head.type == "persisted" || head.type == "error") {
+      end_stream();
+    }
+  }
+
+  void on_completion_frame(const core::frame_head& head, const std::string& frame) {
+    if (head.type == "token") {
+      auto j = json::parse(frame, nullptr, false);
+      auto text = j.is_object() ? j.value("text", "") : std::string{};
+      if (stream_) {
+        enqueue(core::completion_chunk(id_, created_, text, !sent_first_, std::nullopt));
+        sent_first_ = true;
+      } else {
+        reply_ += text;
+      }
+    } else if (head.type == "done") {
+      auto j = json::parse(frame, nullptr, false);
+      auto finish = j.is_object() ? j.value("finish", "stop") : std::string{"stop"};
+      if (!stream_)
+        return respond(200, "application/json",
+                       core::completion_object(id_, created_, reply_, finish));
+      enqueue(core::completion_chunk(id_, created_, "", !sent_first_,
+                                     core::openai_finish(finish)));
+      enqueue("data: [DONE]\n\n");
+      end_stream();
+    }
+  }
+
+  void on_deadline() {
+    if (finished_)
+      return;
+    if (!started_ && !stream_started())
+      return fail(core::http_failure{504, "internal", "no answer in time"});
+    end_stream();
+  }
+
+  bool stream_started() const { return head_written_; }
+
+  void write_head() {
+    head_written_ = true;
+    std::string h = "HTTP/1.1 200 OK\r\nServer: " + ctx_->server_name
+                    + "\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
+                      "Cache-Control: no-store\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n";
+    enqueue(std::move(h));
+  }
+
+  void fail_from_frame(const std::string& frame) {
+    auto j = json::parse(frame, nullptr, false);
+    core::http_failure f;
+    f.code = j.is_object() ? j.value("code", "internal") : "internal";
+    f.message = j.is_object() ? j.value("message", "") : "";
+    f.status = core::http_status_for(f.code);
+    std::uint64_t retry = j.is_object() ? j.value("retry_after_ms", std::uint64_t{0}) : 0;
+    fail(f, retry);
+  }
+
+  void fail(const core::http_failure& f, std::uint64_t retry_after_ms = 0) {
+    ctx_->rejected(f.code).inc();
+    std::string extra;
+    if (retry_after_ms > 0)
+      extra = "Retry-After: " + std::to_string((retry_after_ms + 999) / 1000) + "\r\n";
+    respond(f.status, "application/json", f.body(), extra);
+  }
+
+  void respond(int status, const char* type, const std::string& body, const std::string& extra = {}) {
+    if (head_written_) { // streaming already: an error becomes the stream's last event
+      enqueue(core::sse_event("error", body));
+      return end_stream();
+    }
+    head_written_ = true;
+    auto reason = http::obsolete_reason(static_cast<http::status>(status));
+    std::string r = "HTTP/1.1 " + std::to_string(status) + " " + std::string{reason.data(), reason.size()}
+                    + "\r\nServer: " + ctx_->server_name + "\r\nContent-Type: " + type
+                    + "\r\nCache-Control: no-store\r\n" + extra
+                    + "Content-Length: " + std::to_string(body.size())
+                    + "\r\nConnection: close\r\n\r\n";
+    if (req_.method() != http::verb::head)
+      r += body;
+    enqueue(std::move(r));
+    end_stream();
+  }
+
+  void enqueue(std::string bytes) {
+    if (finished_)
+      return;
+    if (queue_.size() >= ctx_->max_queued_frames) { // a reader this slow is let go
+      ctx_->slow_closed.inc();
+      return finish();
+    }
+    queue_.push_back(std::move(bytes));
+    if (queue_.size() == 1)
+      do_write();
+  }
+
+  void do_write() {
+    net::async_write(socket_, net::buffer(queue_.front()),
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec)
+                         return self->on_write_failed();
+                       self->queue_.pop_front();
+                       if (!self->queue_.empty())
+                         return self->do_write();
+                       if (self->closing_)
+                         self->finish();
+                     });
+  }
+
+  /// The answer is complete: close once everything queued is written.
+  void end_stream() {
+    closing_ = true;
+    if (queue_.empty())
+      finish();
+  }
+
+  void finish() {
+    if (finished_)
+      return;
+    finished_ = true;
+    timer_.cancel();
+    beast::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    queue_.clear();
+    if (sink_)
+      caf::anon_send(ctx_->gateway, actors::detach_atom::value, user_,
+                     actors::client_sink_ptr{sink_});
+  }
+
+  tcp::socket socket_;
+  net::steady_timer timer_;
+  http::request<http::string_body> req_;
+  std::shared_ptr<context> ctx_;
+  api_kind kind_;
+  std::string user_;
+  std::string id_;
+  bool stream_ = false;
+  std::shared_ptr<api_sink> sink_;
+  std::deque<std::string> queue_;
+  bool started_ = false;      // `accepted` seen
+  bool head_written_ = false; // status line queued
+  bool done_seen_ = false;
+  bool sent_first_ = false;
+  bool closing_ = false;
+  bool finished_ = false;
+  std::string reply_;
+  std::int64_t created_ = unix_now();
+};
+
+void api_sink::deliver(std::shared_ptr<const std::string> frame) {
+  auto call = call_.lock();
+  if (!call)
+    return;
+  net::post(ex_, [call, f = std::move(frame)] { call->on_frame(*f); });
+}
+
+} // namespace
+
+void start_api_call(tcp::socket socket, http::request<http::string_body> req,
+                    std::shared_ptr<context> ctx, api_kind kind) {
+  std::make_shared<api_call>(std::move(socket), std::move(req), std::move(ctx), kind)->start();
+}
+
+} // namespace xinyu::transport

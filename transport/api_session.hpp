@@ -1,0 +1,22 @@
+// Hand-off from the HTTP session to one HTTP API call: POST /v1/chat (SSE), GET /v1/history,
+// POST /v1/chat/completions (OpenAI). Only http_session.cpp includes this.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <memory>
+
+namespace xinyu::transport {
+
+struct context;
+
+enum class api_kind { chat, history, completions };
+
+/// Serves one API request on `socket` and closes the connection when it is answered.
+void start_api_call(boost::asio::ip::tcp::socket socket,
+                    boost::beast::http::request<boost::beast::http::string_body> req,
+                    std::shared_ptr<context> ctx, api_kind kind);
+
+} // namespace xinyu::transport
