@@ -24,12 +24,13 @@ struct stage_request {
 
 /// Input of the memory stage.
 struct memory_request {
-  enum class op { recall, remember, forget, seed } kind = op::recall;
+  enum class op { recall, remember, forget, seed, unload } kind = op::recall;
   std::string user;
   std::string text;                     // recall: the message being answered
   std::vector<std::string> facts = {};  // remember: facts of the user message of `turn`
   std::uint64_t turn = 0;
   std::vector<core::memory_fact> stored = {}; // seed: memories loaded from storage
+  std::uint64_t epoch = 0;                    // unload: what seed answered
 };
 
 /// Connections handed over from a crashed session to its successor.

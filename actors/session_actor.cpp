@@ -159,6 +159,7 @@ struct session_state {
   clock::time_point last_activity = clock::now();
   std::size_t pending_persists = 0;
   std::size_t remembering = 0;                 // remember requests in flight
+  std::uint64_t memory_epoch = 0;              // what seeding our memories answered
   std::optional<std::uint64_t> deferred_recall; // turn key whose recall waits for them
   std::uint64_t last_turn = 0;
   std::deque<turn> turns; // front is in flight once started
@@ -805,8 +806,12 @@ void load(session_actor_t* self) {
         self->request(st.pools.memory, st.cfg->load_timeout, work_atom::value,
                       memory_request{memory_request::op::seed, st.user, {}, {}, 0,
                                      std::move(snap.memories)})
-          .then([self](core::memory_result&) { loaded(self); },
-                [self](caf::error&) { loaded(self); });
+          .then(
+            [self](core::memory_result& r) {
+              self->state.memory_epoch = r.epoch;
+              loaded(self);
+            },
+            [self](caf::error&) { loaded(self); });
       },
       [self](caf::error& err) {
         auto& st = self->state;
@@ -951,6 +956,14 @@ caf::behavior session_actor(session_actor_t* self, std::string user, stage_pools
           [self](bool stop) {
             if (stop) {
               metrics().passivated.inc();
+              // the memory index goes too (reseeded from storage by the next session); the
+              // epoch keeps this from dropping what a successor already loaded
+              auto& st = self->state;
+              memory_request m{memory_request::op::unload, st.user, {}};
+              m.epoch = st.memory_epoch;
+              self->request(st.pools.memory, std::chrono::seconds{5}, work_atom::value,
+                            std::move(m))
+                .then([](core::memory_result&) {}, [](caf::error&) {});
               self->quit();
             }
           },

@@ -68,7 +68,11 @@ caf::expected<core::memory_result> run_memory(caf::event_based_actor* self,
       r.count = m.forget(req.user);
       break;
     case memory_request::op::seed:
-      r.count = m.seed(req.user, req.stored);
+      r.epoch = m.seed(req.user, req.stored);
+      r.count = req.stored.size();
+      break;
+    case memory_request::op::unload:
+      r.count = m.unload(req.user, req.epoch) ? 1 : 0;
       break;
   }
   return r;

@@ -2,6 +2,7 @@
 // Plain data only: no behaviour that needs an actor, socket or storage handle.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@ struct memory_result {
   std::vector<std::string> items; // most similar first
   std::size_t count = 0;          // items erased, for forget
   std::vector<memory_fact> facts; // for remember: what was indexed, with embeddings
+  std::uint64_t epoch = 0;        // for seed: pass it back to unload
 };
 
 } // namespace xinyu::core

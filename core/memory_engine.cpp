@@ -16,6 +16,8 @@ struct cache_metrics {
                                           "result=\"miss\"");
   gauge& bytes = metrics().get_gauge("xinyu_memory_cache_bytes",
                                      "bytes held by the retrieval cache (bounded by memory.cache_bytes)");
+  gauge& users = metrics().get_gauge("xinyu_memory_users",
+                                     "users whose memory index is loaded (unloaded on passivation)");
   counter& embed_failures = metrics().get_counter(
     "xinyu_embedding_failures_total", "texts that could not be embedded (endpoint down or slow)");
 };
@@ -73,21 +75,43 @@ std::vector<memory_fact> memory_engine::remember(const std::string& user,
     }
     out.push_back(std::move(fact));
   }
+  m().users.set(static_cast<std::int64_t>(index_.users()));
   return out;
 }
 
-std::size_t memory_engine::seed(const std::string& user, const std::vector<memory_fact>& facts) {
-  std::size_t n = 0;
+std::uint64_t memory_engine::seed(const std::string& user, const std::vector<memory_fact>& facts) {
+  std::uint64_t epoch;
+  {
+    std::lock_guard lock{epochs_mtx_};
+    epoch = next_epoch_++;
+    epochs_[user] = epoch;
+  }
   auto model = embedder_->model();
   for (const auto& f : facts) {
     auto features = embedder_->try_features(f.text).value_or(sparse_vector{});
     if (!f.embedding.empty() && f.model == model) {
-      n += index_.add(user, f.text, f.embedding, std::move(features));
+      index_.add(user, f.text, f.embedding, std::move(features));
     } else if (auto vec = embedder_->try_embed(f.text)) {
-      n += index_.add(user, f.text, *vec, std::move(features));
+      index_.add(user, f.text, *vec, std::move(features));
     }
   }
-  return n;
+  m().users.set(static_cast<std::int64_t>(index_.users()));
+  return epoch;
+}
+
+bool memory_engine::unload(const std::string& user, std::uint64_t epoch) {
+  {
+    std::lock_guard lock{epochs_mtx_};
+    auto it = epochs_.find(user);
+    auto current = it == epochs_.end() ? 0 : it->second;
+    if (current != epoch)
+      return false; // seeded again by a newer session
+    if (it != epochs_.end())
+      epochs_.erase(it);
+    index_.forget(user); // under the lock: a seed cannot slip in between check and drop
+  }
+  m().users.set(static_cast<std::int64_t>(index_.users()));
+  return true;
 }
 
 std::size_t memory_engine::forget(const std::string& user) {

@@ -7,7 +7,10 @@
 #include "core/memory_index.hpp"
 #include "core/retrieval_cache.hpp"
 
+#include <cstdint>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,10 +39,15 @@ public:
   std::vector<memory_fact> remember(const std::string& user, const std::vector<std::string>& facts);
 
   /// Indexes stored facts, reusing their embeddings when they are of this engine's model.
-  /// Returns how many were indexed.
-  std::size_t seed(const std::string& user, const std::vector<memory_fact>& facts);
+  /// Returns the load epoch: a number that changes with every seed of the user.
+  std::uint64_t seed(const std::string& user, const std::vector<memory_fact>& facts);
 
   std::size_t forget(const std::string& user);
+
+  /// Drops the user's index from memory (their facts stay in storage) unless it was seeded
+  /// again since `epoch` (the value seed returned, 0 if never seeded): a passivated session
+  /// must not unload what its successor just loaded. True when dropped.
+  bool unload(const std::string& user, std::uint64_t epoch);
 
   const memory_index& index() const noexcept { return index_; }
   const retrieval_cache& cache() const noexcept { return cache_; }
@@ -50,6 +58,9 @@ private:
   std::shared_ptr<const embedder> embedder_;
   memory_index index_;
   retrieval_cache cache_;
+  std::mutex epochs_mtx_;
+  std::unordered_map<std::string, std::uint64_t> epochs_; // user -> last seed's epoch
+  std::uint64_t next_epoch_ = 1;
 };
 
 } // namespace xinyu::core

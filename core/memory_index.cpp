@@ -161,6 +161,11 @@ std::size_t memory_index::size(const std::string& user) const {
   return u->texts.size();
 }
 
+std::size_t memory_index::users() const {
+  std::shared_lock lock{mtx_};
+  return users_.size();
+}
+
 std::uint64_t memory_index::generation(const std::string& user) const {
   auto u = find(user);
   return u ? u->generation.load() : 0;

@@ -59,6 +59,9 @@ public:
 
   std::size_t size(const std::string& user) const;
 
+  /// Users with an index in memory.
+  std::size_t users() const;
+
   /// Changes whenever the user's items change: a cached search result is valid only for the
   /// generation it was computed at.
   std::uint64_t generation(const std::string& user) const;

@@ -112,7 +112,7 @@ private:
 class client_impl final : public upstream_client {
 public:
   explicit client_impl(upstream_config cfg)
-    : ssl_ctx(ssl::context::tls_client), guard_(net::make_work_guard(ioc)), cfg(std::move(cfg)) {}
+    : ssl_ctx(ssl::context::tls_client), cfg(std::move(cfg)), guard_(net::make_work_guard(ioc)) {}
 
   ~client_impl() override {
     guard_.reset();

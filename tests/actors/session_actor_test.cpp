@@ -153,7 +153,7 @@ TEST_CASE("the three pre-processing stages are asked in parallel", "[session]") 
   p.safety = f.sys.spawn(barrier_stub<stage_request, core::safety_result>, gate,
                          core::safety_result{core::safety_level::ok, {}, "hello there"});
   p.memory = f.sys.spawn(barrier_stub<memory_request, core::memory_result>, gate,
-                         core::memory_result{{"likes tea"}, 0, {}});
+                         core::memory_result{{"likes tea"}, 0, {}, 0});
   p.llm = spawn_llm_pool(f.sys, f.conf);
   auto s = f.session(p);
   auto sink = std::make_shared<test::test_sink>();

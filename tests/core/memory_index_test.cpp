@@ -241,9 +241,18 @@ TEST_CASE("memory engine seeds from stored embeddings of its model, re-embeds ot
   std::vector<memory_fact> facts{{"stored with a vector", emb->inner.embed("stored with a vector"), "flaky-64"},
                                  {"stored by another model", {1, 0}, "other"},
                                  {"stored without a vector", {}, ""}};
-  CHECK(m.seed("u", facts) == 3);
+  auto epoch = m.seed("u", facts);
   CHECK(emb->calls == 2); // only the two without a usable vector were embedded
   CHECK(m.index().size("u") == 3);
+  // a passivated session unloads the index, unless a successor seeded it again meanwhile
+  auto newer = m.seed("u", facts);
+  CHECK_FALSE(m.unload("u", epoch));
+  CHECK(m.index().size("u") == 3);
+  CHECK(m.unload("u", newer));
+  CHECK(m.index().size("u") == 0);
+  CHECK(m.index().users() == 0);
+  m.remember("v", {"v never had a seed"});
+  CHECK(m.unload("v", 0));
 }
 
 #include "core/embedding_api.hpp"

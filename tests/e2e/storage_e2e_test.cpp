@@ -317,6 +317,7 @@ TEST_CASE("e2e: an idle session is passivated and comes back with its counter",
     ws_client c{srv.port()};
     c.auth("sleepy");
     chat(c, "p1", "good night");
+    chat(c, "p1b", "我养了一只猫，叫年糕");
   }
   // wait (bounded) until the session has been passivated
   bool passivated = false;
@@ -328,11 +329,22 @@ TEST_CASE("e2e: an idle session is passivated and comes back with its counter",
       std::this_thread::sleep_for(50ms); // polling a metric of the real binary, bounded
   }
   REQUIRE(passivated);
+  // its memory index was unloaded with it (bounded wait: the unload is asynchronous)
+  bool unloaded = false;
+  for (int i = 0; i < 100 && !unloaded; ++i) {
+    unloaded = http_get(srv.port(), "/metrics").second.find("xinyu_memory_users 0\n")
+               != std::string::npos;
+    if (!unloaded)
+      std::this_thread::sleep_for(20ms);
+  }
+  CHECK(unloaded);
   ws_client c{srv.port()};
   c.auth("sleepy");
-  CHECK(chat(c, "p2", "good morning").user_turn == 3);
+  CHECK(chat(c, "p2", "good morning").user_turn == 5);
   auto h = full_history(c);
-  CHECK(h.size() == 4);
+  CHECK(h.size() == 6);
+  // ... and reloaded from storage by the new session
+  CHECK(chat(c, "p3", "年糕今天好乖").reply.find("我养了一只猫，叫年糕") != std::string::npos);
 }
 
 TEST_CASE("e2e: SIGTERM drains: the turn in flight finishes, is persisted, exit 0",
