@@ -20,7 +20,8 @@ runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
                       std::unique_ptr<storage::conversation_store> store,
                       std::shared_ptr<core::service_state> svc,
                       std::shared_ptr<llm::upstream_client> upstream,
-                      std::shared_ptr<const core::embedder> embeddings) {
+                      std::shared_ptr<const core::embedder> embeddings,
+                      std::shared_ptr<const core::emotion_scorer> emotion) {
   runtime rt;
   core::memory_engine::settings ms;
   ms.top_k = cfg.memory.top_k;
@@ -33,7 +34,7 @@ runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
   auto engine = std::make_shared<core::memory_engine>(ms, std::move(embeddings));
   if (store)
     rt.pools.storage = spawn_storage_actor(sys, cfg, std::move(store), svc);
-  rt.pools.emotion = spawn_emotion_pool(sys, cfg, svc);
+  rt.pools.emotion = spawn_emotion_pool(sys, cfg, svc, std::move(emotion));
   rt.pools.safety = spawn_safety_pool(sys, cfg, svc);
   rt.pools.memory = spawn_memory_pool(sys, cfg, engine, svc, rt.pools.storage);
   rt.pools.llm = spawn_llm_pool(sys, cfg, std::move(upstream), svc);

@@ -21,7 +21,7 @@ using namespace std::chrono;
 using svc_ptr = std::shared_ptr<core::service_state>;
 
 caf::behavior emotion_worker(caf::event_based_actor* self,
-                             std::shared_ptr<const core::emotion_analyzer> analyzer, svc_ptr svc) {
+                             std::shared_ptr<const core::emotion_scorer> analyzer, svc_ptr svc) {
   return {
     [self, analyzer, svc](work_atom, stage_request& req) {
       return chaos_reply<core::emotion_result>(self, svc.get(), core::chaos_kind::emotion,
@@ -107,8 +107,11 @@ pool_settings stage_pool_settings(const core::config& cfg, const char* kind, uns
   return p;
 }
 
-caf::actor spawn_emotion_pool(caf::actor_system& sys, const core::config& cfg, svc_ptr svc) {
-  auto analyzer = std::make_shared<const core::emotion_analyzer>();
+caf::actor spawn_emotion_pool(caf::actor_system& sys, const core::config& cfg, svc_ptr svc,
+                              std::shared_ptr<const core::emotion_scorer> model) {
+  std::shared_ptr<const core::emotion_scorer> analyzer = std::move(model);
+  if (!analyzer)
+    analyzer = std::make_shared<const core::emotion_analyzer>();
   return spawn_worker_pool<stage_request, core::emotion_result>(
     sys, stage_pool_settings(cfg, "emotion", cfg.emotion.workers, cfg.emotion.deadline_ms),
     [analyzer, svc](caf::actor_system& s) { return s.spawn(emotion_worker, analyzer, svc); });

@@ -9,14 +9,16 @@
 namespace xinyu::core {
 struct config;
 class memory_engine;
+class emotion_scorer;
 struct service_state;
 } // namespace xinyu::core
 
 namespace xinyu::actors {
 
-/// `svc` (may be null) carries the failure-injection knobs.
+/// `svc` (may be null) carries the failure-injection knobs; `model` null = the lexicon.
 caf::actor spawn_emotion_pool(caf::actor_system& sys, const core::config& cfg,
-                              std::shared_ptr<core::service_state> svc = nullptr);
+                              std::shared_ptr<core::service_state> svc = nullptr,
+                              std::shared_ptr<const core::emotion_scorer> model = nullptr);
 caf::actor spawn_safety_pool(caf::actor_system& sys, const core::config& cfg,
                              std::shared_ptr<core::service_state> svc = nullptr);
 /// `storage` (may be null) receives the embeddings of remembered facts.

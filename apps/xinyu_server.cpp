@@ -9,6 +9,7 @@
 #include "core/token_verifier.hpp"
 #include "core/client_frame.hpp"
 #include "llm/embedding_client.hpp"
+#include "llm/emotion_model.hpp"
 #include "llm/upstream_client.hpp"
 #include "storage/conversation_store.hpp"
 #include "transport/server.hpp"
@@ -227,12 +228,22 @@ int main(int argc, char** argv) {
     }
   }
 
+  std::shared_ptr<const xinyu::core::emotion_scorer> emotion; // null: the lexicon analyzer
+  if (!cfg.emotion.model.empty()) {
+    emotion = xinyu::llm::load_fasttext_emotion(cfg.emotion.model, error);
+    if (!emotion) {
+      std::cerr << "xinyu-server: configuration error: " << error << "\n";
+      return exit_usage;
+    }
+  }
+
   caf::actor_system_config sys_cfg;
   auto threads = cfg.scheduler.threads != 0 ? cfg.scheduler.threads
                                             : std::max(1u, std::thread::hardware_concurrency());
   sys_cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
   caf::actor_system sys{sys_cfg};
-  auto rt = xinyu::actors::start_runtime(sys, cfg, std::move(store), svc, upstream, embeddings);
+  auto rt = xinyu::actors::start_runtime(sys, cfg, std::move(store), svc, upstream, embeddings,
+                                         emotion);
 
   auto srv = xinyu::transport::server::start(cfg, rt.gateway, svc, error);
   if (!srv) {

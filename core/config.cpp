@@ -61,6 +61,7 @@ const std::vector<option>& options() {
     {"scheduler.threads", 0, "CAF scheduler threads; 0 = one per core", 0, 256},
     {"emotion.workers", 2, "emotion analyzer workers", 1, 256},
     {"emotion.deadline_ms", 200, "emotion stage deadline; late = neutral + degraded", 1, 60000},
+    {"emotion.model", "", "fastText emotion model (.bin/.ftz, from scripts/train_emotion.sh); empty = the built-in lexicon analyzer"},
     {"safety.workers", 2, "safety checker workers", 1, 256},
     {"safety.deadline_ms", 200, "safety stage deadline; late = caution + degraded", 1, 60000},
     {"safety.crisis_resources",
@@ -337,6 +338,14 @@ config_result load_config(const std::string& json_text,
 #undef NUM
   if (!str("storage.path", c.storage.path) || !boolean("storage.sync", c.storage.sync))
     return res;
+  if (!str("emotion.model", c.emotion.model))
+    return res;
+  if (auto& m = c.emotion.model;
+      !m.empty() && !m.ends_with(".bin") && !m.ends_with(".ftz")) {
+    err = "configuration key 'emotion.model' must name a fastText .bin or .ftz file, got '" + m
+          + "'";
+    return res;
+  }
   if (!str("memory.embeddings.base_url", c.memory.embeddings.base_url)
       || !str("memory.embeddings.model", c.memory.embeddings.model)
       || !str("memory.embeddings.api_key_env", c.memory.embeddings.api_key_env))

@@ -66,7 +66,9 @@ struct config {
     unsigned workers = 2;
     unsigned deadline_ms = 200;
   };
-  stage emotion;
+  struct : stage {
+    std::string model; // fastText .bin/.ftz; empty = the built-in lexicon analyzer
+  } emotion;
   struct : stage {
     std::map<std::string, std::vector<std::string>> crisis_resources;
   } safety;

@@ -105,6 +105,13 @@ std::string lower_ascii(std::string s) {
 
 } // namespace
 
+double emotion_analyzer::valence_of(std::string_view label) noexcept {
+  for (int i = 0; i < label_count; ++i)
+    if (label == label_names[i])
+      return label_valence[i];
+  return 0.0;
+}
+
 const char* const* emotion_analyzer::labels() noexcept {
   return label_names;
 }

@@ -10,12 +10,23 @@
 
 namespace xinyu::core {
 
-class emotion_analyzer {
+/// Anything that labels the emotion of a message: the built-in lexicon or a trained model.
+class emotion_scorer {
+public:
+  virtual ~emotion_scorer() = default;
+  /// Label one of joy, sadness, anxiety, anger, fear, loneliness, neutral; score and valence.
+  virtual emotion_result analyze(std::string_view text) const = 0;
+};
+
+class emotion_analyzer final : public emotion_scorer {
 public:
   emotion_analyzer();
 
   /// Scores `text`; label is one of joy, sadness, anxiety, anger, fear, loneliness, neutral.
-  emotion_result analyze(std::string_view text) const;
+  emotion_result analyze(std::string_view text) const override;
+
+  /// The typical valence of a label (-1..1; 0 for neutral and unknown labels).
+  static double valence_of(std::string_view label) noexcept;
 
   enum class term_kind { emotion, negator, degree, contrast, boundary, filler };
   struct term {

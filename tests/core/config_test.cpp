@@ -44,6 +44,7 @@ TEST_CASE("bad configs give one clear error", "[config]") {
   CHECK(err(R"({"emotion":{"workers":0}})").find("emotion.workers") != std::string::npos);
   CHECK(err(R"({"server":{"host":"0.0.0.0"}})").find("loopback") != std::string::npos);
   CHECK(err(R"({"auth":{"secret":"short"}})").find("at least 16 bytes") != std::string::npos);
+  CHECK(err(R"({"emotion":{"model":"model.txt"}})").find("emotion.model") != std::string::npos);
   // with a secret (signed tokens) the server may listen beyond loopback
   CHECK(load_config(R"({"server":{"host":"0.0.0.0"},"auth":{"secret":"0123456789abcdef0123"}})").value);
   CHECK(err(R"({"llm":{"provider":"magic"}})").find("llm.provider") != std::string::npos);

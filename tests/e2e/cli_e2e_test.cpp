@@ -33,6 +33,10 @@ TEST_CASE("e2e: bad command lines and configs exit 2 with a clear message", "[cl
   auto bad = run_server_command({"--config", path});
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("session.max_queued_turns") != std::string::npos);
+  std::ofstream{path} << R"({"emotion":{"model":"/nonexistent/emotion.bin"}})";
+  auto no_model = run_server_command({"--config", path});
+  CHECK(no_model.exit_code == 2);
+  CHECK(no_model.err.find("emotion.model: cannot read") != std::string::npos);
   std::ofstream{path} << "{ not json";
   auto broken = run_server_command({"--config", path});
   CHECK(broken.exit_code == 2);
