@@ -37,6 +37,10 @@ enum timeout_kind : int { first_token = 1, stall = 2, total = 3, memory_wait = 4
 
 std::atomic<std::uint64_t> next_stream_id{1};
 
+constexpr const char* disclosure_text =
+  "心语是一个AI陪伴助手，不是真人，也不能替代专业帮助。"
+  " Xinyu is an AI companion, not a person, and not a substitute for professional help.";
+
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
            std::chrono::system_clock::now().time_since_epoch())
@@ -98,6 +102,8 @@ struct metric_refs {
     "xinyu_shed_total", "chats refused to protect the server", "reason=\"busy\"");
   core::counter& overloaded = core::metrics().get_counter(
     "xinyu_shed_total", "chats refused to protect the server", "reason=\"overloaded\"");
+  core::counter& rate_limited = core::metrics().get_counter(
+    "xinyu_shed_total", "chats refused to protect the server", "reason=\"rate_limited\"");
   core::counter& passivated = core::metrics().get_counter(
     "xinyu_sessions_passivated_total", "idle sessions stopped (state stays in storage)");
   core::counter& crashed = core::metrics().get_counter(
@@ -160,6 +166,10 @@ struct session_state {
   std::size_t pending_persists = 0;
   std::size_t remembering = 0;                 // remember requests in flight
   std::uint64_t memory_epoch = 0;              // what seeding our memories answered
+  double bucket = 0;                           // chat tokens (rate limit)
+  clock::time_point bucket_at{};
+  clock::time_point last_disclosure = clock::now();
+  clock::time_point use_started{}, last_turn_end{}, last_break_reminder{};
   std::optional<std::uint64_t> deferred_recall; // turn key whose recall waits for them
   std::uint64_t last_turn = 0;
   std::deque<turn> turns; // front is in flight once started
@@ -198,6 +208,7 @@ using session_actor_t = caf::stateful_actor<session_state>;
 void start_next(session_actor_t* self);
 void ask_memory(session_actor_t* self, const turn& t);
 void remembered(session_actor_t* self);
+void care_notices(session_actor_t* self);
 
 void emit_token(session_actor_t* self, turn& t, std::string text) {
   auto& st = self->state;
@@ -353,6 +364,7 @@ void finish_turn(session_actor_t* self, std::string finish) {
   d.total_ms = total;
   auto done = std::make_shared<const std::string>(core::frames::done(d));
   st.broadcast(done);
+  care_notices(self);
   metrics().total.observe(total);
   metrics().finish(finish).inc();
   for (const auto& c : t.degraded)
@@ -584,6 +596,57 @@ void remembered(session_actor_t* self) {
     ask_memory(self, *t);
 }
 
+/// Token bucket per user: 0 when a chat may go ahead (a token is taken), else the ms until
+/// the next token.
+std::uint64_t take_chat_token(session_state& st) {
+  const auto& cfg = *st.cfg;
+  if (cfg.chats_per_minute <= 0)
+    return 0; // unlimited
+  auto now = clock::now();
+  double per_ms = cfg.chats_per_minute / 60000.0;
+  if (st.bucket_at == clock::time_point{}) {
+    st.bucket = cfg.chat_burst;
+  } else {
+    double elapsed = std::chrono::duration<double, std::milli>(now - st.bucket_at).count();
+    st.bucket = std::min(cfg.chat_burst, st.bucket + elapsed * per_ms);
+  }
+  st.bucket_at = now;
+  if (st.bucket >= 1.0) {
+    st.bucket -= 1.0;
+    return 0;
+  }
+  return static_cast<std::uint64_t>(std::ceil((1.0 - st.bucket) / per_ms));
+}
+
+/// Care notices at the end of a turn: the AI disclosure again after `disclosure_interval` of
+/// use, and a break reminder after `break_after` of use without a `break_reset` pause.
+void care_notices(session_actor_t* self) {
+  auto& st = self->state;
+  const auto& cfg = *st.cfg;
+  auto now = clock::now();
+  if (st.use_started == clock::time_point{} || now - st.last_turn_end >= cfg.break_reset) {
+    st.use_started = now; // a new stretch of use
+    st.last_break_reminder = now;
+  }
+  st.last_turn_end = now;
+  if (cfg.disclosure && cfg.disclosure_interval.count() > 0
+      && now - st.last_disclosure >= cfg.disclosure_interval) {
+    st.last_disclosure = now;
+    st.broadcast(core::frames::notice("ai_disclosure", disclosure_text));
+  }
+  if (cfg.break_after.count() > 0 && now - st.last_break_reminder >= cfg.break_after) {
+    st.last_break_reminder = now;
+    auto minutes = std::chrono::duration_cast<std::chrono::minutes>(now - st.use_started).count();
+    st.broadcast(core::frames::notice(
+      "break_reminder", "我们已经聊了" + std::to_string(minutes)
+                          + "分钟了。起来走走、喝点水、看看远处吧，我会在这里等你。 We have been "
+                            "talking for "
+                          + std::to_string(minutes)
+                          + " minutes. How about a short break: stretch, drink some water, rest "
+                            "your eyes? I will be here."));
+  }
+}
+
 void handle_chat(session_actor_t* self, const client_sink_ptr& origin, core::chat_command& c) {
   auto& st = self->state;
   for (const auto& t : st.turns) {
@@ -601,6 +664,12 @@ void handle_chat(session_actor_t* self, const client_sink_ptr& origin, core::cha
                                    st.cfg->svc->draining ? "the server is shutting down"
                                                          : "the server is busy storing; re-send later",
                                    c.id, st.cfg->retry_after_ms);
+    return;
+  }
+  if (auto wait = take_chat_token(st); wait > 0) {
+    metrics().rate_limited.inc();
+    reply_error(origin, "rate_limited",
+                "too many messages in a short time; please slow down a little", c.id, wait);
     return;
   }
   if (st.turns.size() >= st.cfg->max_queued_turns) {
@@ -912,12 +981,10 @@ caf::behavior session_actor(session_actor_t* self, std::string user, stage_pools
       st.last_activity = clock::now();
       subscribe(st, sink);
       session_state::reply(sink, core::frames::ready(st.user, st.cfg->server_name));
-      if (st.cfg->disclosure)
-        session_state::reply(sink, core::frames::notice(
-                                     "ai_disclosure",
-                                     "心语是一个AI陪伴助手，不是真人，也不能替代专业帮助。"
-                                     " Xinyu is an AI companion, not a person, and not a "
-                                     "substitute for professional help."));
+      if (st.cfg->disclosure) {
+        session_state::reply(sink, core::frames::notice("ai_disclosure", disclosure_text));
+        st.last_disclosure = clock::now();
+      }
     },
     [self](attach_atom, client_sink_ptr& sink, bool) { // handed over from a crashed session
       ++self->state.routed;
@@ -1045,6 +1112,11 @@ std::shared_ptr<const session_settings> make_session_settings(const core::config
   s->max_tokens = cfg.llm.max_tokens;
   s->server_name = cfg.server.name;
   s->disclosure = cfg.care.disclosure;
+  s->disclosure_interval = std::chrono::seconds{cfg.care.disclosure_interval_s};
+  s->break_after = std::chrono::seconds{cfg.care.break_after_s};
+  s->break_reset = std::chrono::seconds{cfg.care.break_reset_s};
+  s->chats_per_minute = cfg.limits.chats_per_minute;
+  s->chat_burst = cfg.limits.chat_burst;
   s->crisis_resources = cfg.safety.crisis_resources;
   s->prompt = std::make_shared<const core::prompt_builder>(cfg.persona, cfg.session.recent_messages);
   s->idle = std::chrono::seconds{cfg.session.idle_s};

@@ -42,6 +42,11 @@ struct session_settings {
   unsigned max_tokens = 512;
   std::string server_name = "xinyu";
   bool disclosure = true;
+  std::chrono::milliseconds disclosure_interval{3600000}; // repeat it after this much use; 0 = never
+  std::chrono::milliseconds break_after{7200000};         // break_reminder after this much use; 0 = off
+  std::chrono::milliseconds break_reset{900000};          // a pause this long starts use afresh
+  double chats_per_minute = 30;                           // per user, refilled continuously
+  double chat_burst = 10;                                 // chats allowed at once
   std::map<std::string, std::vector<std::string>> crisis_resources;
   std::shared_ptr<const core::prompt_builder> prompt;
   std::shared_ptr<core::service_state> svc; // shedding and draining flags (may be null)

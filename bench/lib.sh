@@ -18,10 +18,13 @@ start_bg() {
   PORT=$(grep -o '[0-9]*$' "$OUT/$name.out")
 }
 
-# start_server CONFIG_JSON : xinyu-server with that config; sets PORT.
+# start_server CONFIG_JSON : xinyu-server with that config; sets PORT. Load generators send
+# far faster than a person types, so the per-user rate limit is off unless the caller sets
+# XINYU_LIMITS_CHATS_PER_MINUTE.
 start_server() {
   echo "$1" > "$OUT/config.json"
-  start_bg server build/apps/xinyu-server --config "$OUT/config.json" --port 0
+  XINYU_LIMITS_CHATS_PER_MINUTE=${XINYU_LIMITS_CHATS_PER_MINUTE:-0} \
+    start_bg server build/apps/xinyu-server --config "$OUT/config.json" --port 0
 }
 
 stop_bg() { # NAME

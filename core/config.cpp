@@ -38,6 +38,8 @@ const std::vector<option>& options() {
     {"limits.max_text_bytes", 8000, "largest chat text in bytes (bigger: error too_large)", 1, 1048576},
     {"limits.max_user_bytes", 128, "longest user id in bytes", 1, 1024},
     {"limits.max_inflight_turns", 100000, "admitted, unfinished turns over all users; more: 'overloaded'", 1, 100000000},
+    {"limits.chats_per_minute", 30, "chats a user may send per minute (token bucket; more: error rate_limited with retry_after_ms); 0 = unlimited", 0, 100000},
+    {"limits.chat_burst", 10, "chats a user may send at once before chats_per_minute applies", 1, 100000},
     {"limits.max_worker_queue", 256, "requests in flight per stage worker; when every worker is full the stage falls back at once", 1, 1000000},
     {"supervision.max_restarts", 10, "worker restarts allowed per pool within supervision.window_s ...", 1, 100000},
     {"supervision.window_s", 10, "... beyond that the pool is marked failed: its fallback is used without calling it", 1, 3600},
@@ -114,6 +116,9 @@ const std::vector<option>& options() {
      "and offer gentle, practical support. You are not a therapist and say so when it matters.",
      "system persona put at the top of every prompt"},
     {"care.disclosure", true, "send the ai_disclosure notice after ready"},
+    {"care.disclosure_interval_s", 3600, "send the ai_disclosure notice again after this much use; 0 = only after ready", 0, 604800},
+    {"care.break_after_s", 7200, "a break_reminder notice after this much continuous use (and again after as much more); 0 = off", 0, 604800},
+    {"care.break_reset_s", 900, "a pause this long between turns ends a stretch of continuous use", 1, 604800},
     {"log.turns", true, "log one JSON line per turn (user, turn, id, finish, every stage timing)"},
     {"log.text", false, "also log the message text and the reply (off: conversations stay private)"},
   };
@@ -289,6 +294,11 @@ config_result load_config(const std::string& json_text,
   if (!str("auth.secret", c.auth.secret))
     return res;
   NUM("session.max_queued_turns", c.session.max_queued_turns)
+  NUM("care.disclosure_interval_s", c.care.disclosure_interval_s)
+  NUM("care.break_after_s", c.care.break_after_s)
+  NUM("care.break_reset_s", c.care.break_reset_s)
+  NUM("limits.chats_per_minute", c.limits.chats_per_minute)
+  NUM("limits.chat_burst", c.limits.chat_burst)
   NUM("session.recent_messages", c.session.recent_messages)
   NUM("session.keep_turns", c.session.keep_turns)
   NUM("scheduler.threads", c.scheduler.threads)

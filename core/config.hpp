@@ -29,6 +29,8 @@ struct config {
     std::size_t max_user_bytes = 128;
     std::size_t max_inflight_turns = 100000;
     std::size_t max_worker_queue = 256;
+    double chats_per_minute = 30; // per user; 0 = unlimited
+    double chat_burst = 10;
   } limits;
   struct {
     unsigned max_restarts = 10;
@@ -124,6 +126,9 @@ struct config {
   std::string persona;
   struct {
     bool disclosure = true;
+    unsigned disclosure_interval_s = 3600;
+    unsigned break_after_s = 7200;
+    unsigned break_reset_s = 900;
   } care;
   struct {
     bool turns = true; // one JSON line per turn with its stage timings

@@ -40,6 +40,7 @@ std::shared_ptr<session_settings> test_settings() {
   s->first_token_deadline = 3s;
   s->prompt = std::make_shared<const core::prompt_builder>("persona");
   s->disclosure = false;
+  s->chats_per_minute = 0; // unlimited unless a test is about the limit
   s->crisis_resources = {{"en", {"call 988"}}, {"zh", {"400-161-9995"}}};
   return s;
 }
@@ -437,4 +438,58 @@ TEST_CASE("a stray message does not kill a session", "[session]") {
   CHECK(refused);
   chat(s, sink, "m1", "are you still there?");
   CHECK(sink->wait_type("done", "m1")["finish"] == "stop");
+}
+
+TEST_CASE("a user over the chat rate gets rate_limited with retry_after_ms", "[session]") {
+  fixture f;
+  auto settings = test_settings();
+  settings->chats_per_minute = 1; // one more per minute ...
+  settings->chat_burst = 2;       // ... after two at once
+  auto s = f.session(f.real_pools(), settings);
+  auto sink = std::make_shared<test::test_sink>();
+  attach(s, sink);
+  chat(s, sink, "r1", "one");
+  chat(s, sink, "r2", "two");
+  chat(s, sink, "r3", "three");
+  auto e = sink->wait_type("error", "r3");
+  CHECK(e["code"] == "rate_limited");
+  CHECK(e["retry_after_ms"].get<std::uint64_t>() > 1000); // about a minute
+  CHECK(sink->wait_type("done", "r1")["finish"] == "stop");
+  CHECK(sink->wait_type("done", "r2")["finish"] == "stop");
+  CHECK(sink->of("accepted", "r3").empty());
+}
+
+TEST_CASE("care notices: the AI disclosure again after its interval, break reminders", "[session]") {
+  fixture f;
+  auto conf = core::load_config(R"({"offline":{"first_token_ms":5,"tokens_per_s":0}})");
+  REQUIRE(conf.value);
+  auto pools = f.real_pools();
+  pools.llm = spawn_llm_pool(f.sys, *conf.value); // every turn lasts at least 5 ms
+  auto settings = test_settings();
+  settings->disclosure = true;
+  settings->disclosure_interval = 1ms;
+  settings->break_after = 1ms;
+  auto s = f.session(pools, settings);
+  auto sink = std::make_shared<test::test_sink>();
+  attach(s, sink);
+  sink->wait_type("notice");
+  chat(s, sink, "c1", "hello");
+  sink->wait_type("done", "c1");
+  chat(s, sink, "c2", "hello again");
+  sink->wait_type("done", "c2");
+  sink->wait_for([](const nlohmann::json& f) { return f["type"] == "notice" && f["kind"] == "break_reminder"; });
+  std::size_t disclosures = 0;
+  for (const auto& n : sink->of("notice"))
+    disclosures += n["kind"] == "ai_disclosure";
+  CHECK(disclosures >= 2); // after ready, and again after the turns
+  // with the default interval (an hour) a turn brings no notice
+  fixture g;
+  auto quiet = test_settings();
+  quiet->disclosure = true;
+  auto q = g.session(g.real_pools(), quiet);
+  auto qs = std::make_shared<test::test_sink>();
+  attach(q, qs);
+  chat(q, qs, "q1", "hello");
+  qs->wait_type("done", "q1");
+  CHECK(qs->of("notice").size() == 1); // only the one after ready
 }
