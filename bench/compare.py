@@ -77,7 +77,8 @@ def start_xinyu(tmp, llm_port, tag):
     cfg = {"llm": {"provider": "openai", "max_streams": 4000, "pool_per_endpoint": 4000,
                    "endpoints": [{"name": "mock", "base_url": f"http://127.0.0.1:{llm_port}/v1",
                                   "model": "mock"}]},
-           "session": {"keep_turns": 4}, "storage": {"path": data}, "log": {"turns": False}}
+           "session": {"keep_turns": 4}, "storage": {"path": data}, "log": {"turns": False},
+           "limits": {"chats_per_minute": 0}}  # the load generator types faster than people
     path = os.path.join(tmp, f"xinyu-{tag}.json")
     json.dump(cfg, open(path, "w"))
     p = Proc([os.path.join(BUILD, "apps/xinyu-server"), "--config", path, "--port", "0"],

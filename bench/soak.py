@@ -22,8 +22,9 @@ def main():
                                        '"llm":{"fail_rate":0.02},"storage":{"fail_rate":0.05}}')
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="xinyu-soak-")
+    # the load generator types faster than people: no per-user rate limit here
     cfg = {"offline": {"first_token_ms": 50, "tokens_per_s": 200}, "storage": {"path": tmp + "/data"},
-           "log": {"turns": False}}
+           "log": {"turns": False}, "limits": {"chats_per_minute": 0}}
     json.dump(cfg, open(tmp + "/config.json", "w"))
     out = open(tmp + "/server.out", "w")
     srv = subprocess.Popen([BUILD + "/apps/xinyu-server", "--config", tmp + "/config.json", "--port", "0"],
