@@ -29,6 +29,7 @@ runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
   ms.index.max_items_per_user = cfg.memory.max_items_per_user;
   ms.index.hnsw_m = cfg.memory.hnsw_m;
   ms.index.ef_search = cfg.memory.hnsw_ef_search;
+  ms.index.hnsw_min_items = cfg.memory.hnsw_min_items;
   ms.cache.max_bytes = cfg.memory.cache_bytes;
   ms.cache.ttl = std::chrono::milliseconds{cfg.memory.cache_ttl_ms};
   auto engine = std::make_shared<core::memory_engine>(ms, std::move(embeddings));

@@ -95,6 +95,7 @@ int main(int argc, char** argv) {
   ms.index.max_items_per_user = memories;
   ms.index.hnsw_m = cfg.memory.hnsw_m;
   ms.index.ef_search = cfg.memory.hnsw_ef_search;
+  ms.index.hnsw_min_items = cfg.memory.hnsw_min_items;
   ms.cache.max_bytes = 0; // every recall searches: the cache would hide the index cost
   auto cold = std::make_shared<core::memory_engine>(ms);
   auto t0 = clock_type::now();
@@ -102,9 +103,10 @@ int main(int argc, char** argv) {
     cold->remember("bench", {corpus.begin() + static_cast<long>(i),
                              corpus.begin() + static_cast<long>(std::min(i + 16, corpus.size()))});
   double build_s = std::chrono::duration<double>(clock_type::now() - t0).count();
-  std::printf("xinyu-stages: %zu memories for one user indexed in %.2f s (%.0f us each), "
+  std::printf("xinyu-stages: %zu memories for one user indexed in %.2f s (%.0f us each, %s), "
               "%zu rounds\n\n",
-              cold->index().size("bench"), build_s, build_s * 1e6 / memories, rounds);
+              cold->index().size("bench"), build_s, build_s * 1e6 / memories,
+              cold->index().uses_graph("bench") ? "HNSW graph" : "exact search", rounds);
 
   stats e, s, m, hit_stats;
   std::size_t recalled = 0;

@@ -83,6 +83,7 @@ const std::vector<option>& options() {
     {"memory.cache_ttl_ms", 60000, "a cached retrieval result is used for at most this long", 1, 86400000},
     {"memory.hnsw_m", 16, "HNSW graph degree of the per-user memory index", 2, 100},
     {"memory.hnsw_ef_search", 64, "HNSW search beam (higher: better recall, slower)", 1, 10000},
+    {"memory.hnsw_min_items", 256, "a user gets an HNSW graph from this many memories on; below, exact search (a graph costs ~3 MB)", 1, 100000000},
     {"memory.embeddings.base_url", "", "OpenAI-compatible /embeddings endpoint (e.g. http://127.0.0.1:8000/v1); empty = built-in hashed embeddings"},
     {"memory.embeddings.model", "", "model name sent to the embeddings endpoint"},
     {"memory.embeddings.api_key_env", "", "environment variable holding the embeddings endpoint's API key"},
@@ -324,6 +325,7 @@ config_result load_config(const std::string& json_text,
   NUM("memory.cache_ttl_ms", c.memory.cache_ttl_ms)
   NUM("memory.hnsw_m", c.memory.hnsw_m)
   NUM("memory.hnsw_ef_search", c.memory.hnsw_ef_search)
+  NUM("memory.hnsw_min_items", c.memory.hnsw_min_items)
   NUM("memory.embeddings.timeout_ms", c.memory.embeddings.timeout_ms)
   NUM("llm.workers", c.llm.workers)
   NUM("llm.connect_timeout_ms", c.llm.connect_timeout_ms)

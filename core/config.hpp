@@ -82,6 +82,7 @@ struct config {
     unsigned cache_ttl_ms = 60000;
     std::size_t hnsw_m = 16;
     std::size_t hnsw_ef_search = 64;
+    std::size_t hnsw_min_items = 256;
     struct {
       std::string base_url; // empty: built-in hashed embeddings
       std::string model;

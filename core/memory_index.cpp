@@ -1,5 +1,6 @@
-// Per-user memory index: one hnswlib HNSW graph (inner product over L2-normalised vectors)
-// per user, slots reused oldest-first at the bound. Thread-safe; must never grow past it.
+// Per-user memory index: exact search over a flat array for small users, one hnswlib HNSW graph
+// (inner product over L2-normalised vectors) once a user has hnsw_min_items; slots reused
+// oldest-first at the bound. Thread-safe; must never grow past it.
 #include "core/memory_index.hpp"
 
 #include <hnswlib/hnswlib.h>
@@ -14,7 +15,8 @@ struct memory_index::user_index {
   mutable std::shared_mutex mtx;
   std::size_t dim = 0;
   std::unique_ptr<hnswlib::InnerProductSpace> space;
-  std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph; // null while the user is small
+  std::vector<std::vector<float>> flat;                  // by slot, until the graph is built
   std::vector<std::string> texts;                        // by slot (= hnsw label)
   std::vector<sparse_vector> features;                   // by slot; empty for remote models
   std::unordered_map<std::string, std::size_t> by_text;  // text -> slot
@@ -50,14 +52,8 @@ bool memory_index::add(const std::string& user, std::string_view text,
     gen = next_generation_++;
   }
   std::unique_lock lock{u->mtx};
-  if (u->dim == 0) {
+  if (u->dim == 0)
     u->dim = vec.size();
-    u->space = std::make_unique<hnswlib::InnerProductSpace>(u->dim);
-    auto initial = std::min<std::size_t>(opts_.max_items_per_user, 64);
-    u->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(
-      u->space.get(), initial, opts_.hnsw_m, opts_.ef_construction);
-    u->graph->setEf(opts_.ef_search);
-  }
   if (vec.size() != u->dim)
     return false;
   std::string key{text};
@@ -65,21 +61,30 @@ bool memory_index::add(const std::string& user, std::string_view text,
     return false;
   try {
     std::size_t slot;
-    if (u->texts.size() < opts_.max_items_per_user) {
-      if (u->texts.size() == u->graph->max_elements_)
-        u->graph->resizeIndex(std::min(opts_.max_items_per_user, u->graph->max_elements_ * 2));
+    bool growing = u->texts.size() < opts_.max_items_per_user;
+    if (growing) {
       slot = u->texts.size();
-      u->graph->addPoint(vec.data(), slot);
       u->texts.push_back(key);
       u->features.push_back(std::move(features));
     } else {
-      // at the bound: the oldest item's slot takes the new one (hnswlib updates in place)
+      // at the bound: the oldest item's slot takes the new one
       slot = u->next;
       u->next = (u->next + 1) % opts_.max_items_per_user;
       u->by_text.erase(u->texts[slot]);
-      u->graph->addPoint(vec.data(), slot);
       u->texts[slot] = key;
       u->features[slot] = std::move(features);
+    }
+    if (u->graph) {
+      if (growing && slot == u->graph->max_elements_)
+        u->graph->resizeIndex(std::min(opts_.max_items_per_user, u->graph->max_elements_ * 2));
+      u->graph->addPoint(vec.data(), slot); // an existing label is updated in place
+    } else {
+      if (growing)
+        u->flat.push_back(vec);
+      else
+        u->flat[slot] = vec;
+      if (u->flat.size() >= opts_.hnsw_min_items)
+        build_graph(*u);
     }
     u->by_text.emplace(std::move(key), slot);
   } catch (const std::exception&) {
@@ -87,6 +92,20 @@ bool memory_index::add(const std::string& user, std::string_view text,
   }
   u->generation = gen;
   return true;
+}
+
+/// A user grew past hnsw_min_items: their flat vectors move into a fresh HNSW graph (each
+/// graph costs a few MB of hnswlib bookkeeping, which is why small users have none).
+void memory_index::build_graph(user_index& u) const {
+  u.space = std::make_unique<hnswlib::InnerProductSpace>(u.dim);
+  auto capacity = std::min(opts_.max_items_per_user, std::max<std::size_t>(u.flat.size() * 2, 64));
+  auto g = std::make_unique<hnswlib::HierarchicalNSW<float>>(u.space.get(), capacity,
+                                                             opts_.hnsw_m, opts_.ef_construction);
+  g->setEf(opts_.ef_search);
+  for (std::size_t slot = 0; slot < u.flat.size(); ++slot)
+    g->addPoint(u.flat[slot].data(), slot);
+  u.graph = std::move(g);
+  std::vector<std::vector<float>>{}.swap(u.flat); // the graph holds the vectors now
 }
 
 std::vector<memory_hit> memory_index::search(const std::string& user,
@@ -98,31 +117,45 @@ std::vector<memory_hit> memory_index::search(const std::string& user,
   if (!u || k == 0)
     return hits;
   std::shared_lock lock{u->mtx};
-  if (!u->graph || query.size() != u->dim || u->texts.empty())
+  if (query.size() != u->dim || u->texts.empty())
     return hits;
   bool rerank = features && !features->empty();
-  auto want = k + (skip_text.empty() ? 0 : 1);
-  if (rerank) // candidates for the exact re-ranking: all of a small index, else a wide beam
-    want = u->texts.size() <= 256 ? u->texts.size() : std::max<std::size_t>(want * 8, 64);
-  want = std::min(want, u->texts.size());
-  auto found = u->graph->searchKnn(query.data(), want);
-  hits.reserve(found.size());
-  while (!found.empty()) {
-    auto [dist, label] = found.top();
-    found.pop();
+  auto consider = [&](std::size_t label, float dense_sim) {
     const auto& text = u->texts[label];
     if (text == skip_text)
-      continue;
-    float sim = 1.0f - dist; // InnerProductSpace distance is 1 - dot
+      return;
+    float sim = dense_sim;
     if (rerank && !u->features[label].empty())
       sim = hashed_embedder::sparse_cosine(*features, u->features[label]);
     if (sim >= min_similarity)
       hits.push_back(memory_hit{text, sim});
+  };
+  if (!u->graph) { // small user: exact over everything
+    hits.reserve(u->flat.size());
+    for (std::size_t label = 0; label < u->flat.size(); ++label) {
+      float dot = 0;
+      if (!rerank || u->features[label].empty())
+        for (std::size_t i = 0; i < query.size(); ++i)
+          dot += query[i] * u->flat[label][i];
+      consider(label, dot);
+    }
+  } else {
+    auto want = k + (skip_text.empty() ? 0 : 1);
+    if (rerank) // candidates for the exact re-ranking: a wide beam
+      want = std::max<std::size_t>(want * 8, 64);
+    want = std::min(want, u->texts.size());
+    auto found = u->graph->searchKnn(query.data(), want);
+    hits.reserve(found.size());
+    while (!found.empty()) {
+      auto [dist, label] = found.top();
+      found.pop();
+      consider(label, 1.0f - dist); // InnerProductSpace distance is 1 - dot
+    }
   }
   lock.unlock();
   std::stable_sort(hits.begin(), hits.end(), [](const memory_hit& a, const memory_hit& b) {
     return a.similarity > b.similarity;
-  });
+  }); // ties keep the older item first
   if (hits.size() > k)
     hits.resize(k);
   return hits;
@@ -159,6 +192,14 @@ std::size_t memory_index::size(const std::string& user) const {
     return 0;
   std::shared_lock lock{u->mtx};
   return u->texts.size();
+}
+
+bool memory_index::uses_graph(const std::string& user) const {
+  auto u = find(user);
+  if (!u)
+    return false;
+  std::shared_lock lock{u->mtx};
+  return u->graph != nullptr;
 }
 
 std::size_t memory_index::users() const {

@@ -1,5 +1,6 @@
-// Per-user memory index: remembered texts with embeddings, top-k by cosine similarity through
-// one HNSW graph per user. Thread-safe; must never grow past its per-user bound.
+// Per-user memory index: remembered texts with embeddings, top-k by cosine similarity; exact
+// for small users, through one HNSW graph per user beyond hnsw_min_items. Thread-safe; must
+// never grow past its per-user bound.
 #pragma once
 
 #include "core/embedding.hpp"
@@ -25,6 +26,8 @@ struct memory_index_options {
   std::size_t hnsw_m = 16;              // graph degree
   std::size_t ef_construction = 100;    // build-time beam
   std::size_t ef_search = 64;           // query-time beam (at least k)
+  std::size_t hnsw_min_items = 256;     // below this a user is searched exactly (a graph costs
+                                        // ~3 MB of hnswlib locks, more than it saves)
 };
 
 class memory_index {
@@ -71,6 +74,13 @@ public:
 private:
   struct user_index;
   std::shared_ptr<user_index> find(const std::string& user) const;
+  void build_graph(user_index& u) const;
+
+public:
+  /// True when `user` is searched through an HNSW graph (for tests and metrics).
+  bool uses_graph(const std::string& user) const;
+
+private:
 
   options opts_;
   hashed_embedder embedder_;

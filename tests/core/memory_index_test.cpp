@@ -82,6 +82,7 @@ TEST_CASE("HNSW search agrees with exact search on 3000 items", "[memory]") {
     REQUIRE(idx.add("u", "item " + std::to_string(i), items.back()));
   }
   CHECK(idx.size("u") == 3000);
+  CHECK(idx.uses_graph("u"));
   int agree = 0;
   for (int q = 0; q < 200; ++q) {
     auto query = random_unit(rng, 64);
@@ -271,4 +272,26 @@ TEST_CASE("embeddings API: request body and every kind of response", "[memory][e
   CHECK_FALSE(parse_embedding_response(R"({"data":[{"embedding":[]}]})", err));
   CHECK_FALSE(parse_embedding_response(R"({"data":[{"embedding":[1,"x"]}]})", err));
   CHECK_FALSE(parse_embedding_response(R"({"data":[{"embedding":[0,0]}]})", err));
+}
+
+TEST_CASE("a user is searched exactly until hnsw_min_items, then through a graph", "[memory]") {
+  memory_index::options o;
+  o.max_items_per_user = 150;
+  o.hnsw_min_items = 100;
+  memory_index idx{o};
+  for (int i = 0; i < 99; ++i)
+    idx.remember("u", "fact " + std::to_string(i) + " about topic" + std::to_string(i));
+  CHECK_FALSE(idx.uses_graph("u"));
+  REQUIRE(idx.recall("u", "topic7", 1, 0.1f).size() == 1);
+  CHECK(idx.recall("u", "topic7", 1, 0.1f)[0].text == "fact 7 about topic7");
+  idx.remember("u", "fact 99 about topic99");
+  CHECK(idx.uses_graph("u")); // promoted: every earlier item is in the graph
+  CHECK(idx.recall("u", "topic7", 1, 0.1f)[0].text == "fact 7 about topic7");
+  CHECK(idx.recall("u", "topic99", 1, 0.1f)[0].text == "fact 99 about topic99");
+  for (int i = 100; i < 400; ++i) // past the bound: slots reused inside the graph
+    idx.remember("u", "fact " + std::to_string(i) + " about topic" + std::to_string(i));
+  CHECK(idx.size("u") == 150);
+  CHECK(idx.recall("u", "topic399", 1, 0.1f)[0].text == "fact 399 about topic399");
+  CHECK(idx.recall("u", "topic7", 1, 0.5f).empty());
+  CHECK_FALSE(idx.uses_graph("small-user"));
 }
