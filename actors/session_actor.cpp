@@ -23,6 +23,7 @@
 #include <atomic>
 #include <iostream>
 #include <deque>
+#include <unordered_set>
 #include <optional>
 
 namespace xinyu::actors {
@@ -166,6 +167,19 @@ struct session_state {
   std::size_t pending_persists = 0;
   std::size_t remembering = 0;                 // remember requests in flight
   std::uint64_t memory_epoch = 0;              // what seeding our memories answered
+  std::deque<std::string> known_order;         // facts this user told (bounded, oldest first)
+  std::unordered_set<std::string> known;
+  /// True when `fact` is new for this user (then it is known from now on).
+  bool remember_known(const std::string& fact) {
+    if (!known.insert(fact).second)
+      return false;
+    known_order.push_back(fact);
+    if (known_order.size() > 512) {
+      known.erase(known_order.front());
+      known_order.pop_front();
+    }
+    return true;
+  }
   double bucket = 0;                           // chat tokens (rate limit)
   clock::time_point bucket_at{};
   clock::time_point last_disclosure = clock::now();
@@ -227,18 +241,26 @@ void emit_text(session_actor_t* self, turn& t, const std::string& text) {
     emit_token(self, t, std::move(piece));
 }
 
-/// The facts worth remembering in the user message of `t`, from its redacted text.
-std::vector<std::string> facts_of(const turn& t) {
+/// The facts worth remembering in the user message of `t` (from its redacted text) that this
+/// user has not told already; a blocked message or one never analysed has none.
+std::vector<std::string> new_facts(session_state& st, const turn& t) {
   static const core::fact_extractor extractor;
+  if (t.safety.level == core::safety_level::blocked || !t.started)
+    return {};
   auto facts = extractor.extract(t.safety.redacted_text.empty() ? t.text : t.safety.redacted_text);
   if (facts.size() > 16)
     facts.resize(16); // a pasted essay is not sixteen facts about the user
-  return facts;
+  std::vector<std::string> fresh;
+  for (auto& f : facts)
+    if (st.remember_known(f))
+      fresh.push_back(std::move(f));
+  return fresh;
 }
 
 /// Queues the turn for storage; `persisted` comes back when its batch is written.
 void persist(session_actor_t* self, const turn& t, const std::string& reply,
-             const std::string& finish, std::int64_t reply_ts, caf::actor reply_to = {}) {
+             const std::string& finish, std::int64_t reply_ts, std::vector<std::string> facts,
+             caf::actor reply_to = {}) {
   auto& st = self->state;
   if (!st.pools.storage)
     return;
@@ -252,10 +274,8 @@ void persist(session_actor_t* self, const turn& t, const std::string& reply,
   rec.finish = finish;
   rec.ts = t.ts;
   rec.reply_ts = reply_ts;
-  // what the user told about themselves is remembered (personal data already masked); a
-  // blocked message never is
-  if (t.safety.level != core::safety_level::blocked && t.started)
-    rec.facts = facts_of(t);
+  // what the user told about themselves is remembered (personal data already masked)
+  rec.facts = std::move(facts);
   ++st.pending_persists;
   // Through the gateway when there is one: it delivers `persisted` to whichever session holds
   // the user's connections by then (this one, or its successor after a crash).
@@ -289,7 +309,7 @@ void on_crash(session_actor_t* self, const std::string& what) {
     d.total_ms = ms_since(t.accepted_at);
     st.broadcast(core::frames::done(d));
     metrics().finish("error").inc();
-    persist(self, t, reply, "error", now_ms());
+    persist(self, t, reply, "error", now_ms(), new_facts(st, t));
   }
   metrics().queued.add(-static_cast<std::int64_t>(st.turns.size()));
   if (st.cfg->svc)
@@ -390,18 +410,17 @@ void finish_turn(session_actor_t* self, std::string finish) {
     while (st.recent.size() > st.cfg->recent_messages)
       st.recent.pop_front();
   }
-  if (t.safety.level != core::safety_level::blocked && t.started) {
-    // the facts are stored with the turn (below); the memory pool indexes them and has their
-    // embeddings stored beside them
-    if (auto facts = facts_of(t); !facts.empty()) {
-      memory_request m{memory_request::op::remember, st.user, {}, std::move(facts), t.user_turn};
-      ++st.remembering;
-      self->request(st.pools.memory, std::chrono::seconds{5}, work_atom::value, std::move(m))
-        .then([self](core::memory_result&) { remembered(self); },
-              [self](caf::error&) { remembered(self); });
-    }
+  // the facts are stored with the turn (below); the memory pool indexes them and has their
+  // embeddings stored beside them
+  auto facts = new_facts(st, t);
+  if (!facts.empty()) {
+    memory_request m{memory_request::op::remember, st.user, {}, facts, t.user_turn};
+    ++st.remembering;
+    self->request(st.pools.memory, std::chrono::seconds{5}, work_atom::value, std::move(m))
+      .then([self](core::memory_result&) { remembered(self); },
+            [self](caf::error&) { remembered(self); });
   }
-  persist(self, t, reply, finish, f.reply_ts);
+  persist(self, t, reply, finish, f.reply_ts, std::move(facts));
   st.finished.push_back(std::move(f));
   while (st.finished.size() > st.cfg->keep_turns)
     st.finished.pop_front();
@@ -790,6 +809,8 @@ void handle_history(session_actor_t* self, const client_sink_ptr& origin,
 void forget_memories(session_actor_t* self, const client_sink_ptr& origin,
                      std::uint64_t deleted) {
   auto& st = self->state;
+  st.known.clear(); // a fact told again after forget is a new fact
+  st.known_order.clear();
   self->request(st.pools.memory, std::chrono::seconds{5}, work_atom::value,
                 memory_request{memory_request::op::forget, st.user, {}})
     .then(
@@ -866,6 +887,8 @@ void load(session_actor_t* self) {
           st.recent.push_back({m.role, std::move(m.text)});
         while (st.recent.size() > st.cfg->recent_messages)
           st.recent.pop_front();
+        for (const auto& m : snap.memories)
+          st.remember_known(m.text);
         if (snap.memories.empty()) {
           loaded(self);
           return;

@@ -145,7 +145,9 @@ public:
     }
     if (batch.Count() == 0)
       return {};
-    auto s = db_->Write(write_opts_, &batch);
+    rocksdb::WriteOptions wo = write_opts_;
+    wo.sync = false; // vectors can be recomputed from the (durable) facts: no fsync for them
+    auto s = db_->Write(wo, &batch);
     if (!s.ok())
       return store_status::failure("write failed: " + describe(s));
     return {};

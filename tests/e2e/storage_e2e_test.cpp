@@ -307,6 +307,10 @@ TEST_CASE("e2e: a fact told before a restart is recalled by a paraphrase after i
   c.auth("mei");
   auto r = chat(c, "f5", "豆豆这两天不怎么吃东西，怎么办");
   CHECK(r.reply.find("柯基") == std::string::npos); // forgotten stays forgotten
+  // told again after forget, it is remembered again
+  chat(c, "f6", "我养了一只柯基，叫豆豆。");
+  CHECK(chat(c, "f7", "豆豆这两天不怎么吃东西，怎么办").reply.find("我养了一只柯基，叫豆豆")
+        != std::string::npos);
   remove_tree(dir);
 }
 
