@@ -37,17 +37,20 @@ caf::behavior llm_worker(caf::stateful_actor<llm_worker_state>* self, llm::pacin
     if (it == self->state.streams.end())
       return; // cancelled
     auto& s = it->second;
+    // every token that is due now goes out as one piece: one message and one frame instead
+    // of one per token (a paced stream still sends them one by one)
+    std::string piece;
     do {
-      if (s.next < s.tokens.size()) {
-        self->send(s.reply_to, token_atom::value, id, s.tokens[s.next]);
-        ++s.next;
-      }
-      if (s.next >= s.tokens.size()) {
-        self->send(s.reply_to, end_atom::value, id, s.finish);
-        self->state.streams.erase(it);
-        return;
-      }
-    } while (pace.delay_before(s.next) == 0);
+      if (s.next < s.tokens.size())
+        piece += s.tokens[s.next++];
+    } while (s.next < s.tokens.size() && pace.delay_before(s.next) == 0);
+    if (!piece.empty())
+      self->send(s.reply_to, token_atom::value, id, std::move(piece));
+    if (s.next >= s.tokens.size()) {
+      self->send(s.reply_to, end_atom::value, id, s.finish);
+      self->state.streams.erase(it);
+      return;
+    }
     self->delayed_send(self, std::chrono::milliseconds{pace.delay_before(s.next)},
                        tick_atom::value, id);
   };

@@ -427,6 +427,7 @@ private:
         if (!finished_)
           on_event(ev);
       });
+      flush_text(); // what arrived in one read goes on as one piece
       if (!ok && !finished_)
         stream_error("an SSE line exceeded the size limit");
     }
@@ -459,9 +460,19 @@ private:
     read_body();
   }
 
+  /// Hands the text gathered from the current read to the session as one piece.
+  void flush_text() {
+    if (!pending_text_.empty()) {
+      op_->token(std::move(pending_text_));
+      pending_text_.clear();
+    }
+  }
+
   void on_event(const core::sse_event& ev) {
     auto chunk = core::parse_completion_chunk(ev.data);
     using k = core::completion_chunk::kind;
+    if (chunk.type != k::content && chunk.type != k::empty)
+      flush_text(); // text before an end or an error is delivered first
     if (!chunk.finish_reason.empty()) {
       saw_finish_ = true;
       finish_reason_ = chunk.finish_reason == "length" ? "length" : "stop";
@@ -472,7 +483,7 @@ private:
           got_token_ = true;
           op_->first_token(ep_);
         }
-        op_->token(std::move(chunk.text));
+        pending_text_ += chunk.text;
         beast::get_lowest_layer(*stream_).expires_after(milliseconds{c_.cfg.stall_timeout_ms});
         break;
       case k::empty:
@@ -552,6 +563,7 @@ private:
   bool aborted_ = false;
   bool got_header_ = false;
   bool got_token_ = false;
+  std::string pending_text_; // text of the current read, not yet handed on
   bool finished_ = false;
   bool saw_finish_ = false;
   std::string finish_reason_ = "stop";

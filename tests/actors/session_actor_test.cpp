@@ -28,6 +28,13 @@ namespace {
 using arrive_atom = caf::atom_constant<caf::atom("arrive")>;
 using hang_atom = caf::atom_constant<caf::atom("hang")>;
 
+/// 1 ms between tokens: each token is its own piece (tokens due together are sent as one).
+core::config token_by_token_config() {
+  auto r = core::load_config(R"({"offline":{"first_token_ms":0,"tokens_per_s":1000}})");
+  REQUIRE(r.value);
+  return *r.value;
+}
+
 core::config zero_pacing_config() {
   auto r = core::load_config(R"({"offline":{"first_token_ms":0,"tokens_per_s":0}})");
   REQUIRE(r.value);
@@ -169,7 +176,9 @@ TEST_CASE("the three pre-processing stages are asked in parallel", "[session]") 
 
 TEST_CASE("happy path with the real pools: accepted, analysis, tokens, one done", "[session]") {
   fixture f;
-  auto s = f.session(f.real_pools());
+  auto pools = f.real_pools();
+  pools.llm = spawn_llm_pool(f.sys, token_by_token_config());
+  auto s = f.session(pools);
   auto sink = std::make_shared<test::test_sink>();
   attach(s, sink);
   CHECK(sink->wait_type("ready")["user"] == "alice");
@@ -355,7 +364,9 @@ TEST_CASE("busy when the queue bound is hit; cancel and not_found", "[session]")
 
 TEST_CASE("resume replays from seq; history pages oldest first", "[session]") {
   fixture f;
-  auto s = f.session(f.real_pools());
+  auto pools = f.real_pools();
+  pools.llm = spawn_llm_pool(f.sys, token_by_token_config());
+  auto s = f.session(pools);
   auto sink = std::make_shared<test::test_sink>();
   attach(s, sink);
   chat(s, sink, "m1", "I am happy today");
@@ -492,4 +503,17 @@ TEST_CASE("care notices: the AI disclosure again after its interval, break remin
   chat(q, qs, "q1", "hello");
   qs->wait_type("done", "q1");
   CHECK(qs->of("notice").size() == 1); // only the one after ready
+}
+
+TEST_CASE("tokens that are due together go out as one piece", "[session]") {
+  fixture f;
+  auto s = f.session(f.real_pools()); // no pacing: the whole reply is due at once
+  auto sink = std::make_shared<test::test_sink>();
+  attach(s, sink);
+  chat(s, sink, "p1", "I feel so lonely since my friend moved away");
+  sink->wait_type("done", "p1");
+  auto tokens = sink->of("token", "p1");
+  REQUIRE(tokens.size() == 1);
+  CHECK(tokens[0]["seq"] == 0);
+  CHECK(tokens[0]["text"].get<std::string>().size() > 20);
 }
