@@ -6,7 +6,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <sstream>
+#include <thread>
 
 using namespace xinyu::test;
 using nlohmann::json;
@@ -184,4 +186,51 @@ TEST_CASE("e2e: the HTTP API takes signed tokens; the web page is served at /", 
   CHECK(page.status == 200);
   CHECK(page.content_type.find("text/html") != std::string::npos);
   CHECK(page.body.find("/v1/ws") != std::string::npos);
+}
+
+TEST_CASE("e2e: HTTP chats under session crashes and storage faults: each call ends properly",
+          "[e2e][http][chaos]") {
+  server_process srv{json{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}},
+                          {"storage", {{"retry_initial_ms", 5}, {"retry_max_ms", 50}}},
+                          {"chaos", {{"session", {{"crash_rate", 0.15}}},
+                                     {"storage", {{"fail_rate", 0.3}}}}}}};
+  std::atomic<int> done_calls{0}, refused{0}, bad{0};
+  std::vector<std::thread> users;
+  for (int u = 0; u < 4; ++u) {
+    users.emplace_back([&, u] {
+      for (int i = 0; i < 12; ++i) {
+        auto id = "u" + std::to_string(u) + "-" + std::to_string(i);
+        auto r = http_call(srv.port(), "POST", "/v1/chat",
+                           json{{"user", "crowd" + std::to_string(u)}, {"id", id}, {"text", "hello there"}}.dump());
+        if (r.status != 200) { // refused before acceptance: a typed JSON error
+          auto j = json::parse(r.body, nullptr, false);
+          bool typed = j.is_object() && j.contains("error") && j["error"].contains("code");
+          typed ? ++refused : ++bad;
+          continue;
+        }
+        auto ev = parse_sse(r.body);
+        int dones = 0;
+        std::uint64_t seq = 0;
+        bool gapless = true, persisted = false;
+        for (const auto& e : ev) {
+          if (e.event == "token")
+            gapless = gapless && e.data["seq"] == seq++;
+          dones += e.event == "done";
+          persisted = persisted || e.event == "persisted";
+        }
+        // accepted, then exactly one done (a crash ends it with finish error), persisted last
+        bool ok = !ev.empty() && ev.front().event == "accepted" && dones == 1 && gapless
+                  && persisted && ev.back().event == "persisted";
+        ok ? ++done_calls : ++bad;
+      }
+    });
+  }
+  for (auto& t : users)
+    t.join();
+  INFO("done " << done_calls << ", refused " << refused);
+  CHECK(bad == 0);
+  CHECK(done_calls + refused == 48);
+  CHECK(done_calls > 0);
+  auto metrics = http_get(srv.port(), "/metrics").second;
+  CHECK(metrics.find("xinyu_session_crashes_total 0\n") == std::string::npos); // crashes happened
 }
