@@ -80,13 +80,17 @@ std::string trim(std::string_view s) {
 } // namespace
 
 bool fact_extractor::is_fact(std::string_view sentence) {
+  // lower-case ASCII; the typographic apostrophe (’, E2 80 99) becomes '
   std::string lower;
   lower.reserve(sentence.size());
-  for (char c : sentence)
-    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  // normalise the typographic apostrophe (’) to '
-  for (std::size_t p; (p = lower.find("\xE2\x80\x99")) != std::string::npos;)
-    lower.replace(p, 3, "'");
+  for (std::size_t i = 0; i < sentence.size(); ++i) {
+    if (sentence.substr(i, 3) == "\xE2\x80\x99") {
+      lower.push_back('\'');
+      i += 2;
+      continue;
+    }
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(sentence[i]))));
+  }
   bool chinese = is_mostly_chinese(lower);
   if (is_question(lower, chinese))
     return false;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Configures and builds xinyu into build/ (RelWithDebInfo, ccache when present).
-# Never installs packages itself: run scripts/setup.sh first (run.sh and test.sh do).
+# Configures and builds xinyu into build/ (RelWithDebInfo, ccache when present); TARGET picks
+# one target (default: everything). Never installs packages: run scripts/setup.sh first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake -S . -B build -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" -DBUILD_TESTING="${BUILD_TESTING:-ON}" >/dev/null
-cmake --build build -j "$jobs"
+cmake -S . -B build -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" -DBUILD_TESTING=ON >/dev/null
+cmake --build build -j "$jobs" ${TARGET:+--target "$TARGET"}

@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-BUILD_TESTING="${BUILD_TESTING:-OFF}" bash scripts/build.sh
+# only the server is built, in the same build tree as the tests (no reconfiguration, so a
+# later ctest never runs stale test binaries)
+TARGET=xinyu-server bash scripts/build.sh
 exec build/apps/xinyu-server "$@"

@@ -27,3 +27,9 @@ TEST_CASE("questions, greetings and moods are not remembered", "[facts]") {
   CHECK(x.extract("   ").empty());
   CHECK(x.extract("哈哈哈").empty());
 }
+
+TEST_CASE("a typographic apostrophe reads like a plain one", "[facts]") {
+  fact_extractor x;
+  CHECK(x.extract("I’m allergic to cats") == std::vector<std::string>{"I’m allergic to cats"});
+  CHECK(x.extract("I don’t know").empty());
+}
