@@ -18,6 +18,7 @@ packages=(
   python3-locust        # bench/locustfile.py
   python3-fastapi python3-uvicorn python3-httpx  # the seed peer that bench/compare.sh runs
   curl
+  nodejs                # tests/web/page_test.js runs the web page's script against a stub DOM
   openssl               # tests: a self-signed certificate for the TLS end-to-end test
 )
 
