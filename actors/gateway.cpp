@@ -7,6 +7,7 @@
 #include "actors/stray_messages.hpp"
 #include "core/metrics.hpp"
 #include "core/server_frame.hpp"
+#include "core/service_state.hpp"
 
 #include <caf/all.hpp>
 
@@ -122,8 +123,11 @@ caf::behavior gateway(gateway_t* self, stage_pools pools,
       // (after a crash that is the successor). No session: nobody is connected to tell.
       auto& st = self->state;
       auto it = st.sessions.find(user);
-      if (it == st.sessions.end())
-        return; // nobody is connected to tell
+      if (it == st.sessions.end()) {
+        if (st.settings && st.settings->svc)
+          --st.settings->svc->persisted_unsent; // nobody is connected to tell
+        return;
+      }
       // If that session died meanwhile, CAF bounces the request after the session's handover
       // (same sender, so in order): then the successor is in the map and gets it.
       self->request(it->second.session, caf::infinite, persisted_atom::value, id, turn, user)
@@ -132,10 +136,16 @@ caf::behavior gateway(gateway_t* self, stage_pools pools,
                 auto& st = self->state;
                 // a request again: a plain send would get the session's `bool` back as a
                 // stray message
+                auto unsent = [self] {
+                  if (self->state.settings && self->state.settings->svc)
+                    --self->state.settings->svc->persisted_unsent;
+                };
                 if (auto next = st.sessions.find(user); next != st.sessions.end())
                   self->request(next->second.session, caf::infinite, persisted_atom::value, id,
                                 turn, user)
-                    .then([](bool) {}, [](caf::error&) {});
+                    .then([](bool) {}, [unsent](caf::error&) { unsent(); });
+                else
+                  unsent();
               });
     },
     [self](idle_atom, std::uint64_t seen) -> bool {

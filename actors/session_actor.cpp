@@ -60,6 +60,7 @@ struct turn {
   std::int64_t ts = 0;
   clock::time_point accepted_at;
   bool cancelled = false;
+  bool counted = true;  // still counts against the in-flight bound (xinyu_turns_queued)
   bool started = false; // stages were asked
   phase ph = phase::queued;
   std::uint64_t key = 0; // unique per turn: tags stage replies and the LLM stream
@@ -194,9 +195,21 @@ struct session_state {
 
   ~session_state() {
     metrics().sessions.add(-1);
-    metrics().queued.add(-static_cast<std::int64_t>(turns.size()));
+    uncount_all();
+  }
+
+  /// Turns that still count against the in-flight bound stop counting (crash, shutdown).
+  void uncount_all() {
+    for (auto& t : turns)
+      uncount(t);
+  }
+  void uncount(turn& t) {
+    if (!t.counted)
+      return;
+    t.counted = false;
+    metrics().queued.add(-1);
     if (cfg && cfg->svc)
-      cfg->svc->inflight_turns -= turns.size();
+      --cfg->svc->inflight_turns;
   }
 
   void broadcast(const frame_ptr& f) {
@@ -277,6 +290,8 @@ void persist(session_actor_t* self, const turn& t, const std::string& reply,
   // what the user told about themselves is remembered (personal data already masked)
   rec.facts = std::move(facts);
   ++st.pending_persists;
+  if (st.cfg->svc)
+    ++st.cfg->svc->persisted_unsent;
   // Through the gateway when there is one: it delivers `persisted` to whichever session holds
   // the user's connections by then (this one, or its successor after a crash).
   if (!reply_to)
@@ -311,9 +326,7 @@ void on_crash(session_actor_t* self, const std::string& what) {
     metrics().finish("error").inc();
     persist(self, t, reply, "error", now_ms(), new_facts(st, t));
   }
-  metrics().queued.add(-static_cast<std::int64_t>(st.turns.size()));
-  if (st.cfg->svc)
-    st.cfg->svc->inflight_turns -= st.turns.size();
+  st.uncount_all();
   st.turns.clear();
   for (auto& w : st.waiting)
     if (auto* chat = std::get_if<core::chat_command>(&w.cmd))
@@ -383,6 +396,9 @@ void finish_turn(session_actor_t* self, std::string finish) {
   d.ttft_ms = t.ttft_ms;
   d.total_ms = total;
   auto done = std::make_shared<const std::string>(core::frames::done(d));
+  // the turn stops counting against the in-flight bound before anyone hears `done`: a client
+  // that sends its next chat on `done` must not be shed by this very turn
+  st.uncount(t);
   st.broadcast(done);
   care_notices(self);
   metrics().total.observe(total);
@@ -426,9 +442,6 @@ void finish_turn(session_actor_t* self, std::string finish) {
     st.finished.pop_front();
   st.last_activity = clock::now();
   st.turns.pop_front();
-  metrics().queued.add(-1);
-  if (st.cfg->svc)
-    --st.cfg->svc->inflight_turns;
   start_next(self);
 }
 
@@ -1029,6 +1042,8 @@ caf::behavior session_actor(session_actor_t* self, std::string user, stage_pools
       if (st.pending_persists > 0)
         --st.pending_persists;
       st.broadcast(core::frames::persisted(id, turn));
+      if (st.cfg->svc)
+        --st.cfg->svc->persisted_unsent; // counted once the frame is with the connections
       return true;
     },
 

@@ -196,10 +196,12 @@ caf::behavior storage_actor(storage_actor_t* self, core::config cfg,
     },
     [self](forget_atom, std::string& user) -> caf::result<std::uint64_t> {
       auto& st = self->state;
-      // turns not yet written are dropped, not written after the erasure
-      st.pending.erase(std::remove_if(st.pending.begin(), st.pending.end(),
-                                      [&](const pending_write& p) { return p.record.user == user; }),
-                       st.pending.end());
+      // turns not yet written are dropped, not written after the erasure (and get no
+      // `persisted`)
+      auto dropped = std::remove_if(st.pending.begin(), st.pending.end(),
+                                    [&](const pending_write& p) { return p.record.user == user; });
+      st.svc->persisted_unsent -= std::distance(dropped, st.pending.end());
+      st.pending.erase(dropped, st.pending.end());
       publish_queue(self);
       std::uint64_t deleted = 0;
       auto status = st.store->forget(user, deleted);

@@ -93,6 +93,10 @@ void drain(xinyu::transport::server& srv, xinyu::actors::runtime& rt,
       std::cerr << R"({"level":"error","event":"drain_incomplete","detail":"storage could not be flushed; unwritten turns were not acknowledged with persisted"})"
                 << std::endl;
   }
+  // every written turn's `persisted` goes storage -> gateway -> session -> connection: let it
+  // reach the connections before their frames are flushed below
+  while (steady_clock::now() < deadline && svc.persisted_unsent > 0)
+    std::this_thread::sleep_for(milliseconds(2));
   auto grace = steady_clock::now() + milliseconds(500);
   while (steady_clock::now() < std::min(grace, deadline + milliseconds(500)) && frames.value() > 0)
     std::this_thread::sleep_for(milliseconds(5));

@@ -117,6 +117,15 @@ TEST_CASE("e2e: overloaded over HTTP is 503 with Retry-After", "[e2e][http]") {
   auto first = http_call(srv.port(), "POST", "/v1/chat/completions",
                          json{{"user", "o"}, {"messages", json::array({{{"role", "user"}, {"content", "one"}}})}}.dump());
   CHECK(first.status == 200); // non-streaming completions do not wait for storage
+  // the turn reaches the storage queue a moment after its `done`: wait (bounded) until the
+  // server says it sheds
+  bool shedding = false;
+  for (int i = 0; i < 200 && !shedding; ++i) {
+    shedding = http_get(srv.port(), "/readyz").first == 503;
+    if (!shedding)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10)); // polling the real binary
+  }
+  REQUIRE(shedding);
   auto shed = http_call(srv.port(), "POST", "/v1/chat",
                         json{{"user", "o"}, {"id", "o2"}, {"text", "two"}}.dump());
   CHECK(shed.status == 503);
