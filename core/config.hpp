@@ -23,6 +23,7 @@ struct config {
     std::size_t max_frame_bytes = 65536;
     std::size_t max_queued_frames = 1024;
     unsigned max_bad_frames = 20;
+    unsigned http_persisted_wait_ms = 10000;
   } transport;
   struct {
     std::size_t max_text_bytes = 8000;

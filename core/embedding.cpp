@@ -163,8 +163,12 @@ bool is_common_bigram(std::string_view bi) {
 } // namespace
 
 std::vector<float> hashed_embedder::embed(std::string_view text) const {
+  return fold(features(text));
+}
+
+std::vector<float> hashed_embedder::fold(const sparse_vector& features) const {
   std::vector<float> v(dim_, 0.0f);
-  for (const auto& [h, w] : features(text)) {
+  for (const auto& [h, w] : features) {
     auto idx = static_cast<std::size_t>(h % dim_);
     float sign = ((h >> 63) & 1u) ? -1.0f : 1.0f; // signed hashing reduces collision bias
     v[idx] += sign * w;

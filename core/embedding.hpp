@@ -26,6 +26,17 @@ public:
   virtual std::optional<sparse_vector> try_features(std::string_view) const {
     return std::nullopt;
   }
+  /// Both at once (the built-in embedder derives the vector from the features).
+  struct both {
+    std::vector<float> vector;
+    sparse_vector features;
+  };
+  virtual std::optional<both> try_embed_both(std::string_view text) const {
+    auto v = try_embed(text);
+    if (!v)
+      return std::nullopt;
+    return both{std::move(*v), try_features(text).value_or(sparse_vector{})};
+  }
 };
 
 class hashed_embedder final : public embedder {
@@ -47,6 +58,13 @@ public:
   std::optional<sparse_vector> try_features(std::string_view text) const override {
     return features(text);
   }
+  std::optional<both> try_embed_both(std::string_view text) const override {
+    auto f = features(text);
+    auto v = fold(f);
+    return both{std::move(v), std::move(f)};
+  }
+  /// The dense vector of `features`: hashed into dim() signed buckets, L2-normalised.
+  std::vector<float> fold(const sparse_vector& features) const;
   static float sparse_cosine(const sparse_vector& a, const sparse_vector& b) noexcept;
 
   static float cosine(const std::vector<float>& a, const std::vector<float>& b) noexcept;

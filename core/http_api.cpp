@@ -178,7 +178,44 @@ std::optional<http_history_request> parse_http_history(std::string_view query, b
   return r;
 }
 
+namespace {
+/// Reads `"key":"value"` at the front of `rest` when the value has no escapes; advances `rest`.
+bool take_plain_field(std::string_view& rest, std::string_view key, std::string& value) {
+  std::string prefix = "\"" + std::string{key} + "\":\"";
+  if (!rest.starts_with(prefix))
+    return false;
+  auto start = prefix.size();
+  auto end = rest.find('"', start);
+  if (end == std::string_view::npos || rest.substr(start, end - start).find('\\') != std::string_view::npos)
+    return false;
+  value.assign(rest.substr(start, end - start));
+  rest.remove_prefix(end + 1);
+  return true;
+}
+/// Server frames start {"type":"<type>"[,"id":"<id>"]; read that without a parser when the
+/// strings have no escapes (protocol ids never do). nullopt: anything else.
+std::optional<frame_head> peek_fast(std::string_view rest) {
+  frame_head h;
+  if (!rest.starts_with("{"))
+    return std::nullopt;
+  rest.remove_prefix(1);
+  if (!take_plain_field(rest, "type", h.type))
+    return std::nullopt;
+  if (rest.starts_with(",\"id\"")) {
+    rest.remove_prefix(1);
+    if (!take_plain_field(rest, "id", h.id))
+      return std::nullopt;
+  } else if (rest.find("\"id\":") != std::string_view::npos) {
+    return std::nullopt; // an id further on (error frames): the parser finds it
+  }
+  return h;
+}
+
+} // namespace
+
 frame_head peek_frame(std::string_view frame) {
+  if (auto h = peek_fast(frame)) // per token: no JSON parser
+    return *h;
   frame_head h;
   auto j = json::parse(frame, nullptr, false);
   if (!j.is_object())

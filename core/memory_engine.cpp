@@ -45,14 +45,13 @@ std::optional<std::vector<std::string>> memory_engine::recall(const std::string&
   m().misses.inc();
   std::vector<std::string> items;
   if (index_.size(user) > 0) {
-    auto vec = embedder_->try_embed(text);
-    if (!vec) {
+    auto e = embedder_->try_embed_both(text);
+    if (!e) {
       m().embed_failures.inc();
       return std::nullopt;
     }
-    auto features = embedder_->try_features(text);
-    for (auto& hit : index_.search(user, *vec, settings_.top_k, settings_.min_similarity, text,
-                                   features ? &*features : nullptr))
+    for (auto& hit : index_.search(user, e->vector, settings_.top_k, settings_.min_similarity,
+                                   text, &e->features))
       items.push_back(std::move(hit.text));
   }
   cache_.put(user, text, gen, items);
@@ -67,9 +66,9 @@ std::vector<memory_fact> memory_engine::remember(const std::string& user,
   auto model = embedder_->model();
   for (const auto& f : facts) {
     memory_fact fact{f, {}, model};
-    if (auto vec = embedder_->try_embed(f)) {
-      fact.embedding = std::move(*vec);
-      index_.add(user, f, fact.embedding, embedder_->try_features(f).value_or(sparse_vector{}));
+    if (auto e = embedder_->try_embed_both(f)) {
+      fact.embedding = std::move(e->vector);
+      index_.add(user, f, fact.embedding, std::move(e->features));
     } else {
       m().embed_failures.inc();
     }
@@ -88,11 +87,11 @@ std::uint64_t memory_engine::seed(const std::string& user, const std::vector<mem
   }
   auto model = embedder_->model();
   for (const auto& f : facts) {
-    auto features = embedder_->try_features(f.text).value_or(sparse_vector{});
     if (!f.embedding.empty() && f.model == model) {
-      index_.add(user, f.text, f.embedding, std::move(features));
-    } else if (auto vec = embedder_->try_embed(f.text)) {
-      index_.add(user, f.text, *vec, std::move(features));
+      index_.add(user, f.text, f.embedding,
+                 embedder_->try_features(f.text).value_or(sparse_vector{}));
+    } else if (auto e = embedder_->try_embed_both(f.text)) {
+      index_.add(user, f.text, e->vector, std::move(e->features));
     }
   }
   m().users.set(static_cast<std::int64_t>(index_.users()));

@@ -162,13 +162,15 @@ std::vector<memory_hit> memory_index::search(const std::string& user,
 }
 
 void memory_index::remember(const std::string& user, std::string_view text) {
-  add(user, text, embedder_.embed(text), embedder_.features(text));
+  auto f = embedder_.features(text);
+  auto v = embedder_.fold(f);
+  add(user, text, v, std::move(f));
 }
 
 std::vector<memory_hit> memory_index::recall(const std::string& user, std::string_view query,
                                              std::size_t k, float min_similarity) const {
   auto f = embedder_.features(query);
-  return search(user, embedder_.embed(query), k, min_similarity, query, &f);
+  return search(user, embedder_.fold(f), k, min_similarity, query, &f);
 }
 
 std::size_t memory_index::forget(const std::string& user) {

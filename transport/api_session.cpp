@@ -156,8 +156,10 @@ private:
       // the stream ends with `persisted`; bounded, since storage may be failing
       timer_.expires_after(ctx_->persisted_wait);
       timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-        if (!ec)
-          self->end_stream();
+        if (ec || self->finished_ || self->closing_)
+          return; // persisted came (or the client went) first
+        self->ctx_->persisted_wait_expired.inc();
+        self->end_stream();
       });
     } else if (head.type == "persisted" || head.type == "error") {
       end_stream();

@@ -23,7 +23,7 @@ struct context {
   std::chrono::milliseconds handshake_timeout{10000};
   std::chrono::milliseconds auth_timeout{5000};
   std::chrono::milliseconds api_deadline{150000};  // an HTTP API call is answered by then
-  std::chrono::milliseconds persisted_wait{10000}; // POST /v1/chat waits this long for persisted
+  std::chrono::milliseconds persisted_wait{10000}; // transport.http_persisted_wait_ms
   std::size_t max_frame_bytes = 65536;
   std::size_t max_queued_frames = 1024;
   unsigned max_bad_frames = 20;
@@ -40,6 +40,9 @@ struct context {
     "xinyu_auth_timeouts_total", "connections closed (1008) for not authenticating in time");
   core::gauge& queued_frames = core::metrics().get_gauge(
     "xinyu_outbound_frames_queued", "frames queued for clients, all connections");
+  core::counter& persisted_wait_expired = core::metrics().get_counter(
+    "xinyu_http_persisted_wait_expired_total",
+    "POST /v1/chat streams that ended after done without persisted (storage failing)");
   core::counter& auth_failures = core::metrics().get_counter(
     "xinyu_auth_failures_total", "signed tokens refused (bad signature, expired, malformed)");
 

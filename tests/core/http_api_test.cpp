@@ -62,6 +62,18 @@ TEST_CASE("frames become SSE events and OpenAI chunks", "[http]") {
   auto head = peek_frame(R"({"type":"token","id":"m1","seq":0,"text":"hi"})");
   CHECK(head.type == "token");
   CHECK(head.id == "m1");
+  // every frame the server builds reads the same without and with the parser
+  for (const char* frame : {R"({"type":"ready","user":"u","server":"x"})",
+                            R"({"type":"done","id":"a.b:c-1","turn":2,"finish":"stop"})",
+                            R"({"type":"error","code":"busy","message":"m","id":"x"})",
+                            R"({"type":"pong"})", R"({"type":"token","id":"q\"x","seq":0})",
+                            R"({"id":"first","type":"token"})", "not json"}) {
+    auto h = peek_frame(frame);
+    auto j = nlohmann::json::parse(frame, nullptr, false);
+    INFO(frame);
+    CHECK(h.type == (j.is_object() ? j.value("type", "") : ""));
+    CHECK(h.id == (j.is_object() ? j.value("id", "") : ""));
+  }
   CHECK(sse_event("done", R"({"type":"done"})") == "event: done\ndata: {\"type\":\"done\"}\n\n");
   auto c = completion_chunk("c1", 7, "你好", true, std::nullopt);
   REQUIRE(c.rfind("data: ", 0) == 0);

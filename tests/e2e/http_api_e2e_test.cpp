@@ -243,3 +243,21 @@ TEST_CASE("e2e: HTTP chats under session crashes and storage faults: each call e
   auto metrics = http_get(srv.port(), "/metrics").second;
   CHECK(metrics.find("xinyu_session_crashes_total 0\n") == std::string::npos); // crashes happened
 }
+
+TEST_CASE("e2e: POST /v1/chat ends after done when persisted does not come in time",
+          "[e2e][http]") {
+  server_process srv{json{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}},
+                          {"transport", {{"http_persisted_wait_ms", 100}}},
+                          {"shutdown", {{"drain_s", 0}}}, // storage never recovers here
+                          {"chaos", {{"storage", {{"fail_rate", 1.0}}}}}}};
+  auto r = http_call(srv.port(), "POST", "/v1/chat",
+                     json{{"user", "w"}, {"id", "w1"}, {"text", "hello"}}.dump());
+  REQUIRE(r.status == 200);
+  auto ev = parse_sse(r.body);
+  REQUIRE_FALSE(ev.empty());
+  CHECK(ev.back().event == "done"); // the turn is answered; storage is still retrying
+  for (const auto& e : ev)
+    CHECK(e.event != "persisted");
+  CHECK(http_get(srv.port(), "/metrics").second.find("xinyu_http_persisted_wait_expired_total 1")
+        != std::string::npos);
+}
