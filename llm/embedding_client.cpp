@@ -136,6 +136,28 @@ private:
     return true;
   }
 
+  /// Starts one asynchronous step with `start(handler)` and runs `c` until it completes or the
+  /// deadline passes; false with `error` ("<what> failed: ..." or "<what> timed out").
+  template <class Start>
+  static bool await(connection& c, clock::time_point deadline, const char* what,
+                    std::string& error, Start&& start) {
+    beast::error_code ec;
+    bool done = false;
+    start([&](beast::error_code e, auto&&...) {
+      ec = e;
+      done = true;
+    });
+    if (!run_until(c, deadline, done)) {
+      error = std::string{what} + " timed out";
+      return false;
+    }
+    if (ec) {
+      error = std::string{what} + " failed: " + ec.message();
+      return false;
+    }
+    return true;
+  }
+
   bool connect(connection& c, clock::time_point deadline, std::string& error) const {
     tcp::resolver resolver{c.ioc};
     beast::error_code ec;
@@ -167,16 +189,9 @@ private:
       c.tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(c.ioc, ssl_ctx_);
     else
       c.plain = std::make_unique<beast::tcp_stream>(c.ioc);
-    done = false;
-    c.lowest().async_connect(results, [&](beast::error_code e, const tcp::endpoint&) {
-      ec = e;
-      done = true;
-    });
-    if (!run_until(c, deadline, done) || ec) {
-      error = done ? "cannot connect to the embeddings endpoint: " + ec.message()
-                   : "connecting to the embeddings endpoint timed out";
+    if (!await(c, deadline, "connecting to the embeddings endpoint", error,
+               [&](auto handler) { c.lowest().async_connect(results, std::move(handler)); }))
       return false;
-    }
     beast::error_code ignored;
     c.lowest().socket().set_option(tcp::no_delay(true), ignored);
     if (c.tls) {
@@ -186,16 +201,11 @@ private:
       }
       if (ep_.tls_verify)
         c.tls->set_verify_callback(ssl::host_name_verification(url_.host));
-      done = false;
-      c.tls->async_handshake(ssl::stream_base::client, [&](beast::error_code e) {
-        ec = e;
-        done = true;
-      });
-      if (!run_until(c, deadline, done) || ec) {
-        error = done ? "TLS handshake with the embeddings endpoint failed: " + ec.message()
-                     : "TLS handshake with the embeddings endpoint timed out";
+      if (!await(c, deadline, "the TLS handshake with the embeddings endpoint", error,
+                 [&](auto handler) {
+                   c.tls->async_handshake(ssl::stream_base::client, std::move(handler));
+                 }))
         return false;
-      }
     }
     return true;
   }
@@ -204,29 +214,14 @@ private:
   bool exchange(connection& c, Stream& s, const http::request<http::string_body>& req,
                 http::response<http::string_body>& res, clock::time_point deadline,
                 std::string& error) const {
-    beast::error_code ec;
-    bool done = false;
-    http::async_write(s, req, [&](beast::error_code e, std::size_t) {
-      ec = e;
-      done = true;
-    });
-    if (!run_until(c, deadline, done) || ec) {
-      error = done ? "sending to the embeddings endpoint failed: " + ec.message()
-                   : "the embeddings endpoint timed out";
+    if (!await(c, deadline, "sending to the embeddings endpoint", error,
+               [&](auto handler) { http::async_write(s, req, std::move(handler)); }))
       return false;
-    }
-    done = false;
     http::response_parser<http::string_body> parser;
     parser.body_limit(16u << 20);
-    http::async_read(s, c.buffer, parser, [&](beast::error_code e, std::size_t) {
-      ec = e;
-      done = true;
-    });
-    if (!run_until(c, deadline, done) || ec) {
-      error = done ? "reading from the embeddings endpoint failed: " + ec.message()
-                   : "the embeddings endpoint timed out";
+    if (!await(c, deadline, "reading from the embeddings endpoint", error,
+               [&](auto handler) { http::async_read(s, c.buffer, parser, std::move(handler)); }))
       return false;
-    }
     res = parser.release();
     return true;
   }

@@ -291,6 +291,20 @@ TEST_CASE("llm: memories through an OpenAI-compatible /embeddings endpoint", "[e
     auto metrics = http_get(srv.port(), "/metrics").second;
     CHECK(metrics.find("xinyu_embeddings_calls_total{result=\"failed\"}") != std::string::npos);
   }
+  {
+    // the endpoint hangs: memory.embeddings.timeout_ms ends the call, the stage degrades
+    m.script({}, B::stall_before);
+    auto slow = cfg;
+    slow["memory"]["embeddings"]["timeout_ms"] = 100;
+    server_process srv{slow};
+    ws_client c{srv.port()};
+    c.auth("rin");
+    auto t = run_turn(c, "e4", "豆豆还是不吃东西，怎么办");
+    REQUIRE(t.error.is_null());
+    CHECK(t.done["degraded"] == json::array({"memory"}));
+    CHECK(http_get(srv.port(), "/metrics").second.find("xinyu_embeddings_calls_total{result=\"failed\"}")
+          != std::string::npos);
+  }
   remove_tree(dir);
 }
 
