@@ -6,6 +6,7 @@
 #include "core/embedding_api.hpp"
 #include "core/metrics.hpp"
 #include "core/url.hpp"
+#include "llm/tls_client.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -48,16 +49,10 @@ public:
   bool init(std::string& error) {
     if (!url_.tls)
       return true;
-    boost::system::error_code ec;
-    if (ep_.ca_file.empty())
-      ssl_ctx_.set_default_verify_paths(ec);
-    else
-      ssl_ctx_.load_verify_file(ep_.ca_file, ec);
-    if (ec) {
-      error = "cannot load TLS certificates for the embeddings endpoint: " + ec.message();
+    if (!configure_tls_client(ssl_ctx_, ep_.tls_verify, ep_.ca_file, error)) {
+      error = "embeddings endpoint: " + error;
       return false;
     }
-    ssl_ctx_.set_verify_mode(ep_.tls_verify ? ssl::verify_peer : ssl::verify_none);
     return true;
   }
 

@@ -7,6 +7,7 @@
 #include "core/metrics.hpp"
 #include "core/sse_parser.hpp"
 #include "core/url.hpp"
+#include "llm/tls_client.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -162,16 +163,8 @@ public:
                                            "1 while an endpoint's circuit breaker is open", label);
       eps.push_back(std::move(st));
     }
-    boost::system::error_code ec;
-    if (cfg.ca_file.empty())
-      ssl_ctx.set_default_verify_paths(ec);
-    else
-      ssl_ctx.load_verify_file(cfg.ca_file, ec);
-    if (ec) {
-      error = "cannot load TLS certificates: " + ec.message();
+    if (!configure_tls_client(ssl_ctx, cfg.tls_verify, cfg.ca_file, error))
       return false;
-    }
-    ssl_ctx.set_verify_mode(cfg.tls_verify ? ssl::verify_peer : ssl::verify_none);
     thread_ = std::thread([this] { ioc.run(); });
     return true;
   }
