@@ -35,6 +35,9 @@ const std::vector<option>& options() {
     {"transport.max_frame_bytes", 65536, "largest WebSocket message read (bigger: close 1009)", 1024, 16777216},
     {"transport.max_queued_frames", 1024, "per-connection outbound queue; a slower reader is closed with 1013", 8, 1000000},
     {"transport.max_bad_frames", 20, "consecutive rejected frames before the connection is closed (1008)", 1, 100000},
+    {"transport.pre_auth_max_frames", 16, "frames a connection may send before it authenticates (more: close 1008)", 1, 100000},
+    {"transport.pre_auth_max_bytes", 16384, "bytes a connection may send before it authenticates (more: close 1008)", 64, 16777216},
+    {"transport.close_timeout_ms", 2000, "a connection whose close handshake has not finished by then is dropped (a peer that never reads)", 10, 600000},
     {"transport.http_persisted_wait_ms", 10000, "POST /v1/chat: how long after done the stream waits for persisted (storage failing) before it ends", 0, 600000},
     {"limits.max_text_bytes", 8000, "largest chat text in bytes (bigger: error too_large)", 1, 1048576},
     {"limits.max_user_bytes", 128, "longest user id in bytes", 1, 1024},
@@ -286,6 +289,9 @@ config_result load_config(const std::string& json_text,
   NUM("transport.max_frame_bytes", c.transport.max_frame_bytes)
   NUM("transport.max_queued_frames", c.transport.max_queued_frames)
   NUM("transport.max_bad_frames", c.transport.max_bad_frames)
+  NUM("transport.pre_auth_max_frames", c.transport.pre_auth_max_frames)
+  NUM("transport.pre_auth_max_bytes", c.transport.pre_auth_max_bytes)
+  NUM("transport.close_timeout_ms", c.transport.close_timeout_ms)
   NUM("transport.http_persisted_wait_ms", c.transport.http_persisted_wait_ms)
   NUM("limits.max_text_bytes", c.limits.max_text_bytes)
   NUM("limits.max_user_bytes", c.limits.max_user_bytes)

@@ -23,6 +23,9 @@ struct config {
     std::size_t max_frame_bytes = 65536;
     std::size_t max_queued_frames = 1024;
     unsigned max_bad_frames = 20;
+    std::size_t pre_auth_max_frames = 16;
+    std::size_t pre_auth_max_bytes = 16384;
+    unsigned close_timeout_ms = 2000;
     unsigned http_persisted_wait_ms = 10000;
   } transport;
   struct {

@@ -27,6 +27,9 @@ struct context {
   std::size_t max_frame_bytes = 65536;
   std::size_t max_queued_frames = 1024;
   unsigned max_bad_frames = 20;
+  std::size_t pre_auth_max_frames = 16;   // transport.pre_auth_max_frames
+  std::size_t pre_auth_max_bytes = 16384; // transport.pre_auth_max_bytes
+  std::chrono::milliseconds close_timeout{2000}; // transport.close_timeout_ms
   core::frame_limits limits;
   bool dev_mode = true;
   std::shared_ptr<const core::token_verifier> tokens; // set when not in dev mode
@@ -38,6 +41,12 @@ struct context {
     "xinyu_slow_reader_closed_total", "connections closed (1013) for a full outbound queue");
   core::counter& auth_timeouts = core::metrics().get_counter(
     "xinyu_auth_timeouts_total", "connections closed (1008) for not authenticating in time");
+  core::counter& pre_auth_closed = core::metrics().get_counter(
+    "xinyu_pre_auth_budget_closed_total",
+    "connections closed (1008) for sending too many frames or bytes before authenticating");
+  core::counter& close_deadline_drops = core::metrics().get_counter(
+    "xinyu_close_deadline_drops_total",
+    "connections dropped because the close handshake did not finish by transport.close_timeout_ms");
   core::gauge& queued_frames = core::metrics().get_gauge(
     "xinyu_outbound_frames_queued", "frames queued for clients, all connections");
   core::counter& persisted_wait_expired = core::metrics().get_counter(

@@ -127,6 +127,9 @@ std::unique_ptr<server> server::start(const core::config& cfg, caf::actor gatewa
   ctx->max_frame_bytes = cfg.transport.max_frame_bytes;
   ctx->max_queued_frames = cfg.transport.max_queued_frames;
   ctx->max_bad_frames = cfg.transport.max_bad_frames;
+  ctx->pre_auth_max_frames = cfg.transport.pre_auth_max_frames;
+  ctx->pre_auth_max_bytes = cfg.transport.pre_auth_max_bytes;
+  ctx->close_timeout = std::chrono::milliseconds{cfg.transport.close_timeout_ms};
   ctx->persisted_wait = std::chrono::milliseconds{cfg.transport.http_persisted_wait_ms};
   ctx->limits.max_text_bytes = cfg.limits.max_text_bytes;
   ctx->limits.max_user_bytes = cfg.limits.max_user_bytes;

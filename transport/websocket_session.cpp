@@ -55,7 +55,8 @@ private:
 class websocket_session : public std::enable_shared_from_this<websocket_session> {
 public:
   websocket_session(tcp::socket socket, std::shared_ptr<context> ctx)
-    : ws_(std::move(socket)), auth_timer_(ws_.get_executor()), ctx_(std::move(ctx)) {
+    : ws_(std::move(socket)), auth_timer_(ws_.get_executor()), close_timer_(ws_.get_executor()),
+      ctx_(std::move(ctx)) {
     ctx_->connections.add(1);
   }
 
@@ -137,12 +138,17 @@ private:
       return; // closed, reset, too big (1009 sent by Beast), or invalid UTF-8 (1007)
     }
     if (!ws_.got_text()) {
-      buffer_.consume(buffer_.size());
+      auto size = buffer_.size();
+      buffer_.consume(size);
+      if (!sink_ && !within_pre_auth_budget(size))
+        return;
       reject(core::frame_error{"bad_request", "binary frames are not accepted; send JSON text",
                                std::nullopt});
     } else {
       auto data = beast::buffers_to_string(buffer_.data());
       buffer_.consume(buffer_.size());
+      if (!sink_ && !within_pre_auth_budget(data.size()))
+        return;
       handle(core::parse_client_frame(data, ctx_->limits));
     }
     if (!closing_)
@@ -156,7 +162,7 @@ private:
         if constexpr (std::is_same_v<T, core::frame_error>) {
           reject(std::move(c));
         } else if constexpr (std::is_same_v<T, core::ping_command>) {
-          bad_frames_ = 0;
+          // a ping is no proof of good faith: it leaves the bad-frame count as it is
           send_direct(core::frames::pong());
         } else if constexpr (std::is_same_v<T, core::auth_command>) {
           authenticate(c);
@@ -175,6 +181,20 @@ private:
         }
       },
       f);
+  }
+
+  /// Before auth a connection may send only a few small frames (transport.pre_auth_max_frames,
+  /// .pre_auth_max_bytes); past that it is closed (1008) without reading further, so an
+  /// unauthenticated client can never make the server queue more than that many replies.
+  bool within_pre_auth_budget(std::size_t bytes) {
+    ++pre_auth_frames_;
+    pre_auth_bytes_ += bytes;
+    if (pre_auth_frames_ <= ctx_->pre_auth_max_frames && pre_auth_bytes_ <= ctx_->pre_auth_max_bytes)
+      return true;
+    ctx_->pre_auth_closed.inc();
+    close(websocket::close_reason{websocket::close_code::policy_error,
+                                  "too many frames before authentication"});
+    return false;
   }
 
   void authenticate(const core::auth_command& a) {
@@ -268,12 +288,25 @@ private:
       return;
     closing_ = true;
     auth_timer_.cancel();
-    ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {});
+    // a peer that does not read can keep the close frame from ever being written: past
+    // transport.close_timeout_ms the socket is dropped, cancelling every pending operation
+    close_timer_.expires_after(ctx_->close_timeout);
+    close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec)
+        return;
+      self->ctx_->close_deadline_drops.inc();
+      beast::error_code ignored;
+      beast::get_lowest_layer(self->ws_).socket().close(ignored);
+    });
+    ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {
+      self->close_timer_.cancel();
+    });
   }
 
   websocket::stream<beast::tcp_stream> ws_;
   beast::flat_buffer buffer_;
   net::steady_timer auth_timer_;
+  net::steady_timer close_timer_;
   std::optional<std::string> handshake_user_;
   std::shared_ptr<context> ctx_;
   std::deque<frame_ptr> queue_;
@@ -281,6 +314,8 @@ private:
   std::shared_ptr<connection_sink> sink_;
   std::string user_;
   unsigned bad_frames_ = 0;
+  std::size_t pre_auth_frames_ = 0;
+  std::size_t pre_auth_bytes_ = 0;
   bool closing_ = false;
 };
 
