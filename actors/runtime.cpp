@@ -21,7 +21,9 @@ runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
                       std::shared_ptr<core::service_state> svc,
                       std::shared_ptr<llm::upstream_client> upstream,
                       std::shared_ptr<const core::embedder> embeddings,
-                      std::shared_ptr<const core::emotion_scorer> emotion) {
+                      std::shared_ptr<const core::emotion_scorer> emotion,
+                      std::shared_ptr<const core::safety_checker> safety,
+                      std::shared_ptr<const core::safety_guard> guard) {
   runtime rt;
   core::memory_engine::settings ms;
   ms.top_k = cfg.memory.top_k;
@@ -36,7 +38,9 @@ runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
   if (store)
     rt.pools.storage = spawn_storage_actor(sys, cfg, std::move(store), svc);
   rt.pools.emotion = spawn_emotion_pool(sys, cfg, svc, std::move(emotion));
-  rt.pools.safety = spawn_safety_pool(sys, cfg, svc);
+  rt.pools.safety = spawn_safety_pool(sys, cfg, svc, std::move(safety));
+  if (guard)
+    rt.pools.guard = spawn_guard_pool(sys, cfg, std::move(guard));
   rt.pools.memory = spawn_memory_pool(sys, cfg, engine, svc, rt.pools.storage);
   rt.pools.llm = spawn_llm_pool(sys, cfg, std::move(upstream), svc);
   rt.gateway = spawn_gateway(sys, rt.pools, make_session_settings(cfg, svc));
@@ -45,7 +49,7 @@ runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
 
 void stop_runtime(runtime& rt) {
   for (auto* a : {&rt.gateway, &rt.pools.emotion, &rt.pools.safety, &rt.pools.memory,
-                  &rt.pools.llm, &rt.pools.storage})
+                  &rt.pools.llm, &rt.pools.storage, &rt.pools.guard})
     if (*a)
       caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
 }

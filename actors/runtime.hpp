@@ -12,6 +12,8 @@ namespace xinyu::core {
 struct config;
 class embedder;
 class emotion_scorer;
+class safety_checker;
+class safety_guard;
 struct service_state;
 } // namespace xinyu::core
 
@@ -32,13 +34,16 @@ struct runtime {
 
 /// `store` may be null (in-memory only: no `persisted`, history lost on restart); `upstream`
 /// null means the offline provider; `embeddings` null means the built-in hashed embedder;
-/// `emotion` null means the built-in lexicon analyzer.
+/// `emotion` null means the built-in lexicon analyzer, `safety` null the rules alone, `guard`
+/// null no external guard model.
 runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
                       std::unique_ptr<storage::conversation_store> store,
                       std::shared_ptr<core::service_state> svc,
                       std::shared_ptr<llm::upstream_client> upstream = nullptr,
                       std::shared_ptr<const core::embedder> embeddings = nullptr,
-                      std::shared_ptr<const core::emotion_scorer> emotion = nullptr);
+                      std::shared_ptr<const core::emotion_scorer> emotion = nullptr,
+                      std::shared_ptr<const core::safety_checker> safety = nullptr,
+                      std::shared_ptr<const core::safety_guard> guard = nullptr);
 
 /// Stops the gateway (and with it every session), the pools and the storage actor.
 void stop_runtime(runtime& rt);

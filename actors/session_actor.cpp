@@ -6,6 +6,9 @@
 #include "actors/messages.hpp"
 #include "actors/stray_messages.hpp"
 #include "core/config.hpp"
+#include "core/conversation_risk.hpp"
+#include "core/emotion_ensemble.hpp"
+#include "core/safety_checker.hpp"
 #include "core/fact_extractor.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -71,6 +74,7 @@ struct turn {
   int pending = 0;
   core::emotion_result emotion;
   core::safety_result safety;
+  std::optional<core::safety_result> guard; // the external guard's verdict, when it answered
   core::memory_result memory;
   std::vector<std::string> degraded;
   bool chinese = false;
@@ -191,6 +195,7 @@ struct session_state {
   std::vector<client_sink_ptr> sinks;
   std::deque<finished_turn> finished;
   std::deque<core::chat_message> recent;
+  core::conversation_risk risk; // decaying distress score across this user's turns
   static inline const char* name = "session_actor";
 
   ~session_state() {
@@ -522,6 +527,12 @@ void stage_done(session_actor_t* self, std::uint64_t key) {
     return;
   t->preprocess_ms = ms_since(t->started_at);
   metrics().preprocess.observe(t->preprocess_ms);
+  // the more severe of the local verdict and the guard's wins
+  if (t->guard)
+    t->safety = core::merge(std::move(t->safety), *t->guard);
+  // repeated distress across turns reaches the crisis path; a crisis is never "neutral"
+  t->safety = self->state.risk.observe(std::move(t->safety), t->emotion, clock::now());
+  t->emotion = core::with_safety_floor(std::move(t->emotion), t->safety);
   self->state.broadcast(core::frames::analysis(t->id, t->emotion, t->safety));
   start_generation(self, *t);
 }
@@ -532,6 +543,15 @@ void stage_failed(session_actor_t* self, std::uint64_t key, const char* componen
     return;
   record_stage(*t, component[0] == 'e' ? 0 : component[0] == 's' ? 1 : 2);
   t->degraded.emplace_back(component);
+  if (std::string_view{component} == "safety") {
+    // the safety worker crashed or was late: the rules run here (well under a millisecond),
+    // so a crisis is never missed because a worker was down; unknown stays at least caution
+    static const core::safety_checker rules;
+    auto r = rules.check_rules(t->text);
+    if (r.level == core::safety_level::ok)
+      r.level = core::safety_level::caution;
+    t->safety = std::move(r);
+  }
   stage_done(self, key);
 }
 
@@ -548,7 +568,8 @@ void start_next(session_actor_t* self) {
     t.ph = phase::analyzing;
     t.started = true;
     t.started_at = clock::now();
-    t.pending = 3;
+    t.pending = st.pools.guard ? 4 : 3;
+    t.guard.reset();
     t.chinese = core::is_mostly_chinese(t.text);
     // fallbacks, used when a stage is late or fails
     t.emotion = core::emotion_result{};
@@ -579,6 +600,23 @@ void start_next(session_actor_t* self) {
           }
         },
         [self, key](caf::error&) { stage_failed(self, key, "safety"); });
+    if (st.pools.guard)
+      self->request(st.pools.guard, st.cfg->guard_deadline, work_atom::value,
+                    stage_request{user, t.text})
+        .then(
+          [self, key](core::safety_result& r) {
+            if (auto* t = self->state.current(key); t && t->ph == phase::analyzing) {
+              t->guard = std::move(r);
+              stage_done(self, key);
+            }
+          },
+          [self, key](caf::error&) {
+            // late or failing guard: the local verdict stands
+            if (auto* t = self->state.current(key); t && t->ph == phase::analyzing) {
+              t->degraded.emplace_back("safety_guard");
+              stage_done(self, key);
+            }
+          });
     if (st.remembering > 0) {
       // what the user just said is still being indexed: recall once it is, within the
       // stage's deadline from now
@@ -977,6 +1015,7 @@ caf::behavior session_actor(session_actor_t* self, std::string user, stage_pools
   st.pools = std::move(pools);
   st.cfg = std::move(cfg);
   st.gateway = std::move(gateway);
+  st.risk = core::conversation_risk{st.cfg->risk};
   metrics().sessions.add(1);
   if (st.pools.storage) {
     load(self);
@@ -1142,6 +1181,9 @@ std::shared_ptr<const session_settings> make_session_settings(const core::config
   s->keep_turns = cfg.session.keep_turns;
   s->emotion_deadline = milliseconds{cfg.emotion.deadline_ms};
   s->safety_deadline = milliseconds{cfg.safety.deadline_ms};
+  s->guard_deadline = milliseconds{cfg.safety.guard.deadline_ms};
+  s->risk.half_life_s = cfg.safety.risk_half_life_s;
+  s->risk.crisis_at = cfg.safety.risk_crisis_at;
   s->memory_deadline = milliseconds{cfg.memory.deadline_ms};
   s->llm_start_deadline = milliseconds{cfg.llm.start_deadline_ms};
   s->first_token_deadline = milliseconds{cfg.llm.first_token_deadline_ms};

@@ -2,6 +2,8 @@
 // sinks and the turn in flight; fans out to the stage pools and streams the reply. Never sockets.
 #pragma once
 
+#include "core/conversation_risk.hpp"
+
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
@@ -26,6 +28,7 @@ struct stage_pools {
   caf::actor memory;
   caf::actor llm;
   caf::actor storage; // null: in-memory only (no load, no `persisted`)
+  caf::actor guard;   // null: no external guard model (safety.guard.base_url empty)
 };
 
 struct session_settings {
@@ -35,6 +38,7 @@ struct session_settings {
   std::chrono::milliseconds emotion_deadline{200};
   std::chrono::milliseconds safety_deadline{200};
   std::chrono::milliseconds memory_deadline{200};
+  std::chrono::milliseconds guard_deadline{300};
   std::chrono::milliseconds llm_start_deadline{1000};
   std::chrono::milliseconds first_token_deadline{10000};
   std::chrono::milliseconds stall_deadline{10000};
@@ -48,6 +52,7 @@ struct session_settings {
   double chats_per_minute = 30;                           // per user, refilled continuously
   double chat_burst = 10;                                 // chats allowed at once
   std::map<std::string, std::vector<std::string>> crisis_resources;
+  core::conversation_risk_settings risk; // conversation-level escalation (safety.risk_*)
   std::shared_ptr<const core::prompt_builder> prompt;
   std::shared_ptr<core::service_state> svc; // shedding and draining flags (may be null)
   std::chrono::seconds idle{300};

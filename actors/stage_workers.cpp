@@ -9,6 +9,7 @@
 #include "core/config.hpp"
 #include "core/emotion_analyzer.hpp"
 #include "core/memory_engine.hpp"
+#include "core/guard_verdict.hpp"
 #include "core/safety_checker.hpp"
 #include "core/service_state.hpp"
 
@@ -37,6 +38,22 @@ caf::behavior safety_worker(caf::event_based_actor* self,
     [self, checker, svc](work_atom, stage_request& req) {
       return chaos_reply<core::safety_result>(self, svc.get(), core::chaos_kind::safety,
                                               [&] { return checker->check(req.text); });
+    },
+    deferred_handler(),
+  };
+}
+
+/// Asks the external guard model; its failure is an error, so the session keeps the local
+/// verdict and marks `safety_guard` degraded.
+caf::behavior guard_worker(caf::event_based_actor* self,
+                           std::shared_ptr<const core::safety_guard> guard) {
+  return {
+    [guard](work_atom, stage_request& req) -> caf::expected<core::safety_result> {
+      std::string error;
+      auto r = guard->ask(req.text, error);
+      if (!r)
+        return caf::make_error(caf::sec::runtime_error, "safety guard: " + error);
+      return std::move(*r);
     },
     deferred_handler(),
   };
@@ -117,11 +134,21 @@ caf::actor spawn_emotion_pool(caf::actor_system& sys, const core::config& cfg, s
     [analyzer, svc](caf::actor_system& s) { return s.spawn(emotion_worker, analyzer, svc); });
 }
 
-caf::actor spawn_safety_pool(caf::actor_system& sys, const core::config& cfg, svc_ptr svc) {
-  auto checker = std::make_shared<const core::safety_checker>();
+caf::actor spawn_safety_pool(caf::actor_system& sys, const core::config& cfg, svc_ptr svc,
+                             std::shared_ptr<const core::safety_checker> checker) {
+  if (!checker)
+    checker = std::make_shared<const core::safety_checker>();
   return spawn_worker_pool<stage_request, core::safety_result>(
     sys, stage_pool_settings(cfg, "safety", cfg.safety.workers, cfg.safety.deadline_ms),
     [checker, svc](caf::actor_system& s) { return s.spawn(safety_worker, checker, svc); });
+}
+
+caf::actor spawn_guard_pool(caf::actor_system& sys, const core::config& cfg,
+                            std::shared_ptr<const core::safety_guard> guard) {
+  // each call blocks on the network: the workers get their own threads
+  return spawn_worker_pool<stage_request, core::safety_result>(
+    sys, stage_pool_settings(cfg, "safety_guard", cfg.safety.guard.workers, cfg.safety.guard.deadline_ms),
+    [guard](caf::actor_system& s) { return s.spawn<caf::detached>(guard_worker, guard); });
 }
 
 caf::actor spawn_memory_pool(caf::actor_system& sys, const core::config& cfg,

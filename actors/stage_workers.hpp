@@ -10,6 +10,8 @@ namespace xinyu::core {
 struct config;
 class memory_engine;
 class emotion_scorer;
+class safety_checker;
+class safety_guard;
 struct service_state;
 } // namespace xinyu::core
 
@@ -19,8 +21,13 @@ namespace xinyu::actors {
 caf::actor spawn_emotion_pool(caf::actor_system& sys, const core::config& cfg,
                               std::shared_ptr<core::service_state> svc = nullptr,
                               std::shared_ptr<const core::emotion_scorer> model = nullptr);
+/// `checker` null = the rules alone.
 caf::actor spawn_safety_pool(caf::actor_system& sys, const core::config& cfg,
-                             std::shared_ptr<core::service_state> svc = nullptr);
+                             std::shared_ptr<core::service_state> svc = nullptr,
+                             std::shared_ptr<const core::safety_checker> checker = nullptr);
+/// The optional external guard model's pool (detached workers: each call blocks).
+caf::actor spawn_guard_pool(caf::actor_system& sys, const core::config& cfg,
+                            std::shared_ptr<const core::safety_guard> guard);
 /// `storage` (may be null) receives the embeddings of remembered facts.
 caf::actor spawn_memory_pool(caf::actor_system& sys, const core::config& cfg,
                              std::shared_ptr<core::memory_engine> engine,

@@ -9,7 +9,8 @@
 #include "core/token_verifier.hpp"
 #include "core/client_frame.hpp"
 #include "llm/embedding_client.hpp"
-#include "llm/emotion_model.hpp"
+#include "llm/guard_client.hpp"
+#include "llm/understanding_models.hpp"
 #include "llm/upstream_client.hpp"
 #include "storage/conversation_store.hpp"
 #include "transport/server.hpp"
@@ -20,6 +21,7 @@
 #include <caf/send.hpp>
 
 #include <csignal>
+#include <filesystem>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -33,6 +35,19 @@ extern char** environ;
 namespace {
 
 constexpr int exit_usage = 2;
+
+/// Where a model setting points: "auto" is models/NAME.bin of the build this binary belongs to
+/// (build/apps/xinyu-server -> build/models/NAME.bin), or "" when that file does not exist.
+std::string resolve_model(const std::string& configured, const char* name) {
+  if (configured != "auto")
+    return configured;
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec)
+    return {};
+  auto p = exe.parent_path().parent_path() / "models" / (std::string{name} + ".bin");
+  return std::filesystem::exists(p, ec) ? p.string() : std::string{};
+}
 
 void print_help() {
   std::cout
@@ -232,10 +247,50 @@ int main(int argc, char** argv) {
     }
   }
 
+  // The trained understanding models; "auto" falls back to the rules and the lexicon (with a
+  // warning) when the build has none, a path that cannot be loaded is a configuration error.
   std::shared_ptr<const xinyu::core::emotion_scorer> emotion; // null: the lexicon analyzer
-  if (!cfg.emotion.model.empty()) {
-    emotion = xinyu::llm::load_fasttext_emotion(cfg.emotion.model, error);
-    if (!emotion) {
+  std::shared_ptr<const xinyu::core::safety_checker> safety;  // null: the rules alone
+  for (auto [key, configured, name] :
+       {std::tuple{"emotion.model", cfg.emotion.model, "emotion"},
+        std::tuple{"safety.model", cfg.safety.model, "safety"}}) {
+    if (configured.empty())
+      continue;
+    auto path = resolve_model(configured, name);
+    if (path.empty()) {
+      std::cerr << R"({"level":"warn","event":"model_missing","key":")" << key
+                << R"(","message":"no trained model beside this build; using the built-in )"
+                << (std::string{name} == "safety" ? "rules" : "lexicon") << " alone\"}\n";
+      continue;
+    }
+    bool ok = std::string{name} == "safety"
+                ? (safety = xinyu::llm::load_safety_model(path, error)) != nullptr
+                : (emotion = xinyu::llm::load_emotion_model(path, error)) != nullptr;
+    if (!ok) {
+      std::cerr << "xinyu-server: configuration error: " << key << ": " << error << "\n";
+      return exit_usage;
+    }
+  }
+
+  std::shared_ptr<const xinyu::core::safety_guard> guard; // null: no external guard model
+  if (const auto& g = cfg.safety.guard; !g.base_url.empty()) {
+    xinyu::llm::guard_endpoint ep;
+    ep.base_url = g.base_url;
+    ep.model = g.model;
+    ep.shape = *xinyu::core::parse_guard_shape(g.shape);
+    ep.timeout_ms = g.deadline_ms;
+    if (!g.api_key_env.empty()) {
+      const char* key = std::getenv(g.api_key_env.c_str());
+      if (!key || !*key) {
+        std::cerr << "xinyu-server: configuration error: safety.guard.api_key_env names the "
+                     "environment variable '"
+                  << g.api_key_env << "', which is not set\n";
+        return exit_usage;
+      }
+      ep.api_key = key;
+    }
+    guard = xinyu::llm::make_guard_client(ep, error);
+    if (!guard) {
       std::cerr << "xinyu-server: configuration error: " << error << "\n";
       return exit_usage;
     }
@@ -247,7 +302,7 @@ int main(int argc, char** argv) {
   sys_cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
   caf::actor_system sys{sys_cfg};
   auto rt = xinyu::actors::start_runtime(sys, cfg, std::move(store), svc, upstream, embeddings,
-                                         emotion);
+                                         emotion, safety, guard);
 
   auto srv = xinyu::transport::server::start(cfg, rt.gateway, svc, error);
   if (!srv) {

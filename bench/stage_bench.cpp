@@ -8,6 +8,7 @@
 #include "core/emotion_analyzer.hpp"
 #include "core/memory_engine.hpp"
 #include "core/safety_checker.hpp"
+#include "llm/understanding_models.hpp"
 
 #include <caf/all.hpp>
 
@@ -69,6 +70,15 @@ int main(int argc, char** argv) {
   std::string data = argc > 1 ? argv[1] : "tests/data";
   std::size_t memories = argc > 2 ? std::stoul(argv[2]) : 10000;
   std::size_t rounds = argc > 3 ? std::stoul(argv[3]) : 3000;
+  std::string models = argc > 4 ? argv[4] : "build/models";
+  std::string error;
+  auto safety_model = llm::load_safety_model(models + "/safety.bin", error);
+  auto emotion_model = llm::load_emotion_model(models + "/emotion.bin", error);
+  if (!safety_model || !emotion_model) {
+    std::fprintf(stderr, "xinyu-stages: cannot load the trained models from %s: %s\n",
+                 models.c_str(), error.c_str());
+    return 2;
+  }
   auto messages = column(data + "/emotion_eval.tsv", 1);
   auto facts = column(data + "/memory_eval.tsv", 0);
   auto questions = column(data + "/memory_eval.tsv", 1);
@@ -108,18 +118,22 @@ int main(int argc, char** argv) {
               cold->index().size("bench"), build_s, build_s * 1e6 / memories,
               cold->index().uses_graph("bench") ? "HNSW graph" : "exact search", rounds);
 
-  stats e, s, m, hit_stats;
+  stats e, s, em, sm, m, hit_stats;
   std::size_t recalled = 0;
   for (std::size_t r = 0; r < rounds; ++r) {
     const auto& msg = messages[r % messages.size()];
     time_into(e, [&] { (void)emotion.analyze(msg); });
     time_into(s, [&] { (void)safety.check(msg); });
+    time_into(em, [&] { (void)emotion_model->analyze(msg); });
+    time_into(sm, [&] { (void)safety_model->check(msg); });
     const auto& q = (r % 2) ? questions[r % questions.size()] : msg;
     time_into(m, [&] { recalled += cold->recall("bench", q)->size(); });
   }
   std::printf("direct calls (one thread):\n");
-  e.print("  emotion_analyzer::analyze");
-  s.print("  safety_checker::check");
+  e.print("  emotion, lexicon alone");
+  s.print("  safety, rules alone");
+  em.print("  emotion, model + lexicon (default)");
+  sm.print("  safety, rules + model (default)");
   m.print("  memory recall, 10k memories, no cache");
 
   // cache on: repeated messages are answered from the retrieval cache
@@ -139,8 +153,8 @@ int main(int argc, char** argv) {
   // last answers
   caf::actor_system_config sys_cfg;
   caf::actor_system sys{sys_cfg};
-  auto ep = actors::spawn_emotion_pool(sys, cfg);
-  auto sp = actors::spawn_safety_pool(sys, cfg);
+  auto ep = actors::spawn_emotion_pool(sys, cfg, nullptr, emotion_model);
+  auto sp = actors::spawn_safety_pool(sys, cfg, nullptr, safety_model);
   auto mp = actors::spawn_memory_pool(sys, cfg, cold);
   caf::scoped_actor self{sys};
   stats stage;

@@ -67,8 +67,17 @@ const std::vector<option>& options() {
     {"scheduler.threads", 0, "CAF scheduler threads; 0 = one per core", 0, 256},
     {"emotion.workers", 2, "emotion analyzer workers", 1, 256},
     {"emotion.deadline_ms", 200, "emotion stage deadline; late = neutral + degraded", 1, 60000},
-    {"emotion.model", "", "fastText emotion model (.bin/.ftz, from scripts/train_emotion.sh); empty = the built-in lexicon analyzer"},
+    {"emotion.model", "auto", "fastText emotion model (.bin/.ftz with its .json, written by xinyu-train) used beside the lexicon; 'auto' = models/emotion.bin of the build (the lexicon alone, with a warning, when missing); empty = the lexicon alone"},
     {"safety.workers", 2, "safety checker workers", 1, 256},
+    {"safety.model", "auto", "fastText safety model (.bin/.ftz with its .json, written by xinyu-train) used beside the rules; 'auto' = models/safety.bin of the build (the rules alone, with a warning, when missing); empty = the rules alone"},
+    {"safety.risk_half_life_s", 1800, "conversation-level risk: a turn's signal of distress counts half after this long", 1, 2592000},
+    {"safety.risk_crisis_at", 1.0, "conversation-level risk: decayed score at which a turn with a distress signal takes the crisis path (a distress turn adds 0.35, 0.45 with a low mood; a crisis turn 1)", 0.1, 100},
+    {"safety.guard.base_url", "", "optional guard model, asked in parallel with the other stages: an OpenAI-compatible base URL (vLLM/Ollama serving Llama Guard, or a /moderations service); empty = off"},
+    {"safety.guard.model", "", "the guard model's name (required for shape chat)"},
+    {"safety.guard.shape", "chat", "chat: POST /chat/completions, answer 'safe' or 'unsafe' + Llama Guard codes; moderations: POST /moderations"},
+    {"safety.guard.api_key_env", "", "environment variable holding the guard endpoint's API key"},
+    {"safety.guard.deadline_ms", 300, "the guard's deadline; late or failing: the local verdict stands and safety_guard is degraded", 1, 60000},
+    {"safety.guard.workers", 4, "concurrent guard calls (each blocks a thread)", 1, 256},
     {"safety.deadline_ms", 200, "safety stage deadline; late = caution + degraded", 1, 60000},
     {"safety.crisis_resources",
      json{{"zh",
@@ -320,6 +329,10 @@ config_result load_config(const std::string& json_text,
   NUM("storage.load_timeout_ms", c.storage.load_timeout_ms)
   NUM("storage.retry_after_ms", c.storage.retry_after_ms)
   NUM("shutdown.drain_s", c.shutdown.drain_s)
+  NUM("safety.guard.deadline_ms", c.safety.guard.deadline_ms)
+  NUM("safety.guard.workers", c.safety.guard.workers)
+  NUM("safety.risk_half_life_s", c.safety.risk_half_life_s)
+  NUM("safety.risk_crisis_at", c.safety.risk_crisis_at)
   NUM("emotion.workers", c.emotion.workers)
   NUM("emotion.deadline_ms", c.emotion.deadline_ms)
   NUM("safety.workers", c.safety.workers)
@@ -358,14 +371,24 @@ config_result load_config(const std::string& json_text,
 #undef NUM
   if (!str("storage.path", c.storage.path) || !boolean("storage.sync", c.storage.sync))
     return res;
-  if (!str("emotion.model", c.emotion.model))
+  if (!str("emotion.model", c.emotion.model) || !str("safety.model", c.safety.model)
+      || !str("safety.guard.base_url", c.safety.guard.base_url)
+      || !str("safety.guard.model", c.safety.guard.model)
+      || !str("safety.guard.shape", c.safety.guard.shape)
+      || !str("safety.guard.api_key_env", c.safety.guard.api_key_env))
     return res;
-  if (auto& m = c.emotion.model;
-      !m.empty() && !m.ends_with(".bin") && !m.ends_with(".ftz")) {
-    err = "configuration key 'emotion.model' must name a fastText .bin or .ftz file, got '" + m
-          + "'";
+  if (c.safety.guard.shape != "chat" && c.safety.guard.shape != "moderations") {
+    err = "configuration key 'safety.guard.shape' must be \"chat\" or \"moderations\", got '"
+          + c.safety.guard.shape + "'";
     return res;
   }
+  for (auto [key, m] : {std::pair{"emotion.model", &c.emotion.model},
+                        std::pair{"safety.model", &c.safety.model}})
+    if (!m->empty() && *m != "auto" && !m->ends_with(".bin") && !m->ends_with(".ftz")) {
+      err = std::string{"configuration key '"} + key
+            + "' must be 'auto', empty, or name a fastText .bin or .ftz file, got '" + *m + "'";
+      return res;
+    }
   if (!str("memory.embeddings.base_url", c.memory.embeddings.base_url)
       || !str("memory.embeddings.model", c.memory.embeddings.model)
       || !str("memory.embeddings.api_key_env", c.memory.embeddings.api_key_env))

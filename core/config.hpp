@@ -73,9 +73,20 @@ struct config {
     unsigned deadline_ms = 200;
   };
   struct : stage {
-    std::string model; // fastText .bin/.ftz; empty = the built-in lexicon analyzer
+    std::string model = "auto"; // fastText .bin/.ftz; "auto" = the build's; empty = lexicon only
   } emotion;
   struct : stage {
+    std::string model = "auto"; // fastText .bin/.ftz; "auto" = the build's; empty = rules only
+    double risk_half_life_s = 1800;
+    double risk_crisis_at = 1.0;
+    struct {
+      std::string base_url; // empty: no external guard model
+      std::string model;
+      std::string shape = "chat"; // chat (Llama Guard) | moderations
+      std::string api_key_env;
+      unsigned deadline_ms = 300;
+      unsigned workers = 4;
+    } guard;
     std::map<std::string, std::vector<std::string>> crisis_resources;
   } safety;
   struct : stage {

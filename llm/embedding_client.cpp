@@ -1,20 +1,10 @@
-// OpenAI-compatible /embeddings client on Boost.Beast: one blocking POST per text with a
-// deadline, a small pool of kept-alive connections and a circuit breaker. Never logs the key.
+// OpenAI-compatible /embeddings client: one blocking POST per text through json_post_client
+// (deadline, kept-alive connections, circuit breaker). Never logs the key.
 #include "llm/embedding_client.hpp"
 
-#include "core/circuit_breaker.hpp"
 #include "core/embedding_api.hpp"
 #include "core/metrics.hpp"
-#include "core/url.hpp"
-#include "llm/tls_client.hpp"
-
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
+#include "llm/json_post_client.hpp"
 
 #include <iostream>
 #include <mutex>
@@ -24,72 +14,36 @@ namespace xinyu::llm {
 
 namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace net = boost::asio;
-namespace ssl = net::ssl;
-using tcp = net::ip::tcp;
-using clock = std::chrono::steady_clock;
-
-/// One connection with its own io_context, so a caller can drive it alone with a deadline.
-struct connection {
-  net::io_context ioc;
-  std::unique_ptr<beast::tcp_stream> plain;
-  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
-  beast::flat_buffer buffer;
-  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
-};
-
 class embedding_client final : public core::embedder {
 public:
-  embedding_client(embedding_endpoint ep, core::url u)
-    : ep_(std::move(ep)), url_(std::move(u)), ssl_ctx_(ssl::context::tls_client),
-      breaker_(3, std::chrono::milliseconds{5000}) {}
-
-  bool init(std::string& error) {
-    if (!url_.tls)
-      return true;
-    if (!configure_tls_client(ssl_ctx_, ep_.tls_verify, ep_.ca_file, error)) {
-      error = "embeddings endpoint: " + error;
-      return false;
-    }
-    return true;
-  }
+  embedding_client(embedding_endpoint ep, std::unique_ptr<json_post_client> http)
+    : ep_(std::move(ep)), http_(std::move(http)) {}
 
   std::string model() const override {
-    return "remote:" + ep_.model + "@" + url_.host + ":" + std::to_string(url_.port);
+    const auto& u = http_->url();
+    return "remote:" + ep_.model + "@" + u.host + ":" + std::to_string(u.port);
   }
 
   std::optional<std::vector<float>> try_embed(std::string_view text) const override {
-    {
-      std::lock_guard lock{mtx_};
-      if (!breaker_.allow(clock::now())) {
-        metrics().skipped.inc();
-        return std::nullopt; // failing fast while the endpoint is down
-      }
-    }
-    auto deadline = clock::now() + std::chrono::milliseconds{ep_.timeout_ms};
     std::string error;
-    auto conn = take();
-    auto v = call(*conn, text, deadline, error);
+    auto body = http_->post("/embeddings", core::embedding_request_body(ep_.model, text),
+                            std::chrono::milliseconds{ep_.timeout_ms}, error);
+    std::optional<std::vector<float>> v;
+    if (body)
+      v = core::parse_embedding_response(*body, error);
     std::lock_guard lock{mtx_};
     if (v) {
-      breaker_.on_success();
       metrics().ok.inc();
-      if (idle_.size() < ep_.max_idle && (conn->plain || conn->tls))
-        idle_.push_back(std::move(conn));
-    } else {
-      breaker_.on_failure(clock::now());
-      metrics().failed.inc();
-      if (!logged_failure_) {
-        std::cerr << R"({"level":"error","event":"embeddings_failed","detail":")" << error
-                  << "\"}" << std::endl;
-        logged_failure_ = true;
-      }
-    }
-    if (v)
       logged_failure_ = false;
-    return v;
+      return v;
+    }
+    (error.find("breaker open") != std::string::npos ? metrics().skipped : metrics().failed).inc();
+    if (!logged_failure_) {
+      std::cerr << R"({"level":"error","event":"embeddings_failed","detail":")" << error << "\"}"
+                << std::endl;
+      logged_failure_ = true;
+    }
+    return std::nullopt;
   }
 
 private:
@@ -107,163 +61,9 @@ private:
     return c;
   }
 
-  std::unique_ptr<connection> take() const {
-    std::lock_guard lock{mtx_};
-    if (idle_.empty())
-      return std::make_unique<connection>();
-    auto c = std::move(idle_.back());
-    idle_.pop_back();
-    return c;
-  }
-
-  /// Runs `c`'s io_context until the operation completes or the deadline passes (then the
-  /// socket is closed and the call fails).
-  static bool run_until(connection& c, clock::time_point deadline, const bool& done) {
-    c.ioc.restart();
-    c.ioc.run_until(deadline);
-    if (!done) {
-      beast::error_code ignored;
-      c.lowest().socket().close(ignored);
-      c.ioc.restart();
-      c.ioc.run(); // let the cancelled handlers finish
-      return false;
-    }
-    return true;
-  }
-
-  /// Starts one asynchronous step with `start(handler)` and runs `c` until it completes or the
-  /// deadline passes; false with `error` ("<what> failed: ..." or "<what> timed out").
-  template <class Start>
-  static bool await(connection& c, clock::time_point deadline, const char* what,
-                    std::string& error, Start&& start) {
-    beast::error_code ec;
-    bool done = false;
-    start([&](beast::error_code e, auto&&...) {
-      ec = e;
-      done = true;
-    });
-    if (!run_until(c, deadline, done)) {
-      error = std::string{what} + " timed out";
-      return false;
-    }
-    if (ec) {
-      error = std::string{what} + " failed: " + ec.message();
-      return false;
-    }
-    return true;
-  }
-
-  bool connect(connection& c, clock::time_point deadline, std::string& error) const {
-    tcp::resolver resolver{c.ioc};
-    beast::error_code ec;
-    bool done = false;
-    tcp::resolver::results_type results;
-    resolver.async_resolve(url_.host, std::to_string(url_.port),
-                           [&](beast::error_code e, tcp::resolver::results_type r) {
-                             ec = e;
-                             results = std::move(r);
-                             done = true;
-                           });
-    c.ioc.restart();
-    c.ioc.run_until(deadline);
-    if (!done) {
-      resolver.cancel();
-      c.ioc.restart();
-      c.ioc.run();
-      error = "resolving the embeddings host timed out";
-      return false;
-    }
-    if (ec) {
-      error = "cannot resolve the embeddings host: " + ec.message();
-      return false;
-    }
-    c.buffer.clear();
-    c.plain.reset();
-    c.tls.reset();
-    if (url_.tls)
-      c.tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(c.ioc, ssl_ctx_);
-    else
-      c.plain = std::make_unique<beast::tcp_stream>(c.ioc);
-    if (!await(c, deadline, "connecting to the embeddings endpoint", error,
-               [&](auto handler) { c.lowest().async_connect(results, std::move(handler)); }))
-      return false;
-    beast::error_code ignored;
-    c.lowest().socket().set_option(tcp::no_delay(true), ignored);
-    if (c.tls) {
-      if (!SSL_set_tlsext_host_name(c.tls->native_handle(), url_.host.c_str())) {
-        error = "cannot set the TLS server name";
-        return false;
-      }
-      if (ep_.tls_verify)
-        c.tls->set_verify_callback(ssl::host_name_verification(url_.host));
-      if (!await(c, deadline, "the TLS handshake with the embeddings endpoint", error,
-                 [&](auto handler) {
-                   c.tls->async_handshake(ssl::stream_base::client, std::move(handler));
-                 }))
-        return false;
-    }
-    return true;
-  }
-
-  template <class Stream>
-  bool exchange(connection& c, Stream& s, const http::request<http::string_body>& req,
-                http::response<http::string_body>& res, clock::time_point deadline,
-                std::string& error) const {
-    if (!await(c, deadline, "sending to the embeddings endpoint", error,
-               [&](auto handler) { http::async_write(s, req, std::move(handler)); }))
-      return false;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(16u << 20);
-    if (!await(c, deadline, "reading from the embeddings endpoint", error,
-               [&](auto handler) { http::async_read(s, c.buffer, parser, std::move(handler)); }))
-      return false;
-    res = parser.release();
-    return true;
-  }
-
-  std::optional<std::vector<float>> call(connection& c, std::string_view text,
-                                         clock::time_point deadline, std::string& error) const {
-    http::request<http::string_body> req{http::verb::post, url_.path + "/embeddings", 11};
-    req.set(http::field::host, url_.host);
-    req.set(http::field::content_type, "application/json");
-    req.set(http::field::user_agent, "xinyu");
-    if (!ep_.api_key.empty())
-      req.set(http::field::authorization, "Bearer " + ep_.api_key);
-    req.keep_alive(true);
-    req.body() = core::embedding_request_body(ep_.model, text);
-    req.prepare_payload();
-    http::response<http::string_body> res;
-    // a reused connection may have been closed by the server meanwhile: then once more fresh
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      bool reused = c.plain || c.tls;
-      if (!reused && !connect(c, deadline, error))
-        return std::nullopt;
-      bool ok = c.tls ? exchange(c, *c.tls, req, res, deadline, error)
-                      : exchange(c, *c.plain, req, res, deadline, error);
-      if (ok)
-        break;
-      c.plain.reset();
-      c.tls.reset();
-      if (!reused || clock::now() >= deadline)
-        return std::nullopt;
-    }
-    if (!res.keep_alive()) {
-      c.plain.reset();
-      c.tls.reset();
-    }
-    if (res.result() != http::status::ok) {
-      error = "embeddings endpoint answered HTTP " + std::to_string(res.result_int());
-      return std::nullopt;
-    }
-    return core::parse_embedding_response(res.body(), error);
-  }
-
   embedding_endpoint ep_;
-  core::url url_;
-  mutable ssl::context ssl_ctx_;
+  std::unique_ptr<json_post_client> http_;
   mutable std::mutex mtx_;
-  mutable std::vector<std::unique_ptr<connection>> idle_;
-  mutable core::circuit_breaker breaker_;
   mutable bool logged_failure_ = false;
 };
 
@@ -271,20 +71,19 @@ private:
 
 std::shared_ptr<const core::embedder> make_embedding_client(const embedding_endpoint& ep,
                                                            std::string& error) {
-  auto u = core::parse_url(ep.base_url);
-  if (!u) {
-    error = "memory.embeddings.base_url must be an http:// or https:// URL, got '" + ep.base_url
-            + "'";
-    return nullptr;
-  }
   if (ep.model.empty()) {
     error = "memory.embeddings.model must name the embeddings model when base_url is set";
     return nullptr;
   }
-  auto c = std::make_shared<embedding_client>(ep, *u);
-  if (!c->init(error))
+  json_endpoint j{ep.base_url, ep.api_key, ep.tls_verify, ep.ca_file, ep.max_idle, "embeddings"};
+  auto http = json_post_client::make(j, error);
+  if (!http) {
+    if (error.rfind("embeddings base_url", 0) == 0)
+      error = "memory.embeddings.base_url must be an http:// or https:// URL, got '" + ep.base_url
+              + "'";
     return nullptr;
-  return c;
+  }
+  return std::make_shared<embedding_client>(ep, std::move(http));
 }
 
 } // namespace xinyu::llm

@@ -12,6 +12,7 @@ packages=(
   catch2                # tests (v2)
   libssl-dev            # TLS for upstream LLM endpoints
   libhnswlib-dev        # vector index for memories
+  libicu-dev            # NFKC case folding and confusables in the classifiers' text normaliser
   libfasttext-dev fasttext  # optional fastText emotion model (emotion.model, scripts/train_emotion.sh)
   python3-websockets    # bench/ and manual clients (run with /usr/bin/python3)
   python3-websocket     # bench/locustfile.py (websocket-client, works under Locust's gevent)

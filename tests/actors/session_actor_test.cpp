@@ -517,3 +517,61 @@ TEST_CASE("tokens that are due together go out as one piece", "[session]") {
   CHECK(tokens[0]["seq"] == 0);
   CHECK(tokens[0]["text"].get<std::string>().size() > 20);
 }
+
+TEST_CASE("a safety worker that never answers: the session's own rules still catch a crisis",
+          "[session][safety]") {
+  fixture f;
+  auto pools = f.real_pools();
+  caf::anon_send_exit(pools.safety, caf::exit_reason::user_shutdown);
+  pools.safety = f.sys.spawn([](caf::event_based_actor* self) -> caf::behavior {
+    return {
+      [self](work_atom, stage_request&) -> caf::result<core::safety_result> {
+        return self->make_response_promise<core::safety_result>(); // never delivered
+      },
+    };
+  });
+  auto settings = test_settings();
+  settings->safety_deadline = 100ms;
+  auto s = f.session(pools, settings);
+  auto sink = std::make_shared<test::test_sink>();
+  attach(s, sink);
+  chat(s, sink, "c1", "I want to kill myself tonight");
+  auto a1 = sink->wait_type("analysis", "c1");
+  CHECK(a1["safety"]["level"] == "crisis");
+  CHECK(a1["emotion"]["label"] != "neutral"); // a crisis always carries a feeling
+  CHECK(sink->wait_type("done", "c1")["degraded"] == json::array({"safety"}));
+  // and an ordinary message while the worker is down is a check-in, never plain ok
+  chat(s, sink, "c2", "what a nice day");
+  CHECK(sink->wait_type("analysis", "c2")["safety"]["level"] == "caution");
+}
+
+TEST_CASE("repeated distress across turns takes the crisis path", "[session][safety]") {
+  fixture f;
+  auto pools = f.real_pools();
+  caf::anon_send_exit(pools.safety, caf::exit_reason::user_shutdown);
+  // every message is a check-in on its own (caution, distress)
+  pools.safety = spawn_worker_pool<stage_request, core::safety_result>(
+    f.sys, pool_settings{"safety", 1, 5s}, [](caf::actor_system& sys) {
+      return sys.spawn([](caf::event_based_actor*) -> caf::behavior {
+        return {
+          [](work_atom, stage_request& r) {
+            core::safety_result s;
+            s.level = core::safety_level::caution;
+            s.categories = {"distress"};
+            s.redacted_text = r.text;
+            return s;
+          },
+        };
+      });
+    });
+  auto s = f.session(pools);
+  auto sink = std::make_shared<test::test_sink>();
+  attach(s, sink);
+  std::vector<std::string> levels;
+  for (const char* id : {"d1", "d2", "d3"}) {
+    chat(s, sink, id, "nothing matters and I am just a burden");
+    levels.push_back(sink->wait_type("analysis", id)["safety"]["level"]);
+    sink->wait_type("done", id);
+  }
+  CHECK(levels == std::vector<std::string>{"caution", "caution", "crisis"});
+}

@@ -122,3 +122,23 @@ TEST_CASE("redaction changes only what it masks", "[safety]") {
   CHECK(xinyu::core::safety_checker::redact("（你好）", found) == "（你好）");
   CHECK_FALSE(found);
 }
+
+TEST_CASE("personal data in national formats is flagged and masked", "[safety][pii]") {
+  for (auto* s : {"call me at (416) 555-0199", "my number is 416-555-0199", "ring +44 (0)20 7946 0958",
+                  "mobile 07700 900123", "my french number is 01 23 45 67 89", "ssn 123-45-6789",
+                  "555.123.4567 anytime", "li.na(at)abc-tech.com.cn", "NI no. QQ123456C",
+                  "Musterstraße 12, 10115 Berlin", "I live at 221 Baker Street",
+                  "成都市武侯区人民南路四段27号", "住在3号楼"}) {
+    bool found = false;
+    auto red = safety_checker::redact(s, found);
+    INFO(s << " -> " << red);
+    CHECK(found);
+  }
+  for (auto* s : {"I scored 3.14159 on the test", "we won 3-2", "it costs 1999 yuan",
+                  "我知道3号要考试", "I got 2 ways to do it", "see you at 10:30"}) {
+    bool found = false;
+    auto red = safety_checker::redact(s, found);
+    INFO(s << " -> " << red);
+    CHECK_FALSE(found);
+  }
+}

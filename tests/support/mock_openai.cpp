@@ -134,6 +134,27 @@ struct mock_openai::impl {
         }
       }
       auto write = [&](const std::string& bytes) { net::write(s, net::buffer(bytes)); };
+      if (req.target().ends_with("/moderations")) {
+        // a guard: "blue lantern" is self-harm (no local rule knows the phrase), "take your
+        // time" answers after 3 s, "broken guard" gets HTTP 500
+        auto input = last_request_of(req).value("input", std::string{});
+        if (input.find("take your time") != std::string::npos)
+          std::this_thread::sleep_for(std::chrono::seconds{3});
+        bool flag = input.find("blue lantern") != std::string::npos;
+        std::string body =
+          json{{"results", json::array({{{"flagged", flag},
+                                         {"categories", {{"self-harm/intent", flag}}}}})}}
+            .dump();
+        std::string head = input.find("broken guard") != std::string::npos
+                             ? "HTTP/1.1 500 Internal Server Error\r\n"
+                             : "HTTP/1.1 200 OK\r\n";
+        write(head + "Content-Type: application/json\r\nContent-Length: "
+              + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+        beast::error_code ec;
+        s.shutdown(tcp::socket::shutdown_both, ec);
+        s.close(ec);
+        return;
+      }
       if (req.target().ends_with("/embeddings")) {
         serve_embeddings(s, b, last_request_of(req), write);
         beast::error_code ec;

@@ -1,0 +1,329 @@
+// xinyu-train: trains the safety and emotion fastText models from the train split and picks
+// their thresholds on the dev split. Must never read the test split: it measures, we don't tune.
+#include "core/emotion_ensemble.hpp"
+#include "core/labelled_corpus.hpp"
+#include "core/safety_checker.hpp"
+#include "core/text_normalizer.hpp"
+#include "llm/fasttext_classifier.hpp"
+#include "llm/understanding_models.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+using namespace xinyu;
+using nlohmann::json;
+
+namespace {
+
+bool show_misses = false; // --dev-misses: print every dev row the combined verdict gets wrong
+llm::fasttext_training params; // --epoch --lr --dim --minn --maxn --ngrams --bucket
+
+int usage() {
+  std::cerr << "usage: xinyu-train --data DIR --out DIR [--dev-misses]\n"
+               "       xinyu-train --probe --out DIR   (verdicts for each line of stdin)\n"
+               "  DIR/safety/train*.tsv, DIR/emotion/train*.tsv (plus the legacy sets\n"
+               "  DIR/safety_*.tsv, DIR/emotion_*.tsv) train the models; DIR/*/dev*.tsv picks\n"
+               "  thresholds. Writes OUT/safety.bin, safety.json, emotion.bin, emotion.json.\n";
+  return 2;
+}
+
+json rate(const core::hit_rate& h) {
+  return json{{"n", h.n}, {"rate", h.rate()}};
+}
+
+/// Thresholds maximising dev crisis recall, then caution recall, while at most 3 % of benign
+/// dev messages get crisis or blocked and at most 20 % a check-in; then the blocked and "other"
+/// thresholds the same way.
+core::safety_thresholds pick_safety_thresholds(
+  const std::vector<core::safety_example>& dev, const std::vector<core::safety_result>& rules,
+  const std::vector<std::vector<std::pair<std::string, double>>>& probs,
+  const std::vector<bool>& evidence, const std::shared_ptr<const core::text_classifier>& model,
+  core::safety_scores& best_scores) {
+  auto evaluate = [&](const core::safety_thresholds& t) {
+    core::safety_checker c{model, t};
+    std::vector<core::safety_result> v;
+    v.reserve(dev.size());
+    for (std::size_t i = 0; i < dev.size(); ++i)
+      v.push_back(c.combine(rules[i], probs[i], evidence[i]));
+    return core::score_safety(dev, v);
+  };
+  constexpr double max_benign_severe = 0.03, max_benign_flagged = 0.20;
+  auto allowed = [&](const core::safety_scores& s) {
+    return s.benign_severe.rate() <= max_benign_severe
+           && s.benign_flagged.rate() <= max_benign_flagged;
+  };
+  core::safety_thresholds best;
+  best.crisis = best.caution = 0.95;
+  best.blocked = best.other = 1.1;
+  double best_key = -1;
+  // the model may overrule a rule's crisis only when it is very sure (an explicit "I want to
+  // die" must never become a check-in because the sentence also asks "what do I do")
+  for (double veto : {0.9, 0.95, 0.98, 1.1})
+    for (double cr = 0.10; cr <= 0.951; cr += 0.05)
+      for (double ca = 0.10; ca <= cr + 1e-9; ca += 0.05) {
+        core::safety_thresholds t = best;
+        t.crisis = cr;
+        t.caution = ca;
+        t.veto = veto;
+        auto s = evaluate(t);
+        if (std::getenv("XINYU_TRAIN_FRONTIER"))
+          std::printf("  frontier veto %.2f crisis %.2f caution %.2f: recall %.3f caution %.3f "
+                      "severe %.3f flagged %.3f\n", veto, cr, ca, s.crisis.rate(),
+                      s.caution.rate(), s.benign_severe.rate(), s.benign_flagged.rate());
+        if (!allowed(s))
+          continue;
+        // crisis recall first, caution next, fewer check-ins on benign, then higher thresholds
+        double key = s.crisis.rate() * 1e6 + s.caution.rate() * 1e3
+                     - s.benign_flagged.rate() * 10 + cr + ca * 0.1 + veto * 0.01;
+        if (key > best_key) {
+          best_key = key;
+          best = t;
+        }
+      }
+  using field_ptr = double core::safety_thresholds::*;
+  for (field_ptr field : {&core::safety_thresholds::blocked, &core::safety_thresholds::other}) {
+    double best_v = 1.1, best_k = -1;
+    // blocked may go low (the evidence rule keeps it from firing on nothing); "other" check-ins
+    // (injection, abuse, personal data) need a clear majority
+    double lowest = field == &core::safety_thresholds::blocked ? 0.10 : 0.50;
+    for (double x = lowest; x <= 0.951; x += 0.05) {
+      auto t = best;
+      t.*field = x;
+      if (field == &core::safety_thresholds::blocked)
+        t.other = 1.1;
+      auto s = evaluate(t);
+      if (!allowed(s))
+        continue;
+      double recall = field == &core::safety_thresholds::blocked
+                        ? s.blocked.rate()
+                        : s.caution.rate() + s.pii.rate();
+      double key = recall * 1000 + x;
+      if (key > best_k) {
+        best_k = key;
+        best_v = x;
+      }
+    }
+    best.*field = best_v;
+  }
+  best_scores = evaluate(best);
+  if (show_misses) {
+    core::safety_checker c{model, best};
+    for (std::size_t i = 0; i < dev.size(); ++i) {
+      auto v = c.combine(rules[i], probs[i], evidence[i]);
+      if (core::safety_verdict_right(dev[i], v))
+        continue;
+      std::string top;
+      for (const auto& [l, p] : probs[i])
+        if (p >= 0.1)
+          top += l + "=" + std::to_string(p).substr(0, 4) + " ";
+      std::printf("  dev miss %-8s %-16s %-20s rules=%-7s final=%-7s [%s] %s\n",
+                  dev[i].level.c_str(), dev[i].category.c_str(), dev[i].kind.c_str(),
+                  core::to_string(rules[i].level), core::to_string(v.level), top.c_str(),
+                  dev[i].text.c_str());
+    }
+  }
+  return best;
+}
+
+bool train_safety(const std::string& data, const std::string& out) {
+  std::string error;
+  auto train = core::read_safety_split(data, "train", error);
+  auto dev = train.empty() ? train : core::read_safety_split(data, "dev", error);
+  if (train.empty() || dev.empty()) {
+    std::cerr << "xinyu-train: " << error << "\n";
+    return false;
+  }
+  for (const char* legacy : {"safety_eval.tsv", "safety_holdout.tsv"}) {
+    auto rows = core::read_legacy_safety(data + "/" + legacy, error);
+    train.insert(train.end(), rows.begin(), rows.end());
+  }
+  core::safety_checker rules_only;
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const auto& r : train)
+    rows.emplace_back(r.category, rules_only.model_input(r.text));
+  // Everyday emotional messages from the emotion train split (all but its crisis rows) are
+  // benign examples: sad, angry or lonely is not in danger. They teach the model the ordinary
+  // language people bring to a companion, which the safety sets alone have too little of.
+  std::size_t everyday = 0;
+  for (const auto& r : core::read_emotion_split(data, "train", error))
+    if (r.kind != "crisis") {
+      rows.emplace_back("benign", rules_only.model_input(r.text));
+      ++everyday;
+    }
+  auto bin = out + "/safety.bin";
+  if (!llm::train_fasttext(rows, params, bin, error)) {
+    std::cerr << "xinyu-train: safety: " << error << "\n";
+    return false;
+  }
+  auto model = llm::load_fasttext_classifier(bin, error);
+  if (!model) {
+    std::cerr << "xinyu-train: safety: " << error << "\n";
+    return false;
+  }
+  std::vector<core::safety_result> rules;
+  std::vector<std::vector<std::pair<std::string, double>>> probs;
+  std::vector<bool> evidence;
+  for (const auto& r : dev) {
+    rules.push_back(rules_only.check_rules(r.text));
+    evidence.push_back(rules_only.has_crisis_evidence(r.text));
+    probs.push_back(model->predict(rules_only.model_input(r.text)));
+  }
+  auto rules_scores = core::score_safety(dev, rules);
+  core::safety_scores s;
+  auto t = pick_safety_thresholds(dev, rules, probs, evidence, model, s);
+  json settings{
+    {"thresholds", {{"crisis", t.crisis}, {"blocked", t.blocked}, {"caution", t.caution},
+                    {"other", t.other}, {"veto", t.veto}}},
+    {"trained_on", {{"rows", train.size()}}},
+    {"dev", {{"rows", dev.size()},
+             {"crisis_recall", rate(s.crisis)},
+             {"blocked_recall", rate(s.blocked)},
+             {"pii_recall", rate(s.pii)},
+             {"caution_recall", rate(s.caution)},
+             {"benign_flagged", rate(s.benign_flagged)},
+             {"benign_severe", rate(s.benign_severe)},
+             {"rules_only", {{"crisis_recall", rate(rules_scores.crisis)},
+                             {"blocked_recall", rate(rules_scores.blocked)},
+                             {"benign_severe", rate(rules_scores.benign_severe)}}}}}};
+  std::ofstream{llm::settings_path(bin)} << settings.dump(2) << "\n";
+  std::printf("safety: %zu train rows (+%zu everyday from emotion); dev (%zu rows): crisis recall %.3f (rules alone %.3f), "
+              "blocked %.3f, pii %.3f, caution %.3f, benign crisis/blocked %.3f (rules alone %.3f), "
+              "benign check-ins %.3f; thresholds crisis %.2f caution %.2f blocked %.2f other "
+              "%.2f veto %.2f\n",
+              train.size(), everyday, dev.size(), s.crisis.rate(), rules_scores.crisis.rate(),
+              s.blocked.rate(), s.pii.rate(), s.caution.rate(), s.benign_severe.rate(),
+              rules_scores.benign_severe.rate(), s.benign_flagged.rate(), t.crisis, t.caution,
+              t.blocked, t.other, t.veto);
+  return true;
+}
+
+bool train_emotion(const std::string& data, const std::string& out) {
+  std::string error;
+  auto train = core::read_emotion_split(data, "train", error);
+  auto dev = train.empty() ? train : core::read_emotion_split(data, "dev", error);
+  if (train.empty() || dev.empty()) {
+    std::cerr << "xinyu-train: " << error << "\n";
+    return false;
+  }
+  for (const char* legacy : {"emotion_eval.tsv", "emotion_holdout.tsv"}) {
+    auto rows = core::read_legacy_emotion(data + "/" + legacy, error);
+    train.insert(train.end(), rows.begin(), rows.end());
+  }
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const auto& r : train)
+    rows.emplace_back(r.label, core::normalize_text(r.text).model_input());
+  auto bin = out + "/emotion.bin";
+  if (!llm::train_fasttext(rows, params, bin, error)) {
+    std::cerr << "xinyu-train: emotion: " << error << "\n";
+    return false;
+  }
+  auto model = llm::load_fasttext_classifier(bin, error);
+  if (!model) {
+    std::cerr << "xinyu-train: emotion: " << error << "\n";
+    return false;
+  }
+  core::emotion_analyzer lexicon;
+  std::vector<std::string> lexicon_labels;
+  for (const auto& r : dev)
+    lexicon_labels.push_back(lexicon.analyze(r.text).label);
+  auto lexicon_scores = core::score_emotion(dev, lexicon_labels);
+  double best_t = 0, best_f1 = -1;
+  for (double t = 0.0; t <= 1.0001; t += 0.05) {
+    core::emotion_ensemble e{model, t};
+    std::vector<std::string> labels;
+    for (const auto& r : dev)
+      labels.push_back(e.analyze(r.text).label);
+    auto s = core::score_emotion(dev, labels);
+    if (s.macro_f1 > best_f1 + 1e-9) {
+      best_f1 = s.macro_f1;
+      best_t = t;
+    }
+  }
+  json settings{{"model_threshold", best_t},
+                {"trained_on", {{"rows", train.size()}}},
+                {"dev", {{"rows", dev.size()},
+                         {"macro_f1", best_f1},
+                         {"lexicon_macro_f1", lexicon_scores.macro_f1}}}};
+  std::ofstream{llm::settings_path(bin)} << settings.dump(2) << "\n";
+  std::printf("emotion: %zu train rows; dev (%zu rows): macro-F1 %.3f (lexicon alone %.3f), "
+              "model threshold %.2f\n",
+              train.size(), dev.size(), best_f1, lexicon_scores.macro_f1, best_t);
+  return true;
+}
+
+} // namespace
+
+/// --probe: the verdicts of already-trained models (in --out) for each line of stdin.
+int probe(const std::string& out) {
+  std::string error;
+  auto safety = llm::load_safety_model(out + "/safety.bin", error);
+  auto emotion = safety ? llm::load_emotion_model(out + "/emotion.bin", error) : nullptr;
+  auto model = safety ? llm::load_fasttext_classifier(out + "/safety.bin", error) : nullptr;
+  if (!safety || !emotion || !model) {
+    std::cerr << "xinyu-train: " << error << "\n";
+    return 1;
+  }
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    auto v = safety->check(line);
+    auto input = safety->model_input(line);
+    std::string top;
+    for (const auto& [l, p] : model->predict(input))
+      if (p >= 0.05)
+        top += l + "=" + std::to_string(p).substr(0, 4) + " ";
+    std::printf("%-8s rules=%-8s emotion=%-10s [%s] %s\n", core::to_string(v.level),
+                core::to_string(safety->check_rules(line).level),
+                emotion->analyze(line).label.c_str(), top.c_str(), line.c_str());
+  }
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc == 4 && std::string{argv[1]} == "--probe" && std::string{argv[2]} == "--out")
+    return probe(argv[3]);
+  std::string data, out;
+  for (int i = 1; i < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--dev-misses") {
+      show_misses = true;
+      --i;
+    } else if (i + 1 >= argc) {
+      return usage();
+    } else if (a == "--epoch") {
+      params.epoch = std::stoi(argv[i + 1]);
+    } else if (a == "--lr") {
+      params.lr = std::stod(argv[i + 1]);
+    } else if (a == "--dim") {
+      params.dim = std::stoi(argv[i + 1]);
+    } else if (a == "--minn") {
+      params.minn = std::stoi(argv[i + 1]);
+    } else if (a == "--maxn") {
+      params.maxn = std::stoi(argv[i + 1]);
+    } else if (a == "--ngrams") {
+      params.word_ngrams = std::stoi(argv[i + 1]);
+    } else if (a == "--bucket") {
+      params.bucket = std::stoi(argv[i + 1]);
+    } else if (a == "--data")
+      data = argv[i + 1];
+    else if (a == "--out")
+      out = argv[i + 1];
+    else
+      return usage();
+  }
+  if (data.empty() || out.empty())
+    return usage();
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  if (ec) {
+    std::cerr << "xinyu-train: cannot create " << out << ": " << ec.message() << "\n";
+    return 1;
+  }
+  if (!train_safety(data, out) || !train_emotion(data, out))
+    return 1;
+  return 0;
+}
