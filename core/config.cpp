@@ -38,6 +38,11 @@ const std::vector<option>& options() {
     {"transport.pre_auth_max_frames", 16, "frames a connection may send before it authenticates (more: close 1008)", 1, 100000},
     {"transport.pre_auth_max_bytes", 16384, "bytes a connection may send before it authenticates (more: close 1008)", 64, 16777216},
     {"transport.close_timeout_ms", 2000, "a connection whose close handshake has not finished by then is dropped (a peer that never reads)", 10, 600000},
+    {"transport.max_connections", 15000, "TCP connections served at once (HTTP, WebSocket, API); more get 503 at accept (keep it below the process's fd limit)", 1, 10000000},
+    {"transport.max_connections_per_ip", 2000, "connections from one IP address at once; more get 503 at accept", 1, 10000000},
+    {"transport.max_connections_per_user", 32, "authenticated WebSocket connections of one user; another gets error busy and close 1008", 1, 100000},
+    {"transport.allowed_origins", json::array(), "browser origins (\"https://chat.example.com\") allowed to open a WebSocket or POST to the API besides the page's own; a request with any other Origin gets 403"},
+    {"transport.allowed_hosts", json::array(), "dev mode: Host names served besides localhost and loopback addresses (anything else gets 403: DNS rebinding)"},
     {"transport.http_persisted_wait_ms", 10000, "POST /v1/chat: how long after done the stream waits for persisted (storage failing) before it ends", 0, 600000},
     {"limits.max_text_bytes", 8000, "largest chat text in bytes (bigger: error too_large)", 1, 1048576},
     {"limits.max_user_bytes", 128, "longest user id in bytes", 1, 1024},
@@ -49,6 +54,7 @@ const std::vector<option>& options() {
     {"supervision.window_s", 10, "... beyond that the pool is marked failed: its fallback is used without calling it", 1, 3600},
     {"supervision.probe_after_ms", 5000, "a failed pool respawns its workers and probes again after this", 1, 3600000},
     {"auth.secret", "", "HS256 secret for signed tokens (>= 16 bytes; XINYU_AUTH_SECRET keeps it out of files); empty = dev mode (auth frame with 'user', loopback only)"},
+    {"admin.token", "", "bearer token for /admin/* (XINYU_ADMIN_TOKEN keeps it out of files); empty = /admin/* only from loopback in dev mode, and off when signed tokens are configured"},
     {"session.max_queued_turns", 8, "admitted turns a user may have waiting (more: error busy)", 1, 1000},
     {"session.recent_messages", 8, "recent messages put in the prompt", 0, 200},
     {"session.keep_turns", 50, "finished turns kept in memory per user for resume and history", 1, 10000},
@@ -301,6 +307,9 @@ config_result load_config(const std::string& json_text,
   NUM("transport.pre_auth_max_frames", c.transport.pre_auth_max_frames)
   NUM("transport.pre_auth_max_bytes", c.transport.pre_auth_max_bytes)
   NUM("transport.close_timeout_ms", c.transport.close_timeout_ms)
+  NUM("transport.max_connections", c.transport.max_connections)
+  NUM("transport.max_connections_per_ip", c.transport.max_connections_per_ip)
+  NUM("transport.max_connections_per_user", c.transport.max_connections_per_user)
   NUM("transport.http_persisted_wait_ms", c.transport.http_persisted_wait_ms)
   NUM("limits.max_text_bytes", c.limits.max_text_bytes)
   NUM("limits.max_user_bytes", c.limits.max_user_bytes)
@@ -309,8 +318,25 @@ config_result load_config(const std::string& json_text,
   NUM("supervision.max_restarts", c.supervision.max_restarts)
   NUM("supervision.window_s", c.supervision.window_s)
   NUM("supervision.probe_after_ms", c.supervision.probe_after_ms)
-  if (!str("auth.secret", c.auth.secret))
+  if (!str("auth.secret", c.auth.secret) || !str("admin.token", c.admin.token))
     return res;
+  if (!c.admin.token.empty() && c.admin.token.size() < 16) {
+    err = "configuration key 'admin.token' must be at least 16 bytes";
+    return res;
+  }
+  for (auto [key, out] : {std::pair{"transport.allowed_origins", &c.transport.allowed_origins},
+                          std::pair{"transport.allowed_hosts", &c.transport.allowed_hosts}}) {
+    const auto& v = doc.at(json::json_pointer{pointer_of(key)});
+    bool ok = v.is_array();
+    for (const auto& e : v)
+      ok = ok && e.is_string() && !e.get<std::string>().empty();
+    if (!ok) {
+      err = std::string{"configuration key '"} + key + "' must be a list of non-empty strings";
+      return res;
+    }
+    for (const auto& e : v)
+      out->push_back(e.get<std::string>());
+  }
   NUM("session.max_queued_turns", c.session.max_queued_turns)
   NUM("care.disclosure_interval_s", c.care.disclosure_interval_s)
   NUM("care.break_after_s", c.care.break_after_s)

@@ -26,6 +26,11 @@ struct config {
     std::size_t pre_auth_max_frames = 16;
     std::size_t pre_auth_max_bytes = 16384;
     unsigned close_timeout_ms = 2000;
+    std::size_t max_connections = 15000;
+    std::size_t max_connections_per_ip = 2000;
+    std::size_t max_connections_per_user = 32;
+    std::vector<std::string> allowed_origins; // besides the page's own origin
+    std::vector<std::string> allowed_hosts;   // dev mode: besides localhost / loopback addresses
     unsigned http_persisted_wait_ms = 10000;
   } transport;
   struct {
@@ -44,6 +49,9 @@ struct config {
   struct {
     std::string secret; // empty = dev mode
   } auth;
+  struct {
+    std::string token; // empty: /admin/* from loopback in dev mode only, off otherwise
+  } admin;
   struct {
     std::size_t max_queued_turns = 8;
     std::size_t recent_messages = 8;

@@ -55,9 +55,9 @@ private:
 class api_call : public std::enable_shared_from_this<api_call> {
 public:
   api_call(tcp::socket socket, http::request<http::string_body> req, std::shared_ptr<context> ctx,
-           api_kind kind)
+           api_kind kind, slot_ptr slot)
     : socket_(std::move(socket)), timer_(socket_.get_executor()), req_(std::move(req)),
-      ctx_(std::move(ctx)), kind_(kind) {}
+      ctx_(std::move(ctx)), kind_(kind), slot_(std::move(slot)) {}
 
   void start() {
     auto& svc = *ctx_->svc;
@@ -294,6 +294,7 @@ private:
   http::request<http::string_body> req_;
   std::shared_ptr<context> ctx_;
   api_kind kind_;
+  slot_ptr slot_; // this connection's place under the connection limits
   std::string user_;
   std::string id_;
   bool stream_ = false;
@@ -319,8 +320,10 @@ void api_sink::deliver(std::shared_ptr<const std::string> frame) {
 } // namespace
 
 void start_api_call(tcp::socket socket, http::request<http::string_body> req,
-                    std::shared_ptr<context> ctx, api_kind kind) {
-  std::make_shared<api_call>(std::move(socket), std::move(req), std::move(ctx), kind)->start();
+                    std::shared_ptr<context> ctx, api_kind kind, slot_ptr slot) {
+  std::make_shared<api_call>(std::move(socket), std::move(req), std::move(ctx), kind,
+                             std::move(slot))
+    ->start();
 }
 
 } // namespace xinyu::transport

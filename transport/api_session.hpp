@@ -17,6 +17,7 @@ enum class api_kind { chat, history, completions };
 /// Serves one API request on `socket` and closes the connection when it is answered.
 void start_api_call(boost::asio::ip::tcp::socket socket,
                     boost::beast::http::request<boost::beast::http::string_body> req,
-                    std::shared_ptr<context> ctx, api_kind kind);
+                    std::shared_ptr<context> ctx, api_kind kind,
+                    std::shared_ptr<class connection_slot> slot);
 
 } // namespace xinyu::transport

@@ -12,10 +12,31 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace xinyu::transport {
+
+struct context;
+
+/// An accepted TCP connection's place under transport.max_connections and
+/// max_connections_per_ip; given back when the last session object holding it goes away.
+class connection_slot {
+public:
+  connection_slot(std::shared_ptr<context> ctx, std::string ip)
+    : ctx_(std::move(ctx)), ip_(std::move(ip)) {}
+  ~connection_slot();
+  connection_slot(const connection_slot&) = delete;
+  connection_slot& operator=(const connection_slot&) = delete;
+
+private:
+  std::shared_ptr<context> ctx_;
+  std::string ip_;
+};
+using slot_ptr = std::shared_ptr<connection_slot>;
 
 struct context {
   caf::actor gateway;
@@ -30,6 +51,56 @@ struct context {
   std::size_t pre_auth_max_frames = 16;   // transport.pre_auth_max_frames
   std::size_t pre_auth_max_bytes = 16384; // transport.pre_auth_max_bytes
   std::chrono::milliseconds close_timeout{2000}; // transport.close_timeout_ms
+  std::vector<std::string> allowed_origins;       // transport.allowed_origins
+  std::vector<std::string> allowed_hosts;         // transport.allowed_hosts (dev mode)
+  std::string admin_token;                        // admin.token; empty: see http_session
+  std::size_t max_connections = 15000;            // transport.max_connections
+  std::size_t max_connections_per_ip = 2000;      // transport.max_connections_per_ip
+  std::size_t max_connections_per_user = 32;      // transport.max_connections_per_user
+
+  /// A slot for a new connection from `ip`, or null (and `why`) when a limit is reached.
+  static slot_ptr admit(const std::shared_ptr<context>& self, const std::string& ip,
+                        const char*& why) {
+    std::lock_guard lock{self->limits_mtx};
+    if (self->open_connections >= self->max_connections) {
+      why = "total";
+      return nullptr;
+    }
+    auto& n = self->per_ip[ip];
+    if (n >= self->max_connections_per_ip) {
+      why = "per_ip";
+      return nullptr;
+    }
+    ++n;
+    ++self->open_connections;
+    self->tcp_connections.add(1);
+    return std::make_shared<connection_slot>(self, ip);
+  }
+  void release(const std::string& ip) {
+    std::lock_guard lock{limits_mtx};
+    --open_connections;
+    tcp_connections.add(-1);
+    if (auto it = per_ip.find(ip); it != per_ip.end() && --it->second == 0)
+      per_ip.erase(it);
+  }
+  /// Counts an authenticated WebSocket of `user`; false when the user already has the most.
+  bool add_user_connection(const std::string& user) {
+    std::lock_guard lock{limits_mtx};
+    auto& n = per_user[user];
+    if (n >= max_connections_per_user)
+      return false;
+    ++n;
+    return true;
+  }
+  void remove_user_connection(const std::string& user) {
+    std::lock_guard lock{limits_mtx};
+    if (auto it = per_user.find(user); it != per_user.end() && --it->second == 0)
+      per_user.erase(it);
+  }
+
+  std::mutex limits_mtx;
+  std::size_t open_connections = 0;
+  std::unordered_map<std::string, std::size_t> per_ip, per_user;
   core::frame_limits limits;
   bool dev_mode = true;
   std::shared_ptr<const core::token_verifier> tokens; // set when not in dev mode
@@ -37,6 +108,16 @@ struct context {
 
   core::gauge& connections = core::metrics().get_gauge("xinyu_connections",
                                                        "open WebSocket connections");
+  core::gauge& tcp_connections = core::metrics().get_gauge(
+    "xinyu_tcp_connections", "accepted TCP connections (HTTP, WebSocket, API) being served");
+  core::counter& limited_total = core::metrics().get_counter(
+    "xinyu_connections_refused_total", "connections refused at accept, by limit", "limit=\"total\"");
+  core::counter& limited_ip = core::metrics().get_counter(
+    "xinyu_connections_refused_total", "connections refused at accept, by limit", "limit=\"per_ip\"");
+  core::counter& limited_user = core::metrics().get_counter(
+    "xinyu_connections_refused_total", "connections refused at accept, by limit", "limit=\"per_user\"");
+  core::counter& accept_errors = core::metrics().get_counter(
+    "xinyu_accept_errors_total", "accept() failures (EMFILE, ENFILE, ...): accepting pauses 100 ms");
   core::counter& slow_closed = core::metrics().get_counter(
     "xinyu_slow_reader_closed_total", "connections closed (1013) for a full outbound queue");
   core::counter& auth_timeouts = core::metrics().get_counter(
@@ -49,6 +130,18 @@ struct context {
     "connections dropped because the close handshake did not finish by transport.close_timeout_ms");
   core::gauge& queued_frames = core::metrics().get_gauge(
     "xinyu_outbound_frames_queued", "frames queued for clients, all connections");
+  core::counter& refused_origin = core::metrics().get_counter(
+    "xinyu_http_refused_total", "requests refused before routing, by reason",
+    "reason=\"origin\"");
+  core::counter& refused_host = core::metrics().get_counter(
+    "xinyu_http_refused_total", "requests refused before routing, by reason",
+    "reason=\"host\"");
+  core::counter& refused_content_type = core::metrics().get_counter(
+    "xinyu_http_refused_total", "requests refused before routing, by reason",
+    "reason=\"content_type\"");
+  core::counter& refused_admin = core::metrics().get_counter(
+    "xinyu_http_refused_total", "requests refused before routing, by reason",
+    "reason=\"admin\"");
   core::counter& persisted_wait_expired = core::metrics().get_counter(
     "xinyu_http_persisted_wait_expired_total",
     "POST /v1/chat streams that ended after done without persisted (storage failing)");
@@ -77,5 +170,13 @@ struct context {
                                        "code=\"" + code + "\"");
   }
 };
+
+} // namespace xinyu::transport
+
+namespace xinyu::transport {
+
+inline connection_slot::~connection_slot() {
+  ctx_->release(ip_);
+}
 
 } // namespace xinyu::transport

@@ -13,6 +13,9 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
+
 namespace xinyu::transport {
 
 namespace beast = boost::beast;
@@ -27,10 +30,41 @@ std::string json_error(const std::string& code, const std::string& message) {
   return nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump();
 }
 
+std::string lower(std::string_view s) {
+  std::string out{s};
+  for (auto& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+/// The host name of a Host header or an origin's authority, without the port ("[::1]:8080"
+/// -> "[::1]", "localhost:8080" -> "localhost").
+std::string host_name(std::string_view authority) {
+  if (authority.starts_with('['))
+    return lower(authority.substr(0, authority.find(']') + 1));
+  return lower(authority.substr(0, authority.find(':')));
+}
+
+bool is_loopback_name(const std::string& host) {
+  if (host == "localhost" || host.ends_with(".localhost") || host == "[::1]")
+    return true;
+  beast::error_code ec;
+  auto a = net::ip::make_address(host, ec);
+  return !ec && a.is_loopback();
+}
+
+/// Constant-time comparison, so a wrong admin token reveals nothing by its timing.
+bool same_secret(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
+  return diff == 0;
+}
+
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
-  http_session(tcp::socket socket, std::shared_ptr<context> ctx)
-    : stream_(std::move(socket)), ctx_(std::move(ctx)) {
+  http_session(tcp::socket socket, std::shared_ptr<context> ctx, slot_ptr slot)
+    : stream_(std::move(socket)), ctx_(std::move(ctx)), slot_(std::move(slot)) {
   }
 
   void run() { do_read(); }
@@ -55,6 +89,8 @@ private:
     auto req = parser_->release();
     std::string_view target{req.target().data(), req.target().size()};
     auto path = target.substr(0, target.find('?'));
+    if (!browser_allowed(req, path))
+      return;
     if (websocket::is_upgrade(req)) {
       if (path == "/v1/ws") {
         // non-browser clients may authenticate in the handshake; a bad token is a 401 here
@@ -69,7 +105,8 @@ private:
                            nlohmann::json{{"error", {{"code", "unauthorized"}, {"message", error}}}}.dump());
         }
         stream_.expires_never();
-        start_websocket_session(stream_.release_socket(), std::move(req), ctx_, std::move(user));
+        start_websocket_session(stream_.release_socket(), std::move(req), ctx_, std::move(user),
+                                std::move(slot_));
         return;
       }
       return respond(req, http::status::not_found, "application/json",
@@ -85,7 +122,7 @@ private:
         return;
       }
       stream_.expires_never();
-      start_api_call(stream_.release_socket(), std::move(req), ctx_, kind);
+      start_api_call(stream_.release_socket(), std::move(req), ctx_, kind, std::move(slot_));
     };
     if (path == "/v1/chat")
       return api(http::verb::post, api_kind::chat);
@@ -120,13 +157,71 @@ private:
             R"({"error":{"code":"not_found","message":"no such path"}})");
   }
 
-  /// GET shows, POST sets failure injection. Loopback clients only.
+  /// What a browser may do: in dev mode only loopback Host names (or transport.allowed_hosts:
+  /// a DNS-rebinding page reaches nothing); a request with an Origin only from the page's own
+  /// origin or transport.allowed_origins (a cross-site page cannot open a socket or run a
+  /// turn); a POST to the API only with a JSON body (no "simple" cross-site form posts).
+  /// Answers and returns false when refused.
+  bool browser_allowed(const http::request<http::string_body>& req, std::string_view path) {
+    auto host_header = req[http::field::host];
+    std::string host = host_name({host_header.data(), host_header.size()});
+    if (ctx_->dev_mode && !is_loopback_name(host)
+        && std::find(ctx_->allowed_hosts.begin(), ctx_->allowed_hosts.end(), host)
+             == ctx_->allowed_hosts.end()) {
+      ctx_->refused_host.inc();
+      respond(req, http::status::forbidden, "application/json",
+              json_error("forbidden", "this dev-mode server answers only to localhost; add the "
+                                      "host name to transport.allowed_hosts"));
+      return false;
+    }
+    auto origin_header = req[http::field::origin];
+    if (!origin_header.empty()) {
+      std::string origin = lower({origin_header.data(), origin_header.size()});
+      std::string own = lower({host_header.data(), host_header.size()});
+      bool same = origin == "http://" + own || origin == "https://" + own;
+      bool listed = std::any_of(ctx_->allowed_origins.begin(), ctx_->allowed_origins.end(),
+                                [&origin](const std::string& o) { return lower(o) == origin; });
+      if (!same && !listed) {
+        ctx_->refused_origin.inc();
+        respond(req, http::status::forbidden, "application/json",
+                json_error("forbidden", "origin not allowed; add it to transport.allowed_origins"));
+        return false;
+      }
+    }
+    if (req.method() == http::verb::post && path.starts_with("/v1/")) {
+      auto type = lower({req[http::field::content_type].data(), req[http::field::content_type].size()});
+      if (!type.starts_with("application/json")) {
+        ctx_->refused_content_type.inc();
+        respond(req, http::status::unsupported_media_type, "application/json",
+                json_error("bad_request", "send the body as Content-Type: application/json"));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /// GET shows, POST sets failure injection. With admin.token: that bearer token is required
+  /// from anywhere. Without: loopback clients of a dev-mode server only; a server with signed
+  /// tokens keeps /admin/* off (behind a same-host proxy every client looks like loopback).
   void admin_chaos(const http::request<http::string_body>& req) {
-    beast::error_code ec;
-    auto peer = stream_.socket().remote_endpoint(ec);
-    if (ec || !peer.address().is_loopback())
-      return respond(req, http::status::forbidden, "application/json",
-                     R"({"error":{"code":"unauthorized","message":"admin endpoints are loopback only"}})");
+    auto refuse = [&](const char* why) {
+      ctx_->refused_admin.inc();
+      respond(req, http::status::forbidden, "application/json", json_error("unauthorized", why));
+    };
+    if (!ctx_->admin_token.empty()) {
+      auto auth = req[http::field::authorization];
+      std::string_view a{auth.data(), auth.size()};
+      if (a.size() < 7 || lower(a.substr(0, 7)) != "bearer "
+          || !same_secret(a.substr(7), ctx_->admin_token))
+        return refuse("admin endpoints need Authorization: Bearer <admin.token>");
+    } else {
+      if (!ctx_->dev_mode)
+        return refuse("admin endpoints are off: set admin.token to use them");
+      beast::error_code ec;
+      auto peer = stream_.socket().remote_endpoint(ec);
+      if (ec || !peer.address().is_loopback())
+        return refuse("admin endpoints are loopback only");
+    }
     auto& svc = *ctx_->svc;
     if (req.method() == http::verb::post) {
       if (auto e = svc.chaos.apply_json(req.body()); !e.empty())
@@ -166,12 +261,13 @@ private:
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<context> ctx_;
+  slot_ptr slot_;
 };
 
 } // namespace
 
-void start_http_session(tcp::socket socket, std::shared_ptr<context> ctx) {
-  std::make_shared<http_session>(std::move(socket), std::move(ctx))->run();
+void start_http_session(tcp::socket socket, std::shared_ptr<context> ctx, slot_ptr slot) {
+  std::make_shared<http_session>(std::move(socket), std::move(ctx), std::move(slot))->run();
 }
 
 } // namespace xinyu::transport

@@ -8,6 +8,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <future>
@@ -23,7 +24,8 @@ namespace {
 
 class asio_server final : public server {
 public:
-  explicit asio_server(unsigned threads) : ioc_(static_cast<int>(threads)), acceptor_(ioc_) {}
+  explicit asio_server(unsigned threads)
+    : ioc_(static_cast<int>(threads)), acceptor_(ioc_), backoff_(ioc_) {}
 
   ~asio_server() override { stop(); }
 
@@ -88,18 +90,40 @@ private:
                                                           tcp::socket socket) {
       if (ec == net::error::operation_aborted || !acceptor_.is_open())
         return;
-      if (!ec) {
-        boost::system::error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);
-        start_http_session(std::move(socket), ctx_);
+      if (ec) {
+        // EMFILE, ENFILE, ENOBUFS: retrying at once would spin; pause, then accept again
+        ctx_->accept_errors.inc();
+        backoff_.expires_after(std::chrono::milliseconds{100});
+        backoff_.async_wait([this](boost::system::error_code e) {
+          if (!e && acceptor_.is_open())
+            do_accept();
+        });
+        return;
       }
-      // EMFILE and friends: keep accepting; the failed one is already counted by the OS
+      boost::system::error_code ignored;
+      auto peer = socket.remote_endpoint(ignored);
+      const char* why = "";
+      if (auto slot = context::admit(ctx_, peer.address().to_string(), why)) {
+        socket.set_option(tcp::no_delay(true), ignored);
+        start_http_session(std::move(socket), ctx_, std::move(slot));
+      } else {
+        (std::string_view{why} == "total" ? ctx_->limited_total : ctx_->limited_ip).inc();
+        // a short answer without reading the request, then the socket is closed
+        static const std::string busy =
+          "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: application/json\r\n"
+          "Content-Length: 75\r\nConnection: close\r\n\r\n"
+          R"({"error":{"code":"overloaded","message":"too many connections; try again"}})";
+        socket.non_blocking(true, ignored);
+        socket.write_some(net::buffer(busy), ignored);
+        socket.close(ignored);
+      }
       do_accept();
     });
   }
 
   net::io_context ioc_;
   tcp::acceptor acceptor_;
+  net::steady_timer backoff_;
   std::shared_ptr<context> ctx_;
   std::vector<std::thread> threads_;
   std::uint16_t port_ = 0;
@@ -130,6 +154,12 @@ std::unique_ptr<server> server::start(const core::config& cfg, caf::actor gatewa
   ctx->pre_auth_max_frames = cfg.transport.pre_auth_max_frames;
   ctx->pre_auth_max_bytes = cfg.transport.pre_auth_max_bytes;
   ctx->close_timeout = std::chrono::milliseconds{cfg.transport.close_timeout_ms};
+  ctx->allowed_origins = cfg.transport.allowed_origins;
+  ctx->allowed_hosts = cfg.transport.allowed_hosts;
+  ctx->admin_token = cfg.admin.token;
+  ctx->max_connections = cfg.transport.max_connections;
+  ctx->max_connections_per_ip = cfg.transport.max_connections_per_ip;
+  ctx->max_connections_per_user = cfg.transport.max_connections_per_user;
   ctx->persisted_wait = std::chrono::milliseconds{cfg.transport.http_persisted_wait_ms};
   ctx->limits.max_text_bytes = cfg.limits.max_text_bytes;
   ctx->limits.max_user_bytes = cfg.limits.max_user_bytes;

@@ -11,6 +11,8 @@ namespace xinyu::transport {
 struct context;
 
 /// Serves HTTP requests on `socket` (keep-alive), upgrading /v1/ws to WebSocket.
-void start_http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<context> ctx);
+class connection_slot;
+void start_http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<context> ctx,
+                        std::shared_ptr<connection_slot> slot);
 
 } // namespace xinyu::transport

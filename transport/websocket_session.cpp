@@ -54,14 +54,16 @@ private:
 
 class websocket_session : public std::enable_shared_from_this<websocket_session> {
 public:
-  websocket_session(tcp::socket socket, std::shared_ptr<context> ctx)
+  websocket_session(tcp::socket socket, std::shared_ptr<context> ctx, slot_ptr slot)
     : ws_(std::move(socket)), auth_timer_(ws_.get_executor()), close_timer_(ws_.get_executor()),
-      ctx_(std::move(ctx)) {
+      ctx_(std::move(ctx)), slot_(std::move(slot)) {
     ctx_->connections.add(1);
   }
 
   ~websocket_session() {
     ctx_->connections.add(-1);
+    if (counted_user_)
+      ctx_->remove_user_connection(user_);
     if (sink_) {
       // frames still queued will never be written
       auto left = queue_.size() - pre_auth_pending_;
@@ -232,6 +234,17 @@ private:
   }
 
   void authenticate_as(std::string user) {
+    // one user's connections are bounded (transport.max_connections_per_user): each frame to
+    // the user is written to every one of them
+    if (!ctx_->add_user_connection(user)) {
+      ctx_->limited_user.inc();
+      send_direct(core::frames::error("busy", "too many connections for this user; close one",
+                                      std::nullopt));
+      close(websocket::close_reason{websocket::close_code::policy_error,
+                                    "too many connections for this user"});
+      return;
+    }
+    counted_user_ = true;
     bad_frames_ = 0;
     user_ = std::move(user);
     auth_timer_.cancel();
@@ -314,6 +327,8 @@ private:
   std::shared_ptr<connection_sink> sink_;
   std::string user_;
   unsigned bad_frames_ = 0;
+  slot_ptr slot_;
+  bool counted_user_ = false;
   std::size_t pre_auth_frames_ = 0;
   std::size_t pre_auth_bytes_ = 0;
   bool closing_ = false;
@@ -336,8 +351,9 @@ void connection_sink::deliver(frame_ptr frame) {
 } // namespace
 
 void start_websocket_session(tcp::socket socket, http::request<http::string_body> req,
-                             std::shared_ptr<context> ctx, std::optional<std::string> user) {
-  std::make_shared<websocket_session>(std::move(socket), std::move(ctx))
+                             std::shared_ptr<context> ctx, std::optional<std::string> user,
+                             slot_ptr slot) {
+  std::make_shared<websocket_session>(std::move(socket), std::move(ctx), std::move(slot))
     ->run(std::move(req), std::move(user));
 }
 

@@ -17,6 +17,7 @@ struct context;
 /// `user`: already authenticated by a Bearer token in the handshake.
 void start_websocket_session(boost::asio::ip::tcp::socket socket,
                              boost::beast::http::request<boost::beast::http::string_body> req,
-                             std::shared_ptr<context> ctx, std::optional<std::string> user);
+                             std::shared_ptr<context> ctx, std::optional<std::string> user,
+                             std::shared_ptr<class connection_slot> slot);
 
 } // namespace xinyu::transport

@@ -13,7 +13,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <regex>
 #include <thread>
 
@@ -173,4 +176,214 @@ TEST_CASE("e2e: a slow reader that never reads its close frame is dropped by the
   CHECK(wait_metric(srv.port(), "xinyu_connections", 0, 3s) == 0);
   CHECK(metric(srv.port(), "xinyu_auth_timeouts_total") == 1);
   CHECK(metric(srv.port(), "xinyu_close_deadline_drops_total") == 1);
+}
+
+namespace {
+
+/// Sends `request` as it is and returns the status code of the answer (0 if none).
+int raw_http_status(std::uint16_t port, const std::string& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return 0;
+  }
+  ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  std::string got;
+  char buf[512];
+  pollfd p{fd, POLLIN, 0};
+  while (got.find("\r\n") == std::string::npos && ::poll(&p, 1, 5000) > 0) {
+    auto n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0)
+      break;
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  if (got.rfind("HTTP/1.1 ", 0) != 0)
+    return 0;
+  return std::stoi(got.substr(9, 3));
+}
+
+/// Closes the held connections (so a slot is free), then reads /metrics.
+std::string http_get_after_release(std::uint16_t port,
+                                   std::vector<std::unique_ptr<ws_client>>& held) {
+  held.clear();
+  std::string body;
+  for (int i = 0; i < 100 && body.empty(); ++i) {
+    try {
+      auto [status, text] = http_get(port, "/metrics");
+      if (status == 200)
+        body = text;
+    } catch (const std::exception&) {
+    }
+    if (body.empty())
+      std::this_thread::sleep_for(20ms); // polling another process's state, not syncing threads
+  }
+  return body;
+}
+
+std::string ws_upgrade(const std::string& host, const std::string& origin) {
+  return "GET /v1/ws HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         + (origin.empty() ? "" : "Origin: " + origin + "\r\n")
+         + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+}
+
+std::string post(const std::string& host, const std::string& target, const std::string& type,
+                 const std::string& origin, const std::string& body,
+                 const std::string& auth = {}) {
+  return "POST " + target + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: " + type + "\r\n"
+         + (origin.empty() ? "" : "Origin: " + origin + "\r\n")
+         + (auth.empty() ? "" : "Authorization: " + auth + "\r\n")
+         + "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+}
+
+} // namespace
+
+TEST_CASE("e2e: browsers: only the page's own origin (or a listed one) and loopback hosts",
+          "[e2e][security]") {
+  server_process srv{json{{"transport", {{"allowed_origins", {"https://chat.example.com"}}}}}};
+  auto host = "127.0.0.1:" + std::to_string(srv.port());
+  // the page itself, a listed origin, and clients that send no Origin (bots, CLIs)
+  CHECK(raw_http_status(srv.port(), ws_upgrade(host, "http://" + host)) == 101);
+  CHECK(raw_http_status(srv.port(), ws_upgrade(host, "https://chat.example.com")) == 101);
+  CHECK(raw_http_status(srv.port(), ws_upgrade(host, "")) == 101);
+  // any other web page is refused before a socket opens
+  CHECK(raw_http_status(srv.port(), ws_upgrade(host, "https://evil.example")) == 403);
+  // DNS rebinding: a dev-mode server answers only to loopback names
+  CHECK(raw_http_status(srv.port(),
+                        "GET /v1/history?user=alice HTTP/1.1\r\nHost: evil.example:80\r\n\r\n")
+        == 403);
+  CHECK(raw_http_status(srv.port(), "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n") == 200);
+  // a cross-site "simple" POST (text/plain, no preflight) never runs a turn
+  std::string body = R"({"user":"victim","id":"x1","text":"hi"})";
+  CHECK(raw_http_status(srv.port(), post(host, "/v1/chat", "text/plain", "https://evil.example", body))
+        == 403);
+  CHECK(raw_http_status(srv.port(), post(host, "/v1/chat", "text/plain", "", body)) == 415);
+  auto m = http_get(srv.port(), "/metrics").second;
+  CHECK(m.find(R"(xinyu_http_refused_total{reason="origin"} 2)") != std::string::npos);
+  CHECK(m.find(R"(xinyu_http_refused_total{reason="host"} 1)") != std::string::npos);
+  CHECK(m.find(R"(xinyu_http_refused_total{reason="content_type"} 1)") != std::string::npos);
+}
+
+TEST_CASE("e2e: /admin/chaos needs admin.token when one is set, and is off with signed tokens",
+          "[e2e][security]") {
+  const std::string token = "an-admin-token-of-32-characters!";
+  {
+    server_process srv{json{{"admin", {{"token", token}}}}};
+    auto host = "127.0.0.1:" + std::to_string(srv.port());
+    std::string patch = R"({"storage":{"fail_rate":1}})";
+    // loopback alone is no longer enough: behind a same-host proxy everyone is loopback
+    CHECK(raw_http_status(srv.port(), post(host, "/admin/chaos", "application/json", "", patch))
+          == 403);
+    CHECK(raw_http_status(srv.port(), post(host, "/admin/chaos", "application/json", "", patch,
+                                           "Bearer wrong-token-wrong-token-wrong"))
+          == 403);
+    CHECK(raw_http_status(srv.port(), post(host, "/admin/chaos", "application/json", "",
+                                           R"({"storage":{"fail_rate":0}})", "Bearer " + token))
+          == 200);
+  }
+  {
+    server_process srv{json{{"auth", {{"secret", "a-signing-secret-of-32-characters"}}}}};
+    auto host = "127.0.0.1:" + std::to_string(srv.port());
+    CHECK(raw_http_status(srv.port(), post(host, "/admin/chaos", "application/json", "",
+                                           R"({"storage":{"fail_rate":1}})"))
+          == 403);
+  }
+}
+
+TEST_CASE("e2e: connection limits: total and per IP at accept, per user after auth",
+          "[e2e][security]") {
+  server_process srv{json{{"transport", {{"max_connections", 6},
+                                         {"max_connections_per_ip", 4},
+                                         {"max_connections_per_user", 2}}}}};
+  auto host = "127.0.0.1:" + std::to_string(srv.port());
+  {
+    std::vector<std::unique_ptr<ws_client>> held;
+    for (int i = 0; i < 4; ++i)
+      held.push_back(std::make_unique<ws_client>(srv.port()));
+    // the fifth connection from this address gets 503 before anything is read
+    CHECK(raw_http_status(srv.port(), ws_upgrade(host, "")) == 503);
+    auto m = http_get_after_release(srv.port(), held);
+    CHECK(m.find(R"(xinyu_connections_refused_total{limit="per_ip"} 1)") != std::string::npos);
+  }
+  // all released: a user may hold two connections, a third is refused with busy + 1008
+  ws_client a{srv.port()}, b{srv.port()}, c{srv.port()};
+  a.auth("many");
+  b.auth("many");
+  c.send({{"type", "auth"}, {"user", "many"}});
+  CHECK(c.read_until("error")["code"] == "busy");
+  auto code = c.wait_closed(5s);
+  REQUIRE(code);
+  CHECK(*code == 1008);
+  // the other two are unaffected
+  a.send({{"type", "ping"}});
+  CHECK(a.read_until("pong")["type"] == "pong");
+}
+
+TEST_CASE("e2e: the total connection cap answers 503 at accept", "[e2e][security]") {
+  server_process srv{json{{"transport", {{"max_connections", 2}}}}};
+  std::vector<std::unique_ptr<ws_client>> held;
+  held.push_back(std::make_unique<ws_client>(srv.port()));
+  held.push_back(std::make_unique<ws_client>(srv.port()));
+  CHECK(raw_http_status(srv.port(), "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n") == 503);
+  auto m = http_get_after_release(srv.port(), held);
+  CHECK(m.find(R"(xinyu_connections_refused_total{limit="total"} 1)") != std::string::npos);
+}
+
+TEST_CASE("e2e: out of file descriptors, accepting pauses instead of spinning, then recovers",
+          "[e2e][security]") {
+  server_process srv;
+  // a tight descriptor limit on the running server: the next accepts fail with EMFILE
+  auto cmd = "prlimit --pid " + std::to_string(srv.pid()) + " --nofile=64:64";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  std::vector<int> fds;
+  for (int i = 0; i < 80; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(srv.port());
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0)
+      fds.push_back(fd);
+    else
+      ::close(fd);
+  }
+  // let the accept loop meet EMFILE; the server must not burn a core meanwhile
+  auto cpu = [&] {
+    std::ifstream in{"/proc/" + std::to_string(srv.pid()) + "/stat"};
+    std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream f{s.substr(s.rfind(')') + 2)};
+    std::string field;
+    long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && f >> field; ++i) {
+      if (i == 14)
+        utime = std::stol(field);
+      if (i == 15)
+        stime = std::stol(field);
+    }
+    return utime + stime;
+  };
+  auto before = cpu();
+  std::this_thread::sleep_for(1s); // measuring CPU over a wall-clock second, not syncing
+  auto ticks = cpu() - before;
+  CHECK(ticks < 50); // under half a core (100 ticks = one core-second)
+  for (int fd : fds)
+    ::close(fd);
+  std::string m;
+  for (int i = 0; i < 100 && m.empty(); ++i) {
+    try {
+      auto [status, body] = http_get(srv.port(), "/metrics");
+      if (status == 200)
+        m = body;
+    } catch (const std::exception&) {
+    }
+    if (m.empty())
+      std::this_thread::sleep_for(50ms);
+  }
+  REQUIRE_FALSE(m.empty());
+  CHECK(m.find("xinyu_accept_errors_total 0") == std::string::npos);
+  CHECK(http_get(srv.port(), "/healthz").first == 200);
 }
