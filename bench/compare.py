@@ -78,7 +78,9 @@ def start_xinyu(tmp, llm_port, tag):
                    "endpoints": [{"name": "mock", "base_url": f"http://127.0.0.1:{llm_port}/v1",
                                   "model": "mock"}]},
            "session": {"keep_turns": 4}, "storage": {"path": data}, "log": {"turns": False},
-           "limits": {"chats_per_minute": 0}}  # the load generator types faster than people
+           "limits": {"chats_per_minute": 0},  # the load generator types faster than people
+           # and every simulated user comes from 127.0.0.1
+           "transport": {"max_connections": 100000, "max_connections_per_ip": 100000}}
     path = os.path.join(tmp, f"xinyu-{tag}.json")
     json.dump(cfg, open(path, "w"))
     p = Proc([os.path.join(BUILD, "apps/xinyu-server"), "--config", path, "--port", "0"],

@@ -20,10 +20,13 @@ start_bg() {
 
 # start_server CONFIG_JSON : xinyu-server with that config; sets PORT. Load generators send
 # far faster than a person types, so the per-user rate limit is off unless the caller sets
-# XINYU_LIMITS_CHATS_PER_MINUTE.
+# XINYU_LIMITS_CHATS_PER_MINUTE; and every simulated user comes from 127.0.0.1, so the
+# connection caps are raised too.
 start_server() {
   echo "$1" > "$OUT/config.json"
   XINYU_LIMITS_CHATS_PER_MINUTE=${XINYU_LIMITS_CHATS_PER_MINUTE:-0} \
+  XINYU_TRANSPORT_MAX_CONNECTIONS=${XINYU_TRANSPORT_MAX_CONNECTIONS:-100000} \
+  XINYU_TRANSPORT_MAX_CONNECTIONS_PER_IP=${XINYU_TRANSPORT_MAX_CONNECTIONS_PER_IP:-100000} \
     start_bg server build/apps/xinyu-server --config "$OUT/config.json" --port 0
 }
 
