@@ -7,6 +7,7 @@
 #include "actors/stray_messages.hpp"
 #include "core/config.hpp"
 #include "core/conversation_risk.hpp"
+#include "core/token_bucket.hpp"
 #include "core/emotion_ensemble.hpp"
 #include "core/safety_checker.hpp"
 #include "core/fact_extractor.hpp"
@@ -110,6 +111,9 @@ struct metric_refs {
     "xinyu_shed_total", "chats refused to protect the server", "reason=\"overloaded\"");
   core::counter& rate_limited = core::metrics().get_counter(
     "xinyu_shed_total", "chats refused to protect the server", "reason=\"rate_limited\"");
+  core::counter& commands_limited = core::metrics().get_counter(
+    "xinyu_commands_rate_limited_total",
+    "history, forget, resume and cancel requests refused by the per-user command rate");
   core::counter& passivated = core::metrics().get_counter(
     "xinyu_sessions_passivated_total", "idle sessions stopped (state stays in storage)");
   core::counter& crashed = core::metrics().get_counter(
@@ -185,8 +189,8 @@ struct session_state {
     }
     return true;
   }
-  double bucket = 0;                           // chat tokens (rate limit)
-  clock::time_point bucket_at{};
+  core::token_bucket chats{0, 1};    // limits.chats_per_minute / chat_burst
+  core::token_bucket commands{0, 1}; // limits.commands_per_minute / command_burst
   clock::time_point last_disclosure = clock::now();
   clock::time_point use_started{}, last_turn_end{}, last_break_reminder{};
   std::optional<std::uint64_t> deferred_recall; // turn key whose recall waits for them
@@ -404,14 +408,16 @@ void finish_turn(session_actor_t* self, std::string finish) {
   // the turn stops counting against the in-flight bound before anyone hears `done`: a client
   // that sends its next chat on `done` must not be shed by this very turn
   st.uncount(t);
+  // the turn's log line is written before anyone hears `done`, so a server stopped right
+  // after a reply still has it
+  if (st.cfg->log_turns)
+    log_turn(st, t, finish, total);
   st.broadcast(done);
   care_notices(self);
   metrics().total.observe(total);
   metrics().finish(finish).inc();
   for (const auto& c : t.degraded)
     metrics().degraded(c).inc();
-  if (st.cfg->log_turns)
-    log_turn(st, t, finish, total);
 
   finished_turn f;
   f.id = t.id;
@@ -666,28 +672,6 @@ void remembered(session_actor_t* self) {
     ask_memory(self, *t);
 }
 
-/// Token bucket per user: 0 when a chat may go ahead (a token is taken), else the ms until
-/// the next token.
-std::uint64_t take_chat_token(session_state& st) {
-  const auto& cfg = *st.cfg;
-  if (cfg.chats_per_minute <= 0)
-    return 0; // unlimited
-  auto now = clock::now();
-  double per_ms = cfg.chats_per_minute / 60000.0;
-  if (st.bucket_at == clock::time_point{}) {
-    st.bucket = cfg.chat_burst;
-  } else {
-    double elapsed = std::chrono::duration<double, std::milli>(now - st.bucket_at).count();
-    st.bucket = std::min(cfg.chat_burst, st.bucket + elapsed * per_ms);
-  }
-  st.bucket_at = now;
-  if (st.bucket >= 1.0) {
-    st.bucket -= 1.0;
-    return 0;
-  }
-  return static_cast<std::uint64_t>(std::ceil((1.0 - st.bucket) / per_ms));
-}
-
 /// Care notices at the end of a turn: the AI disclosure again after `disclosure_interval` of
 /// use, and a break reminder after `break_after` of use without a `break_reset` pause.
 void care_notices(session_actor_t* self) {
@@ -736,7 +720,7 @@ void handle_chat(session_actor_t* self, const client_sink_ptr& origin, core::cha
                                    c.id, st.cfg->retry_after_ms);
     return;
   }
-  if (auto wait = take_chat_token(st); wait > 0) {
+  if (auto wait = st.chats.take(clock::now()); wait > 0) {
     metrics().rate_limited.inc();
     reply_error(origin, "rate_limited",
                 "too many messages in a short time; please slow down a little", c.id, wait);
@@ -896,6 +880,19 @@ void dispatch(session_actor_t* self, const client_sink_ptr& origin, core::client
   std::visit(
     [&](auto& c) {
       using T = std::decay_t<decltype(c)>;
+      if constexpr (!std::is_same_v<T, core::chat_command>) {
+        // history, forget, resume and cancel have their own bucket: 6 000 forgets (an fsynced
+        // write each) slowed every other user's storage
+        if (auto wait = self->state.commands.take(clock::now()); wait > 0) {
+          metrics().commands_limited.inc();
+          std::optional<std::string_view> id;
+          if constexpr (std::is_same_v<T, core::cancel_command>)
+            id = c.id;
+          reply_error(origin, "rate_limited", "too many requests in a short time; slow down",
+                      id, wait);
+          return;
+        }
+      }
       if constexpr (std::is_same_v<T, core::chat_command>)
         handle_chat(self, origin, c);
       else if constexpr (std::is_same_v<T, core::cancel_command>)
@@ -1016,6 +1013,8 @@ caf::behavior session_actor(session_actor_t* self, std::string user, stage_pools
   st.cfg = std::move(cfg);
   st.gateway = std::move(gateway);
   st.risk = core::conversation_risk{st.cfg->risk};
+  st.chats = core::token_bucket{st.cfg->chats_per_minute, st.cfg->chat_burst};
+  st.commands = core::token_bucket{st.cfg->commands_per_minute, st.cfg->command_burst};
   metrics().sessions.add(1);
   if (st.pools.storage) {
     load(self);
@@ -1197,6 +1196,8 @@ std::shared_ptr<const session_settings> make_session_settings(const core::config
   s->break_reset = std::chrono::seconds{cfg.care.break_reset_s};
   s->chats_per_minute = cfg.limits.chats_per_minute;
   s->chat_burst = cfg.limits.chat_burst;
+  s->commands_per_minute = cfg.limits.commands_per_minute;
+  s->command_burst = cfg.limits.command_burst;
   s->crisis_resources = cfg.safety.crisis_resources;
   s->prompt = std::make_shared<const core::prompt_builder>(cfg.persona, cfg.session.recent_messages);
   s->idle = std::chrono::seconds{cfg.session.idle_s};

@@ -51,6 +51,8 @@ struct session_settings {
   std::chrono::milliseconds break_reset{900000};          // a pause this long starts use afresh
   double chats_per_minute = 30;                           // per user, refilled continuously
   double chat_burst = 10;                                 // chats allowed at once
+  double commands_per_minute = 120;                       // history/forget/resume/cancel
+  double command_burst = 20;
   std::map<std::string, std::vector<std::string>> crisis_resources;
   core::conversation_risk_settings risk; // conversation-level escalation (safety.risk_*)
   std::shared_ptr<const core::prompt_builder> prompt;

@@ -38,6 +38,7 @@ const std::vector<option>& options() {
     {"transport.pre_auth_max_frames", 16, "frames a connection may send before it authenticates (more: close 1008)", 1, 100000},
     {"transport.pre_auth_max_bytes", 16384, "bytes a connection may send before it authenticates (more: close 1008)", 64, 16777216},
     {"transport.close_timeout_ms", 2000, "a connection whose close handshake has not finished by then is dropped (a peer that never reads)", 10, 600000},
+    {"transport.idle_timeout_ms", 120000, "an authenticated WebSocket is pinged after half of this without traffic and closed when the peer answers nothing for all of it (TCP keepalive on too); 0 = never", 0, 86400000},
     {"transport.max_connections", 15000, "TCP connections served at once (HTTP, WebSocket, API); more get 503 at accept (keep it below the process's fd limit)", 1, 10000000},
     {"transport.max_connections_per_ip", 2000, "connections from one IP address at once; more get 503 at accept", 1, 10000000},
     {"transport.max_connections_per_user", 32, "authenticated WebSocket connections of one user; another gets error busy and close 1008", 1, 100000},
@@ -49,6 +50,8 @@ const std::vector<option>& options() {
     {"limits.max_inflight_turns", 100000, "admitted, unfinished turns over all users; more: 'overloaded'", 1, 100000000},
     {"limits.chats_per_minute", 30, "chats a user may send per minute (token bucket; more: error rate_limited with retry_after_ms); 0 = unlimited", 0, 100000},
     {"limits.chat_burst", 10, "chats a user may send at once before chats_per_minute applies", 1, 100000},
+    {"limits.commands_per_minute", 120, "history, forget, resume and cancel requests a user may send per minute (token bucket; more: error rate_limited with retry_after_ms); 0 = unlimited", 0, 100000},
+    {"limits.command_burst", 20, "such requests a user may send at once", 1, 100000},
     {"limits.max_worker_queue", 256, "requests in flight per stage worker; when every worker is full the stage falls back at once", 1, 1000000},
     {"supervision.max_restarts", 10, "worker restarts allowed per pool within supervision.window_s ...", 1, 100000},
     {"supervision.window_s", 10, "... beyond that the pool is marked failed: its fallback is used without calling it", 1, 3600},
@@ -307,6 +310,7 @@ config_result load_config(const std::string& json_text,
   NUM("transport.pre_auth_max_frames", c.transport.pre_auth_max_frames)
   NUM("transport.pre_auth_max_bytes", c.transport.pre_auth_max_bytes)
   NUM("transport.close_timeout_ms", c.transport.close_timeout_ms)
+  NUM("transport.idle_timeout_ms", c.transport.idle_timeout_ms)
   NUM("transport.max_connections", c.transport.max_connections)
   NUM("transport.max_connections_per_ip", c.transport.max_connections_per_ip)
   NUM("transport.max_connections_per_user", c.transport.max_connections_per_user)
@@ -343,6 +347,8 @@ config_result load_config(const std::string& json_text,
   NUM("care.break_reset_s", c.care.break_reset_s)
   NUM("limits.chats_per_minute", c.limits.chats_per_minute)
   NUM("limits.chat_burst", c.limits.chat_burst)
+  NUM("limits.commands_per_minute", c.limits.commands_per_minute)
+  NUM("limits.command_burst", c.limits.command_burst)
   NUM("session.recent_messages", c.session.recent_messages)
   NUM("session.keep_turns", c.session.keep_turns)
   NUM("scheduler.threads", c.scheduler.threads)

@@ -26,6 +26,7 @@ struct config {
     std::size_t pre_auth_max_frames = 16;
     std::size_t pre_auth_max_bytes = 16384;
     unsigned close_timeout_ms = 2000;
+    unsigned idle_timeout_ms = 120000;
     std::size_t max_connections = 15000;
     std::size_t max_connections_per_ip = 2000;
     std::size_t max_connections_per_user = 32;
@@ -40,6 +41,8 @@ struct config {
     std::size_t max_worker_queue = 256;
     double chats_per_minute = 30; // per user; 0 = unlimited
     double chat_burst = 10;
+    double commands_per_minute = 120; // history, forget, resume, cancel; 0 = unlimited
+    double command_burst = 20;
   } limits;
   struct {
     unsigned max_restarts = 10;

@@ -51,6 +51,7 @@ struct context {
   std::size_t pre_auth_max_frames = 16;   // transport.pre_auth_max_frames
   std::size_t pre_auth_max_bytes = 16384; // transport.pre_auth_max_bytes
   std::chrono::milliseconds close_timeout{2000}; // transport.close_timeout_ms
+  std::chrono::milliseconds idle_timeout{120000}; // transport.idle_timeout_ms; 0 = never
   std::vector<std::string> allowed_origins;       // transport.allowed_origins
   std::vector<std::string> allowed_hosts;         // transport.allowed_hosts (dev mode)
   std::string admin_token;                        // admin.token; empty: see http_session

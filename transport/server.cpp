@@ -154,6 +154,7 @@ std::unique_ptr<server> server::start(const core::config& cfg, caf::actor gatewa
   ctx->pre_auth_max_frames = cfg.transport.pre_auth_max_frames;
   ctx->pre_auth_max_bytes = cfg.transport.pre_auth_max_bytes;
   ctx->close_timeout = std::chrono::milliseconds{cfg.transport.close_timeout_ms};
+  ctx->idle_timeout = std::chrono::milliseconds{cfg.transport.idle_timeout_ms};
   ctx->allowed_origins = cfg.transport.allowed_origins;
   ctx->allowed_hosts = cfg.transport.allowed_hosts;
   ctx->admin_token = cfg.admin.token;

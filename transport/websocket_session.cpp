@@ -245,6 +245,13 @@ private:
       return;
     }
     counted_user_ = true;
+    // from now on a silent peer is pinged, and dropped when it answers nothing for
+    // transport.idle_timeout_ms (vanished clients must not hold a socket and a session)
+    if (ctx_->idle_timeout.count() > 0)
+      ws_.set_option(websocket::stream_base::timeout{ctx_->handshake_timeout, ctx_->idle_timeout,
+                                                     true});
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().set_option(net::socket_base::keep_alive(true), ignored);
     bad_frames_ = 0;
     user_ = std::move(user);
     auth_timer_.cancel();

@@ -575,3 +575,26 @@ TEST_CASE("repeated distress across turns takes the crisis path", "[session][saf
   }
   CHECK(levels == std::vector<std::string>{"caution", "caution", "crisis"});
 }
+
+TEST_CASE("history, forget, resume and cancel have their own per-user rate", "[session]") {
+  fixture f;
+  auto settings = test_settings();
+  settings->commands_per_minute = 6; // one every 10 s
+  settings->command_burst = 3;
+  auto s = f.session(f.real_pools(), settings);
+  auto sink = std::make_shared<test::test_sink>();
+  attach(s, sink);
+  for (int i = 0; i < 3; ++i) {
+    caf::anon_send(s, command_atom::value, client_sink_ptr{sink},
+                   core::client_command{core::history_command{}});
+    sink->wait_type("history");
+  }
+  caf::anon_send(s, command_atom::value, client_sink_ptr{sink},
+                 core::client_command{core::history_command{}});
+  auto e = sink->wait_type("error");
+  CHECK(e["code"] == "rate_limited");
+  CHECK(e["retry_after_ms"].get<int>() > 0);
+  // chats are not charged to the command bucket
+  chat(s, sink, "c1", "hello");
+  CHECK(sink->wait_type("done", "c1")["finish"] == "stop");
+}
