@@ -84,6 +84,19 @@ private:
       stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
       return;
     }
+    if (ec == http::error::body_limit || ec == http::error::header_limit) {
+      // answer what is wrong instead of resetting the connection
+      bool body = ec == http::error::body_limit;
+      http::request<http::string_body> stub{http::verb::get, "/", 11};
+      stub.keep_alive(false);
+      return respond(stub,
+                     body ? http::status::payload_too_large
+                          : http::status::request_header_fields_too_large,
+                     "application/json",
+                     json_error(body ? "too_large" : "bad_request",
+                                body ? "the request body is over 64 KiB"
+                                     : "the request headers are too large"));
+    }
     if (ec)
       return; // timeout or reset
     auto req = parser_->release();
@@ -98,7 +111,7 @@ private:
         if (auto auth = req[http::field::authorization]; !auth.empty() && !ctx_->dev_mode) {
           std::string_view a{auth.data(), auth.size()};
           std::string error = "the Authorization header must be 'Bearer <token>'";
-          if (a.rfind("Bearer ", 0) == 0)
+          if (a.size() > 7 && lower(a.substr(0, 7)) == "bearer ") // the scheme is case-insensitive
             user = ctx_->verify_token(a.substr(7), error);
           if (!user)
             return respond(req, http::status::unauthorized, "application/json",
@@ -118,7 +131,8 @@ private:
     auto api = [&](http::verb method, api_kind kind) {
       if (req.method() != method) {
         respond(req, http::status::method_not_allowed, "application/json",
-                json_error("bad_request", std::string{"use "} + std::string{http::to_string(method)}));
+                json_error("bad_request", std::string{"use "} + std::string{http::to_string(method)}),
+                std::string{http::to_string(method)});
         return;
       }
       stream_.expires_never();
@@ -132,7 +146,8 @@ private:
       return api(http::verb::get, api_kind::history);
     if (req.method() != http::verb::get && req.method() != http::verb::head)
       return respond(req, http::status::method_not_allowed, "application/json",
-                     R"({"error":{"code":"bad_request","message":"method not allowed"}})");
+                     R"({"error":{"code":"bad_request","message":"method not allowed"}})",
+                     "GET, HEAD");
     if (path == "/" || path == "/index.html")
       return respond(req, http::status::ok, "text/html; charset=utf-8", std::string{web_page});
     if (path == "/healthz")
@@ -229,21 +244,26 @@ private:
                        json_error("bad_request", e));
     } else if (req.method() != http::verb::get) {
       return respond(req, http::status::method_not_allowed, "application/json",
-                     json_error("bad_request", "use GET or POST"));
+                     json_error("bad_request", "use GET or POST"), "GET, POST");
     }
     respond(req, http::status::ok, "application/json", svc.chaos.to_json());
   }
 
   void respond(const http::request<http::string_body>& req, http::status status,
-               const char* type, std::string body) {
+               const char* type, std::string body, std::string allow = {}) {
     auto res = std::make_shared<http::response<http::string_body>>(status, req.version());
     res->set(http::field::server, ctx_->server_name);
     res->set(http::field::content_type, type);
     res->set(http::field::cache_control, "no-store");
+    if (!allow.empty())
+      res->set(http::field::allow, allow);
     res->keep_alive(req.keep_alive());
-    if (req.method() != http::verb::head)
+    if (req.method() != http::verb::head) {
       res->body() = std::move(body);
-    res->prepare_payload();
+      res->prepare_payload();
+    } else {
+      res->content_length(body.size()); // what a GET would carry, without the body
+    }
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
                         if (ec)

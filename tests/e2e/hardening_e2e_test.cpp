@@ -1,5 +1,6 @@
 // End-to-end attacks on the real binary by clients that never authenticate or never read:
 // the server must stay bounded in memory, drop them by its deadlines and keep serving others.
+#include "core/token_verifier.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/ws_client.hpp"
 
@@ -205,6 +206,12 @@ int raw_http_status(std::uint16_t port, const std::string& request) {
   if (got.rfind("HTTP/1.1 ", 0) != 0)
     return 0;
   return std::stoi(got.substr(9, 3));
+}
+
+std::string lower_copy(std::string s) {
+  for (auto& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 /// The value of one labelled series in a /metrics page, -1 when absent.
@@ -413,4 +420,56 @@ TEST_CASE("e2e: a signed-in client that vanished is pinged and dropped at the id
   live.auth("present");
   live.send({{"type", "chat"}, {"id", "slow"}, {"text", "hello"}});
   CHECK(live.read_until("done")["finish"] == "stop");
+}
+
+TEST_CASE("e2e: HTTP answers instead of resets: 413, 431, Allow on 405, HEAD length, bearer case",
+          "[e2e][security]") {
+  const std::string secret = "a-hardening-secret-0123456789";
+  server_process srv{json{{"auth", {{"secret", secret}}}}};
+  auto host = "127.0.0.1:" + std::to_string(srv.port());
+  // a declared body over the limit is refused from its headers, before it is sent
+  CHECK(raw_http_status(srv.port(), "POST /v1/chat HTTP/1.1\r\nHost: " + host
+                                      + "\r\nContent-Type: application/json\r\n"
+                                        "Content-Length: 71680\r\n\r\n")
+        == 413);
+  CHECK(raw_http_status(srv.port(), "GET /healthz HTTP/1.1\r\nHost: " + host + "\r\nX-Big: "
+                                      + std::string(16 * 1024, 'y') + "\r\n\r\n")
+        == 431);
+  auto status_and_headers = [&](const std::string& req) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(srv.port());
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+    std::string got;
+    char buf[4096];
+    pollfd p{fd, POLLIN, 0};
+    while (got.find("\r\n\r\n") == std::string::npos && ::poll(&p, 1, 5000) > 0) {
+      auto n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0)
+        break;
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return lower_copy(got);
+  };
+  auto post_healthz = status_and_headers("POST /healthz HTTP/1.1\r\nHost: " + host
+                                         + "\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n");
+  CHECK(post_healthz.rfind("http/1.1 405", 0) == 0);
+  CHECK(post_healthz.find("allow: get, head") != std::string::npos);
+  auto head = status_and_headers("HEAD / HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+  CHECK(head.rfind("http/1.1 200", 0) == 0);
+  CHECK(head.find("content-length: 0\r\n") == std::string::npos);
+  CHECK(head.find("content-length: ") != std::string::npos);
+  xinyu::core::token_verifier tokens{secret};
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+               .count();
+  auto upgrade = "GET /v1/ws HTTP/1.1\r\nHost: " + host
+                 + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nAuthorization: bearer "
+                 + tokens.issue("lower", now + 600)
+                 + "\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  CHECK(raw_http_status(srv.port(), upgrade) == 101);
 }
