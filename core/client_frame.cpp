@@ -2,6 +2,8 @@
 // Must never touch sockets or actors.
 #include "core/client_frame.hpp"
 
+#include "core/strict_json.hpp"
+
 #include "core/text.hpp"
 
 #include <nlohmann/json.hpp>
@@ -27,6 +29,12 @@ bool is_valid_user_id(std::string_view user, std::size_t max_bytes) noexcept {
     return false;
   for (char c : user)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F)
+      return false;
+  // C1 controls (U+0085 ...), zero-width and bidirectional controls (U+202E turns a name
+  // around in a log or a page), line/paragraph separators and the BOM
+  for (char32_t cp : decode_utf8(user))
+    if ((cp >= 0x80 && cp <= 0x9F) || (cp >= 0x200B && cp <= 0x200F)
+        || (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x206F) || cp == 0xFEFF)
       return false;
   return true;
 }
@@ -68,7 +76,10 @@ std::optional<frame_error> read_uint(const json& j, const char* name,
 parsed_frame parse_client_frame(std::string_view frame, const frame_limits& limits) {
   if (!is_valid_utf8(frame))
     return bad("frame is not valid UTF-8");
-  json j = json::parse(frame, nullptr, /*allow_exceptions=*/false);
+  bool duplicate = false;
+  json j = parse_strict_json(frame, duplicate);
+  if (duplicate)
+    return bad("frame repeats a key; every key may appear once");
   if (j.is_discarded())
     return bad("frame is not valid JSON");
   if (!j.is_object())

@@ -8,6 +8,7 @@
 
 #include <cctype>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace xinyu::core {
@@ -280,7 +281,11 @@ config_result load_config(const std::string& json_text,
   auto str = [&](const char* path, std::string& out) {
     const auto& v = doc.at(json::json_pointer{pointer_of(path)});
     if (!v.is_string()) {
-      err = std::string{"configuration key '"} + path + "' must be a string, got " + v.dump();
+      // a secret's value is never echoed, even a mistyped one
+      bool secret = std::string_view{path}.find("secret") != std::string_view::npos
+                    || std::string_view{path}.find("token") != std::string_view::npos;
+      err = std::string{"configuration key '"} + path + "' must be a string"
+            + (secret ? std::string{} : ", got " + v.dump());
       return false;
     }
     out = v.get<std::string>();
@@ -532,6 +537,12 @@ config_result load_config(const std::string& json_text,
   if (!c.auth.secret.empty() && c.auth.secret.size() < 16) {
     err = "auth.secret must be at least 16 bytes (use 32 or more random bytes, e.g. from "
           "`openssl rand -base64 32`)";
+    return res;
+  }
+  if (!c.auth.secret.empty()
+      && std::set<char>(c.auth.secret.begin(), c.auth.secret.end()).size() < 8) {
+    err = "auth.secret is too predictable (fewer than 8 different characters); use 32 or "
+          "more random bytes, e.g. from `openssl rand -base64 32`";
     return res;
   }
   res.value = std::move(c);

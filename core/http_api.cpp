@@ -2,6 +2,8 @@
 // Pure; must never do I/O.
 #include "core/http_api.hpp"
 
+#include "core/strict_json.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <charconv>
@@ -81,7 +83,10 @@ std::string http_failure::body() const {
 
 std::optional<http_chat_request> parse_http_chat(std::string_view body, bool dev_mode,
                                                  const frame_limits& limits, http_failure& err) {
-  auto j = json::parse(body, nullptr, false);
+  bool duplicate = false;
+  auto j = parse_strict_json(body, duplicate);
+  if (duplicate)
+    return fail(err, 400, "bad_request", "the body repeats a key; every key may appear once");
   if (j.is_discarded() || !j.is_object())
     return fail(err, 400, "bad_request", "the body must be a JSON object {\"id\",\"text\"}");
   if (!j.contains("id") || !j["id"].is_string() || !j.contains("text") || !j["text"].is_string())
@@ -97,7 +102,10 @@ std::optional<http_chat_request> parse_completion_request(std::string_view body,
                                                           std::string id, bool dev_mode,
                                                           const frame_limits& limits,
                                                           http_failure& err) {
-  auto j = json::parse(body, nullptr, false);
+  bool duplicate = false;
+  auto j = parse_strict_json(body, duplicate);
+  if (duplicate)
+    return fail(err, 400, "bad_request", "the body repeats a key; every key may appear once");
   if (j.is_discarded() || !j.is_object())
     return fail(err, 400, "bad_request", "the body must be a JSON object");
   if (!j.contains("messages") || !j["messages"].is_array() || j["messages"].empty())

@@ -91,3 +91,25 @@ TEST_CASE("other commands validate their fields", "[frame]") {
   CHECK(expect_error(R"({"type":"resume","id":"x"})").code == "bad_request");
   CHECK(expect_error(R"({"type":"resume","id":"x","seq":1.5})").code == "bad_request");
 }
+
+TEST_CASE("a frame that repeats a key is refused, not read last-wins", "[frame]") {
+  auto f = parse_client_frame(R"({"type":"history","type":"forget"})", frame_limits{});
+  REQUIRE(std::holds_alternative<frame_error>(f));
+  CHECK(std::get<frame_error>(f).message.find("repeats a key") != std::string::npos);
+  auto nested = parse_client_frame(R"({"type":"chat","id":"a","text":"hi","x":{"k":1,"k":2}})",
+                                   frame_limits{});
+  CHECK(std::holds_alternative<frame_error>(nested));
+  // the same key in two different objects is fine
+  auto ok = parse_client_frame(R"({"type":"chat","id":"a","text":"hi","x":{"id":1}})",
+                               frame_limits{});
+  CHECK(std::holds_alternative<chat_command>(ok));
+}
+
+TEST_CASE("user ids refuse Unicode control, bidi and zero-width characters", "[frame]") {
+  CHECK(is_valid_user_id("alice", 128));
+  CHECK(is_valid_user_id("李明", 128));
+  CHECK_FALSE(is_valid_user_id("ali\u0085ce", 128));
+  CHECK_FALSE(is_valid_user_id("evil\u202Egnp.exe", 128));
+  CHECK_FALSE(is_valid_user_id("a\u200Bb", 128));
+  CHECK_FALSE(is_valid_user_id("\uFEFFbob", 128));
+}

@@ -80,3 +80,14 @@ TEST_CASE("the shipped example config loads and documents every key", "[config]"
     CHECK(text.find("\"" + leaf + "\"") != std::string::npos);
   }
 }
+
+TEST_CASE("secrets: predictable ones refused, mistyped ones never echoed", "[config]") {
+  auto weak = load_config(R"({"auth":{"secret":"aaaaaaaaaaaaaaaaaaaaaaaa"}})");
+  CHECK_FALSE(weak.value);
+  CHECK(weak.error.find("predictable") != std::string::npos);
+  auto typed = load_config(R"({"auth":{"secret":12345678901234567890}})");
+  CHECK_FALSE(typed.value);
+  CHECK(typed.error.find("12345678901234567890") == std::string::npos);
+  auto admin = load_config(R"({"admin":{"token":["not","a","string"]}})");
+  CHECK(admin.error.find("not") == std::string::npos);
+}
