@@ -36,7 +36,9 @@ emotion_result emotion_ensemble::analyze(std::string_view text) const {
 }
 
 emotion_result with_safety_floor(emotion_result e, const safety_result& s) {
-  if (s.level != safety_level::crisis || e.label != "neutral")
+  // "joy" in a crisis message is a misreading (or relief at the thought of dying): neither
+  // may make the reply light
+  if (s.level != safety_level::crisis || (e.label != "neutral" && e.label != "joy"))
     return e;
   bool violence = std::find(s.categories.begin(), s.categories.end(), "violence")
                     != s.categories.end()

@@ -26,8 +26,8 @@ private:
   double model_threshold_;
 };
 
-/// A crisis message always carries a feeling: "neutral" becomes sadness (self-harm) or anger
-/// (harm to others), so nothing downstream treats the person as calm.
+/// A crisis message always carries a painful feeling: "neutral" or "joy" becomes sadness
+/// (self-harm) or anger (harm to others), so nothing downstream treats the person as calm.
 emotion_result with_safety_floor(emotion_result e, const safety_result& s);
 
 } // namespace xinyu::core

@@ -98,8 +98,11 @@ TEST_CASE("the emotion ensemble takes the model when sure and never leaves a cri
   CHECK(core::with_safety_floor(neutral, crisis).label == "sadness");
   crisis.categories = {"violence"};
   CHECK(core::with_safety_floor(neutral, crisis).label == "anger");
+  core::emotion_result joy{"joy", 0.9, 0.7};
+  CHECK(core::with_safety_floor(joy, crisis).label == "anger");
   core::safety_result ok;
   CHECK(core::with_safety_floor(neutral, ok).label == "neutral");
+  CHECK(core::with_safety_floor(joy, ok).label == "joy");
 }
 
 TEST_CASE("settings_path puts the json beside the model", "[fasttext]") {

@@ -180,7 +180,7 @@ TEST_CASE("emotion on the independent test split", "[quality][emotion]") {
   CHECK(s.macro_f1 >= floor_emotion_f1);
 }
 
-TEST_CASE("a message the safety stage calls a crisis never carries a neutral emotion",
+TEST_CASE("a message the safety stage calls a crisis never carries a neutral or joyful emotion",
           "[quality][emotion][safety]") {
   std::string error;
   auto rows = core::read_safety_split(data_dir(), "dev", error);
@@ -196,6 +196,7 @@ TEST_CASE("a message the safety stage calls a crisis never carries a neutral emo
     auto e = core::with_safety_floor(emotion->analyze(r.text), verdict);
     INFO(r.text);
     CHECK(e.label != "neutral");
+    CHECK(e.label != "joy");
   }
   CHECK(crises > 100);
 }
