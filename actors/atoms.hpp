@@ -7,6 +7,7 @@
 namespace xinyu::actors {
 
 using attach_atom = caf::atom_constant<caf::atom("attach")>;
+using handover_atom = caf::atom_constant<caf::atom("handover")>;
 using detach_atom = caf::atom_constant<caf::atom("detach")>;
 using command_atom = caf::atom_constant<caf::atom("command")>;
 using work_atom = caf::atom_constant<caf::atom("work")>;
@@ -24,7 +25,6 @@ using forget_atom = caf::atom_constant<caf::atom("forget")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
-using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using embed_atom = caf::atom_constant<caf::atom("embed")>;
 
 } // namespace xinyu::actors

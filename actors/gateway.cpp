@@ -2,9 +2,7 @@
 // an idle session stop only when nothing routed to it is still unseen. Holds no conversation.
 #include "actors/gateway.hpp"
 
-#include "actors/atoms.hpp"
-#include "actors/messages.hpp"
-#include "actors/stray_messages.hpp"
+#include "actors/gateway_client.hpp"
 #include "core/metrics.hpp"
 #include "core/server_frame.hpp"
 #include "core/service_state.hpp"
@@ -18,7 +16,7 @@ namespace xinyu::actors {
 namespace {
 
 struct route {
-  caf::actor session;
+  session_actor session;
   std::uint64_t routed = 0; // messages sent to it
 };
 
@@ -28,16 +26,22 @@ struct gateway_state {
   std::unordered_map<std::string, route> sessions;
   std::unordered_map<caf::actor_addr, std::string> users;
   static inline const char* name = "gateway";
+
+  /// A `persisted` that no session will turn into a frame: nobody is connected to tell.
+  void persisted_unsent() {
+    if (settings && settings->svc)
+      --settings->svc->persisted_unsent;
+  }
 };
 
-using gateway_t = caf::stateful_actor<gateway_state>;
+using gateway_ptr = gateway_actor::stateful_pointer<gateway_state>;
 
-route& route_of(gateway_t* self, const std::string& user) {
+route& route_of(gateway_ptr self, const std::string& user) {
   auto& st = self->state;
   auto it = st.sessions.find(user);
   if (it == st.sessions.end()) {
     auto s = spawn_session(self->system(), user, st.pools, st.settings,
-                           caf::actor_cast<caf::actor>(self));
+                           caf::actor_cast<session_owner_actor>(self));
     self->monitor(s);
     st.users.emplace(s.address(), user);
     it = st.sessions.emplace(user, route{std::move(s), 0}).first;
@@ -46,11 +50,25 @@ route& route_of(gateway_t* self, const std::string& user) {
   return it->second;
 }
 
-caf::behavior gateway(gateway_t* self, stage_pools pools,
-                      std::shared_ptr<const session_settings> settings) {
+/// Tells `origin` that its command never reached a session (it died with it in its mailbox).
+void reply_session_restarted(const client_sink_ptr& origin,
+                             const std::optional<std::string>& chat_id) {
+  if (!origin)
+    return;
+  std::optional<std::string_view> id;
+  if (chat_id)
+    id = *chat_id;
+  core::metrics()
+    .get_counter("xinyu_errors_total", "error frames sent, by code", "code=\"internal\"")
+    .inc();
+  origin->deliver(std::make_shared<const std::string>(
+    core::frames::error("internal", "the session restarted before it saw this; re-send", id)));
+}
+
+gateway_actor::behavior_type gateway(gateway_ptr self, stage_pools pools,
+                                     std::shared_ptr<const session_settings> settings) {
   self->state.pools = std::move(pools);
   self->state.settings = std::move(settings);
-  tolerate_stray_messages(self, "gateway");
   self->set_exit_handler([self](caf::exit_msg& msg) {
     for (auto& [user, r] : self->state.sessions)
       self->send_exit(r.session, msg.reason);
@@ -77,8 +95,7 @@ caf::behavior gateway(gateway_t* self, stage_pools pools,
         self->send(it->second.session, detach_atom::value, std::move(sink));
       }
     },
-    [self](command_atom, std::string& user, client_sink_ptr& origin,
-           core::client_command& cmd) {
+    [self](command_atom, std::string& user, client_sink_ptr& origin, core::client_command& cmd) {
       // A request, not a send: if the session died with this in its mailbox, CAF answers with
       // an error and the client gets an `error` frame instead of silence.
       std::optional<std::string> chat_id;
@@ -87,65 +104,44 @@ caf::behavior gateway(gateway_t* self, stage_pools pools,
       self->request(route_of(self, user).session, caf::infinite, command_atom::value, origin,
                     std::move(cmd))
         .then([](bool) {},
-              [origin, chat_id](caf::error&) {
-                // The session died before it saw this command (a session that dies while
-                // handling one answers it from its crash handler): tell the client.
-                if (!origin)
-                  return;
-                std::optional<std::string_view> id;
-                if (chat_id)
-                  id = *chat_id;
-                core::metrics()
-                  .get_counter("xinyu_errors_total", "error frames sent, by code",
-                               "code=\"internal\"")
-                  .inc();
-                origin->deliver(std::make_shared<const std::string>(core::frames::error(
-                  "internal", "the session restarted before it saw this; re-send", id)));
-              });
+              [origin, chat_id](caf::error&) { reply_session_restarted(origin, chat_id); });
     },
-    [self](attach_atom, std::string& user, std::vector<client_sink_ptr>& sinks,
-           caf::actor_addr& dead) {
-      // handover from a session that crashed: a fresh session takes its connections
+    [self](handover_atom, std::string& user, sink_list& sinks, caf::actor_addr& dead) {
+      // a session crashed: a fresh session takes its connections
       auto& st = self->state;
       if (auto s = st.sessions.find(user);
           s != st.sessions.end() && s->second.session.address() == dead)
         st.sessions.erase(s);
       st.users.erase(dead);
       auto& r = route_of(self, user);
+      --r.routed; // route_of counted one message; each sink below is one
       for (auto& sink : sinks) {
         ++r.routed;
-        self->send(r.session, attach_atom::value, std::move(sink), true);
+        self->send(r.session, handover_atom::value, std::move(sink));
       }
-      --r.routed; // route_of counted one message too many
     },
     [self](persisted_atom, std::string& id, std::uint64_t turn, std::string& user) {
       // storage wrote a turn: the session that now holds the user's connections tells them
-      // (after a crash that is the successor). No session: nobody is connected to tell.
+      // (after a crash that is the successor).
       auto& st = self->state;
       auto it = st.sessions.find(user);
       if (it == st.sessions.end()) {
-        if (st.settings && st.settings->svc)
-          --st.settings->svc->persisted_unsent; // nobody is connected to tell
+        st.persisted_unsent();
         return;
       }
       // If that session died meanwhile, CAF bounces the request after the session's handover
       // (same sender, so in order): then the successor is in the map and gets it.
-      self->request(it->second.session, caf::infinite, persisted_atom::value, id, turn, user)
+      self->request(it->second.session, caf::infinite, persisted_atom::value, id, turn)
         .then([](bool) {},
               [self, id, turn, user](caf::error&) {
                 auto& st = self->state;
-                // a request again: a plain send would get the session's `bool` back as a
-                // stray message
-                auto unsent = [self] {
-                  if (self->state.settings && self->state.settings->svc)
-                    --self->state.settings->svc->persisted_unsent;
-                };
-                if (auto next = st.sessions.find(user); next != st.sessions.end())
-                  self->request(next->second.session, caf::infinite, persisted_atom::value, id,
-                                turn, user)
-                    .then([](bool) {}, [unsent](caf::error&) { unsent(); });
-                else
-                  unsent();
+                auto next = st.sessions.find(user);
+                if (next == st.sessions.end()) {
+                  st.persisted_unsent();
+                  return;
+                }
+                self->request(next->second.session, caf::infinite, persisted_atom::value, id, turn)
+                  .then([](bool) {}, [self](caf::error&) { self->state.persisted_unsent(); });
               });
     },
     [self](idle_atom, std::uint64_t seen) -> bool {
@@ -163,15 +159,37 @@ caf::behavior gateway(gateway_t* self, stage_pools pools,
       st.users.erase(u);
       return true;
     },
-    [self](stats_atom) { return self->state.sessions.size(); },
+    [self](stats_atom) -> std::size_t { return self->state.sessions.size(); },
   };
 }
 
+/// transport's view of the gateway: one message per call, no CAF types in its interface.
+class gateway_client final : public gateway_api {
+public:
+  explicit gateway_client(gateway_actor gw) : gw_(std::move(gw)) {}
+  void attach(const std::string& user, client_sink_ptr sink) override {
+    caf::anon_send(gw_, attach_atom::value, user, std::move(sink));
+  }
+  void detach(const std::string& user, client_sink_ptr sink) override {
+    caf::anon_send(gw_, detach_atom::value, user, std::move(sink));
+  }
+  void command(const std::string& user, client_sink_ptr origin, core::client_command cmd) override {
+    caf::anon_send(gw_, command_atom::value, user, std::move(origin), std::move(cmd));
+  }
+
+private:
+  gateway_actor gw_;
+};
+
 } // namespace
 
-caf::actor spawn_gateway(caf::actor_system& sys, stage_pools pools,
-                         std::shared_ptr<const session_settings> settings) {
+gateway_actor spawn_gateway(caf::actor_system& sys, stage_pools pools,
+                            std::shared_ptr<const session_settings> settings) {
   return sys.spawn(gateway, std::move(pools), std::move(settings));
+}
+
+gateway_api_ptr make_gateway_api(gateway_actor gateway) {
+  return std::make_shared<gateway_client>(std::move(gateway));
 }
 
 } // namespace xinyu::actors

@@ -1,40 +1,57 @@
-// Message types exchanged between xinyu actors (requests to stage pools, LLM stream control).
-// Plain data; must never carry a socket or a storage handle.
+// The plain-data messages between xinyu actors (stage and memory requests, history pages) and
+// how CAF inspects them and the core/storage values they carry. Must never hold a handle to
+// a socket or a store: what cannot be inspected is listed in local_message_types.hpp.
 #pragma once
 
-#include "actors/client_sink.hpp"
 #include "core/analysis.hpp"
-#include "core/client_frame.hpp"
-#include "llm/offline_provider.hpp"
+#include "core/prompt_builder.hpp"
+#include "llm/provider.hpp"
 #include "storage/conversation_store.hpp"
 
-#include <caf/actor.hpp>
-#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/meta/type_name.hpp>
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace xinyu::actors {
 
-/// Input of the emotion and safety stages.
+/// Input of the emotion and safety stages (and the external guard).
 struct stage_request {
   std::string user;
   std::string text;
 };
 
-/// Input of the memory stage.
-struct memory_request {
-  enum class op { recall, remember, forget, seed, unload } kind = op::recall;
+/// Memory: the memories most similar to `text` (most similar first).
+struct recall_request {
   std::string user;
-  std::string text;                     // recall: the message being answered
-  std::vector<std::string> facts = {};  // remember: facts of the user message of `turn`
-  std::uint64_t turn = 0;
-  std::vector<core::memory_fact> stored = {}; // seed: memories loaded from storage
-  std::uint64_t epoch = 0;                    // unload: what seed answered
+  std::string text;
 };
 
-/// Connections handed over from a crashed session to its successor.
-using sink_list = std::vector<client_sink_ptr>;
+/// Memory: index the facts of the user message of `turn`; answers what was indexed, with
+/// embeddings (the worker also has them stored beside the facts).
+struct remember_request {
+  std::string user;
+  std::uint64_t turn = 0;
+  std::vector<std::string> facts;
+};
+
+/// Memory: erase everything of `user`; answers how many memories were dropped.
+struct forget_memories_request {
+  std::string user;
+};
+
+/// Memory: load stored memories of `user` into the index; answers the epoch to unload with.
+struct seed_request {
+  std::string user;
+  std::vector<core::memory_fact> stored;
+};
+
+/// Memory: drop `user`'s index if it is still the one seeded at `epoch`; answers whether it was.
+struct unload_request {
+  std::string user;
+  std::uint64_t epoch = 0;
+};
 
 /// One page of stored history.
 struct history_page {
@@ -42,26 +59,77 @@ struct history_page {
   bool more = false;
 };
 
-/// Starts one streamed reply on an LLM worker; tokens go to `reply_to` tagged `stream_id`.
-struct llm_start {
-  std::uint64_t stream_id = 0;
-  caf::actor reply_to;
-  llm::llm_request request;
-};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stage_request& x) {
+  return f(caf::meta::type_name("stage_request"), x.user, x.text);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, recall_request& x) {
+  return f(caf::meta::type_name("recall_request"), x.user, x.text);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, remember_request& x) {
+  return f(caf::meta::type_name("remember_request"), x.user, x.turn, x.facts);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, forget_memories_request& x) {
+  return f(caf::meta::type_name("forget_memories_request"), x.user);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, seed_request& x) {
+  return f(caf::meta::type_name("seed_request"), x.user, x.stored);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, unload_request& x) {
+  return f(caf::meta::type_name("unload_request"), x.user, x.epoch);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, history_page& x) {
+  return f(caf::meta::type_name("history_page"), x.messages, x.more);
+}
 
 } // namespace xinyu::actors
 
-// Local-only messages: never serialised, so no inspect() is needed.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::client_sink_ptr)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::sink_list)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::core::client_command)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::core::emotion_result)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::core::safety_result)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::core::memory_result)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::stage_request)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::memory_request)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::llm_start)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::history_page)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::storage::turn_record)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::storage::user_snapshot)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<xinyu::core::memory_fact>)
+// Inspection of the core and storage values that travel in messages (found by ADL).
+namespace xinyu::core {
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, emotion_result& x) {
+  return f(caf::meta::type_name("emotion_result"), x.label, x.score, x.valence);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, safety_result& x) {
+  return f(caf::meta::type_name("safety_result"), x.level, x.categories, x.redacted_text);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, memory_fact& x) {
+  return f(caf::meta::type_name("memory_fact"), x.text, x.embedding, x.model);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, chat_message& x) {
+  return f(caf::meta::type_name("chat_message"), x.role, x.content);
+}
+} // namespace xinyu::core
+
+namespace xinyu::llm {
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, llm_request& x) {
+  return f(caf::meta::type_name("llm_request"), x.user_text, x.chinese, x.emotion, x.safety,
+           x.memories, x.prompt, x.max_tokens);
+}
+} // namespace xinyu::llm
+
+namespace xinyu::storage {
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stored_message& x) {
+  return f(caf::meta::type_name("stored_message"), x.turn, x.role, x.text, x.id, x.ts);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, turn_record& x) {
+  return f(caf::meta::type_name("turn_record"), x.user, x.id, x.user_turn, x.reply_turn,
+           x.user_text, x.reply_text, x.finish, x.ts, x.reply_ts, x.facts);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_snapshot& x) {
+  return f(caf::meta::type_name("user_snapshot"), x.last_turn, x.recent, x.memories);
+}
+} // namespace xinyu::storage

@@ -2,14 +2,11 @@
 // Must never start transport or touch sockets.
 #include "actors/runtime.hpp"
 
-#include "actors/gateway.hpp"
-#include "actors/llm_worker.hpp"
-#include "actors/stage_workers.hpp"
-#include "actors/storage_actor.hpp"
+#include "actors/gateway_client.hpp"
 #include "core/config.hpp"
 #include "core/memory_engine.hpp"
 #include "core/service_state.hpp"
-#include "llm/upstream_client.hpp"
+#include "llm/provider.hpp"
 #include "storage/conversation_store.hpp"
 
 #include <caf/all.hpp>
@@ -19,7 +16,7 @@ namespace xinyu::actors {
 runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
                       std::unique_ptr<storage::conversation_store> store,
                       std::shared_ptr<core::service_state> svc,
-                      std::shared_ptr<llm::upstream_client> upstream,
+                      std::shared_ptr<llm::provider> provider,
                       std::shared_ptr<const core::embedder> embeddings,
                       std::shared_ptr<const core::emotion_scorer> emotion,
                       std::shared_ptr<const core::safety_checker> safety,
@@ -42,16 +39,24 @@ runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
   if (guard)
     rt.pools.guard = spawn_guard_pool(sys, cfg, std::move(guard));
   rt.pools.memory = spawn_memory_pool(sys, cfg, engine, svc, rt.pools.storage);
-  rt.pools.llm = spawn_llm_pool(sys, cfg, std::move(upstream), svc);
+  rt.pools.llm = spawn_llm_pool(sys, cfg, std::move(provider), svc);
   rt.gateway = spawn_gateway(sys, rt.pools, make_session_settings(cfg, svc));
+  rt.api = make_gateway_api(rt.gateway);
   return rt;
 }
 
 void stop_runtime(runtime& rt) {
-  for (auto* a : {&rt.gateway, &rt.pools.emotion, &rt.pools.safety, &rt.pools.memory,
-                  &rt.pools.llm, &rt.pools.storage, &rt.pools.guard})
-    if (*a)
-      caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
+  auto stop = [](const auto& a) {
+    if (a)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  };
+  stop(rt.gateway);
+  stop(rt.pools.emotion);
+  stop(rt.pools.safety);
+  stop(rt.pools.memory);
+  stop(rt.pools.llm);
+  stop(rt.pools.storage);
+  stop(rt.pools.guard);
 }
 
 } // namespace xinyu::actors

@@ -2,7 +2,8 @@
 // Must never start transport or touch sockets.
 #pragma once
 
-#include "actors/session_actor.hpp"
+#include "actors/gateway.hpp"
+#include "actors/gateway_api.hpp"
 
 #include <caf/fwd.hpp>
 
@@ -22,24 +23,25 @@ class conversation_store;
 }
 
 namespace xinyu::llm {
-class upstream_client;
+class provider;
 }
 
 namespace xinyu::actors {
 
 struct runtime {
   stage_pools pools; // includes the storage actor
-  caf::actor gateway;
+  gateway_actor gateway;
+  gateway_api_ptr api; // what transport gets
 };
 
-/// `store` may be null (in-memory only: no `persisted`, history lost on restart); `upstream`
+/// `store` may be null (in-memory only: no `persisted`, history lost on restart); `provider`
 /// null means the offline provider; `embeddings` null means the built-in hashed embedder;
 /// `emotion` null means the built-in lexicon analyzer, `safety` null the rules alone, `guard`
 /// null no external guard model.
 runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
                       std::unique_ptr<storage::conversation_store> store,
                       std::shared_ptr<core::service_state> svc,
-                      std::shared_ptr<llm::upstream_client> upstream = nullptr,
+                      std::shared_ptr<llm::provider> provider = nullptr,
                       std::shared_ptr<const core::embedder> embeddings = nullptr,
                       std::shared_ptr<const core::emotion_scorer> emotion = nullptr,
                       std::shared_ptr<const core::safety_checker> safety = nullptr,

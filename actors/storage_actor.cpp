@@ -2,17 +2,15 @@
 // retries with backoff and read-your-writes for loads. Never talks to clients directly.
 #include "actors/storage_actor.hpp"
 
-#include "actors/atoms.hpp"
-#include "actors/messages.hpp"
-#include "actors/stray_messages.hpp"
+#include "actors/error.hpp"
 #include "core/config.hpp"
+#include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/service_state.hpp"
 
 #include <caf/all.hpp>
 
 #include <deque>
-#include <iostream>
 #include <random>
 #include <thread>
 
@@ -24,7 +22,7 @@ using clock = std::chrono::steady_clock;
 
 struct pending_write {
   storage::turn_record record;
-  caf::actor reply_to;
+  persist_listener_actor reply_to;
   clock::time_point queued_at;
 };
 
@@ -53,24 +51,16 @@ struct storage_state {
   static inline const char* name = "storage_actor";
 };
 
-using storage_actor_t = caf::stateful_actor<storage_state>;
+using storage_actor_t = storage_actor::stateful_pointer<storage_state>;
 
-void log_json(const std::string& event, const std::string& detail) {
-  std::string esc;
-  for (char c : detail)
-    esc += (c == '"' || c == '\\') ? std::string{'\\', c} : std::string{c};
-  std::cerr << R"({"level":"error","event":")" << event << R"(","detail":")" << esc << "\"}"
-            << std::endl;
-}
-
-void publish_queue(storage_actor_t* self) {
+void publish_queue(storage_actor_t self) {
   auto n = self->state.pending.size();
   self->state.svc->storage_queue = n;
   self->state.queue.set(static_cast<std::int64_t>(n));
 }
 
 /// Writes pending turns in batches until none are left or a write fails (then retries later).
-void flush(storage_actor_t* self, const core::config& cfg) {
+void flush(storage_actor_t self, const core::config& cfg) {
   auto& st = self->state;
   while (!st.pending.empty()) {
     if (st.failing && st.retry_scheduled)
@@ -93,7 +83,7 @@ void flush(storage_actor_t* self, const core::config& cfg) {
     if (!status) {
       st.failures.inc();
       if (!st.failing)
-        log_json("storage_write_failed", status.error);
+        core::log::error("storage_write_failed", {{"detail", status.error}});
       st.failing = true;
       st.svc->storage_ok = false;
       st.backoff_ms = st.backoff_ms == 0
@@ -104,7 +94,7 @@ void flush(storage_actor_t* self, const core::config& cfg) {
       return;
     }
     if (st.failing)
-      std::cerr << R"({"level":"info","event":"storage_recovered"})" << std::endl;
+      core::log::info("storage_recovered");
     st.failing = false;
     st.backoff_ms = 0;
     st.svc->storage_ok = true;
@@ -122,15 +112,14 @@ void flush(storage_actor_t* self, const core::config& cfg) {
   }
 }
 
-caf::behavior storage_actor(storage_actor_t* self, core::config cfg,
+storage_actor::behavior_type storage_behavior(storage_actor_t self, core::config cfg,
                             std::unique_ptr<storage::conversation_store> store,
                             std::shared_ptr<core::service_state> svc) {
   self->state.store = std::move(store);
   self->state.svc = std::move(svc);
-  tolerate_stray_messages(self, "storage");
   auto cfgp = std::make_shared<const core::config>(std::move(cfg));
   return {
-    [self, cfgp](persist_atom, storage::turn_record& rec, caf::actor& reply_to) {
+    [self, cfgp](persist_atom, storage::turn_record& rec, persist_listener_actor& reply_to) {
       auto& st = self->state;
       st.pending.push_back({std::move(rec), std::move(reply_to), clock::now()});
       publish_queue(self);
@@ -162,7 +151,7 @@ caf::behavior storage_actor(storage_actor_t* self, core::config cfg,
       auto status = st.store->load(user, cfgp->session.recent_messages,
                                    cfgp->memory.max_items_per_user, snap);
       if (!status)
-        return caf::make_error(caf::sec::runtime_error, status.error);
+        return make_error(ec::storage_failed, status.error);
       // turns still waiting (storage failing) are counted too: a number is never reused
       for (const auto& p : st.pending)
         if (p.record.user == user)
@@ -177,7 +166,7 @@ caf::behavior storage_actor(storage_actor_t* self, core::config cfg,
         user, before == 0 ? std::nullopt : std::optional<std::uint64_t>{before}, limit,
         page.messages, page.more);
       if (!status)
-        return caf::make_error(caf::sec::runtime_error, status.error);
+        return make_error(ec::storage_failed, status.error);
       return page;
     },
     [self, cfgp](embed_atom, std::string& user, std::uint64_t turn,
@@ -191,7 +180,7 @@ caf::behavior storage_actor(storage_actor_t* self, core::config cfg,
           return; // storage is failing: the facts are re-embedded when the user is loaded
       if (auto status = st.store->put_embeddings(user, turn, facts); !status) {
         st.embedding_failures.inc();
-        log_json("storage_embeddings_failed", status.error);
+        core::log::error("storage_embeddings_failed", {{"detail", status.error}});
       }
     },
     [self](forget_atom, std::string& user) -> caf::result<std::uint64_t> {
@@ -206,7 +195,7 @@ caf::behavior storage_actor(storage_actor_t* self, core::config cfg,
       std::uint64_t deleted = 0;
       auto status = st.store->forget(user, deleted);
       if (!status)
-        return caf::make_error(caf::sec::runtime_error, status.error);
+        return make_error(ec::storage_failed, status.error);
       return deleted;
     },
   };
@@ -214,12 +203,12 @@ caf::behavior storage_actor(storage_actor_t* self, core::config cfg,
 
 } // namespace
 
-caf::actor spawn_storage_actor(caf::actor_system& sys, const core::config& cfg,
+storage_actor spawn_storage_actor(caf::actor_system& sys, const core::config& cfg,
                                std::unique_ptr<storage::conversation_store> store,
                                std::shared_ptr<core::service_state> svc) {
   svc->storage_high_water = cfg.storage.high_water;
   svc->retry_after_ms = cfg.storage.retry_after_ms;
-  return sys.spawn<caf::detached>(storage_actor, cfg, std::move(store), std::move(svc));
+  return sys.spawn<caf::detached>(storage_behavior, cfg, std::move(store), std::move(svc));
 }
 
 } // namespace xinyu::actors

@@ -1,10 +1,19 @@
-// The storage actor owns the conversation_store: write-behind with group commit, a bounded
-// queue feeding load shedding, retries with backoff, and `persisted` only after the write.
+// The typed interface of the storage actor, which owns the conversation_store: write-behind
+// with group commit, a bounded queue feeding load shedding, retries with backoff, and
+// `persisted` only after the write. Must never talk to clients.
 #pragma once
 
-#include <caf/fwd.hpp>
+#include "actors/atoms.hpp"
+#include "actors/messages.hpp"
+#include "actors/stage_pools.hpp"
 
+#include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <cstdint>
 #include <memory>
+#include <string>
 
 namespace xinyu::core {
 struct config;
@@ -17,16 +26,28 @@ class conversation_store;
 
 namespace xinyu::actors {
 
-/// Spawned detached (its own thread: RocksDB writes and fsyncs block). Messages:
-///   (persist_atom, storage::turn_record, caf::actor reply_to)
-///       queued; once the batch holding it is written: (persisted_atom, id, reply_turn, user)
-///       to reply_to
-///   (load_atom, std::string user) -> storage::user_snapshot     (pending writes flushed first)
-///   (history_atom, std::string user, uint64 before (0 = newest), uint32 limit) -> history_page
-///   (forget_atom, std::string user) -> uint64 deleted messages  (durable before the reply)
-///   (flush_atom) -> bool                                         (true when nothing is pending)
-caf::actor spawn_storage_actor(caf::actor_system& sys, const core::config& cfg,
-                               std::unique_ptr<storage::conversation_store> store,
-                               std::shared_ptr<core::service_state> svc);
+/// Told `(persisted_atom, chat id, reply turn, user)` once a turn's batch is durable.
+using persist_listener_actor =
+  caf::typed_actor<caf::reacts_to<persisted_atom, std::string, std::uint64_t, std::string>>;
+
+/// Errors are ec::storage_failed with the store's sentence as detail.
+using storage_actor = embeddings_sink_actor::extend<
+  // queued; (persisted_atom, ...) to the listener once the batch holding it is written
+  caf::reacts_to<persist_atom, storage::turn_record, persist_listener_actor>,
+  // pending writes are flushed first (read your writes)
+  caf::replies_to<load_atom, std::string>::with<storage::user_snapshot>,
+  // (user, before (0 = newest), limit)
+  caf::replies_to<history_atom, std::string, std::uint64_t, std::uint32_t>::with<history_page>,
+  // deleted messages; durable before the reply
+  caf::replies_to<forget_atom, std::string>::with<std::uint64_t>,
+  // true when nothing is pending
+  caf::replies_to<flush_atom>::with<bool>,
+  // internal: the group-commit timer and the retry timer
+  caf::reacts_to<flush_atom, bool>, caf::reacts_to<retry_atom>>;
+
+/// Spawned detached (its own thread: RocksDB writes and fsyncs block).
+storage_actor spawn_storage_actor(caf::actor_system& sys, const core::config& cfg,
+                                  std::unique_ptr<storage::conversation_store> store,
+                                  std::shared_ptr<core::service_state> svc);
 
 } // namespace xinyu::actors

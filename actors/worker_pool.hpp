@@ -3,23 +3,26 @@
 // and stops calling a pool that keeps crashing until a probe. Must never do the work itself.
 #pragma once
 
-#include "actors/atoms.hpp"
-#include "actors/stray_messages.hpp"
+#include "actors/error.hpp"
+#include "actors/pool_actor.hpp"
+#include "core/log.hpp"
 #include "core/metrics.hpp"
 
-#include <caf/all.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/error.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 
 #include <chrono>
 #include <deque>
-#include <iostream>
 #include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 namespace xinyu::actors {
-
-using worker_factory = std::function<caf::actor(caf::actor_system&)>;
 
 struct pool_settings {
   std::string kind;                         // emotion | safety | memory | llm (metric label)
@@ -31,13 +34,19 @@ struct pool_settings {
   std::chrono::milliseconds probe_after{5000};
 };
 
-template <class Response>
+template <class Handle>
+using worker_factory = std::function<Handle(caf::actor_system&)>;
+
+template <class Handle>
 struct pool_state {
   using clock = std::chrono::steady_clock;
   struct slot {
-    caf::actor worker; // null while the pool is failed
-    std::unordered_map<std::uint64_t, caf::typed_response_promise<Response>> inflight;
+    Handle worker; // null while the pool is failed
+    /// what to do with each request in flight when the worker dies: fail it now
+    std::unordered_map<std::uint64_t, std::function<void(caf::error)>> inflight;
   };
+  pool_settings cfg;
+  worker_factory<Handle> factory;
   std::vector<slot> slots;
   std::uint64_t next_request = 0;
   std::size_t next_slot = 0;
@@ -52,13 +61,109 @@ struct pool_state {
   static inline const char* name = "worker_pool";
 };
 
-/// Behaviour of a pool answering `(work_atom, Request) -> Response` by forwarding to a worker.
-template <class Request, class Response>
-caf::behavior worker_pool(caf::stateful_actor<pool_state<Response>>* self, pool_settings cfg,
-                          worker_factory factory) {
-  using clock = typename pool_state<Response>::clock;
+namespace detail {
+
+template <class Handle>
+using pool_pointer = typename Handle::template stateful_pointer<pool_state<Handle>>;
+
+template <class Handle>
+void spawn_into(pool_pointer<Handle> self, typename pool_state<Handle>::slot& s) {
+  s.worker = self->state.factory(self->system());
+  self->monitor(s.worker);
+}
+
+/// The slot with the fewest requests in flight and room for one more; ties go round-robin.
+/// Probes a failed pool once its wait is over. Null: refused (the error says why).
+template <class Handle>
+typename pool_state<Handle>::slot* pick_slot(pool_pointer<Handle> self, caf::error& why) {
+  using clock = typename pool_state<Handle>::clock;
   auto& st = self->state;
-  auto label = "pool=\"" + cfg.kind + "\"";
+  if (st.failed) {
+    if (clock::now() < st.failed_until) {
+      st.rejected->inc();
+      why = make_error(ec::pool_failed, st.cfg.kind);
+      return nullptr;
+    }
+    // probe: respawn the dead workers and let requests through again
+    st.failed = false;
+    st.failed_gauge->set(0);
+    st.restarts_in_window.clear();
+    for (auto& s : st.slots)
+      if (!s.worker) {
+        spawn_into<Handle>(self, s);
+        st.restarts->inc();
+      }
+  }
+  std::size_t n = st.slots.size();
+  std::size_t start = st.next_slot++ % n;
+  std::size_t idx = n;
+  for (std::size_t k = 0; k < n; ++k) {
+    auto i = (start + k) % n;
+    auto& s = st.slots[i];
+    if (s.worker && s.inflight.size() < st.cfg.max_queue
+        && (idx == n || s.inflight.size() < st.slots[idx].inflight.size()))
+      idx = i;
+  }
+  if (idx == n) {
+    st.rejected->inc();
+    why = make_error(ec::pool_busy, st.cfg.kind);
+    return nullptr;
+  }
+  return &st.slots[idx];
+}
+
+/// The handler of one operation: forwards it to a worker and relays the answer.
+template <class Handle, class Op>
+auto route(pool_pointer<Handle> self) {
+  using request = typename Op::request;
+  using response = typename Op::response;
+  return [self](work_atom, request& req) -> caf::result<response> {
+    caf::error why;
+    auto* s = pick_slot<Handle>(self, why);
+    if (!s)
+      return why;
+    auto& st = self->state;
+    auto id = ++st.next_request;
+    auto rp = self->template make_response_promise<response>();
+    s->inflight.emplace(id, [rp](caf::error e) mutable { rp.deliver(std::move(e)); });
+    st.inflight_gauge->add(1);
+    auto worker = s->worker;
+    auto idx = static_cast<std::size_t>(s - st.slots.data());
+    // true when the request was still in flight (its worker did not die meanwhile)
+    auto settle = [self, idx, worker, id] {
+      auto& slot = self->state.slots[idx];
+      if (slot.worker != worker)
+        return false; // that worker died; its requests were failed already
+      if (slot.inflight.erase(id) == 0)
+        return false;
+      self->state.inflight_gauge->add(-1);
+      return true;
+    };
+    self->request(worker, st.cfg.deadline, work_atom::value, std::move(req))
+      .then(
+        [rp, settle](response& r) mutable {
+          if (settle())
+            rp.deliver(std::move(r));
+        },
+        [rp, settle](caf::error& e) mutable {
+          if (settle())
+            rp.deliver(std::move(e));
+        });
+    return rp;
+  };
+}
+
+} // namespace detail
+
+/// Behaviour of a pool of `Handle` (= pool_actor<Ops...>) forwarding each op to a worker.
+template <class Handle, class... Ops>
+typename Handle::behavior_type worker_pool(detail::pool_pointer<Handle> self, pool_settings cfg,
+                                           worker_factory<Handle> factory) {
+  using clock = typename pool_state<Handle>::clock;
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.factory = std::move(factory);
+  auto label = "pool=\"" + st.cfg.kind + "\"";
   st.restarts = &core::metrics().get_counter("xinyu_worker_restarts_total",
                                              "workers respawned after they died", label);
   st.rejected = &core::metrics().get_counter(
@@ -67,14 +172,9 @@ caf::behavior worker_pool(caf::stateful_actor<pool_state<Response>>* self, pool_
                                                  "requests in flight per worker pool", label);
   st.failed_gauge = &core::metrics().get_gauge(
     "xinyu_pool_failed", "1 while a pool exceeded its restart intensity", label);
-  tolerate_stray_messages(self, "pool");
-  auto spawn_into = [self, factory](typename pool_state<Response>::slot& s) {
-    s.worker = factory(self->system());
-    self->monitor(s.worker);
-  };
-  for (unsigned i = 0; i < std::max(1u, cfg.size); ++i) {
+  for (unsigned i = 0; i < std::max(1u, st.cfg.size); ++i) {
     st.slots.emplace_back();
-    spawn_into(st.slots.back());
+    detail::spawn_into<Handle>(self, st.slots.back());
   }
   self->set_exit_handler([self](caf::exit_msg& msg) {
     self->state.stopping = true;
@@ -83,7 +183,7 @@ caf::behavior worker_pool(caf::stateful_actor<pool_state<Response>>* self, pool_
         self->send_exit(s.worker, msg.reason);
     self->quit(msg.reason);
   });
-  self->set_down_handler([self, cfg, spawn_into](caf::down_msg& dm) {
+  self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     if (st.stopping)
       return;
@@ -91,93 +191,40 @@ caf::behavior worker_pool(caf::stateful_actor<pool_state<Response>>* self, pool_
       if (!s.worker || s.worker.address() != dm.source)
         continue;
       // Fail fast: whoever waits on this worker gets an error now, not at its deadline.
-      for (auto& [id, rp] : s.inflight) {
-        rp.deliver(caf::make_error(caf::sec::request_receiver_down));
+      for (auto& [id, fail] : s.inflight) {
+        fail(caf::make_error(caf::sec::request_receiver_down));
         st.inflight_gauge->add(-1);
       }
       s.inflight.clear();
       s.worker = nullptr;
       auto now = clock::now();
       st.restarts_in_window.push_back(now);
-      while (!st.restarts_in_window.empty() && now - st.restarts_in_window.front() > cfg.window)
+      while (!st.restarts_in_window.empty() && now - st.restarts_in_window.front() > st.cfg.window)
         st.restarts_in_window.pop_front();
-      if (st.failed || st.restarts_in_window.size() > cfg.max_restarts) {
+      if (st.failed || st.restarts_in_window.size() > st.cfg.max_restarts) {
         // restart intensity exceeded: stop calling this pool until a probe
         if (!st.failed)
-          std::cerr << R"({"level":"error","event":"pool_failed","pool":")" << cfg.kind
-                    << R"(","restarts_in_window":)" << st.restarts_in_window.size() << "}"
-                    << std::endl;
+          core::log::error("pool_failed", {{"pool", st.cfg.kind},
+                                           {"restarts_in_window", st.restarts_in_window.size()}});
         st.failed = true;
-        st.failed_until = now + cfg.probe_after;
+        st.failed_until = now + st.cfg.probe_after;
         st.failed_gauge->set(1);
         return;
       }
-      spawn_into(s);
+      detail::spawn_into<Handle>(self, s);
       st.restarts->inc();
       return;
     }
   });
-  return {
-    [self, cfg, spawn_into](work_atom, Request& req) -> caf::result<Response> {
-      auto& st = self->state;
-      if (st.failed) {
-        if (clock::now() < st.failed_until) {
-          st.rejected->inc();
-          return caf::make_error(caf::sec::runtime_error, "pool failed: " + cfg.kind);
-        }
-        // probe: respawn the dead workers and let requests through again
-        st.failed = false;
-        st.failed_gauge->set(0);
-        st.restarts_in_window.clear();
-        for (auto& s : st.slots)
-          if (!s.worker) {
-            spawn_into(s);
-            st.restarts->inc();
-          }
-      }
-      // least-loaded live worker with room; ties go round-robin
-      std::size_t n = st.slots.size();
-      std::size_t start = st.next_slot++ % n;
-      std::size_t idx = n;
-      for (std::size_t k = 0; k < n; ++k) {
-        auto i = (start + k) % n;
-        auto& s = st.slots[i];
-        if (s.worker && s.inflight.size() < cfg.max_queue
-            && (idx == n || s.inflight.size() < st.slots[idx].inflight.size()))
-          idx = i;
-      }
-      if (idx == st.slots.size()) {
-        st.rejected->inc();
-        return caf::make_error(caf::sec::runtime_error, "all workers busy: " + cfg.kind);
-      }
-      auto id = ++st.next_request;
-      auto rp = self->template make_response_promise<Response>();
-      st.slots[idx].inflight.emplace(id, rp);
-      st.inflight_gauge->add(1);
-      auto worker = st.slots[idx].worker;
-      auto finish = [self, idx, worker, id](auto&& value) {
-        auto& slot = self->state.slots[idx];
-        if (slot.worker != worker)
-          return; // that worker died; its requests were failed already
-        auto it = slot.inflight.find(id);
-        if (it == slot.inflight.end())
-          return;
-        it->second.deliver(std::forward<decltype(value)>(value));
-        slot.inflight.erase(it);
-        self->state.inflight_gauge->add(-1);
-      };
-      self->request(worker, cfg.deadline, work_atom::value, std::move(req))
-        .then([finish](Response& r) mutable { finish(std::move(r)); },
-              [finish](caf::error& e) mutable { finish(std::move(e)); });
-      return rp;
-    },
-  };
+  return {detail::route<Handle, Ops>(self)...};
 }
 
-/// Spawns a pool of `cfg.size` workers made by `factory`.
-template <class Request, class Response>
-caf::actor spawn_worker_pool(caf::actor_system& sys, pool_settings cfg, worker_factory factory) {
-  return sys.spawn(worker_pool<Request, Response>, std::move(cfg), std::move(factory));
+/// Spawns a pool of `cfg.size` workers of `pool_actor<Ops...>` made by `factory`.
+template <class... Ops>
+pool_actor<Ops...> spawn_worker_pool(caf::actor_system& sys, pool_settings cfg,
+                                     worker_factory<pool_actor<Ops...>> factory) {
+  using handle = pool_actor<Ops...>;
+  return sys.spawn(worker_pool<handle, Ops...>, std::move(cfg), std::move(factory));
 }
 
 } // namespace xinyu::actors

@@ -1,10 +1,12 @@
 // xinyu-server: loads the config, starts the actor runtime and the transport, prints the bound
 // port and runs until SIGINT/SIGTERM. Must never contain protocol or conversation logic.
 #include "actors/atoms.hpp"
+#include "actors/error.hpp"
 #include "actors/runtime.hpp"
 #include "core/config.hpp"
 #include "core/metrics.hpp"
-#include "actors/llm_worker.hpp"
+#include "actors/llm_pool.hpp"
+#include "core/log.hpp"
 #include "core/service_state.hpp"
 #include "core/token_verifier.hpp"
 #include "core/client_frame.hpp"
@@ -105,8 +107,9 @@ void drain(xinyu::transport::server& srv, xinyu::actors::runtime& rt,
     self->request(rt.pools.storage, left, xinyu::actors::flush_atom::value)
       .receive([&](bool empty) { flushed = empty; }, [&](caf::error&) {});
     if (!flushed)
-      std::cerr << R"({"level":"error","event":"drain_incomplete","detail":"storage could not be flushed; unwritten turns were not acknowledged with persisted"})"
-                << std::endl;
+      xinyu::core::log::error("drain_incomplete",
+                              {{"detail", "storage could not be flushed; unwritten turns were "
+                                          "not acknowledged with persisted"}});
   }
   // every written turn's `persisted` goes storage -> gateway -> session -> connection: let it
   // reach the connections before their frames are flushed below
@@ -116,8 +119,8 @@ void drain(xinyu::transport::server& srv, xinyu::actors::runtime& rt,
   while (steady_clock::now() < std::min(grace, deadline + milliseconds(500)) && frames.value() > 0)
     std::this_thread::sleep_for(milliseconds(5));
   if (turns.value() > 0)
-    std::cerr << R"({"level":"error","event":"drain_incomplete","detail":"turns still in flight at the drain deadline"})"
-              << std::endl;
+    xinyu::core::log::error("drain_incomplete",
+                            {{"detail", "turns still in flight at the drain deadline"}});
 }
 
 } // namespace
@@ -258,9 +261,11 @@ int main(int argc, char** argv) {
       continue;
     auto path = resolve_model(configured, name);
     if (path.empty()) {
-      std::cerr << R"({"level":"warn","event":"model_missing","key":")" << key
-                << R"(","message":"no trained model beside this build; using the built-in )"
-                << (std::string{name} == "safety" ? "rules" : "lexicon") << " alone\"}\n";
+      xinyu::core::log::warn(
+        "model_missing",
+        {{"key", key},
+         {"message", std::string{"no trained model beside this build; using the built-in "}
+                       + (std::string{name} == "safety" ? "rules" : "lexicon") + " alone"}});
       continue;
     }
     bool ok = std::string{name} == "safety"
@@ -297,6 +302,7 @@ int main(int argc, char** argv) {
   }
 
   caf::actor_system_config sys_cfg;
+  xinyu::register_error_category(sys_cfg);
   auto threads = cfg.scheduler.threads != 0 ? cfg.scheduler.threads
                                             : std::max(1u, std::thread::hardware_concurrency());
   sys_cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
@@ -304,7 +310,7 @@ int main(int argc, char** argv) {
   auto rt = xinyu::actors::start_runtime(sys, cfg, std::move(store), svc, upstream, embeddings,
                                          emotion, safety, guard);
 
-  auto srv = xinyu::transport::server::start(cfg, rt.gateway, svc, error);
+  auto srv = xinyu::transport::server::start(cfg, rt.api, svc, error);
   if (!srv) {
     std::cerr << "xinyu-server: " << error << "\n";
     xinyu::actors::stop_runtime(rt);
@@ -312,16 +318,16 @@ int main(int argc, char** argv) {
   }
   std::cout << "xinyu-server listening on http://" << cfg.server.host << ":" << srv->port()
             << std::endl;
-  std::cerr << R"({"level":"info","event":"started","port":)" << srv->port()
-            << R"(,"mode":")" << (cfg.auth.secret.empty() ? "dev" : "token") << R"(","provider":")"
-            << cfg.llm.provider << "\"}" << std::endl;
+  xinyu::core::log::info("started", {{"port", srv->port()},
+                                     {"mode", cfg.auth.secret.empty() ? "dev" : "token"},
+                                     {"provider", cfg.llm.provider}});
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  std::cerr << R"({"level":"info","event":"draining","signal":)" << sig << "}" << std::endl;
+  xinyu::core::log::info("draining", {{"signal", sig}});
   drain(*srv, rt, *svc, sys, std::chrono::seconds{cfg.shutdown.drain_s});
   srv->stop();
   xinyu::actors::stop_runtime(rt);
-  std::cerr << R"({"level":"info","event":"stopped"})" << std::endl;
+  xinyu::core::log::info("stopped");
   return 0;
 }

@@ -1,9 +1,7 @@
 // xinyu-stages: per-stage latency of the pre-processing (emotion, safety, memory with 10 000
 // memories for one user), called directly and through the real actor pools in parallel.
 // A benchmark only: prints percentiles, asserts nothing.
-#include "actors/atoms.hpp"
-#include "actors/messages.hpp"
-#include "actors/stage_workers.hpp"
+#include "actors/stage_pools.hpp"
 #include "core/config.hpp"
 #include "core/emotion_analyzer.hpp"
 #include "core/memory_engine.hpp"
@@ -169,17 +167,18 @@ int main(int argc, char** argv) {
     auto hs = self->request(sp, std::chrono::seconds{5}, actors::work_atom::value,
                             actors::stage_request{"bench", msg});
     auto hm = self->request(mp, std::chrono::seconds{5}, actors::work_atom::value,
-                            actors::memory_request{actors::memory_request::op::recall, "bench", msg});
+                            actors::recall_request{"bench", msg});
     he.receive([](core::emotion_result&) {}, err);
     hs.receive([](core::safety_result&) {}, err);
-    hm.receive([](core::memory_result&) {}, err);
+    hm.receive([](std::vector<std::string>&) {}, err);
     stage.add(clock_type::now() - start);
   }
   std::printf("through the actor pools (three requests in parallel, one turn at a time):\n");
   stage.print("  whole pre-processing stage");
   std::printf("  (failures: %zu)\n", failures);
-  for (auto* a : {&ep, &sp, &mp})
-    caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(ep, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(sp, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(mp, caf::exit_reason::user_shutdown);
   std::printf("\nrecalled %zu memories in total (sanity)\n", recalled);
   return 0;
 }

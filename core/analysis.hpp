@@ -32,11 +32,4 @@ struct memory_fact {
   std::string model;
 };
 
-struct memory_result {
-  std::vector<std::string> items; // most similar first
-  std::size_t count = 0;          // items erased, for forget
-  std::vector<memory_fact> facts; // for remember: what was indexed, with embeddings
-  std::uint64_t epoch = 0;        // for seed: pass it back to unload
-};
-
 } // namespace xinyu::core

@@ -3,6 +3,7 @@
 #include "core/config.hpp"
 
 #include "core/chaos.hpp"
+#include "core/policy/care_notices.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -62,6 +63,7 @@ const std::vector<option>& options() {
     {"session.max_queued_turns", 8, "admitted turns a user may have waiting (more: error busy)", 1, 1000},
     {"session.recent_messages", 8, "recent messages put in the prompt", 0, 200},
     {"session.keep_turns", 50, "finished turns kept in memory per user for resume and history", 1, 10000},
+    {"session.bookkeeping_deadline_ms", 5000, "deadline of a session's own requests: remember, forget, unload, the idle check", 10, 600000},
     {"session.idle_s", 300, "a session with no connection and no work for this long stops (state is in storage)", 1, 86400},
     {"storage.path", "./data", "RocksDB data directory (created if missing)"},
     {"storage.sync", true, "fsync the write-ahead log on every batch (survives power loss; costs ~1 fsync per batch)"},
@@ -143,6 +145,8 @@ const std::vector<option>& options() {
     {"care.disclosure_interval_s", 3600, "send the ai_disclosure notice again after this much use; 0 = only after ready", 0, 604800},
     {"care.break_after_s", 7200, "a break_reminder notice after this much continuous use (and again after as much more); 0 = off", 0, 604800},
     {"care.break_reset_s", 900, "a pause this long between turns ends a stretch of continuous use", 1, 604800},
+    {"care.disclosure_text", default_disclosure_text, "the ai_disclosure notice's text (say it in every language you serve)"},
+    {"care.break_text", default_break_text, "the break_reminder notice's text; {minutes} is replaced by the minutes of use"},
     {"log.turns", true, "log one JSON line per turn (user, turn, id, finish, every stage timing)"},
     {"log.text", false, "also log the message text and the reply (off: conversations stay private)"},
   };
@@ -356,6 +360,7 @@ config_result load_config(const std::string& json_text,
   NUM("limits.command_burst", c.limits.command_burst)
   NUM("session.recent_messages", c.session.recent_messages)
   NUM("session.keep_turns", c.session.keep_turns)
+  NUM("session.bookkeeping_deadline_ms", c.session.bookkeeping_deadline_ms)
   NUM("scheduler.threads", c.scheduler.threads)
   NUM("session.idle_s", c.session.idle_s)
   NUM("storage.flush_interval_ms", c.storage.flush_interval_ms)
@@ -435,7 +440,9 @@ config_result load_config(const std::string& json_text,
     return res;
   }
   if (!str("llm.provider", c.llm.provider) || !str("persona", c.persona)
-      || !boolean("care.disclosure", c.care.disclosure) || !boolean("log.turns", c.log.turns)
+      || !boolean("care.disclosure", c.care.disclosure)
+      || !str("care.disclosure_text", c.care.disclosure_text)
+      || !str("care.break_text", c.care.break_text) || !boolean("log.turns", c.log.turns)
       || !boolean("log.text", c.log.text))
     return res;
   if (c.llm.provider != "offline" && c.llm.provider != "openai") {

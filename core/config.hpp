@@ -59,6 +59,7 @@ struct config {
     std::size_t max_queued_turns = 8;
     std::size_t recent_messages = 8;
     std::size_t keep_turns = 50;
+    unsigned bookkeeping_deadline_ms = 5000;
     unsigned idle_s = 300;
   } session;
   struct {
@@ -156,6 +157,8 @@ struct config {
     unsigned disclosure_interval_s = 3600;
     unsigned break_after_s = 7200;
     unsigned break_reset_s = 900;
+    std::string disclosure_text; // default: core::default_disclosure_text
+    std::string break_text;      // default: core::default_break_text
   } care;
   struct {
     bool turns = true; // one JSON line per turn with its stage timings

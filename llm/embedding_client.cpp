@@ -2,6 +2,8 @@
 // (deadline, kept-alive connections, circuit breaker). Never logs the key.
 #include "llm/embedding_client.hpp"
 
+#include "core/log.hpp"
+
 #include "core/embedding_api.hpp"
 #include "core/metrics.hpp"
 #include "llm/json_post_client.hpp"
@@ -39,8 +41,7 @@ public:
     }
     (error.find("breaker open") != std::string::npos ? metrics().skipped : metrics().failed).inc();
     if (!logged_failure_) {
-      std::cerr << R"({"level":"error","event":"embeddings_failed","detail":")" << error << "\"}"
-                << std::endl;
+      core::log::error("embeddings_failed", {{"detail", error}});
       logged_failure_ = true;
     }
     return std::nullopt;

@@ -3,6 +3,8 @@
 // bounded stream queue. All state lives on one I/O thread; must never log the API key.
 #include "llm/upstream_client.hpp"
 
+#include "core/log.hpp"
+
 #include "core/circuit_breaker.hpp"
 #include "core/metrics.hpp"
 #include "core/sse_parser.hpp"
@@ -60,14 +62,7 @@ public:
 };
 
 void log_warn(const std::string& event, const std::string& endpoint, const std::string& detail) {
-  auto esc = [](const std::string& s) {
-    std::string o;
-    for (char c : s)
-      o += (c == '"' || c == '\\') ? std::string{'\\', c} : (c == '\n' ? std::string{"\\n"} : std::string{c});
-    return o;
-  };
-  std::cerr << R"({"level":"warn","event":")" << event << R"(","endpoint":")" << esc(endpoint)
-            << R"(","detail":")" << esc(detail) << "\"}" << std::endl;
+  core::log::warn(event, {{"endpoint", endpoint}, {"detail", detail}});
 }
 
 /// One streamed completion across attempts and endpoints. Lives on the client's I/O thread

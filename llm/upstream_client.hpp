@@ -3,7 +3,7 @@
 // No Beast types here; the API key is read from the environment and never logged.
 #pragma once
 
-#include "llm/offline_provider.hpp"
+#include "llm/provider.hpp"
 
 #include <functional>
 #include <memory>
@@ -38,30 +38,13 @@ struct upstream_config {
   std::string ca_file; // "" = the system CA store
 };
 
-/// Callbacks of one stream; called on the client's I/O thread. `on_end` is called exactly once
-/// with finish "stop", "length", "cancelled" or "error" (then `error` says why).
-struct stream_callbacks {
-  std::function<void(std::string text)> on_token;
-  std::function<void(std::string finish, std::string error)> on_end;
-};
-
-class stream_handle {
-public:
-  virtual ~stream_handle() = default;
-  /// Aborts the stream promptly (the upstream connection is closed). Thread-safe, idempotent.
-  virtual void cancel() = 0;
-};
-
-class upstream_client {
+class upstream_client : public provider {
 public:
   /// Validates the config (URLs, keys present in the environment, TLS set-up) and starts the
   /// client's I/O thread. On failure returns null and sets `error`.
   static std::unique_ptr<upstream_client> make(const upstream_config& cfg, std::string& error);
 
-  virtual ~upstream_client() = default;
-
-  /// Starts one streamed completion for `req`. Thread-safe.
-  virtual std::shared_ptr<stream_handle> start(const llm_request& req, stream_callbacks cb) = 0;
+  ~upstream_client() override = default;
 };
 
 } // namespace xinyu::llm

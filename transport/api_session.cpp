@@ -3,9 +3,6 @@
 // connection. Every wait is bounded; must never touch storage.
 #include "transport/api_session.hpp"
 
-#include "actors/atoms.hpp"
-#include "actors/client_sink.hpp"
-#include "actors/messages.hpp"
 #include "core/http_api.hpp"
 #include "transport/context.hpp"
 
@@ -14,7 +11,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <caf/send.hpp>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
@@ -111,8 +107,7 @@ public:
         self->on_deadline();
     });
     // a command subscribes its connection to the user's frames (no attach: no `ready`)
-    caf::anon_send(ctx_->gateway, actors::command_atom::value, user_,
-                   actors::client_sink_ptr{sink_}, std::move(cmd));
+    ctx_->gateway->command(user_, actors::client_sink_ptr{sink_}, std::move(cmd));
   }
 
   /// A frame of this user, on the call's strand.
@@ -285,8 +280,7 @@ private:
     socket_.close(ignored);
     queue_.clear();
     if (sink_)
-      caf::anon_send(ctx_->gateway, actors::detach_atom::value, user_,
-                     actors::client_sink_ptr{sink_});
+      ctx_->gateway->detach(user_, actors::client_sink_ptr{sink_});
   }
 
   tcp::socket socket_;

@@ -7,7 +7,7 @@
 #include "core/service_state.hpp"
 #include "core/token_verifier.hpp"
 
-#include <caf/actor.hpp>
+#include "actors/gateway_api.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -39,7 +39,7 @@ private:
 using slot_ptr = std::shared_ptr<connection_slot>;
 
 struct context {
-  caf::actor gateway;
+  actors::gateway_api_ptr gateway;
   std::string server_name;
   std::chrono::milliseconds handshake_timeout{10000};
   std::chrono::milliseconds auth_timeout{5000};

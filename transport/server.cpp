@@ -132,7 +132,7 @@ private:
 
 } // namespace
 
-std::unique_ptr<server> server::start(const core::config& cfg, caf::actor gateway,
+std::unique_ptr<server> server::start(const core::config& cfg, actors::gateway_api_ptr gateway,
                                       std::shared_ptr<core::service_state> svc,
                                       std::string& error) {
   auto s = std::make_unique<asio_server>(cfg.transport.threads);

@@ -2,7 +2,7 @@
 // /metrics). No Beast types here; never touches storage (only the gateway actor's API).
 #pragma once
 
-#include <caf/actor.hpp>
+#include "actors/gateway_api.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -30,7 +30,7 @@ public:
 
   /// Binds and starts serving on `cfg.transport.threads` threads. On failure returns null
   /// and sets `error` to one clear sentence. `svc` feeds /readyz.
-  static std::unique_ptr<server> start(const core::config& cfg, caf::actor gateway,
+  static std::unique_ptr<server> start(const core::config& cfg, actors::gateway_api_ptr gateway,
                                        std::shared_ptr<core::service_state> svc,
                                        std::string& error);
 };

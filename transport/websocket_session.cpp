@@ -2,13 +2,8 @@
 // bounded outbound queue (client_sink). Must never touch storage or hold conversation state.
 #include "transport/websocket_session.hpp"
 
-#include "actors/atoms.hpp"
-#include "actors/client_sink.hpp"
-#include "actors/messages.hpp"
 #include "core/server_frame.hpp"
 #include "transport/context.hpp"
-
-#include <caf/send.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -69,8 +64,7 @@ public:
       auto left = queue_.size() - pre_auth_pending_;
       for (std::size_t i = 0; i < left; ++i)
         sink_->written();
-      caf::anon_send(ctx_->gateway, actors::detach_atom::value, user_,
-                     actors::client_sink_ptr{sink_});
+      ctx_->gateway->detach(user_, actors::client_sink_ptr{sink_});
     }
   }
 
@@ -178,8 +172,8 @@ private:
             return;
           }
           bad_frames_ = 0;
-          caf::anon_send(ctx_->gateway, actors::command_atom::value, user_,
-                         actors::client_sink_ptr{sink_}, core::client_command{std::move(c)});
+          ctx_->gateway->command(user_, actors::client_sink_ptr{sink_},
+                                 core::client_command{std::move(c)});
         }
       },
       f);
@@ -256,8 +250,7 @@ private:
     user_ = std::move(user);
     auth_timer_.cancel();
     sink_ = std::make_shared<connection_sink>(weak_from_this(), ctx_);
-    caf::anon_send(ctx_->gateway, actors::attach_atom::value, user_,
-                   actors::client_sink_ptr{sink_});
+    ctx_->gateway->attach(user_, actors::client_sink_ptr{sink_});
   }
 
   void reject(core::frame_error e) {

@@ -1,6 +1,7 @@
 // Actor tests for worker_pool: round-robin routing, fail-fast on a dying worker, respawn.
 #include "actors/worker_pool.hpp"
 
+#include "actors/error.hpp"
 #include "actors/messages.hpp"
 
 #include <caf/all.hpp>
@@ -12,13 +13,18 @@
 using namespace xinyu::actors;
 using namespace std::chrono_literals;
 
+namespace {
+using echo_op = op<stage_request, std::string>;
+using echo_actor = pool_actor<echo_op>;
+} // namespace
+
 TEST_CASE("pool spreads requests over its workers and respawns a dead one", "[pool]") {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   // each worker answers with its own id; "crash" makes it throw
-  auto pool = spawn_worker_pool<stage_request, std::string>(
-    sys, pool_settings{"test", 3, 5s}, [](caf::actor_system& s) {
-      return s.spawn([](caf::event_based_actor* self) -> caf::behavior {
+  auto pool = spawn_worker_pool<echo_op>(
+    sys, pool_settings{"test", 3, 5s}, [](caf::actor_system& s) -> echo_actor {
+      return s.spawn([](echo_actor::pointer self) -> echo_actor::behavior_type {
         return {
           [self](work_atom, stage_request& r) -> std::string {
             if (r.text == "crash")
@@ -56,7 +62,7 @@ namespace {
 using hang_atom = caf::atom_constant<caf::atom("hang")>;
 
 /// A worker that throws on "crash", never answers "hang", echoes otherwise.
-caf::behavior test_worker(caf::event_based_actor* self) {
+echo_actor::behavior_type test_worker(echo_actor::pointer self) {
   return {
     [self](work_atom, stage_request& r) -> caf::result<std::string> {
       if (r.text == "crash")
@@ -84,8 +90,8 @@ TEST_CASE("a pool that exceeds its restart intensity fails fast until a probe", 
   ps.max_restarts = 2;
   ps.window = 60s;
   ps.probe_after = 300ms;
-  auto pool = spawn_worker_pool<stage_request, std::string>(
-    sys, ps, [](caf::actor_system& s) { return s.spawn(test_worker); });
+  auto pool = spawn_worker_pool<echo_op>(
+    sys, ps, [](caf::actor_system& s) -> echo_actor { return s.spawn(test_worker); });
   caf::scoped_actor self{sys};
   auto ask = [&](const std::string& text) {
     std::optional<std::string> out;
@@ -96,7 +102,10 @@ TEST_CASE("a pool that exceeds its restart intensity fails fast until a probe", 
   for (int i = 0; i < 3; ++i)
     CHECK_FALSE(ask("crash")); // the third crash exceeds 2 restarts in the window
   auto rejected_before = counter_value("xinyu_pool_rejected_total", "pool=\"intensity\"");
-  CHECK_FALSE(ask("hello")); // failed: answered at once, the worker is not called
+  bool pool_failed = false;
+  self->request(pool, 5s, work_atom::value, stage_request{"u", "hello"})
+    .receive([&](std::string&) {}, [&](caf::error& e) { pool_failed = xinyu::is(e, xinyu::ec::pool_failed); });
+  CHECK(pool_failed); // answered at once, the worker is not called
   CHECK(counter_value("xinyu_pool_rejected_total", "pool=\"intensity\"") == rejected_before + 1);
   // after probe_after the pool respawns its worker and serves again
   self->receive(caf::after(std::chrono::milliseconds(400)) >> [] {});
@@ -113,8 +122,8 @@ TEST_CASE("a pool whose workers are all full refuses at once", "[pool]") {
   ps.size = 1;
   ps.deadline = 10s;
   ps.max_queue = 2;
-  auto pool = spawn_worker_pool<stage_request, std::string>(
-    sys, ps, [](caf::actor_system& s) { return s.spawn(test_worker); });
+  auto pool = spawn_worker_pool<echo_op>(
+    sys, ps, [](caf::actor_system& s) -> echo_actor { return s.spawn(test_worker); });
   caf::scoped_actor self{sys};
   // two requests that never finish fill the only worker
   self->send(pool, work_atom::value, stage_request{"u", "hang"});
@@ -122,7 +131,7 @@ TEST_CASE("a pool whose workers are all full refuses at once", "[pool]") {
   auto before = counter_value("xinyu_pool_rejected_total", "pool=\"bounded\"");
   bool refused = false;
   self->request(pool, 5s, work_atom::value, stage_request{"u", "third"})
-    .receive([&](std::string&) {}, [&](caf::error& e) { refused = e != caf::sec::request_timeout; });
+    .receive([&](std::string&) {}, [&](caf::error& e) { refused = xinyu::is(e, xinyu::ec::pool_busy); });
   CHECK(refused);
   CHECK(counter_value("xinyu_pool_rejected_total", "pool=\"bounded\"") == before + 1);
   caf::anon_send_exit(pool, caf::exit_reason::user_shutdown);

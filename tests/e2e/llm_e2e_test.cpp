@@ -2,6 +2,7 @@
 // in-test mock endpoint that streams normally or misbehaves; each case checks the exact frames
 // a WebSocket client receives.
 #include "llm/offline_provider.hpp"
+#include "core/policy/canned_replies.hpp"
 #include "tests/support/mock_openai.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/turn_reader.hpp"
@@ -50,7 +51,7 @@ std::string joined(const std::vector<std::string>& pieces) {
 }
 
 std::string fallback_en() {
-  return xinyu::llm::offline_provider::fallback_reply(false);
+  return xinyu::core::fallback_reply(false);
 }
 
 } // namespace
@@ -197,7 +198,7 @@ TEST_CASE("llm: when no endpoint answers the offline fallback is streamed", "[e2
   ws_client c{srv.port()};
   c.auth("alone");
   auto t = run_turn(c, "a1", "我今天很难过");
-  CHECK(t.text() == xinyu::llm::offline_provider::fallback_reply(true));
+  CHECK(t.text() == xinyu::core::fallback_reply(true));
   CHECK(t.done["finish"] == "fallback");
   CHECK(t.done["degraded"] == json::array({"llm"}));
 }

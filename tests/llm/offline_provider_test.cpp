@@ -1,5 +1,6 @@
 // Unit tests for llm/offline_provider: context-aware replies, language, tokenisation, pacing.
 #include "llm/offline_provider.hpp"
+#include "core/policy/canned_replies.hpp"
 
 #include "core/text.hpp"
 
@@ -44,7 +45,7 @@ TEST_CASE("tokens concatenate back to the reply exactly", "[offline]") {
   for (std::string s : {std::string{"听起来你现在真的很难过，谢谢你愿意说出来。"},
                         std::string{"I'm here - tell me more, okay?"},
                         std::string{"混合 mixed text 😊 with emoji"}}) {
-    auto toks = llm::offline_provider::tokenize(s);
+    auto toks = core::split_into_tokens(s);
     std::string joined;
     for (auto& t : toks)
       joined += t;
@@ -65,9 +66,9 @@ TEST_CASE("pacing: first token delay then a steady rate, or none", "[offline]") 
 }
 
 TEST_CASE("fallback, blocked and crisis texts exist in both languages", "[offline]") {
-  CHECK(core::is_mostly_chinese(llm::offline_provider::fallback_reply(true)));
-  CHECK_FALSE(core::is_mostly_chinese(llm::offline_provider::fallback_reply(false)));
-  CHECK_FALSE(llm::offline_provider::blocked_reply(true).empty());
-  auto block = llm::offline_provider::crisis_block(false, {"call 988"});
+  CHECK(core::is_mostly_chinese(core::fallback_reply(true)));
+  CHECK_FALSE(core::is_mostly_chinese(core::fallback_reply(false)));
+  CHECK_FALSE(core::blocked_reply(true).empty());
+  auto block = core::crisis_block(false, {"call 988"});
   CHECK(block.find("call 988") != std::string::npos);
 }

@@ -1,14 +1,17 @@
-// LLM stream workers running the offline provider with paced tokens.
-// Must never block a scheduler thread: pacing uses delayed messages, not sleeps.
-#include "actors/llm_worker.hpp"
+// LLM stream workers: the offline provider with paced tokens (CAF timers) or a streaming
+// provider whose I/O thread sends tokens straight to the session. Must never block a
+// scheduler thread: pacing uses delayed messages, not sleeps.
+#include "actors/llm_pool.hpp"
 
-#include "actors/messages.hpp"
-#include "actors/stage_workers.hpp"
+#include "actors/stage_pools.hpp"
 #include "actors/worker_pool.hpp"
-#include "core/service_state.hpp"
 #include "core/config.hpp"
+#include "core/policy/canned_replies.hpp"
+#include "core/service_state.hpp"
 #include "llm/offline_provider.hpp"
 #include "llm/upstream_client.hpp"
+
+#include <caf/all.hpp>
 
 #include <unordered_map>
 
@@ -17,20 +20,23 @@ namespace xinyu::actors {
 namespace {
 
 struct stream {
-  caf::actor reply_to;
+  llm_listener_actor reply_to;
   std::vector<std::string> tokens;
   std::size_t next = 0;
-  std::string finish = "stop";
+  core::finish_reason finish = core::finish_reason::stop;
 };
 
-struct llm_worker_state {
+struct offline_worker_state {
   std::unordered_map<std::uint64_t, stream> streams;
-  static inline const char* name = "llm_worker";
+  static inline const char* name = "llm_offline_worker";
 };
 
-caf::behavior llm_worker(caf::stateful_actor<llm_worker_state>* self, llm::pacing pace,
-                         std::shared_ptr<core::service_state> svc) {
-  tolerate_stray_messages(self, "llm");
+using offline_worker_actor = llm_pool_actor::extend<caf::reacts_to<cancel_atom, std::uint64_t>,
+                                                    caf::reacts_to<tick_atom, std::uint64_t>>;
+
+offline_worker_actor::behavior_type
+offline_worker(offline_worker_actor::stateful_pointer<offline_worker_state> self, llm::pacing pace,
+               std::shared_ptr<core::service_state> svc) {
   // Emits due tokens of `id`; schedules the next one or ends the stream.
   auto pump = [self, pace](std::uint64_t id) {
     auto it = self->state.streams.find(id);
@@ -55,24 +61,24 @@ caf::behavior llm_worker(caf::stateful_actor<llm_worker_state>* self, llm::pacin
                        tick_atom::value, id);
   };
   return {
-    [self, pace, pump, svc](work_atom, llm_start& start) -> caf::actor {
+    [self, pace, pump, svc](work_atom, llm_start& start) -> llm_stream_actor {
       auto chaos = svc ? svc->chaos.decide(core::chaos_kind::llm) : core::chaos_action{};
       if (chaos.crash)
         throw std::runtime_error("chaos: injected crash");
-      auto me = caf::actor_cast<caf::actor>(self);
+      auto me = caf::actor_cast<llm_stream_actor>(self);
       if (chaos.hang)
         return me; // accepted, never streams: the session's first-token deadline fires
       if (chaos.fail) {
-        self->send(start.reply_to, end_atom::value, start.stream_id, std::string{"error"});
+        self->send(start.reply_to, end_atom::value, start.stream_id, core::finish_reason::error);
         return me;
       }
       llm::offline_provider provider;
       stream s;
       s.reply_to = std::move(start.reply_to);
-      s.tokens = llm::offline_provider::tokenize(provider.compose(start.request));
+      s.tokens = core::split_into_tokens(provider.compose(start.request));
       if (s.tokens.size() > start.request.max_tokens) {
         s.tokens.resize(start.request.max_tokens);
-        s.finish = "length";
+        s.finish = core::finish_reason::length;
       }
       auto id = start.stream_id;
       self->state.streams.emplace(id, std::move(s));
@@ -88,33 +94,35 @@ caf::behavior llm_worker(caf::stateful_actor<llm_worker_state>* self, llm::pacin
   };
 }
 
-struct upstream_worker_state {
+struct provider_worker_state {
   std::unordered_map<std::uint64_t, std::shared_ptr<llm::stream_handle>> streams;
-  ~upstream_worker_state() {
+  ~provider_worker_state() {
     for (auto& [id, h] : streams)
       h->cancel(); // a dying worker does not leave upstream requests running
   }
-  static inline const char* name = "llm_upstream_worker";
+  static inline const char* name = "llm_provider_worker";
 };
 
-/// Streams from OpenAI-compatible endpoints: the client's I/O thread sends tokens straight to
-/// the session (same order as received); this actor only tracks handles for cancel.
-caf::behavior upstream_worker(caf::stateful_actor<upstream_worker_state>* self,
-                              std::shared_ptr<llm::upstream_client> upstream,
-                              std::shared_ptr<core::service_state> svc) {
-  tolerate_stray_messages(self, "llm");
+using provider_worker_actor = llm_pool_actor::extend<caf::reacts_to<cancel_atom, std::uint64_t>,
+                                                     caf::reacts_to<end_atom, std::uint64_t>>;
+
+/// Streams from a provider: its I/O thread sends tokens straight to the session (same order as
+/// received); this actor only tracks handles for cancel.
+provider_worker_actor::behavior_type
+provider_worker(provider_worker_actor::stateful_pointer<provider_worker_state> self,
+                std::shared_ptr<llm::provider> provider, std::shared_ptr<core::service_state> svc) {
   return {
-    [self, upstream, svc](work_atom, llm_start& start) -> caf::actor {
+    [self, provider, svc](work_atom, llm_start& start) -> llm_stream_actor {
       auto id = start.stream_id;
       auto reply_to = start.reply_to;
-      auto me = caf::actor_cast<caf::actor>(self);
+      auto me = caf::actor_cast<provider_worker_actor>(self);
       auto chaos = svc ? svc->chaos.decide(core::chaos_kind::llm) : core::chaos_action{};
       if (chaos.crash)
         throw std::runtime_error("chaos: injected crash");
       if (chaos.hang)
         return me;
       if (chaos.fail) {
-        self->send(reply_to, end_atom::value, id, std::string{"error"});
+        self->send(reply_to, end_atom::value, id, core::finish_reason::error);
         return me;
       }
       llm::stream_callbacks cb;
@@ -122,10 +130,10 @@ caf::behavior upstream_worker(caf::stateful_actor<upstream_worker_state>* self,
         caf::anon_send(reply_to, token_atom::value, id, std::move(text));
       };
       cb.on_end = [reply_to, id, me](std::string finish, std::string) {
-        caf::anon_send(reply_to, end_atom::value, id, std::move(finish));
+        caf::anon_send(reply_to, end_atom::value, id, core::finish_from_provider(finish));
         caf::anon_send(me, end_atom::value, id);
       };
-      self->state.streams[id] = upstream->start(start.request, std::move(cb));
+      self->state.streams[id] = provider->start(start.request, std::move(cb));
       return me;
     },
     [self](end_atom, std::uint64_t id) { self->state.streams.erase(id); },
@@ -163,18 +171,20 @@ llm::upstream_config make_upstream_config(const core::config& cfg) {
   return u;
 }
 
-caf::actor spawn_llm_pool(caf::actor_system& sys, const core::config& cfg,
-                          std::shared_ptr<llm::upstream_client> upstream,
-                          std::shared_ptr<core::service_state> svc) {
+llm_pool_actor spawn_llm_pool(caf::actor_system& sys, const core::config& cfg,
+                              std::shared_ptr<llm::provider> provider,
+                              std::shared_ptr<core::service_state> svc) {
   auto ps = stage_pool_settings(cfg, "llm", cfg.llm.workers, 0);
   ps.deadline = std::chrono::milliseconds{cfg.llm.start_deadline_ms};
-  if (upstream)
-    return spawn_worker_pool<llm_start, caf::actor>(sys, ps, [upstream, svc](caf::actor_system& s) {
-      return s.spawn(upstream_worker, upstream, svc);
+  using start_op = op<llm_start, llm_stream_actor>;
+  if (provider)
+    return spawn_worker_pool<start_op>(sys, ps, [provider, svc](caf::actor_system& s) -> llm_pool_actor {
+      return s.spawn(provider_worker, provider, svc);
     });
   llm::pacing pace{cfg.offline.first_token_ms, cfg.offline.tokens_per_s};
-  return spawn_worker_pool<llm_start, caf::actor>(
-    sys, ps, [pace, svc](caf::actor_system& s) { return s.spawn(llm_worker, pace, svc); });
+  return spawn_worker_pool<start_op>(sys, ps, [pace, svc](caf::actor_system& s) -> llm_pool_actor {
+    return s.spawn(offline_worker, pace, svc);
+  });
 }
 
 } // namespace xinyu::actors

@@ -1,0 +1,27 @@
+// What transport may ask of the actor layer: attach or detach a connection of a user, and hand
+// over a parsed client command. Must never expose CAF, storage or LLM types.
+#pragma once
+
+#include "actors/client_sink.hpp"
+#include "core/client_frame.hpp"
+
+#include <memory>
+#include <string>
+
+namespace xinyu::actors {
+
+/// Thread-safe and non-blocking: each call queues one message for the gateway actor.
+class gateway_api {
+public:
+  virtual ~gateway_api() = default;
+  /// Subscribes `sink` to `user`'s session; it gets `ready` first.
+  virtual void attach(const std::string& user, client_sink_ptr sink) = 0;
+  virtual void detach(const std::string& user, client_sink_ptr sink) = 0;
+  /// Runs `cmd` for `user`; its frames (or an `error`) go to `origin` and the user's sinks.
+  virtual void command(const std::string& user, client_sink_ptr origin,
+                       core::client_command cmd) = 0;
+};
+
+using gateway_api_ptr = std::shared_ptr<gateway_api>;
+
+} // namespace xinyu::actors

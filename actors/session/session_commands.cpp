@@ -1,0 +1,165 @@
+// The commands a session answers besides chat: cancel, resume, history and forget, each under
+// the per-user command rate. Never sockets: answers go to the asking connection's sink.
+#include "actors/session/session_state.hpp"
+
+#include "core/server_frame.hpp"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+
+namespace xinyu::actors::session {
+
+namespace {
+
+void cancel(session_ptr self, const client_sink_ptr& origin, const std::string& id) {
+  auto& st = self->state;
+  for (auto& t : st.turns) {
+    if (t.id != id || t.cancelled)
+      continue;
+    t.cancelled = true;
+    if (&t == &st.turns.front() && t.ph != phase::queued)
+      finish_turn(self, core::finish_reason::cancelled); // also stops the LLM stream
+    // a queued turn ends with `cancelled` when its turn comes, keeping the reply order
+    return;
+  }
+  reply_error(origin, "not_found", "no turn in progress with this id", id);
+}
+
+void resume(session_ptr self, const client_sink_ptr& origin, const core::resume_command& r) {
+  auto& st = self->state;
+  for (auto& t : st.turns) {
+    if (t.id != r.id)
+      continue;
+    // in flight or queued: replay what exists; the rest arrives live (origin is subscribed)
+    for (std::size_t i = r.seq; i < t.tokens.size(); ++i)
+      session_state::reply(origin, core::frames::token(t.id, i, t.tokens[i]));
+    return;
+  }
+  for (auto it = st.finished.rbegin(); it != st.finished.rend(); ++it) {
+    if (it->id != r.id)
+      continue;
+    for (std::size_t i = r.seq; i < it->tokens.size(); ++i)
+      session_state::reply(origin, core::frames::token(it->id, i, it->tokens[i]));
+    if (origin)
+      origin->deliver(it->done_frame);
+    return;
+  }
+  reply_error(origin, "not_found", "this server no longer holds that turn; read history instead",
+              r.id);
+}
+
+/// Without storage: the `limit` messages just before `before` from the turns kept in memory.
+void history_in_memory(session_state& st, const client_sink_ptr& origin,
+                       const core::history_command& h) {
+  std::vector<core::frames::history_entry> out; // newest first, reversed below
+  bool more = false;
+  for (auto it = st.finished.rbegin(); it != st.finished.rend() && !more; ++it) {
+    std::string reply;
+    for (const auto& tok : it->tokens)
+      reply += tok;
+    core::frames::history_entry entries[2] = {
+      {it->reply_turn, "assistant", std::move(reply), it->reply_ts},
+      {it->user_turn, "user", it->text, it->ts}};
+    for (auto& e : entries) {
+      if (h.before && e.turn >= *h.before)
+        continue;
+      if (out.size() >= h.limit) {
+        more = true;
+        break;
+      }
+      out.push_back(std::move(e));
+    }
+  }
+  std::reverse(out.begin(), out.end());
+  session_state::reply(origin, core::frames::history(out, more));
+}
+
+void history(session_ptr self, const client_sink_ptr& origin, const core::history_command& h) {
+  auto& st = self->state;
+  if (!st.pools.storage) {
+    history_in_memory(st, origin, h);
+    return;
+  }
+  self->request(st.pools.storage, st.cfg->load_timeout, history_atom::value, st.user,
+                std::uint64_t{h.before.value_or(0)}, std::uint32_t{h.limit})
+    .then(
+      [origin](history_page& page) {
+        std::vector<core::frames::history_entry> out;
+        out.reserve(page.messages.size());
+        for (auto& m : page.messages)
+          out.push_back({m.turn, std::move(m.role), std::move(m.text), m.ts});
+        session_state::reply(origin, core::frames::history(out, page.more));
+      },
+      [origin](caf::error&) {
+        reply_error(origin, "internal", "history is unavailable right now; retry");
+      });
+}
+
+/// The conversation is erased: the memories go next, then `forgotten`.
+void forget_memories(session_ptr self, const client_sink_ptr& origin, std::uint64_t deleted) {
+  auto& st = self->state;
+  st.known.clear(); // a fact told again after forget is a new fact
+  self->request(st.pools.memory, st.cfg->bookkeeping_deadline, work_atom::value,
+                forget_memories_request{st.user})
+    .then(
+      [origin, deleted](std::uint64_t) {
+        session_state::reply(origin, core::frames::forgotten(deleted));
+      },
+      [origin](caf::error&) {
+        reply_error(origin, "internal", "memories could not be erased; retry");
+      });
+}
+
+void forget(session_ptr self, const client_sink_ptr& origin) {
+  auto& st = self->state;
+  std::uint64_t in_memory = st.finished.size() * 2;
+  st.finished.clear();
+  st.recent.clear();
+  if (!st.pools.storage) {
+    forget_memories(self, origin, in_memory);
+    return;
+  }
+  self->request(st.pools.storage, st.cfg->load_timeout, forget_atom::value, st.user)
+    .then([self, origin](std::uint64_t deleted) { forget_memories(self, origin, deleted); },
+          [origin](caf::error&) {
+            reply_error(origin, "internal",
+                        "the conversation could not be erased; nothing was changed, retry");
+          });
+}
+
+} // namespace
+
+void dispatch(session_ptr self, const client_sink_ptr& origin, core::client_command& cmd) {
+  std::visit(
+    [&](auto& c) {
+      using T = std::decay_t<decltype(c)>;
+      if constexpr (std::is_same_v<T, core::chat_command>) {
+        admit_chat(self, origin, c);
+        return;
+      } else {
+        // history, forget, resume and cancel have their own bucket: 6 000 forgets (an fsynced
+        // write each) slowed every other user's storage
+        if (auto wait = self->state.commands.take(clock::now()); wait > 0) {
+          metrics().commands_limited.inc();
+          std::optional<std::string_view> id;
+          if constexpr (std::is_same_v<T, core::cancel_command>)
+            id = c.id;
+          reply_error(origin, "rate_limited", "too many requests in a short time; slow down", id,
+                      wait);
+          return;
+        }
+        if constexpr (std::is_same_v<T, core::cancel_command>)
+          cancel(self, origin, c.id);
+        else if constexpr (std::is_same_v<T, core::resume_command>)
+          resume(self, origin, c);
+        else if constexpr (std::is_same_v<T, core::history_command>)
+          history(self, origin, c);
+        else if constexpr (std::is_same_v<T, core::forget_command>)
+          forget(self, origin);
+      }
+    },
+    cmd);
+}
+
+} // namespace xinyu::actors::session

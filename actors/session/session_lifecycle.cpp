@@ -1,0 +1,318 @@
+// A session's lifecycle: spawn and settings, loading its user from storage, routing what the
+// gateway sends, passivation when idle and the hand-over when it crashes. Never sockets.
+#include "actors/session/session_state.hpp"
+
+#include "core/config.hpp"
+#include "core/log.hpp"
+#include "core/server_frame.hpp"
+#include "core/service_state.hpp"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+
+namespace xinyu::actors {
+
+namespace session {
+
+namespace {
+
+/// This session is about to die (an exception). Every admitted turn still gets its one `done`
+/// (finish error) and is stored so the numbering stays right; the connections are handed to
+/// the owner, which starts a fresh session for the user.
+void on_crash(session_ptr self, const std::string& what) {
+  auto& st = self->state;
+  core::log::error("session_crashed", {{"user_len", st.user.size()},
+                                       {"turns", st.turns.size()},
+                                       {"detail", what.substr(0, 80)}});
+  metrics().crashed.inc();
+  for (auto& t : st.turns) {
+    if (t.stream)
+      self->send(t.stream, cancel_atom::value, t.key);
+    core::frames::done_info d;
+    d.id = t.id;
+    d.turn = t.reply_turn;
+    d.finish = core::to_string(core::finish_reason::error);
+    d.degraded = t.degraded;
+    d.degraded.push_back("session");
+    d.ttft_ms = t.ttft_ms;
+    d.total_ms = ms_since(t.accepted_at);
+    st.broadcast(core::frames::done(d));
+    metrics().finish(core::finish_reason::error).inc();
+    persist(self, t, t.reply(), core::finish_reason::error, now_ms(), new_facts(st, t));
+  }
+  st.uncount_all();
+  st.turns.clear();
+  for (auto& w : st.waiting)
+    if (auto* chat = std::get_if<core::chat_command>(&w.cmd))
+      reply_error(w.origin, "internal", "the session restarted; re-send", chat->id);
+  st.waiting.clear();
+  if (st.owner)
+    self->send(st.owner, handover_atom::value, st.user, std::move(st.sinks), self->address());
+  st.sinks.clear();
+}
+
+/// The turn counter (and memories) are known: run what waited for them.
+void loaded(session_ptr self) {
+  auto& st = self->state;
+  if (st.loaded)
+    return;
+  st.loaded = true;
+  // one at a time from the state: if one of them crashes us, the crash handler still sees
+  // (and answers) the rest
+  while (!st.waiting.empty()) {
+    auto w = std::move(st.waiting.front());
+    st.waiting.pop_front();
+    dispatch(self, w.origin, w.cmd);
+  }
+}
+
+/// Nobody waits silently when the load failed: what arrived is refused, and it is retried.
+void load_failed(session_ptr self, const caf::error& err) {
+  auto& st = self->state;
+  core::log::error("session_load_failed", {{"detail", self->system().render(err)}});
+  for (auto& w : st.waiting) {
+    if (auto* chat = std::get_if<core::chat_command>(&w.cmd)) {
+      metrics().overloaded.inc();
+      reply_error(w.origin, "overloaded", "conversation storage is unavailable; re-send later",
+                  chat->id, st.cfg->retry_after_ms);
+    } else {
+      reply_error(w.origin, "internal", "conversation storage is unavailable");
+    }
+  }
+  st.waiting.clear();
+  self->delayed_send(self, std::chrono::milliseconds{st.cfg->retry_after_ms}, load_atom::value);
+}
+
+void subscribe(session_state& st, const client_sink_ptr& sink) {
+  if (sink && std::find(st.sinks.begin(), st.sinks.end(), sink) == st.sinks.end())
+    st.sinks.push_back(sink);
+}
+
+/// A command routed by the owner: run it, or keep it until the load is done.
+void on_command(session_ptr self, const client_sink_ptr& origin, core::client_command& cmd) {
+  auto& st = self->state;
+  ++st.routed;
+  // A command from a connection proves it is this user's: make sure it sees our frames even if
+  // it reached us before the hand-over of a crashed predecessor did.
+  subscribe(st, origin);
+  st.last_activity = clock::now();
+  if (st.loaded) {
+    dispatch(self, origin, cmd);
+    return;
+  }
+  if (st.waiting.size() >= st.cfg->max_queued_turns) {
+    std::optional<std::string_view> id;
+    if (auto* chat = std::get_if<core::chat_command>(&cmd))
+      id = chat->id;
+    metrics().busy.inc();
+    reply_error(origin, "busy", "this session is still loading; re-send later", id);
+    return;
+  }
+  st.waiting.push_back({origin, std::move(cmd)});
+}
+
+/// Idle for `settings.idle` with nothing in flight: ask the owner whether to stop; on yes the
+/// memory index goes too (reseeded from storage by the next session).
+void on_idle_check(session_ptr self) {
+  auto& st = self->state;
+  self->delayed_send(self, st.cfg->idle, idle_atom::value);
+  bool idle = st.sinks.empty() && st.turns.empty() && st.waiting.empty()
+              && st.pending_persists == 0 && st.loaded
+              && clock::now() - st.last_activity >= st.cfg->idle;
+  if (!idle || !st.owner || !st.pools.storage)
+    return;
+  // the owner stops routing to us only if it has routed nothing we have not seen
+  self->request(st.owner, st.cfg->bookkeeping_deadline, idle_atom::value, st.routed)
+    .then(
+      [self](bool stop) {
+        if (!stop)
+          return;
+        metrics().passivated.inc();
+        auto& st = self->state;
+        // the epoch keeps this from dropping what a successor already loaded
+        self->request(st.pools.memory, st.cfg->bookkeeping_deadline, work_atom::value,
+                      unload_request{st.user, st.memory_epoch})
+          .then([](bool) {}, [](caf::error&) {});
+        self->quit();
+      },
+      [](caf::error&) {});
+}
+
+/// The persisted frame for a turn storage wrote.
+void on_persisted(session_ptr self, const std::string& id, std::uint64_t turn) {
+  auto& st = self->state;
+  if (st.pending_persists > 0)
+    --st.pending_persists;
+  st.broadcast(core::frames::persisted(id, turn));
+  if (st.cfg->svc)
+    --st.cfg->svc->persisted_unsent; // counted once the frame is with the connections
+}
+
+session_actor::behavior_type session_behavior(session_ptr self, std::string user,
+                                              stage_pools pools,
+                                              std::shared_ptr<const session_settings> cfg,
+                                              session_owner_actor owner) {
+  auto& st = self->state;
+  st.user = std::move(user);
+  st.pools = std::move(pools);
+  st.cfg = std::move(cfg);
+  st.owner = std::move(owner);
+  st.risk = core::conversation_risk{st.cfg->risk};
+  st.chats = core::token_bucket{st.cfg->chats_per_minute, st.cfg->chat_burst};
+  st.commands = core::token_bucket{st.cfg->commands_per_minute, st.cfg->command_burst};
+  st.care = core::care_schedule{st.cfg->care, clock::now()};
+  st.known = known_facts{st.cfg->max_known_facts};
+  metrics().sessions.add(1);
+  if (st.pools.storage) {
+    load(self);
+    self->delayed_send(self, st.cfg->idle, idle_atom::value);
+  } else {
+    st.loaded = true;
+  }
+  self->set_exception_handler([self](std::exception_ptr& ep) -> caf::error {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    // The request being handled (a command or a `persisted` from the owner) reached us:
+    // answer it, so that the owner reads any error on a request as "never seen".
+    if (auto* cur = self->current_mailbox_element(); cur && cur->mid.is_request())
+      if (auto rp = self->make_response_promise(); rp.pending())
+        rp.deliver(true);
+    on_crash(self, what);
+    return caf::make_error(caf::exit_reason::unhandled_exception);
+  });
+  self->set_down_handler(
+    [self](caf::down_msg& dm) { on_stream_worker_down(self, dm.source); });
+  return {
+    [self](attach_atom, client_sink_ptr& sink) {
+      auto& st = self->state;
+      ++st.routed;
+      st.last_activity = clock::now();
+      subscribe(st, sink);
+      session_state::reply(sink, core::frames::ready(st.user, st.cfg->server_name));
+      if (auto n = st.care.on_attach(clock::now()))
+        session_state::reply(sink, core::frames::notice(n->kind, n->text));
+    },
+    [self](handover_atom, client_sink_ptr& sink) {
+      ++self->state.routed;
+      subscribe(self->state, sink);
+    },
+    [self](detach_atom, client_sink_ptr& sink) {
+      auto& st = self->state;
+      ++st.routed;
+      st.last_activity = clock::now();
+      st.sinks.erase(std::remove(st.sinks.begin(), st.sinks.end(), sink), st.sinks.end());
+    },
+    [self](command_atom, client_sink_ptr& origin, core::client_command& cmd) -> bool {
+      on_command(self, origin, cmd);
+      return true; // tells the owner the command reached a live session
+    },
+    [self](persisted_atom, std::string& id, std::uint64_t turn) -> bool {
+      on_persisted(self, id, turn);
+      return true;
+    },
+    [self](persisted_atom, std::string& id, std::uint64_t turn, std::string&) {
+      on_persisted(self, id, turn); // straight from storage: no owner
+    },
+    [self](token_atom, std::uint64_t key, std::string& text) {
+      on_token(self, key, std::move(text));
+    },
+    [self](end_atom, std::uint64_t key, core::finish_reason finish) {
+      on_stream_end(self, key, finish);
+    },
+    [self](timeout_atom, std::uint64_t key, deadline_kind kind) { on_deadline(self, key, kind); },
+    [self](load_atom) { load(self); },
+    [self](idle_atom) { on_idle_check(self); },
+  };
+}
+
+} // namespace
+
+void load(session_ptr self) {
+  auto& st = self->state;
+  self->request(st.pools.storage, st.cfg->load_timeout, load_atom::value, st.user)
+    .then(
+      [self](storage::user_snapshot& snap) {
+        auto& st = self->state;
+        st.last_turn = std::max(st.last_turn, snap.last_turn);
+        st.recent.clear();
+        for (auto& m : snap.recent)
+          st.recent.push_back({m.role, std::move(m.text)});
+        while (st.recent.size() > st.cfg->recent_messages)
+          st.recent.pop_front();
+        for (const auto& m : snap.memories)
+          st.known.add(m.text);
+        if (snap.memories.empty()) {
+          loaded(self);
+          return;
+        }
+        // the first turn must see the stored memories: wait for the index (bounded; if the
+        // memory pool cannot, the turns run without them and `memory` shows as degraded)
+        self->request(st.pools.memory, st.cfg->load_timeout, work_atom::value,
+                      seed_request{st.user, std::move(snap.memories)})
+          .then(
+            [self](std::uint64_t epoch) {
+              self->state.memory_epoch = epoch;
+              loaded(self);
+            },
+            [self](caf::error&) { loaded(self); });
+      },
+      [self](caf::error& err) { load_failed(self, err); });
+}
+
+} // namespace session
+
+std::shared_ptr<const session_settings> make_session_settings(const core::config& cfg,
+                                                              std::shared_ptr<core::service_state> svc) {
+  using std::chrono::milliseconds;
+  auto s = std::make_shared<session_settings>();
+  s->max_queued_turns = cfg.session.max_queued_turns;
+  s->recent_messages = cfg.session.recent_messages;
+  s->keep_turns = cfg.session.keep_turns;
+  s->emotion_deadline = milliseconds{cfg.emotion.deadline_ms};
+  s->safety_deadline = milliseconds{cfg.safety.deadline_ms};
+  s->guard_deadline = milliseconds{cfg.safety.guard.deadline_ms};
+  s->risk.half_life_s = cfg.safety.risk_half_life_s;
+  s->risk.crisis_at = cfg.safety.risk_crisis_at;
+  s->memory_deadline = milliseconds{cfg.memory.deadline_ms};
+  s->llm_start_deadline = milliseconds{cfg.llm.start_deadline_ms};
+  s->first_token_deadline = milliseconds{cfg.llm.first_token_deadline_ms};
+  s->stall_deadline = milliseconds{cfg.llm.stall_deadline_ms};
+  s->total_deadline = milliseconds{cfg.llm.total_deadline_ms};
+  s->bookkeeping_deadline = milliseconds{cfg.session.bookkeeping_deadline_ms};
+  s->max_tokens = cfg.llm.max_tokens;
+  s->server_name = cfg.server.name;
+  s->care.disclosure = cfg.care.disclosure;
+  s->care.disclosure_interval = std::chrono::seconds{cfg.care.disclosure_interval_s};
+  s->care.break_after = std::chrono::seconds{cfg.care.break_after_s};
+  s->care.break_reset = std::chrono::seconds{cfg.care.break_reset_s};
+  s->care.disclosure_text = cfg.care.disclosure_text;
+  s->care.break_text = cfg.care.break_text;
+  s->chats_per_minute = cfg.limits.chats_per_minute;
+  s->chat_burst = cfg.limits.chat_burst;
+  s->commands_per_minute = cfg.limits.commands_per_minute;
+  s->command_burst = cfg.limits.command_burst;
+  s->crisis_resources = cfg.safety.crisis_resources;
+  s->prompt = std::make_shared<const core::prompt_builder>(cfg.persona, cfg.session.recent_messages);
+  s->idle = std::chrono::seconds{cfg.session.idle_s};
+  s->load_timeout = milliseconds{cfg.storage.load_timeout_ms};
+  s->retry_after_ms = cfg.storage.retry_after_ms;
+  s->svc = std::move(svc);
+  s->log_turns = cfg.log.turns;
+  s->log_text = cfg.log.text;
+  return s;
+}
+
+session_actor spawn_session(caf::actor_system& sys, std::string user, stage_pools pools,
+                            std::shared_ptr<const session_settings> settings,
+                            session_owner_actor owner) {
+  return sys.spawn(session::session_behavior, std::move(user), std::move(pools),
+                   std::move(settings), std::move(owner));
+}
+
+} // namespace xinyu::actors

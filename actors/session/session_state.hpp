@@ -1,0 +1,210 @@
+// What one session actor holds (its turns, connections, counters and policies) and the
+// functions its parts share: the turn pipeline, the commands and the lifecycle. Private to
+// actors/session/; must never be included outside it.
+#pragma once
+
+#include "actors/session_actor.hpp"
+#include "core/analysis.hpp"
+#include "core/conversation_risk.hpp"
+#include "core/metrics.hpp"
+#include "core/policy/care_notices.hpp"
+#include "core/policy/finish_reason.hpp"
+#include "core/prompt_builder.hpp"
+#include "core/token_bucket.hpp"
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <array>
+#include <chrono>
+#include <deque>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+namespace xinyu::actors::session {
+
+using clock = std::chrono::steady_clock;
+using frame_ptr = std::shared_ptr<const std::string>;
+
+/// Where the turn in flight is. A turn waits (`queued`), is analysed by the stages in parallel
+/// (`analyzing`), then streams its reply (`generating`); `finish_turn` ends every turn.
+enum class phase { queued, analyzing, generating };
+
+/// The pre-processing stages whose latency is recorded (the guard has no histogram).
+enum class stage : std::size_t { emotion, safety, memory };
+constexpr std::size_t stage_count = 3;
+const char* to_string(stage s) noexcept;
+
+struct turn {
+  std::string id;
+  std::string text;
+  std::uint64_t user_turn = 0;
+  std::uint64_t reply_turn = 0;
+  std::int64_t ts = 0;
+  clock::time_point accepted_at;
+  bool cancelled = false;
+  bool counted = true;  // still counts against the in-flight bound (xinyu_turns_queued)
+  bool started = false; // stages were asked
+  phase ph = phase::queued;
+  std::uint64_t key = 0; // unique per turn: tags stage replies and the LLM stream
+  // pre-processing
+  clock::time_point started_at;
+  std::array<double, stage_count> stage_ms{-1, -1, -1}; // time to answer or to fail
+  double preprocess_ms = -1;
+  int pending = 0;
+  core::emotion_result emotion;
+  core::safety_result safety;
+  std::optional<core::safety_result> guard; // the external guard's verdict, when it answered
+  std::vector<std::string> memories;
+  std::vector<std::string> degraded;
+  bool chinese = false;
+  // generation
+  llm_stream_actor stream;
+  std::vector<std::string> tokens;
+  std::optional<double> ttft_ms;
+  clock::time_point last_token_at;
+
+  /// The text the LLM and the memory see: personal data masked when the safety stage did.
+  const std::string& redacted() const {
+    return safety.redacted_text.empty() ? text : safety.redacted_text;
+  }
+  std::string reply() const;
+  void mark_degraded(std::string_view component);
+};
+
+/// What stays after a turn ends: enough to replay it (`resume`) and page it (`history`).
+struct finished_turn {
+  std::string id;
+  std::uint64_t user_turn = 0;
+  std::uint64_t reply_turn = 0;
+  std::int64_t ts = 0;
+  std::int64_t reply_ts = 0;
+  std::string text;
+  std::vector<std::string> tokens;
+  frame_ptr done_frame;
+};
+
+/// The session's metrics, registered once per process.
+struct metric_refs {
+  core::histogram& ttft;
+  core::histogram& total;
+  core::histogram& preprocess;
+  core::counter& busy;
+  core::counter& overloaded;
+  core::counter& rate_limited;
+  core::counter& commands_limited;
+  core::counter& passivated;
+  core::counter& crashed;
+  core::counter& tokens;
+  core::gauge& sessions;
+  std::array<core::histogram*, stage_count> stage;
+  core::gauge& queued;
+  core::counter& finish(core::finish_reason f);
+  core::counter& degraded(const std::string& component);
+  core::counter& errors(std::string_view code);
+};
+metric_refs& metrics();
+
+struct buffered_command {
+  client_sink_ptr origin;
+  core::client_command cmd;
+};
+
+/// The facts this user already told (bounded, oldest forgotten first).
+class known_facts {
+public:
+  explicit known_facts(std::size_t max = 512) : max_(max) {}
+  /// True when `fact` is new (then it is known from now on).
+  bool add(const std::string& fact);
+  void clear();
+
+private:
+  std::size_t max_;
+  std::deque<std::string> order_;
+  std::unordered_set<std::string> set_;
+};
+
+struct session_state {
+  std::string user;
+  stage_pools pools;
+  std::shared_ptr<const session_settings> cfg;
+  session_owner_actor owner;            // the gateway (null in tests: no passivation)
+  bool loaded = false;                  // turn counter known (from storage)
+  std::deque<buffered_command> waiting; // commands that arrived before the load finished
+  std::uint64_t routed = 0;             // messages received from the owner
+  clock::time_point last_activity = clock::now();
+  std::size_t pending_persists = 0;
+  std::size_t remembering = 0;    // remember requests in flight
+  std::uint64_t memory_epoch = 0; // what seeding our memories answered
+  known_facts known;
+  core::token_bucket chats{0, 1};    // limits.chats_per_minute / chat_burst
+  core::token_bucket commands{0, 1}; // limits.commands_per_minute / command_burst
+  core::care_schedule care;
+  std::optional<std::uint64_t> deferred_recall; // turn key whose recall waits for a remember
+  std::uint64_t last_turn = 0;
+  std::deque<turn> turns; // front is in flight once started
+  std::vector<client_sink_ptr> sinks;
+  std::deque<finished_turn> finished;
+  std::deque<core::chat_message> recent;
+  core::conversation_risk risk; // decaying distress score across this user's turns
+  static inline const char* name = "session_actor";
+
+  ~session_state();
+
+  /// Turns that still count against the in-flight bound stop counting (crash, shutdown).
+  void uncount_all();
+  void uncount(turn& t);
+
+  void broadcast(const frame_ptr& f);
+  void broadcast(std::string f);
+  static void reply(const client_sink_ptr& to, std::string f);
+
+  /// The turn in flight with this key, if it is past `queued`.
+  turn* current(std::uint64_t key);
+};
+
+using session_ptr = session_actor::stateful_pointer<session_state>;
+
+std::int64_t now_ms();
+double ms_since(clock::time_point t);
+
+/// Sends an `error` frame to one connection and counts it by code.
+void reply_error(const client_sink_ptr& to, std::string_view code, std::string_view message,
+                 std::optional<std::string_view> id = std::nullopt,
+                 std::optional<std::uint64_t> retry_after_ms = std::nullopt);
+
+// --- turn pipeline (turn_pipeline.cpp) ---------------------------------------------------
+/// Admits a chat: duplicate id, shedding, rate, queue bound; then `accepted` and start.
+void admit_chat(session_ptr self, const client_sink_ptr& origin, core::chat_command& c);
+/// Starts the front turn if nothing is in flight: the stages go out at once.
+void start_next(session_ptr self);
+/// A token of the stream `key`; the first arms the stall deadline.
+void on_token(session_ptr self, std::uint64_t key, std::string text);
+/// The stream `key` ended.
+void on_stream_end(session_ptr self, std::uint64_t key, core::finish_reason finish);
+/// A deadline of the turn `key` fired.
+void on_deadline(session_ptr self, std::uint64_t key, deadline_kind kind);
+/// The LLM worker of the turn in flight died.
+void on_stream_worker_down(session_ptr self, const caf::actor_addr& worker);
+/// Ends the front turn with exactly one `done`, records it and starts the next one.
+void finish_turn(session_ptr self, core::finish_reason finish);
+/// Queues the turn for storage; `persisted` comes back when its batch is written.
+void persist(session_ptr self, const turn& t, const std::string& reply,
+             core::finish_reason finish, std::int64_t reply_ts, std::vector<std::string> facts);
+/// The facts worth remembering in the user message of `t` that this user has not told yet.
+std::vector<std::string> new_facts(session_state& st, const turn& t);
+
+// --- commands (session_commands.cpp) -------------------------------------------------------
+/// Runs one command (after the command rate for everything but chat).
+void dispatch(session_ptr self, const client_sink_ptr& origin, core::client_command& cmd);
+
+// --- lifecycle (session_lifecycle.cpp) -----------------------------------------------------
+/// Loads the turn counter, recent context and memories; commands wait until it is done.
+void load(session_ptr self);
+
+// --- the turn's log line (turn_log.cpp) -----------------------------------------------------
+void log_turn(const session_state& st, const turn& t, core::finish_reason finish, double total_ms);
+
+} // namespace xinyu::actors::session

@@ -1,0 +1,488 @@
+// The turn pipeline of a session: admit a chat, ask the stages in parallel with deadlines,
+// stream the LLM reply and end every turn with exactly one `done`. Never sockets.
+#include "actors/session/session_state.hpp"
+
+#include "actors/error.hpp"
+#include "core/emotion_ensemble.hpp"
+#include "core/fact_extractor.hpp"
+#include "core/policy/canned_replies.hpp"
+#include "core/safety_checker.hpp"
+#include "core/server_frame.hpp"
+#include "core/service_state.hpp"
+#include "core/text.hpp"
+
+#include <caf/all.hpp>
+
+#include <atomic>
+
+namespace xinyu::actors::session {
+
+namespace {
+
+std::atomic<std::uint64_t> next_stream_id{1};
+
+void emit_token(session_ptr self, turn& t, std::string text) {
+  auto& st = self->state;
+  if (!t.ttft_ms) {
+    t.ttft_ms = ms_since(t.accepted_at);
+    metrics().ttft.observe(*t.ttft_ms);
+  }
+  t.last_token_at = clock::now();
+  st.broadcast(core::frames::token(t.id, t.tokens.size(), text));
+  t.tokens.push_back(std::move(text));
+  metrics().tokens.inc();
+}
+
+void emit_text(session_ptr self, turn& t, const std::string& text) {
+  for (auto& piece : core::split_into_tokens(text))
+    emit_token(self, t, std::move(piece));
+}
+
+void remembered(session_ptr self);
+
+/// Reply path when the LLM gives nothing: the offline comforting text.
+void fallback_reply(session_ptr self, turn& t) {
+  t.mark_degraded("llm");
+  emit_text(self, t, core::fallback_reply(t.chinese));
+  finish_turn(self, core::finish_reason::fallback);
+}
+
+/// The stream gave up: the fallback when nothing came, else what came ends with `error`.
+void end_stream_early(session_ptr self, turn& t) {
+  if (t.tokens.empty()) {
+    fallback_reply(self, t);
+    return;
+  }
+  t.mark_degraded("llm");
+  finish_turn(self, core::finish_reason::error);
+}
+
+void start_generation(session_ptr self, turn& t) {
+  auto& st = self->state;
+  t.ph = phase::generating;
+  if (t.safety.level == core::safety_level::blocked) {
+    emit_text(self, t, core::blocked_reply(t.chinese));
+    finish_turn(self, core::finish_reason::stop);
+    return;
+  }
+  core::prompt_input in;
+  in.user_text = t.redacted();
+  in.chinese = t.chinese;
+  in.emotion = t.emotion;
+  in.safety = t.safety;
+  in.memories = t.memories;
+  in.recent.assign(st.recent.begin(), st.recent.end());
+  llm_start start;
+  start.stream_id = t.key;
+  start.reply_to = caf::actor_cast<llm_listener_actor>(self);
+  start.request.user_text = in.user_text;
+  start.request.chinese = t.chinese;
+  start.request.emotion = t.emotion;
+  start.request.safety = t.safety.level;
+  start.request.memories = t.memories;
+  start.request.prompt = st.cfg->prompt->build(in);
+  start.request.max_tokens = st.cfg->max_tokens;
+  auto key = t.key;
+  t.last_token_at = clock::now();
+  self->delayed_send(self, st.cfg->first_token_deadline, timeout_atom::value, key,
+                     deadline_kind::first_token);
+  self->delayed_send(self, st.cfg->total_deadline, timeout_atom::value, key, deadline_kind::total);
+  self->request(st.pools.llm, st.cfg->llm_start_deadline, work_atom::value, std::move(start))
+    .then(
+      [self, key](llm_stream_actor& stream) {
+        auto* t = self->state.current(key);
+        if (!t || t->ph != phase::generating) {
+          // already over (cancelled or timed out): stop the stream if it still runs
+          self->send(stream, cancel_atom::value, key);
+          return;
+        }
+        t->stream = stream;
+        self->monitor(stream);
+      },
+      [self, key](caf::error&) {
+        if (auto* t = self->state.current(key); t && t->ph == phase::generating)
+          end_stream_early(self, *t);
+      });
+}
+
+void record_stage(turn& t, stage s) {
+  auto i = static_cast<std::size_t>(s);
+  t.stage_ms[i] = ms_since(t.started_at);
+  metrics().stage[i]->observe(t.stage_ms[i]);
+}
+
+/// One stage answered or failed: when none is pending, the verdicts merge and generation starts.
+void stage_done(session_ptr self, std::uint64_t key) {
+  auto* t = self->state.current(key);
+  if (!t || t->ph != phase::analyzing || --t->pending > 0)
+    return;
+  t->preprocess_ms = ms_since(t->started_at);
+  metrics().preprocess.observe(t->preprocess_ms);
+  // the more severe of the local verdict and the guard's wins
+  if (t->guard)
+    t->safety = core::merge(std::move(t->safety), *t->guard);
+  // repeated distress across turns reaches the crisis path; a crisis is never "neutral"
+  t->safety = self->state.risk.observe(std::move(t->safety), t->emotion, clock::now());
+  t->emotion = core::with_safety_floor(std::move(t->emotion), t->safety);
+  self->state.broadcast(core::frames::analysis(t->id, t->emotion, t->safety));
+  start_generation(self, *t);
+}
+
+void stage_failed(session_ptr self, std::uint64_t key, stage s) {
+  auto* t = self->state.current(key);
+  if (!t || t->ph != phase::analyzing)
+    return;
+  record_stage(*t, s);
+  t->degraded.emplace_back(to_string(s));
+  if (s == stage::safety) {
+    // the safety worker crashed or was late: the rules run here (well under a millisecond),
+    // so a crisis is never missed because a worker was down; unknown stays at least caution
+    static const core::safety_checker rules;
+    auto r = rules.check_rules(t->text);
+    if (r.level == core::safety_level::ok)
+      r.level = core::safety_level::caution;
+    t->safety = std::move(r);
+  }
+  stage_done(self, key);
+}
+
+/// Asks `pool` for the turn `key`; the `Response` goes into the turn through `store`.
+template <class Response, class Pool, class Request, class Store>
+void ask_stage(session_ptr self, const Pool& pool, std::chrono::milliseconds deadline,
+               Request req, std::uint64_t key, stage s, Store store) {
+  self->request(pool, deadline, work_atom::value, std::move(req))
+    .then(
+      [self, key, s, store](Response& r) {
+        if (auto* t = self->state.current(key); t && t->ph == phase::analyzing) {
+          record_stage(*t, s);
+          store(*t, std::move(r));
+          stage_done(self, key);
+        }
+      },
+      [self, key, s](caf::error&) { stage_failed(self, key, s); });
+}
+
+void ask_memory(session_ptr self, const turn& t) {
+  auto& st = self->state;
+  auto remaining = st.cfg->memory_deadline
+                   - std::chrono::duration_cast<std::chrono::milliseconds>(clock::now()
+                                                                           - t.started_at);
+  if (remaining <= std::chrono::milliseconds{0}) {
+    stage_failed(self, t.key, stage::memory);
+    return;
+  }
+  ask_stage<std::vector<std::string>>(self, st.pools.memory, remaining, recall_request{st.user, t.text}, t.key,
+            stage::memory,
+            [](turn& t, std::vector<std::string>&& items) { t.memories = std::move(items); });
+}
+
+/// A `remember` of this session finished: a recall that waited for it goes out now.
+void remembered(session_ptr self) {
+  auto& st = self->state;
+  if (st.remembering > 0)
+    --st.remembering;
+  if (st.remembering > 0 || !st.deferred_recall)
+    return;
+  auto key = *st.deferred_recall;
+  st.deferred_recall.reset();
+  if (auto* t = st.current(key); t && t->ph == phase::analyzing)
+    ask_memory(self, *t);
+}
+
+/// The crisis-resources paragraph and notice for a crisis turn that was not cancelled.
+void add_crisis_resources(session_ptr self, turn& t, core::finish_reason finish) {
+  auto& st = self->state;
+  if (t.safety.level != core::safety_level::crisis || t.cancelled
+      || finish == core::finish_reason::cancelled)
+    return;
+  auto it = st.cfg->crisis_resources.find(t.chinese ? "zh" : "en");
+  if (it == st.cfg->crisis_resources.end() || it->second.empty())
+    return;
+  auto block = core::crisis_block(t.chinese, it->second);
+  emit_text(self, t, block);
+  st.broadcast(core::frames::notice("crisis_resources", block.substr(2)));
+}
+
+} // namespace
+
+std::vector<std::string> new_facts(session_state& st, const turn& t) {
+  static const core::fact_extractor extractor;
+  if (t.safety.level == core::safety_level::blocked || !t.started)
+    return {};
+  auto facts = extractor.extract(t.redacted());
+  if (facts.size() > 16)
+    facts.resize(16); // a pasted essay is not sixteen facts about the user
+  std::vector<std::string> fresh;
+  for (auto& f : facts)
+    if (st.known.add(f))
+      fresh.push_back(std::move(f));
+  return fresh;
+}
+
+void persist(session_ptr self, const turn& t, const std::string& reply,
+             core::finish_reason finish, std::int64_t reply_ts, std::vector<std::string> facts) {
+  auto& st = self->state;
+  if (!st.pools.storage)
+    return;
+  storage::turn_record rec;
+  rec.user = st.user;
+  rec.id = t.id;
+  rec.user_turn = t.user_turn;
+  rec.reply_turn = t.reply_turn;
+  rec.user_text = t.text;
+  rec.reply_text = reply;
+  rec.finish = core::to_string(finish);
+  rec.ts = t.ts;
+  rec.reply_ts = reply_ts;
+  // what the user told about themselves is remembered (personal data already masked)
+  rec.facts = std::move(facts);
+  ++st.pending_persists;
+  if (st.cfg->svc)
+    ++st.cfg->svc->persisted_unsent;
+  // Through the owner when there is one: it delivers `persisted` to whichever session holds
+  // the user's connections by then (this one, or its successor after a crash).
+  persist_listener_actor listener = st.owner ? persist_listener_actor{st.owner}
+                                             : caf::actor_cast<persist_listener_actor>(self);
+  self->send(st.pools.storage, persist_atom::value, std::move(rec), std::move(listener));
+}
+
+void finish_turn(session_ptr self, core::finish_reason finish) {
+  auto& st = self->state;
+  auto& t = st.turns.front();
+  if (t.stream && t.ph == phase::generating)
+    self->send(t.stream, cancel_atom::value, t.key); // no-op when the stream already ended
+  add_crisis_resources(self, t, finish);
+  double total = ms_since(t.accepted_at);
+  core::frames::done_info d;
+  d.id = t.id;
+  d.turn = t.reply_turn;
+  d.finish = core::to_string(finish);
+  d.degraded = t.degraded;
+  d.ttft_ms = t.ttft_ms;
+  d.total_ms = total;
+  auto done = std::make_shared<const std::string>(core::frames::done(d));
+  // the turn stops counting against the in-flight bound before anyone hears `done`: a client
+  // that sends its next chat on `done` must not be shed by this very turn
+  st.uncount(t);
+  // the turn's log line is written before anyone hears `done`, so a server stopped right
+  // after a reply still has it
+  if (st.cfg->log_turns)
+    log_turn(st, t, finish, total);
+  st.broadcast(done);
+  for (auto& n : st.care.after_turn(clock::now()))
+    st.broadcast(core::frames::notice(n.kind, n.text));
+  metrics().total.observe(total);
+  metrics().finish(finish).inc();
+  for (const auto& c : t.degraded)
+    metrics().degraded(c).inc();
+
+  finished_turn f;
+  f.id = t.id;
+  f.user_turn = t.user_turn;
+  f.reply_turn = t.reply_turn;
+  f.ts = t.ts;
+  f.reply_ts = now_ms();
+  f.text = t.text;
+  auto reply = t.reply();
+  f.tokens = std::move(t.tokens);
+  f.done_frame = done;
+  if (finish != core::finish_reason::cancelled || !reply.empty()) {
+    st.recent.push_back({"user", t.redacted()});
+    st.recent.push_back({"assistant", reply});
+    while (st.recent.size() > st.cfg->recent_messages)
+      st.recent.pop_front();
+  }
+  // the facts are stored with the turn (below); the memory pool indexes them and has their
+  // embeddings stored beside them
+  auto facts = new_facts(st, t);
+  if (!facts.empty()) {
+    ++st.remembering;
+    self->request(st.pools.memory, st.cfg->bookkeeping_deadline, work_atom::value,
+                  remember_request{st.user, t.user_turn, facts})
+      .then([self](std::vector<core::memory_fact>&) { remembered(self); },
+            [self](caf::error&) { remembered(self); });
+  }
+  persist(self, t, reply, finish, f.reply_ts, std::move(facts));
+  st.finished.push_back(std::move(f));
+  while (st.finished.size() > st.cfg->keep_turns)
+    st.finished.pop_front();
+  st.last_activity = clock::now();
+  st.turns.pop_front();
+  start_next(self);
+}
+
+void start_next(session_ptr self) {
+  auto& st = self->state;
+  if (st.turns.empty() || st.turns.front().ph != phase::queued)
+    return;
+  auto& t = st.turns.front();
+  if (t.cancelled) {
+    t.ph = phase::analyzing; // mark started so finish_turn records it
+    finish_turn(self, core::finish_reason::cancelled); // which starts the next one
+    return;
+  }
+  t.ph = phase::analyzing;
+  t.started = true;
+  t.started_at = clock::now();
+  t.pending = st.pools.guard ? 4 : 3;
+  t.guard.reset();
+  t.chinese = core::is_mostly_chinese(t.text);
+  // fallbacks, used when a stage is late or fails
+  t.emotion = core::emotion_result{};
+  t.safety = core::safety_result{};
+  t.safety.level = core::safety_level::caution; // unknown safety is treated with caution
+  t.safety.redacted_text = t.text;
+  auto key = t.key;
+  const auto& cfg = *st.cfg;
+  ask_stage<core::emotion_result>(self, st.pools.emotion, cfg.emotion_deadline, stage_request{st.user, t.text}, key,
+            stage::emotion,
+            [](turn& t, core::emotion_result&& r) { t.emotion = std::move(r); });
+  ask_stage<core::safety_result>(self, st.pools.safety, cfg.safety_deadline, stage_request{st.user, t.text}, key,
+            stage::safety, [](turn& t, core::safety_result&& r) { t.safety = std::move(r); });
+  if (st.pools.guard)
+    self->request(st.pools.guard, cfg.guard_deadline, work_atom::value,
+                  stage_request{st.user, t.text})
+      .then(
+        [self, key](core::safety_result& r) {
+          if (auto* t = self->state.current(key); t && t->ph == phase::analyzing) {
+            t->guard = std::move(r);
+            stage_done(self, key);
+          }
+        },
+        [self, key](caf::error&) {
+          // late or failing guard: the local verdict stands
+          if (auto* t = self->state.current(key); t && t->ph == phase::analyzing) {
+            t->degraded.emplace_back("safety_guard");
+            stage_done(self, key);
+          }
+        });
+  if (st.remembering > 0) {
+    // what the user just said is still being indexed: recall once it is, within the stage's
+    // deadline from now
+    st.deferred_recall = key;
+    self->delayed_send(self, cfg.memory_deadline, timeout_atom::value, key,
+                       deadline_kind::memory_wait);
+  } else {
+    ask_memory(self, t);
+  }
+}
+
+void admit_chat(session_ptr self, const client_sink_ptr& origin, core::chat_command& c) {
+  auto& st = self->state;
+  const auto& cfg = *st.cfg;
+  for (const auto& t : st.turns) {
+    if (t.id == c.id) {
+      reply_error(origin, "bad_request", "a turn with this id is already in progress", c.id);
+      return;
+    }
+  }
+  if (cfg.svc && cfg.svc->shedding()) {
+    metrics().overloaded.inc();
+    reply_error(origin, "overloaded",
+                cfg.svc->draining ? "the server is shutting down"
+                                  : "the server is busy storing; re-send later",
+                c.id, cfg.retry_after_ms);
+    return;
+  }
+  if (auto wait = st.chats.take(clock::now()); wait > 0) {
+    metrics().rate_limited.inc();
+    reply_error(origin, "rate_limited",
+                "too many messages in a short time; please slow down a little", c.id, wait);
+    return;
+  }
+  if (st.turns.size() >= cfg.max_queued_turns) {
+    metrics().busy.inc();
+    reply_error(origin, "busy",
+                "this session already has " + std::to_string(cfg.max_queued_turns)
+                  + " turns queued; re-send later",
+                c.id);
+    return;
+  }
+  turn t;
+  t.id = std::move(c.id);
+  t.text = std::move(c.text);
+  t.user_turn = ++st.last_turn;
+  t.reply_turn = ++st.last_turn;
+  t.ts = now_ms();
+  t.accepted_at = clock::now();
+  t.key = next_stream_id.fetch_add(1, std::memory_order_relaxed);
+  // counted before anyone hears `accepted`: the bound holds for the very next chat
+  if (cfg.svc)
+    ++cfg.svc->inflight_turns;
+  metrics().queued.add(1);
+  st.broadcast(core::frames::accepted(t.id, t.user_turn));
+  st.turns.push_back(std::move(t));
+  if (cfg.svc && cfg.svc->chaos.decide(core::chaos_kind::session).crash)
+    throw std::runtime_error("chaos: injected session crash"); // recovered by the crash handler
+  start_next(self);
+}
+
+void on_token(session_ptr self, std::uint64_t key, std::string text) {
+  auto* t = self->state.current(key);
+  if (!t || t->ph != phase::generating)
+    return; // a stream we gave up on
+  if (t->tokens.size() >= self->state.cfg->max_tokens) {
+    finish_turn(self, core::finish_reason::length);
+    return;
+  }
+  bool first = t->tokens.empty();
+  emit_token(self, *t, std::move(text));
+  if (first)
+    self->delayed_send(self, self->state.cfg->stall_deadline, timeout_atom::value, key,
+                       deadline_kind::stall);
+}
+
+void on_stream_end(session_ptr self, std::uint64_t key, core::finish_reason finish) {
+  auto* t = self->state.current(key);
+  if (!t || t->ph != phase::generating)
+    return;
+  if (t->tokens.empty() || finish == core::finish_reason::error
+      || finish == core::finish_reason::cancelled)
+    end_stream_early(self, *t); // no reply: fallback; a broken one: kept, finish error
+  else
+    finish_turn(self, finish);
+}
+
+void on_deadline(session_ptr self, std::uint64_t key, deadline_kind kind) {
+  auto& st = self->state;
+  if (kind == deadline_kind::memory_wait) { // the recall waited for a remember too long
+    if (st.deferred_recall == key) {
+      st.deferred_recall.reset();
+      stage_failed(self, key, stage::memory);
+    }
+    return;
+  }
+  auto* t = st.current(key);
+  if (!t || t->ph != phase::generating)
+    return;
+  switch (kind) {
+    case deadline_kind::first_token:
+      if (t->tokens.empty())
+        end_stream_early(self, *t);
+      break;
+    case deadline_kind::stall: {
+      auto idle = clock::now() - t->last_token_at;
+      if (idle >= st.cfg->stall_deadline)
+        end_stream_early(self, *t);
+      else
+        self->delayed_send(self, st.cfg->stall_deadline - idle, timeout_atom::value, key,
+                           deadline_kind::stall);
+      break;
+    }
+    case deadline_kind::total:
+    case deadline_kind::memory_wait:
+      end_stream_early(self, *t);
+      break;
+  }
+}
+
+void on_stream_worker_down(session_ptr self, const caf::actor_addr& worker) {
+  auto& st = self->state;
+  if (st.turns.empty())
+    return;
+  auto& t = st.turns.front();
+  if (t.ph == phase::generating && t.stream && t.stream.address() == worker)
+    end_stream_early(self, t); // the LLM worker died mid-stream
+}
+
+} // namespace xinyu::actors::session

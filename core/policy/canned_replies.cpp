@@ -1,0 +1,70 @@
+// The fixed texts xinyu sends without an LLM, and how a reply is cut into streamed pieces.
+// Pure; must never call a model.
+#include "core/policy/canned_replies.hpp"
+
+#include "core/text.hpp"
+
+namespace xinyu::core {
+
+std::vector<std::string> split_into_tokens(std::string_view reply) {
+  std::vector<std::string> out;
+  auto cps = decode_utf8(reply);
+  std::string cur;
+  std::size_t han_in_cur = 0;
+  auto flush = [&] {
+    if (!cur.empty())
+      out.push_back(std::move(cur));
+    cur.clear();
+    han_in_cur = 0;
+  };
+  for (std::size_t i = 0; i < cps.size(); ++i) {
+    char32_t cp = cps[i];
+    bool latin = (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9')
+                 || cp == '\'' || cp == '-';
+    if (is_cjk(cp)) {
+      if (han_in_cur >= 2 || (!cur.empty() && han_in_cur == 0 && cur.back() != ' '
+                              && static_cast<unsigned char>(cur.back()) < 0x80))
+        flush();
+      append_utf8(cur, cp);
+      ++han_in_cur;
+    } else if (latin) {
+      if (han_in_cur > 0)
+        flush();
+      append_utf8(cur, cp);
+    } else if (cp == ' ') {
+      cur.push_back(' ');
+      flush();
+    } else {
+      // punctuation sticks to the piece before it
+      append_utf8(cur, cp);
+      if (han_in_cur > 0)
+        flush();
+    }
+  }
+  flush();
+  return out;
+}
+
+std::string fallback_reply(bool chinese) {
+  return chinese ? "抱歉，我这边暂时有点卡住了，但我一直在这里。你刚才说的话很重要，"
+                   "能再多和我说一点吗？"
+                 : "I'm sorry - I'm having trouble putting my thoughts together right now, but I'm "
+                   "still here with you. What you said matters; could you tell me a little more?";
+}
+
+std::string blocked_reply(bool chinese) {
+  return chinese ? "这个话题我不能参与。如果你正在经历让你不安的事情，我很愿意陪你聊聊你的感受。"
+                 : "I can't take part in that topic. If something is troubling you, I'm glad to talk "
+                   "about how you're feeling.";
+}
+
+std::string crisis_block(bool chinese, const std::vector<std::string>& resources) {
+  if (resources.empty())
+    return {};
+  std::string out = chinese ? "\n\n你可以随时联系这些援助资源：" : "\n\nYou can reach out any time:";
+  for (const auto& r : resources)
+    out += "\n- " + r;
+  return out;
+}
+
+} // namespace xinyu::core

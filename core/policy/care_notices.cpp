@@ -1,0 +1,58 @@
+// When the duty-of-care notices are due and what they say.
+// Must never read the real clock: every decision takes `now` from the caller.
+#include "core/policy/care_notices.hpp"
+
+namespace xinyu::core {
+
+const char* const default_disclosure_text =
+  "心语是一个AI陪伴助手，不是真人，也不能替代专业帮助。"
+  " Xinyu is an AI companion, not a person, and not a substitute for professional help.";
+
+const char* const default_break_text =
+  "我们已经聊了{minutes}分钟了。起来走走、喝点水、看看远处吧，我会在这里等你。 We have been "
+  "talking for {minutes} minutes. How about a short break: stretch, drink some water, rest "
+  "your eyes? I will be here.";
+
+namespace {
+
+std::string fill_minutes(std::string text, long long minutes) {
+  const std::string key = "{minutes}";
+  auto value = std::to_string(minutes);
+  for (auto pos = text.find(key); pos != std::string::npos; pos = text.find(key, pos + value.size()))
+    text.replace(pos, key.size(), value);
+  return text;
+}
+
+} // namespace
+
+care_schedule::care_schedule(care_settings settings, clock::time_point now)
+  : cfg_(std::move(settings)), last_disclosure_(now) {}
+
+std::optional<care_notice> care_schedule::on_attach(clock::time_point now) {
+  if (!cfg_.disclosure)
+    return std::nullopt;
+  last_disclosure_ = now;
+  return care_notice{"ai_disclosure", cfg_.disclosure_text};
+}
+
+std::vector<care_notice> care_schedule::after_turn(clock::time_point now) {
+  std::vector<care_notice> out;
+  if (use_started_ == clock::time_point{} || now - last_turn_end_ >= cfg_.break_reset) {
+    use_started_ = now; // a new stretch of use
+    last_break_reminder_ = now;
+  }
+  last_turn_end_ = now;
+  if (cfg_.disclosure && cfg_.disclosure_interval.count() > 0
+      && now - last_disclosure_ >= cfg_.disclosure_interval) {
+    last_disclosure_ = now;
+    out.push_back({"ai_disclosure", cfg_.disclosure_text});
+  }
+  if (cfg_.break_after.count() > 0 && now - last_break_reminder_ >= cfg_.break_after) {
+    last_break_reminder_ = now;
+    auto minutes = std::chrono::duration_cast<std::chrono::minutes>(now - use_started_).count();
+    out.push_back({"break_reminder", fill_minutes(cfg_.break_text, minutes)});
+  }
+  return out;
+}
+
+} // namespace xinyu::core

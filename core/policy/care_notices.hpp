@@ -1,0 +1,51 @@
+// When the duty-of-care notices are due (AI disclosure, break reminder) and what they say.
+// Pure timing over an injected clock; must never send anything itself.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace xinyu::core {
+
+/// The built-in texts (config keys care.disclosure_text and care.break_text default to them).
+extern const char* const default_disclosure_text;
+extern const char* const default_break_text; // "{minutes}" is replaced by the minutes of use
+
+struct care_settings {
+  bool disclosure = true;
+  std::chrono::milliseconds disclosure_interval{3600000}; // repeat after this much use; 0 = never
+  std::chrono::milliseconds break_after{7200000};         // break reminder after this; 0 = off
+  std::chrono::milliseconds break_reset{900000};          // a pause this long starts use afresh
+  std::string disclosure_text = default_disclosure_text;
+  std::string break_text = default_break_text;
+};
+
+struct care_notice {
+  std::string kind; // ai_disclosure | break_reminder (the notice frame's kind)
+  std::string text;
+};
+
+/// One user's notice schedule. Not thread-safe (owned by the user's session).
+class care_schedule {
+public:
+  using clock = std::chrono::steady_clock;
+
+  care_schedule() = default;
+  care_schedule(care_settings settings, clock::time_point now);
+
+  /// A connection attached: the disclosure, when enabled.
+  std::optional<care_notice> on_attach(clock::time_point now);
+
+  /// A turn ended at `now`: the disclosure again after `disclosure_interval` since the last
+  /// one, and a break reminder after `break_after` of use without a `break_reset` pause.
+  std::vector<care_notice> after_turn(clock::time_point now);
+
+private:
+  care_settings cfg_;
+  clock::time_point last_disclosure_{};
+  clock::time_point use_started_{}, last_turn_end_{}, last_break_reminder_{};
+};
+
+} // namespace xinyu::core

@@ -1,0 +1,48 @@
+// The provider-neutral LLM interface: what a reply is asked with (llm_request), how its tokens
+// come back (stream_callbacks) and how it is stopped (stream_handle). No transport types here.
+#pragma once
+
+#include "core/analysis.hpp"
+#include "core/prompt_builder.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace xinyu::llm {
+
+/// What a provider gets for one reply: the structured context and the built prompt.
+struct llm_request {
+  std::string user_text; // redacted
+  bool chinese = false;
+  core::emotion_result emotion;
+  core::safety_level safety = core::safety_level::ok;
+  std::vector<std::string> memories;
+  std::vector<core::chat_message> prompt;
+  unsigned max_tokens = 512;
+};
+
+/// Callbacks of one stream; called on the provider's own thread. `on_end` is called exactly
+/// once with finish "stop", "length", "cancelled" or "error" (then `error` says why).
+struct stream_callbacks {
+  std::function<void(std::string text)> on_token;
+  std::function<void(std::string finish, std::string error)> on_end;
+};
+
+class stream_handle {
+public:
+  virtual ~stream_handle() = default;
+  /// Aborts the stream promptly. Thread-safe, idempotent.
+  virtual void cancel() = 0;
+};
+
+/// A streaming LLM provider (the OpenAI-compatible upstream client is one).
+class provider {
+public:
+  virtual ~provider() = default;
+  /// Starts one streamed completion for `req`. Thread-safe; never blocks on the network.
+  virtual std::shared_ptr<stream_handle> start(const llm_request& req, stream_callbacks cb) = 0;
+};
+
+} // namespace xinyu::llm
