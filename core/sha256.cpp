@@ -1,106 +1,32 @@
-// SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), tested against the standard vectors.
-// Pure; must never be used for anything but integrity checks.
+// SHA-256 and HMAC-SHA256 through OpenSSL's libcrypto (pure computation, no I/O).
+// Must never be used for anything but integrity checks; keys never leave this call.
 #include "core/sha256.hpp"
 
-#include <cstring>
-#include <string>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <stdexcept>
 
 namespace xinyu::core {
 
-namespace {
-
-constexpr std::uint32_t k[64] = {
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
-
-constexpr std::uint32_t rotr(std::uint32_t x, int n) {
-  return (x >> n) | (x << (32 - n));
-}
-
-struct state {
-  std::uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  void block(const std::uint8_t* p) {
-    std::uint32_t w[64];
-    for (int i = 0; i < 16; ++i)
-      w[i] = (std::uint32_t{p[4 * i]} << 24) | (std::uint32_t{p[4 * i + 1]} << 16)
-             | (std::uint32_t{p[4 * i + 2]} << 8) | std::uint32_t{p[4 * i + 3]};
-    for (int i = 16; i < 64; ++i) {
-      auto s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
-      auto s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
-      w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
-    for (int i = 0; i < 64; ++i) {
-      auto s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
-      auto ch = (e & f) ^ (~e & g);
-      auto t1 = hh + s1 + ch + k[i] + w[i];
-      auto s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
-      auto maj = (a & b) ^ (a & c) ^ (b & c);
-      auto t2 = s0 + maj;
-      hh = g;
-      g = f;
-      f = e;
-      e = d + t1;
-      d = c;
-      c = b;
-      b = a;
-      a = t1 + t2;
-    }
-    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
-  }
-};
-
-} // namespace
-
 sha256_digest sha256(std::string_view data) {
-  state st;
-  auto* p = reinterpret_cast<const std::uint8_t*>(data.data());
-  std::size_t n = data.size();
-  std::size_t full = n / 64;
-  for (std::size_t i = 0; i < full; ++i)
-    st.block(p + 64 * i);
-  std::uint8_t tail[128] = {};
-  std::size_t rest = n - 64 * full;
-  std::memcpy(tail, p + 64 * full, rest);
-  tail[rest] = 0x80;
-  std::size_t len = rest + 1 + 8 <= 64 ? 64 : 128;
-  std::uint64_t bits = static_cast<std::uint64_t>(n) * 8;
-  for (int i = 0; i < 8; ++i)
-    tail[len - 1 - i] = static_cast<std::uint8_t>(bits >> (8 * i));
-  st.block(tail);
-  if (len == 128)
-    st.block(tail + 64);
-  sha256_digest out;
-  for (int i = 0; i < 8; ++i)
-    for (int j = 0; j < 4; ++j)
-      out[4 * i + j] = static_cast<std::uint8_t>(st.h[i] >> (24 - 8 * j));
+  sha256_digest out{};
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1
+      || len != out.size())
+    throw std::runtime_error("sha256: OpenSSL EVP_Digest failed");
   return out;
 }
 
 sha256_digest hmac_sha256(std::string_view key, std::string_view message) {
-  std::string k0(64, '\0');
-  if (key.size() > 64) {
-    auto d = sha256(key);
-    std::memcpy(k0.data(), d.data(), d.size());
-  } else {
-    std::memcpy(k0.data(), key.data(), key.size());
-  }
-  std::string inner(64, '\0'), outer(64, '\0');
-  for (int i = 0; i < 64; ++i) {
-    inner[i] = static_cast<char>(k0[i] ^ 0x36);
-    outer[i] = static_cast<char>(k0[i] ^ 0x5c);
-  }
-  inner.append(message);
-  auto ih = sha256(inner);
-  outer.append(reinterpret_cast<const char*>(ih.data()), ih.size());
-  return sha256(outer);
+  sha256_digest out{};
+  unsigned int len = 0;
+  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+            reinterpret_cast<const unsigned char*>(message.data()), message.size(), out.data(),
+            &len)
+      || len != out.size())
+    throw std::runtime_error("hmac_sha256: OpenSSL HMAC failed");
+  return out;
 }
 
 } // namespace xinyu::core

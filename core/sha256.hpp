@@ -1,4 +1,4 @@
-// SHA-256 and HMAC-SHA256 (FIPS 180-4, RFC 2104) for signed-token verification.
+// SHA-256 and HMAC-SHA256 (FIPS 180-4, RFC 2104) for signed-token verification, by OpenSSL.
 // Pure and allocation-light; must never be used for anything but integrity checks.
 #pragma once
 

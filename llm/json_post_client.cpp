@@ -40,7 +40,7 @@ struct connection {
 
 struct json_post_client::impl {
   json_endpoint ep_;
-  core::url url_;
+  endpoint_url url_;
   mutable ssl::context ssl_ctx_{ssl::context::tls_client};
   mutable std::mutex mtx_;
   mutable std::vector<std::unique_ptr<connection>> idle_;
@@ -200,7 +200,7 @@ struct json_post_client::impl {
 
 std::unique_ptr<json_post_client> json_post_client::make(const json_endpoint& ep,
                                                          std::string& error) {
-  auto u = core::parse_url(ep.base_url);
+  auto u = parse_endpoint_url(ep.base_url);
   if (!u) {
     error = ep.name + " base_url must be an http:// or https:// URL, got '" + ep.base_url + "'";
     return nullptr;
@@ -218,7 +218,7 @@ std::unique_ptr<json_post_client> json_post_client::make(const json_endpoint& ep
 
 json_post_client::~json_post_client() = default;
 
-const core::url& json_post_client::url() const {
+const endpoint_url& json_post_client::url() const {
   return impl_->url_;
 }
 

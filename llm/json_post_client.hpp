@@ -3,7 +3,7 @@
 // share. Must never be called from a CAF scheduler thread (its callers run detached).
 #pragma once
 
-#include "core/url.hpp"
+#include "llm/endpoint_url.hpp"
 
 #include <chrono>
 #include <memory>
@@ -32,7 +32,7 @@ public:
   std::optional<std::string> post(const std::string& path, const std::string& body,
                                   std::chrono::milliseconds timeout, std::string& error) const;
 
-  const core::url& url() const;
+  const endpoint_url& url() const;
 
 private:
   json_post_client() = default;

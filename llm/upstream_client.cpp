@@ -8,7 +8,7 @@
 #include "core/circuit_breaker.hpp"
 #include "core/metrics.hpp"
 #include "core/sse_parser.hpp"
-#include "core/url.hpp"
+#include "llm/endpoint_url.hpp"
 #include "llm/tls_client.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -45,7 +45,7 @@ class client_impl;
 
 struct endpoint_state {
   endpoint_config cfg;
-  core::url url;
+  endpoint_url url;
   std::string api_key;
   core::circuit_breaker breaker;
   std::vector<std::unique_ptr<plain_stream>> idle_plain;
@@ -124,7 +124,7 @@ public:
     }
     for (std::size_t i = 0; i < cfg.endpoints.size(); ++i) {
       const auto& e = cfg.endpoints[i];
-      auto u = core::parse_url(e.base_url);
+      auto u = parse_endpoint_url(e.base_url);
       auto where = "llm.endpoints[" + std::to_string(i) + "]";
       if (!u) {
         error = where + ".base_url '" + e.base_url + "' is not an http:// or https:// URL";

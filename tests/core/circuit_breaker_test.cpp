@@ -49,26 +49,3 @@ TEST_CASE("retry delay doubles, is capped, jittered, and Retry-After wins", "[br
   CHECK(retry_delay(1, 100ms, 1s, 0.5, 5s) == 1s);
 }
 
-#include "core/url.hpp"
-
-TEST_CASE("upstream base URLs parse into scheme, host, port and path", "[url]") {
-  auto a = parse_url("https://api.deepseek.com/v1/");
-  REQUIRE(a);
-  CHECK(a->tls);
-  CHECK(a->host == "api.deepseek.com");
-  CHECK(a->port == 443);
-  CHECK(a->path == "/v1");
-  auto b = parse_url("http://127.0.0.1:11434/v1");
-  REQUIRE(b);
-  CHECK_FALSE(b->tls);
-  CHECK(b->port == 11434);
-  auto c = parse_url("http://[::1]:8000");
-  REQUIRE(c);
-  CHECK(c->host == "::1");
-  CHECK(c->path.empty());
-  CHECK_FALSE(parse_url("ftp://x"));
-  CHECK_FALSE(parse_url("http://"));
-  CHECK_FALSE(parse_url("http://host:99999/v1"));
-  CHECK_FALSE(parse_url("http://host:abc"));
-  CHECK_FALSE(parse_url("localhost:8000"));
-}
