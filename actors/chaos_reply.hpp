@@ -4,7 +4,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/local_message_types.hpp"
-#include "core/service_state.hpp"
+#include "core/support/service_state.hpp"
 
 #include <caf/expected.hpp>
 #include <caf/result.hpp>

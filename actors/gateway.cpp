@@ -3,9 +3,9 @@
 #include "actors/gateway.hpp"
 
 #include "actors/gateway_client.hpp"
-#include "core/metrics.hpp"
-#include "core/server_frame.hpp"
-#include "core/service_state.hpp"
+#include "core/support/metrics.hpp"
+#include "core/protocol/server_frame.hpp"
+#include "core/support/service_state.hpp"
 
 #include <caf/all.hpp>
 

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "actors/client_sink.hpp"
-#include "core/client_frame.hpp"
+#include "core/protocol/client_frame.hpp"
 
 #include <memory>
 #include <string>

@@ -5,9 +5,9 @@
 
 #include "actors/stage_pools.hpp"
 #include "actors/worker_pool.hpp"
-#include "core/config.hpp"
+#include "core/support/config.hpp"
 #include "core/policy/canned_replies.hpp"
-#include "core/service_state.hpp"
+#include "core/support/service_state.hpp"
 #include "llm/offline_provider.hpp"
 #include "llm/upstream_client.hpp"
 

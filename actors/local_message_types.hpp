@@ -4,7 +4,7 @@
 #pragma once
 
 #include "actors/client_sink.hpp"
-#include "core/client_frame.hpp"
+#include "core/protocol/client_frame.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
 

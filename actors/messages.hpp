@@ -3,8 +3,8 @@
 // a socket or a store: what cannot be inspected is listed in local_message_types.hpp.
 #pragma once
 
-#include "core/analysis.hpp"
-#include "core/prompt_builder.hpp"
+#include "core/analysis/analysis.hpp"
+#include "core/policy/prompt_builder.hpp"
 #include "llm/provider.hpp"
 #include "storage/conversation_store.hpp"
 

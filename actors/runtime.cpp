@@ -3,9 +3,9 @@
 #include "actors/runtime.hpp"
 
 #include "actors/gateway_client.hpp"
-#include "core/config.hpp"
-#include "core/memory_engine.hpp"
-#include "core/service_state.hpp"
+#include "core/support/config.hpp"
+#include "core/memory/memory_engine.hpp"
+#include "core/support/service_state.hpp"
 #include "llm/provider.hpp"
 #include "storage/conversation_store.hpp"
 

@@ -6,7 +6,7 @@
 #include "actors/local_message_types.hpp"
 #include "actors/stage_pools.hpp"
 #include "actors/storage_actor.hpp"
-#include "core/conversation_risk.hpp"
+#include "core/analysis/conversation_risk.hpp"
 #include "core/policy/care_notices.hpp"
 
 #include <caf/fwd.hpp>

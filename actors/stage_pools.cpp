@@ -5,12 +5,12 @@
 #include "actors/chaos_reply.hpp"
 #include "actors/error.hpp"
 #include "actors/worker_pool.hpp"
-#include "core/config.hpp"
-#include "core/emotion_analyzer.hpp"
-#include "core/guard_verdict.hpp"
-#include "core/memory_engine.hpp"
-#include "core/safety_checker.hpp"
-#include "core/service_state.hpp"
+#include "core/support/config.hpp"
+#include "core/analysis/emotion_analyzer.hpp"
+#include "core/analysis/guard_verdict.hpp"
+#include "core/memory/memory_engine.hpp"
+#include "core/analysis/safety_checker.hpp"
+#include "core/support/service_state.hpp"
 
 #include <caf/all.hpp>
 

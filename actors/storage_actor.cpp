@@ -3,10 +3,10 @@
 #include "actors/storage_actor.hpp"
 
 #include "actors/error.hpp"
-#include "core/config.hpp"
-#include "core/log.hpp"
-#include "core/metrics.hpp"
-#include "core/service_state.hpp"
+#include "core/support/config.hpp"
+#include "core/support/log.hpp"
+#include "core/support/metrics.hpp"
+#include "core/support/service_state.hpp"
 
 #include <caf/all.hpp>
 

@@ -5,8 +5,8 @@
 
 #include "actors/error.hpp"
 #include "actors/pool_actor.hpp"
-#include "core/log.hpp"
-#include "core/metrics.hpp"
+#include "core/support/log.hpp"
+#include "core/support/metrics.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/error.hpp>

@@ -1,9 +1,9 @@
 // xinyu-train: trains the safety and emotion fastText models from the train split and picks
 // their thresholds on the dev split. Must never read the test split: it measures, we don't tune.
-#include "core/emotion_ensemble.hpp"
-#include "core/labelled_corpus.hpp"
-#include "core/safety_checker.hpp"
-#include "core/text_normalizer.hpp"
+#include "core/analysis/emotion_ensemble.hpp"
+#include "core/analysis/labelled_corpus.hpp"
+#include "core/analysis/safety_checker.hpp"
+#include "core/analysis/text_normalizer.hpp"
 #include "llm/fasttext_classifier.hpp"
 #include "llm/understanding_models.hpp"
 

@@ -2,10 +2,10 @@
 // memories for one user), called directly and through the real actor pools in parallel.
 // A benchmark only: prints percentiles, asserts nothing.
 #include "actors/stage_pools.hpp"
-#include "core/config.hpp"
-#include "core/emotion_analyzer.hpp"
-#include "core/memory_engine.hpp"
-#include "core/safety_checker.hpp"
+#include "core/support/config.hpp"
+#include "core/analysis/emotion_analyzer.hpp"
+#include "core/memory/memory_engine.hpp"
+#include "core/analysis/safety_checker.hpp"
 #include "llm/understanding_models.hpp"
 
 #include <caf/all.hpp>

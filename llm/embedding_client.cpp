@@ -2,10 +2,10 @@
 // (deadline, kept-alive connections, circuit breaker). Never logs the key.
 #include "llm/embedding_client.hpp"
 
-#include "core/log.hpp"
+#include "core/support/log.hpp"
 
-#include "core/embedding_api.hpp"
-#include "core/metrics.hpp"
+#include "core/memory/embedding_api.hpp"
+#include "core/support/metrics.hpp"
 #include "llm/json_post_client.hpp"
 
 #include <iostream>

@@ -3,7 +3,7 @@
 // Must never be called from a CAF scheduler thread (memory workers run detached for it).
 #pragma once
 
-#include "core/embedding.hpp"
+#include "core/memory/embedding.hpp"
 
 #include <memory>
 #include <string>

@@ -2,7 +2,7 @@
 // training call xinyu-train uses. Thread-safe after loading; must never do I/O per prediction.
 #pragma once
 
-#include "core/text_classifier.hpp"
+#include "core/analysis/text_classifier.hpp"
 
 #include <memory>
 #include <string>

@@ -2,7 +2,7 @@
 // asked over json_post_client. Blocking; must never be called from a CAF scheduler thread.
 #pragma once
 
-#include "core/guard_verdict.hpp"
+#include "core/analysis/guard_verdict.hpp"
 
 #include <memory>
 #include <string>

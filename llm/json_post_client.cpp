@@ -2,7 +2,7 @@
 // circuit breaker; shared by the /embeddings and safety-guard clients. Never logs the key.
 #include "llm/json_post_client.hpp"
 
-#include "core/circuit_breaker.hpp"
+#include "core/policy/circuit_breaker.hpp"
 #include "llm/tls_client.hpp"
 
 #include <boost/asio/connect.hpp>

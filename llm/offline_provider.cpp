@@ -2,7 +2,7 @@
 // Pure; must never do network I/O.
 #include "llm/offline_provider.hpp"
 
-#include "core/text.hpp"
+#include "core/support/text.hpp"
 
 #include <cstdint>
 

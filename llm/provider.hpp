@@ -2,8 +2,8 @@
 // come back (stream_callbacks) and how it is stopped (stream_handle). No transport types here.
 #pragma once
 
-#include "core/analysis.hpp"
-#include "core/prompt_builder.hpp"
+#include "core/analysis/analysis.hpp"
+#include "core/policy/prompt_builder.hpp"
 
 #include <functional>
 #include <memory>

@@ -2,8 +2,8 @@
 // dev split. Must never be called per message: it reads files.
 #include "llm/understanding_models.hpp"
 
-#include "core/emotion_ensemble.hpp"
-#include "core/safety_checker.hpp"
+#include "core/analysis/emotion_ensemble.hpp"
+#include "core/analysis/safety_checker.hpp"
 #include "llm/fasttext_classifier.hpp"
 
 #include <nlohmann/json.hpp>

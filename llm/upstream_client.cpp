@@ -3,11 +3,11 @@
 // bounded stream queue. All state lives on one I/O thread; must never log the API key.
 #include "llm/upstream_client.hpp"
 
-#include "core/log.hpp"
+#include "core/support/log.hpp"
 
-#include "core/circuit_breaker.hpp"
-#include "core/metrics.hpp"
-#include "core/sse_parser.hpp"
+#include "core/policy/circuit_breaker.hpp"
+#include "core/support/metrics.hpp"
+#include "core/protocol/sse_parser.hpp"
 #include "llm/endpoint_url.hpp"
 #include "llm/tls_client.hpp"
 

@@ -2,7 +2,7 @@
 // into store_status at this boundary. Not thread-safe: one owner calls it.
 #include "storage/conversation_store.hpp"
 
-#include "core/embedding.hpp"
+#include "core/memory/embedding.hpp"
 
 #include "storage/key_codec.hpp"
 

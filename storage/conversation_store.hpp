@@ -2,7 +2,7 @@
 // thread-safe: one owner (storage_actor) calls it. Must never include RocksDB headers here.
 #pragma once
 
-#include "core/analysis.hpp"
+#include "core/analysis/analysis.hpp"
 
 #include <cstdint>
 #include <memory>

@@ -3,7 +3,7 @@
 // connection. Every wait is bounded; must never touch storage.
 #include "transport/api_session.hpp"
 
-#include "core/http_api.hpp"
+#include "core/protocol/http_api.hpp"
 #include "transport/context.hpp"
 
 #include <boost/asio/post.hpp>

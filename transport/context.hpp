@@ -2,10 +2,10 @@
 // Internal to transport/; must never hold per-connection state.
 #pragma once
 
-#include "core/client_frame.hpp"
-#include "core/metrics.hpp"
-#include "core/service_state.hpp"
-#include "core/token_verifier.hpp"
+#include "core/protocol/client_frame.hpp"
+#include "core/support/metrics.hpp"
+#include "core/support/service_state.hpp"
+#include "core/auth/token_verifier.hpp"
 
 #include "actors/gateway_api.hpp"
 

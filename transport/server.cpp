@@ -2,7 +2,7 @@
 // strands and hands sockets to HTTP sessions. Must never parse frames or touch storage.
 #include "transport/server.hpp"
 
-#include "core/config.hpp"
+#include "core/support/config.hpp"
 #include "transport/context.hpp"
 #include "transport/sessions.hpp"
 

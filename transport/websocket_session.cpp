@@ -2,7 +2,7 @@
 // bounded outbound queue (client_sink). Must never touch storage or hold conversation state.
 #include "transport/websocket_session.hpp"
 
-#include "core/server_frame.hpp"
+#include "core/protocol/server_frame.hpp"
 #include "transport/context.hpp"
 
 #include <boost/asio/steady_timer.hpp>

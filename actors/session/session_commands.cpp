@@ -2,7 +2,7 @@
 // the per-user command rate. Never sockets: answers go to the asking connection's sink.
 #include "actors/session/session_state.hpp"
 
-#include "core/server_frame.hpp"
+#include "core/protocol/server_frame.hpp"
 
 #include <caf/all.hpp>
 

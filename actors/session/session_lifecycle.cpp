@@ -2,10 +2,10 @@
 // gateway sends, passivation when idle and the hand-over when it crashes. Never sockets.
 #include "actors/session/session_state.hpp"
 
-#include "core/config.hpp"
-#include "core/log.hpp"
-#include "core/server_frame.hpp"
-#include "core/service_state.hpp"
+#include "core/support/config.hpp"
+#include "core/support/log.hpp"
+#include "core/protocol/server_frame.hpp"
+#include "core/support/service_state.hpp"
 
 #include <caf/all.hpp>
 

@@ -2,8 +2,8 @@
 // Must never send to another actor: that is the pipeline's and the lifecycle's job.
 #include "actors/session/session_state.hpp"
 
-#include "core/server_frame.hpp"
-#include "core/service_state.hpp"
+#include "core/protocol/server_frame.hpp"
+#include "core/support/service_state.hpp"
 
 #include <algorithm>
 

@@ -4,13 +4,13 @@
 #pragma once
 
 #include "actors/session_actor.hpp"
-#include "core/analysis.hpp"
-#include "core/conversation_risk.hpp"
-#include "core/metrics.hpp"
+#include "core/analysis/analysis.hpp"
+#include "core/analysis/conversation_risk.hpp"
+#include "core/support/metrics.hpp"
 #include "core/policy/care_notices.hpp"
 #include "core/policy/finish_reason.hpp"
-#include "core/prompt_builder.hpp"
-#include "core/token_bucket.hpp"
+#include "core/policy/prompt_builder.hpp"
+#include "core/policy/token_bucket.hpp"
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>

@@ -2,7 +2,7 @@
 // Must never include the message or the reply unless log.text is on.
 #include "actors/session/session_state.hpp"
 
-#include "core/log.hpp"
+#include "core/support/log.hpp"
 
 namespace xinyu::actors::session {
 

@@ -3,13 +3,13 @@
 #include "actors/session/session_state.hpp"
 
 #include "actors/error.hpp"
-#include "core/emotion_ensemble.hpp"
-#include "core/fact_extractor.hpp"
+#include "core/analysis/emotion_ensemble.hpp"
+#include "core/memory/fact_extractor.hpp"
 #include "core/policy/canned_replies.hpp"
-#include "core/safety_checker.hpp"
-#include "core/server_frame.hpp"
-#include "core/service_state.hpp"
-#include "core/text.hpp"
+#include "core/analysis/safety_checker.hpp"
+#include "core/protocol/server_frame.hpp"
+#include "core/support/service_state.hpp"
+#include "core/support/text.hpp"
 
 #include <caf/all.hpp>
 

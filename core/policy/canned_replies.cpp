@@ -2,7 +2,7 @@
 // Pure; must never call a model.
 #include "core/policy/canned_replies.hpp"
 
-#include "core/text.hpp"
+#include "core/support/text.hpp"
 
 namespace xinyu::core {
 

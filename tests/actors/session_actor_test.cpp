@@ -3,9 +3,9 @@
 #include "actors/session_actor.hpp"
 
 #include "actors/worker_pool.hpp"
-#include "core/config.hpp"
-#include "core/memory_engine.hpp"
-#include "core/prompt_builder.hpp"
+#include "core/support/config.hpp"
+#include "core/memory/memory_engine.hpp"
+#include "core/policy/prompt_builder.hpp"
 #include "tests/actors/test_sink.hpp"
 
 #include <caf/all.hpp>

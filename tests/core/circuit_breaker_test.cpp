@@ -1,6 +1,6 @@
-// Unit tests for core/circuit_breaker: open after K failures, half-open probe after the
+// Unit tests for core/policy/circuit_breaker: open after K failures, half-open probe after the
 // cool-down, and jittered backoff that honours Retry-After.
-#include "core/circuit_breaker.hpp"
+#include "core/policy/circuit_breaker.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
-// Unit tests for core/client_frame: every malformed input maps to the protocol's error code.
-#include "core/client_frame.hpp"
+// Unit tests for core/protocol/client_frame: every malformed input maps to the protocol's error code.
+#include "core/protocol/client_frame.hpp"
 
 #include <catch2/catch.hpp>
 

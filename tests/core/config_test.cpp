@@ -1,5 +1,5 @@
-// Unit tests for core/config: defaults, overrides, and one clear error per bad value.
-#include "core/config.hpp"
+// Unit tests for core/support/config: defaults, overrides, and one clear error per bad value.
+#include "core/support/config.hpp"
 
 #include <catch2/catch.hpp>
 

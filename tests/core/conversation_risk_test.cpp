@@ -1,5 +1,5 @@
-// Unit tests for core/conversation_risk: multi-turn scripts with an injected clock.
-#include "core/conversation_risk.hpp"
+// Unit tests for core/analysis/conversation_risk: multi-turn scripts with an injected clock.
+#include "core/analysis/conversation_risk.hpp"
 
 #include <catch2/catch.hpp>
 

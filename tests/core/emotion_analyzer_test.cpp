@@ -1,5 +1,5 @@
-// Unit tests for core/emotion_analyzer: labels, negation, degree, contrast, emoji, repetition.
-#include "core/emotion_analyzer.hpp"
+// Unit tests for core/analysis/emotion_analyzer: labels, negation, degree, contrast, emoji, repetition.
+#include "core/analysis/emotion_analyzer.hpp"
 
 #include <catch2/catch.hpp>
 

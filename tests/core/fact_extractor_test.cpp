@@ -1,5 +1,5 @@
-// Unit tests for core/fact_extractor: which sentences of a message are kept as memories.
-#include "core/fact_extractor.hpp"
+// Unit tests for core/memory/fact_extractor: which sentences of a message are kept as memories.
+#include "core/memory/fact_extractor.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
-// Unit tests for core/guard_verdict: request bodies and both answer shapes.
-#include "core/guard_verdict.hpp"
+// Unit tests for core/analysis/guard_verdict: request bodies and both answer shapes.
+#include "core/analysis/guard_verdict.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

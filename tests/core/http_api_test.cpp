@@ -1,5 +1,5 @@
-// Unit tests for core/http_api: HTTP request parsing and frame -> SSE / OpenAI conversion.
-#include "core/http_api.hpp"
+// Unit tests for core/protocol/http_api: HTTP request parsing and frame -> SSE / OpenAI conversion.
+#include "core/protocol/http_api.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

@@ -1,6 +1,6 @@
 // Unit tests for the structured logger: every line is one JSON object with ts, level and event
 // first, strings escaped once, numbers unquoted, levels below the minimum dropped.
-#include "core/log.hpp"
+#include "core/support/log.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

@@ -1,8 +1,8 @@
-// Unit tests for core/embedding, core/memory_index (HNSW) and core/retrieval_cache: similarity,
+// Unit tests for core/memory/embedding, core/memory/memory_index (HNSW) and core/memory/retrieval_cache: similarity,
 // isolation, bounds, forget, agreement with exact search, cache hits, TTL and byte bound.
-#include "core/embedding.hpp"
-#include "core/memory_index.hpp"
-#include "core/retrieval_cache.hpp"
+#include "core/memory/embedding.hpp"
+#include "core/memory/memory_index.hpp"
+#include "core/memory/retrieval_cache.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -190,7 +190,7 @@ TEST_CASE("embeddings pack to text and back exactly", "[memory]") {
   CHECK_FALSE(hashed_embedder::unpack("AAA="));    // 2 bytes: not whole floats
 }
 
-#include "core/memory_engine.hpp"
+#include "core/memory/memory_engine.hpp"
 
 namespace {
 /// An embedder that can be switched off, like a remote endpoint that goes down.
@@ -256,7 +256,7 @@ TEST_CASE("memory engine seeds from stored embeddings of its model, re-embeds ot
   CHECK(m.unload("v", 0));
 }
 
-#include "core/embedding_api.hpp"
+#include "core/memory/embedding_api.hpp"
 
 TEST_CASE("embeddings API: request body and every kind of response", "[memory][embeddings]") {
   CHECK(embedding_request_body("nomic", "我\"好\"") == R"({"input":"我\"好\"","model":"nomic"})");

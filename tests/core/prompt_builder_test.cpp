@@ -1,5 +1,5 @@
-// Unit tests for core/prompt_builder: persona, emotion, safety guidance, memories, recent turns.
-#include "core/prompt_builder.hpp"
+// Unit tests for core/policy/prompt_builder: persona, emotion, safety guidance, memories, recent turns.
+#include "core/policy/prompt_builder.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
-// Unit tests for core/safety_checker: levels, categories, evasions and PII redaction.
-#include "core/safety_checker.hpp"
+// Unit tests for core/analysis/safety_checker: levels, categories, evasions and PII redaction.
+#include "core/analysis/safety_checker.hpp"
 
 #include <catch2/catch.hpp>
 

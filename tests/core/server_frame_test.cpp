@@ -1,5 +1,5 @@
-// Unit tests for core/server_frame: every frame is valid JSON with the protocol's fields.
-#include "core/server_frame.hpp"
+// Unit tests for core/protocol/server_frame: every frame is valid JSON with the protocol's fields.
+#include "core/protocol/server_frame.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

@@ -1,6 +1,6 @@
-// Unit tests for core/sse_parser: events split at every byte, CRLF/CR, comments, multi-line
+// Unit tests for core/protocol/sse_parser: events split at every byte, CRLF/CR, comments, multi-line
 // data, [DONE], error objects, role-only/empty deltas and the final usage chunk.
-#include "core/sse_parser.hpp"
+#include "core/protocol/sse_parser.hpp"
 
 #include <catch2/catch.hpp>
 

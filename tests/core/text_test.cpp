@@ -1,5 +1,5 @@
-// Unit tests for core/text: UTF-8 validation, Han detection, JSON escaping, blank checks.
-#include "core/text.hpp"
+// Unit tests for core/support/text: UTF-8 validation, Han detection, JSON escaping, blank checks.
+#include "core/support/text.hpp"
 
 #include <catch2/catch.hpp>
 

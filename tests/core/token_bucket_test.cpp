@@ -1,5 +1,5 @@
-// Unit tests for core/token_bucket with an injected clock.
-#include "core/token_bucket.hpp"
+// Unit tests for core/policy/token_bucket with an injected clock.
+#include "core/policy/token_bucket.hpp"
 
 #include <catch2/catch.hpp>
 

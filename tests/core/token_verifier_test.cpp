@@ -1,6 +1,6 @@
-// Unit tests for core/sha256 (FIPS 180-4 and RFC 4231 vectors) and core/token_verifier (HS256).
-#include "core/sha256.hpp"
-#include "core/token_verifier.hpp"
+// Unit tests for core/auth/sha256 (FIPS 180-4 and RFC 4231 vectors) and core/auth/token_verifier (HS256).
+#include "core/auth/sha256.hpp"
+#include "core/auth/token_verifier.hpp"
 
 #include <catch2/catch.hpp>
 

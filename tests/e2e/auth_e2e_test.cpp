@@ -1,6 +1,6 @@
 // End-to-end tests of signed-token (HS256) auth on the real binary: the auth frame, the
 // handshake's Bearer header, every refusal typed, and --issue-token.
-#include "core/token_verifier.hpp"
+#include "core/auth/token_verifier.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/turn_reader.hpp"
 

@@ -1,6 +1,6 @@
 // End-to-end attacks on the real binary by clients that never authenticate or never read:
 // the server must stay bounded in memory, drop them by its deadlines and keep serving others.
-#include "core/token_verifier.hpp"
+#include "core/auth/token_verifier.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/ws_client.hpp"
 

@@ -1,6 +1,6 @@
 // End-to-end tests of the HTTP faces of protocol v1 on the real binary: POST /v1/chat as SSE,
 // GET /v1/history, the OpenAI-compatible POST /v1/chat/completions, and the web page at /.
-#include "core/token_verifier.hpp"
+#include "core/auth/token_verifier.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/ws_client.hpp"
 

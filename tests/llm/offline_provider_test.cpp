@@ -2,7 +2,7 @@
 #include "llm/offline_provider.hpp"
 #include "core/policy/canned_replies.hpp"
 
-#include "core/text.hpp"
+#include "core/support/text.hpp"
 
 #include <catch2/catch.hpp>
 

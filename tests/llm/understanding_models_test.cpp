@@ -1,8 +1,8 @@
 // Trains tiny fastText models through llm::train_fasttext, loads them through the
 // understanding-model loaders and checks that rules and model combine as documented.
-#include "core/emotion_ensemble.hpp"
-#include "core/safety_checker.hpp"
-#include "core/text_normalizer.hpp"
+#include "core/analysis/emotion_ensemble.hpp"
+#include "core/analysis/safety_checker.hpp"
+#include "core/analysis/text_normalizer.hpp"
 #include "llm/fasttext_classifier.hpp"
 #include "llm/understanding_models.hpp"
 

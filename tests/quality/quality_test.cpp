@@ -1,13 +1,13 @@
 // Quality of the understanding stages on the labelled sets in tests/data: safety and emotion on
 // the independent test splits (per language and kind), fact extraction and memory recall@3.
-#include "core/config.hpp"
-#include "core/emotion_analyzer.hpp"
-#include "core/emotion_ensemble.hpp"
-#include "core/labelled_corpus.hpp"
+#include "core/support/config.hpp"
+#include "core/analysis/emotion_analyzer.hpp"
+#include "core/analysis/emotion_ensemble.hpp"
+#include "core/analysis/labelled_corpus.hpp"
 #include "llm/understanding_models.hpp"
-#include "core/fact_extractor.hpp"
-#include "core/memory_index.hpp"
-#include "core/safety_checker.hpp"
+#include "core/memory/fact_extractor.hpp"
+#include "core/memory/memory_index.hpp"
+#include "core/analysis/safety_checker.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,0 +1,71 @@
+// The labelled understanding data (tests/data/safety, tests/data/emotion): reading a split and
+// scoring verdicts against it, per language and per kind of phrasing. Must never train or tune.
+#pragma once
+
+#include "core/analysis/analysis.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace xinyu::core {
+
+struct safety_example {
+  std::string family, lang, level, category, kind, text;
+};
+
+struct emotion_example {
+  std::string family, lang, label, kind, text;
+};
+
+/// Rows of every `<dir>/safety/<split>*.tsv` (family lang level category kind text) and, for
+/// the legacy three-column files named in `legacy` (level category text), those too. Sorted by
+/// file name; an error (unreadable file, wrong column count, unknown level) empties the result.
+std::vector<safety_example> read_safety_split(const std::string& dir, const std::string& split,
+                                              std::string& error);
+
+/// Rows of every `<dir>/emotion/<split>*.tsv` (family lang label kind text).
+std::vector<emotion_example> read_emotion_split(const std::string& dir, const std::string& split,
+                                                std::string& error);
+
+/// Rows of a legacy file `<dir>/<name>`: "level category text" (safety) ...
+std::vector<safety_example> read_legacy_safety(const std::string& path, std::string& error);
+/// ... or "label text" (emotion).
+std::vector<emotion_example> read_legacy_emotion(const std::string& path, std::string& error);
+
+/// Hit counts: how many rows of a group got a verdict at least as severe as their label.
+struct hit_rate {
+  std::size_t n = 0, hits = 0;
+  double rate() const { return n ? double(hits) / double(n) : 1.0; }
+};
+
+struct safety_scores {
+  hit_rate crisis;        // crisis rows answered crisis (or blocked)
+  hit_rate blocked;       // sexual_minors rows answered blocked
+  hit_rate pii;           // pii rows flagged pii
+  hit_rate caution;       // distress, prompt_injection, harassment rows at least caution
+  hit_rate benign_flagged;   // benign rows answered anything but ok (check-ins included)
+  hit_rate benign_severe;    // benign rows answered crisis or blocked: the false positives
+  std::map<std::string, hit_rate> by_kind; // "category/kind": rows answered right
+  std::map<std::string, hit_rate> crisis_by_lang, blocked_by_lang, benign_severe_by_lang;
+};
+
+/// True when `got` is the right answer for `row`: at least its level (crisis, blocked,
+/// caution), pii flagged for pii rows, and for benign rows anything but crisis or blocked (a
+/// gentle check-in on a look-alike is by design; benign_flagged counts those separately).
+bool safety_verdict_right(const safety_example& row, const safety_result& got);
+
+safety_scores score_safety(const std::vector<safety_example>& rows,
+                           const std::vector<safety_result>& verdicts);
+
+struct emotion_scores {
+  double accuracy = 0;
+  double macro_f1 = 0;
+  std::map<std::string, double> f1_by_label;
+  std::map<std::string, hit_rate> by_kind, by_lang;
+};
+
+emotion_scores score_emotion(const std::vector<emotion_example>& rows,
+                             const std::vector<std::string>& labels);
+
+} // namespace xinyu::core

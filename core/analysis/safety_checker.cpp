@@ -1,0 +1,647 @@
+// Rule-based safety check over normalised text, plus redaction of personal data.
+// Pure and thread-safe after construction; must never call out.
+#include "core/analysis/safety_checker.hpp"
+
+#include "core/support/text.hpp"
+#include "core/analysis/text_normalizer.hpp"
+
+#include <algorithm>
+#include <regex>
+#include <cctype>
+
+namespace xinyu::core {
+
+namespace {
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+} // namespace
+
+std::string safety_checker::normalize(std::string_view text) {
+  return normalize_text(text).compact;
+}
+
+namespace {
+
+/// Street addresses (English, German, Chinese) and UK National Insurance numbers, on the
+/// detector copy of the text; matches are masked.
+const std::regex& address_pattern() {
+  static const std::regex re{
+    R"((\b\d{1,5}[a-z]?\s+([A-Za-z]+\s+){1,3}(street|st|avenue|ave|road|rd|lane|ln|drive|boulevard|blvd)\b\.?))"
+    R"(|(\b[A-Za-z\xC3\x80-\xBF]+(straße|strasse|str\.|weg|platz|allee|gasse)\s*\d{1,4}[a-z]?\b))"
+    R"(|((路|街|巷|弄|大道)\s*([0-9]+|(一|二|三|四|五|六|七|八|九|十|百|零|两)+)\s*(段\s*([0-9]+|(一|二|三|四|五|六|七|八|九|十)+)\s*)?号))"
+    R"(|([0-9]+\s*(号楼|栋)))"
+    R"(|(\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b))",
+    std::regex::icase | std::regex::optimize};
+  return re;
+}
+
+} // namespace
+
+std::string safety_checker::redact(std::string_view text, bool& found) {
+  // Work on ASCII-folded digits so full-width digits are caught too.
+  std::string s;
+  s.reserve(text.size());
+  // Only the characters the detectors read are folded (full-width digits, letters and + - . @
+  // _); everything else, punctuation included, reaches the LLM as the user wrote it.
+  for (auto cp : decode_utf8(text)) {
+    bool detector_char = (cp >= 0xFF10 && cp <= 0xFF19) || (cp >= 0xFF21 && cp <= 0xFF3A)
+                         || (cp >= 0xFF41 && cp <= 0xFF5A) || cp == 0xFF0B || cp == 0xFF0D
+                         || cp == 0xFF0E || cp == 0xFF20 || cp == 0xFF3F;
+    if (detector_char)
+      cp -= 0xFEE0;
+    append_utf8(s, cp);
+  }
+  // spelled-out e-mail addresses: name(at)example(dot)com
+  for (auto [from, to] : {std::pair{"(at)", "@"}, std::pair{"[at]", "@"}, std::pair{"(dot)", "."},
+                          std::pair{"[dot]", "."}})
+    for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos))
+      s.replace(pos, std::string_view{from}.size(), to);
+  std::string out;
+  out.reserve(s.size());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    // digit runs, allowing single spaces, dashes, dots and brackets inside (138-1234-5678,
+    // (416) 555-0199, +44 (0)20 7946 0958, 555.123.4567, 6222 0000 ...)
+    bool open_paren = s[i] == '(' && i + 1 < s.size() && is_digit(s[i + 1]);
+    if (is_digit(s[i]) || open_paren
+        || (s[i] == '+' && i + 1 < s.size() && is_digit(s[i + 1]))) {
+      if (i > 0 && (std::isalpha(static_cast<unsigned char>(s[i - 1])) || s[i - 1] == '.')) {
+        out.push_back(s[i]); // inside a word or a number with a decimal point: not a run
+        ++i;
+        continue;
+      }
+      std::size_t j = i + (s[i] == '+' || open_paren ? 1 : 0);
+      std::string digits;
+      std::size_t last = j, separators = 0;
+      bool bracket = open_paren;
+      while (j < s.size()) {
+        if (is_digit(s[j])) {
+          digits.push_back(s[j]);
+          last = ++j;
+        } else if ((s[j] == ' ' || s[j] == '-' || s[j] == '.') && j + 1 < s.size()
+                   && is_digit(s[j + 1])) {
+          ++j;
+          ++separators;
+        } else if (s[j] == ')' && j + 1 < s.size()
+                   && (is_digit(s[j + 1]) || (s[j + 1] == ' ' && j + 2 < s.size() && is_digit(s[j + 2])))) {
+          j += s[j + 1] == ' ' ? 2 : 1;
+          ++separators;
+          bracket = true;
+        } else if (s[j] == ' ' && j + 2 < s.size() && s[j + 1] == '(' && is_digit(s[j + 2])) {
+          j += 2; // "+44 (0)20"
+          ++separators;
+        } else if ((s[j] == 'x' || s[j] == 'X') && digits.size() == 17) {
+          digits.push_back('X');
+          last = ++j;
+          break;
+        } else {
+          break;
+        }
+      }
+      const char* tag = nullptr;
+      auto n = digits.size();
+      bool plus = s[i] == '+';
+      std::string_view run{s.data() + i, last - i};
+      bool ssn = n == 9 && run.size() == 11 && run[3] == '-' && run[6] == '-';
+      if (n == 18 || (n == 15 && digits.back() != 'X') || ssn)
+        tag = "[ID]";
+      else if (n == 11 && digits[0] == '1' && digits[1] >= '3')
+        tag = "[PHONE]";
+      else if (n >= 13 && n <= 19 && !plus)
+        tag = "[CARD]";
+      else if (plus && n >= 7 && n <= 15)
+        tag = "[PHONE]";
+      else if (n >= 10 && n <= 12 && (separators > 0 || bracket || digits[0] == '0' || n == 10))
+        tag = "[PHONE]"; // national formats: (416) 555-0199, 07700 900123, 01 23 45 67 89
+      if (tag) {
+        found = true;
+        out += tag;
+        i = last;
+        continue;
+      }
+      out.append(s, i, last - i);
+      i = last;
+      continue;
+    }
+    // e-mail: local@domain.tld
+    if (s[i] == '@' && !out.empty()) {
+      std::size_t l = out.size();
+      while (l > 0 && (std::isalnum(static_cast<unsigned char>(out[l - 1])) || out[l - 1] == '.'
+                       || out[l - 1] == '_' || out[l - 1] == '-' || out[l - 1] == '+'))
+        --l;
+      std::size_t j = i + 1;
+      bool dot = false;
+      while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '.'
+                              || s[j] == '-')) {
+        dot = dot || s[j] == '.';
+        ++j;
+      }
+      if (l < out.size() && dot && j > i + 3) {
+        out.resize(l);
+        out += "[EMAIL]";
+        found = true;
+        i = j;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
+    ++i;
+  }
+  // every address form holds a digit: the regex runs only on text that has one
+  if (std::any_of(out.begin(), out.end(), is_digit) && std::regex_search(out, address_pattern())) {
+    found = true;
+    out = std::regex_replace(out, address_pattern(), "[ADDRESS]");
+  }
+  return out;
+}
+
+safety_checker::safety_checker(std::shared_ptr<const text_classifier> model,
+                               safety_thresholds thresholds)
+  : model_(std::move(model)), thresholds_(thresholds) {
+  auto add = [this](safety_level lvl, const char* cat, std::initializer_list<const char*> ps) {
+    for (const char* p : ps)
+      rules_.push_back(rule{normalize(p), lvl, cat});
+  };
+  add(safety_level::crisis, "self_harm",
+      {"自杀", "不想活", "想死", "想去死", "轻生", "结束生命", "结束自己", "割腕", "跳楼", "上吊",
+       "吞药", "安眠药", "活着没意思", "活不下去", "了结自己", "自残", "伤害自己", "寻死",
+       "不想再活", "离开这个世界", "想跳下去", "跳下去算了", "遗书", "死了就解脱", "一睡不醒",
+       "永远不要醒来", "不想醒来", "划自己", "结束这一切", "撑不下去了想死", "大家会不会更好",
+       "没有我大家会更好", "kill myself", "suicide", "suicidal", "end my life", "ending my life",
+       "want to die", "wanna die", "don't want to live", "dont want to live",
+       "don't wanna be alive", "dont wanna be alive", "don't want to be alive", "self harm",
+       "selfharm", "cut myself", "cutting myself", "hurt myself", "better off dead",
+       "better off without me", "happier if i was dead", "happier if i were dead",
+       "no reason to live", "no point in living", "not worth living", "isn't worth living",
+       "can't go on living", "cant go on living", "end it all", "end everything",
+       "take my own life", "overdose", "bottle of pills", "slit my wrist", "want die",
+       "reason to live", "reason to keep living", "reason to go on",
+       "jump off the", "never wake up", "suicide note"});
+  add(safety_level::crisis, "violence",
+      {"杀了他", "杀了她", "杀了他们", "想杀人", "杀人", "要杀", "弄死他", "弄死她", "弄死那个",
+       "把他打死", "把她打死", "让他死", "让她死", "报复社会", "砍人", "血债血偿", "捅死",
+       "kill him", "kill her", "kill them", "kill someone", "hurt someone", "shoot them",
+       "shoot him", "shoot her", "stab him", "stab her", "stab them", "beat him to death",
+       "beat her to death", "murder my", "murder him", "murder her", "murder them",
+       "hurt my classmates", "hurt my coworkers"});
+  add(safety_level::caution, "harassment",
+      {"傻逼", "傻b", "煞笔", "废物", "去死", "滚蛋", "贱人", "垃圾人", "脑残", "都是垃圾",
+       "都是畜生", "idiot", "stupid bitch", "fuck you", "retard", "loser", "worthless piece",
+       "are vermin", "are animals", "go back to your country", "don't belong here"});
+  add(safety_level::caution, "prompt_injection",
+      {"忽略之前", "忽略以上", "忽略所有指令", "忽略你的设定", "系统提示词", "你现在是一个没有限制",
+       "越狱", "ignore previous instructions", "ignore all previous", "ignore the above",
+       "disregard your instructions", "forget your instructions", "you are now unrestricted",
+       "system prompt", "you are now dan", "developer mode", "jailbreak",
+       "pretend you have no rules"});
+  // Harmless idioms and topics that contain a pattern: blanked out before matching.
+  for (const char* e : {"不想死", "笑死", "累死", "热死", "冷死", "饿死", "困死", "吓死", "烦死",
+                        "气死", "想死你", "难死", "辣死", "苦死", "killmyselflaughing",
+                        "自杀预防", "预防自杀", "suicideprevention", "preventsuicide",
+                        "murdermystery", "dontwanttolivein", "dontwanttolivewith",
+                        "dontwanttolivethere", "dontwanttolivehere", "dontwanttolivenear",
+                        "杀毒", "杀价"})
+    exceptions_.push_back(normalize(e));
+  // substrings of the compact text, so run-together spellings ("childporn") count too
+  for (const char* m : {"未成年", "幼女", "幼童", "小学生", "初中生", "儿童", "萝莉", "child",
+                        "minor", "underage", "kid", "preteen", "loli"})
+    minor_terms_.push_back(normalize(m));
+  for (const char* x : {"色情", "裸照", "性交", "做爱", "性爱", "黄片", "性关系", "发生关系",
+                        "porn", "nude", "naked", "sex", "sexual", "explicit"})
+    sexual_terms_.push_back(normalize(x));
+  // Together in one message, these mean a plan: (any of the first) and (any of the second).
+  auto both = [this](const char* cat, std::initializer_list<const char*> a,
+                     std::initializer_list<const char*> b) {
+    combo c{cat, {}, {}};
+    for (const char* x : a)
+      c.first.push_back(normalize(x));
+    for (const char* x : b)
+      c.second.push_back(normalize(x));
+    combos_.push_back(std::move(c));
+  };
+  both("self_harm", {"药", "pills"}, {"一瓶", "一整瓶", "全吃", "全部吃", "攒了", "whole bottle",
+                                      "all of them", "took all"});
+  both("self_harm", {"天台", "楼顶", "楼上", "桥上", "roof", "bridge", "ledge"},
+       {"跳下", "想跳", "jump"});
+  both("violence", {"刀", "knife", "gun", "枪"}, {"去找他", "去找她", "找他算账", "明天去",
+                                                  "kill", "stab", "shoot"});
+}
+
+namespace {
+
+/// Structure, not phrases: a harm verb aimed at a person ("kill my stepfather", "stab him"),
+/// a self-harm verb on oneself ("hurting myself"), or in Chinese an intent word shortly
+/// before a killing verb ("我想杀了我老板", "我要砍死他") that is not passive (被杀了).
+/// Works on normalised text (lower case, no spaces or symbols).
+std::vector<std::string> normalized(std::initializer_list<const char*> words) {
+  std::vector<std::string> v;
+  for (const char* w : words)
+    v.push_back(safety_checker::normalize(w));
+  return v;
+}
+
+bool starts_with_any(std::string_view s, const std::vector<std::string>& ws) {
+  for (const auto& w : ws)
+    if (s.starts_with(w))
+      return true;
+  return false;
+}
+
+const char* harm_structure(const std::string& norm) {
+  static const auto self_verbs =
+    normalized({"hurting", "hurt", "cutting", "cut", "harming", "harm", "burning", "burn",
+                "starving", "killing", "kill", "stabbing", "stab", "hanging", "hang", "drowning",
+                "drown", "poisoning", "poison", "scratching", "punishing"});
+  static const auto other_verbs =
+    normalized({"kill", "murder", "stab", "shoot", "strangle", "poison", "beat", "choke",
+                "smother"});
+  static const auto targets = normalized({"him", "her", "them", "someone", "somebody", "everyone",
+                                          "everybody", "people", "you"});
+  static const auto not_people = normalized({"time", "self", "phone", "battery", "vibe",
+                                             "score", "record", "game", "boss", "level", "cat",
+                                             "dog", "plant", "hair", "laptop", "car"});
+  static const std::string myself = safety_checker::normalize("myself");
+  std::string_view n{norm};
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    auto rest = n.substr(i);
+    for (const auto& v : self_verbs)
+      if (rest.starts_with(v) && rest.substr(v.size()).starts_with(myself))
+        return "self_harm";
+    for (const auto& v : other_verbs) {
+      if (!rest.starts_with(v))
+        continue;
+      auto obj = rest.substr(v.size());
+      if (starts_with_any(obj, targets)
+          || (obj.starts_with("my") && !obj.starts_with(myself)
+              && !starts_with_any(obj.substr(2), not_people)))
+        return "violence";
+    }
+  }
+  static const std::string_view zh_intent[] = {"想", "要", "会", "准备", "打算", "恨不得"};
+  static const std::string_view zh_kill[] = {"杀了", "杀死", "砍死", "打死", "弄死", "捅死",
+                                             "掐死", "毒死", "砍了", "捅了"};
+  for (auto k : zh_kill) {
+    for (auto pos = n.find(k); pos != std::string_view::npos; pos = n.find(k, pos + 1)) {
+      if (pos >= 3 && n.substr(pos - 3, 3) == "被")
+        continue; // passive: something happened to the speaker
+      auto before = n.substr(pos >= 12 ? pos - 12 : 0, pos >= 12 ? 12 : pos); // ~4 Han chars
+      for (auto w : zh_intent)
+        if (before.find(w) != std::string_view::npos)
+          return "violence";
+    }
+  }
+  return nullptr;
+}
+
+} // namespace
+
+/// True when the text names an age under 18 ("12 year old", "12-year-old", "12岁").
+bool safety_checker::mentions_minor_age(std::string_view text) {
+  std::string s;
+  for (auto cp : decode_utf8(text)) {
+    if (cp >= 0xFF01 && cp <= 0xFF5E)
+      cp -= 0xFEE0;
+    if (cp >= 'A' && cp <= 'Z')
+      cp += 32;
+    if (cp == 0x2019)
+      cp = '\'';
+    append_utf8(s, cp);
+  }
+  auto is_letter = [](char c) { return c >= 'a' && c <= 'z'; };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (!is_digit(s[i]) || (i > 0 && is_digit(s[i - 1])))
+      continue;
+    std::size_t j = i;
+    int age = 0;
+    while (j < s.size() && is_digit(s[j]) && j - i < 3)
+      age = age * 10 + (s[j++] - '0');
+    if (j < s.size() && is_digit(s[j]))
+      continue;
+    auto before = std::string_view{s}.substr(0, i);
+    while (j < s.size() && (s[j] == ' ' || s[j] == '-'))
+      ++j;
+    auto rest = std::string_view{s}.substr(j);
+    bool years = rest.starts_with("岁") || rest.starts_with("year") || rest.starts_with("yr")
+                 || rest.starts_with("y/o") || rest.starts_with("y.o")
+                 || (rest.starts_with("yo") && (rest.size() == 2 || !is_letter(rest[2])));
+    // "she's 13", "he is 14", "aged 12", "age 12": the number is an age
+    for (std::string_view p : {"she's ", "shes ", "he's ", "hes ", "she is ", "he is ", "aged ",
+                               "age ", "i'm ", "im ", "i am "})
+      years = years || before.ends_with(p);
+    if (years && age > 0 && age < 18)
+      return true;
+  }
+  // Chinese numerals: 十三岁, 九岁, 未满十四
+  static const std::string_view digits[] = {"一", "二", "三", "四", "五", "六", "七", "八", "九"};
+  for (int age = 1; age < 18; ++age) {
+    std::string word;
+    if (age >= 10)
+      word = "十";
+    if (age % 10)
+      word += std::string{digits[age % 10 - 1]};
+    if (s.find(word + "岁") != std::string::npos || s.find("未满" + word) != std::string::npos)
+      return true;
+  }
+  return false;
+}
+
+safety_result merge(safety_result a, const safety_result& b) {
+  for (const auto& c : b.categories)
+    if (std::find(a.categories.begin(), a.categories.end(), c) == a.categories.end())
+      a.categories.push_back(c);
+  if (static_cast<int>(b.level) > static_cast<int>(a.level))
+    a.level = b.level;
+  return a;
+}
+
+safety_result safety_checker::check(std::string_view text) const {
+  auto n = normalize_text(text);
+  // the concepts are found once and shared by the rules, the model's input and the evidence
+  auto found = concepts_.find(n, mentions_minor_age(text));
+  auto r = rules_on(text, n, found);
+  if (!model_)
+    return r;
+  auto input = model_input(n, r, found);
+  return combine(std::move(r), model_->predict(input), evidence_in(found));
+}
+
+bool safety_checker::has_crisis_evidence(const normalized_text& n) const {
+  return evidence_in(concepts_.find(n));
+}
+
+bool safety_checker::evidence_in(const concept_finding& found) {
+  using C = concept_id;
+  for (C c : {C::death, C::method, C::strong_method, C::lethality, C::preparation, C::farewell,
+              C::finality, C::reunion, C::passive, C::injury_verb, C::wound, C::urge, C::weapon,
+              C::harm_other, C::whereabouts, C::burden, C::disappear, C::stockpile, C::affairs,
+              C::departure, C::apology, C::concealment, C::minor, C::sexual, C::abuse_material})
+    if (found.concepts.test(static_cast<std::size_t>(c)))
+      return true;
+  return false;
+}
+
+namespace {
+
+/// Context that turns the words of a crisis into something else: laughter, a game, a story, the
+/// past, someone else, a medical question. Marker words let a small model learn from few
+/// examples that "kms this boss lol" and "two years clean" are not "I will kill myself".
+struct context_marker {
+  const char* name;
+  std::initializer_list<const char*> words; // whole tokens (ASCII words or one Han character)
+  std::initializer_list<const char*> phrases; // substrings of the compact text
+};
+
+const context_marker context_markers[] = {
+  {"laugh", {"lol", "lmao", "lmfao", "haha", "jk", "rofl", "xd", "lul", "哈", "😂", "🤣", "😆", "😅"},
+   {"开玩笑", "笑死", "hahaha"}},
+  {"game", {"boss", "game", "gaming", "level", "raid", "respawn", "ranked", "gg", "noob", "pvp",
+            "minecraft", "fortnite", "lol", "dps", "npc", "队", "游", "副", "王", "吃", "鸡"},
+   {"游戏", "队友", "开局", "副本", "王者", "吃鸡", "落地成盒", "打团", "排位"}},
+  {"story", {"novel", "story", "character", "book", "movie", "film", "lyrics", "song", "episode",
+             "plot", "script", "writing", "chapter", "scene", "poem", "anime", "manga", "series"},
+   {"小说", "剧本", "角色", "电影", "歌词", "这首歌", "电视剧", "动漫", "情节", "剧情", "写一"}},
+  {"past", {"used", "ago", "once", "recovered", "clean", "survived", "anniversary", "sober",
+            "therapy", "was", "were", "back"},
+   {"曾经", "以前", "当年", "年前", "那时候", "过去", "不再", "走出来", "撑过来", "康复"}},
+  {"other", {"son", "daughter", "friend", "brother", "sister", "mom", "mum", "dad", "he", "she",
+             "his", "her", "him", "they", "teen", "teenager", "kid", "child", "partner",
+             "boyfriend", "girlfriend", "wife", "husband", "student", "coworker", "roommate"},
+   {"朋友", "女儿", "儿子", "同学", "孩子", "我妈", "我爸", "男朋友", "女朋友", "老公", "老婆",
+    "室友", "同事", "闺蜜", "兄弟"}},
+  {"help", {"help", "how", "advice", "support", "what", "should"},
+   {"怎么办", "怎么帮", "该怎么", "如何", "怎么跟", "怎么和"}},
+  {"medical", {"dose", "dosage", "mg", "prescribed", "doctor", "pharmacist", "side", "effects",
+               "tablet", "tablets", "daily", "medication", "ibuprofen", "tylenol", "advil"},
+   {"剂量", "副作用", "医生", "吃几片", "一天吃", "处方", "药店", "会上瘾"}},
+  {"self", {"i", "im", "me", "my", "myself", "ive", "ill", "id", "我"}, {}},
+};
+
+/// Frames in which crisis words usually mean something else. Narrower than the model's markers:
+/// a frame only turns the rules' crisis into a gentle check-in; the model may still escalate.
+struct frame_guard {
+  const char* name;
+  std::initializer_list<const char*> words;   // whole tokens
+  std::initializer_list<const char*> phrases; // substrings of the compact text
+};
+
+const frame_guard frame_guards[] = {
+  {"game", {"boss", "raid", "respawn", "ranked", "pvp", "minecraft", "fortnite", "npc", "speedrun",
+            "phase", "checkpoint"},
+   {"this game", "the game", "游戏", "队友", "开局", "副本", "王者", "吃鸡", "落地成盒", "排位",
+    "打团", "复活"}},
+  {"story", {"novel", "screenplay", "script", "character", "chapter", "plot", "lyrics", "fanfic"},
+   {"小说", "剧本", "角色", "歌词", "这首歌", "剧情", "情节", "这部剧", "电影里"}},
+  {"recovered", {"recovered", "anniversary"},
+   {"used to", "years ago", "months ago", "days clean", "years clean", "survived", "history of",
+    "my past", "曾经", "年前", "不再", "撑过来", "走出来", "康复", "那时候"}},
+  {"medical_question", {},
+   {"side effect", "addictive", "kick in", "会上瘾", "副作用", "多久起效", "多久见效"}},
+  {"joke", {"lol", "lmao", "lmfao", "jk", "rofl", "😂", "🤣"}, {"开玩笑", "哈哈"}},
+  {"sports", {"referee", "playoffs", "halftime"},
+   {"国足", "球迷", "比赛", "球队", "裁判", "世界杯", "my team", "the match"}},
+};
+
+const std::initializer_list<const char*> helper_phrases = {
+  "how do i help", "how can i help", "how to help", "how do i talk", "how to talk", "how should i",
+  "what do i do", "what should i do", "how to support", "how do i support", "怎么帮", "该怎么", "怎么跟",
+  "怎么和", "怎么劝", "怎么开导", "怎么办"};
+const std::initializer_list<const char*> other_people = {
+  "son", "daughter", "friend", "brother", "sister", "mom", "mum", "dad", "teen", "teenager",
+  "kid", "child", "partner", "boyfriend", "girlfriend", "wife", "husband", "student", "朋",
+  "女", "儿", "孩", "闺"};
+
+/// Phrases normalised like messages (letter runs squeezed, spaces dropped), built once.
+std::vector<std::string> normalized_phrases(std::initializer_list<const char*> ps) {
+  std::vector<std::string> v;
+  for (const char* p : ps)
+    v.push_back(normalize_text(p).compact);
+  return v;
+}
+
+bool contains_any(const std::string& compact, const std::vector<std::string>& phrases) {
+  return std::any_of(phrases.begin(), phrases.end(), [&compact](const std::string& p) {
+    return compact.find(p) != std::string::npos;
+  });
+}
+
+bool guard_hit(const normalized_text& n, const frame_guard& g,
+               const std::vector<std::string>& phrases) {
+  for (const auto& t : n.tokens)
+    for (const char* w : g.words)
+      if (t == w)
+        return true;
+  return contains_any(n.compact, phrases);
+}
+
+/// True when crisis words stand in a frame that says otherwise: a game, a story, the past, a
+/// medication question, a parent asking how to help someone else, or (for harm to others
+/// only) an obvious joke.
+bool framed_otherwise(const normalized_text& n, const std::vector<std::string>& categories) {
+  static const auto guard_phrases = [] {
+    std::vector<std::vector<std::string>> v;
+    for (const auto& g : frame_guards)
+      v.push_back(normalized_phrases(g.phrases));
+    return v;
+  }();
+  static const auto helpers = normalized_phrases(helper_phrases);
+  bool self_harm = std::find(categories.begin(), categories.end(), "self_harm") != categories.end();
+  for (std::size_t i = 0; i < std::size(frame_guards); ++i) {
+    if (std::string_view{frame_guards[i].name} == "joke" && self_harm)
+      continue; // "i want to die lol" is still a person in pain
+    if (guard_hit(n, frame_guards[i], guard_phrases[i]))
+      return true;
+  }
+  bool helper = contains_any(n.compact, helpers);
+  bool other = std::any_of(n.tokens.begin(), n.tokens.end(), [](const std::string& t) {
+    return std::find_if(other_people.begin(), other_people.end(),
+                        [&t](const char* w) { return t == w; })
+           != other_people.end();
+  });
+  return helper && other;
+}
+
+/// Which context markers a message carries (bit i = context_markers[i]).
+unsigned context_of(const normalized_text& n) {
+  unsigned bits = 0;
+  for (std::size_t i = 0; i < std::size(context_markers); ++i) {
+    const auto& m = context_markers[i];
+    bool hit = false;
+    for (const auto& t : n.tokens)
+      for (const char* w : m.words)
+        hit = hit || t == w;
+    for (const char* p : m.phrases)
+      hit = hit || n.compact.find(p) != std::string::npos;
+    if (hit)
+      bits |= 1u << i;
+  }
+  return bits;
+}
+
+} // namespace
+
+std::string safety_checker::model_input(const normalized_text& n, const safety_result& rules,
+                                        const concept_finding& found) const {
+  std::string s;
+  for (std::size_t c = 0; c < concept_count; ++c)
+    if (found.concepts.test(c)) {
+      s += "xyc_";
+      s += to_string(static_cast<concept_id>(c));
+      s += ' ';
+    }
+  for (const auto& c : rules.categories) {
+    s += "xyrule_";
+    s += c;
+    s += ' ';
+  }
+  auto ctx = context_of(n);
+  for (std::size_t i = 0; i < std::size(context_markers); ++i)
+    if ((ctx >> i) & 1u) {
+      s += "xyctx_";
+      s += context_markers[i].name;
+      s += ' ';
+    }
+  s += n.model_input();
+  return s;
+}
+
+std::string safety_checker::model_input(std::string_view text) const {
+  auto n = normalize_text(text);
+  auto found = concepts_.find(n, mentions_minor_age(text));
+  return model_input(n, rules_on(text, n, found), found);
+}
+
+safety_result safety_checker::combine(safety_result rules,
+                                      const std::vector<std::pair<std::string, double>>& p,
+                                      bool evidence) const {
+  if (rules.level == safety_level::crisis && probability_of(p, "benign") >= thresholds_.veto) {
+    // the words of a crisis in a sentence the model is sure is harmless ("笑死", a worried
+    // parent, a joke about a sibling): a gentle check-in, never silence
+    rules.level = safety_level::caution;
+    rules.categories.push_back("distress");
+  }
+  auto model = check_model(p);
+  if (!evidence && static_cast<int>(model.level) > static_cast<int>(safety_level::caution)) {
+    // the model alone, without one word of danger ("are you there?", "good night"), asks
+    // gently; it never interrupts or refuses on its own
+    model.level = safety_level::caution;
+  }
+  return merge(std::move(rules), model);
+}
+
+safety_result safety_checker::check_rules(std::string_view text) const {
+  auto n = normalize_text(text);
+  return rules_on(text, n, concepts_.find(n, mentions_minor_age(text)));
+}
+
+safety_result safety_checker::check_model(
+  const std::vector<std::pair<std::string, double>>& p) const {
+  safety_result r;
+  auto add = [&r](const char* c, safety_level lvl) {
+    r.categories.push_back(c);
+    if (static_cast<int>(lvl) > static_cast<int>(r.level))
+      r.level = lvl;
+  };
+  double self_harm = probability_of(p, "self_harm"), violence = probability_of(p, "violence");
+  double distress = probability_of(p, "distress");
+  if (self_harm + violence >= thresholds_.crisis)
+    add(self_harm >= violence ? "self_harm" : "violence", safety_level::crisis);
+  else if (self_harm + violence + distress >= thresholds_.caution)
+    add("distress", safety_level::caution); // uncertain but near self-harm: never plain ok
+  if (probability_of(p, "sexual_minors") >= thresholds_.blocked)
+    add("sexual_minors", safety_level::blocked);
+  for (const char* c : {"prompt_injection", "harassment", "pii"})
+    if (probability_of(p, c) >= thresholds_.other)
+      add(c, safety_level::caution);
+  return r;
+}
+
+safety_result safety_checker::rules_on(std::string_view text, const normalized_text& n,
+                                       const concept_finding& found) const {
+  safety_result r;
+  bool pii = false;
+  r.redacted_text = redact(text, pii);
+  std::string norm = n.compact;
+  // Blank out harmless idioms ("笑死", "不想死") so their substrings never match.
+  for (const auto& e : exceptions_) {
+    for (auto pos = norm.find(e); pos != std::string::npos; pos = norm.find(e, pos + 1))
+      std::fill(norm.begin() + static_cast<long>(pos),
+                norm.begin() + static_cast<long>(pos + e.size()), '_');
+  }
+  auto add_cat = [&r](const std::string& c, safety_level lvl) {
+    if (std::find(r.categories.begin(), r.categories.end(), c) == r.categories.end())
+      r.categories.push_back(c);
+    if (static_cast<int>(lvl) > static_cast<int>(r.level))
+      r.level = lvl;
+  };
+  for (const auto& rl : rules_)
+    if (norm.find(rl.pattern) != std::string::npos)
+      add_cat(rl.category, rl.level);
+  auto any_of = [&norm](const std::vector<std::string>& v) {
+    return std::any_of(v.begin(), v.end(),
+                       [&norm](const std::string& p) { return norm.find(p) != std::string::npos; });
+  };
+  if (const char* cat = harm_structure(norm))
+    add_cat(cat, safety_level::crisis);
+  if (found.sexual_minors
+      || (any_of(sexual_terms_)
+          && (any_of(minor_terms_) || found.concepts.test(static_cast<std::size_t>(concept_id::minor))
+              || mentions_minor_age(text))))
+    add_cat("sexual_minors", safety_level::blocked);
+  for (const auto& cat : found.crisis)
+    add_cat(cat, safety_level::crisis);
+  if (found.distress)
+    add_cat("distress", safety_level::caution);
+  for (const auto& c : combos_)
+    if (any_of(c.first) && any_of(c.second))
+      add_cat(c.category, safety_level::crisis);
+  if (r.level == safety_level::crisis && framed_otherwise(n, r.categories))
+    r.level = safety_level::caution;
+  if (pii)
+    add_cat("pii", safety_level::caution);
+  return r;
+}
+
+} // namespace xinyu::core

@@ -1,0 +1,98 @@
+// Rule-based safety check with levels ok/caution/crisis/blocked over normalised text, plus
+// redaction of personal data. Pure and thread-safe after construction; must never call out.
+#pragma once
+
+#include "core/analysis/analysis.hpp"
+#include "core/analysis/safety_concepts.hpp"
+#include "core/analysis/text_classifier.hpp"
+#include "core/analysis/text_normalizer.hpp"
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace xinyu::core {
+
+/// How a trained model's probabilities become levels; chosen on the dev split by xinyu-train
+/// and stored beside the model (safety.json). Labels are the categories of tests/data/safety.
+struct safety_thresholds {
+  double crisis = 0.5;  // P(self_harm) + P(violence) at or above: crisis
+  double blocked = 0.5; // P(sexual_minors): blocked
+  double caution = 0.3; // P(self_harm) + P(violence) + P(distress): caution (a gentle check-in)
+  double other = 0.6;   // P(prompt_injection), P(harassment), P(pii): caution
+  double veto = 1.1;    // P(benign) at or above: a rule's crisis becomes caution (an idiom,
+                        // a worried parent, a joke); above 1 the model never overrules a rule
+};
+
+class safety_checker {
+public:
+  /// Rules alone, or rules (precision) with a trained model beside them (recall): the more
+  /// severe verdict wins.
+  explicit safety_checker(std::shared_ptr<const text_classifier> model = nullptr,
+                          safety_thresholds thresholds = {});
+
+  safety_result check(std::string_view text) const;
+
+  /// Verdict of the rules alone and of the model alone (for evaluation and the trainer).
+  safety_result check_rules(std::string_view text) const;
+  safety_result check_model(const std::vector<std::pair<std::string, double>>& p) const;
+  /// What the model reads: the rules' findings as marker words ("xyrule_self_harm") followed
+  /// by the normalised text, so the model learns where the rules are right and where a
+  /// look-alike fools them. The trainer and check() both build it here.
+  std::string model_input(const normalized_text& n, const safety_result& rules,
+                          const concept_finding& found) const;
+  std::string model_input(std::string_view text) const;
+
+  /// The final verdict from the rules' verdict and the model's probabilities. Without
+  /// `evidence` (no word of danger at all, see has_crisis_evidence) the model can raise a
+  /// message to caution but not to crisis or blocked.
+  safety_result combine(safety_result rules,
+                        const std::vector<std::pair<std::string, double>>& p,
+                        bool evidence) const;
+  /// True when the text holds any concept of danger (death, method, farewell, harm, minors...).
+  bool has_crisis_evidence(const normalized_text& n) const;
+  bool has_crisis_evidence(std::string_view text) const {
+    return has_crisis_evidence(normalize_text(text));
+  }
+  const text_classifier* model() const noexcept { return model_.get(); }
+
+  /// normalize_text(text).compact: what the rules match, so "K i l l  m y s e l f",
+  /// "ｋｉｌｌ ｍｙｓｅｌｆ" and "k1ll mys3lf" all read "kilmyself" (letter runs squeezed).
+  static std::string normalize(std::string_view text);
+
+  /// Masks phone numbers, ID numbers, e-mail addresses and card numbers; appends the
+  /// categories found ("pii") to `found`.
+  static std::string redact(std::string_view text, bool& found);
+
+  /// True when the text names an age under 18 ("12 year old", "12-year-old", "12岁").
+  static bool mentions_minor_age(std::string_view text);
+
+private:
+  safety_result rules_on(std::string_view text, const normalized_text& n,
+                         const concept_finding& found) const;
+  static bool evidence_in(const concept_finding& found);
+
+  struct combo {
+    std::string category;             // crisis when a word of each list is present
+    std::vector<std::string> first, second;
+  };
+  std::vector<combo> combos_;
+  struct rule {
+    std::string pattern; // normalised
+    safety_level level;
+    std::string category;
+  };
+  std::vector<rule> rules_;
+  std::vector<std::string> exceptions_;
+  std::vector<std::string> minor_terms_;  // blocked only when combined with sexual terms
+  std::vector<std::string> sexual_terms_;       // normalised phrases that are never a hit
+  safety_concepts concepts_;
+  std::shared_ptr<const text_classifier> model_;
+  safety_thresholds thresholds_;
+};
+
+/// The more severe of two verdicts, categories merged; the redacted text of `a` is kept.
+safety_result merge(safety_result a, const safety_result& b);
+
+} // namespace xinyu::core

@@ -1,0 +1,277 @@
+// Concept classes of crisis language in Chinese and English and the combinations that make a
+// finding. Pure and thread-safe after construction; must never call out or keep state.
+#include "core/analysis/safety_concepts.hpp"
+
+#include "core/support/text.hpp"
+
+#include <algorithm>
+
+namespace xinyu::core {
+
+namespace {
+
+using C = concept_id;
+
+struct concept_terms {
+  C id;
+  std::initializer_list<const char*> terms; // "word*" matches any word starting with "word"
+};
+
+// Words and phrases, each normalised like the message. English terms match at word starts;
+// Chinese terms anywhere. Written from the Columbia Suicide Severity Rating Scale's levels and
+// common phrasings, not from any one evaluation sentence.
+const concept_terms lexicon[] = {
+  {C::self_ref, {"i", "im", "me", "my", "myself", "ive", "ill", "id", "mine", "我", "自己", "俺"}},
+  {C::death, {"die", "dying", "died", "dead", "death", "suicide", "suicidal", "not survive",
+              "not be alive", "stop existing", "end it", "end my life", "over with", "死", "自杀",
+              "轻生", "了结", "结束生命", "结束自己", "不活", "活不", "解脱", "不在了", "走了", "长眠"}},
+  {C::method, {"rope", "noose", "pill*", "overdose", "od", "tylenol", "paracetamol",
+               "acetaminophen", "ibuprofen", "benzo*", "xanax", "sleeping pill*", "antidepressant*",
+               "meds", "medication", "bleach", "pesticide", "poison", "charcoal", "carbon monoxide",
+               "exhaust", "gun", "bullet", "bridge", "roof", "rooftop", "ledge", "cliff",
+               "train track*", "tracks", "in front of a train", "razor*", "blade*", "wrist*",
+               "hang", "hanging", "hanged", "jump", "jumping", "jumped", "drown*", "floor",
+               "绳", "安眠药", "药", "百草枯", "敌敌畏", "农药", "烧炭", "炭", "天台", "楼顶", "顶楼",
+               "桥", "铁轨", "刀片", "割腕", "跳楼", "跳下", "上吊", "吊", "跳河", "跳江", "跳海",
+               "几楼", "地西泮", "老鼠药", "煤气", "车库"}},
+  {C::lethality, {"lethal", "fatal", "deadly", "enough to die", "would it take", "it take to die",
+                  "kill me", "to die", "to not wake", "not wake up", "to not survive", "painless",
+                  "least painful", "quickest way", "fastest way", "how long does it take",
+                  "definitely die", "致死", "会死", "死得了", "多少够", "够不够", "致命", "不会痛",
+                  "没有痛苦", "一定会死", "能死", "死透", "不被救", "有用吗", "喝多少", "吃多少"}},
+  {C::timing, {"tonight", "tomorrow", "today", "this weekend", "soon", "decided", "ready",
+               "after everyone", "when everyone", "right now", "rn", "friday", "monday", "date",
+               "picked the day", "chose the day", "after the exam", "今晚", "今天", "明天",
+               "决定", "准备", "想好了", "日子", "选好", "就要", "马上", "这周", "周末", "等考完",
+               "今夜", "最后一"}},
+  {C::preparation, {"bought", "ordered", "saved up", "stockpil*", "collecting", "collected",
+                    "hoarding", "wrote", "written", "note", "letter*", "gave away", "giving away",
+                    "give away", "gave my", "deleted", "will ready", "wrote my will",
+                    "said goodbye", "put my affairs", "in order", "rehome", "rehoming",
+                    "won't need", "wont need", "dont need", "don't need", "买好", "买了", "攒",
+                    "存了", "存药", "写好", "遗书", "遗言", "遗嘱", "送人", "送走", "交代",
+                    "密码", "转给", "后事", "收拾好", "整理好", "用不上", "用不到"}},
+  {C::farewell, {"goodbye", "good bye", "bye forever", "farewell", "last message",
+                 "final message", "this is it", "see you on the other side", "take care of",
+                 "thank you for everything", "sorry for everything", "forgive me",
+                 "永别", "下辈子", "来生", "别找我", "最后一条", "最后一次", "照顾好", "再见了",
+                 "谢谢你们", "对不起大家", "原谅我", "别难过", "告别", "said my goodbyes",
+                 "my goodbyes", "谢谢你陪我", "谢谢你一直"}},
+  {C::finality, {"forever", "for good", "never come back", "never coming back", "no longer",
+                 "anymore", "won't be around", "wont be around", "won't be here",
+                 "wont be here", "not be here", "last time", "永远", "再也", "不回来", "不回头",
+                 "最后", "不陪", "不看了", "不会再"}},
+  {C::deceased, {"late", "passed", "passed away", "in heaven", "heaven", "grave", "funeral",
+                 "died", "killed himself", "killed herself", "去世", "走了", "天堂", "墓",
+                 "在天上", "那边", "过世", "离世", "逝", "去了", "老伴", "with grandma",
+                 "with grandpa"}},
+  {C::reunion, {"coming to you", "come to you", "join you", "join him", "join her",
+                "be with you", "be with him", "be with her", "go be with", "see you again",
+                "see him again", "see her again", "follow my", "follow him", "follow her",
+                "reunite", "去找", "去陪", "去见", "团聚", "跟他走", "跟她走", "陪他", "陪她",
+                "抱抱", "跟她去", "跟他去", "一起去", "我也要去", "我也想去", "一个人留下"}},
+  {C::passive, {"never wake up", "not wake up", "dont wake up", "don't wake up",
+                "not to wake up", "wouldnt wake up", "never been born", "never existed",
+                "never born", "hit by a", "hits me", "run me over", "ran me over", "crash",
+                "wouldnt fight", "wouldn't fight", "let it take me", "takes me out",
+                "stop existing", "not being alive", "being dead", "live or die",
+                "care if i die", "care if i live", "better off dead", "不想醒", "醒不过来",
+                "不要醒", "不醒", "睡下去", "被车撞", "撞死", "出事", "没出生", "没有出生",
+                "不如死", "死了也", "死掉也", "车别停", "掉下", "淹死", "绝症", "癌症"}},
+  {C::relief, {"relief", "relieved", "wouldnt mind", "wouldn't mind", "wouldnt be mad",
+               "wouldn't be mad", "finally", "comforting", "calm", "hoping", "hope", "praying",
+               "wish", "解脱", "松口气", "也挺好", "就好了", "无所谓", "挺好", "希望", "不怕"}},
+  {C::injury_verb, {"cut", "cutting", "cuts", "burn", "burned", "burnt", "burning", "hurt",
+                    "hurting", "scratch*", "hit", "hitting", "punch*", "punish*", "bang",
+                    "starve", "starving", "skip meals", "划", "割", "烫", "掐", "打自己", "扇自己",
+                    "咬自己", "撞墙", "伤害", "饿自己"}},
+  {C::body, {"myself", "my arm*", "my wrist*", "my thigh*", "my skin", "my leg*", "my stomach",
+             "my head", "my body", "my hand*", "自己", "手腕", "胳膊", "大腿", "手臂", "皮肤",
+             "腿上", "手背", "手上", "烟头"}},
+  {C::wound, {"fresh cuts", "my cuts", "my scars", "scars", "relapse*", "urge to cut",
+              "urges to cut", "long sleeves", "clean streak", "days clean", "hide the cuts",
+              "hide my arms", "hiding my arms", "伤口", "疤", "长袖", "又划", "又割", "复发",
+              "忍不住划", "忍不住割", "血"}},
+  {C::weapon, {"gun", "guns", "rifle", "pistol", "knife", "knives", "machete", "axe", "bat",
+               "刀", "枪", "斧", "棍", "砖"}},
+  {C::place, {"school", "class", "work", "office", "campus", "church", "mall", "学校", "公司",
+              "班上", "教室", "单位", "他家", "她家"}},
+  {C::person, {"him", "her", "them", "he", "she", "my boss", "my ex", "my dad", "my stepdad",
+               "my stepfather", "my mom", "my husband", "my wife", "my neighbor", "my neighbour",
+               "my coworker", "my teacher", "my brother", "my sister", "bully", "bullies",
+               "everyone", "those kids", "the kids", "the guy", "that guy", "his", "someone",
+               "somebody", "someones", "my exs", "my manager", "他", "她", "老板", "贱人", "那个",
+               "前任", "邻居", "同事", "老师", "继父", "那个人", "那些人", "他们", "全家"}},
+  {C::harm_other, {"kill", "murder", "stab", "shoot", "poison", "strangle", "choke",
+                   "beat him", "beat her", "beat them", "smother", "hurt him", "hurt her",
+                   "hurt them", "make them pay", "make him pay", "make her pay", "revenge",
+                   "brake line*", "杀", "捅", "砍", "下毒", "投毒", "毒死", "打死", "弄死",
+                   "掐死", "报复", "同归于尽", "放火", "泼", "偿命", "动手", "推下去", "淹死",
+                   "kill"}},
+  {C::intent, {"going to", "gonna", "will", "want to", "wanna", "plan to", "planning",
+               "about to", "im doing it", "i'm doing it", "bringing", "show up", "bring", "要",
+               "想", "打算",
+               "准备", "一定", "决定", "计划"}},
+  {C::whereabouts, {"know where he", "know where she", "know where they", "know where he sleeps",
+                    "when hes home", "when he's home", "when shes home", "home alone",
+                    "know his schedule", "know her schedule", "watching his house",
+                    "watching her house", "following him", "following her",
+                    "知道他住", "知道她住", "知道他家", "知道她家", "蹲他", "蹲她", "堵他",
+                    "堵她", "跟踪他", "跟踪她", "落单", "值夜班"}},
+  {C::burden, {"better off without me", "better without me", "happier without me",
+               "burden", "without me around", "没有我会", "没有我他们", "少了我", "拖累",
+               "拖油瓶", "负担", "我不在了大家"}},
+  {C::disappear, {"disappear", "vanish", "cease to exist", "消失", "蒸发"}},
+  {C::strong_method, {"noose", "charcoal", "carbon monoxide", "slit my wrist*", "hang myself",
+                      "jump off", "jump from", "in front of a train", "烧炭", "百草枯", "敌敌畏",
+                      "农药", "上吊", "割腕", "跳楼", "老鼠药", "安眠药", "跳下去", "跳河",
+                      "跳江", "卧轨"}},
+  {C::present, {"right now", "rn", "standing on", "standing at", "sitting on the edge",
+                "on the edge", "looking down", "on the ledge", "on the roof", "on the bridge",
+                "现在", "站在", "边上", "翻过", "栏杆", "往下看", "数到三", "风好大", "这里跳"}},
+  {C::stockpile, {"stockpil*", "hoarding", "hoarded", "saving up", "saved up", "collecting",
+                  "been saving", "囤", "攒", "存药", "存了", "每家买"}},
+  {C::affairs, {"my savings", "password*", "gave away", "giving away", "give away",
+                "rehome*", "my will", "affairs", "wont need", "won't need", "dont need them",
+                "存款", "密码", "账号", "交代好", "牵挂", "送人", "送出去", "转给", "遗嘱", "后事"}},
+  {C::departure, {"be gone", "ill be gone", "i'll be gone", "gone by", "leaving for good",
+                  "我走了", "先走了", "要走了", "就走了", "就要走", "我先走"}},
+  {C::apology, {"tell my mom", "tell my mum", "tell my dad", "tell my family", "tell them",
+                "not your fault", "not their fault", "not his fault", "not her fault",
+                "im sorry for", "i'm sorry for", "sorry mom", "sorry mum", "说对不起",
+                "说声对不起", "不是他的错", "不是她的错", "不是你们的错", "不是你的错", "替我"}},
+  {C::chore, {"hair", "bangs", "fringe", "nails", "grass", "lawn", "onion*", "vegetable*", "cake",
+              "paper", "wood", "coupon*", "cost*", "class*", "sugar", "carbs", "ties", "头发",
+              "刘海", "指甲", "菜", "肉", "草", "水果", "蛋糕", "纸"}},
+  {C::minor, {"1st grade*", "2nd grade*", "3rd grade*", "4th grade*", "5th grade*", "6th grade*",
+              "7th grade*", "8th grade*", "9th grade*", "10th grade*", "middle school*",
+              "junior high", "elementary school*", "schoolgirl*", "schoolboy*", "school girl",
+              "high school freshman", "freshman in high school", "young teen*", "preteen*",
+              "tween*", "child", "children", "kid", "kids", "minor", "minors", "underage",
+              "loli*", "shota*", "jailbait", "little girl*", "little boy*", "初一", "初二", "初三",
+              "初中", "小学", "中学生", "高一", "未成年", "萝莉", "正太", "幼女", "幼童", "小妹妹",
+              "小侄女", "小侄子", "未满", "岁以下", "女童", "男童", "儿童", "学生妹"}},
+  {C::sexual, {"nsfw", "lewd", "steamy", "hentai", "hookup", "hook up", "nude*", "naked",
+               "sexy", "sex", "sexual", "porn*", "erotic", "explicit", "horny", "her body",
+               "his body", "rate this", "send pics", "send me pics", "send nudes", "photos of herself",
+               "photos of himself", "pics of", "it gets physical", "make out", "turn me on",
+               "涩图", "色图", "色情", "本子", "援交", "裸", "大人的游戏", "私聊价格", "福利",
+               "偷偷来我房间", "开房", "做爱", "性关系", "性交", "性爱", "黄片", "越色越好", "身材", "发生关系"}},
+  {C::abuse_material, {"pthc", "loli hentai", "lolicon", "cheese pizza", "萝莉控福利", "幼女资源",
+                       "儿童色情"}},
+  {C::urge, {"want to cut", "wanna cut", "urge to cut", "urges to cut",
+             "want to burn myself", "想划", "想割", "想伤害自己", "忍不住想划"}},
+  {C::howto, {"how do i", "how to", "how can i", "how would i", "best way to", "怎么", "如何",
+              "什么毒药", "什么药"}},
+  {C::concealment, {"without getting caught", "not get caught", "untraceable", "look like an accident",
+                    "looks like an accident", "no trace", "不被查出", "不留痕迹", "看起来像",
+                    "查不出", "不被发现", "无色无味", "像意外", "像自己失足"}},
+};
+
+bool is_ascii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+bool has(const concept_set& s, C c) {
+  return s.test(static_cast<std::size_t>(c));
+}
+
+} // namespace
+
+const char* to_string(concept_id c) noexcept {
+  static const char* const names[] = {
+    "self_ref", "death",   "method",  "lethality",   "timing", "preparation", "farewell",
+    "finality", "deceased", "reunion", "passive",    "relief", "injury_verb", "body",
+    "wound",    "weapon",  "place",   "person",      "harm_other", "intent",  "whereabouts",
+    "burden",   "disappear", "strong_method", "present", "stockpile", "affairs", "departure",
+    "apology",  "urge",     "howto",  "concealment", "chore", "minor", "sexual",
+    "abuse_material"};
+  static_assert(sizeof(names) / sizeof(names[0]) == concept_count);
+  return names[static_cast<std::size_t>(c)];
+}
+
+safety_concepts::safety_concepts() : terms_(concept_count) {
+  for (const auto& entry : lexicon)
+    for (const char* raw : entry.terms) {
+      std::string_view t{raw};
+      bool prefix = t.ends_with('*');
+      if (prefix)
+        t.remove_suffix(1);
+      auto n = normalize_text(t);
+      term tm;
+      tm.ascii = is_ascii(t);
+      if (tm.ascii) {
+        tm.text = " " + n.model_input() + (prefix ? "" : " ");
+      } else {
+        tm.text = n.compact;
+      }
+      if (!n.tokens.empty())
+        terms_[static_cast<std::size_t>(entry.id)].push_back(std::move(tm));
+    }
+}
+
+concept_finding safety_concepts::find(const normalized_text& n, bool minor_age) const {
+  concept_finding f;
+  std::string spaced = " " + n.model_input() + " ";
+  for (std::size_t c = 0; c < concept_count; ++c)
+    for (const auto& t : terms_[c])
+      if ((t.ascii ? spaced : n.compact).find(t.text) != std::string::npos) {
+        f.concepts.set(c);
+        break;
+      }
+  const auto& s = f.concepts;
+  auto any = [&s](std::initializer_list<C> cs) {
+    return std::any_of(cs.begin(), cs.end(), [&s](C c) { return has(s, c); });
+  };
+  bool self_harm =
+    // method questions: "how many pills would it take", "吃多少安眠药会死"
+    (has(s, C::lethality) && any({C::method, C::death}))
+    // a method with a time or preparation: "rope came today", "攒了半年的药 今晚"
+    || (has(s, C::method) && any({C::preparation, C::timing}) && any({C::self_ref, C::death, C::finality}))
+    // a method and finality or a farewell: "the bridge, never coming back"
+    || (has(s, C::method) && any({C::finality, C::farewell}) && has(s, C::self_ref))
+    // farewells that close a life, not a chat
+    || (has(s, C::farewell) && any({C::finality, C::preparation, C::death, C::timing}))
+    // joining someone who died
+    || (has(s, C::reunion) && any({C::deceased, C::death}))
+    // passive ideation: "hope I never wake up", "被车撞死也挺好"
+    || (has(s, C::passive) && any({C::relief, C::self_ref, C::death}))
+    // self-injury: "cut my arm again", "又划了自己", "hiding the fresh cuts"
+    || (has(s, C::injury_verb) && has(s, C::body) && !has(s, C::chore))
+    || (has(s, C::wound) && (has(s, C::self_ref) || has(s, C::injury_verb)))
+    // "everyone would be better off without me"; "disappear forever"
+    || (has(s, C::burden) && any({C::finality, C::death, C::passive}))
+    || (has(s, C::disappear) && any({C::finality, C::death}))
+    // a method with one use, with any intent, time, preparation or question
+    || (has(s, C::strong_method) && any({C::intent, C::timing, C::preparation, C::lethality, C::howto, C::stockpile}))
+    // at the edge now: "站在天台边上了", "on the roof rn looking down"
+    || (has(s, C::method) && has(s, C::present))
+    // stockpiling medication; putting one's affairs in order
+    || (has(s, C::stockpile) && has(s, C::method))
+    || (has(s, C::affairs) && any({C::finality, C::farewell, C::death, C::departure, C::apology}))
+    // leaving, in a farewell: "告诉我爸 不是他的错 我走了", "by tomorrow i'll be gone"
+    || (has(s, C::departure) && any({C::farewell, C::finality, C::apology, C::timing}))
+    || (has(s, C::apology) && any({C::farewell, C::finality}))
+    || (has(s, C::urge) && !has(s, C::chore));
+  bool violence =
+    // a weapon aimed at people or a place with intent: "bringing my dad's gun to school"
+    (has(s, C::weapon) && any({C::place, C::person}) && any({C::intent, C::timing}))
+    // knowing where someone sleeps
+    || has(s, C::whereabouts)
+    // a harm verb, a person and intent: "going to poison his coffee", "我要捅了他"
+    || (has(s, C::harm_other) && has(s, C::person) && any({C::intent, C::timing, C::weapon, C::howto}))
+    // getting away with it: "下毒怎么不被查出来", "make it look like an accident"
+    || (has(s, C::concealment) && any({C::harm_other, C::death}));
+  if (self_harm)
+    f.crisis.push_back("self_harm");
+  if (violence)
+    f.crisis.push_back("violence");
+  f.sexual_minors = has(s, C::abuse_material)
+                    || ((has(s, C::minor) || minor_age) && has(s, C::sexual));
+  f.distress = f.crisis.empty()
+               && (any({C::burden, C::disappear, C::passive})
+                   || (has(s, C::method) && any({C::preparation, C::stockpile})));
+  return f;
+}
+
+} // namespace xinyu::core

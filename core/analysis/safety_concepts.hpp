@@ -1,0 +1,81 @@
+// Crisis structure as a clinician reads it: concept classes of the Columbia scale (wish to be
+// dead, method, intent, plan, preparation), self-injury and harm to others, combined into
+// findings. Pure and thread-safe after construction; must never call out or keep state.
+#pragma once
+
+#include "core/analysis/text_normalizer.hpp"
+
+#include <bitset>
+#include <string>
+#include <vector>
+
+namespace xinyu::core {
+
+enum class concept_id : unsigned {
+  self_ref,      // I, me, my, 我
+  death,         // die, dead, death, 死
+  method,        // rope, pills, bridge, roof, charcoal, 烧炭, 安眠药, 天台 ...
+  lethality,     // lethal, fatal, "would it take", 致死, 会死, 多少够
+  timing,        // tonight, tomorrow, decided, ready, 今晚, 决定, 准备
+  preparation,   // bought, saved up, wrote a note, gave away, 买好, 攒, 遗书, 送人
+  farewell,      // goodbye, last message, 永别, 下辈子
+  finality,      // forever, for good, won't need, no longer, 再也, 永远, 不回来
+  deceased,      // grandma in heaven, my late dad, 去世的, 天堂
+  reunion,       // coming to you, join, be with, 去找, 陪
+  passive,       // never wake up, wish I was never born, hit by a bus, 不想醒, 被车撞
+  relief,        // relief, wouldn't mind, finally, 解脱, 松口气, 也挺好
+  injury_verb,   // cut, burn, hurt, scratch, hit, 划, 割, 烫, 掐
+  body,          // myself, my arm, wrist, thigh, skin, 手腕, 胳膊, 自己
+  wound,         // fresh cuts, scars, long sleeves, relapse, 伤口, 疤, 长袖
+  weapon,        // gun, knife, rifle, 刀, 枪
+  place,         // school, work, office, 学校, 公司
+  person,        // him, her, them, my boss, my ex, 他, 她, 老板
+  harm_other,    // kill, stab, shoot, poison, beat, 杀, 捅, 下毒, 报复
+  intent,        // going to, gonna, will, want to, 要, 想, 打算
+  whereabouts,   // know where he lives/sleeps, 知道他住哪
+  burden,        // better off without me, burden, 拖累, 没有我会更好
+  disappear,     // disappear, vanish, 消失
+  strong_method, // noose, charcoal burning, pesticide, slit wrists: a method with one use
+  present,       // standing on, right now, looking down, 站在, 边上, 翻过栏杆
+  stockpile,     // stockpiling, hoarding, 囤, 攒, 存药
+  affairs,       // savings, passwords, gave the cat away, 存款, 密码, 交代好
+  departure,     // I'll be gone, 我走了, 先走了 (dying, in a farewell)
+  apology,       // tell my mom I'm sorry, not your fault, 替我跟我妈说对不起
+  urge,          // want to cut, urge to cut, 想划
+  howto,         // how do I, how to, 怎么, 如何
+  concealment,   // without getting caught, untraceable, 不留痕迹, 查不出
+  chore,         // hair, nails, grass, vegetables, 头发, 指甲, 菜: what people cut every day
+  minor,         // 8th grader, middle school, schoolgirl, loli, 初二, 未成年, 萝莉, 小妹妹
+  sexual,        // nsfw, lewd, steamy, nudes, send pics, 涩图, 裸, 援交, 大人的游戏
+  abuse_material, // pthc, loli hentai, 萝莉控福利: names of abuse material itself
+  count
+};
+
+constexpr std::size_t concept_count = static_cast<std::size_t>(concept_id::count);
+using concept_set = std::bitset<concept_count>;
+
+/// Concept names, for the model's marker words ("xyc_method").
+const char* to_string(concept_id c) noexcept;
+
+struct concept_finding {
+  concept_set concepts;             // every concept present
+  std::vector<std::string> crisis;  // "self_harm" / "violence" findings from the combinations
+  bool distress = false;            // hopelessness or burden without a crisis combination
+  bool sexual_minors = false;       // sexual content with a minor (blocked)
+};
+
+class safety_concepts {
+public:
+  safety_concepts();
+  /// `minor_age`: the text names an age under 18 (safety_checker::mentions_minor_age).
+  concept_finding find(const normalized_text& n, bool minor_age = false) const;
+
+private:
+  struct term {
+    std::string text; // ASCII: space-separated normalised words; otherwise compact Han text
+    bool ascii;
+  };
+  std::vector<std::vector<term>> terms_; // per concept
+};
+
+} // namespace xinyu::core

@@ -1,0 +1,173 @@
+// Client -> server frames of protocol v1, parsed and validated into typed commands.
+// Must never touch sockets or actors.
+#include "core/protocol/client_frame.hpp"
+
+#include "core/protocol/strict_json.hpp"
+
+#include "core/support/text.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace xinyu::core {
+
+using nlohmann::json;
+
+bool is_valid_message_id(std::string_view id) noexcept {
+  if (id.empty() || id.size() > 64)
+    return false;
+  for (char c : id) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+              || c == '_' || c == '.' || c == ':' || c == '-';
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+bool is_valid_user_id(std::string_view user, std::size_t max_bytes) noexcept {
+  if (user.empty() || user.size() > max_bytes || !is_valid_utf8(user))
+    return false;
+  for (char c : user)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F)
+      return false;
+  // C1 controls (U+0085 ...), zero-width and bidirectional controls (U+202E turns a name
+  // around in a log or a page), line/paragraph separators and the BOM
+  for (char32_t cp : decode_utf8(user))
+    if ((cp >= 0x80 && cp <= 0x9F) || (cp >= 0x200B && cp <= 0x200F)
+        || (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x206F) || cp == 0xFEFF)
+      return false;
+  return true;
+}
+
+namespace {
+
+frame_error bad(std::string msg, std::optional<std::string> id = std::nullopt) {
+  return frame_error{"bad_request", std::move(msg), std::move(id)};
+}
+
+// Reads a required message id; on failure returns the error.
+std::optional<frame_error> read_id(const json& j, std::string& out) {
+  auto it = j.find("id");
+  if (it == j.end())
+    return bad("missing field 'id'");
+  if (!it->is_string())
+    return bad("field 'id' must be a string");
+  out = it->get<std::string>();
+  if (!is_valid_message_id(out))
+    return bad("field 'id' must be 1-64 characters of [A-Za-z0-9_.:-]");
+  return std::nullopt;
+}
+
+// Reads an optional non-negative integer field.
+std::optional<frame_error> read_uint(const json& j, const char* name,
+                                     std::optional<std::uint64_t>& out) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null())
+    return std::nullopt;
+  if (!it->is_number_integer() || (it->is_number_integer() && !it->is_number_unsigned()
+                                   && it->get<std::int64_t>() < 0))
+    return bad(std::string{"field '"} + name + "' must be a non-negative integer");
+  out = it->get<std::uint64_t>();
+  return std::nullopt;
+}
+
+} // namespace
+
+parsed_frame parse_client_frame(std::string_view frame, const frame_limits& limits) {
+  if (!is_valid_utf8(frame))
+    return bad("frame is not valid UTF-8");
+  bool duplicate = false;
+  json j = parse_strict_json(frame, duplicate);
+  if (duplicate)
+    return bad("frame repeats a key; every key may appear once");
+  if (j.is_discarded())
+    return bad("frame is not valid JSON");
+  if (!j.is_object())
+    return bad("frame must be a JSON object");
+  auto type_it = j.find("type");
+  if (type_it == j.end())
+    return bad("missing field 'type'");
+  if (!type_it->is_string())
+    return bad("field 'type' must be a string");
+  const auto& type = type_it->get_ref<const std::string&>();
+
+  if (type == "chat") {
+    chat_command c;
+    if (auto err = read_id(j, c.id))
+      return *err;
+    auto t = j.find("text");
+    if (t == j.end())
+      return bad("missing field 'text'", c.id);
+    if (!t->is_string())
+      return bad("field 'text' must be a string", c.id);
+    c.text = t->get<std::string>();
+    if (c.text.size() > limits.max_text_bytes)
+      return frame_error{"too_large",
+                         "text is " + std::to_string(c.text.size()) + " bytes; the limit is "
+                           + std::to_string(limits.max_text_bytes),
+                         c.id};
+    if (is_blank(c.text))
+      return bad("field 'text' must not be empty", c.id);
+    return c;
+  }
+  if (type == "auth") {
+    auth_command a;
+    auto tok = j.find("token");
+    auto usr = j.find("user");
+    if (tok != j.end()) {
+      if (!tok->is_string() || tok->get_ref<const std::string&>().empty())
+        return bad("field 'token' must be a non-empty string");
+      a.token = tok->get<std::string>();
+    }
+    if (usr != j.end()) {
+      if (!usr->is_string())
+        return bad("field 'user' must be a string");
+      a.user = usr->get<std::string>();
+      if (!is_valid_user_id(a.user, limits.max_user_bytes))
+        return bad("field 'user' must be 1-" + std::to_string(limits.max_user_bytes)
+                   + " bytes without control characters");
+    }
+    if (a.token.empty() && a.user.empty())
+      return bad("auth needs 'token' (or 'user' in dev mode)");
+    return a;
+  }
+  if (type == "ping")
+    return ping_command{};
+  if (type == "cancel") {
+    cancel_command c;
+    if (auto err = read_id(j, c.id))
+      return *err;
+    return c;
+  }
+  if (type == "history") {
+    history_command h;
+    if (auto err = read_uint(j, "before", h.before))
+      return *err;
+    std::optional<std::uint64_t> limit;
+    if (auto err = read_uint(j, "limit", limit))
+      return *err;
+    if (limit) {
+      if (*limit < 1 || *limit > 100)
+        return bad("field 'limit' must be between 1 and 100");
+      h.limit = static_cast<std::uint32_t>(*limit);
+    }
+    return h;
+  }
+  if (type == "resume") {
+    resume_command r;
+    if (auto err = read_id(j, r.id))
+      return *err;
+    std::optional<std::uint64_t> seq;
+    if (auto err = read_uint(j, "seq", seq))
+      return *err;
+    if (!seq)
+      return bad("missing field 'seq'", r.id);
+    r.seq = *seq;
+    return r;
+  }
+  if (type == "forget")
+    return forget_command{};
+  return bad("unknown type '" + type.substr(0, 32) + "'");
+}
+
+} // namespace xinyu::core

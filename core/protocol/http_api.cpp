@@ -1,0 +1,298 @@
+// The HTTP faces of protocol v1: request parsing and frame -> SSE / OpenAI conversion.
+// Pure; must never do I/O.
+#include "core/protocol/http_api.hpp"
+
+#include "core/protocol/strict_json.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+
+namespace xinyu::core {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* model_name = "xinyu";
+
+std::optional<http_chat_request> fail(http_failure& err, int status, std::string code,
+                                      std::string message) {
+  err = http_failure{status, std::move(code), std::move(message)};
+  return std::nullopt;
+}
+
+/// Validates id/text exactly like the WebSocket `chat` frame does.
+bool check_chat(const std::string& id, const std::string& text, const frame_limits& limits,
+                chat_command& out, http_failure& err) {
+  auto parsed = parse_client_frame(json{{"type", "chat"}, {"id", id}, {"text", text}}.dump(
+                                     -1, ' ', false, json::error_handler_t::replace),
+                                   limits);
+  if (auto* e = std::get_if<frame_error>(&parsed)) {
+    err = http_failure{e->code == "too_large" ? 413 : 400, e->code, e->message};
+    return false;
+  }
+  out = std::get<chat_command>(parsed);
+  return true;
+}
+
+bool check_user(const json& j, bool dev_mode, const frame_limits& limits, std::string& user,
+                http_failure& err) {
+  if (!dev_mode)
+    return true; // the Authorization header names the user
+  if (!j.contains("user") || !j["user"].is_string()) {
+    err = http_failure{401, "unauthorized",
+                       "this server runs in dev mode: put \"user\" in the request"};
+    return false;
+  }
+  user = j["user"].get<std::string>();
+  if (!is_valid_user_id(user, limits.max_user_bytes)) {
+    err = http_failure{400, "bad_request", "field 'user' is not a valid user id"};
+    return false;
+  }
+  return true;
+}
+
+std::string unescape_query(std::string_view v) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '+') {
+      out.push_back(' ');
+    } else if (v[i] == '%' && i + 2 < v.size()) {
+      int n = 0;
+      auto [p, ec] = std::from_chars(v.data() + i + 1, v.data() + i + 3, n, 16);
+      if (ec == std::errc{} && p == v.data() + i + 3) {
+        out.push_back(static_cast<char>(n));
+        i += 2;
+      } else {
+        out.push_back(v[i]);
+      }
+    } else {
+      out.push_back(v[i]);
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+std::string http_failure::body() const {
+  return json{{"error", {{"code", code}, {"message", message}}}}.dump(
+    -1, ' ', false, json::error_handler_t::replace);
+}
+
+std::optional<http_chat_request> parse_http_chat(std::string_view body, bool dev_mode,
+                                                 const frame_limits& limits, http_failure& err) {
+  bool duplicate = false;
+  auto j = parse_strict_json(body, duplicate);
+  if (duplicate)
+    return fail(err, 400, "bad_request", "the body repeats a key; every key may appear once");
+  if (j.is_discarded() || !j.is_object())
+    return fail(err, 400, "bad_request", "the body must be a JSON object {\"id\",\"text\"}");
+  if (!j.contains("id") || !j["id"].is_string() || !j.contains("text") || !j["text"].is_string())
+    return fail(err, 400, "bad_request", "fields 'id' and 'text' must be strings");
+  http_chat_request r;
+  if (!check_chat(j["id"].get<std::string>(), j["text"].get<std::string>(), limits, r.chat, err)
+      || !check_user(j, dev_mode, limits, r.user, err))
+    return std::nullopt;
+  return r;
+}
+
+std::optional<http_chat_request> parse_completion_request(std::string_view body,
+                                                          std::string id, bool dev_mode,
+                                                          const frame_limits& limits,
+                                                          http_failure& err) {
+  bool duplicate = false;
+  auto j = parse_strict_json(body, duplicate);
+  if (duplicate)
+    return fail(err, 400, "bad_request", "the body repeats a key; every key may appear once");
+  if (j.is_discarded() || !j.is_object())
+    return fail(err, 400, "bad_request", "the body must be a JSON object");
+  if (!j.contains("messages") || !j["messages"].is_array() || j["messages"].empty())
+    return fail(err, 400, "bad_request", "'messages' must be a non-empty array");
+  std::optional<std::string> text;
+  for (auto it = j["messages"].rbegin(); it != j["messages"].rend(); ++it) {
+    if (!it->is_object() || it->value("role", "") != "user" || !it->contains("content"))
+      continue;
+    const auto& c = (*it)["content"];
+    if (c.is_string()) {
+      text = c.get<std::string>();
+    } else if (c.is_array()) { // [{"type":"text","text":"..."}, ...]
+      std::string joined;
+      for (const auto& part : c)
+        if (part.is_object() && part.value("type", "") == "text" && part.contains("text")
+            && part["text"].is_string())
+          joined += (joined.empty() ? "" : "\n") + part["text"].get<std::string>();
+      text = joined;
+    }
+    break;
+  }
+  if (!text)
+    return fail(err, 400, "bad_request", "no message with role 'user' and text content");
+  if (j.contains("stream") && !j["stream"].is_boolean())
+    return fail(err, 400, "bad_request", "'stream' must be true or false");
+  http_chat_request r;
+  r.stream = j.value("stream", false);
+  if (!check_chat(id, *text, limits, r.chat, err) || !check_user(j, dev_mode, limits, r.user, err))
+    return std::nullopt;
+  return r;
+}
+
+std::optional<http_history_request> parse_http_history(std::string_view query, bool dev_mode,
+                                                       const frame_limits& limits,
+                                                       http_failure& err) {
+  http_history_request r;
+  json frame{{"type", "history"}};
+  std::optional<std::string> user;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    auto eq = pair.find('=');
+    auto key = unescape_query(pair.substr(0, eq));
+    auto value = eq == std::string_view::npos ? std::string{} : unescape_query(pair.substr(eq + 1));
+    if (key == "user") {
+      user = value;
+    } else if (key == "before" || key == "limit") {
+      std::int64_t n = 0;
+      auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (ec != std::errc{} || p != value.data() + value.size()) {
+        err = http_failure{400, "bad_request", "'" + key + "' must be a number"};
+        return std::nullopt;
+      }
+      frame[key] = n;
+    } else if (!key.empty()) {
+      err = http_failure{400, "bad_request", "unknown query parameter '" + key + "'"};
+      return std::nullopt;
+    }
+  }
+  auto parsed = parse_client_frame(frame.dump(), limits);
+  if (auto* e = std::get_if<frame_error>(&parsed)) {
+    err = http_failure{400, e->code, e->message};
+    return std::nullopt;
+  }
+  r.history = std::get<history_command>(parsed);
+  if (dev_mode) {
+    if (!user) {
+      err = http_failure{401, "unauthorized", "this server runs in dev mode: add ?user=<name>"};
+      return std::nullopt;
+    }
+    if (!is_valid_user_id(*user, limits.max_user_bytes)) {
+      err = http_failure{400, "bad_request", "'user' is not a valid user id"};
+      return std::nullopt;
+    }
+    r.user = *user;
+  }
+  return r;
+}
+
+namespace {
+/// Reads `"key":"value"` at the front of `rest` when the value has no escapes; advances `rest`.
+bool take_plain_field(std::string_view& rest, std::string_view key, std::string& value) {
+  std::string prefix = "\"" + std::string{key} + "\":\"";
+  if (!rest.starts_with(prefix))
+    return false;
+  auto start = prefix.size();
+  auto end = rest.find('"', start);
+  if (end == std::string_view::npos || rest.substr(start, end - start).find('\\') != std::string_view::npos)
+    return false;
+  value.assign(rest.substr(start, end - start));
+  rest.remove_prefix(end + 1);
+  return true;
+}
+/// Server frames start {"type":"<type>"[,"id":"<id>"]; read that without a parser when the
+/// strings have no escapes (protocol ids never do). nullopt: anything else.
+std::optional<frame_head> peek_fast(std::string_view rest) {
+  frame_head h;
+  if (!rest.starts_with("{"))
+    return std::nullopt;
+  rest.remove_prefix(1);
+  if (!take_plain_field(rest, "type", h.type))
+    return std::nullopt;
+  if (rest.starts_with(",\"id\"")) {
+    rest.remove_prefix(1);
+    if (!take_plain_field(rest, "id", h.id))
+      return std::nullopt;
+  } else if (rest.find("\"id\":") != std::string_view::npos) {
+    return std::nullopt; // an id further on (error frames): the parser finds it
+  }
+  return h;
+}
+
+} // namespace
+
+frame_head peek_frame(std::string_view frame) {
+  if (auto h = peek_fast(frame)) // per token: no JSON parser
+    return *h;
+  frame_head h;
+  auto j = json::parse(frame, nullptr, false);
+  if (!j.is_object())
+    return h;
+  if (j.contains("type") && j["type"].is_string())
+    h.type = j["type"].get<std::string>();
+  if (j.contains("id") && j["id"].is_string())
+    h.id = j["id"].get<std::string>();
+  return h;
+}
+
+std::string sse_event(std::string_view type, std::string_view frame) {
+  std::string out;
+  out.reserve(frame.size() + type.size() + 16);
+  out += "event: ";
+  out += type;
+  out += "\ndata: ";
+  out += frame; // server frames are single-line JSON
+  out += "\n\n";
+  return out;
+}
+
+int http_status_for(std::string_view code) {
+  if (code == "bad_request")
+    return 400;
+  if (code == "unauthorized")
+    return 401;
+  if (code == "not_found")
+    return 404;
+  if (code == "too_large")
+    return 413;
+  if (code == "busy" || code == "rate_limited")
+    return 429;
+  if (code == "overloaded")
+    return 503;
+  return 500;
+}
+
+std::string_view openai_finish(std::string_view finish) {
+  return finish == "length" ? "length" : "stop";
+}
+
+std::string completion_chunk(std::string_view id, std::int64_t created, std::string_view content,
+                             bool first, std::optional<std::string_view> finish) {
+  json delta = json::object();
+  if (first)
+    delta["role"] = "assistant";
+  if (!content.empty() || !finish)
+    delta["content"] = content;
+  json j{{"id", id},
+         {"object", "chat.completion.chunk"},
+         {"created", created},
+         {"model", model_name},
+         {"choices", json::array({{{"index", 0},
+                                   {"delta", std::move(delta)},
+                                   {"finish_reason", finish ? json(*finish) : json(nullptr)}}})}};
+  return "data: " + j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
+}
+
+std::string completion_object(std::string_view id, std::int64_t created, std::string_view content,
+                              std::string_view finish) {
+  json j{{"id", id},
+         {"object", "chat.completion"},
+         {"created", created},
+         {"model", model_name},
+         {"choices", json::array({{{"index", 0},
+                                   {"message", {{"role", "assistant"}, {"content", content}}},
+                                   {"finish_reason", openai_finish(finish)}}})}};
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+} // namespace xinyu::core

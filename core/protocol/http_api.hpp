@@ -1,0 +1,76 @@
+// The HTTP faces of protocol v1: request parsing for POST /v1/chat, GET /v1/history and the
+// OpenAI-compatible POST /v1/chat/completions, and frame -> SSE / OpenAI chunk conversion.
+// Pure; must never do I/O.
+#pragma once
+
+#include "core/protocol/client_frame.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace xinyu::core {
+
+/// An HTTP error: status code and the protocol's error code and message.
+struct http_failure {
+  int status = 400;
+  std::string code;
+  std::string message;
+  std::string body() const; // {"error":{"code","message"}}
+};
+
+struct http_chat_request {
+  chat_command chat;
+  std::string user; // dev mode: from the body
+  bool stream = true;
+};
+
+/// POST /v1/chat: {"id","text"} (+ "user" in dev mode). `dev_mode` decides whether "user" is
+/// required; with signed tokens the user comes from the Authorization header instead.
+std::optional<http_chat_request> parse_http_chat(std::string_view body, bool dev_mode,
+                                                 const frame_limits& limits, http_failure& err);
+
+/// POST /v1/chat/completions (OpenAI): the last "user" message's text is the chat text
+/// (string content, or the text parts of an array); "stream" (default false); "user" names
+/// the user in dev mode. The chat id is `id`.
+std::optional<http_chat_request> parse_completion_request(std::string_view body,
+                                                          std::string id, bool dev_mode,
+                                                          const frame_limits& limits,
+                                                          http_failure& err);
+
+/// GET /v1/history?before=&limit= (+ user= in dev mode).
+struct http_history_request {
+  history_command history;
+  std::string user;
+};
+std::optional<http_history_request> parse_http_history(std::string_view query, bool dev_mode,
+                                                       const frame_limits& limits,
+                                                       http_failure& err);
+
+/// What the transport needs to route a server frame: its type and id (empty when none).
+struct frame_head {
+  std::string type;
+  std::string id;
+};
+frame_head peek_frame(std::string_view frame);
+
+/// One SSE event carrying a server frame: "event: <type>\ndata: <frame>\n\n".
+std::string sse_event(std::string_view type, std::string_view frame);
+
+/// The HTTP status for a protocol error code (busy 429, overloaded 503, too_large 413, ...).
+int http_status_for(std::string_view error_code);
+
+/// OpenAI chat.completion.chunk for one streamed piece (`content` empty and `finish` set for
+/// the last one); `first` adds the assistant role.
+std::string completion_chunk(std::string_view id, std::int64_t created, std::string_view content,
+                             bool first, std::optional<std::string_view> finish);
+
+/// OpenAI chat.completion object for a whole reply.
+std::string completion_object(std::string_view id, std::int64_t created, std::string_view content,
+                              std::string_view finish);
+
+/// protocol finish -> OpenAI finish_reason (length stays length; everything else is stop).
+std::string_view openai_finish(std::string_view finish);
+
+} // namespace xinyu::core

@@ -1,0 +1,180 @@
+// Server -> client frames of protocol v1, serialised to the exact JSON text sent on the wire.
+// Hand-built with escaping for the per-token hot path; must never decide policy.
+#include "core/protocol/server_frame.hpp"
+
+#include "core/support/text.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace xinyu::core {
+
+const char* to_string(safety_level l) noexcept {
+  switch (l) {
+    case safety_level::ok: return "ok";
+    case safety_level::caution: return "caution";
+    case safety_level::crisis: return "crisis";
+    case safety_level::blocked: return "blocked";
+  }
+  return "ok";
+}
+
+namespace frames {
+
+namespace {
+
+void str(std::string& out, std::string_view s) {
+  out.push_back('"');
+  append_json_escaped(out, s);
+  out.push_back('"');
+}
+
+void num(std::string& out, double v) {
+  if (!std::isfinite(v)) {
+    out += "0";
+    return;
+  }
+  char buf[32];
+  auto n = std::snprintf(buf, sizeof buf, "%.3f", v);
+  // trim trailing zeros for compactness
+  while (n > 1 && buf[n - 1] == '0')
+    --n;
+  if (n > 1 && buf[n - 1] == '.')
+    --n;
+  out.append(buf, static_cast<std::size_t>(n));
+}
+
+} // namespace
+
+std::string ready(std::string_view user, std::string_view server) {
+  std::string out = R"({"type":"ready","user":)";
+  str(out, user);
+  out += R"(,"server":)";
+  str(out, server);
+  out += '}';
+  return out;
+}
+
+std::string accepted(std::string_view id, std::uint64_t turn) {
+  std::string out = R"({"type":"accepted","id":)";
+  str(out, id);
+  out += R"(,"turn":)" + std::to_string(turn) + '}';
+  return out;
+}
+
+std::string analysis(std::string_view id, const emotion_result& e, const safety_result& s) {
+  std::string out = R"({"type":"analysis","id":)";
+  str(out, id);
+  out += R"(,"emotion":{"label":)";
+  str(out, e.label);
+  out += R"(,"score":)";
+  num(out, e.score);
+  out += R"(,"valence":)";
+  num(out, e.valence);
+  out += R"(},"safety":{"level":)";
+  str(out, to_string(s.level));
+  out += R"(,"categories":[)";
+  for (std::size_t i = 0; i < s.categories.size(); ++i) {
+    if (i)
+      out += ',';
+    str(out, s.categories[i]);
+  }
+  out += "]}}";
+  return out;
+}
+
+std::string token(std::string_view id, std::uint64_t seq, std::string_view text) {
+  std::string out;
+  out.reserve(48 + id.size() + text.size());
+  out = R"({"type":"token","id":)";
+  str(out, id);
+  out += R"(,"seq":)";
+  out += std::to_string(seq);
+  out += R"(,"text":)";
+  str(out, text);
+  out += '}';
+  return out;
+}
+
+std::string done(const done_info& d) {
+  std::string out = R"({"type":"done","id":)";
+  str(out, d.id);
+  out += R"(,"turn":)" + std::to_string(d.turn) + R"(,"finish":)";
+  str(out, d.finish);
+  out += R"(,"degraded":[)";
+  for (std::size_t i = 0; i < d.degraded.size(); ++i) {
+    if (i)
+      out += ',';
+    str(out, d.degraded[i]);
+  }
+  out += R"(],"timings":{"ttft_ms":)";
+  if (d.ttft_ms)
+    num(out, *d.ttft_ms);
+  else
+    out += "null";
+  out += R"(,"total_ms":)";
+  num(out, d.total_ms);
+  out += "}}";
+  return out;
+}
+
+std::string persisted(std::string_view id, std::uint64_t turn) {
+  std::string out = R"({"type":"persisted","id":)";
+  str(out, id);
+  out += R"(,"turn":)" + std::to_string(turn) + '}';
+  return out;
+}
+
+std::string history(const std::vector<history_entry>& messages, bool more) {
+  std::string out = R"({"type":"history","messages":[)";
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const auto& m = messages[i];
+    if (i)
+      out += ',';
+    out += R"({"turn":)" + std::to_string(m.turn) + R"(,"role":)";
+    str(out, m.role);
+    out += R"(,"text":)";
+    str(out, m.text);
+    out += R"(,"ts":)" + std::to_string(m.ts) + '}';
+  }
+  out += R"(],"more":)";
+  out += more ? "true" : "false";
+  out += '}';
+  return out;
+}
+
+std::string pong() {
+  return R"({"type":"pong"})";
+}
+
+std::string notice(std::string_view kind, std::string_view text) {
+  std::string out = R"({"type":"notice","kind":)";
+  str(out, kind);
+  out += R"(,"text":)";
+  str(out, text);
+  out += '}';
+  return out;
+}
+
+std::string forgotten(std::uint64_t deleted) {
+  return R"({"type":"forgotten","deleted":)" + std::to_string(deleted) + '}';
+}
+
+std::string error(std::string_view code, std::string_view message,
+                  std::optional<std::string_view> id, std::optional<std::uint64_t> retry) {
+  std::string out = R"({"type":"error","code":)";
+  str(out, code);
+  out += R"(,"message":)";
+  str(out, message);
+  if (id) {
+    out += R"(,"id":)";
+    str(out, *id);
+  }
+  if (retry)
+    out += R"(,"retry_after_ms":)" + std::to_string(*retry);
+  out += '}';
+  return out;
+}
+
+} // namespace frames
+} // namespace xinyu::core

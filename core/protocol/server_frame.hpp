@@ -1,0 +1,47 @@
+// Server -> client frames of protocol v1, serialised to the exact JSON text sent on the wire.
+// Must never decide policy (who gets what): it only spells frames.
+#pragma once
+
+#include "core/analysis/analysis.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace xinyu::core::frames {
+
+std::string ready(std::string_view user, std::string_view server);
+std::string accepted(std::string_view id, std::uint64_t turn);
+std::string analysis(std::string_view id, const emotion_result& e, const safety_result& s);
+std::string token(std::string_view id, std::uint64_t seq, std::string_view text);
+
+struct done_info {
+  std::string_view id;
+  std::uint64_t turn = 0;
+  std::string_view finish; // stop length cancelled fallback error
+  std::vector<std::string> degraded;
+  std::optional<double> ttft_ms; // null when no token was produced
+  double total_ms = 0;
+};
+std::string done(const done_info& d);
+
+std::string persisted(std::string_view id, std::uint64_t turn);
+
+struct history_entry {
+  std::uint64_t turn = 0;
+  std::string role; // user | assistant
+  std::string text;
+  std::int64_t ts = 0; // ms since epoch
+};
+std::string history(const std::vector<history_entry>& messages, bool more);
+
+std::string pong();
+std::string notice(std::string_view kind, std::string_view text);
+std::string forgotten(std::uint64_t deleted);
+std::string error(std::string_view code, std::string_view message,
+                  std::optional<std::string_view> id = std::nullopt,
+                  std::optional<std::uint64_t> retry_after_ms = std::nullopt);
+
+} // namespace xinyu::core::frames
