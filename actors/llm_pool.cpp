@@ -165,6 +165,7 @@ llm::upstream_config make_upstream_config(const core::config& cfg) {
   u.queue_max = cfg.llm.queue_max;
   u.queue_timeout_ms = cfg.llm.queue_timeout_ms;
   u.pool_per_endpoint = cfg.llm.pool_per_endpoint;
+  u.drain_body_ms = cfg.llm.drain_body_ms;
   u.temperature = cfg.llm.temperature;
   u.tls_verify = cfg.llm.tls_verify;
   u.ca_file = cfg.llm.ca_file;

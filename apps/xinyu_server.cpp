@@ -54,12 +54,13 @@ std::string resolve_model(const std::string& configured, const char* name) {
 void print_help() {
   std::cout
     << "xinyu-server - actor-model chat backend for an emotional-companion assistant\n\n"
-       "usage: xinyu-server [--config FILE] [--port N] [--print-config] [--help]\n"
+       "usage: xinyu-server [--config FILE] [--port N] [--print-config] [--config-docs] [--help]\n"
        "       xinyu-server [--config FILE] --issue-token USER [--token-ttl-s N]\n\n"
        "  --config FILE    JSON configuration (see config/xinyu.example.json); without it the\n"
        "                   embedded defaults are used\n"
        "  --port N         listen port (overrides server.port); 0 = any free port\n"
        "  --print-config   print the embedded defaults as JSON and exit\n"
+       "  --config-docs    print the configuration keys as Markdown (docs/configuration.md)\n"
        "  --issue-token U  print an HS256 token for user U signed with auth.secret, then exit\n"
        "  --token-ttl-s N  lifetime of that token in seconds (default 86400)\n"
        "  --help           this text\n\n"
@@ -144,6 +145,9 @@ int main(int argc, char** argv) {
       return 0;
     } else if (a == "--print-config") {
       std::cout << xinyu::core::default_config_json() << "\n";
+      return 0;
+    } else if (a == "--config-docs") {
+      std::cout << xinyu::core::describe_config_markdown();
       return 0;
     } else if (a == "--config") {
       config_path = value("--config");

@@ -483,7 +483,7 @@ private:
         else
           op_->attempt_failed(ep_, "the stream ended without any text", true, milliseconds{0});
         // keep reading to the end of the response so the connection can be reused
-        beast::get_lowest_layer(*stream_).expires_after(milliseconds{1000});
+        beast::get_lowest_layer(*stream_).expires_after(milliseconds{c_.cfg.drain_body_ms});
         break;
       case k::error:
         stream_error("upstream error: " + chunk.error);

@@ -33,6 +33,7 @@ struct upstream_config {
   unsigned queue_max = 1024;       // waiting for a stream slot
   unsigned queue_timeout_ms = 2000;
   unsigned pool_per_endpoint = 32; // idle keep-alive connections kept
+  unsigned drain_body_ms = 1000;   // after the last token, the rest of the response
   double temperature = 0.7;
   bool tls_verify = true;
   std::string ca_file; // "" = the system CA store

@@ -44,6 +44,7 @@ struct context {
   std::chrono::milliseconds handshake_timeout{10000};
   std::chrono::milliseconds auth_timeout{5000};
   std::chrono::milliseconds api_deadline{150000};  // an HTTP API call is answered by then
+  std::chrono::milliseconds accept_backoff{100};   // after an accept error
   std::chrono::milliseconds persisted_wait{10000}; // transport.http_persisted_wait_ms
   std::size_t max_frame_bytes = 65536;
   std::size_t max_queued_frames = 1024;

@@ -93,7 +93,7 @@ private:
       if (ec) {
         // EMFILE, ENFILE, ENOBUFS: retrying at once would spin; pause, then accept again
         ctx_->accept_errors.inc();
-        backoff_.expires_after(std::chrono::milliseconds{100});
+        backoff_.expires_after(ctx_->accept_backoff);
         backoff_.async_wait([this](boost::system::error_code e) {
           if (!e && acceptor_.is_open())
             do_accept();
@@ -147,7 +147,8 @@ std::unique_ptr<server> server::start(const core::config& cfg, actors::gateway_a
   // storage may add to that
   ctx->api_deadline = std::chrono::milliseconds{cfg.llm.total_deadline_ms}
                       + std::chrono::milliseconds{cfg.storage.load_timeout_ms}
-                      + std::chrono::seconds{10};
+                      + std::chrono::milliseconds{cfg.transport.http_deadline_slack_ms};
+  ctx->accept_backoff = std::chrono::milliseconds{cfg.transport.accept_backoff_ms};
   ctx->max_frame_bytes = cfg.transport.max_frame_bytes;
   ctx->max_queued_frames = cfg.transport.max_queued_frames;
   ctx->max_bad_frames = cfg.transport.max_bad_frames;

@@ -2,6 +2,8 @@
 // and flags, validated into one struct. Must never exit the process: errors are returned.
 #pragma once
 
+#include "core/policy/care_notices.hpp"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -33,6 +35,8 @@ struct config {
     std::vector<std::string> allowed_origins; // besides the page's own origin
     std::vector<std::string> allowed_hosts;   // dev mode: besides localhost / loopback addresses
     unsigned http_persisted_wait_ms = 10000;
+    unsigned http_deadline_slack_ms = 10000;
+    unsigned accept_backoff_ms = 100;
   } transport;
   struct {
     std::size_t max_text_bytes = 8000;
@@ -99,7 +103,13 @@ struct config {
       unsigned deadline_ms = 300;
       unsigned workers = 4;
     } guard;
-    std::map<std::string, std::vector<std::string>> crisis_resources;
+    std::map<std::string, std::vector<std::string>> crisis_resources = {
+      {"zh",
+       {"全国心理援助热线：400-161-9995（24小时）", "北京心理危机研究与干预中心：010-82951332",
+        "如有紧急危险，请立即拨打 110 或 120"}},
+      {"en",
+       {"US: call or text 988 (Suicide & Crisis Lifeline)", "UK & Ireland: Samaritans 116 123",
+        "Elsewhere: find a local line at findahelpline.com, or call your emergency number"}}};
   } safety;
   struct : stage {
     std::size_t top_k = 3;
@@ -137,6 +147,7 @@ struct config {
     unsigned queue_max = 1024;
     unsigned queue_timeout_ms = 2000;
     unsigned pool_per_endpoint = 32;
+    unsigned drain_body_ms = 1000;
     double temperature = 0.7;
     bool tls_verify = true;
     std::string ca_file;
@@ -151,14 +162,16 @@ struct config {
     unsigned first_token_ms = 150;
     double tokens_per_s = 30;
   } offline;
-  std::string persona;
+  std::string persona =
+    "You are Xinyu (心语), a warm, patient AI companion. You listen first, reflect feelings back, "
+    "and offer gentle, practical support. You are not a therapist and say so when it matters.";
   struct {
     bool disclosure = true;
     unsigned disclosure_interval_s = 3600;
     unsigned break_after_s = 7200;
     unsigned break_reset_s = 900;
-    std::string disclosure_text; // default: core::default_disclosure_text
-    std::string break_text;      // default: core::default_break_text
+    std::string disclosure_text = default_disclosure_text;
+    std::string break_text = default_break_text; // {minutes} = minutes of use
   } care;
   struct {
     bool turns = true; // one JSON line per turn with its stage timings
@@ -171,8 +184,8 @@ struct config_result {
   std::string error; // one clear sentence when value is empty
 };
 
-/// Parses a JSON document over the embedded defaults. Unknown keys and values of the wrong
-/// type or out of range are errors. `env` maps XINYU_* names to values (applied after the file).
+/// Parses a JSON document (comments allowed) over the embedded defaults. Unknown keys and
+/// values of the wrong type or out of range are errors; a syntax error names line and column. `env` maps XINYU_* names to values (applied after the file).
 config_result load_config(const std::string& json_text,
                           const std::map<std::string, std::string>& env = {});
 
@@ -180,8 +193,12 @@ config_result load_config(const std::string& json_text,
 config_result load_config_file(const std::string& path,
                                const std::map<std::string, std::string>& env);
 
-/// One line per key: "key (default): description", for --help.
+/// One entry per key: "  key = default" and an indented description with the env name, for
+/// --help.
 std::string describe_config_keys();
+
+/// The keys as a Markdown table (docs/configuration.md is this, checked by a test).
+std::string describe_config_markdown();
 
 /// The embedded defaults as pretty JSON.
 std::string default_config_json();

@@ -1,7 +1,9 @@
 // Unit tests for core/support/config: defaults, overrides, and one clear error per bad value.
 #include "core/support/config.hpp"
+#include "core/support/config_keys.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <sstream>
@@ -90,4 +92,42 @@ TEST_CASE("secrets: predictable ones refused, mistyped ones never echoed", "[con
   CHECK(typed.error.find("12345678901234567890") == std::string::npos);
   auto admin = load_config(R"({"admin":{"token":["not","a","string"]}})");
   CHECK(admin.error.find("not") == std::string::npos);
+}
+
+TEST_CASE("docs/configuration.md is the key table", "[config]") {
+  std::ifstream in{XINYU_SOURCE_DIR "/docs/configuration.md"};
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  INFO("regenerate with: build/apps/xinyu-server --config-docs > docs/configuration.md");
+  CHECK(text == describe_config_markdown());
+}
+
+TEST_CASE("a JSON syntax error names its line and column", "[config]") {
+  auto r = load_config("{\n  \"server\": {\n    \"port\": 80,,\n  }\n}");
+  CHECK_FALSE(r.value);
+  CHECK(r.error.find("line 3, column 16") != std::string::npos);
+  auto z = load_config("{\"persona\": \"心语\" \"x\"}");
+  CHECK(z.error.find("line 1, column 20") != std::string::npos); // characters, not bytes (24)
+}
+
+TEST_CASE("the embedded defaults are the config struct's initialisers", "[config]") {
+  auto r = load_config("");
+  REQUIRE(r.value);
+  const config defaults{};
+  for (const auto& k : config_keys()) {
+    INFO(k.path);
+    CHECK(k.get(*r.value) == k.get(defaults));
+    CHECK_FALSE(std::string{k.help}.empty());
+  }
+}
+
+TEST_CASE("every key is read from its environment variable", "[config]") {
+  auto r = load_config("", {{"XINYU_SESSION_BOOKKEEPING_DEADLINE_MS", "1234"},
+                            {"XINYU_CARE_BREAK_TEXT", "rest {minutes}"},
+                            {"XINYU_LIMITS_CHAT_BURST", "3.5"}});
+  REQUIRE(r.value);
+  CHECK(r.value->session.bookkeeping_deadline_ms == 1234);
+  CHECK(r.value->care.break_text == "rest {minutes}");
+  CHECK(r.value->limits.chat_burst == 3.5);
+  auto bad = load_config("", {{"XINYU_SERVER_PORT", "-1"}});
+  CHECK(bad.error.find("server.port") != std::string::npos);
 }
