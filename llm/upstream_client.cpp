@@ -1,6 +1,8 @@
 // OpenAI-compatible streaming client on Boost.Beast (HTTP and HTTPS with verification), with a
 // bounded keep-alive pool per endpoint, retries before the first token, circuit breakers and a
 // bounded stream queue. All state lives on one I/O thread; must never log the API key.
+// Over 400 lines: one stream's attempt state machine (connect, TLS, request, SSE, retry,
+// fallback, reuse) is one unit; split, its invariants would span files.
 #include "llm/upstream_client.hpp"
 
 #include "core/support/log.hpp"

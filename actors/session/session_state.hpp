@@ -188,6 +188,14 @@ void on_stream_end(session_ptr self, std::uint64_t key, core::finish_reason fini
 void on_deadline(session_ptr self, std::uint64_t key, deadline_kind kind);
 /// The LLM worker of the turn in flight died.
 void on_stream_worker_down(session_ptr self, const caf::actor_addr& worker);
+/// Asks the stages for the turn just started (turn_stages.cpp); generation follows.
+void ask_stages(session_ptr self, turn& t);
+/// A stage failed or was late: its fallback (the safety rules run here) and `degraded`.
+void stage_failed(session_ptr self, std::uint64_t key, stage s);
+/// A `remember` of this session finished: a recall that waited for it goes out now.
+void on_remembered(session_ptr self);
+/// The verdicts are in: the blocked reply, or the prompt and the LLM stream.
+void start_generation(session_ptr self, turn& t);
 /// Ends the front turn with exactly one `done`, records it and starts the next one.
 void finish_turn(session_ptr self, core::finish_reason finish);
 /// Queues the turn for storage; `persisted` comes back when its batch is written.

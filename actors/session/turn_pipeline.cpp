@@ -1,12 +1,10 @@
-// The turn pipeline of a session: admit a chat, ask the stages in parallel with deadlines,
+// The turn pipeline of a session: admit a chat, start it (the stages are in turn_stages.cpp),
 // stream the LLM reply and end every turn with exactly one `done`. Never sockets.
 #include "actors/session/session_state.hpp"
 
 #include "actors/error.hpp"
-#include "core/analysis/emotion_ensemble.hpp"
 #include "core/memory/fact_extractor.hpp"
 #include "core/policy/canned_replies.hpp"
-#include "core/analysis/safety_checker.hpp"
 #include "core/protocol/server_frame.hpp"
 #include "core/support/service_state.hpp"
 #include "core/support/text.hpp"
@@ -38,8 +36,6 @@ void emit_text(session_ptr self, turn& t, const std::string& text) {
     emit_token(self, t, std::move(piece));
 }
 
-void remembered(session_ptr self);
-
 /// Reply path when the LLM gives nothing: the offline comforting text.
 void fallback_reply(session_ptr self, turn& t) {
   t.mark_degraded("llm");
@@ -56,6 +52,23 @@ void end_stream_early(session_ptr self, turn& t) {
   t.mark_degraded("llm");
   finish_turn(self, core::finish_reason::error);
 }
+
+
+/// The crisis-resources paragraph and notice for a crisis turn that was not cancelled.
+void add_crisis_resources(session_ptr self, turn& t, core::finish_reason finish) {
+  auto& st = self->state;
+  if (t.safety.level != core::safety_level::crisis || t.cancelled
+      || finish == core::finish_reason::cancelled)
+    return;
+  auto it = st.cfg->crisis_resources.find(t.chinese ? "zh" : "en");
+  if (it == st.cfg->crisis_resources.end() || it->second.empty())
+    return;
+  auto block = core::crisis_block(t.chinese, it->second);
+  emit_text(self, t, block);
+  st.broadcast(core::frames::notice("crisis_resources", block.substr(2)));
+}
+
+} // namespace
 
 void start_generation(session_ptr self, turn& t) {
   auto& st = self->state;
@@ -104,106 +117,6 @@ void start_generation(session_ptr self, turn& t) {
           end_stream_early(self, *t);
       });
 }
-
-void record_stage(turn& t, stage s) {
-  auto i = static_cast<std::size_t>(s);
-  t.stage_ms[i] = ms_since(t.started_at);
-  metrics().stage[i]->observe(t.stage_ms[i]);
-}
-
-/// One stage answered or failed: when none is pending, the verdicts merge and generation starts.
-void stage_done(session_ptr self, std::uint64_t key) {
-  auto* t = self->state.current(key);
-  if (!t || t->ph != phase::analyzing || --t->pending > 0)
-    return;
-  t->preprocess_ms = ms_since(t->started_at);
-  metrics().preprocess.observe(t->preprocess_ms);
-  // the more severe of the local verdict and the guard's wins
-  if (t->guard)
-    t->safety = core::merge(std::move(t->safety), *t->guard);
-  // repeated distress across turns reaches the crisis path; a crisis is never "neutral"
-  t->safety = self->state.risk.observe(std::move(t->safety), t->emotion, clock::now());
-  t->emotion = core::with_safety_floor(std::move(t->emotion), t->safety);
-  self->state.broadcast(core::frames::analysis(t->id, t->emotion, t->safety));
-  start_generation(self, *t);
-}
-
-void stage_failed(session_ptr self, std::uint64_t key, stage s) {
-  auto* t = self->state.current(key);
-  if (!t || t->ph != phase::analyzing)
-    return;
-  record_stage(*t, s);
-  t->degraded.emplace_back(to_string(s));
-  if (s == stage::safety) {
-    // the safety worker crashed or was late: the rules run here (well under a millisecond),
-    // so a crisis is never missed because a worker was down; unknown stays at least caution
-    static const core::safety_checker rules;
-    auto r = rules.check_rules(t->text);
-    if (r.level == core::safety_level::ok)
-      r.level = core::safety_level::caution;
-    t->safety = std::move(r);
-  }
-  stage_done(self, key);
-}
-
-/// Asks `pool` for the turn `key`; the `Response` goes into the turn through `store`.
-template <class Response, class Pool, class Request, class Store>
-void ask_stage(session_ptr self, const Pool& pool, std::chrono::milliseconds deadline,
-               Request req, std::uint64_t key, stage s, Store store) {
-  self->request(pool, deadline, work_atom::value, std::move(req))
-    .then(
-      [self, key, s, store](Response& r) {
-        if (auto* t = self->state.current(key); t && t->ph == phase::analyzing) {
-          record_stage(*t, s);
-          store(*t, std::move(r));
-          stage_done(self, key);
-        }
-      },
-      [self, key, s](caf::error&) { stage_failed(self, key, s); });
-}
-
-void ask_memory(session_ptr self, const turn& t) {
-  auto& st = self->state;
-  auto remaining = st.cfg->memory_deadline
-                   - std::chrono::duration_cast<std::chrono::milliseconds>(clock::now()
-                                                                           - t.started_at);
-  if (remaining <= std::chrono::milliseconds{0}) {
-    stage_failed(self, t.key, stage::memory);
-    return;
-  }
-  ask_stage<std::vector<std::string>>(self, st.pools.memory, remaining, recall_request{st.user, t.text}, t.key,
-            stage::memory,
-            [](turn& t, std::vector<std::string>&& items) { t.memories = std::move(items); });
-}
-
-/// A `remember` of this session finished: a recall that waited for it goes out now.
-void remembered(session_ptr self) {
-  auto& st = self->state;
-  if (st.remembering > 0)
-    --st.remembering;
-  if (st.remembering > 0 || !st.deferred_recall)
-    return;
-  auto key = *st.deferred_recall;
-  st.deferred_recall.reset();
-  if (auto* t = st.current(key); t && t->ph == phase::analyzing)
-    ask_memory(self, *t);
-}
-
-/// The crisis-resources paragraph and notice for a crisis turn that was not cancelled.
-void add_crisis_resources(session_ptr self, turn& t, core::finish_reason finish) {
-  auto& st = self->state;
-  if (t.safety.level != core::safety_level::crisis || t.cancelled
-      || finish == core::finish_reason::cancelled)
-    return;
-  auto it = st.cfg->crisis_resources.find(t.chinese ? "zh" : "en");
-  if (it == st.cfg->crisis_resources.end() || it->second.empty())
-    return;
-  auto block = core::crisis_block(t.chinese, it->second);
-  emit_text(self, t, block);
-  st.broadcast(core::frames::notice("crisis_resources", block.substr(2)));
-}
-
-} // namespace
 
 std::vector<std::string> new_facts(session_state& st, const turn& t) {
   static const core::fact_extractor extractor;
@@ -299,8 +212,8 @@ void finish_turn(session_ptr self, core::finish_reason finish) {
     ++st.remembering;
     self->request(st.pools.memory, st.cfg->bookkeeping_deadline, work_atom::value,
                   remember_request{st.user, t.user_turn, facts})
-      .then([self](std::vector<core::memory_fact>&) { remembered(self); },
-            [self](caf::error&) { remembered(self); });
+      .then([self](std::vector<core::memory_fact>&) { on_remembered(self); },
+            [self](caf::error&) { on_remembered(self); });
   }
   persist(self, t, reply, finish, f.reply_ts, std::move(facts));
   st.finished.push_back(std::move(f));
@@ -332,39 +245,7 @@ void start_next(session_ptr self) {
   t.safety = core::safety_result{};
   t.safety.level = core::safety_level::caution; // unknown safety is treated with caution
   t.safety.redacted_text = t.text;
-  auto key = t.key;
-  const auto& cfg = *st.cfg;
-  ask_stage<core::emotion_result>(self, st.pools.emotion, cfg.emotion_deadline, stage_request{st.user, t.text}, key,
-            stage::emotion,
-            [](turn& t, core::emotion_result&& r) { t.emotion = std::move(r); });
-  ask_stage<core::safety_result>(self, st.pools.safety, cfg.safety_deadline, stage_request{st.user, t.text}, key,
-            stage::safety, [](turn& t, core::safety_result&& r) { t.safety = std::move(r); });
-  if (st.pools.guard)
-    self->request(st.pools.guard, cfg.guard_deadline, work_atom::value,
-                  stage_request{st.user, t.text})
-      .then(
-        [self, key](core::safety_result& r) {
-          if (auto* t = self->state.current(key); t && t->ph == phase::analyzing) {
-            t->guard = std::move(r);
-            stage_done(self, key);
-          }
-        },
-        [self, key](caf::error&) {
-          // late or failing guard: the local verdict stands
-          if (auto* t = self->state.current(key); t && t->ph == phase::analyzing) {
-            t->degraded.emplace_back("safety_guard");
-            stage_done(self, key);
-          }
-        });
-  if (st.remembering > 0) {
-    // what the user just said is still being indexed: recall once it is, within the stage's
-    // deadline from now
-    st.deferred_recall = key;
-    self->delayed_send(self, cfg.memory_deadline, timeout_atom::value, key,
-                       deadline_kind::memory_wait);
-  } else {
-    ask_memory(self, t);
-  }
+  ask_stages(self, t);
 }
 
 void admit_chat(session_ptr self, const client_sink_ptr& origin, core::chat_command& c) {
