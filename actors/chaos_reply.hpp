@@ -44,13 +44,13 @@ void deliver(caf::typed_response_promise<T>& rp, caf::expected<T> v) {
 /// chaos says to crash (throw), hang (never answer) or delay (answer later through
 /// `(tick_atom, deferred_fn)`, which the worker's interface must have: see chaos_worker).
 template <class T, class Self, class F>
-caf::result<T> chaos_reply(Self* self, core::service_state* svc,
-                           core::chaos_kind kind, F compute) {
+caf::result<T> chaos_reply(Self* self, core::service_state* svc, core::chaos_kind kind, F compute) {
   auto a = svc ? svc->chaos.decide(kind) : core::chaos_action{};
   if (a.crash)
     throw std::runtime_error("chaos: injected crash");
   if (a.hang)
-    return self->template make_response_promise<T>(); // never delivered: the caller's deadline fires
+    return self
+      ->template make_response_promise<T>(); // never delivered: the caller's deadline fires
   if (a.delay_ms == 0)
     return detail::as_result<T>(compute());
   auto rp = self->template make_response_promise<T>();

@@ -10,12 +10,12 @@
 namespace xinyu {
 
 enum class ec : std::uint8_t {
-  pool_failed = 1,     // a worker pool exceeded its restart intensity and waits for a probe
-  pool_busy,           // every worker of a pool has its bound of requests in flight
-  embedding_failed,    // a message could not be embedded (memory recall)
-  guard_failed,        // the external guard model did not give a verdict
-  storage_failed,      // the conversation store refused a read or write
-  llm_failed,          // the LLM stream could not be started
+  pool_failed = 1,  // a worker pool exceeded its restart intensity and waits for a probe
+  pool_busy,        // every worker of a pool has its bound of requests in flight
+  embedding_failed, // a message could not be embedded (memory recall)
+  guard_failed,     // the external guard model did not give a verdict
+  storage_failed,   // the conversation store refused a read or write
+  llm_failed,       // the LLM stream could not be started
 };
 
 /// The enum's name, e.g. "pool_busy".

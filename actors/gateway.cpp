@@ -101,8 +101,9 @@ gateway_actor::behavior_type gateway(gateway_ptr self, stage_pools pools,
       std::optional<std::string> chat_id;
       if (auto* chat = std::get_if<core::chat_command>(&cmd))
         chat_id = chat->id;
-      self->request(route_of(self, user).session, caf::infinite, command_atom::value, origin,
-                    std::move(cmd))
+      self
+        ->request(route_of(self, user).session, caf::infinite, command_atom::value, origin,
+                  std::move(cmd))
         .then([](bool) {},
               [origin, chat_id](caf::error&) { reply_session_restarted(origin, chat_id); });
     },

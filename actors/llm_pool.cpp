@@ -57,8 +57,8 @@ offline_worker(offline_worker_actor::stateful_pointer<offline_worker_state> self
       self->state.streams.erase(it);
       return;
     }
-    self->delayed_send(self, std::chrono::milliseconds{pace.delay_before(s.next)},
-                       tick_atom::value, id);
+    self->delayed_send(self, std::chrono::milliseconds{pace.delay_before(s.next)}, tick_atom::value,
+                       id);
   };
   return {
     [self, pace, pump, svc](work_atom, llm_start& start) -> llm_stream_actor {
@@ -179,9 +179,10 @@ llm_pool_actor spawn_llm_pool(caf::actor_system& sys, const core::config& cfg,
   ps.deadline = std::chrono::milliseconds{cfg.llm.start_deadline_ms};
   using start_op = op<llm_start, llm_stream_actor>;
   if (provider)
-    return spawn_worker_pool<start_op>(sys, ps, [provider, svc](caf::actor_system& s) -> llm_pool_actor {
-      return s.spawn(provider_worker, provider, svc);
-    });
+    return spawn_worker_pool<start_op>(sys, ps,
+                                       [provider, svc](caf::actor_system& s) -> llm_pool_actor {
+                                         return s.spawn(provider_worker, provider, svc);
+                                       });
   llm::pacing pace{cfg.offline.first_token_ms, cfg.offline.tokens_per_s};
   return spawn_worker_pool<start_op>(sys, ps, [pace, svc](caf::actor_system& s) -> llm_pool_actor {
     return s.spawn(offline_worker, pace, svc);

@@ -25,4 +25,5 @@ using deferred_fn = std::shared_ptr<std::function<void()>>;
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::client_sink_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::sink_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::deferred_fn)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::core::client_command) // std::variant: CAF 0.17 cannot inspect it
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(
+  xinyu::core::client_command) // std::variant: CAF 0.17 cannot inspect it

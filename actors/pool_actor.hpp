@@ -18,7 +18,7 @@ struct op {
 };
 
 template <class... Ops>
-using pool_actor = caf::typed_actor<
-  typename caf::replies_to<work_atom, typename Ops::request>::template with<typename Ops::response>...>;
+using pool_actor = caf::typed_actor<typename caf::replies_to<
+  work_atom, typename Ops::request>::template with<typename Ops::response>...>;
 
 } // namespace xinyu::actors

@@ -51,8 +51,7 @@ using session_actor = llm_listener_actor::extend_with<persist_listener_actor>::e
   // a connection subscribes: it gets `ready` (and the disclosure)
   caf::reacts_to<attach_atom, client_sink_ptr>,
   // a connection of a crashed predecessor: subscribed without a new `ready`
-  caf::reacts_to<handover_atom, client_sink_ptr>,
-  caf::reacts_to<detach_atom, client_sink_ptr>,
+  caf::reacts_to<handover_atom, client_sink_ptr>, caf::reacts_to<detach_atom, client_sink_ptr>,
   // a command from `origin`; true = it reached a live session (an error: it never did)
   caf::replies_to<command_atom, client_sink_ptr, core::client_command>::with<bool>,
   // storage wrote (chat id, reply turn), through the gateway; true = the frame went out
@@ -76,12 +75,12 @@ struct session_settings {
   std::chrono::milliseconds bookkeeping_deadline{5000}; // remember/forget/unload, idle check
   unsigned max_tokens = 512;
   std::string server_name = "xinyu";
-  core::care_settings care;                 // disclosure and break reminders
-  double chats_per_minute = 30;             // per user, refilled continuously
-  double chat_burst = 10;                   // chats allowed at once
-  double commands_per_minute = 120;         // history/forget/resume/cancel
+  core::care_settings care;         // disclosure and break reminders
+  double chats_per_minute = 30;     // per user, refilled continuously
+  double chat_burst = 10;           // chats allowed at once
+  double commands_per_minute = 120; // history/forget/resume/cancel
   double command_burst = 20;
-  std::size_t max_known_facts = 512;        // facts remembered as already told, per session
+  std::size_t max_known_facts = 512; // facts remembered as already told, per session
   std::map<std::string, std::vector<std::string>> crisis_resources;
   core::conversation_risk_settings risk; // conversation-level escalation (safety.risk_*)
   std::shared_ptr<const core::prompt_builder> prompt;
@@ -93,8 +92,8 @@ struct session_settings {
   bool log_text = false;  // with the text (privacy: off by default)
 };
 
-std::shared_ptr<const session_settings> make_session_settings(
-  const core::config& cfg, std::shared_ptr<core::service_state> svc = nullptr);
+std::shared_ptr<const session_settings>
+make_session_settings(const core::config& cfg, std::shared_ptr<core::service_state> svc = nullptr);
 
 /// With storage, a session loads its turn counter before it admits a chat, and when idle
 /// (no connection, no work) for `settings.idle` asks its owner whether it may stop.

@@ -39,8 +39,8 @@ emotion_worker(emotion_worker_actor::pointer self,
 }
 
 safety_worker_actor::behavior_type
-safety_worker(safety_worker_actor::pointer self, std::shared_ptr<const core::safety_checker> checker,
-              svc_ptr svc) {
+safety_worker(safety_worker_actor::pointer self,
+              std::shared_ptr<const core::safety_checker> checker, svc_ptr svc) {
   return {
     [self, checker, svc](work_atom, stage_request& req) {
       return chaos_reply<core::safety_result>(self, svc.get(), core::chaos_kind::safety,

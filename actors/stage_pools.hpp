@@ -31,12 +31,11 @@ using safety_actor = pool_actor<op<stage_request, core::safety_result>>;
 using memory_actor = pool_actor<op<recall_request, std::vector<std::string>>,
                                 op<remember_request, std::vector<core::memory_fact>>,
                                 op<forget_memories_request, std::uint64_t>,
-                                op<seed_request, std::uint64_t>,
-                                op<unload_request, bool>>;
+                                op<seed_request, std::uint64_t>, op<unload_request, bool>>;
 
 /// Where the memory workers send the embeddings of remembered facts (the storage actor).
-using embeddings_sink_actor =
-  caf::typed_actor<caf::reacts_to<embed_atom, std::string, std::uint64_t, std::vector<core::memory_fact>>>;
+using embeddings_sink_actor = caf::typed_actor<
+  caf::reacts_to<embed_atom, std::string, std::uint64_t, std::vector<core::memory_fact>>>;
 
 /// `svc` (may be null) carries the failure-injection knobs; `model` null = the lexicon.
 emotion_actor spawn_emotion_pool(caf::actor_system& sys, const core::config& cfg,

@@ -37,17 +37,18 @@ struct storage_state {
   std::minstd_rand rng{std::random_device{}()};
   core::histogram& persist_ms = core::metrics().get_histogram(
     "xinyu_persist_ms", "time from a turn queued for storage to its batch being written (ms)");
-  core::histogram& batch_ms = core::metrics().get_histogram(
-    "xinyu_storage_batch_ms", "duration of one storage write batch (ms)");
-  core::counter& written = core::metrics().get_counter("xinyu_storage_turns_written_total",
-                                                       "turns durably written");
+  core::histogram& batch_ms =
+    core::metrics().get_histogram("xinyu_storage_batch_ms",
+                                  "duration of one storage write batch (ms)");
+  core::counter& written =
+    core::metrics().get_counter("xinyu_storage_turns_written_total", "turns durably written");
   core::counter& failures = core::metrics().get_counter("xinyu_storage_write_failures_total",
                                                         "failed storage write batches");
   core::counter& embedding_failures = core::metrics().get_counter(
     "xinyu_storage_embedding_failures_total",
     "fact embeddings not stored (they are recomputed when the user is loaded)");
-  core::gauge& queue = core::metrics().get_gauge("xinyu_storage_queue",
-                                                 "turns waiting to be written");
+  core::gauge& queue =
+    core::metrics().get_gauge("xinyu_storage_queue", "turns waiting to be written");
   static inline const char* name = "storage_actor";
 };
 
@@ -86,9 +87,8 @@ void flush(storage_actor_t self, const core::config& cfg) {
         core::log::error("storage_write_failed", {{"detail", status.error}});
       st.failing = true;
       st.svc->storage_ok = false;
-      st.backoff_ms = st.backoff_ms == 0
-                        ? cfg.storage.retry_initial_ms
-                        : std::min(cfg.storage.retry_max_ms, st.backoff_ms * 2);
+      st.backoff_ms = st.backoff_ms == 0 ? cfg.storage.retry_initial_ms
+                                         : std::min(cfg.storage.retry_max_ms, st.backoff_ms * 2);
       st.retry_scheduled = true;
       self->delayed_send(self, std::chrono::milliseconds{st.backoff_ms}, retry_atom::value);
       return;
@@ -113,8 +113,8 @@ void flush(storage_actor_t self, const core::config& cfg) {
 }
 
 storage_actor::behavior_type storage_behavior(storage_actor_t self, core::config cfg,
-                            std::unique_ptr<storage::conversation_store> store,
-                            std::shared_ptr<core::service_state> svc) {
+                                              std::unique_ptr<storage::conversation_store> store,
+                                              std::shared_ptr<core::service_state> svc) {
   self->state.store = std::move(store);
   self->state.svc = std::move(svc);
   auto cfgp = std::make_shared<const core::config>(std::move(cfg));
@@ -148,8 +148,8 @@ storage_actor::behavior_type storage_behavior(storage_actor_t self, core::config
       auto& st = self->state;
       flush(self, *cfgp); // read your writes
       storage::user_snapshot snap;
-      auto status = st.store->load(user, cfgp->session.recent_messages,
-                                   cfgp->memory.max_items_per_user, snap);
+      auto status =
+        st.store->load(user, cfgp->session.recent_messages, cfgp->memory.max_items_per_user, snap);
       if (!status)
         return make_error(ec::storage_failed, status.error);
       // turns still waiting (storage failing) are counted too: a number is never reused
@@ -162,9 +162,10 @@ storage_actor::behavior_type storage_behavior(storage_actor_t self, core::config
                  std::uint32_t limit) -> caf::result<history_page> {
       flush(self, *cfgp);
       history_page page;
-      auto status = self->state.store->history(
-        user, before == 0 ? std::nullopt : std::optional<std::uint64_t>{before}, limit,
-        page.messages, page.more);
+      auto status = self->state.store->history(user,
+                                               before == 0 ? std::nullopt
+                                                           : std::optional<std::uint64_t>{before},
+                                               limit, page.messages, page.more);
       if (!status)
         return make_error(ec::storage_failed, status.error);
       return page;
@@ -204,8 +205,8 @@ storage_actor::behavior_type storage_behavior(storage_actor_t self, core::config
 } // namespace
 
 storage_actor spawn_storage_actor(caf::actor_system& sys, const core::config& cfg,
-                               std::unique_ptr<storage::conversation_store> store,
-                               std::shared_ptr<core::service_state> svc) {
+                                  std::unique_ptr<storage::conversation_store> store,
+                                  std::shared_ptr<core::service_state> svc) {
   svc->storage_high_water = cfg.storage.high_water;
   svc->retry_after_ms = cfg.storage.retry_after_ms;
   return sys.spawn<caf::detached>(storage_behavior, cfg, std::move(store), std::move(svc));

@@ -166,12 +166,14 @@ typename Handle::behavior_type worker_pool(detail::pool_pointer<Handle> self, po
   auto label = "pool=\"" + st.cfg.kind + "\"";
   st.restarts = &core::metrics().get_counter("xinyu_worker_restarts_total",
                                              "workers respawned after they died", label);
-  st.rejected = &core::metrics().get_counter(
-    "xinyu_pool_rejected_total", "requests refused at once: workers full or pool failed", label);
-  st.inflight_gauge = &core::metrics().get_gauge("xinyu_pool_inflight",
-                                                 "requests in flight per worker pool", label);
-  st.failed_gauge = &core::metrics().get_gauge(
-    "xinyu_pool_failed", "1 while a pool exceeded its restart intensity", label);
+  st.rejected =
+    &core::metrics().get_counter("xinyu_pool_rejected_total",
+                                 "requests refused at once: workers full or pool failed", label);
+  st.inflight_gauge =
+    &core::metrics().get_gauge("xinyu_pool_inflight", "requests in flight per worker pool", label);
+  st.failed_gauge =
+    &core::metrics().get_gauge("xinyu_pool_failed", "1 while a pool exceeded its restart intensity",
+                               label);
   for (unsigned i = 0; i < std::max(1u, st.cfg.size); ++i) {
     st.slots.emplace_back();
     detail::spawn_into<Handle>(self, st.slots.back());

@@ -87,8 +87,7 @@ std::map<std::string, std::string> xinyu_env() {
 /// Graceful shutdown: refuse new connections and chats, let admitted turns finish, flush
 /// storage, and give the last frames a moment to reach the sockets; all within `budget`.
 void drain(xinyu::transport::server& srv, xinyu::actors::runtime& rt,
-           xinyu::core::service_state& svc, caf::actor_system& sys,
-           std::chrono::seconds budget) {
+           xinyu::core::service_state& svc, caf::actor_system& sys, std::chrono::seconds budget) {
   using namespace std::chrono;
   auto deadline = steady_clock::now() + budget;
   svc.draining = true;
@@ -212,7 +211,8 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
 
   std::string error;
-  auto store = xinyu::storage::conversation_store::open({cfg.storage.path, cfg.storage.sync}, error);
+  auto store =
+    xinyu::storage::conversation_store::open({cfg.storage.path, cfg.storage.sync}, error);
   if (!store) {
     std::cerr << "xinyu-server: storage error: " << error << "\n";
     return exit_usage;
@@ -258,9 +258,8 @@ int main(int argc, char** argv) {
   // warning) when the build has none, a path that cannot be loaded is a configuration error.
   std::shared_ptr<const xinyu::core::emotion_scorer> emotion; // null: the lexicon analyzer
   std::shared_ptr<const xinyu::core::safety_checker> safety;  // null: the rules alone
-  for (auto [key, configured, name] :
-       {std::tuple{"emotion.model", cfg.emotion.model, "emotion"},
-        std::tuple{"safety.model", cfg.safety.model, "safety"}}) {
+  for (auto [key, configured, name] : {std::tuple{"emotion.model", cfg.emotion.model, "emotion"},
+                                       std::tuple{"safety.model", cfg.safety.model, "safety"}}) {
     if (configured.empty())
       continue;
     auto path = resolve_model(configured, name);

@@ -20,7 +20,7 @@ using nlohmann::json;
 
 namespace {
 
-bool show_misses = false; // --dev-misses: print every dev row the combined verdict gets wrong
+bool show_misses = false;      // --dev-misses: print every dev row the combined verdict gets wrong
 llm::fasttext_training params; // --epoch --lr --dim --minn --maxn --ngrams --bucket
 
 int usage() {
@@ -32,9 +32,7 @@ int usage() {
   return 2;
 }
 
-json rate(const core::hit_rate& h) {
-  return json{{"n", h.n}, {"rate", h.rate()}};
-}
+json rate(const core::hit_rate& h) { return json{{"n", h.n}, {"rate", h.rate()}}; }
 
 /// Thresholds maximising dev crisis recall, then caution recall, while at most 3 % of benign
 /// dev messages get crisis or blocked and at most 20 % a check-in; then the blocked and "other"
@@ -73,13 +71,14 @@ core::safety_thresholds pick_safety_thresholds(
         auto s = evaluate(t);
         if (std::getenv("XINYU_TRAIN_FRONTIER"))
           std::printf("  frontier veto %.2f crisis %.2f caution %.2f: recall %.3f caution %.3f "
-                      "severe %.3f flagged %.3f\n", veto, cr, ca, s.crisis.rate(),
-                      s.caution.rate(), s.benign_severe.rate(), s.benign_flagged.rate());
+                      "severe %.3f flagged %.3f\n",
+                      veto, cr, ca, s.crisis.rate(), s.caution.rate(), s.benign_severe.rate(),
+                      s.benign_flagged.rate());
         if (!allowed(s))
           continue;
         // crisis recall first, caution next, fewer check-ins on benign, then higher thresholds
-        double key = s.crisis.rate() * 1e6 + s.caution.rate() * 1e3
-                     - s.benign_flagged.rate() * 10 + cr + ca * 0.1 + veto * 0.01;
+        double key = s.crisis.rate() * 1e6 + s.caution.rate() * 1e3 - s.benign_flagged.rate() * 10
+                     + cr + ca * 0.1 + veto * 0.01;
         if (key > best_key) {
           best_key = key;
           best = t;
@@ -99,9 +98,8 @@ core::safety_thresholds pick_safety_thresholds(
       auto s = evaluate(t);
       if (!allowed(s))
         continue;
-      double recall = field == &core::safety_thresholds::blocked
-                        ? s.blocked.rate()
-                        : s.caution.rate() + s.pii.rate();
+      double recall = field == &core::safety_thresholds::blocked ? s.blocked.rate()
+                                                                 : s.caution.rate() + s.pii.rate();
       double key = recall * 1000 + x;
       if (key > best_k) {
         best_k = key;
@@ -176,29 +174,36 @@ bool train_safety(const std::string& data, const std::string& out) {
   auto rules_scores = core::score_safety(dev, rules);
   core::safety_scores s;
   auto t = pick_safety_thresholds(dev, rules, probs, evidence, model, s);
-  json settings{
-    {"thresholds", {{"crisis", t.crisis}, {"blocked", t.blocked}, {"caution", t.caution},
-                    {"other", t.other}, {"veto", t.veto}}},
-    {"trained_on", {{"rows", train.size()}}},
-    {"dev", {{"rows", dev.size()},
-             {"crisis_recall", rate(s.crisis)},
-             {"blocked_recall", rate(s.blocked)},
-             {"pii_recall", rate(s.pii)},
-             {"caution_recall", rate(s.caution)},
-             {"benign_flagged", rate(s.benign_flagged)},
-             {"benign_severe", rate(s.benign_severe)},
-             {"rules_only", {{"crisis_recall", rate(rules_scores.crisis)},
-                             {"blocked_recall", rate(rules_scores.blocked)},
-                             {"benign_severe", rate(rules_scores.benign_severe)}}}}}};
+  json settings{{"thresholds",
+                 {{"crisis", t.crisis},
+                  {"blocked", t.blocked},
+                  {"caution", t.caution},
+                  {"other", t.other},
+                  {"veto", t.veto}}},
+                {"trained_on", {{"rows", train.size()}}},
+                {"dev",
+                 {{"rows", dev.size()},
+                  {"crisis_recall", rate(s.crisis)},
+                  {"blocked_recall", rate(s.blocked)},
+                  {"pii_recall", rate(s.pii)},
+                  {"caution_recall", rate(s.caution)},
+                  {"benign_flagged", rate(s.benign_flagged)},
+                  {"benign_severe", rate(s.benign_severe)},
+                  {"rules_only",
+                   {{"crisis_recall", rate(rules_scores.crisis)},
+                    {"blocked_recall", rate(rules_scores.blocked)},
+                    {"benign_severe", rate(rules_scores.benign_severe)}}}}}};
   std::ofstream{llm::settings_path(bin)} << settings.dump(2) << "\n";
-  std::printf("safety: %zu train rows (+%zu everyday from emotion); dev (%zu rows): crisis recall %.3f (rules alone %.3f), "
-              "blocked %.3f, pii %.3f, caution %.3f, benign crisis/blocked %.3f (rules alone %.3f), "
-              "benign check-ins %.3f; thresholds crisis %.2f caution %.2f blocked %.2f other "
-              "%.2f veto %.2f\n",
-              train.size(), everyday, dev.size(), s.crisis.rate(), rules_scores.crisis.rate(),
-              s.blocked.rate(), s.pii.rate(), s.caution.rate(), s.benign_severe.rate(),
-              rules_scores.benign_severe.rate(), s.benign_flagged.rate(), t.crisis, t.caution,
-              t.blocked, t.other, t.veto);
+  std::printf(
+    "safety: %zu train rows (+%zu everyday from emotion); dev (%zu rows): crisis recall %.3f "
+    "(rules alone %.3f), "
+    "blocked %.3f, pii %.3f, caution %.3f, benign crisis/blocked %.3f (rules alone %.3f), "
+    "benign check-ins %.3f; thresholds crisis %.2f caution %.2f blocked %.2f other "
+    "%.2f veto %.2f\n",
+    train.size(), everyday, dev.size(), s.crisis.rate(), rules_scores.crisis.rate(),
+    s.blocked.rate(), s.pii.rate(), s.caution.rate(), s.benign_severe.rate(),
+    rules_scores.benign_severe.rate(), s.benign_flagged.rate(), t.crisis, t.caution, t.blocked,
+    t.other, t.veto);
   return true;
 }
 
@@ -244,11 +249,11 @@ bool train_emotion(const std::string& data, const std::string& out) {
       best_t = t;
     }
   }
-  json settings{{"model_threshold", best_t},
-                {"trained_on", {{"rows", train.size()}}},
-                {"dev", {{"rows", dev.size()},
-                         {"macro_f1", best_f1},
-                         {"lexicon_macro_f1", lexicon_scores.macro_f1}}}};
+  json settings{
+    {"model_threshold", best_t},
+    {"trained_on", {{"rows", train.size()}}},
+    {"dev",
+     {{"rows", dev.size()}, {"macro_f1", best_f1}, {"lexicon_macro_f1", lexicon_scores.macro_f1}}}};
   std::ofstream{llm::settings_path(bin)} << settings.dump(2) << "\n";
   std::printf("emotion: %zu train rows; dev (%zu rows): macro-F1 %.3f (lexicon alone %.3f), "
               "model threshold %.2f\n",

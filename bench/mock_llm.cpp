@@ -33,24 +33,27 @@ std::string chunked(const std::string& payload) {
 }
 
 std::string event(const std::string& content, bool last) {
-  std::string d = R"({"id":"mock","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":")"
-                  + content + R"("},"finish_reason":)" + (last ? "\"stop\"" : "null") + "}]}";
+  std::string d =
+    R"({"id":"mock","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":")"
+    + content + R"("},"finish_reason":)" + (last ? "\"stop\"" : "null") + "}]}";
   return "data: " + d + "\n\n";
 }
 
 class session : public std::enable_shared_from_this<session> {
 public:
-  session(tcp::socket s, const options& o) : stream_(std::move(s)), timer_(stream_.get_executor()), opt_(o) {}
+  session(tcp::socket s, const options& o)
+    : stream_(std::move(s)), timer_(stream_.get_executor()), opt_(o) {}
   void start() { read(); }
 
 private:
   void read() {
     req_ = {};
-    http::async_read(stream_, buf_, req_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec)
-        return;
-      self->respond();
-    });
+    http::async_read(stream_, buf_, req_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec)
+                         return;
+                       self->respond();
+                     });
   }
 
   void respond() {
@@ -122,15 +125,23 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     int v = std::stoi(argv[i + 1]);
-    if (a == "--port") o.port = static_cast<unsigned short>(v);
-    else if (a == "--ttft-ms") o.ttft_ms = v;
-    else if (a == "--token-ms") o.token_ms = v;
-    else if (a == "--tokens") o.tokens = v;
-    else { std::cerr << "usage: mock-llm [--port P] [--ttft-ms MS] [--token-ms MS] [--tokens N]\n"; return 2; }
+    if (a == "--port")
+      o.port = static_cast<unsigned short>(v);
+    else if (a == "--ttft-ms")
+      o.ttft_ms = v;
+    else if (a == "--token-ms")
+      o.token_ms = v;
+    else if (a == "--tokens")
+      o.tokens = v;
+    else {
+      std::cerr << "usage: mock-llm [--port P] [--ttft-ms MS] [--token-ms MS] [--tokens N]\n";
+      return 2;
+    }
   }
   net::io_context ioc{1};
   tcp::acceptor acc{ioc, {net::ip::make_address("127.0.0.1"), o.port}};
-  std::cout << "mock-llm listening on http://127.0.0.1:" << acc.local_endpoint().port() << std::endl;
+  std::cout << "mock-llm listening on http://127.0.0.1:" << acc.local_endpoint().port()
+            << std::endl;
   accept(acc, o);
   ioc.run();
 }

@@ -50,8 +50,8 @@ struct stats {
     return us.empty() ? 0 : us[std::min(us.size() - 1, static_cast<std::size_t>(p * us.size()))];
   }
   void print(const char* name) {
-    std::printf("%-42s p50 %8.1f us   p99 %8.1f us   max %8.1f us   (n=%zu)\n", name,
-                pct(0.5), pct(0.99), pct(1.0), us.size());
+    std::printf("%-42s p50 %8.1f us   p99 %8.1f us   max %8.1f us   (n=%zu)\n", name, pct(0.5),
+                pct(0.99), pct(1.0), us.size());
   }
 };
 
@@ -89,11 +89,13 @@ int main(int argc, char** argv) {
 
   // 10 000 distinct memories for one user: the shipped facts, varied with details
   std::mt19937 rng{42};
-  const char* details[] = {"last spring", "上个月", "in the evening", "周末的时候", "with my cousin",
-                           "和同事一起", "near the river", "在老家", "for two weeks", "每周三"};
+  const char* details[] = {"last spring",    "上个月",     "in the evening", "周末的时候",
+                           "with my cousin", "和同事一起", "near the river", "在老家",
+                           "for two weeks",  "每周三"};
   std::vector<std::string> corpus;
   for (std::size_t i = 0; corpus.size() < memories; ++i)
-    corpus.push_back(facts[i % facts.size()] + " " + details[rng() % 10] + " #" + std::to_string(i));
+    corpus.push_back(facts[i % facts.size()] + " " + details[rng() % 10] + " #"
+                     + std::to_string(i));
 
   core::emotion_analyzer emotion;
   core::safety_checker safety;

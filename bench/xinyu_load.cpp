@@ -30,13 +30,13 @@ struct options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
   int users = 10;
-  int turns = 5;              // per user (0 = until duration)
-  double duration_s = 0;      // 0 = until every user did `turns`
-  int ramp_ms = 1000;         // connections spread over this
-  int think_ms = 0;           // pause between a user's turns
+  int turns = 5;         // per user (0 = until duration)
+  double duration_s = 0; // 0 = until every user did `turns`
+  int ramp_ms = 1000;    // connections spread over this
+  int think_ms = 0;      // pause between a user's turns
   bool wait_persisted = false;
-  int idle_s = 0;             // > 0: only hold authenticated connections this long
-  int timeout_ms = 60000;     // per turn
+  int idle_s = 0;         // > 0: only hold authenticated connections this long
+  int timeout_ms = 60000; // per turn
   std::string label = "run";
   std::string text = "我最近工作压力很大，晚上总是睡不着，感觉很焦虑";
 };
@@ -69,7 +69,8 @@ private:
   void connect() {
     tcp::endpoint ep{net::ip::make_address(opt_.host), opt_.port};
     beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(30));
-    beast::get_lowest_layer(ws_).async_connect(ep, [self = shared_from_this()](beast::error_code ec) {
+    beast::get_lowest_layer(ws_).async_connect(ep, [self =
+                                                      shared_from_this()](beast::error_code ec) {
       if (ec)
         return self->fail_conn();
       beast::get_lowest_layer(self->ws_).expires_never();
@@ -86,7 +87,8 @@ private:
   void fail_conn() { st_.conn_failures++; }
 
   void auth() {
-    write(json{{"type", "auth"}, {"user", "bench-" + opt_.label + "-" + std::to_string(index_)}}.dump());
+    write(json{{"type", "auth"}, {"user", "bench-" + opt_.label + "-" + std::to_string(index_)}}
+            .dump());
     read();
   }
 
@@ -237,10 +239,11 @@ private:
 };
 
 void usage() {
-  std::cout << "xinyu-load [--host H] [--port P] [--users N] [--turns T] [--duration S]\n"
-               "           [--ramp-ms MS] [--think-ms MS] [--persisted] [--idle S] [--timeout-ms MS]\n"
-               "           [--label NAME] [--text TEXT]\n"
-               "Prints one JSON line of results (turns/s, ttft/total/persisted p50/p95/p99 in ms).\n";
+  std::cout
+    << "xinyu-load [--host H] [--port P] [--users N] [--turns T] [--duration S]\n"
+       "           [--ramp-ms MS] [--think-ms MS] [--persisted] [--idle S] [--timeout-ms MS]\n"
+       "           [--label NAME] [--text TEXT]\n"
+       "Prints one JSON line of results (turns/s, ttft/total/persisted p50/p95/p99 in ms).\n";
 }
 
 } // namespace
@@ -256,27 +259,46 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--host") opt.host = next();
-    else if (a == "--port") opt.port = static_cast<std::uint16_t>(std::stoi(next()));
-    else if (a == "--users") opt.users = std::stoi(next());
-    else if (a == "--turns") opt.turns = std::stoi(next());
-    else if (a == "--duration") opt.duration_s = std::stod(next());
-    else if (a == "--ramp-ms") opt.ramp_ms = std::stoi(next());
-    else if (a == "--think-ms") opt.think_ms = std::stoi(next());
-    else if (a == "--persisted") opt.wait_persisted = true;
-    else if (a == "--idle") opt.idle_s = std::stoi(next());
-    else if (a == "--timeout-ms") opt.timeout_ms = std::stoi(next());
-    else if (a == "--label") opt.label = next();
-    else if (a == "--text") opt.text = next();
-    else if (a == "--help" || a == "-h") { usage(); return 0; }
-    else { std::cerr << "unknown argument " << a << "\n"; usage(); return 2; }
+    if (a == "--host")
+      opt.host = next();
+    else if (a == "--port")
+      opt.port = static_cast<std::uint16_t>(std::stoi(next()));
+    else if (a == "--users")
+      opt.users = std::stoi(next());
+    else if (a == "--turns")
+      opt.turns = std::stoi(next());
+    else if (a == "--duration")
+      opt.duration_s = std::stod(next());
+    else if (a == "--ramp-ms")
+      opt.ramp_ms = std::stoi(next());
+    else if (a == "--think-ms")
+      opt.think_ms = std::stoi(next());
+    else if (a == "--persisted")
+      opt.wait_persisted = true;
+    else if (a == "--idle")
+      opt.idle_s = std::stoi(next());
+    else if (a == "--timeout-ms")
+      opt.timeout_ms = std::stoi(next());
+    else if (a == "--label")
+      opt.label = next();
+    else if (a == "--text")
+      opt.text = next();
+    else if (a == "--help" || a == "-h") {
+      usage();
+      return 0;
+    } else {
+      std::cerr << "unknown argument " << a << "\n";
+      usage();
+      return 2;
+    }
   }
   if (opt.duration_s > 0 && opt.turns == 5)
     opt.turns = 0; // duration given: run until it ends
   net::io_context ioc{1};
   stats st;
   auto start = clock_type::now();
-  auto end = start + std::chrono::milliseconds(static_cast<long>(opt.duration_s * 1000) + opt.ramp_ms);
+  auto end =
+    start + std::chrono::milliseconds(static_cast<long>(opt.duration_s * 1000) + opt.ramp_ms);
   for (int i = 0; i < opt.users; ++i) {
     auto u = std::make_shared<user>(ioc, opt, st, i, end);
     u->start(opt.users > 1 ? opt.ramp_ms * i / opt.users : 0);
@@ -295,11 +317,13 @@ int main(int argc, char** argv) {
          {"tokens", st.tokens},
          {"elapsed_s", elapsed},
          {"turns_per_s", st.turns / busy},
-         {"ttft_ms", {{"p50", pct(st.ttft, 50)}, {"p95", pct(st.ttft, 95)}, {"p99", pct(st.ttft, 99)}}},
-         {"total_ms", {{"p50", pct(st.total, 50)}, {"p95", pct(st.total, 95)}, {"p99", pct(st.total, 99)}}}};
-  if (opt.wait_persisted)
-  {
-    r["persisted_ms"] = {{"p50", pct(st.persisted, 50)}, {"p95", pct(st.persisted, 95)},
+         {"ttft_ms",
+          {{"p50", pct(st.ttft, 50)}, {"p95", pct(st.ttft, 95)}, {"p99", pct(st.ttft, 99)}}},
+         {"total_ms",
+          {{"p50", pct(st.total, 50)}, {"p95", pct(st.total, 95)}, {"p99", pct(st.total, 99)}}}};
+  if (opt.wait_persisted) {
+    r["persisted_ms"] = {{"p50", pct(st.persisted, 50)},
+                         {"p95", pct(st.persisted, 95)},
                          {"p99", pct(st.persisted, 99)}};
     r["persist_after_done_ms"] = {{"p50", pct(st.persist_lag, 50)},
                                   {"p95", pct(st.persist_lag, 95)},

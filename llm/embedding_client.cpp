@@ -49,13 +49,15 @@ public:
 
 private:
   struct counters {
-    core::counter& ok = core::metrics().get_counter(
-      "xinyu_embeddings_calls_total", "calls to the embeddings endpoint", "result=\"ok\"");
-    core::counter& failed = core::metrics().get_counter(
-      "xinyu_embeddings_calls_total", "calls to the embeddings endpoint", "result=\"failed\"");
-    core::counter& skipped = core::metrics().get_counter(
-      "xinyu_embeddings_calls_total", "calls to the embeddings endpoint",
-      "result=\"breaker_open\"");
+    core::counter& ok =
+      core::metrics().get_counter("xinyu_embeddings_calls_total",
+                                  "calls to the embeddings endpoint", "result=\"ok\"");
+    core::counter& failed =
+      core::metrics().get_counter("xinyu_embeddings_calls_total",
+                                  "calls to the embeddings endpoint", "result=\"failed\"");
+    core::counter& skipped =
+      core::metrics().get_counter("xinyu_embeddings_calls_total",
+                                  "calls to the embeddings endpoint", "result=\"breaker_open\"");
   };
   static counters& metrics() {
     static counters c;
@@ -71,7 +73,7 @@ private:
 } // namespace
 
 std::shared_ptr<const core::embedder> make_embedding_client(const embedding_endpoint& ep,
-                                                           std::string& error) {
+                                                            std::string& error) {
   if (ep.model.empty()) {
     error = "memory.embeddings.model must name the embeddings model when base_url is set";
     return nullptr;
@@ -80,8 +82,8 @@ std::shared_ptr<const core::embedder> make_embedding_client(const embedding_endp
   auto http = json_post_client::make(j, error);
   if (!http) {
     if (error.rfind("embeddings base_url", 0) == 0)
-      error = "memory.embeddings.base_url must be an http:// or https:// URL, got '" + ep.base_url
-              + "'";
+      error =
+        "memory.embeddings.base_url must be an http:// or https:// URL, got '" + ep.base_url + "'";
     return nullptr;
   }
   return std::make_shared<embedding_client>(ep, std::move(http));

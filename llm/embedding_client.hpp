@@ -11,17 +11,17 @@
 namespace xinyu::llm {
 
 struct embedding_endpoint {
-  std::string base_url;    // http(s)://host[:port][/path]; "/embeddings" is appended
+  std::string base_url; // http(s)://host[:port][/path]; "/embeddings" is appended
   std::string model;
-  std::string api_key;     // sent as a Bearer token when non-empty
+  std::string api_key; // sent as a Bearer token when non-empty
   unsigned timeout_ms = 150;
   bool tls_verify = true;
-  std::string ca_file;     // empty: the system's trust store
-  unsigned max_idle = 8;   // kept-alive connections
+  std::string ca_file;   // empty: the system's trust store
+  unsigned max_idle = 8; // kept-alive connections
 };
 
 /// Validates the endpoint (URL, TLS set-up) and returns an embedder, or null with `error`.
 std::shared_ptr<const core::embedder> make_embedding_client(const embedding_endpoint& ep,
-                                                           std::string& error);
+                                                            std::string& error);
 
 } // namespace xinyu::llm

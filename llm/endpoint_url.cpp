@@ -22,7 +22,7 @@ std::optional<endpoint_url> parse_endpoint_url(std::string_view text) {
   if (!u.has_authority() || u.has_userinfo() || u.has_query() || u.has_fragment())
     return std::nullopt;
   out.host = u.host_type() == boost::urls::host_type::ipv6 ? std::string{u.host_address()}
-                                                            : std::string{u.encoded_host()};
+                                                           : std::string{u.encoded_host()};
   if (out.host.empty())
     return std::nullopt;
   if (u.has_port()) {

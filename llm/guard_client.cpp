@@ -14,9 +14,9 @@ public:
     : ep_(std::move(ep)), http_(std::move(http)) {}
 
   std::optional<core::safety_result> ask(std::string_view text, std::string& error) const override {
-    auto body = http_->post(core::guard_path(ep_.shape),
-                            core::guard_request_body(ep_.shape, ep_.model, text),
-                            std::chrono::milliseconds{ep_.timeout_ms}, error);
+    auto body =
+      http_->post(core::guard_path(ep_.shape), core::guard_request_body(ep_.shape, ep_.model, text),
+                  std::chrono::milliseconds{ep_.timeout_ms}, error);
     if (!body)
       return std::nullopt;
     return core::parse_guard_response(ep_.shape, *body, error);

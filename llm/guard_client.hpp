@@ -10,8 +10,8 @@
 namespace xinyu::llm {
 
 struct guard_endpoint {
-  std::string base_url;              // e.g. http://127.0.0.1:11434/v1
-  std::string model;                 // e.g. llama-guard3:1b; may be empty for /moderations
+  std::string base_url; // e.g. http://127.0.0.1:11434/v1
+  std::string model;    // e.g. llama-guard3:1b; may be empty for /moderations
   std::string api_key;
   core::guard_shape shape = core::guard_shape::chat;
   unsigned timeout_ms = 300;

@@ -73,8 +73,8 @@ struct json_post_client::impl {
   /// Starts one asynchronous step with `start(handler)` and runs `c` until it completes or the
   /// deadline passes; false with `error` ("<what> failed: ..." or "<what> timed out").
   template <class Start>
-  static bool await(connection& c, clock::time_point deadline, const char* what,
-                    std::string& error, Start&& start) {
+  static bool await(connection& c, clock::time_point deadline, const char* what, std::string& error,
+                    Start&& start) {
     beast::error_code ec;
     bool done = false;
     start([&](beast::error_code e, auto&&...) {
@@ -135,8 +135,8 @@ struct json_post_client::impl {
       }
       if (ep_.tls_verify)
         c.tls->set_verify_callback(ssl::host_name_verification(url_.host));
-      if (!await(c, deadline, ("the TLS handshake with the " + ep_.name + " endpoint").c_str(), error,
-                 [&](auto handler) {
+      if (!await(c, deadline, ("the TLS handshake with the " + ep_.name + " endpoint").c_str(),
+                 error, [&](auto handler) {
                    c.tls->async_handshake(ssl::stream_base::client, std::move(handler));
                  }))
         return false;
@@ -218,9 +218,7 @@ std::unique_ptr<json_post_client> json_post_client::make(const json_endpoint& ep
 
 json_post_client::~json_post_client() = default;
 
-const endpoint_url& json_post_client::url() const {
-  return impl_->url_;
-}
+const endpoint_url& json_post_client::url() const { return impl_->url_; }
 
 std::optional<std::string> json_post_client::post(const std::string& path, const std::string& body,
                                                   std::chrono::milliseconds timeout,

@@ -13,12 +13,12 @@
 namespace xinyu::llm {
 
 struct json_endpoint {
-  std::string base_url;    // http(s)://host[:port][/path]
-  std::string api_key;     // sent as a Bearer token when non-empty
+  std::string base_url; // http(s)://host[:port][/path]
+  std::string api_key;  // sent as a Bearer token when non-empty
   bool tls_verify = true;
-  std::string ca_file;     // empty: the system's trust store
-  unsigned max_idle = 8;   // kept-alive connections
-  std::string name;        // for errors: "embeddings", "safety guard"
+  std::string ca_file;   // empty: the system's trust store
+  unsigned max_idle = 8; // kept-alive connections
+  std::string name;      // for errors: "embeddings", "safety guard"
 };
 
 class json_post_client {

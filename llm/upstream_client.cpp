@@ -77,7 +77,8 @@ public:
 
   void admitted();
   void queue_timeout();
-  void attempt_failed(std::size_t ep, const std::string& why, bool retryable, milliseconds retry_after);
+  void attempt_failed(std::size_t ep, const std::string& why, bool retryable,
+                      milliseconds retry_after);
   void attempt_stale(std::size_t ep); // a pooled connection was dead: retry at once, no penalty
   void first_token(std::size_t ep);
   void token(std::string text);
@@ -146,9 +147,16 @@ public:
         }
         key = v;
       }
-      endpoint_state st{e, *u, std::move(key),
-                        core::circuit_breaker{cfg.breaker_failures, milliseconds{cfg.breaker_cooldown_ms}},
-                        {}, {}, nullptr, nullptr, nullptr};
+      endpoint_state st{e,
+                        *u,
+                        std::move(key),
+                        core::circuit_breaker{cfg.breaker_failures,
+                                              milliseconds{cfg.breaker_cooldown_ms}},
+                        {},
+                        {},
+                        nullptr,
+                        nullptr,
+                        nullptr};
       auto label = "endpoint=\"" + (e.name.empty() ? u->host : e.name) + "\"";
       st.ok = &core::metrics().get_counter("xinyu_llm_attempts_total",
                                            "upstream LLM attempts by endpoint and result",
@@ -239,18 +247,22 @@ public:
   ssl::context ssl_ctx;
   std::vector<endpoint_state> eps;
   upstream_config cfg;
-  core::gauge& active_gauge = core::metrics().get_gauge("xinyu_llm_streams_active",
-                                                         "upstream LLM streams in progress");
-  core::gauge& queue_gauge = core::metrics().get_gauge(
-    "xinyu_llm_queue", "replies waiting for an upstream stream slot (llm.max_streams)");
-  core::counter& shed_full = core::metrics().get_counter(
-    "xinyu_llm_shed_total", "replies refused by the upstream concurrency bound",
-    "reason=\"queue_full\"");
-  core::counter& shed_timeout = core::metrics().get_counter(
-    "xinyu_llm_shed_total", "replies refused by the upstream concurrency bound",
-    "reason=\"queue_timeout\"");
-  core::histogram& upstream_ttft = core::metrics().get_histogram(
-    "xinyu_llm_upstream_ttft_ms", "time from admission to the first upstream token (ms)");
+  core::gauge& active_gauge =
+    core::metrics().get_gauge("xinyu_llm_streams_active", "upstream LLM streams in progress");
+  core::gauge& queue_gauge =
+    core::metrics().get_gauge("xinyu_llm_queue",
+                              "replies waiting for an upstream stream slot (llm.max_streams)");
+  core::counter& shed_full =
+    core::metrics().get_counter("xinyu_llm_shed_total",
+                                "replies refused by the upstream concurrency bound",
+                                "reason=\"queue_full\"");
+  core::counter& shed_timeout =
+    core::metrics().get_counter("xinyu_llm_shed_total",
+                                "replies refused by the upstream concurrency bound",
+                                "reason=\"queue_timeout\"");
+  core::histogram& upstream_ttft =
+    core::metrics().get_histogram("xinyu_llm_upstream_ttft_ms",
+                                  "time from admission to the first upstream token (ms)");
 
 private:
   net::executor_work_guard<net::io_context::executor_type> guard_;
@@ -280,15 +292,15 @@ public:
       stream_ = std::make_unique<Stream>(c_.ioc, c_.ssl_ctx);
     else
       stream_ = std::make_unique<Stream>(c_.ioc);
-    resolver_.async_resolve(
-      e.url.host, std::to_string(e.url.port),
-      [self = this->shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
-        if (self->aborted_)
-          return;
-        if (ec)
-          return self->fail("cannot resolve host: " + ec.message());
-        self->connect(r);
-      });
+    resolver_.async_resolve(e.url.host, std::to_string(e.url.port),
+                            [self = this->shared_from_this()](beast::error_code ec,
+                                                              tcp::resolver::results_type r) {
+                              if (self->aborted_)
+                                return;
+                              if (ec)
+                                return self->fail("cannot resolve host: " + ec.message());
+                              self->connect(r);
+                            });
   }
 
   void abort() override {
@@ -343,7 +355,8 @@ private:
     req_.target(e.url.path + "/chat/completions");
     req_.version(11);
     bool default_port = e.url.port == (e.url.tls ? 443 : 80);
-    req_.set(http::field::host, default_port ? e.url.host : e.url.host + ":" + std::to_string(e.url.port));
+    req_.set(http::field::host,
+             default_port ? e.url.host : e.url.host + ":" + std::to_string(e.url.port));
     req_.set(http::field::user_agent, "xinyu/0.1");
     req_.set(http::field::content_type, "application/json");
     req_.set(http::field::accept, "text/event-stream");
@@ -427,8 +440,10 @@ private:
         return;
       }
       if (ec == beast::error::timeout)
-        return got_token_ ? stream_error("no token for " + std::to_string(c_.cfg.stall_timeout_ms) + " ms")
-                          : fail("no first token within " + std::to_string(c_.cfg.first_token_timeout_ms) + " ms");
+        return got_token_
+                 ? stream_error("no token for " + std::to_string(c_.cfg.stall_timeout_ms) + " ms")
+                 : fail("no first token within " + std::to_string(c_.cfg.first_token_timeout_ms)
+                        + " ms");
       return fail_io("connection lost", ec);
     }
     if (parser_->is_done()) {
@@ -476,8 +491,7 @@ private:
         pending_text_ += chunk.text;
         beast::get_lowest_layer(*stream_).expires_after(milliseconds{c_.cfg.stall_timeout_ms});
         break;
-      case k::empty:
-        break;
+      case k::empty: break;
       case k::done:
         finished_ = true;
         if (got_token_)
@@ -487,12 +501,8 @@ private:
         // keep reading to the end of the response so the connection can be reused
         beast::get_lowest_layer(*stream_).expires_after(milliseconds{c_.cfg.drain_body_ms});
         break;
-      case k::error:
-        stream_error("upstream error: " + chunk.error);
-        break;
-      case k::malformed:
-        stream_error("malformed stream chunk");
-        break;
+      case k::error: stream_error("upstream error: " + chunk.error); break;
+      case k::malformed: stream_error("malformed stream chunk"); break;
     }
   }
 
@@ -594,8 +604,7 @@ std::shared_ptr<attempt_base> client_impl::launch(const std::shared_ptr<stream_o
 // --- stream_op ---------------------------------------------------------------------------
 
 stream_op::stream_op(client_impl& c, nlohmann::json body, stream_callbacks cb)
-  : timer(c.ioc), c_(c), body_(std::move(body)), cb_(std::move(cb)) {
-}
+  : timer(c.ioc), c_(c), body_(std::move(body)), cb_(std::move(cb)) {}
 
 void stream_op::cancel() {
   net::post(c_.ioc, [self = shared_from_this()] {
@@ -671,7 +680,8 @@ void stream_op::first_token(std::size_t ep) {
   e.ok->inc();
   e.breaker.on_success();
   e.open->set(0);
-  c_.upstream_ttft.observe(std::chrono::duration<double, std::milli>(clock::now() - created).count());
+  c_.upstream_ttft.observe(
+    std::chrono::duration<double, std::milli>(clock::now() - created).count());
 }
 
 void stream_op::token(std::string text) {
@@ -679,9 +689,7 @@ void stream_op::token(std::string text) {
     cb_.on_token(std::move(text));
 }
 
-void stream_op::finish(const std::string& reason) {
-  end(reason, "");
-}
+void stream_op::finish(const std::string& reason) { end(reason, ""); }
 
 void stream_op::fail_midstream(std::size_t ep, const std::string& why) {
   auto& e = c_.eps[ep];

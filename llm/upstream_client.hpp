@@ -13,8 +13,8 @@
 namespace xinyu::llm {
 
 struct endpoint_config {
-  std::string name;        // for metrics and logs
-  std::string base_url;    // e.g. http://127.0.0.1:8000/v1 ; POST {base_url}/chat/completions
+  std::string name;     // for metrics and logs
+  std::string base_url; // e.g. http://127.0.0.1:8000/v1 ; POST {base_url}/chat/completions
   std::string model;
   std::string api_key_env; // name of the environment variable holding the key ("" = none)
 };
@@ -29,8 +29,8 @@ struct upstream_config {
   unsigned backoff_max_ms = 2000;
   unsigned breaker_failures = 5;
   unsigned breaker_cooldown_ms = 30000;
-  unsigned max_streams = 256;      // upstream streams at once
-  unsigned queue_max = 1024;       // waiting for a stream slot
+  unsigned max_streams = 256; // upstream streams at once
+  unsigned queue_max = 1024;  // waiting for a stream slot
   unsigned queue_timeout_ms = 2000;
   unsigned pool_per_endpoint = 32; // idle keep-alive connections kept
   unsigned drain_body_ms = 1000;   // after the last token, the rest of the response

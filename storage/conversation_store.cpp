@@ -26,9 +26,7 @@ struct meta {
   std::uint64_t memory_seq = 0;
 };
 
-std::string describe(const rocksdb::Status& s) {
-  return s.ToString();
-}
+std::string describe(const rocksdb::Status& s) { return s.ToString(); }
 
 class rocksdb_store final : public conversation_store {
 public:
@@ -57,7 +55,10 @@ public:
       }
       auto& m = it->second;
       json u{{"role", "user"}, {"text", r.user_text}, {"id", r.id}, {"ts", r.ts}};
-      json a{{"role", "assistant"}, {"text", r.reply_text}, {"id", r.id}, {"ts", r.reply_ts},
+      json a{{"role", "assistant"},
+             {"text", r.reply_text},
+             {"id", r.id},
+             {"ts", r.reply_ts},
              {"finish", r.finish}};
       batch.Put(messages(), keys::message_key(r.user, r.user_turn), u.dump());
       batch.Put(messages(), keys::message_key(r.user, r.reply_turn), a.dump());

@@ -36,7 +36,7 @@ struct turn_record {
 
 struct user_snapshot {
   std::uint64_t last_turn = 0;
-  std::vector<stored_message> recent; // oldest first
+  std::vector<stored_message> recent;      // oldest first
   std::vector<core::memory_fact> memories; // oldest first; embedding empty if never stored
 };
 
@@ -75,8 +75,7 @@ public:
   /// Up to `limit` messages with turn < `before` (all when unset), oldest first; `more` tells
   /// whether older ones exist.
   virtual store_status history(const std::string& user, std::optional<std::uint64_t> before,
-                               std::size_t limit, std::vector<stored_message>& out,
-                               bool& more) = 0;
+                               std::size_t limit, std::vector<stored_message>& out, bool& more) = 0;
 
   /// Erases the user's messages and memories durably; the turn counter is kept.
   virtual store_status forget(const std::string& user, std::uint64_t& deleted_messages) = 0;

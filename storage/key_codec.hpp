@@ -26,9 +26,7 @@ std::string fact_key(std::string_view user, std::uint64_t turn, unsigned index);
 inline constexpr char embedding_suffix = 'e';
 
 /// meta CF: user_prefix
-inline std::string meta_key(std::string_view user) {
-  return user_prefix(user);
-}
+inline std::string meta_key(std::string_view user) { return user_prefix(user); }
 
 /// The integer after `user`'s prefix in `key`, or nullopt when the key is not one of `user`'s.
 std::optional<std::uint64_t> decode_index(std::string_view key, std::string_view user);

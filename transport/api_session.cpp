@@ -77,9 +77,9 @@ public:
     if (kind_ == api_kind::history) {
       std::string_view target{req_.target().data(), req_.target().size()};
       auto q = target.find('?');
-      auto h = core::parse_http_history(
-        q == std::string_view::npos ? std::string_view{} : target.substr(q + 1), ctx_->dev_mode,
-        ctx_->limits, err);
+      auto h = core::parse_http_history(q == std::string_view::npos ? std::string_view{}
+                                                                    : target.substr(q + 1),
+                                        ctx_->dev_mode, ctx_->limits, err);
       if (!h)
         return fail(err);
       user_ = ctx_->dev_mode ? h->user : token_user;
@@ -177,8 +177,7 @@ private:
       if (!stream_)
         return respond(200, "application/json",
                        core::completion_object(id_, created_, reply_, finish));
-      enqueue(core::completion_chunk(id_, created_, "", !sent_first_,
-                                     core::openai_finish(finish)));
+      enqueue(core::completion_chunk(id_, created_, "", !sent_first_, core::openai_finish(finish)));
       enqueue("data: [DONE]\n\n");
       end_stream();
     }
@@ -196,9 +195,10 @@ private:
 
   void write_head() {
     head_written_ = true;
-    std::string h = "HTTP/1.1 200 OK\r\nServer: " + ctx_->server_name
-                    + "\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
-                      "Cache-Control: no-store\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n";
+    std::string h =
+      "HTTP/1.1 200 OK\r\nServer: " + ctx_->server_name
+      + "\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
+        "Cache-Control: no-store\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n";
     enqueue(std::move(h));
   }
 
@@ -220,16 +220,17 @@ private:
     respond(f.status, "application/json", f.body(), extra);
   }
 
-  void respond(int status, const char* type, const std::string& body, const std::string& extra = {}) {
+  void respond(int status, const char* type, const std::string& body,
+               const std::string& extra = {}) {
     if (head_written_) { // streaming already: an error becomes the stream's last event
       enqueue(core::sse_event("error", body));
       return end_stream();
     }
     head_written_ = true;
     auto reason = http::obsolete_reason(static_cast<http::status>(status));
-    std::string r = "HTTP/1.1 " + std::to_string(status) + " " + std::string{reason.data(), reason.size()}
-                    + "\r\nServer: " + ctx_->server_name + "\r\nContent-Type: " + type
-                    + "\r\nCache-Control: no-store\r\n" + extra
+    std::string r = "HTTP/1.1 " + std::to_string(status) + " "
+                    + std::string{reason.data(), reason.size()} + "\r\nServer: " + ctx_->server_name
+                    + "\r\nContent-Type: " + type + "\r\nCache-Control: no-store\r\n" + extra
                     + "Content-Length: " + std::to_string(body.size())
                     + "\r\nConnection: close\r\n\r\n";
     if (req_.method() != http::verb::head)

@@ -49,9 +49,9 @@ struct context {
   std::size_t max_frame_bytes = 65536;
   std::size_t max_queued_frames = 1024;
   unsigned max_bad_frames = 20;
-  std::size_t pre_auth_max_frames = 16;   // transport.pre_auth_max_frames
-  std::size_t pre_auth_max_bytes = 16384; // transport.pre_auth_max_bytes
-  std::chrono::milliseconds close_timeout{2000}; // transport.close_timeout_ms
+  std::size_t pre_auth_max_frames = 16;           // transport.pre_auth_max_frames
+  std::size_t pre_auth_max_bytes = 16384;         // transport.pre_auth_max_bytes
+  std::chrono::milliseconds close_timeout{2000};  // transport.close_timeout_ms
   std::chrono::milliseconds idle_timeout{120000}; // transport.idle_timeout_ms; 0 = never
   std::vector<std::string> allowed_origins;       // transport.allowed_origins
   std::vector<std::string> allowed_hosts;         // transport.allowed_hosts (dev mode)
@@ -108,47 +108,57 @@ struct context {
   std::shared_ptr<const core::token_verifier> tokens; // set when not in dev mode
   std::shared_ptr<core::service_state> svc = std::make_shared<core::service_state>();
 
-  core::gauge& connections = core::metrics().get_gauge("xinyu_connections",
-                                                       "open WebSocket connections");
-  core::gauge& tcp_connections = core::metrics().get_gauge(
-    "xinyu_tcp_connections", "accepted TCP connections (HTTP, WebSocket, API) being served");
-  core::counter& limited_total = core::metrics().get_counter(
-    "xinyu_connections_refused_total", "connections refused at accept, by limit", "limit=\"total\"");
-  core::counter& limited_ip = core::metrics().get_counter(
-    "xinyu_connections_refused_total", "connections refused at accept, by limit", "limit=\"per_ip\"");
-  core::counter& limited_user = core::metrics().get_counter(
-    "xinyu_connections_refused_total", "connections refused at accept, by limit", "limit=\"per_user\"");
-  core::counter& accept_errors = core::metrics().get_counter(
-    "xinyu_accept_errors_total", "accept() failures (EMFILE, ENFILE, ...): accepting pauses 100 ms");
-  core::counter& slow_closed = core::metrics().get_counter(
-    "xinyu_slow_reader_closed_total", "connections closed (1013) for a full outbound queue");
-  core::counter& auth_timeouts = core::metrics().get_counter(
-    "xinyu_auth_timeouts_total", "connections closed (1008) for not authenticating in time");
+  core::gauge& connections =
+    core::metrics().get_gauge("xinyu_connections", "open WebSocket connections");
+  core::gauge& tcp_connections =
+    core::metrics().get_gauge("xinyu_tcp_connections",
+                              "accepted TCP connections (HTTP, WebSocket, API) being served");
+  core::counter& limited_total =
+    core::metrics().get_counter("xinyu_connections_refused_total",
+                                "connections refused at accept, by limit", "limit=\"total\"");
+  core::counter& limited_ip =
+    core::metrics().get_counter("xinyu_connections_refused_total",
+                                "connections refused at accept, by limit", "limit=\"per_ip\"");
+  core::counter& limited_user =
+    core::metrics().get_counter("xinyu_connections_refused_total",
+                                "connections refused at accept, by limit", "limit=\"per_user\"");
+  core::counter& accept_errors =
+    core::metrics().get_counter("xinyu_accept_errors_total",
+                                "accept() failures (EMFILE, ENFILE, ...): accepting pauses 100 ms");
+  core::counter& slow_closed =
+    core::metrics().get_counter("xinyu_slow_reader_closed_total",
+                                "connections closed (1013) for a full outbound queue");
+  core::counter& auth_timeouts =
+    core::metrics().get_counter("xinyu_auth_timeouts_total",
+                                "connections closed (1008) for not authenticating in time");
   core::counter& pre_auth_closed = core::metrics().get_counter(
     "xinyu_pre_auth_budget_closed_total",
     "connections closed (1008) for sending too many frames or bytes before authenticating");
   core::counter& close_deadline_drops = core::metrics().get_counter(
     "xinyu_close_deadline_drops_total",
     "connections dropped because the close handshake did not finish by transport.close_timeout_ms");
-  core::gauge& queued_frames = core::metrics().get_gauge(
-    "xinyu_outbound_frames_queued", "frames queued for clients, all connections");
-  core::counter& refused_origin = core::metrics().get_counter(
-    "xinyu_http_refused_total", "requests refused before routing, by reason",
-    "reason=\"origin\"");
-  core::counter& refused_host = core::metrics().get_counter(
-    "xinyu_http_refused_total", "requests refused before routing, by reason",
-    "reason=\"host\"");
-  core::counter& refused_content_type = core::metrics().get_counter(
-    "xinyu_http_refused_total", "requests refused before routing, by reason",
-    "reason=\"content_type\"");
-  core::counter& refused_admin = core::metrics().get_counter(
-    "xinyu_http_refused_total", "requests refused before routing, by reason",
-    "reason=\"admin\"");
+  core::gauge& queued_frames =
+    core::metrics().get_gauge("xinyu_outbound_frames_queued",
+                              "frames queued for clients, all connections");
+  core::counter& refused_origin =
+    core::metrics().get_counter("xinyu_http_refused_total",
+                                "requests refused before routing, by reason", "reason=\"origin\"");
+  core::counter& refused_host =
+    core::metrics().get_counter("xinyu_http_refused_total",
+                                "requests refused before routing, by reason", "reason=\"host\"");
+  core::counter& refused_content_type =
+    core::metrics().get_counter("xinyu_http_refused_total",
+                                "requests refused before routing, by reason",
+                                "reason=\"content_type\"");
+  core::counter& refused_admin =
+    core::metrics().get_counter("xinyu_http_refused_total",
+                                "requests refused before routing, by reason", "reason=\"admin\"");
   core::counter& persisted_wait_expired = core::metrics().get_counter(
     "xinyu_http_persisted_wait_expired_total",
     "POST /v1/chat streams that ended after done without persisted (storage failing)");
-  core::counter& auth_failures = core::metrics().get_counter(
-    "xinyu_auth_failures_total", "signed tokens refused (bad signature, expired, malformed)");
+  core::counter& auth_failures =
+    core::metrics().get_counter("xinyu_auth_failures_total",
+                                "signed tokens refused (bad signature, expired, malformed)");
 
   /// The user a signed token names, or nullopt with `error` (a sentence for the client).
   std::optional<std::string> verify_token(std::string_view token, std::string& error) const {
@@ -177,8 +187,6 @@ struct context {
 
 namespace xinyu::transport {
 
-inline connection_slot::~connection_slot() {
-  ctx_->release(ip_);
-}
+inline connection_slot::~connection_slot() { ctx_->release(ip_); }
 
 } // namespace xinyu::transport

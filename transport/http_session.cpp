@@ -64,8 +64,7 @@ bool same_secret(std::string_view a, std::string_view b) {
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
   http_session(tcp::socket socket, std::shared_ptr<context> ctx, slot_ptr slot)
-    : stream_(std::move(socket)), ctx_(std::move(ctx)), slot_(std::move(slot)) {
-  }
+    : stream_(std::move(socket)), ctx_(std::move(ctx)), slot_(std::move(slot)) {}
 
   void run() { do_read(); }
 
@@ -114,8 +113,9 @@ private:
           if (a.size() > 7 && lower(a.substr(0, 7)) == "bearer ") // the scheme is case-insensitive
             user = ctx_->verify_token(a.substr(7), error);
           if (!user)
-            return respond(req, http::status::unauthorized, "application/json",
-                           nlohmann::json{{"error", {{"code", "unauthorized"}, {"message", error}}}}.dump());
+            return respond(
+              req, http::status::unauthorized, "application/json",
+              nlohmann::json{{"error", {{"code", "unauthorized"}, {"message", error}}}}.dump());
         }
         stream_.expires_never();
         start_websocket_session(stream_.release_socket(), std::move(req), ctx_, std::move(user),
@@ -131,7 +131,8 @@ private:
     auto api = [&](http::verb method, api_kind kind) {
       if (req.method() != method) {
         respond(req, http::status::method_not_allowed, "application/json",
-                json_error("bad_request", std::string{"use "} + std::string{http::to_string(method)}),
+                json_error("bad_request",
+                           std::string{"use "} + std::string{http::to_string(method)}),
                 std::string{http::to_string(method)});
         return;
       }
@@ -166,8 +167,7 @@ private:
       return respond(req, http::status::ok, "application/json", R"({"ready":true})");
     }
     if (path == "/metrics")
-      return respond(req, http::status::ok, "text/plain; version=0.0.4",
-                     core::metrics().render());
+      return respond(req, http::status::ok, "text/plain; version=0.0.4", core::metrics().render());
     respond(req, http::status::not_found, "application/json",
             R"({"error":{"code":"not_found","message":"no such path"}})");
   }
@@ -204,7 +204,8 @@ private:
       }
     }
     if (req.method() == http::verb::post && path.starts_with("/v1/")) {
-      auto type = lower({req[http::field::content_type].data(), req[http::field::content_type].size()});
+      auto type =
+        lower({req[http::field::content_type].data(), req[http::field::content_type].size()});
       if (!type.starts_with("application/json")) {
         ctx_->refused_content_type.inc();
         respond(req, http::status::unsupported_media_type, "application/json",
@@ -249,8 +250,8 @@ private:
     respond(req, http::status::ok, "application/json", svc.chaos.to_json());
   }
 
-  void respond(const http::request<http::string_body>& req, http::status status,
-               const char* type, std::string body, std::string allow = {}) {
+  void respond(const http::request<http::string_body>& req, http::status status, const char* type,
+               std::string body, std::string allow = {}) {
     auto res = std::make_shared<http::response<http::string_body>>(status, req.version());
     res->set(http::field::server, ctx_->server_name);
     res->set(http::field::content_type, type);

@@ -167,8 +167,8 @@ std::unique_ptr<server> server::start(const core::config& cfg, actors::gateway_a
   ctx->limits.max_user_bytes = cfg.limits.max_user_bytes;
   ctx->dev_mode = cfg.auth.secret.empty();
   if (!ctx->dev_mode)
-    ctx->tokens = std::make_shared<const core::token_verifier>(cfg.auth.secret,
-                                                               cfg.limits.max_user_bytes);
+    ctx->tokens =
+      std::make_shared<const core::token_verifier>(cfg.auth.secret, cfg.limits.max_user_bytes);
   if (svc)
     ctx->svc = std::move(svc);
   s->run(std::move(ctx), cfg.transport.threads);

@@ -31,8 +31,7 @@ class websocket_session;
 class connection_sink final : public actors::client_sink {
 public:
   connection_sink(std::weak_ptr<websocket_session> ws, std::shared_ptr<context> ctx)
-    : ws_(std::move(ws)), ctx_(std::move(ctx)) {
-  }
+    : ws_(std::move(ws)), ctx_(std::move(ctx)) {}
   void deliver(frame_ptr frame) override;
   void written() noexcept {
     pending_.fetch_sub(1, std::memory_order_relaxed);
@@ -70,15 +69,15 @@ public:
 
   void run(http::request<http::string_body> req, std::optional<std::string> user) {
     handshake_user_ = std::move(user);
-    ws_.set_option(websocket::stream_base::timeout{
-      ctx_->handshake_timeout, websocket::stream_base::none(), false});
-    ws_.set_option(websocket::stream_base::decorator([name = ctx_->server_name](
-                                                       websocket::response_type& res) {
-      res.set(http::field::server, name);
-    }));
+    ws_.set_option(websocket::stream_base::timeout{ctx_->handshake_timeout,
+                                                   websocket::stream_base::none(), false});
+    ws_.set_option(
+      websocket::stream_base::decorator([name = ctx_->server_name](websocket::response_type& res) {
+        res.set(http::field::server, name);
+      }));
     ws_.read_message_max(ctx_->max_frame_bytes);
-    ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept,
-                                                    shared_from_this()));
+    ws_.async_accept(req,
+                     beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
   }
 
   /// Runs on the strand: queue one frame, start writing if idle.
@@ -117,8 +116,8 @@ private:
       if (ec || self->sink_)
         return;
       self->ctx_->auth_timeouts.inc();
-      self->close(websocket::close_reason{websocket::close_code::policy_error,
-                                          "authentication timeout"});
+      self->close(
+        websocket::close_reason{websocket::close_code::policy_error, "authentication timeout"});
     });
     do_read();
   }
@@ -167,8 +166,8 @@ private:
             std::optional<std::string> id;
             if constexpr (std::is_same_v<T, core::chat_command>)
               id = c.id;
-            reject(core::frame_error{"unauthorized", "authenticate first (send an auth frame)",
-                                     id});
+            reject(
+              core::frame_error{"unauthorized", "authenticate first (send an auth frame)", id});
             return;
           }
           bad_frames_ = 0;
@@ -185,7 +184,8 @@ private:
   bool within_pre_auth_budget(std::size_t bytes) {
     ++pre_auth_frames_;
     pre_auth_bytes_ += bytes;
-    if (pre_auth_frames_ <= ctx_->pre_auth_max_frames && pre_auth_bytes_ <= ctx_->pre_auth_max_bytes)
+    if (pre_auth_frames_ <= ctx_->pre_auth_max_frames
+        && pre_auth_bytes_ <= ctx_->pre_auth_max_bytes)
       return true;
     ctx_->pre_auth_closed.inc();
     close(websocket::close_reason{websocket::close_code::policy_error,
@@ -232,8 +232,8 @@ private:
     // the user is written to every one of them
     if (!ctx_->add_user_connection(user)) {
       ctx_->limited_user.inc();
-      send_direct(core::frames::error("busy", "too many connections for this user; close one",
-                                      std::nullopt));
+      send_direct(
+        core::frames::error("busy", "too many connections for this user; close one", std::nullopt));
       close(websocket::close_reason{websocket::close_code::policy_error,
                                     "too many connections for this user"});
       return;
@@ -242,8 +242,8 @@ private:
     // from now on a silent peer is pinged, and dropped when it answers nothing for
     // transport.idle_timeout_ms (vanished clients must not hold a socket and a session)
     if (ctx_->idle_timeout.count() > 0)
-      ws_.set_option(websocket::stream_base::timeout{ctx_->handshake_timeout, ctx_->idle_timeout,
-                                                     true});
+      ws_.set_option(
+        websocket::stream_base::timeout{ctx_->handshake_timeout, ctx_->idle_timeout, true});
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().set_option(net::socket_base::keep_alive(true), ignored);
     bad_frames_ = 0;
@@ -258,8 +258,8 @@ private:
     send_direct(core::frames::error(e.code, e.message,
                                     e.id ? std::optional<std::string_view>{*e.id} : std::nullopt));
     if (++bad_frames_ >= ctx_->max_bad_frames)
-      close(websocket::close_reason{websocket::close_code::policy_error,
-                                    "too many invalid frames"});
+      close(
+        websocket::close_reason{websocket::close_code::policy_error, "too many invalid frames"});
   }
 
   /// A frame produced by the transport itself (errors, pong), counted like any other.

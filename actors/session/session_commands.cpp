@@ -58,9 +58,9 @@ void history_in_memory(session_state& st, const client_sink_ptr& origin,
     std::string reply;
     for (const auto& tok : it->tokens)
       reply += tok;
-    core::frames::history_entry entries[2] = {
-      {it->reply_turn, "assistant", std::move(reply), it->reply_ts},
-      {it->user_turn, "user", it->text, it->ts}};
+    core::frames::history_entry entries[2] = {{it->reply_turn, "assistant", std::move(reply),
+                                               it->reply_ts},
+                                              {it->user_turn, "user", it->text, it->ts}};
     for (auto& e : entries) {
       if (h.before && e.turn >= *h.before)
         continue;
@@ -81,8 +81,9 @@ void history(session_ptr self, const client_sink_ptr& origin, const core::histor
     history_in_memory(st, origin, h);
     return;
   }
-  self->request(st.pools.storage, st.cfg->load_timeout, history_atom::value, st.user,
-                std::uint64_t{h.before.value_or(0)}, std::uint32_t{h.limit})
+  self
+    ->request(st.pools.storage, st.cfg->load_timeout, history_atom::value, st.user,
+              std::uint64_t{h.before.value_or(0)}, std::uint32_t{h.limit})
     .then(
       [origin](history_page& page) {
         std::vector<core::frames::history_entry> out;
@@ -100,15 +101,14 @@ void history(session_ptr self, const client_sink_ptr& origin, const core::histor
 void forget_memories(session_ptr self, const client_sink_ptr& origin, std::uint64_t deleted) {
   auto& st = self->state;
   st.known.clear(); // a fact told again after forget is a new fact
-  self->request(st.pools.memory, st.cfg->bookkeeping_deadline, work_atom::value,
-                forget_memories_request{st.user})
-    .then(
-      [origin, deleted](std::uint64_t) {
-        session_state::reply(origin, core::frames::forgotten(deleted));
-      },
-      [origin](caf::error&) {
-        reply_error(origin, "internal", "memories could not be erased; retry");
-      });
+  self
+    ->request(st.pools.memory, st.cfg->bookkeeping_deadline, work_atom::value,
+              forget_memories_request{st.user})
+    .then([origin, deleted](
+            std::uint64_t) { session_state::reply(origin, core::frames::forgotten(deleted)); },
+          [origin](caf::error&) {
+            reply_error(origin, "internal", "memories could not be erased; retry");
+          });
 }
 
 void forget(session_ptr self, const client_sink_ptr& origin) {

@@ -117,9 +117,8 @@ void on_command(session_ptr self, const client_sink_ptr& origin, core::client_co
 void on_idle_check(session_ptr self) {
   auto& st = self->state;
   self->delayed_send(self, st.cfg->idle, idle_atom::value);
-  bool idle = st.sinks.empty() && st.turns.empty() && st.waiting.empty()
-              && st.pending_persists == 0 && st.loaded
-              && clock::now() - st.last_activity >= st.cfg->idle;
+  bool idle = st.sinks.empty() && st.turns.empty() && st.waiting.empty() && st.pending_persists == 0
+              && st.loaded && clock::now() - st.last_activity >= st.cfg->idle;
   if (!idle || !st.owner || !st.pools.storage)
     return;
   // the owner stops routing to us only if it has routed nothing we have not seen
@@ -131,8 +130,9 @@ void on_idle_check(session_ptr self) {
         metrics().passivated.inc();
         auto& st = self->state;
         // the epoch keeps this from dropping what a successor already loaded
-        self->request(st.pools.memory, st.cfg->bookkeeping_deadline, work_atom::value,
-                      unload_request{st.user, st.memory_epoch})
+        self
+          ->request(st.pools.memory, st.cfg->bookkeeping_deadline, work_atom::value,
+                    unload_request{st.user, st.memory_epoch})
           .then([](bool) {}, [](caf::error&) {});
         self->quit();
       },
@@ -149,8 +149,7 @@ void on_persisted(session_ptr self, const std::string& id, std::uint64_t turn) {
     --st.cfg->svc->persisted_unsent; // counted once the frame is with the connections
 }
 
-session_actor::behavior_type session_behavior(session_ptr self, std::string user,
-                                              stage_pools pools,
+session_actor::behavior_type session_behavior(session_ptr self, std::string user, stage_pools pools,
                                               std::shared_ptr<const session_settings> cfg,
                                               session_owner_actor owner) {
   auto& st = self->state;
@@ -186,8 +185,7 @@ session_actor::behavior_type session_behavior(session_ptr self, std::string user
     on_crash(self, what);
     return caf::make_error(caf::exit_reason::unhandled_exception);
   });
-  self->set_down_handler(
-    [self](caf::down_msg& dm) { on_stream_worker_down(self, dm.source); });
+  self->set_down_handler([self](caf::down_msg& dm) { on_stream_worker_down(self, dm.source); });
   return {
     [self](attach_atom, client_sink_ptr& sink) {
       auto& st = self->state;
@@ -253,8 +251,9 @@ void load(session_ptr self) {
         }
         // the first turn must see the stored memories: wait for the index (bounded; if the
         // memory pool cannot, the turns run without them and `memory` shows as degraded)
-        self->request(st.pools.memory, st.cfg->load_timeout, work_atom::value,
-                      seed_request{st.user, std::move(snap.memories)})
+        self
+          ->request(st.pools.memory, st.cfg->load_timeout, work_atom::value,
+                    seed_request{st.user, std::move(snap.memories)})
           .then(
             [self](std::uint64_t epoch) {
               self->state.memory_epoch = epoch;
@@ -267,8 +266,8 @@ void load(session_ptr self) {
 
 } // namespace session
 
-std::shared_ptr<const session_settings> make_session_settings(const core::config& cfg,
-                                                              std::shared_ptr<core::service_state> svc) {
+std::shared_ptr<const session_settings>
+make_session_settings(const core::config& cfg, std::shared_ptr<core::service_state> svc) {
   using std::chrono::milliseconds;
   auto s = std::make_shared<session_settings>();
   s->max_queued_turns = cfg.session.max_queued_turns;
@@ -298,7 +297,8 @@ std::shared_ptr<const session_settings> make_session_settings(const core::config
   s->commands_per_minute = cfg.limits.commands_per_minute;
   s->command_burst = cfg.limits.command_burst;
   s->crisis_resources = cfg.safety.crisis_resources;
-  s->prompt = std::make_shared<const core::prompt_builder>(cfg.persona, cfg.session.recent_messages);
+  s->prompt =
+    std::make_shared<const core::prompt_builder>(cfg.persona, cfg.session.recent_messages);
   s->idle = std::chrono::seconds{cfg.session.idle_s};
   s->load_timeout = milliseconds{cfg.storage.load_timeout_ms};
   s->retry_after_ms = cfg.storage.retry_after_ms;

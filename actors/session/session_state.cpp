@@ -48,9 +48,11 @@ core::counter& metric_refs::errors(std::string_view code) {
 
 metric_refs& metrics() {
   static metric_refs m{
-    core::metrics().get_histogram("xinyu_turn_ttft_ms", "time from accepted to the first token (ms)"),
+    core::metrics().get_histogram("xinyu_turn_ttft_ms",
+                                  "time from accepted to the first token (ms)"),
     core::metrics().get_histogram("xinyu_turn_total_ms", "time from accepted to done (ms)"),
-    core::metrics().get_histogram("xinyu_preprocess_ms", "parallel emotion+safety+memory stage (ms)"),
+    core::metrics().get_histogram("xinyu_preprocess_ms",
+                                  "parallel emotion+safety+memory stage (ms)"),
     core::metrics().get_counter("xinyu_shed_total", "chats refused to protect the server",
                                 "reason=\"busy\""),
     core::metrics().get_counter("xinyu_shed_total", "chats refused to protect the server",
@@ -147,8 +149,8 @@ void reply_error(const client_sink_ptr& to, std::string_view code, std::string_v
                  std::optional<std::string_view> id, std::optional<std::uint64_t> retry_after_ms) {
   metrics().errors(code).inc();
   if (to)
-    to->deliver(std::make_shared<const std::string>(
-      core::frames::error(code, message, id, retry_after_ms)));
+    to->deliver(
+      std::make_shared<const std::string>(core::frames::error(code, message, id, retry_after_ms)));
 }
 
 } // namespace xinyu::actors::session

@@ -199,8 +199,8 @@ void start_generation(session_ptr self, turn& t);
 /// Ends the front turn with exactly one `done`, records it and starts the next one.
 void finish_turn(session_ptr self, core::finish_reason finish);
 /// Queues the turn for storage; `persisted` comes back when its batch is written.
-void persist(session_ptr self, const turn& t, const std::string& reply,
-             core::finish_reason finish, std::int64_t reply_ts, std::vector<std::string> facts);
+void persist(session_ptr self, const turn& t, const std::string& reply, core::finish_reason finish,
+             std::int64_t reply_ts, std::vector<std::string> facts);
 /// The facts worth remembering in the user message of `t` that this user has not told yet.
 std::vector<std::string> new_facts(session_state& st, const turn& t);
 

@@ -53,7 +53,6 @@ void end_stream_early(session_ptr self, turn& t) {
   finish_turn(self, core::finish_reason::error);
 }
 
-
 /// The crisis-resources paragraph and notice for a crisis turn that was not cancelled.
 void add_crisis_resources(session_ptr self, turn& t, core::finish_reason finish) {
   auto& st = self->state;
@@ -132,8 +131,8 @@ std::vector<std::string> new_facts(session_state& st, const turn& t) {
   return fresh;
 }
 
-void persist(session_ptr self, const turn& t, const std::string& reply,
-             core::finish_reason finish, std::int64_t reply_ts, std::vector<std::string> facts) {
+void persist(session_ptr self, const turn& t, const std::string& reply, core::finish_reason finish,
+             std::int64_t reply_ts, std::vector<std::string> facts) {
   auto& st = self->state;
   if (!st.pools.storage)
     return;
@@ -154,8 +153,8 @@ void persist(session_ptr self, const turn& t, const std::string& reply,
     ++st.cfg->svc->persisted_unsent;
   // Through the owner when there is one: it delivers `persisted` to whichever session holds
   // the user's connections by then (this one, or its successor after a crash).
-  persist_listener_actor listener = st.owner ? persist_listener_actor{st.owner}
-                                             : caf::actor_cast<persist_listener_actor>(self);
+  persist_listener_actor listener =
+    st.owner ? persist_listener_actor{st.owner} : caf::actor_cast<persist_listener_actor>(self);
   self->send(st.pools.storage, persist_atom::value, std::move(rec), std::move(listener));
 }
 
@@ -210,8 +209,9 @@ void finish_turn(session_ptr self, core::finish_reason finish) {
   auto facts = new_facts(st, t);
   if (!facts.empty()) {
     ++st.remembering;
-    self->request(st.pools.memory, st.cfg->bookkeeping_deadline, work_atom::value,
-                  remember_request{st.user, t.user_turn, facts})
+    self
+      ->request(st.pools.memory, st.cfg->bookkeeping_deadline, work_atom::value,
+                remember_request{st.user, t.user_turn, facts})
       .then([self](std::vector<core::memory_fact>&) { on_remembered(self); },
             [self](caf::error&) { on_remembered(self); });
   }
@@ -230,7 +230,7 @@ void start_next(session_ptr self) {
     return;
   auto& t = st.turns.front();
   if (t.cancelled) {
-    t.ph = phase::analyzing; // mark started so finish_turn records it
+    t.ph = phase::analyzing;                           // mark started so finish_turn records it
     finish_turn(self, core::finish_reason::cancelled); // which starts the next one
     return;
   }
@@ -351,9 +351,7 @@ void on_deadline(session_ptr self, std::uint64_t key, deadline_kind kind) {
       break;
     }
     case deadline_kind::total:
-    case deadline_kind::memory_wait:
-      end_stream_early(self, *t);
-      break;
+    case deadline_kind::memory_wait: end_stream_early(self, *t); break;
   }
 }
 

@@ -61,8 +61,8 @@ namespace {
 
 /// Asks `pool` for the turn `key`; the `Response` goes into the turn through `store`.
 template <class Response, class Pool, class Request, class Store>
-void ask_stage(session_ptr self, const Pool& pool, std::chrono::milliseconds deadline,
-               Request req, std::uint64_t key, stage s, Store store) {
+void ask_stage(session_ptr self, const Pool& pool, std::chrono::milliseconds deadline, Request req,
+               std::uint64_t key, stage s, Store store) {
   self->request(pool, deadline, work_atom::value, std::move(req))
     .then(
       [self, key, s, store](Response& r) {
@@ -77,16 +77,18 @@ void ask_stage(session_ptr self, const Pool& pool, std::chrono::milliseconds dea
 
 void ask_memory(session_ptr self, const turn& t) {
   auto& st = self->state;
-  auto remaining = st.cfg->memory_deadline
-                   - std::chrono::duration_cast<std::chrono::milliseconds>(clock::now()
-                                                                           - t.started_at);
+  auto remaining =
+    st.cfg->memory_deadline
+    - std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - t.started_at);
   if (remaining <= std::chrono::milliseconds{0}) {
     stage_failed(self, t.key, stage::memory);
     return;
   }
-  ask_stage<std::vector<std::string>>(self, st.pools.memory, remaining, recall_request{st.user, t.text}, t.key,
-            stage::memory,
-            [](turn& t, std::vector<std::string>&& items) { t.memories = std::move(items); });
+  ask_stage<std::vector<std::string>>(self, st.pools.memory, remaining,
+                                      recall_request{st.user, t.text}, t.key, stage::memory,
+                                      [](turn& t, std::vector<std::string>&& items) {
+                                        t.memories = std::move(items);
+                                      });
 }
 
 } // namespace
@@ -108,14 +110,18 @@ void ask_stages(session_ptr self, turn& t) {
   auto& st = self->state;
   auto key = t.key;
   const auto& cfg = *st.cfg;
-  ask_stage<core::emotion_result>(self, st.pools.emotion, cfg.emotion_deadline, stage_request{st.user, t.text}, key,
-            stage::emotion,
-            [](turn& t, core::emotion_result&& r) { t.emotion = std::move(r); });
-  ask_stage<core::safety_result>(self, st.pools.safety, cfg.safety_deadline, stage_request{st.user, t.text}, key,
-            stage::safety, [](turn& t, core::safety_result&& r) { t.safety = std::move(r); });
+  ask_stage<core::emotion_result>(self, st.pools.emotion, cfg.emotion_deadline,
+                                  stage_request{st.user, t.text}, key, stage::emotion,
+                                  [](turn& t, core::emotion_result&& r) {
+                                    t.emotion = std::move(r);
+                                  });
+  ask_stage<core::safety_result>(self, st.pools.safety, cfg.safety_deadline,
+                                 stage_request{st.user, t.text}, key, stage::safety,
+                                 [](turn& t, core::safety_result&& r) { t.safety = std::move(r); });
   if (st.pools.guard)
-    self->request(st.pools.guard, cfg.guard_deadline, work_atom::value,
-                  stage_request{st.user, t.text})
+    self
+      ->request(st.pools.guard, cfg.guard_deadline, work_atom::value,
+                stage_request{st.user, t.text})
       .then(
         [self, key](core::safety_result& r) {
           if (auto* t = self->state.current(key); t && t->ph == phase::analyzing) {

@@ -14,8 +14,7 @@ double conversation_risk::score(time_point now) const {
   return score_ * std::pow(0.5, std::max(0.0, dt) / s_.half_life_s);
 }
 
-safety_result conversation_risk::observe(safety_result r, const emotion_result& e,
-                                         time_point now) {
+safety_result conversation_risk::observe(safety_result r, const emotion_result& e, time_point now) {
   auto has = [&r](const char* c) {
     return std::find(r.categories.begin(), r.categories.end(), c) != r.categories.end();
   };
@@ -24,8 +23,8 @@ safety_result conversation_risk::observe(safety_result r, const emotion_result& 
     signal = s_.crisis;
   else if (r.level == safety_level::caution && (has("distress") || has("self_harm")))
     signal = s_.distress;
-  bool low_mood = (e.label == "sadness" || e.label == "fear" || e.label == "loneliness")
-                  && e.valence <= -0.5;
+  bool low_mood =
+    (e.label == "sadness" || e.label == "fear" || e.label == "loneliness") && e.valence <= -0.5;
   if (low_mood)
     signal += s_.low_mood;
   score_ = score(now) + signal;

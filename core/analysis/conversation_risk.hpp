@@ -10,11 +10,11 @@
 namespace xinyu::core {
 
 struct conversation_risk_settings {
-  double half_life_s = 1800;  // a signal counts half after this long (safety.risk_half_life_s)
-  double crisis_at = 1.0;     // score at which a turn with a signal escalates (safety.risk_crisis_at)
-  double distress = 0.35;     // a turn at caution for distress or self-harm words
-  double crisis = 1.0;        // a crisis turn primes the next ones
-  double low_mood = 0.1;      // sadness, fear or loneliness with valence <= -0.5
+  double half_life_s = 1800; // a signal counts half after this long (safety.risk_half_life_s)
+  double crisis_at = 1.0; // score at which a turn with a signal escalates (safety.risk_crisis_at)
+  double distress = 0.35; // a turn at caution for distress or self-harm words
+  double crisis = 1.0;    // a crisis turn primes the next ones
+  double low_mood = 0.1;  // sadness, fear or loneliness with valence <= -0.5
 };
 
 class conversation_risk {

@@ -25,73 +25,83 @@ struct lex {
 };
 
 const lex emotion_lexicon[] = {
-  {joy, 1.0, {"开心", "高兴", "快乐", "幸福", "愉快", "兴奋", "满足", "欣慰", "舒服", "放松",
-              "轻松", "不错", "太好了", "喜欢", "感激", "感谢", "谢谢", "期待", "顺利", "成功",
-              "哈哈", "嘻嘻", "美好", "满意", "骄傲", "自豪", "甜", "温暖", "happy", "glad",
-              "joy", "joyful", "excited", "great", "wonderful", "grateful", "thankful", "love",
-              "awesome", "relieved", "proud", "delighted", "fantastic", "amazing", "good",
-              "nice", "thrilled", "cheerful", "enjoy", "enjoyed", "fun", "blessed", "relief",
-              "overjoyed", "smiling", "smile", "pleased", "通过", "心情好", "心情很好", "心情特别好"}},
-  {sadness, 1.0, {"难过", "伤心", "悲伤", "痛苦", "失落", "沮丧", "绝望", "哭", "心痛", "心碎",
-                  "崩溃", "难受", "郁闷", "低落", "失望", "委屈", "抑郁", "想哭", "疲惫", "没意思",
-                  "无助", "遗憾", "后悔", "分手", "去世", "心累", "累", "丧", "空虚",
-                  "sad", "unhappy", "depressed", "down", "miserable", "heartbroken", "cry",
-                  "crying", "cried", "tears", "upset", "hopeless", "grief",
-                  "disappointed", "exhausted", "devastated", "gloomy", "empty", "broke up",
-                  "passed away", "regret", "空空", "空荡荡"}},
-  {anxiety, 1.0, {"焦虑", "担心", "紧张", "压力", "不安", "着急", "烦", "烦躁", "忐忑", "失眠",
-                  "睡不着", "慌", "纠结", "担忧", "心慌", "发愁", "anxious", "anxiety", "worried",
-                  "worry", "worrying", "nervous", "stressed", "stress", "overwhelmed", "panic",
-                  "restless", "tense", "insomnia", "uneasy", "can't sleep", "panicking", "stressful",
-                  "pressure"}},
-  {anger, 1.0, {"生气", "愤怒", "气死", "恼火", "讨厌", "恨", "烦死", "火大", "可恶", "受够",
-                "气愤", "不公平", "气人", "angry", "mad", "furious", "annoyed", "hate", "pissed",
-                "frustrated", "irritated", "rage", "unfair", "fed up", "resent", "livid", "infuriating",
-                "sick of"}},
-  {fear, 1.0, {"害怕", "恐惧", "怕", "可怕", "吓", "恐慌", "噩梦", "惊恐", "afraid", "scared",
-               "fear", "terrified", "frightened", "fearful", "nightmare", "horrified", "terrifies",
-               "terrify", "恐怖", "不敢"}},
-  {loneliness, 1.0, {"孤独", "寂寞", "孤单", "一个人", "没人", "没有朋友", "被忽视", "没人理解",
-                     "冷落", "想念", "思念", "孤零零", "lonely", "alone", "isolated", "lonesome",
-                     "ignored", "abandoned", "nobody", "no one", "left out", "miss",
-                     "no friends", "没有人", "陪我", "不在身边", "keep me company", "company"}},
+  {joy, 1.0, {"开心",      "高兴",     "快乐",    "幸福",     "愉快",      "兴奋",     "满足",
+              "欣慰",      "舒服",     "放松",    "轻松",     "不错",      "太好了",   "喜欢",
+              "感激",      "感谢",     "谢谢",    "期待",     "顺利",      "成功",     "哈哈",
+              "嘻嘻",      "美好",     "满意",    "骄傲",     "自豪",      "甜",       "温暖",
+              "happy",     "glad",     "joy",     "joyful",   "excited",   "great",    "wonderful",
+              "grateful",  "thankful", "love",    "awesome",  "relieved",  "proud",    "delighted",
+              "fantastic", "amazing",  "good",    "nice",     "thrilled",  "cheerful", "enjoy",
+              "enjoyed",   "fun",      "blessed", "relief",   "overjoyed", "smiling",  "smile",
+              "pleased",   "通过",     "心情好",  "心情很好", "心情特别好"}},
+  {sadness, 1.0, {"难过",         "伤心",      "悲伤",       "痛苦",      "失落",        "沮丧",
+                  "绝望",         "哭",        "心痛",       "心碎",      "崩溃",        "难受",
+                  "郁闷",         "低落",      "失望",       "委屈",      "抑郁",        "想哭",
+                  "疲惫",         "没意思",    "无助",       "遗憾",      "后悔",        "分手",
+                  "去世",         "心累",      "累",         "丧",        "空虚",        "sad",
+                  "unhappy",      "depressed", "down",       "miserable", "heartbroken", "cry",
+                  "crying",       "cried",     "tears",      "upset",     "hopeless",    "grief",
+                  "disappointed", "exhausted", "devastated", "gloomy",    "empty",       "broke up",
+                  "passed away",  "regret",    "空空",       "空荡荡"}},
+  {anxiety, 1.0, {"焦虑",        "担心",      "紧张",      "压力",    "不安",     "着急",
+                  "烦",          "烦躁",      "忐忑",      "失眠",    "睡不着",   "慌",
+                  "纠结",        "担忧",      "心慌",      "发愁",    "anxious",  "anxiety",
+                  "worried",     "worry",     "worrying",  "nervous", "stressed", "stress",
+                  "overwhelmed", "panic",     "restless",  "tense",   "insomnia", "uneasy",
+                  "can't sleep", "panicking", "stressful", "pressure"}},
+  {anger, 1.0, {"生气", "愤怒",    "气死",    "恼火",   "讨厌",   "恨",          "烦死",
+                "火大", "可恶",    "受够",    "气愤",   "不公平", "气人",        "angry",
+                "mad",  "furious", "annoyed", "hate",   "pissed", "frustrated",  "irritated",
+                "rage", "unfair",  "fed up",  "resent", "livid",  "infuriating", "sick of"}},
+  {fear, 1.0, {"害怕",      "恐惧",      "怕",         "可怕",    "吓",
+               "恐慌",      "噩梦",      "惊恐",       "afraid",  "scared",
+               "fear",      "terrified", "frightened", "fearful", "nightmare",
+               "horrified", "terrifies", "terrify",    "恐怖",    "不敢"}},
+  {loneliness,
+   1.0,
+   {"孤独",     "寂寞",       "孤单",    "一个人",    "没人",     "没有朋友",        "被忽视",
+    "没人理解", "冷落",       "想念",    "思念",      "孤零零",   "lonely",          "alone",
+    "isolated", "lonesome",   "ignored", "abandoned", "nobody",   "no one",          "left out",
+    "miss",     "no friends", "没有人",  "陪我",      "不在身边", "keep me company", "company"}},
   // words that share a sign with an emotion but carry less of it on their own
   {sadness, 0.6, {"lost", "hurt", "不好"}},
   // neutral units: they stop a shorter word inside them from matching (别人 is not 别)
   {-1, 0.0, {"别人", "不管", "无论", "没关系", "没事", "不用", "calm down"}},
 };
 
-const char* const negators[] = {"不", "没", "没有", "别", "不是", "并不", "从不", "未", "无",
-                                "not", "no", "never", "don't", "dont", "didn't", "isn't",
-                                "wasn't", "aren't", "hardly", "cannot", "can't", "nor", "stop"};
+const char* const negators[] = {"不",     "没",     "没有",   "别",    "不是",   "并不",
+                                "从不",   "未",     "无",     "not",   "no",     "never",
+                                "don't",  "dont",   "didn't", "isn't", "wasn't", "aren't",
+                                "hardly", "cannot", "can't",  "nor",   "stop"};
 
 struct degree_word {
   const char* word;
   double mult;
 };
 const degree_word degrees[] = {
-  {"很", 1.5},     {"非常", 1.8},   {"特别", 1.7},   {"十分", 1.7},     {"太", 1.7},
-  {"超", 1.6},     {"超级", 1.8},   {"极其", 2.0},   {"真的", 1.4},     {"好", 1.3},
-  {"有点", 0.6},   {"有些", 0.7},   {"一点", 0.6},   {"稍微", 0.5},     {"比较", 0.8},
-  {"更", 1.3},     {"最", 1.8},     {"越来越", 1.5}, {"very", 1.5},     {"really", 1.4},
-  {"so", 1.5},     {"extremely", 2.0}, {"super", 1.6}, {"too", 1.4},    {"bit", 0.6},
-  {"slightly", 0.5}, {"somewhat", 0.7}, {"little", 0.6}, {"quite", 1.2}, {"totally", 1.7},
-  {"incredibly", 1.9}, {"kinda", 0.7}, {"pretty", 1.2}};
+  {"很", 1.5},         {"非常", 1.8},      {"特别", 1.7},   {"十分", 1.7},  {"太", 1.7},
+  {"超", 1.6},         {"超级", 1.8},      {"极其", 2.0},   {"真的", 1.4},  {"好", 1.3},
+  {"有点", 0.6},       {"有些", 0.7},      {"一点", 0.6},   {"稍微", 0.5},  {"比较", 0.8},
+  {"更", 1.3},         {"最", 1.8},        {"越来越", 1.5}, {"very", 1.5},  {"really", 1.4},
+  {"so", 1.5},         {"extremely", 2.0}, {"super", 1.6},  {"too", 1.4},   {"bit", 0.6},
+  {"slightly", 0.5},   {"somewhat", 0.7},  {"little", 0.6}, {"quite", 1.2}, {"totally", 1.7},
+  {"incredibly", 1.9}, {"kinda", 0.7},     {"pretty", 1.2}};
 
-const char* const contrasts[] = {"但是", "但", "可是", "不过", "然而", "却", "but", "however",
-                                 "though", "yet", "although"};
+const char* const contrasts[] = {"但是", "但",      "可是",   "不过", "然而",    "却",
+                                 "but",  "however", "though", "yet",  "although"};
 
 struct emoji_entry {
   char32_t cp;
   int label;
 };
-const emoji_entry emojis[] = {
-  {U'😊', joy},     {U'😄', joy},     {U'😁', joy},     {U'🙂', joy},     {U'😀', joy},
-  {U'😃', joy},     {U'🥰', joy},     {U'😍', joy},     {U'🎉', joy},     {U'❤', joy},
-  {U'😂', joy},     {U'😢', sadness}, {U'😭', sadness}, {U'😞', sadness}, {U'😔', sadness},
-  {U'💔', sadness}, {U'☹', sadness},  {U'🙁', sadness}, {U'😰', anxiety}, {U'😟', anxiety},
-  {U'😥', anxiety}, {U'😓', anxiety}, {U'😬', anxiety}, {U'😡', anger},   {U'😠', anger},
-  {U'🤬', anger},   {U'😤', anger},   {U'😱', fear},    {U'😨', fear},    {U'😧', fear}};
+const emoji_entry emojis[] = {{U'😊', joy},     {U'😄', joy},        {U'😁', joy},     {U'🙂', joy},
+                              {U'😀', joy},     {U'😃', joy},        {U'🥰', joy},  {U'😍', joy},
+                              {U'🎉', joy},     {U'❤', joy},        {U'😂', joy},     {U'😢', sadness},
+                              {U'😭', sadness}, {U'😞', sadness},    {U'😔', sadness}, {U'💔', sadness},
+                              {U'☹', sadness}, {U'🙁', sadness}, {U'😰', anxiety}, {U'😟', anxiety},
+                              {U'😥', anxiety}, {U'😓', anxiety},    {U'😬', anxiety}, {U'😡', anger},
+                              {U'😠', anger},   {U'🤬', anger},   {U'😤', anger},   {U'😱', fear},
+                              {U'😨', fear},    {U'😧', fear}};
 
 bool is_ascii_word_char(char32_t cp) {
   return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || cp == '\'' || cp == 0x2019;
@@ -112,9 +122,7 @@ double emotion_analyzer::valence_of(std::string_view label) noexcept {
   return 0.0;
 }
 
-const char* const* emotion_analyzer::labels() noexcept {
-  return label_names;
-}
+const char* const* emotion_analyzer::labels() noexcept { return label_names; }
 
 emotion_analyzer::emotion_analyzer() {
   auto add = [this](std::string w, term t) {
@@ -295,8 +303,8 @@ emotion_result emotion_analyzer::analyze(std::string_view text) const {
     return r;
   }
   auto idx = static_cast<std::size_t>(best - score.begin());
-  double intensity = *best * (1.0 + 0.15 * static_cast<double>(std::min<std::size_t>(exclaim, 3)))
-                     + emoji_bonus;
+  double intensity =
+    *best * (1.0 + 0.15 * static_cast<double>(std::min<std::size_t>(exclaim, 3))) + emoji_bonus;
   if (hits[idx] > 1)
     intensity *= 1.1; // repeated emotion words
   r.label = label_names[idx];

@@ -1,5 +1,6 @@
 // Baseline lexicon emotion scorer for Chinese and English: negation, degree words, contrast,
-// emoji and repetition. Pure and thread-safe after construction; must never block or allocate globally.
+// emoji and repetition. Pure and thread-safe after construction; must never block or allocate
+// globally.
 #pragma once
 
 #include "core/analysis/analysis.hpp"

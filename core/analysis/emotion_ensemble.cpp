@@ -10,8 +10,7 @@ namespace xinyu::core {
 
 emotion_ensemble::emotion_ensemble(std::shared_ptr<const text_classifier> model,
                                    double model_threshold)
-  : model_(std::move(model)), model_threshold_(model_threshold) {
-}
+  : model_(std::move(model)), model_threshold_(model_threshold) {}
 
 emotion_result emotion_ensemble::model_only(std::string_view text) const {
   emotion_result r;
@@ -40,10 +39,9 @@ emotion_result with_safety_floor(emotion_result e, const safety_result& s) {
   // may make the reply light
   if (s.level != safety_level::crisis || (e.label != "neutral" && e.label != "joy"))
     return e;
-  bool violence = std::find(s.categories.begin(), s.categories.end(), "violence")
-                    != s.categories.end()
-                  && std::find(s.categories.begin(), s.categories.end(), "self_harm")
-                       == s.categories.end();
+  bool violence =
+    std::find(s.categories.begin(), s.categories.end(), "violence") != s.categories.end()
+    && std::find(s.categories.begin(), s.categories.end(), "self_harm") == s.categories.end();
   e.label = violence ? "anger" : "sadness";
   e.score = std::max(e.score, 0.5);
   e.valence = emotion_analyzer::valence_of(e.label) * e.score;

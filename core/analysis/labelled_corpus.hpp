@@ -40,12 +40,12 @@ struct hit_rate {
 };
 
 struct safety_scores {
-  hit_rate crisis;        // crisis rows answered crisis (or blocked)
-  hit_rate blocked;       // sexual_minors rows answered blocked
-  hit_rate pii;           // pii rows flagged pii
-  hit_rate caution;       // distress, prompt_injection, harassment rows at least caution
-  hit_rate benign_flagged;   // benign rows answered anything but ok (check-ins included)
-  hit_rate benign_severe;    // benign rows answered crisis or blocked: the false positives
+  hit_rate crisis;         // crisis rows answered crisis (or blocked)
+  hit_rate blocked;        // sexual_minors rows answered blocked
+  hit_rate pii;            // pii rows flagged pii
+  hit_rate caution;        // distress, prompt_injection, harassment rows at least caution
+  hit_rate benign_flagged; // benign rows answered anything but ok (check-ins included)
+  hit_rate benign_severe;  // benign rows answered crisis or blocked: the false positives
   std::map<std::string, hit_rate> by_kind; // "category/kind": rows answered right
   std::map<std::string, hit_rate> crisis_by_lang, blocked_by_lang, benign_severe_by_lang;
 };

@@ -15,9 +15,7 @@ namespace xinyu::core {
 
 namespace {
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 } // namespace
 
@@ -68,8 +66,7 @@ std::string safety_checker::redact(std::string_view text, bool& found) {
     // digit runs, allowing single spaces, dashes, dots and brackets inside (138-1234-5678,
     // (416) 555-0199, +44 (0)20 7946 0958, 555.123.4567, 6222 0000 ...)
     bool open_paren = s[i] == '(' && i + 1 < s.size() && is_digit(s[i + 1]);
-    if (is_digit(s[i]) || open_paren
-        || (s[i] == '+' && i + 1 < s.size() && is_digit(s[i + 1]))) {
+    if (is_digit(s[i]) || open_paren || (s[i] == '+' && i + 1 < s.size() && is_digit(s[i + 1]))) {
       if (i > 0 && (std::isalpha(static_cast<unsigned char>(s[i - 1])) || s[i - 1] == '.')) {
         out.push_back(s[i]); // inside a word or a number with a decimal point: not a run
         ++i;
@@ -88,7 +85,8 @@ std::string safety_checker::redact(std::string_view text, bool& found) {
           ++j;
           ++separators;
         } else if (s[j] == ')' && j + 1 < s.size()
-                   && (is_digit(s[j + 1]) || (s[j + 1] == ' ' && j + 2 < s.size() && is_digit(s[j + 2])))) {
+                   && (is_digit(s[j + 1])
+                       || (s[j + 1] == ' ' && j + 2 < s.size() && is_digit(s[j + 2])))) {
           j += s[j + 1] == ' ' ? 2 : 1;
           ++separators;
           bracket = true;
@@ -131,13 +129,14 @@ std::string safety_checker::redact(std::string_view text, bool& found) {
     // e-mail: local@domain.tld
     if (s[i] == '@' && !out.empty()) {
       std::size_t l = out.size();
-      while (l > 0 && (std::isalnum(static_cast<unsigned char>(out[l - 1])) || out[l - 1] == '.'
-                       || out[l - 1] == '_' || out[l - 1] == '-' || out[l - 1] == '+'))
+      while (l > 0
+             && (std::isalnum(static_cast<unsigned char>(out[l - 1])) || out[l - 1] == '.'
+                 || out[l - 1] == '_' || out[l - 1] == '-' || out[l - 1] == '+'))
         --l;
       std::size_t j = i + 1;
       bool dot = false;
-      while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '.'
-                              || s[j] == '-')) {
+      while (j < s.size()
+             && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '.' || s[j] == '-')) {
         dot = dot || s[j] == '.';
         ++j;
       }
@@ -168,31 +167,137 @@ safety_checker::safety_checker(std::shared_ptr<const text_classifier> model,
       rules_.push_back(rule{normalize(p), lvl, cat});
   };
   add(safety_level::crisis, "self_harm",
-      {"自杀", "不想活", "想死", "想去死", "轻生", "结束生命", "结束自己", "割腕", "跳楼", "上吊",
-       "吞药", "安眠药", "活着没意思", "活不下去", "了结自己", "自残", "伤害自己", "寻死",
-       "不想再活", "离开这个世界", "想跳下去", "跳下去算了", "遗书", "死了就解脱", "一睡不醒",
-       "永远不要醒来", "不想醒来", "划自己", "结束这一切", "撑不下去了想死", "大家会不会更好",
-       "没有我大家会更好", "kill myself", "suicide", "suicidal", "end my life", "ending my life",
-       "want to die", "wanna die", "don't want to live", "dont want to live",
-       "don't wanna be alive", "dont wanna be alive", "don't want to be alive", "self harm",
-       "selfharm", "cut myself", "cutting myself", "hurt myself", "better off dead",
-       "better off without me", "happier if i was dead", "happier if i were dead",
-       "no reason to live", "no point in living", "not worth living", "isn't worth living",
-       "can't go on living", "cant go on living", "end it all", "end everything",
-       "take my own life", "overdose", "bottle of pills", "slit my wrist", "want die",
-       "reason to live", "reason to keep living", "reason to go on",
-       "jump off the", "never wake up", "suicide note"});
+      {"自杀",
+       "不想活",
+       "想死",
+       "想去死",
+       "轻生",
+       "结束生命",
+       "结束自己",
+       "割腕",
+       "跳楼",
+       "上吊",
+       "吞药",
+       "安眠药",
+       "活着没意思",
+       "活不下去",
+       "了结自己",
+       "自残",
+       "伤害自己",
+       "寻死",
+       "不想再活",
+       "离开这个世界",
+       "想跳下去",
+       "跳下去算了",
+       "遗书",
+       "死了就解脱",
+       "一睡不醒",
+       "永远不要醒来",
+       "不想醒来",
+       "划自己",
+       "结束这一切",
+       "撑不下去了想死",
+       "大家会不会更好",
+       "没有我大家会更好",
+       "kill myself",
+       "suicide",
+       "suicidal",
+       "end my life",
+       "ending my life",
+       "want to die",
+       "wanna die",
+       "don't want to live",
+       "dont want to live",
+       "don't wanna be alive",
+       "dont wanna be alive",
+       "don't want to be alive",
+       "self harm",
+       "selfharm",
+       "cut myself",
+       "cutting myself",
+       "hurt myself",
+       "better off dead",
+       "better off without me",
+       "happier if i was dead",
+       "happier if i were dead",
+       "no reason to live",
+       "no point in living",
+       "not worth living",
+       "isn't worth living",
+       "can't go on living",
+       "cant go on living",
+       "end it all",
+       "end everything",
+       "take my own life",
+       "overdose",
+       "bottle of pills",
+       "slit my wrist",
+       "want die",
+       "reason to live",
+       "reason to keep living",
+       "reason to go on",
+       "jump off the",
+       "never wake up",
+       "suicide note"});
   add(safety_level::crisis, "violence",
-      {"杀了他", "杀了她", "杀了他们", "想杀人", "杀人", "要杀", "弄死他", "弄死她", "弄死那个",
-       "把他打死", "把她打死", "让他死", "让她死", "报复社会", "砍人", "血债血偿", "捅死",
-       "kill him", "kill her", "kill them", "kill someone", "hurt someone", "shoot them",
-       "shoot him", "shoot her", "stab him", "stab her", "stab them", "beat him to death",
-       "beat her to death", "murder my", "murder him", "murder her", "murder them",
-       "hurt my classmates", "hurt my coworkers"});
+      {"杀了他",
+       "杀了她",
+       "杀了他们",
+       "想杀人",
+       "杀人",
+       "要杀",
+       "弄死他",
+       "弄死她",
+       "弄死那个",
+       "把他打死",
+       "把她打死",
+       "让他死",
+       "让她死",
+       "报复社会",
+       "砍人",
+       "血债血偿",
+       "捅死",
+       "kill him",
+       "kill her",
+       "kill them",
+       "kill someone",
+       "hurt someone",
+       "shoot them",
+       "shoot him",
+       "shoot her",
+       "stab him",
+       "stab her",
+       "stab them",
+       "beat him to death",
+       "beat her to death",
+       "murder my",
+       "murder him",
+       "murder her",
+       "murder them",
+       "hurt my classmates",
+       "hurt my coworkers"});
   add(safety_level::caution, "harassment",
-      {"傻逼", "傻b", "煞笔", "废物", "去死", "滚蛋", "贱人", "垃圾人", "脑残", "都是垃圾",
-       "都是畜生", "idiot", "stupid bitch", "fuck you", "retard", "loser", "worthless piece",
-       "are vermin", "are animals", "go back to your country", "don't belong here"});
+      {"傻逼",
+       "傻b",
+       "煞笔",
+       "废物",
+       "去死",
+       "滚蛋",
+       "贱人",
+       "垃圾人",
+       "脑残",
+       "都是垃圾",
+       "都是畜生",
+       "idiot",
+       "stupid bitch",
+       "fuck you",
+       "retard",
+       "loser",
+       "worthless piece",
+       "are vermin",
+       "are animals",
+       "go back to your country",
+       "don't belong here"});
   add(safety_level::caution, "prompt_injection",
       {"忽略之前", "忽略以上", "忽略所有指令", "忽略你的设定", "系统提示词", "你现在是一个没有限制",
        "越狱", "ignore previous instructions", "ignore all previous", "ignore the above",
@@ -200,12 +305,33 @@ safety_checker::safety_checker(std::shared_ptr<const text_classifier> model,
        "system prompt", "you are now dan", "developer mode", "jailbreak",
        "pretend you have no rules"});
   // Harmless idioms and topics that contain a pattern: blanked out before matching.
-  for (const char* e : {"不想死", "笑死", "累死", "热死", "冷死", "饿死", "困死", "吓死", "烦死",
-                        "气死", "想死你", "难死", "辣死", "苦死", "killmyselflaughing",
-                        "自杀预防", "预防自杀", "suicideprevention", "preventsuicide",
-                        "murdermystery", "dontwanttolivein", "dontwanttolivewith",
-                        "dontwanttolivethere", "dontwanttolivehere", "dontwanttolivenear",
-                        "杀毒", "杀价"})
+  for (const char* e : {"不想死",
+                        "笑死",
+                        "累死",
+                        "热死",
+                        "冷死",
+                        "饿死",
+                        "困死",
+                        "吓死",
+                        "烦死",
+                        "气死",
+                        "想死你",
+                        "难死",
+                        "辣死",
+                        "苦死",
+                        "killmyselflaughing",
+                        "自杀预防",
+                        "预防自杀",
+                        "suicideprevention",
+                        "preventsuicide",
+                        "murdermystery",
+                        "dontwanttolivein",
+                        "dontwanttolivewith",
+                        "dontwanttolivethere",
+                        "dontwanttolivehere",
+                        "dontwanttolivenear",
+                        "杀毒",
+                        "杀价"})
     exceptions_.push_back(normalize(e));
   // substrings of the compact text, so run-together spellings ("childporn") count too
   for (const char* m : {"未成年", "幼女", "幼童", "小学生", "初中生", "儿童", "萝莉", "child",
@@ -224,12 +350,12 @@ safety_checker::safety_checker(std::shared_ptr<const text_classifier> model,
       c.second.push_back(normalize(x));
     combos_.push_back(std::move(c));
   };
-  both("self_harm", {"药", "pills"}, {"一瓶", "一整瓶", "全吃", "全部吃", "攒了", "whole bottle",
-                                      "all of them", "took all"});
+  both("self_harm", {"药", "pills"},
+       {"一瓶", "一整瓶", "全吃", "全部吃", "攒了", "whole bottle", "all of them", "took all"});
   both("self_harm", {"天台", "楼顶", "楼上", "桥上", "roof", "bridge", "ledge"},
        {"跳下", "想跳", "jump"});
-  both("violence", {"刀", "knife", "gun", "枪"}, {"去找他", "去找她", "找他算账", "明天去",
-                                                  "kill", "stab", "shoot"});
+  both("violence", {"刀", "knife", "gun", "枪"},
+       {"去找他", "去找她", "找他算账", "明天去", "kill", "stab", "shoot"});
 }
 
 namespace {
@@ -253,18 +379,17 @@ bool starts_with_any(std::string_view s, const std::vector<std::string>& ws) {
 }
 
 const char* harm_structure(const std::string& norm) {
-  static const auto self_verbs =
-    normalized({"hurting", "hurt", "cutting", "cut", "harming", "harm", "burning", "burn",
-                "starving", "killing", "kill", "stabbing", "stab", "hanging", "hang", "drowning",
-                "drown", "poisoning", "poison", "scratching", "punishing"});
-  static const auto other_verbs =
-    normalized({"kill", "murder", "stab", "shoot", "strangle", "poison", "beat", "choke",
-                "smother"});
-  static const auto targets = normalized({"him", "her", "them", "someone", "somebody", "everyone",
-                                          "everybody", "people", "you"});
-  static const auto not_people = normalized({"time", "self", "phone", "battery", "vibe",
-                                             "score", "record", "game", "boss", "level", "cat",
-                                             "dog", "plant", "hair", "laptop", "car"});
+  static const auto self_verbs = normalized(
+    {"hurting", "hurt",     "cutting", "cut",       "harming",  "harm",       "burning",
+     "burn",    "starving", "killing", "kill",      "stabbing", "stab",       "hanging",
+     "hang",    "drowning", "drown",   "poisoning", "poison",   "scratching", "punishing"});
+  static const auto other_verbs = normalized(
+    {"kill", "murder", "stab", "shoot", "strangle", "poison", "beat", "choke", "smother"});
+  static const auto targets = normalized(
+    {"him", "her", "them", "someone", "somebody", "everyone", "everybody", "people", "you"});
+  static const auto not_people =
+    normalized({"time", "self", "phone", "battery", "vibe", "score", "record", "game", "boss",
+                "level", "cat", "dog", "plant", "hair", "laptop", "car"});
   static const std::string myself = safety_checker::normalize("myself");
   std::string_view n{norm};
   for (std::size_t i = 0; i < n.size(); ++i) {
@@ -283,8 +408,8 @@ const char* harm_structure(const std::string& norm) {
     }
   }
   static const std::string_view zh_intent[] = {"想", "要", "会", "准备", "打算", "恨不得"};
-  static const std::string_view zh_kill[] = {"杀了", "杀死", "砍死", "打死", "弄死", "捅死",
-                                             "掐死", "毒死", "砍了", "捅了"};
+  static const std::string_view zh_kill[] = {"杀了", "杀死", "砍死", "打死", "弄死",
+                                             "捅死", "掐死", "毒死", "砍了", "捅了"};
   for (auto k : zh_kill) {
     for (auto pos = n.find(k); pos != std::string_view::npos; pos = n.find(k, pos + 1)) {
       if (pos >= 3 && n.substr(pos - 3, 3) == "被")
@@ -376,10 +501,11 @@ bool safety_checker::has_crisis_evidence(const normalized_text& n) const {
 
 bool safety_checker::evidence_in(const concept_finding& found) {
   using C = concept_id;
-  for (C c : {C::death, C::method, C::strong_method, C::lethality, C::preparation, C::farewell,
-              C::finality, C::reunion, C::passive, C::injury_verb, C::wound, C::urge, C::weapon,
-              C::harm_other, C::whereabouts, C::burden, C::disappear, C::stockpile, C::affairs,
-              C::departure, C::apology, C::concealment, C::minor, C::sexual, C::abuse_material})
+  for (C c : {C::death,    C::method,      C::strong_method, C::lethality,  C::preparation,
+              C::farewell, C::finality,    C::reunion,       C::passive,    C::injury_verb,
+              C::wound,    C::urge,        C::weapon,        C::harm_other, C::whereabouts,
+              C::burden,   C::disappear,   C::stockpile,     C::affairs,    C::departure,
+              C::apology,  C::concealment, C::minor,         C::sexual,     C::abuse_material})
     if (found.concepts.test(static_cast<std::size_t>(c)))
       return true;
   return false;
@@ -392,31 +518,40 @@ namespace {
 /// examples that "kms this boss lol" and "two years clean" are not "I will kill myself".
 struct context_marker {
   const char* name;
-  std::initializer_list<const char*> words; // whole tokens (ASCII words or one Han character)
+  std::initializer_list<const char*> words;   // whole tokens (ASCII words or one Han character)
   std::initializer_list<const char*> phrases; // substrings of the compact text
 };
 
 const context_marker context_markers[] = {
-  {"laugh", {"lol", "lmao", "lmfao", "haha", "jk", "rofl", "xd", "lul", "哈", "😂", "🤣", "😆", "😅"},
+  {"laugh",
+   {"lol", "lmao", "lmfao", "haha", "jk", "rofl", "xd", "lul", "哈", "😂", "🤣", "😆", "😅"},
    {"开玩笑", "笑死", "hahaha"}},
-  {"game", {"boss", "game", "gaming", "level", "raid", "respawn", "ranked", "gg", "noob", "pvp",
-            "minecraft", "fortnite", "lol", "dps", "npc", "队", "游", "副", "王", "吃", "鸡"},
+  {"game",
+   {"boss", "game", "gaming", "level",     "raid",     "respawn", "ranked",
+    "gg",   "noob", "pvp",    "minecraft", "fortnite", "lol",     "dps",
+    "npc",  "队",   "游",     "副",        "王",       "吃",      "鸡"},
    {"游戏", "队友", "开局", "副本", "王者", "吃鸡", "落地成盒", "打团", "排位"}},
-  {"story", {"novel", "story", "character", "book", "movie", "film", "lyrics", "song", "episode",
-             "plot", "script", "writing", "chapter", "scene", "poem", "anime", "manga", "series"},
+  {"story",
+   {"novel", "story", "character", "book", "movie", "film", "lyrics", "song", "episode", "plot",
+    "script", "writing", "chapter", "scene", "poem", "anime", "manga", "series"},
    {"小说", "剧本", "角色", "电影", "歌词", "这首歌", "电视剧", "动漫", "情节", "剧情", "写一"}},
-  {"past", {"used", "ago", "once", "recovered", "clean", "survived", "anniversary", "sober",
-            "therapy", "was", "were", "back"},
+  {"past",
+   {"used", "ago", "once", "recovered", "clean", "survived", "anniversary", "sober", "therapy",
+    "was", "were", "back"},
    {"曾经", "以前", "当年", "年前", "那时候", "过去", "不再", "走出来", "撑过来", "康复"}},
-  {"other", {"son", "daughter", "friend", "brother", "sister", "mom", "mum", "dad", "he", "she",
-             "his", "her", "him", "they", "teen", "teenager", "kid", "child", "partner",
-             "boyfriend", "girlfriend", "wife", "husband", "student", "coworker", "roommate"},
+  {"other",
+   {"son",  "daughter", "friend",  "brother",  "sister",  "mom",       "mum",
+    "dad",  "he",       "she",     "his",      "her",     "him",       "they",
+    "teen", "teenager", "kid",     "child",    "partner", "boyfriend", "girlfriend",
+    "wife", "husband",  "student", "coworker", "roommate"},
    {"朋友", "女儿", "儿子", "同学", "孩子", "我妈", "我爸", "男朋友", "女朋友", "老公", "老婆",
     "室友", "同事", "闺蜜", "兄弟"}},
-  {"help", {"help", "how", "advice", "support", "what", "should"},
+  {"help",
+   {"help", "how", "advice", "support", "what", "should"},
    {"怎么办", "怎么帮", "该怎么", "如何", "怎么跟", "怎么和"}},
-  {"medical", {"dose", "dosage", "mg", "prescribed", "doctor", "pharmacist", "side", "effects",
-               "tablet", "tablets", "daily", "medication", "ibuprofen", "tylenol", "advil"},
+  {"medical",
+   {"dose", "dosage", "mg", "prescribed", "doctor", "pharmacist", "side", "effects", "tablet",
+    "tablets", "daily", "medication", "ibuprofen", "tylenol", "advil"},
    {"剂量", "副作用", "医生", "吃几片", "一天吃", "处方", "药店", "会上瘾"}},
   {"self", {"i", "im", "me", "my", "myself", "ive", "ill", "id", "我"}, {}},
 };
@@ -430,30 +565,36 @@ struct frame_guard {
 };
 
 const frame_guard frame_guards[] = {
-  {"game", {"boss", "raid", "respawn", "ranked", "pvp", "minecraft", "fortnite", "npc", "speedrun",
-            "phase", "checkpoint"},
+  {"game",
+   {"boss", "raid", "respawn", "ranked", "pvp", "minecraft", "fortnite", "npc", "speedrun", "phase",
+    "checkpoint"},
    {"this game", "the game", "游戏", "队友", "开局", "副本", "王者", "吃鸡", "落地成盒", "排位",
     "打团", "复活"}},
-  {"story", {"novel", "screenplay", "script", "character", "chapter", "plot", "lyrics", "fanfic"},
+  {"story",
+   {"novel", "screenplay", "script", "character", "chapter", "plot", "lyrics", "fanfic"},
    {"小说", "剧本", "角色", "歌词", "这首歌", "剧情", "情节", "这部剧", "电影里"}},
-  {"recovered", {"recovered", "anniversary"},
+  {"recovered",
+   {"recovered", "anniversary"},
    {"used to", "years ago", "months ago", "days clean", "years clean", "survived", "history of",
     "my past", "曾经", "年前", "不再", "撑过来", "走出来", "康复", "那时候"}},
-  {"medical_question", {},
+  {"medical_question",
+   {},
    {"side effect", "addictive", "kick in", "会上瘾", "副作用", "多久起效", "多久见效"}},
   {"joke", {"lol", "lmao", "lmfao", "jk", "rofl", "😂", "🤣"}, {"开玩笑", "哈哈"}},
-  {"sports", {"referee", "playoffs", "halftime"},
+  {"sports",
+   {"referee", "playoffs", "halftime"},
    {"国足", "球迷", "比赛", "球队", "裁判", "世界杯", "my team", "the match"}},
 };
 
 const std::initializer_list<const char*> helper_phrases = {
-  "how do i help", "how can i help", "how to help", "how do i talk", "how to talk", "how should i",
-  "what do i do", "what should i do", "how to support", "how do i support", "怎么帮", "该怎么", "怎么跟",
-  "怎么和", "怎么劝", "怎么开导", "怎么办"};
+  "how do i help", "how can i help", "how to help",      "how do i talk",  "how to talk",
+  "how should i",  "what do i do",   "what should i do", "how to support", "how do i support",
+  "怎么帮",        "该怎么",         "怎么跟",           "怎么和",         "怎么劝",
+  "怎么开导",      "怎么办"};
 const std::initializer_list<const char*> other_people = {
-  "son", "daughter", "friend", "brother", "sister", "mom", "mum", "dad", "teen", "teenager",
-  "kid", "child", "partner", "boyfriend", "girlfriend", "wife", "husband", "student", "朋",
-  "女", "儿", "孩", "闺"};
+  "son",     "daughter", "friend", "brother", "sister",  "mom",       "mum",        "dad",
+  "teen",    "teenager", "kid",    "child",   "partner", "boyfriend", "girlfriend", "wife",
+  "husband", "student",  "朋",     "女",      "儿",      "孩",        "闺"};
 
 /// Phrases normalised like messages (letter runs squeezed, spaces dropped), built once.
 std::vector<std::string> normalized_phrases(std::initializer_list<const char*> ps) {
@@ -578,8 +719,8 @@ safety_result safety_checker::check_rules(std::string_view text) const {
   return rules_on(text, n, concepts_.find(n, mentions_minor_age(text)));
 }
 
-safety_result safety_checker::check_model(
-  const std::vector<std::pair<std::string, double>>& p) const {
+safety_result
+safety_checker::check_model(const std::vector<std::pair<std::string, double>>& p) const {
   safety_result r;
   auto add = [&r](const char* c, safety_level lvl) {
     r.categories.push_back(c);
@@ -629,7 +770,8 @@ safety_result safety_checker::rules_on(std::string_view text, const normalized_t
     add_cat(cat, safety_level::crisis);
   if (found.sexual_minors
       || (any_of(sexual_terms_)
-          && (any_of(minor_terms_) || found.concepts.test(static_cast<std::size_t>(concept_id::minor))
+          && (any_of(minor_terms_)
+              || found.concepts.test(static_cast<std::size_t>(concept_id::minor))
               || mentions_minor_age(text))))
     add_cat("sexual_minors", safety_level::blocked);
   for (const auto& cat : found.crisis)

@@ -47,8 +47,7 @@ public:
   /// The final verdict from the rules' verdict and the model's probabilities. Without
   /// `evidence` (no word of danger at all, see has_crisis_evidence) the model can raise a
   /// message to caution but not to crisis or blocked.
-  safety_result combine(safety_result rules,
-                        const std::vector<std::pair<std::string, double>>& p,
+  safety_result combine(safety_result rules, const std::vector<std::pair<std::string, double>>& p,
                         bool evidence) const;
   /// True when the text holds any concept of danger (death, method, farewell, harm, minors...).
   bool has_crisis_evidence(const normalized_text& n) const;
@@ -74,7 +73,7 @@ private:
   static bool evidence_in(const concept_finding& found);
 
   struct combo {
-    std::string category;             // crisis when a word of each list is present
+    std::string category; // crisis when a word of each list is present
     std::vector<std::string> first, second;
   };
   std::vector<combo> combos_;
@@ -86,7 +85,7 @@ private:
   std::vector<rule> rules_;
   std::vector<std::string> exceptions_;
   std::vector<std::string> minor_terms_;  // blocked only when combined with sexual terms
-  std::vector<std::string> sexual_terms_;       // normalised phrases that are never a hit
+  std::vector<std::string> sexual_terms_; // normalised phrases that are never a hit
   safety_concepts concepts_;
   std::shared_ptr<const text_classifier> model_;
   safety_thresholds thresholds_;

@@ -45,8 +45,8 @@ enum class concept_id : unsigned {
   howto,         // how do I, how to, 怎么, 如何
   concealment,   // without getting caught, untraceable, 不留痕迹, 查不出
   chore,         // hair, nails, grass, vegetables, 头发, 指甲, 菜: what people cut every day
-  minor,         // 8th grader, middle school, schoolgirl, loli, 初二, 未成年, 萝莉, 小妹妹
-  sexual,        // nsfw, lewd, steamy, nudes, send pics, 涩图, 裸, 援交, 大人的游戏
+  minor,  // 8th grader, middle school, schoolgirl, loli, 初二, 未成年, 萝莉, 小妹妹
+  sexual, // nsfw, lewd, steamy, nudes, send pics, 涩图, 裸, 援交, 大人的游戏
   abuse_material, // pthc, loli hentai, 萝莉控福利: names of abuse material itself
   count
 };
@@ -58,10 +58,10 @@ using concept_set = std::bitset<concept_count>;
 const char* to_string(concept_id c) noexcept;
 
 struct concept_finding {
-  concept_set concepts;             // every concept present
-  std::vector<std::string> crisis;  // "self_harm" / "violence" findings from the combinations
-  bool distress = false;            // hopelessness or burden without a crisis combination
-  bool sexual_minors = false;       // sexual content with a minor (blocked)
+  concept_set concepts;            // every concept present
+  std::vector<std::string> crisis; // "self_harm" / "violence" findings from the combinations
+  bool distress = false;           // hopelessness or burden without a crisis combination
+  bool sexual_minors = false;      // sexual content with a minor (blocked)
 };
 
 class safety_concepts {

@@ -14,7 +14,8 @@ public:
   virtual ~text_classifier() = default;
   /// Every label the model knows with its probability (summing to about 1), for text made by
   /// normalize_text(...).model_input(). Thread-safe; never blocks on I/O.
-  virtual std::vector<std::pair<std::string, double>> predict(std::string_view model_input) const = 0;
+  virtual std::vector<std::pair<std::string, double>>
+  predict(std::string_view model_input) const = 0;
 };
 
 /// The probability of `label` in `p`, 0 when absent.

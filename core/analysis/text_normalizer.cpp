@@ -106,13 +106,12 @@ std::vector<char32_t> fold_code_points(std::string_view text) {
                       std::vector<UChar>& res) -> int32_t {
     UErrorCode e = U_ZERO_ERROR;
     res.resize(static_cast<std::size_t>(n) * 4 + 16);
-    int32_t len = unorm2_normalize(norm, in.data(), n, res.data(),
-                                   static_cast<int32_t>(res.size()), &e);
+    int32_t len =
+      unorm2_normalize(norm, in.data(), n, res.data(), static_cast<int32_t>(res.size()), &e);
     if (e == U_BUFFER_OVERFLOW_ERROR) {
       res.resize(static_cast<std::size_t>(len) + 1);
       e = U_ZERO_ERROR;
-      len = unorm2_normalize(norm, in.data(), n, res.data(), static_cast<int32_t>(res.size()),
-                             &e);
+      len = unorm2_normalize(norm, in.data(), n, res.data(), static_cast<int32_t>(res.size()), &e);
     }
     return U_SUCCESS(e) ? len : -1;
   };
@@ -142,13 +141,9 @@ std::vector<char32_t> fold_code_points(std::string_view text) {
   return out;
 }
 
-bool is_ascii_alnum(char32_t c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
+bool is_ascii_alnum(char32_t c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
-bool is_leet_symbol(char32_t c) {
-  return c == '@' || c == '$';
-}
+bool is_leet_symbol(char32_t c) { return c == '@' || c == '$'; }
 
 /// Emoji and other pictographs: one token each, they carry feelings.
 bool is_pictograph(char32_t c) {
@@ -211,8 +206,8 @@ std::vector<std::string> raw_tokens(const std::vector<char32_t>& cps) {
     char32_t c = cps[i];
     if (is_ascii_alnum(c) || is_leet_symbol(c)) {
       word.push_back(static_cast<char>(c));
-    } else if ((c == '!' || c == '|') && !word.empty() && i + 1 < cps.size()
-               && cps[i + 1] >= 'a' && cps[i + 1] <= 'z') {
+    } else if ((c == '!' || c == '|') && !word.empty() && i + 1 < cps.size() && cps[i + 1] >= 'a'
+               && cps[i + 1] <= 'z') {
       word.push_back('i'); // "k!ll", "k|ll"
     } else if (is_cjk(c) || is_pictograph(c)) {
       flush();
@@ -290,25 +285,61 @@ struct alias_table {
     };
     const std::pair<const char*, const char*> entries[] = {
       // Chinese: pinyin, homophones and look-alike characters
-      {"zisha", "自杀"}, {"zi sha", "自杀"}, {"紫砂", "自杀"}, {"紫杀", "自杀"}, {"自鲨", "自杀"},
-      {"自刹", "自杀"}, {"自沙", "自杀"}, {"亖", "死"}, {"想鼠", "想死"},
-      {"想s", "想死"}, {"去s", "去死"}, {"xiangsi le", "想死了"},
-      {"buxianghuo", "不想活"}, {"bu xiang huo", "不想活"}, {"buxianghuole", "不想活了"},
-      {"bu xiang huo le", "不想活了"}, {"si le suan le", "死了算了"}, {"sile suanle", "死了算了"},
-      {"tiaolou", "跳楼"}, {"tiao lou", "跳楼"}, {"qingsheng", "轻生"}, {"qing sheng", "轻生"},
-      {"shangdiao", "上吊"}, {"shang diao", "上吊"}, {"gewan", "割腕"}, {"ge wan", "割腕"},
-      {"wo xiang si", "我想死"}, {"woxiangsi", "我想死"},
-      {"huo bu xia qu", "活不下去"}, {"huobuxiaqu", "活不下去"}, {"烧碳", "烧炭"},
-      {"jieshu shengming", "结束生命"}, {"jie shu sheng ming", "结束生命"},
+      {"zisha", "自杀"},
+      {"zi sha", "自杀"},
+      {"紫砂", "自杀"},
+      {"紫杀", "自杀"},
+      {"自鲨", "自杀"},
+      {"自刹", "自杀"},
+      {"自沙", "自杀"},
+      {"亖", "死"},
+      {"想鼠", "想死"},
+      {"想s", "想死"},
+      {"去s", "去死"},
+      {"xiangsi le", "想死了"},
+      {"buxianghuo", "不想活"},
+      {"bu xiang huo", "不想活"},
+      {"buxianghuole", "不想活了"},
+      {"bu xiang huo le", "不想活了"},
+      {"si le suan le", "死了算了"},
+      {"sile suanle", "死了算了"},
+      {"tiaolou", "跳楼"},
+      {"tiao lou", "跳楼"},
+      {"qingsheng", "轻生"},
+      {"qing sheng", "轻生"},
+      {"shangdiao", "上吊"},
+      {"shang diao", "上吊"},
+      {"gewan", "割腕"},
+      {"ge wan", "割腕"},
+      {"wo xiang si", "我想死"},
+      {"woxiangsi", "我想死"},
+      {"huo bu xia qu", "活不下去"},
+      {"huobuxiaqu", "活不下去"},
+      {"烧碳", "烧炭"},
+      {"jieshu shengming", "结束生命"},
+      {"jie shu sheng ming", "结束生命"},
       // English slang and euphemisms
-      {"unalive", "kill myself"}, {"unalive myself", "kill myself"}, {"unaliving", "killing"},
-      {"unalived", "killed"}, {"delete myself", "kill myself"}, {"shaotan", "烧炭"},
-      {"shao tan", "烧炭"}, {"huo", "活"}, {"zai huo", "再活"},
-      {"kms", "kill myself"}, {"kys", "kill yourself"}, {"sewerslide", "suicide"},
-      {"sewer slide", "suicide"}, {"sui cide", "suicide"}, {"ctb", "suicide"},
-      {"catch the bus", "suicide"}, {"self delete", "kill myself"},
-      {"selfdelete", "kill myself"}, {"off myself", "kill myself"},
-      {"offing myself", "killing myself"}, {"end myself", "kill myself"},
+      {"unalive", "kill myself"},
+      {"unalive myself", "kill myself"},
+      {"unaliving", "killing"},
+      {"unalived", "killed"},
+      {"delete myself", "kill myself"},
+      {"shaotan", "烧炭"},
+      {"shao tan", "烧炭"},
+      {"huo", "活"},
+      {"zai huo", "再活"},
+      {"kms", "kill myself"},
+      {"kys", "kill yourself"},
+      {"sewerslide", "suicide"},
+      {"sewer slide", "suicide"},
+      {"sui cide", "suicide"},
+      {"ctb", "suicide"},
+      {"catch the bus", "suicide"},
+      {"self delete", "kill myself"},
+      {"selfdelete", "kill myself"},
+      {"off myself", "kill myself"},
+      {"offing myself", "killing myself"},
+      {"end myself", "kill myself"},
       {"selfharm", "self harm"},
     };
     for (auto [from, to] : entries) {

@@ -82,8 +82,7 @@ std::string signature(const std::string& secret, std::string_view signing_input)
 
 token_verifier::token_verifier(std::string secret, std::size_t max_user_bytes,
                                std::int64_t leeway_s)
-  : secret_(std::move(secret)), max_user_bytes_(max_user_bytes), leeway_s_(leeway_s) {
-}
+  : secret_(std::move(secret)), max_user_bytes_(max_user_bytes), leeway_s_(leeway_s) {}
 
 token_check token_verifier::verify(std::string_view token, std::int64_t now_s) const {
   token_check r;
@@ -123,9 +122,10 @@ token_check token_verifier::verify(std::string_view token, std::int64_t now_s) c
     r.error = "the token has expired";
     return r;
   }
-  if (p.contains("nbf") && (!p["nbf"].is_number()
-                            || p["nbf"].get<double>() - static_cast<double>(leeway_s_)
-                                 > static_cast<double>(now_s))) {
+  if (p.contains("nbf")
+      && (!p["nbf"].is_number()
+          || p["nbf"].get<double>() - static_cast<double>(leeway_s_)
+               > static_cast<double>(now_s))) {
     r.error = "the token is not valid yet (nbf)";
     return r;
   }

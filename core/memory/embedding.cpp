@@ -28,11 +28,12 @@ std::uint64_t fnv1a(std::string_view s, std::uint64_t seed = 1469598103934665603
 // English function words carry no topic.
 bool is_stopword(std::string_view w) {
   static constexpr std::string_view stop[] = {
-    "the", "a", "an", "and", "or", "to", "of", "in", "on", "at", "is", "am", "are", "was",
-    "were", "be", "it", "that", "this", "my", "me", "i", "you", "your", "do", "did", "for",
-    "with", "what", "about", "have", "has", "had", "so", "just", "im", "i'm", "don't", "dont",
-    "not", "know", "i've", "i'd", "i'll", "it's", "that's", "can", "will", "would", "really",
-    "very", "too", "good", "ok", "okay", "yes", "no", "sure", "hmm", "lol", "oh"};
+    "the",  "a",      "an",   "and",  "or",    "to",     "of",   "in",    "on",   "at",  "is",
+    "am",   "are",    "was",  "were", "be",    "it",     "that", "this",  "my",   "me",  "i",
+    "you",  "your",   "do",   "did",  "for",   "with",   "what", "about", "have", "has", "had",
+    "so",   "just",   "im",   "i'm",  "don't", "dont",   "not",  "know",  "i've", "i'd", "i'll",
+    "it's", "that's", "can",  "will", "would", "really", "very", "too",   "good", "ok",  "okay",
+    "yes",  "no",     "sure", "hmm",  "lol",   "oh"};
   for (auto s : stop)
     if (s == w)
       return true;
@@ -42,11 +43,13 @@ bool is_stopword(std::string_view w) {
 // Capitalised at the start of a sentence, not names.
 bool is_common_capital(std::string_view w) {
   static constexpr std::string_view common[] = {
-    "what", "where", "when", "why", "how", "who", "which", "can", "could", "should", "would",
-    "does", "did", "tell", "please", "thanks", "thank", "hello", "hi", "hey", "yesterday",
-    "today", "tomorrow", "any", "some", "we", "they", "he", "she", "there", "here", "let's",
-    "maybe", "sometimes", "everyone", "nobody", "our", "his", "her", "their", "after", "before",
-    "since", "if", "but", "because", "then", "also", "still", "again", "mom", "dad", "good"};
+    "what",  "where",     "when",     "why",    "how",       "who",     "which",    "can",
+    "could", "should",    "would",    "does",   "did",       "tell",    "please",   "thanks",
+    "thank", "hello",     "hi",       "hey",    "yesterday", "today",   "tomorrow", "any",
+    "some",  "we",        "they",     "he",     "she",       "there",   "here",     "let's",
+    "maybe", "sometimes", "everyone", "nobody", "our",       "his",     "her",      "their",
+    "after", "before",    "since",    "if",     "but",       "because", "then",     "also",
+    "still", "again",     "mom",      "dad",    "good"};
   for (auto c : common)
     if (c == w)
       return true;
@@ -86,8 +89,9 @@ const concept_entry concepts[] = {
   {"friend", {"friend", "friends", "buddy", "朋友", "闺蜜", "兄弟"}},
   {"work", {"job", "work", "office", "career", "shift", "shifts", "工作", "上班", "加班", "公司"}},
   {"boss", {"boss", "manager", "supervisor", "老板", "领导", "上司"}},
-  {"medical", {"hospital", "nurse", "nursing", "patient", "patients", "doctor", "clinic", "医院",
-               "护士", "病人", "医生", "夜班"}},
+  {"medical",
+   {"hospital", "nurse", "nursing", "patient", "patients", "doctor", "clinic", "医院", "护士",
+    "病人", "医生", "夜班"}},
   {"heart", {"heart", "cardiac", "心脏"}},
   {"blood_sugar", {"diabetes", "diabetic", "sugar", "insulin", "糖尿病", "血糖"}},
   {"blood_pressure", {"hypertension", "pressure", "血压"}},
@@ -102,8 +106,9 @@ const concept_entry concepts[] = {
   {"interview", {"interview", "面试"}},
   {"teacher", {"teacher", "teaching", "students", "student", "老师", "教师", "学生"}},
   {"math", {"math", "maths", "algebra", "calculus", "数学"}},
-  {"programming", {"programmer", "programming", "coding", "developer", "software", "computer",
-                   "程序员", "编程", "计算机", "代码"}},
+  {"programming",
+   {"programmer", "programming", "coding", "developer", "software", "computer", "程序员", "编程",
+    "计算机", "代码"}},
   {"music", {"singer", "song", "songs", "music", "band", "album", "歌手", "歌", "音乐"}},
   {"orchestra", {"orchestra", "violin", "concert", "symphony", "乐团", "小提琴", "音乐会"}},
   {"guitar", {"guitar", "chord", "chords", "吉他", "和弦"}},
@@ -115,7 +120,8 @@ const concept_entry concepts[] = {
   {"therapy", {"therapy", "therapist", "counselor", "counseling", "心理咨询", "咨询师"}},
   {"flight", {"fly", "flying", "flight", "plane", "airport", "飞机", "航班", "机场"}},
   {"dark", {"dark", "darkness", "black", "黑"}},
-  {"house", {"house", "home", "mortgage", "apartment", "flat", "rent", "房子", "房贷", "房租", "买房"}},
+  {"house",
+   {"house", "home", "mortgage", "apartment", "flat", "rent", "房子", "房贷", "房租", "买房"}},
   {"weight", {"diet", "weight", "weigh", "slim", "减肥", "瘦", "体重"}},
   {"book", {"book", "books", "novel", "novels", "read", "reading", "书", "小说"}},
   {"fire", {"firefighter", "firefighting", "fireman", "消防"}},

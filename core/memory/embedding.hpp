@@ -23,9 +23,7 @@ public:
   /// The L2-normalised embedding, or nullopt when it cannot be made now (endpoint down).
   virtual std::optional<std::vector<float>> try_embed(std::string_view text) const = 0;
   /// Exact sparse features used to re-rank search candidates; none for remote models.
-  virtual std::optional<sparse_vector> try_features(std::string_view) const {
-    return std::nullopt;
-  }
+  virtual std::optional<sparse_vector> try_features(std::string_view) const { return std::nullopt; }
   /// Both at once (the built-in embedder derives the vector from the features).
   struct both {
     std::vector<float> vector;

@@ -27,9 +27,9 @@ std::optional<std::vector<float>> parse_embedding_response(std::string_view body
                  : e.dump());
     return std::nullopt;
   }
-  if (!j.contains("data") || !j["data"].is_array() || j["data"].empty()
-      || !j["data"][0].is_object() || !j["data"][0].contains("embedding")
-      || !j["data"][0]["embedding"].is_array() || j["data"][0]["embedding"].empty()) {
+  if (!j.contains("data") || !j["data"].is_array() || j["data"].empty() || !j["data"][0].is_object()
+      || !j["data"][0].contains("embedding") || !j["data"][0]["embedding"].is_array()
+      || j["data"][0]["embedding"].empty()) {
     error = "embeddings response has no data[0].embedding";
     return std::nullopt;
   }

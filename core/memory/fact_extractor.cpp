@@ -24,36 +24,40 @@ bool contains_any(std::string_view s, const std::array<std::string_view, N>& ws)
 // Chinese: what the user says about a lasting part of their life. Moods (好累, 很难过) are
 // not here on purpose: they belong to the turn, not to memory.
 constexpr std::array<std::string_view, 64> zh_triggers = {
-  "我叫", "名字", "我是", "我在", "我住", "住在", "我养", "养了", "我有", "我家", "我的",
-  "喜欢", "讨厌", "不吃", "爱吃", "过敏", "工作", "上班", "做护士", "当老师", "读大", "读研",
-  "在读", "专业", "学的是", "在学", "学习", "考试", "考研", "考驾照", "面试", "出差", "下周",
-  "下个月", "明天要", "明年", "今年", "岁", "生日", "妈妈", "爸爸", "女朋友", "男朋友", "老公",
-  "老婆", "儿子", "女儿", "弟弟", "妹妹", "哥哥", "姐姐", "奶奶", "爷爷", "外婆", "朋友", "住院",
-  "生病", "分手", "结婚", "怀孕", "确诊", "每天", "开始"};
+  "我叫",   "名字",   "我是",   "我在", "我住", "住在",   "我养",   "养了",   "我有",
+  "我家",   "我的",   "喜欢",   "讨厌", "不吃", "爱吃",   "过敏",   "工作",   "上班",
+  "做护士", "当老师", "读大",   "读研", "在读", "专业",   "学的是", "在学",   "学习",
+  "考试",   "考研",   "考驾照", "面试", "出差", "下周",   "下个月", "明天要", "明年",
+  "今年",   "岁",     "生日",   "妈妈", "爸爸", "女朋友", "男朋友", "老公",   "老婆",
+  "儿子",   "女儿",   "弟弟",   "妹妹", "哥哥", "姐姐",   "奶奶",   "爷爷",   "外婆",
+  "朋友",   "住院",   "生病",   "分手", "结婚", "怀孕",   "确诊",   "每天",   "开始"};
 // ... that still do not make a fact on their own when the sentence is only about a mood
-constexpr std::array<std::string_view, 10> zh_not_facts = {
-  "我不知道", "我在吗", "我是不是", "我觉得", "我想想", "我也是", "我是说", "我在想", "我有点",
-  "我有些"};
+constexpr std::array<std::string_view, 10> zh_not_facts = {"我不知道", "我在吗", "我是不是",
+                                                           "我觉得",   "我想想", "我也是",
+                                                           "我是说",   "我在想", "我有点",
+                                                           "我有些"};
 
 constexpr std::array<std::string_view, 48> en_triggers = {
-  "my name", "i'm called", "call me ", "i am a ", "i'm a ", "i am an ", "i'm an ", "i work",
-  "i live", "i have ", "i've got", "diagnosed", "allergic", "i love ", "i like ", "i hate ",
-  "i enjoy", "years old", "i go ", "i started", "i'm learning", "i am learning", "i'm moving",
-  "i am moving", "i'm studying", "i study", "i play", "my birthday", "my favourite",
-  "my favorite", "i'm training", "i grew up", "i moved", "i don't drink", "i don't eat",
-  "vegetarian", "vegan", "i'm saving", "i've been going", "i struggle", "my wife", "my husband",
-  "my mom", "my dad", "my mother", "my father", "my son", "my daughter"};
+  "my name",      "i'm called", "call me ",        "i am a ",       "i'm a ",       "i am an ",
+  "i'm an ",      "i work",     "i live",          "i have ",       "i've got",     "diagnosed",
+  "allergic",     "i love ",    "i like ",         "i hate ",       "i enjoy",      "years old",
+  "i go ",        "i started",  "i'm learning",    "i am learning", "i'm moving",   "i am moving",
+  "i'm studying", "i study",    "i play",          "my birthday",   "my favourite", "my favorite",
+  "i'm training", "i grew up",  "i moved",         "i don't drink", "i don't eat",  "vegetarian",
+  "vegan",        "i'm saving", "i've been going", "i struggle",    "my wife",      "my husband",
+  "my mom",       "my dad",     "my mother",       "my father",     "my son",       "my daughter"};
 constexpr std::array<std::string_view, 16> en_relations = {
-  "my sister", "my brother", "my boyfriend", "my girlfriend", "my partner", "my friend",
-  "my best friend", "my grandma", "my grandmother", "my grandfather", "my dog", "my cat",
-  "my kids", "my manager", "my boss", "my parents"};
+  "my sister",      "my brother", "my boyfriend",   "my girlfriend",  "my partner", "my friend",
+  "my best friend", "my grandma", "my grandmother", "my grandfather", "my dog",     "my cat",
+  "my kids",        "my manager", "my boss",        "my parents"};
 constexpr std::array<std::string_view, 12> en_not_facts = {
-  "i don't know", "i have no idea", "i have to go", "i have a question", "i like it",
-  "i love it", "i love you", "i like that", "i hate it", "i hate this", "i have been feeling",
-  "i have a feeling"};
-constexpr std::array<std::string_view, 11> en_question_starts = {
-  "what ", "why ", "how ", "when ", "where ", "who ", "can you", "could you", "do you",
-  "are you", "is it"};
+  "i don't know", "i have no idea", "i have to go",        "i have a question",
+  "i like it",    "i love it",      "i love you",          "i like that",
+  "i hate it",    "i hate this",    "i have been feeling", "i have a feeling"};
+constexpr std::array<std::string_view, 11> en_question_starts = {"what ",   "why ",      "how ",
+                                                                 "when ",   "where ",    "who ",
+                                                                 "can you", "could you", "do you",
+                                                                 "are you", "is it"};
 
 bool is_question(std::string_view lower, bool chinese) {
   if (chinese) {
@@ -68,7 +72,9 @@ bool is_question(std::string_view lower, bool chinese) {
 
 std::string trim(std::string_view s) {
   auto cps = decode_utf8(s);
-  auto space = [](char32_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0x3000; };
+  auto space = [](char32_t c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0x3000;
+  };
   std::size_t b = 0, e = cps.size();
   while (b < e && space(cps[b]))
     ++b;
@@ -98,8 +104,9 @@ bool fact_extractor::is_fact(std::string_view sentence) {
     auto cps = decode_utf8(lower);
     if (cps.size() < 4 || !contains(lower, "我"))
       return false;
-    if (contains_any(lower, zh_not_facts) && !contains_any(lower, std::array<std::string_view, 6>{
-                                                 "我叫", "养", "工作", "住在", "岁", "过敏"}))
+    if (contains_any(lower, zh_not_facts)
+        && !contains_any(lower, std::array<std::string_view, 6>{"我叫", "养", "工作", "住在", "岁",
+                                                                "过敏"}))
       return false;
     return contains_any(lower, zh_triggers);
   }

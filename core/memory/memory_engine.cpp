@@ -8,18 +8,21 @@ namespace xinyu::core {
 
 namespace {
 struct cache_metrics {
-  counter& hits = metrics().get_counter("xinyu_memory_cache_total",
-                                        "memory retrievals answered by the cache, or not",
-                                        "result=\"hit\"");
-  counter& misses = metrics().get_counter("xinyu_memory_cache_total",
-                                          "memory retrievals answered by the cache, or not",
-                                          "result=\"miss\"");
-  gauge& bytes = metrics().get_gauge("xinyu_memory_cache_bytes",
-                                     "bytes held by the retrieval cache (bounded by memory.cache_bytes)");
-  gauge& users = metrics().get_gauge("xinyu_memory_users",
-                                     "users whose memory index is loaded (unloaded on passivation)");
-  counter& embed_failures = metrics().get_counter(
-    "xinyu_embedding_failures_total", "texts that could not be embedded (endpoint down or slow)");
+  counter& hits =
+    metrics().get_counter("xinyu_memory_cache_total",
+                          "memory retrievals answered by the cache, or not", "result=\"hit\"");
+  counter& misses =
+    metrics().get_counter("xinyu_memory_cache_total",
+                          "memory retrievals answered by the cache, or not", "result=\"miss\"");
+  gauge& bytes =
+    metrics().get_gauge("xinyu_memory_cache_bytes",
+                        "bytes held by the retrieval cache (bounded by memory.cache_bytes)");
+  gauge& users =
+    metrics().get_gauge("xinyu_memory_users",
+                        "users whose memory index is loaded (unloaded on passivation)");
+  counter& embed_failures =
+    metrics().get_counter("xinyu_embedding_failures_total",
+                          "texts that could not be embedded (endpoint down or slow)");
 };
 cache_metrics& m() {
   static cache_metrics c;
@@ -28,11 +31,8 @@ cache_metrics& m() {
 } // namespace
 
 memory_engine::memory_engine(settings s, std::shared_ptr<const embedder> emb)
-  : settings_(s),
-    embedder_(emb ? std::move(emb) : std::make_shared<const hashed_embedder>()),
-    index_(s.index),
-    cache_(s.cache) {
-}
+  : settings_(s), embedder_(emb ? std::move(emb) : std::make_shared<const hashed_embedder>()),
+    index_(s.index), cache_(s.cache) {}
 
 std::optional<std::vector<std::string>> memory_engine::recall(const std::string& user,
                                                               std::string_view text) {
@@ -50,8 +50,8 @@ std::optional<std::vector<std::string>> memory_engine::recall(const std::string&
       m().embed_failures.inc();
       return std::nullopt;
     }
-    for (auto& hit : index_.search(user, e->vector, settings_.top_k, settings_.min_similarity,
-                                   text, &e->features))
+    for (auto& hit : index_.search(user, e->vector, settings_.top_k, settings_.min_similarity, text,
+                                   &e->features))
       items.push_back(std::move(hit.text));
   }
   cache_.put(user, text, gen, items);
@@ -113,8 +113,6 @@ bool memory_engine::unload(const std::string& user, std::uint64_t epoch) {
   return true;
 }
 
-std::size_t memory_engine::forget(const std::string& user) {
-  return index_.forget(user);
-}
+std::size_t memory_engine::forget(const std::string& user) { return index_.forget(user); }
 
 } // namespace xinyu::core

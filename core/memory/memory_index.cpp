@@ -16,11 +16,11 @@ struct memory_index::user_index {
   std::size_t dim = 0;
   std::unique_ptr<hnswlib::InnerProductSpace> space;
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph; // null while the user is small
-  std::vector<std::vector<float>> flat;                  // by slot, until the graph is built
-  std::vector<std::string> texts;                        // by slot (= hnsw label)
-  std::vector<sparse_vector> features;                   // by slot; empty for remote models
-  std::unordered_map<std::string, std::size_t> by_text;  // text -> slot
-  std::size_t next = 0;                                  // slot written next once full
+  std::vector<std::vector<float>> flat;                   // by slot, until the graph is built
+  std::vector<std::string> texts;                         // by slot (= hnsw label)
+  std::vector<sparse_vector> features;                    // by slot; empty for remote models
+  std::unordered_map<std::string, std::size_t> by_text;   // text -> slot
+  std::size_t next = 0;                                   // slot written next once full
   std::atomic<std::uint64_t> generation{0};
 };
 
@@ -99,8 +99,8 @@ bool memory_index::add(const std::string& user, std::string_view text,
 void memory_index::build_graph(user_index& u) const {
   u.space = std::make_unique<hnswlib::InnerProductSpace>(u.dim);
   auto capacity = std::min(opts_.max_items_per_user, std::max<std::size_t>(u.flat.size() * 2, 64));
-  auto g = std::make_unique<hnswlib::HierarchicalNSW<float>>(u.space.get(), capacity,
-                                                             opts_.hnsw_m, opts_.ef_construction);
+  auto g = std::make_unique<hnswlib::HierarchicalNSW<float>>(u.space.get(), capacity, opts_.hnsw_m,
+                                                             opts_.ef_construction);
   g->setEf(opts_.ef_search);
   for (std::size_t slot = 0; slot < u.flat.size(); ++slot)
     g->addPoint(u.flat[slot].data(), slot);

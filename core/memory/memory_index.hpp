@@ -81,7 +81,6 @@ public:
   bool uses_graph(const std::string& user) const;
 
 private:
-
   options opts_;
   hashed_embedder embedder_;
   mutable std::shared_mutex mtx_; // guards the map; each user_index has its own lock

@@ -10,8 +10,7 @@ namespace {
 constexpr std::size_t entry_overhead = 128; // list node, map node, bookkeeping (estimate)
 }
 
-retrieval_cache::retrieval_cache(options opts) : opts_(opts) {
-}
+retrieval_cache::retrieval_cache(options opts) : opts_(opts) {}
 
 std::string retrieval_cache::normalize(std::string_view query) {
   std::string out;
@@ -71,9 +70,8 @@ std::optional<std::vector<std::string>> retrieval_cache::get(const std::string& 
   return e->items;
 }
 
-void retrieval_cache::put(const std::string& user, std::string_view query,
-                          std::uint64_t generation, std::vector<std::string> items,
-                          clock::time_point now) {
+void retrieval_cache::put(const std::string& user, std::string_view query, std::uint64_t generation,
+                          std::vector<std::string> items, clock::time_point now) {
   if (opts_.max_bytes == 0)
     return;
   auto key = key_of(user, query);

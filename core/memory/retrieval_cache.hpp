@@ -20,7 +20,7 @@ public:
   using clock = std::chrono::steady_clock;
 
   struct options {
-    std::size_t max_bytes = 8u << 20;        // 0 disables the cache
+    std::size_t max_bytes = 8u << 20; // 0 disables the cache
     std::chrono::milliseconds ttl{60'000};
   };
 

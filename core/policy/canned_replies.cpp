@@ -22,8 +22,9 @@ std::vector<std::string> split_into_tokens(std::string_view reply) {
     bool latin = (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9')
                  || cp == '\'' || cp == '-';
     if (is_cjk(cp)) {
-      if (han_in_cur >= 2 || (!cur.empty() && han_in_cur == 0 && cur.back() != ' '
-                              && static_cast<unsigned char>(cur.back()) < 0x80))
+      if (han_in_cur >= 2
+          || (!cur.empty() && han_in_cur == 0 && cur.back() != ' '
+              && static_cast<unsigned char>(cur.back()) < 0x80))
         flush();
       append_utf8(cur, cp);
       ++han_in_cur;
@@ -53,15 +54,17 @@ std::string fallback_reply(bool chinese) {
 }
 
 std::string blocked_reply(bool chinese) {
-  return chinese ? "这个话题我不能参与。如果你正在经历让你不安的事情，我很愿意陪你聊聊你的感受。"
-                 : "I can't take part in that topic. If something is troubling you, I'm glad to talk "
-                   "about how you're feeling.";
+  return chinese
+           ? "这个话题我不能参与。如果你正在经历让你不安的事情，我很愿意陪你聊聊你的感受。"
+           : "I can't take part in that topic. If something is troubling you, I'm glad to talk "
+             "about how you're feeling.";
 }
 
 std::string crisis_block(bool chinese, const std::vector<std::string>& resources) {
   if (resources.empty())
     return {};
-  std::string out = chinese ? "\n\n你可以随时联系这些援助资源：" : "\n\nYou can reach out any time:";
+  std::string out =
+    chinese ? "\n\n你可以随时联系这些援助资源：" : "\n\nYou can reach out any time:";
   for (const auto& r : resources)
     out += "\n- " + r;
   return out;

@@ -18,7 +18,8 @@ namespace {
 std::string fill_minutes(std::string text, long long minutes) {
   const std::string key = "{minutes}";
   auto value = std::to_string(minutes);
-  for (auto pos = text.find(key); pos != std::string::npos; pos = text.find(key, pos + value.size()))
+  for (auto pos = text.find(key); pos != std::string::npos;
+       pos = text.find(key, pos + value.size()))
     text.replace(pos, key.size(), value);
   return text;
 }

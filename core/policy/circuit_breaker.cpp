@@ -46,8 +46,8 @@ std::chrono::milliseconds retry_delay(unsigned attempt, std::chrono::millisecond
   std::chrono::milliseconds exp{base.count() << std::min(attempt > 0 ? attempt - 1 : 0u, 20u)};
   auto capped = std::min(exp, cap);
   // full jitter, but never less than a tenth of the step
-  auto jittered = static_cast<std::chrono::milliseconds::rep>(static_cast<double>(capped.count())
-                                         * (0.1 + 0.9 * std::clamp(unit_random, 0.0, 1.0)));
+  auto jittered = static_cast<std::chrono::milliseconds::rep>(
+    static_cast<double>(capped.count()) * (0.1 + 0.9 * std::clamp(unit_random, 0.0, 1.0)));
   return std::chrono::milliseconds{jittered};
 }
 

@@ -16,8 +16,8 @@ bool is_valid_message_id(std::string_view id) noexcept {
   if (id.empty() || id.size() > 64)
     return false;
   for (char c : id) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-              || c == '_' || c == '.' || c == ':' || c == '-';
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'
+              || c == '.' || c == ':' || c == '-';
     if (!ok)
       return false;
   }
@@ -64,8 +64,8 @@ std::optional<frame_error> read_uint(const json& j, const char* name,
   auto it = j.find(name);
   if (it == j.end() || it->is_null())
     return std::nullopt;
-  if (!it->is_number_integer() || (it->is_number_integer() && !it->is_number_unsigned()
-                                   && it->get<std::int64_t>() < 0))
+  if (!it->is_number_integer()
+      || (it->is_number_integer() && !it->is_number_unsigned() && it->get<std::int64_t>() < 0))
     return bad(std::string{"field '"} + name + "' must be a non-negative integer");
   out = it->get<std::uint64_t>();
   return std::nullopt;

@@ -39,12 +39,11 @@ struct frame_error {
   std::optional<std::string> id;
 };
 
-using client_command = std::variant<chat_command, cancel_command, history_command,
-                                    resume_command, forget_command>;
+using client_command =
+  std::variant<chat_command, cancel_command, history_command, resume_command, forget_command>;
 
 using parsed_frame = std::variant<auth_command, ping_command, chat_command, cancel_command,
-                                  history_command, resume_command, forget_command,
-                                  frame_error>;
+                                  history_command, resume_command, forget_command, frame_error>;
 
 struct frame_limits {
   std::size_t max_text_bytes = 8000;

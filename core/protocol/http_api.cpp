@@ -98,9 +98,8 @@ std::optional<http_chat_request> parse_http_chat(std::string_view body, bool dev
   return r;
 }
 
-std::optional<http_chat_request> parse_completion_request(std::string_view body,
-                                                          std::string id, bool dev_mode,
-                                                          const frame_limits& limits,
+std::optional<http_chat_request> parse_completion_request(std::string_view body, std::string id,
+                                                          bool dev_mode, const frame_limits& limits,
                                                           http_failure& err) {
   bool duplicate = false;
   auto j = parse_strict_json(body, duplicate);
@@ -194,7 +193,8 @@ bool take_plain_field(std::string_view& rest, std::string_view key, std::string&
     return false;
   auto start = prefix.size();
   auto end = rest.find('"', start);
-  if (end == std::string_view::npos || rest.substr(start, end - start).find('\\') != std::string_view::npos)
+  if (end == std::string_view::npos
+      || rest.substr(start, end - start).find('\\') != std::string_view::npos)
     return false;
   value.assign(rest.substr(start, end - start));
   rest.remove_prefix(end + 1);

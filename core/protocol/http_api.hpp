@@ -34,9 +34,8 @@ std::optional<http_chat_request> parse_http_chat(std::string_view body, bool dev
 /// POST /v1/chat/completions (OpenAI): the last "user" message's text is the chat text
 /// (string content, or the text parts of an array); "stream" (default false); "user" names
 /// the user in dev mode. The chat id is `id`.
-std::optional<http_chat_request> parse_completion_request(std::string_view body,
-                                                          std::string id, bool dev_mode,
-                                                          const frame_limits& limits,
+std::optional<http_chat_request> parse_completion_request(std::string_view body, std::string id,
+                                                          bool dev_mode, const frame_limits& limits,
                                                           http_failure& err);
 
 /// GET /v1/history?before=&limit= (+ user= in dev mode).

@@ -143,9 +143,7 @@ std::string history(const std::vector<history_entry>& messages, bool more) {
   return out;
 }
 
-std::string pong() {
-  return R"({"type":"pong"})";
-}
+std::string pong() { return R"({"type":"pong"})"; }
 
 std::string notice(std::string_view kind, std::string_view text) {
   std::string out = R"({"type":"notice","kind":)";

@@ -86,7 +86,8 @@ completion_chunk parse_completion_chunk(std::string_view data) {
   auto choices = j.find("choices");
   if (choices == j.end() || !choices->is_array()) {
     // usage-only or other metadata chunks carry no text
-    c.type = j.contains("usage") ? completion_chunk::kind::empty : completion_chunk::kind::malformed;
+    c.type =
+      j.contains("usage") ? completion_chunk::kind::empty : completion_chunk::kind::malformed;
     return c;
   }
   if (choices->empty())
@@ -101,12 +102,13 @@ completion_chunk parse_completion_chunk(std::string_view data) {
   auto delta = ch.find("delta");
   if (delta != ch.end() && delta->is_object()) {
     auto content = delta->find("content");
-    if (content != delta->end() && content->is_string() && !content->get_ref<const std::string&>().empty()) {
+    if (content != delta->end() && content->is_string()
+        && !content->get_ref<const std::string&>().empty()) {
       c.type = completion_chunk::kind::content;
       c.text = content->get<std::string>();
     }
   } else if (auto text = ch.find("text"); text != ch.end() && text->is_string()
-                                           && !text->get_ref<const std::string&>().empty()) {
+                                          && !text->get_ref<const std::string&>().empty()) {
     c.type = completion_chunk::kind::content; // legacy completions shape
     c.text = text->get<std::string>();
   }

@@ -14,9 +14,7 @@ nlohmann::json parse_strict_json(std::string_view text, bool& duplicate) {
   std::vector<std::set<std::string>> open; // the keys of each object being parsed
   json::parser_callback_t cb = [&](int, json::parse_event_t ev, json& parsed) {
     switch (ev) {
-      case json::parse_event_t::object_start:
-        open.emplace_back();
-        break;
+      case json::parse_event_t::object_start: open.emplace_back(); break;
       case json::parse_event_t::object_end:
         if (!open.empty())
           open.pop_back();
@@ -26,8 +24,7 @@ nlohmann::json parse_strict_json(std::string_view text, bool& duplicate) {
             && !open.back().insert(parsed.get_ref<const std::string&>()).second)
           duplicate = true;
         break;
-      default:
-        break;
+      default: break;
     }
     return true;
   };

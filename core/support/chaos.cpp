@@ -116,7 +116,8 @@ std::string chaos_settings::apply_json(std::string_view text) {
           return "storage.crash_rate is not supported: the storage actor owns the only RocksDB "
                  "handle; inject storage.fail_rate, delay_ms or hang_rate instead";
         if (v > 0 && it.key() == "session" && f.key() != "crash_rate")
-          return "session supports crash_rate only (a session enforces every other deadline itself)";
+          return "session supports crash_rate only (a session enforces every other deadline "
+                 "itself)";
         if (v > 0 && f.key() == "fail_rate" && it.key() != "llm" && it.key() != "storage")
           return "fail_rate applies to llm and storage only";
       } else {

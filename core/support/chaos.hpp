@@ -11,8 +11,8 @@
 namespace xinyu::core {
 
 enum class chaos_kind { emotion, safety, memory, llm, storage, session };
-inline constexpr std::array<const char*, 6> chaos_kind_names = {"emotion", "safety", "memory",
-                                                                "llm", "storage", "session"};
+inline constexpr std::array<const char*, 6> chaos_kind_names = {"emotion", "safety",  "memory",
+                                                                "llm",     "storage", "session"};
 std::optional<chaos_kind> parse_chaos_kind(std::string_view name);
 
 struct chaos_knobs {

@@ -78,9 +78,7 @@ void merge(json& dst, const json& src, const std::string& prefix, std::string& e
 
 } // namespace
 
-std::string default_config_json() {
-  return defaults_doc().dump(2);
-}
+std::string default_config_json() { return defaults_doc().dump(2); }
 
 std::string describe_config_keys() {
   std::string out;
@@ -174,8 +172,8 @@ config_result load_config(const std::string& json_text,
           + c.safety.guard.shape + "'";
     return res;
   }
-  for (auto [key, m] : {std::pair{"emotion.model", &c.emotion.model},
-                        std::pair{"safety.model", &c.safety.model}})
+  for (auto [key, m] :
+       {std::pair{"emotion.model", &c.emotion.model}, std::pair{"safety.model", &c.safety.model}})
     if (!m->empty() && *m != "auto" && !m->ends_with(".bin") && !m->ends_with(".ftz")) {
       err = std::string{"configuration key '"} + key
             + "' must be 'auto', empty, or name a fastText .bin or .ftz file, got '" + *m + "'";

@@ -185,7 +185,8 @@ struct config_result {
 };
 
 /// Parses a JSON document (comments allowed) over the embedded defaults. Unknown keys and
-/// values of the wrong type or out of range are errors; a syntax error names line and column. `env` maps XINYU_* names to values (applied after the file).
+/// values of the wrong type or out of range are errors; a syntax error names line and column. `env`
+/// maps XINYU_* names to values (applied after the file).
 config_result load_config(const std::string& json_text,
                           const std::map<std::string, std::string>& env = {});
 

@@ -74,7 +74,8 @@ bool set_value(const key_limits& k, const json& v, T& out, std::string& err) {
     out = v.get<std::vector<std::string>>();
   } else if constexpr (std::is_same_v<T, std::map<std::string, std::vector<std::string>>>) {
     if (!v.is_object()) {
-      err = std::string{"configuration key '"} + k.path + "' must be an object of name -> [strings]";
+      err =
+        std::string{"configuration key '"} + k.path + "' must be an object of name -> [strings]";
       return false;
     }
     T m;
@@ -139,7 +140,9 @@ json get_value(const T& v) {
   if constexpr (std::is_same_v<T, std::vector<config::endpoint>>) {
     json a = json::array();
     for (const auto& e : v)
-      a.push_back({{"name", e.name}, {"base_url", e.base_url}, {"model", e.model},
+      a.push_back({{"name", e.name},
+                   {"base_url", e.base_url},
+                   {"model", e.model},
                    {"api_key_env", e.api_key_env}});
     return a;
   } else if constexpr (std::is_floating_point_v<T>) {
@@ -161,11 +164,12 @@ config_key make_key(const char* path, Access access, const char* help, double mi
   k.min = min;
   k.max = max;
   std::string_view p{path};
-  k.secret = p.find("secret") != std::string_view::npos || p.find("token") != std::string_view::npos;
+  k.secret =
+    p.find("secret") != std::string_view::npos || p.find("token") != std::string_view::npos;
   k.object_leaf = std::is_same_v<T, std::map<std::string, std::vector<std::string>>>;
   k.get = [access](const config& c) { return get_value(access(const_cast<config&>(c))); };
   k.set = [limits = key_limits{path, min, max, k.secret}, access](const json& v, config& c,
-                                                                   std::string& err) {
+                                                                  std::string& err) {
     return set_value(limits, v, access(c), err);
   };
   return k;
@@ -191,15 +195,17 @@ config_key chaos_key(const char* help) {
   return k;
 }
 
-#define XINYU_KEY(member, ...)                                                                   \
-  make_key(#member, [](config& c) -> auto& { return c.member; }, __VA_ARGS__)
+#define XINYU_KEY(member, ...)                                                                     \
+  make_key(                                                                                        \
+    #member, [](config & c) -> auto& { return c.member; }, __VA_ARGS__)
 
 } // namespace
 
 std::string config_key::env_name() const {
   std::string env = "XINYU_";
   for (const char* p = path; *p; ++p)
-    env.push_back(*p == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(*p))));
+    env.push_back(*p == '.' ? '_'
+                            : static_cast<char>(std::toupper(static_cast<unsigned char>(*p))));
   return env;
 }
 
@@ -209,95 +215,199 @@ const std::vector<config_key>& config_keys() {
     XINYU_KEY(server.port, "TCP port; 0 picks a free one (printed on stdout)", 0, 65535),
     XINYU_KEY(server.name, "server name sent in the ready frame"),
     XINYU_KEY(transport.threads, "I/O threads for WebSocket/HTTP", 1, 64),
-    XINYU_KEY(transport.handshake_timeout_ms, "HTTP request / WebSocket handshake deadline", 100, 600000),
-    XINYU_KEY(transport.auth_timeout_ms, "close (1008) a connection not authenticated by then", 50, 600000),
-    XINYU_KEY(transport.max_frame_bytes, "largest WebSocket message read (bigger: close 1009)", 1024, 16777216),
-    XINYU_KEY(transport.max_queued_frames, "per-connection outbound queue; a slower reader is closed with 1013", 8, 1000000),
-    XINYU_KEY(transport.max_bad_frames, "consecutive rejected frames before the connection is closed (1008)", 1, 100000),
-    XINYU_KEY(transport.pre_auth_max_frames, "frames a connection may send before it authenticates (more: close 1008)", 1, 100000),
-    XINYU_KEY(transport.pre_auth_max_bytes, "bytes a connection may send before it authenticates (more: close 1008)", 64, 16777216),
-    XINYU_KEY(transport.close_timeout_ms, "a connection whose close handshake has not finished by then is dropped (a peer that never reads)", 10, 600000),
-    XINYU_KEY(transport.idle_timeout_ms, "an authenticated WebSocket is pinged after half of this without traffic and closed when the peer answers nothing for all of it (TCP keepalive on too); 0 = never", 0, 86400000),
-    XINYU_KEY(transport.max_connections, "TCP connections served at once (HTTP, WebSocket, API); more get 503 at accept (keep it below the process's fd limit)", 1, 10000000),
-    XINYU_KEY(transport.max_connections_per_ip, "connections from one IP address at once; more get 503 at accept", 1, 10000000),
-    XINYU_KEY(transport.max_connections_per_user, "authenticated WebSocket connections of one user; another gets error busy and close 1008", 1, 100000),
-    XINYU_KEY(transport.allowed_origins, "browser origins (\"https://chat.example.com\") allowed to open a WebSocket or POST to the API besides the page's own; a request with any other Origin gets 403"),
-    XINYU_KEY(transport.allowed_hosts, "dev mode: Host names served besides localhost and loopback addresses (anything else gets 403: DNS rebinding)"),
-    XINYU_KEY(transport.http_persisted_wait_ms, "POST /v1/chat: how long after done the stream waits for persisted (storage failing) before it ends", 0, 600000),
-    XINYU_KEY(transport.http_deadline_slack_ms, "HTTP API request deadline = llm.total_deadline_ms + storage.load_timeout_ms + this", 0, 600000),
-    XINYU_KEY(transport.accept_backoff_ms, "after an accept error (EMFILE, ENFILE, ENOBUFS) wait this long before accepting again", 1, 60000),
-    XINYU_KEY(limits.max_text_bytes, "largest chat text in bytes (bigger: error too_large)", 1, 1048576),
+    XINYU_KEY(transport.handshake_timeout_ms, "HTTP request / WebSocket handshake deadline", 100,
+              600000),
+    XINYU_KEY(transport.auth_timeout_ms, "close (1008) a connection not authenticated by then", 50,
+              600000),
+    XINYU_KEY(transport.max_frame_bytes, "largest WebSocket message read (bigger: close 1009)",
+              1024, 16777216),
+    XINYU_KEY(transport.max_queued_frames,
+              "per-connection outbound queue; a slower reader is closed with 1013", 8, 1000000),
+    XINYU_KEY(transport.max_bad_frames,
+              "consecutive rejected frames before the connection is closed (1008)", 1, 100000),
+    XINYU_KEY(transport.pre_auth_max_frames,
+              "frames a connection may send before it authenticates (more: close 1008)", 1, 100000),
+    XINYU_KEY(transport.pre_auth_max_bytes,
+              "bytes a connection may send before it authenticates (more: close 1008)", 64,
+              16777216),
+    XINYU_KEY(transport.close_timeout_ms,
+              "a connection whose close handshake has not finished by then is dropped (a peer that "
+              "never reads)",
+              10, 600000),
+    XINYU_KEY(transport.idle_timeout_ms,
+              "an authenticated WebSocket is pinged after half of this without traffic and closed "
+              "when the peer answers nothing for all of it (TCP keepalive on too); 0 = never",
+              0, 86400000),
+    XINYU_KEY(transport.max_connections,
+              "TCP connections served at once (HTTP, WebSocket, API); more get 503 at accept (keep "
+              "it below the process's fd limit)",
+              1, 10000000),
+    XINYU_KEY(transport.max_connections_per_ip,
+              "connections from one IP address at once; more get 503 at accept", 1, 10000000),
+    XINYU_KEY(
+      transport.max_connections_per_user,
+      "authenticated WebSocket connections of one user; another gets error busy and close 1008", 1,
+      100000),
+    XINYU_KEY(transport.allowed_origins,
+              "browser origins (\"https://chat.example.com\") allowed to open a WebSocket or POST "
+              "to the API besides the page's own; a request with any other Origin gets 403"),
+    XINYU_KEY(transport.allowed_hosts, "dev mode: Host names served besides localhost and loopback "
+                                       "addresses (anything else gets 403: DNS rebinding)"),
+    XINYU_KEY(transport.http_persisted_wait_ms,
+              "POST /v1/chat: how long after done the stream waits for persisted (storage failing) "
+              "before it ends",
+              0, 600000),
+    XINYU_KEY(transport.http_deadline_slack_ms,
+              "HTTP API request deadline = llm.total_deadline_ms + storage.load_timeout_ms + this",
+              0, 600000),
+    XINYU_KEY(
+      transport.accept_backoff_ms,
+      "after an accept error (EMFILE, ENFILE, ENOBUFS) wait this long before accepting again", 1,
+      60000),
+    XINYU_KEY(limits.max_text_bytes, "largest chat text in bytes (bigger: error too_large)", 1,
+              1048576),
     XINYU_KEY(limits.max_user_bytes, "longest user id in bytes", 1, 1024),
-    XINYU_KEY(limits.max_inflight_turns, "admitted, unfinished turns over all users; more: 'overloaded'", 1, 100000000),
-    XINYU_KEY(limits.chats_per_minute, "chats a user may send per minute (token bucket; more: error rate_limited with retry_after_ms); 0 = unlimited", 0, 100000),
-    XINYU_KEY(limits.chat_burst, "chats a user may send at once before chats_per_minute applies", 1, 100000),
-    XINYU_KEY(limits.commands_per_minute, "history, forget, resume and cancel requests a user may send per minute (token bucket; more: error rate_limited with retry_after_ms); 0 = unlimited", 0, 100000),
+    XINYU_KEY(limits.max_inflight_turns,
+              "admitted, unfinished turns over all users; more: 'overloaded'", 1, 100000000),
+    XINYU_KEY(limits.chats_per_minute,
+              "chats a user may send per minute (token bucket; more: error rate_limited with "
+              "retry_after_ms); 0 = unlimited",
+              0, 100000),
+    XINYU_KEY(limits.chat_burst, "chats a user may send at once before chats_per_minute applies", 1,
+              100000),
+    XINYU_KEY(limits.commands_per_minute,
+              "history, forget, resume and cancel requests a user may send per minute (token "
+              "bucket; more: error rate_limited with retry_after_ms); 0 = unlimited",
+              0, 100000),
     XINYU_KEY(limits.command_burst, "such requests a user may send at once", 1, 100000),
-    XINYU_KEY(limits.max_worker_queue, "requests in flight per stage worker; when every worker is full the stage falls back at once", 1, 1000000),
-    XINYU_KEY(supervision.max_restarts, "worker restarts allowed per pool within supervision.window_s ...", 1, 100000),
-    XINYU_KEY(supervision.window_s, "... beyond that the pool is marked failed: its fallback is used without calling it", 1, 3600),
-    XINYU_KEY(supervision.probe_after_ms, "a failed pool respawns its workers and probes again after this", 1, 3600000),
-    XINYU_KEY(auth.secret, "HS256 secret for signed tokens (>= 16 bytes; XINYU_AUTH_SECRET keeps it out of files); empty = dev mode (auth frame with 'user', loopback only)"),
-    XINYU_KEY(admin.token, "bearer token for /admin/* (XINYU_ADMIN_TOKEN keeps it out of files); empty = /admin/* only from loopback in dev mode, and off when signed tokens are configured"),
-    XINYU_KEY(session.max_queued_turns, "admitted turns a user may have waiting (more: error busy)", 1, 1000),
+    XINYU_KEY(
+      limits.max_worker_queue,
+      "requests in flight per stage worker; when every worker is full the stage falls back at once",
+      1, 1000000),
+    XINYU_KEY(supervision.max_restarts,
+              "worker restarts allowed per pool within supervision.window_s ...", 1, 100000),
+    XINYU_KEY(supervision.window_s,
+              "... beyond that the pool is marked failed: its fallback is used without calling it",
+              1, 3600),
+    XINYU_KEY(supervision.probe_after_ms,
+              "a failed pool respawns its workers and probes again after this", 1, 3600000),
+    XINYU_KEY(auth.secret,
+              "HS256 secret for signed tokens (>= 16 bytes; XINYU_AUTH_SECRET keeps it out of "
+              "files); empty = dev mode (auth frame with 'user', loopback only)"),
+    XINYU_KEY(admin.token,
+              "bearer token for /admin/* (XINYU_ADMIN_TOKEN keeps it out of files); empty = "
+              "/admin/* only from loopback in dev mode, and off when signed tokens are configured"),
+    XINYU_KEY(session.max_queued_turns, "admitted turns a user may have waiting (more: error busy)",
+              1, 1000),
     XINYU_KEY(session.recent_messages, "recent messages put in the prompt", 0, 200),
-    XINYU_KEY(session.keep_turns, "finished turns kept in memory per user for resume and history", 1, 10000),
-    XINYU_KEY(session.bookkeeping_deadline_ms, "deadline of a session's own requests: remember, forget, unload, the idle check", 10, 600000),
-    XINYU_KEY(session.idle_s, "a session with no connection and no work for this long stops (state is in storage)", 1, 86400),
+    XINYU_KEY(session.keep_turns, "finished turns kept in memory per user for resume and history",
+              1, 10000),
+    XINYU_KEY(session.bookkeeping_deadline_ms,
+              "deadline of a session's own requests: remember, forget, unload, the idle check", 10,
+              600000),
+    XINYU_KEY(session.idle_s,
+              "a session with no connection and no work for this long stops (state is in storage)",
+              1, 86400),
     XINYU_KEY(storage.path, "RocksDB data directory (created if missing)"),
-    XINYU_KEY(storage.sync, "fsync the write-ahead log on every batch (survives power loss; costs ~1 fsync per batch)"),
-    XINYU_KEY(storage.flush_interval_ms, "group commit: a batch is written at most this long after its first turn", 0, 10000),
+    XINYU_KEY(
+      storage.sync,
+      "fsync the write-ahead log on every batch (survives power loss; costs ~1 fsync per batch)"),
+    XINYU_KEY(storage.flush_interval_ms,
+              "group commit: a batch is written at most this long after its first turn", 0, 10000),
     XINYU_KEY(storage.batch_max, "group commit: turns per write batch", 1, 100000),
-    XINYU_KEY(storage.high_water, "turns waiting for storage at which new chats get 'overloaded'", 1, 10000000),
-    XINYU_KEY(storage.retry_initial_ms, "first retry delay after a failed write (doubles up to retry_max_ms)", 1, 60000),
+    XINYU_KEY(storage.high_water, "turns waiting for storage at which new chats get 'overloaded'",
+              1, 10000000),
+    XINYU_KEY(storage.retry_initial_ms,
+              "first retry delay after a failed write (doubles up to retry_max_ms)", 1, 60000),
     XINYU_KEY(storage.retry_max_ms, "longest retry delay after failed writes", 1, 600000),
-    XINYU_KEY(storage.load_timeout_ms, "deadline for a session to load its turn counter", 1, 600000),
+    XINYU_KEY(storage.load_timeout_ms, "deadline for a session to load its turn counter", 1,
+              600000),
     XINYU_KEY(storage.retry_after_ms, "retry_after_ms sent with 'overloaded'", 1, 600000),
-    XINYU_KEY(shutdown.drain_s, "on SIGTERM/SIGINT: time for in-flight turns to finish and storage to flush", 0, 3600),
-    chaos_key("failure injection per kind (emotion safety memory llm storage session): {crash_rate, hang_rate, fail_rate, delay_ms}; off by default"),
+    XINYU_KEY(shutdown.drain_s,
+              "on SIGTERM/SIGINT: time for in-flight turns to finish and storage to flush", 0,
+              3600),
+    chaos_key("failure injection per kind (emotion safety memory llm storage session): "
+              "{crash_rate, hang_rate, fail_rate, delay_ms}; off by default"),
     XINYU_KEY(scheduler.threads, "CAF scheduler threads; 0 = one per core", 0, 256),
     XINYU_KEY(emotion.workers, "emotion analyzer workers", 1, 256),
     XINYU_KEY(emotion.deadline_ms, "emotion stage deadline; late = neutral + degraded", 1, 60000),
-    XINYU_KEY(emotion.model, "fastText emotion model (.bin/.ftz with its .json, written by xinyu-train) used beside the lexicon; 'auto' = models/emotion.bin of the build (the lexicon alone, with a warning, when missing); empty = the lexicon alone"),
+    XINYU_KEY(emotion.model,
+              "fastText emotion model (.bin/.ftz with its .json, written by xinyu-train) used "
+              "beside the lexicon; 'auto' = models/emotion.bin of the build (the lexicon alone, "
+              "with a warning, when missing); empty = the lexicon alone"),
     XINYU_KEY(safety.workers, "safety checker workers", 1, 256),
-    XINYU_KEY(safety.model, "fastText safety model (.bin/.ftz with its .json, written by xinyu-train) used beside the rules; 'auto' = models/safety.bin of the build (the rules alone, with a warning, when missing); empty = the rules alone"),
-    XINYU_KEY(safety.risk_half_life_s, "conversation-level risk: a turn's signal of distress counts half after this long", 1, 2592000),
-    XINYU_KEY(safety.risk_crisis_at, "conversation-level risk: decayed score at which a turn with a distress signal takes the crisis path (a distress turn adds 0.35, 0.45 with a low mood; a crisis turn 1)", 0.1, 100),
-    XINYU_KEY(safety.guard.base_url, "optional guard model, asked in parallel with the other stages: an OpenAI-compatible base URL (vLLM/Ollama serving Llama Guard, or a /moderations service); empty = off"),
+    XINYU_KEY(safety.model,
+              "fastText safety model (.bin/.ftz with its .json, written by xinyu-train) used "
+              "beside the rules; 'auto' = models/safety.bin of the build (the rules alone, with a "
+              "warning, when missing); empty = the rules alone"),
+    XINYU_KEY(safety.risk_half_life_s,
+              "conversation-level risk: a turn's signal of distress counts half after this long", 1,
+              2592000),
+    XINYU_KEY(safety.risk_crisis_at,
+              "conversation-level risk: decayed score at which a turn with a distress signal takes "
+              "the crisis path (a distress turn adds 0.35, 0.45 with a low mood; a crisis turn 1)",
+              0.1, 100),
+    XINYU_KEY(safety.guard.base_url,
+              "optional guard model, asked in parallel with the other stages: an OpenAI-compatible "
+              "base URL (vLLM/Ollama serving Llama Guard, or a /moderations service); empty = off"),
     XINYU_KEY(safety.guard.model, "the guard model's name (required for shape chat)"),
-    XINYU_KEY(safety.guard.shape, "chat: POST /chat/completions, answer 'safe' or 'unsafe' + Llama Guard codes; moderations: POST /moderations"),
-    XINYU_KEY(safety.guard.api_key_env, "environment variable holding the guard endpoint's API key"),
-    XINYU_KEY(safety.guard.deadline_ms, "the guard's deadline; late or failing: the local verdict stands and safety_guard is degraded", 1, 60000),
+    XINYU_KEY(safety.guard.shape, "chat: POST /chat/completions, answer 'safe' or 'unsafe' + Llama "
+                                  "Guard codes; moderations: POST /moderations"),
+    XINYU_KEY(safety.guard.api_key_env,
+              "environment variable holding the guard endpoint's API key"),
+    XINYU_KEY(safety.guard.deadline_ms,
+              "the guard's deadline; late or failing: the local verdict stands and safety_guard is "
+              "degraded",
+              1, 60000),
     XINYU_KEY(safety.guard.workers, "concurrent guard calls (each blocks a thread)", 1, 256),
     XINYU_KEY(safety.deadline_ms, "safety stage deadline; late = caution + degraded", 1, 60000),
-    XINYU_KEY(safety.crisis_resources, "support resources per locale (zh, en) appended to crisis replies"),
+    XINYU_KEY(safety.crisis_resources,
+              "support resources per locale (zh, en) appended to crisis replies"),
     XINYU_KEY(memory.workers, "memory retrieval workers", 1, 256),
     XINYU_KEY(memory.deadline_ms, "memory stage deadline; late = no memories + degraded", 1, 60000),
     XINYU_KEY(memory.top_k, "memories retrieved per turn", 0, 50),
     XINYU_KEY(memory.min_similarity, "lowest cosine similarity for a memory to count", -1, 1),
     XINYU_KEY(memory.max_items_per_user, "memories kept per user (oldest go first)", 1, 1000000),
-    XINYU_KEY(memory.cache_bytes, "retrieval cache bound in bytes (LRU); 0 turns the cache off", 0, 4294967296.0),
-    XINYU_KEY(memory.cache_ttl_ms, "a cached retrieval result is used for at most this long", 1, 86400000),
+    XINYU_KEY(memory.cache_bytes, "retrieval cache bound in bytes (LRU); 0 turns the cache off", 0,
+              4294967296.0),
+    XINYU_KEY(memory.cache_ttl_ms, "a cached retrieval result is used for at most this long", 1,
+              86400000),
     XINYU_KEY(memory.hnsw_m, "HNSW graph degree of the per-user memory index", 2, 100),
     XINYU_KEY(memory.hnsw_ef_search, "HNSW search beam (higher: better recall, slower)", 1, 10000),
-    XINYU_KEY(memory.hnsw_min_items, "a user gets an HNSW graph from this many memories on; below, exact search (a graph costs ~3 MB)", 1, 100000000),
-    XINYU_KEY(memory.embeddings.base_url, "OpenAI-compatible /embeddings endpoint (e.g. http://127.0.0.1:8000/v1); empty = built-in hashed embeddings"),
+    XINYU_KEY(memory.hnsw_min_items,
+              "a user gets an HNSW graph from this many memories on; below, exact search (a graph "
+              "costs ~3 MB)",
+              1, 100000000),
+    XINYU_KEY(memory.embeddings.base_url,
+              "OpenAI-compatible /embeddings endpoint (e.g. http://127.0.0.1:8000/v1); empty = "
+              "built-in hashed embeddings"),
     XINYU_KEY(memory.embeddings.model, "model name sent to the embeddings endpoint"),
-    XINYU_KEY(memory.embeddings.api_key_env, "environment variable holding the embeddings endpoint's API key"),
-    XINYU_KEY(memory.embeddings.timeout_ms, "deadline of one embeddings call (then the memory stage degrades)", 1, 60000),
+    XINYU_KEY(memory.embeddings.api_key_env,
+              "environment variable holding the embeddings endpoint's API key"),
+    XINYU_KEY(memory.embeddings.timeout_ms,
+              "deadline of one embeddings call (then the memory stage degrades)", 1, 60000),
     XINYU_KEY(llm.provider, "LLM provider: offline (built in) or openai (the endpoints below)"),
-    XINYU_KEY(llm.endpoints, "OpenAI-compatible endpoints tried in order: [{name, base_url, model, api_key_env}]"),
+    XINYU_KEY(llm.endpoints,
+              "OpenAI-compatible endpoints tried in order: [{name, base_url, model, api_key_env}]"),
     XINYU_KEY(llm.connect_timeout_ms, "upstream connect (and TLS handshake) deadline", 1, 600000),
-    XINYU_KEY(llm.attempt_first_token_ms, "per attempt: no first token by then -> retry / next endpoint", 1, 600000),
+    XINYU_KEY(llm.attempt_first_token_ms,
+              "per attempt: no first token by then -> retry / next endpoint", 1, 600000),
     XINYU_KEY(llm.max_attempts, "attempts per endpoint, only before the first token", 1, 20),
-    XINYU_KEY(llm.backoff_ms, "first retry delay (doubling, full jitter; 429 Retry-After wins)", 0, 600000),
+    XINYU_KEY(llm.backoff_ms, "first retry delay (doubling, full jitter; 429 Retry-After wins)", 0,
+              600000),
     XINYU_KEY(llm.backoff_max_ms, "longest retry delay", 0, 600000),
-    XINYU_KEY(llm.breaker_failures, "consecutive failures that open an endpoint's circuit breaker", 1, 1000),
+    XINYU_KEY(llm.breaker_failures, "consecutive failures that open an endpoint's circuit breaker",
+              1, 1000),
     XINYU_KEY(llm.breaker_cooldown_ms, "open breaker: time before one half-open probe", 1, 3600000),
     XINYU_KEY(llm.max_streams, "upstream streams at once (more wait in the queue)", 1, 100000),
-    XINYU_KEY(llm.queue_max, "replies waiting for a stream slot; beyond it: fallback reply", 0, 1000000),
-    XINYU_KEY(llm.queue_timeout_ms, "longest wait for a stream slot; then: fallback reply", 1, 600000),
-    XINYU_KEY(llm.drain_body_ms, "after a reply's last token, how long the rest of the upstream response may take so that its connection is kept for reuse", 1, 60000),
+    XINYU_KEY(llm.queue_max, "replies waiting for a stream slot; beyond it: fallback reply", 0,
+              1000000),
+    XINYU_KEY(llm.queue_timeout_ms, "longest wait for a stream slot; then: fallback reply", 1,
+              600000),
+    XINYU_KEY(llm.drain_body_ms,
+              "after a reply's last token, how long the rest of the upstream response may take so "
+              "that its connection is kept for reuse",
+              1, 60000),
     XINYU_KEY(llm.pool_per_endpoint, "idle keep-alive connections kept per endpoint", 0, 10000),
     XINYU_KEY(llm.temperature, "sampling temperature sent upstream", 0, 2),
     XINYU_KEY(llm.tls_verify, "verify upstream certificates and host names (system CA store)"),
@@ -305,20 +415,32 @@ const std::vector<config_key>& config_keys() {
     XINYU_KEY(llm.workers, "LLM stream workers (each runs many streams)", 1, 256),
     XINYU_KEY(llm.start_deadline_ms, "deadline for a worker to accept a stream", 1, 600000),
     XINYU_KEY(llm.first_token_deadline_ms, "no first token by then: fallback reply", 1, 600000),
-    XINYU_KEY(llm.stall_deadline_ms, "gap between tokens after which the reply ends (error)", 1, 600000),
-    XINYU_KEY(llm.total_deadline_ms, "whole-reply deadline (finish error, tokens kept)", 1, 3600000),
+    XINYU_KEY(llm.stall_deadline_ms, "gap between tokens after which the reply ends (error)", 1,
+              600000),
+    XINYU_KEY(llm.total_deadline_ms, "whole-reply deadline (finish error, tokens kept)", 1,
+              3600000),
     XINYU_KEY(llm.max_tokens, "reply token cap (finish length)", 1, 100000),
     XINYU_KEY(offline.first_token_ms, "offline provider: delay to the first token", 0, 600000),
-    XINYU_KEY(offline.tokens_per_s, "offline provider: pace after the first token; 0 = no pacing", 0, 1000000),
+    XINYU_KEY(offline.tokens_per_s, "offline provider: pace after the first token; 0 = no pacing",
+              0, 1000000),
     XINYU_KEY(persona, "system persona put at the top of every prompt"),
     XINYU_KEY(care.disclosure, "send the ai_disclosure notice after ready"),
-    XINYU_KEY(care.disclosure_interval_s, "send the ai_disclosure notice again after this much use; 0 = only after ready", 0, 604800),
-    XINYU_KEY(care.break_after_s, "a break_reminder notice after this much continuous use (and again after as much more); 0 = off", 0, 604800),
-    XINYU_KEY(care.break_reset_s, "a pause this long between turns ends a stretch of continuous use", 1, 604800),
-    XINYU_KEY(care.disclosure_text, "the ai_disclosure notice's text (say it in every language you serve)"),
-    XINYU_KEY(care.break_text, "the break_reminder notice's text; {minutes} is replaced by the minutes of use"),
+    XINYU_KEY(care.disclosure_interval_s,
+              "send the ai_disclosure notice again after this much use; 0 = only after ready", 0,
+              604800),
+    XINYU_KEY(care.break_after_s,
+              "a break_reminder notice after this much continuous use (and again after as much "
+              "more); 0 = off",
+              0, 604800),
+    XINYU_KEY(care.break_reset_s,
+              "a pause this long between turns ends a stretch of continuous use", 1, 604800),
+    XINYU_KEY(care.disclosure_text,
+              "the ai_disclosure notice's text (say it in every language you serve)"),
+    XINYU_KEY(care.break_text,
+              "the break_reminder notice's text; {minutes} is replaced by the minutes of use"),
     XINYU_KEY(log.turns, "log one JSON line per turn (user, turn, id, finish, every stage timing)"),
-    XINYU_KEY(log.text, "also log the message text and the reply (off: conversations stay private)"),
+    XINYU_KEY(log.text,
+              "also log the message text and the reply (off: conversations stay private)"),
   };
   return keys;
 }

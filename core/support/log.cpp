@@ -38,7 +38,8 @@ void open_key(std::string& out, std::string_view key) {
 void append_timestamp(std::string& out) {
   auto now = std::chrono::system_clock::now();
   auto secs = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  auto ms =
+    std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[32];
@@ -140,8 +141,6 @@ void set_min_level(level lvl) noexcept {
   min_level.store(static_cast<int>(lvl), std::memory_order_relaxed);
 }
 
-void set_sink_for_tests(void (*sink)(std::string_view)) {
-  test_sink = sink;
-}
+void set_sink_for_tests(void (*sink)(std::string_view)) { test_sink = sink; }
 
 } // namespace xinyu::core::log

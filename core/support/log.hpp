@@ -24,7 +24,8 @@ public:
   field(std::string_view key, double value);
   field(std::string_view key, std::nullptr_t);
   field(std::string_view key, const std::vector<std::string>& values);
-  template <class Int, std::enable_if_t<std::is_integral_v<Int> && !std::is_same_v<Int, bool>, int> = 0>
+  template <class Int,
+            std::enable_if_t<std::is_integral_v<Int> && !std::is_same_v<Int, bool>, int> = 0>
   field(std::string_view key, Int value)
     : field(key, static_cast<std::int64_t>(value), raw_integer{}) {}
 

@@ -34,8 +34,9 @@ private:
 /// Latency histogram in milliseconds with fixed buckets.
 class histogram {
 public:
-  static constexpr std::array<double, 16> bounds = {0.5, 1,   2.5,  5,    10,   25,    50,    100,
-                                                    250, 500, 1000, 2500, 5000, 10000, 30000, 60000};
+  static constexpr std::array<double, 16> bounds = {0.5,  1,     2.5,   5,    10,   25,
+                                                    50,   100,   250,   500,  1000, 2500,
+                                                    5000, 10000, 30000, 60000};
   void observe(double ms) noexcept;
   std::uint64_t count() const noexcept { return count_.load(std::memory_order_relaxed); }
   std::uint64_t bucket(std::size_t i) const noexcept {

@@ -11,17 +11,17 @@
 namespace xinyu::core {
 
 struct service_state {
-  std::atomic<bool> draining{false};       // shutting down: refuse new chats, /readyz 503
-  std::atomic<bool> storage_ok{true};      // last storage write succeeded
+  std::atomic<bool> draining{false};         // shutting down: refuse new chats, /readyz 503
+  std::atomic<bool> storage_ok{true};        // last storage write succeeded
   std::atomic<std::size_t> storage_queue{0}; // turns waiting to be written
-  std::size_t storage_high_water = 5000;   // shed new chats at or above this
-  unsigned retry_after_ms = 1000;          // advised to shed clients
+  std::size_t storage_high_water = 5000;     // shed new chats at or above this
+  unsigned retry_after_ms = 1000;            // advised to shed clients
 
   std::atomic<std::size_t> inflight_turns{0}; // admitted and not yet done, all users
   // turns queued for storage whose `persisted` has not reached a session yet: a graceful
   // shutdown waits for it to drop to 0 so nobody misses the `persisted` of a written turn
   std::atomic<std::int64_t> persisted_unsent{0};
-  std::size_t max_inflight_turns = 100000;     // shed new chats at or above this
+  std::size_t max_inflight_turns = 100000; // shed new chats at or above this
 
   // failure injection (off by default): per worker kind, set by config or /admin/chaos
   chaos_settings chaos;

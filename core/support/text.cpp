@@ -147,10 +147,9 @@ void append_json_escaped(std::string& out, std::string_view s) {
 
 bool is_blank(std::string_view s) {
   for (auto cp : decode_utf8(s)) {
-    bool space = cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 || cp == 0xA0
-                 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200B) || cp == 0x2028
-                 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000
-                 || cp == 0xFEFF;
+    bool space = cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 || cp == 0xA0 || cp == 0x1680
+                 || (cp >= 0x2000 && cp <= 0x200B) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F
+                 || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
     if (!space)
       return false;
   }

@@ -57,8 +57,9 @@ struct fixture {
     stage_pools p;
     p.emotion = spawn_emotion_pool(sys, conf);
     p.safety = spawn_safety_pool(sys, conf);
-    p.memory = spawn_memory_pool(sys, conf,
-                                 std::make_shared<core::memory_engine>(core::memory_engine::settings{}));
+    p.memory =
+      spawn_memory_pool(sys, conf,
+                        std::make_shared<core::memory_engine>(core::memory_engine::settings{}));
     p.llm = spawn_llm_pool(sys, conf);
     return p;
   }
@@ -70,8 +71,9 @@ struct fixture {
   std::vector<caf::actor> spawned;
 
   session_actor session(stage_pools p, std::shared_ptr<session_settings> s = test_settings()) {
-    for (const caf::actor& a : {caf::actor_cast<caf::actor>(p.emotion), caf::actor_cast<caf::actor>(p.safety),
-                                caf::actor_cast<caf::actor>(p.memory), caf::actor_cast<caf::actor>(p.llm)})
+    for (const caf::actor& a :
+         {caf::actor_cast<caf::actor>(p.emotion), caf::actor_cast<caf::actor>(p.safety),
+          caf::actor_cast<caf::actor>(p.memory), caf::actor_cast<caf::actor>(p.llm)})
       spawned.push_back(a);
     auto h = spawn_session(sys, "alice", p, s);
     spawned.push_back(caf::actor_cast<caf::actor>(h));
@@ -138,13 +140,15 @@ memory_actor::behavior_type memory_stub(memory_actor::pointer self, recall_fn re
 /// Answers recall with `items` once the barrier `gate` opens.
 memory_actor::behavior_type memory_barrier_stub(memory_actor::pointer self, caf::actor gate,
                                                 std::vector<std::string> items) {
-  return memory_stub(self, [gate, items](memory_actor::pointer me) -> caf::result<std::vector<std::string>> {
-    auto rp = me->make_response_promise<std::vector<std::string>>();
-    me->request(gate, 10s, arrive_atom::value)
-      .then([rp, items](bool) mutable { rp.deliver(items); },
-            [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
-    return rp;
-  });
+  return memory_stub(self,
+                     [gate,
+                      items](memory_actor::pointer me) -> caf::result<std::vector<std::string>> {
+                       auto rp = me->make_response_promise<std::vector<std::string>>();
+                       me->request(gate, 10s, arrive_atom::value)
+                         .then([rp, items](bool) mutable { rp.deliver(items); },
+                               [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+                       return rp;
+                     });
 }
 
 using fake_stream_actor = llm_stream_actor::extend<caf::reacts_to<llm_start>>;
@@ -229,8 +233,8 @@ TEST_CASE("happy path with the real pools: accepted, analysis, tokens, one done"
 
 TEST_CASE("a crashed stage worker is respawned and the turn completes degraded", "[session]") {
   fixture f;
-  auto& restarts = core::metrics().get_counter("xinyu_worker_restarts_total", "",
-                                               "pool=\"emotion\"");
+  auto& restarts =
+    core::metrics().get_counter("xinyu_worker_restarts_total", "", "pool=\"emotion\"");
   auto before = restarts.value();
   auto crash_next = std::make_shared<std::atomic<bool>>(true);
   auto pools = f.real_pools();
@@ -265,9 +269,11 @@ TEST_CASE("a stage that never answers falls back at its deadline", "[session]") 
   fixture f;
   auto pools = f.real_pools();
   caf::anon_send_exit(pools.memory, caf::exit_reason::user_shutdown);
-  pools.memory = f.sys.spawn(memory_stub, [](memory_actor::pointer self) -> caf::result<std::vector<std::string>> {
-    return self->make_response_promise<std::vector<std::string>>(); // never delivered
-  });
+  pools.memory =
+    f.sys.spawn(memory_stub,
+                [](memory_actor::pointer self) -> caf::result<std::vector<std::string>> {
+                  return self->make_response_promise<std::vector<std::string>>(); // never delivered
+                });
   auto settings = test_settings();
   settings->memory_deadline = 100ms;
   auto s = f.session(pools, settings);
@@ -314,8 +320,7 @@ TEST_CASE("no first token before the deadline gives the fallback reply", "[sessi
   CHECK_FALSE(sink->of("token", "m1").empty());
 }
 
-TEST_CASE("turns are answered in accepted order with gapless seq and turn numbers",
-          "[session]") {
+TEST_CASE("turns are answered in accepted order with gapless seq and turn numbers", "[session]") {
   fixture f;
   auto s = f.session(f.real_pools());
   auto a = std::make_shared<test::test_sink>();
@@ -468,7 +473,8 @@ TEST_CASE("a user over the chat rate gets rate_limited with retry_after_ms", "[s
   CHECK(sink->of("accepted", "r3").empty());
 }
 
-TEST_CASE("care notices: the AI disclosure again after its interval, break reminders", "[session]") {
+TEST_CASE("care notices: the AI disclosure again after its interval, break reminders",
+          "[session]") {
   fixture f;
   auto conf = core::load_config(R"({"offline":{"first_token_ms":5,"tokens_per_s":0}})");
   REQUIRE(conf.value);
@@ -486,7 +492,8 @@ TEST_CASE("care notices: the AI disclosure again after its interval, break remin
   sink->wait_type("done", "c1");
   chat(s, sink, "c2", "hello again");
   sink->wait_type("done", "c2");
-  sink->wait_for([](const nlohmann::json& f) { return f["type"] == "notice" && f["kind"] == "break_reminder"; });
+  sink->wait_for(
+    [](const nlohmann::json& f) { return f["type"] == "notice" && f["kind"] == "break_reminder"; });
   std::size_t disclosures = 0;
   for (const auto& n : sink->of("notice"))
     disclosures += n["kind"] == "ai_disclosure";

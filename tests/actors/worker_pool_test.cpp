@@ -90,8 +90,9 @@ TEST_CASE("a pool that exceeds its restart intensity fails fast until a probe", 
   ps.max_restarts = 2;
   ps.window = 60s;
   ps.probe_after = 300ms;
-  auto pool = spawn_worker_pool<echo_op>(
-    sys, ps, [](caf::actor_system& s) -> echo_actor { return s.spawn(test_worker); });
+  auto pool = spawn_worker_pool<echo_op>(sys, ps, [](caf::actor_system& s) -> echo_actor {
+    return s.spawn(test_worker);
+  });
   caf::scoped_actor self{sys};
   auto ask = [&](const std::string& text) {
     std::optional<std::string> out;
@@ -104,7 +105,8 @@ TEST_CASE("a pool that exceeds its restart intensity fails fast until a probe", 
   auto rejected_before = counter_value("xinyu_pool_rejected_total", "pool=\"intensity\"");
   bool pool_failed = false;
   self->request(pool, 5s, work_atom::value, stage_request{"u", "hello"})
-    .receive([&](std::string&) {}, [&](caf::error& e) { pool_failed = xinyu::is(e, xinyu::ec::pool_failed); });
+    .receive([&](std::string&) {},
+             [&](caf::error& e) { pool_failed = xinyu::is(e, xinyu::ec::pool_failed); });
   CHECK(pool_failed); // answered at once, the worker is not called
   CHECK(counter_value("xinyu_pool_rejected_total", "pool=\"intensity\"") == rejected_before + 1);
   // after probe_after the pool respawns its worker and serves again
@@ -122,8 +124,9 @@ TEST_CASE("a pool whose workers are all full refuses at once", "[pool]") {
   ps.size = 1;
   ps.deadline = 10s;
   ps.max_queue = 2;
-  auto pool = spawn_worker_pool<echo_op>(
-    sys, ps, [](caf::actor_system& s) -> echo_actor { return s.spawn(test_worker); });
+  auto pool = spawn_worker_pool<echo_op>(sys, ps, [](caf::actor_system& s) -> echo_actor {
+    return s.spawn(test_worker);
+  });
   caf::scoped_actor self{sys};
   // two requests that never finish fill the only worker
   self->send(pool, work_atom::value, stage_request{"u", "hang"});
@@ -131,7 +134,8 @@ TEST_CASE("a pool whose workers are all full refuses at once", "[pool]") {
   auto before = counter_value("xinyu_pool_rejected_total", "pool=\"bounded\"");
   bool refused = false;
   self->request(pool, 5s, work_atom::value, stage_request{"u", "third"})
-    .receive([&](std::string&) {}, [&](caf::error& e) { refused = xinyu::is(e, xinyu::ec::pool_busy); });
+    .receive([&](std::string&) {},
+             [&](caf::error& e) { refused = xinyu::is(e, xinyu::ec::pool_busy); });
   CHECK(refused);
   CHECK(counter_value("xinyu_pool_rejected_total", "pool=\"bounded\"") == before + 1);
   caf::anon_send_exit(pool, caf::exit_reason::user_shutdown);

@@ -24,9 +24,9 @@ constexpr int turns_per_phase = 10; // per user: 16 x 10 x 9 phases = 1440 turns
 
 /// What one user saw over the whole run.
 struct ledger {
-  std::map<std::string, int> dones;     // id -> done frames
-  std::map<std::string, int> accepted;  // id -> accepted frames
-  std::map<std::string, int> errors;    // id -> error frames
+  std::map<std::string, int> dones;    // id -> done frames
+  std::map<std::string, int> accepted; // id -> accepted frames
+  std::map<std::string, int> errors;   // id -> error frames
   std::map<std::string, std::size_t> next_seq;
   std::set<std::string> persisted;
   std::vector<std::string> violations;
@@ -75,8 +75,9 @@ void run_user(ws_client& c, ledger& l, const std::string& prefix, int n) {
       try {
         f = c.read(15s);
       } catch (const std::exception& e) {
-        l.violations.push_back("no answer for " + id + " (accepted " + std::to_string(l.accepted[id])
-                               + ", tokens " + std::to_string(l.next_seq[id]) + ", errors "
+        l.violations.push_back("no answer for " + id + " (accepted "
+                               + std::to_string(l.accepted[id]) + ", tokens "
+                               + std::to_string(l.next_seq[id]) + ", errors "
                                + std::to_string(l.errors[id]) + "): " + e.what());
         return;
       }
@@ -104,7 +105,8 @@ TEST_CASE("chaos: every chat is answered as promised under every fault", "[chaos
     {"emotion", {{"deadline_ms", 80}}},
     {"safety", {{"deadline_ms", 80}}},
     {"memory", {{"deadline_ms", 80}}},
-    {"llm", {{"first_token_deadline_ms", 400}, {"stall_deadline_ms", 400}, {"start_deadline_ms", 300}}},
+    {"llm",
+     {{"first_token_deadline_ms", 400}, {"stall_deadline_ms", 400}, {"start_deadline_ms", 300}}},
     {"storage", {{"retry_initial_ms", 10}, {"retry_max_ms", 100}}},
     {"supervision", {{"max_restarts", 50}, {"window_s", 5}, {"probe_after_ms", 200}}},
     {"session", {{"max_queued_turns", 4}}}}};
@@ -129,15 +131,26 @@ TEST_CASE("chaos: every chat is answered as promised under every fault", "[chaos
   phase("warmup", off);
   auto rss_start = rss_kb(srv.pid());
   phase("emotion", R"({"emotion":{"crash_rate":0.15,"hang_rate":0.1,"delay_ms":20}})");
-  phase("safety", off.substr(0, 0) + R"({"emotion":{"crash_rate":0,"hang_rate":0,"delay_ms":0},"safety":{"crash_rate":0.15,"hang_rate":0.1,"delay_ms":20}})");
-  phase("memory", R"({"safety":{"crash_rate":0,"hang_rate":0,"delay_ms":0},"memory":{"crash_rate":0.15,"hang_rate":0.1,"delay_ms":20}})");
-  phase("llm", R"({"memory":{"crash_rate":0,"hang_rate":0,"delay_ms":0},"llm":{"crash_rate":0.1,"hang_rate":0.1,"fail_rate":0.1,"delay_ms":10}})");
-  phase("storage", R"({"llm":{"crash_rate":0,"hang_rate":0,"fail_rate":0,"delay_ms":0},"storage":{"fail_rate":0.5,"delay_ms":2}})");
+  phase(
+    "safety",
+    off.substr(0, 0)
+      + R"({"emotion":{"crash_rate":0,"hang_rate":0,"delay_ms":0},"safety":{"crash_rate":0.15,"hang_rate":0.1,"delay_ms":20}})");
+  phase(
+    "memory",
+    R"({"safety":{"crash_rate":0,"hang_rate":0,"delay_ms":0},"memory":{"crash_rate":0.15,"hang_rate":0.1,"delay_ms":20}})");
+  phase(
+    "llm",
+    R"({"memory":{"crash_rate":0,"hang_rate":0,"delay_ms":0},"llm":{"crash_rate":0.1,"hang_rate":0.1,"fail_rate":0.1,"delay_ms":10}})");
+  phase(
+    "storage",
+    R"({"llm":{"crash_rate":0,"hang_rate":0,"fail_rate":0,"delay_ms":0},"storage":{"fail_rate":0.5,"delay_ms":2}})");
   phase("storage-slow", R"({"storage":{"fail_rate":0,"delay_ms":8}})");
   phase("session", R"({"storage":{"delay_ms":0},"session":{"crash_rate":0.05}})");
-  phase("all", R"({"emotion":{"crash_rate":0.05,"hang_rate":0.05,"delay_ms":5},"safety":{"crash_rate":0.05,"hang_rate":0.05,"delay_ms":5},)"
-               R"("memory":{"crash_rate":0.05,"hang_rate":0.05,"delay_ms":5},"llm":{"crash_rate":0.05,"hang_rate":0.05,"fail_rate":0.05},)"
-               R"("storage":{"fail_rate":0.3,"delay_ms":0},"session":{"crash_rate":0.02}})");
+  phase(
+    "all",
+    R"({"emotion":{"crash_rate":0.05,"hang_rate":0.05,"delay_ms":5},"safety":{"crash_rate":0.05,"hang_rate":0.05,"delay_ms":5},)"
+    R"("memory":{"crash_rate":0.05,"hang_rate":0.05,"delay_ms":5},"llm":{"crash_rate":0.05,"hang_rate":0.05,"fail_rate":0.05},)"
+    R"("storage":{"fail_rate":0.3,"delay_ms":0},"session":{"crash_rate":0.02}})");
   // clean run: no fault, so no turn may be degraded
   for (auto& l : ledgers)
     l.degraded_turns = 0;
@@ -196,11 +209,12 @@ TEST_CASE("chaos: every chat is answered as promised under every fault", "[chaos
     std::istringstream log{srv.log()};
     std::string line;
     while (std::getline(log, line))
-      if (line.find("\"event\":\"turn\"") == std::string::npos && line.find("storage_") == std::string::npos)
+      if (line.find("\"event\":\"turn\"") == std::string::npos
+          && line.find("storage_") == std::string::npos)
         std::printf("server: %s\n", line.substr(0, 300).c_str());
   }
-  INFO("turns " << turns << ", done " << dones << ", refused " << errors << ", rss "
-                << rss_start << " -> " << rss_end << " KB");
+  INFO("turns " << turns << ", done " << dones << ", refused " << errors << ", rss " << rss_start
+                << " -> " << rss_end << " KB");
   for (std::size_t i = 0; i < std::min<std::size_t>(violations.size(), 10); ++i)
     std::printf("violation: %s\n", violations[i].c_str());
   CHECK(turns >= 1000);
@@ -213,8 +227,9 @@ TEST_CASE("chaos: every chat is answered as promised under every fault", "[chaos
   CHECK(rss_end - rss_start < 64 * 1024); // no unbounded growth over ~1400 turns
   for (auto* kind : {"emotion", "safety", "memory", "llm", "storage", "session"}) {
     INFO(kind);
-    CHECK(metrics.find(std::string{"xinyu_chaos_injected_total{kind=\""} + kind) != std::string::npos);
+    CHECK(metrics.find(std::string{"xinyu_chaos_injected_total{kind=\""} + kind)
+          != std::string::npos);
   }
-  std::printf("chaos suite: %d turns, %d done, %d refused with an error, rss %ld -> %ld KB\n", turns,
-              dones, errors, rss_start, rss_end);
+  std::printf("chaos suite: %d turns, %d done, %d refused with an error, rss %ld -> %ld KB\n",
+              turns, dones, errors, rss_start, rss_end);
 }

@@ -48,4 +48,3 @@ TEST_CASE("retry delay doubles, is capped, jittered, and Retry-After wins", "[br
   CHECK(retry_delay(1, 100ms, 10s, 0.5, 2s) == 2s);
   CHECK(retry_delay(1, 100ms, 1s, 0.5, 5s) == 1s);
 }
-

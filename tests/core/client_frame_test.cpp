@@ -1,4 +1,5 @@
-// Unit tests for core/protocol/client_frame: every malformed input maps to the protocol's error code.
+// Unit tests for core/protocol/client_frame: every malformed input maps to the protocol's error
+// code.
 #include "core/protocol/client_frame.hpp"
 
 #include <catch2/catch.hpp>
@@ -67,7 +68,8 @@ TEST_CASE("chat validation: id, text presence, type, emptiness and size", "[fram
   auto missing_text = expect_error(R"({"type":"chat","id":"a1"})");
   CHECK(missing_text.code == "bad_request");
   CHECK(missing_text.id == std::optional<std::string>{"a1"});
-  CHECK(expect_error(R"({"type":"chat","id":"a1","text":42})").id == std::optional<std::string>{"a1"});
+  CHECK(expect_error(R"({"type":"chat","id":"a1","text":42})").id
+        == std::optional<std::string>{"a1"});
   CHECK(expect_error(R"({"type":"chat","id":"a1","text":"   "})").code == "bad_request");
   std::string big(101, 'x');
   auto too_large = expect_error(R"({"type":"chat","id":"a1","text":")" + big + R"("})");
@@ -96,12 +98,12 @@ TEST_CASE("a frame that repeats a key is refused, not read last-wins", "[frame]"
   auto f = parse_client_frame(R"({"type":"history","type":"forget"})", frame_limits{});
   REQUIRE(std::holds_alternative<frame_error>(f));
   CHECK(std::get<frame_error>(f).message.find("repeats a key") != std::string::npos);
-  auto nested = parse_client_frame(R"({"type":"chat","id":"a","text":"hi","x":{"k":1,"k":2}})",
-                                   frame_limits{});
+  auto nested =
+    parse_client_frame(R"({"type":"chat","id":"a","text":"hi","x":{"k":1,"k":2}})", frame_limits{});
   CHECK(std::holds_alternative<frame_error>(nested));
   // the same key in two different objects is fine
-  auto ok = parse_client_frame(R"({"type":"chat","id":"a","text":"hi","x":{"id":1}})",
-                               frame_limits{});
+  auto ok =
+    parse_client_frame(R"({"type":"chat","id":"a","text":"hi","x":{"id":1}})", frame_limits{});
   CHECK(std::holds_alternative<chat_command>(ok));
 }
 

@@ -24,7 +24,8 @@ TEST_CASE("defaults are sane", "[config]") {
 
 TEST_CASE("a file overrides defaults and env overrides the file", "[config]") {
   auto r = load_config(R"({"server":{"port":0},"offline":{"tokens_per_s":0}})",
-                       {{"XINYU_SERVER_PORT", "9999"}, {"XINYU_SERVER_NAME", "test"},
+                       {{"XINYU_SERVER_PORT", "9999"},
+                        {"XINYU_SERVER_NAME", "test"},
                         {"XINYU_API_KEY", "ignored"}});
   REQUIRE(r.value);
   CHECK(r.value->server.port == 9999);
@@ -48,12 +49,15 @@ TEST_CASE("bad configs give one clear error", "[config]") {
   CHECK(err(R"({"auth":{"secret":"short"}})").find("at least 16 bytes") != std::string::npos);
   CHECK(err(R"({"emotion":{"model":"model.txt"}})").find("emotion.model") != std::string::npos);
   // with a secret (signed tokens) the server may listen beyond loopback
-  CHECK(load_config(R"({"server":{"host":"0.0.0.0"},"auth":{"secret":"0123456789abcdef0123"}})").value);
+  CHECK(
+    load_config(R"({"server":{"host":"0.0.0.0"},"auth":{"secret":"0123456789abcdef0123"}})").value);
   CHECK(err(R"({"llm":{"provider":"magic"}})").find("llm.provider") != std::string::npos);
   CHECK(err(R"({"care":{"disclosure":"yes"}})").find("care.disclosure") != std::string::npos);
-  CHECK(err(R"({"safety":{"crisis_resources":{"zh":[1]}}})").find("crisis_resources") != std::string::npos);
+  CHECK(err(R"({"safety":{"crisis_resources":{"zh":[1]}}})").find("crisis_resources")
+        != std::string::npos);
   CHECK(err(R"({"limits":{"max_text_bytes":65536}})").find("max_frame_bytes") != std::string::npos);
-  CHECK(err(R"({"transport":{"max_queued_frames":100}})").find("llm.max_tokens") != std::string::npos);
+  CHECK(err(R"({"transport":{"max_queued_frames":100}})").find("llm.max_tokens")
+        != std::string::npos);
   CHECK(load_config_file("/nonexistent/x.json", {}).error.find("cannot read") != std::string::npos);
 }
 

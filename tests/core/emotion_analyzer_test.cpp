@@ -1,4 +1,5 @@
-// Unit tests for core/analysis/emotion_analyzer: labels, negation, degree, contrast, emoji, repetition.
+// Unit tests for core/analysis/emotion_analyzer: labels, negation, degree, contrast, emoji,
+// repetition.
 #include "core/analysis/emotion_analyzer.hpp"
 
 #include <catch2/catch.hpp>
@@ -7,9 +8,7 @@ using namespace xinyu::core;
 
 namespace {
 const emotion_analyzer analyzer;
-std::string label(const char* s) {
-  return analyzer.analyze(s).label;
-}
+std::string label(const char* s) { return analyzer.analyze(s).label; }
 } // namespace
 
 TEST_CASE("basic labels in Chinese and English", "[emotion]") {

@@ -9,7 +9,8 @@ using nlohmann::json;
 
 namespace {
 std::string chat_answer(const std::string& content) {
-  return json{{"choices", json::array({{{"message", {{"role", "assistant"}, {"content", content}}}}})}}
+  return json{
+    {"choices", json::array({{{"message", {{"role", "assistant"}, {"content", content}}}}})}}
     .dump();
 }
 } // namespace
@@ -30,7 +31,8 @@ TEST_CASE("guard request bodies", "[guard]") {
 
 TEST_CASE("Llama Guard answers", "[guard]") {
   std::string err;
-  CHECK(parse_guard_response(guard_shape::chat, chat_answer("safe"), err)->level == safety_level::ok);
+  CHECK(parse_guard_response(guard_shape::chat, chat_answer("safe"), err)->level
+        == safety_level::ok);
   auto sh = parse_guard_response(guard_shape::chat, chat_answer("unsafe\nS11"), err);
   REQUIRE(sh);
   CHECK(sh->level == safety_level::crisis);
@@ -51,15 +53,16 @@ TEST_CASE("/moderations answers", "[guard]") {
   auto ans = [](json cats, bool flagged) {
     return json{{"results", json::array({{{"flagged", flagged}, {"categories", cats}}})}}.dump();
   };
-  CHECK(parse_guard_response(guard_shape::moderations, ans({{"self-harm", false}}, false), err)->level
-        == safety_level::ok);
+  CHECK(
+    parse_guard_response(guard_shape::moderations, ans({{"self-harm", false}}, false), err)->level
+    == safety_level::ok);
   auto r = parse_guard_response(guard_shape::moderations,
                                 ans({{"self-harm/intent", true}, {"violence", true}}, true), err);
   CHECK(r->level == safety_level::crisis);
   CHECK(r->categories.size() == 2);
-  CHECK(parse_guard_response(guard_shape::moderations, ans({{"sexual/minors", true}}, true), err)
-          ->level
-        == safety_level::blocked);
+  CHECK(
+    parse_guard_response(guard_shape::moderations, ans({{"sexual/minors", true}}, true), err)->level
+    == safety_level::blocked);
   CHECK(parse_guard_response(guard_shape::moderations, ans(json::object(), true), err)->level
         == safety_level::caution);
   CHECK_FALSE(parse_guard_response(guard_shape::moderations, R"({"results":[]})", err));

@@ -38,10 +38,12 @@ TEST_CASE("chat completion requests: last user message, content parts, stream fl
   CHECK(r->chat.text == "a\nb");
   CHECK(r->stream);
   CHECK(r->chat.id == "c1");
-  CHECK_FALSE(parse_completion_request(R"({"messages":[{"role":"system","content":"s"}],"user":"u"})",
-                                       "c2", true, lim, err));
-  CHECK_FALSE(parse_completion_request(R"({"messages":[{"role":"user","content":"x"}],"stream":"yes","user":"u"})",
-                                       "c3", true, lim, err));
+  CHECK_FALSE(
+    parse_completion_request(R"({"messages":[{"role":"system","content":"s"}],"user":"u"})", "c2",
+                             true, lim, err));
+  CHECK_FALSE(parse_completion_request(
+    R"({"messages":[{"role":"user","content":"x"}],"stream":"yes","user":"u"})", "c3", true, lim,
+    err));
 }
 
 TEST_CASE("history queries", "[http]") {

@@ -1,5 +1,6 @@
-// Unit tests for core/memory/embedding, core/memory/memory_index (HNSW) and core/memory/retrieval_cache: similarity,
-// isolation, bounds, forget, agreement with exact search, cache hits, TTL and byte bound.
+// Unit tests for core/memory/embedding, core/memory/memory_index (HNSW) and
+// core/memory/retrieval_cache: similarity, isolation, bounds, forget, agreement with exact search,
+// cache hits, TTL and byte bound.
 #include "core/memory/embedding.hpp"
 #include "core/memory/memory_index.hpp"
 #include "core/memory/retrieval_cache.hpp"
@@ -111,19 +112,18 @@ TEST_CASE("an index keeps one dimension per user and a generation per change", "
   CHECK(idx.add("u", "a", std::vector<float>{1, 0, 0}));
   auto g1 = idx.generation("u");
   CHECK(g1 != g0);
-  CHECK_FALSE(idx.add("u", "b", std::vector<float>{1, 0})); // other dimension
+  CHECK_FALSE(idx.add("u", "b", std::vector<float>{1, 0}));    // other dimension
   CHECK_FALSE(idx.add("u", "a", std::vector<float>{0, 1, 0})); // known text
   CHECK_FALSE(idx.add("u", "c", {}));
   CHECK(idx.generation("u") == g1);
   CHECK(idx.search("u", std::vector<float>{1, 0}, 3, 0).empty()); // query of other dimension
-  CHECK(idx.add("v", "b", std::vector<float>{1, 0})); // another user may differ
+  CHECK(idx.add("v", "b", std::vector<float>{1, 0}));             // another user may differ
   idx.forget("u");
   CHECK(idx.add("u", "a", std::vector<float>{0, 1, 0, 0}));
   CHECK(idx.generation("u") != g1);
 }
 
-TEST_CASE("at the bound the oldest slot is reused and search still finds the newest",
-          "[memory]") {
+TEST_CASE("at the bound the oldest slot is reused and search still finds the newest", "[memory]") {
   memory_index idx{memory_index::options{50}};
   hashed_embedder e;
   for (int i = 0; i < 200; ++i)
@@ -164,8 +164,8 @@ TEST_CASE("retrieval cache stays within its byte bound, least recently used firs
     CHECK(c.bytes() <= 2000);
   }
   CHECK(c.entries() < 20);
-  CHECK(c.get("u", "query 0", 1));  // recently used: kept
-  CHECK_FALSE(c.get("u", "query 1", 1)); // cold: evicted
+  CHECK(c.get("u", "query 0", 1));                 // recently used: kept
+  CHECK_FALSE(c.get("u", "query 1", 1));           // cold: evicted
   c.put("u", "huge", 1, {std::string(5000, 'y')}); // bigger than the bound: not stored
   CHECK_FALSE(c.get("u", "huge", 1));
   CHECK(c.bytes() <= 2000);
@@ -185,9 +185,9 @@ TEST_CASE("embeddings pack to text and back exactly", "[memory]") {
     std::vector<float> w(n, -1.5f);
     CHECK(hashed_embedder::unpack(hashed_embedder::pack(w)) == w);
   }
-  CHECK_FALSE(hashed_embedder::unpack("abc"));     // not a multiple of 4
-  CHECK_FALSE(hashed_embedder::unpack("ab!d"));    // not base64
-  CHECK_FALSE(hashed_embedder::unpack("AAA="));    // 2 bytes: not whole floats
+  CHECK_FALSE(hashed_embedder::unpack("abc"));  // not a multiple of 4
+  CHECK_FALSE(hashed_embedder::unpack("ab!d")); // not base64
+  CHECK_FALSE(hashed_embedder::unpack("AAA=")); // 2 bytes: not whole floats
 }
 
 #include "core/memory/memory_engine.hpp"
@@ -235,11 +235,11 @@ TEST_CASE("memory engine: cache first, invalidated by new facts, failure is a va
   CHECK(m.cache().misses() == 3);
 }
 
-TEST_CASE("memory engine seeds from stored embeddings of its model, re-embeds others",
-          "[memory]") {
+TEST_CASE("memory engine seeds from stored embeddings of its model, re-embeds others", "[memory]") {
   auto emb = std::make_shared<flaky_embedder>();
   memory_engine m{memory_engine::settings{}, emb};
-  std::vector<memory_fact> facts{{"stored with a vector", emb->inner.embed("stored with a vector"), "flaky-64"},
+  std::vector<memory_fact> facts{{"stored with a vector", emb->inner.embed("stored with a vector"),
+                                  "flaky-64"},
                                  {"stored by another model", {1, 0}, "other"},
                                  {"stored without a vector", {}, ""}};
   auto epoch = m.seed("u", facts);
@@ -261,7 +261,8 @@ TEST_CASE("memory engine seeds from stored embeddings of its model, re-embeds ot
 TEST_CASE("embeddings API: request body and every kind of response", "[memory][embeddings]") {
   CHECK(embedding_request_body("nomic", "我\"好\"") == R"({"input":"我\"好\"","model":"nomic"})");
   std::string err;
-  auto v = parse_embedding_response(R"({"object":"list","data":[{"index":0,"embedding":[3,4]}]})", err);
+  auto v =
+    parse_embedding_response(R"({"object":"list","data":[{"index":0,"embedding":[3,4]}]})", err);
   REQUIRE(v);
   CHECK(*v == std::vector<float>{0.6f, 0.8f});
   CHECK_FALSE(parse_embedding_response("not json", err));

@@ -1,4 +1,5 @@
-// Unit tests for core/support/metrics: Prometheus text exposition of counters, gauges and histograms.
+// Unit tests for core/support/metrics: Prometheus text exposition of counters, gauges and
+// histograms.
 #include "core/support/metrics.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,4 +1,5 @@
-// Unit tests for core/policy/prompt_builder: persona, emotion, safety guidance, memories, recent turns.
+// Unit tests for core/policy/prompt_builder: persona, emotion, safety guidance, memories, recent
+// turns.
 #include "core/policy/prompt_builder.hpp"
 
 #include <catch2/catch.hpp>
@@ -12,8 +13,8 @@ TEST_CASE("prompt carries persona, emotion, memories and recent turns in order",
   in.chinese = true;
   in.emotion = {"sadness", 0.8, -0.6};
   in.memories = {"我养了一只猫"};
-  in.recent = {{"user", "u1"}, {"assistant", "a1"}, {"user", "u2"}, {"assistant", "a2"},
-               {"user", "u3"}, {"assistant", "a3"}};
+  in.recent = {{"user", "u1"},      {"assistant", "a1"}, {"user", "u2"},
+               {"assistant", "a2"}, {"user", "u3"},      {"assistant", "a3"}};
   auto p = b.build(in);
   REQUIRE(p.size() == 6); // system + 4 recent + user
   CHECK(p.front().role == "system");

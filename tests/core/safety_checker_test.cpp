@@ -15,8 +15,8 @@ bool has(const safety_result& r, const std::string& c) {
 } // namespace
 
 TEST_CASE("self-harm and violence are crisis", "[safety]") {
-  for (auto* s : {"我不想活了", "有时候真想自杀", "I want to kill myself", "I have been thinking about suicide",
-                  "活着没意思"}) {
+  for (auto* s : {"我不想活了", "有时候真想自杀", "I want to kill myself",
+                  "I have been thinking about suicide", "活着没意思"}) {
     auto r = checker.check(s);
     INFO(s);
     CHECK(r.level == safety_level::crisis);
@@ -115,7 +115,9 @@ TEST_CASE("an age under 18 counts as a minor for sexual content", "[safety]") {
 
 TEST_CASE("redaction changes only what it masks", "[safety]") {
   bool found = false;
-  auto r = xinyu::core::safety_checker::redact("我养了一只柯基，叫豆豆！电话１３８１２３４５６７８。", found);
+  auto r =
+    xinyu::core::safety_checker::redact("我养了一只柯基，叫豆豆！电话１３８１２３４５６７８。",
+                                        found);
   CHECK(found);
   CHECK(r == "我养了一只柯基，叫豆豆！电话[PHONE]。");
   found = false;
@@ -124,11 +126,11 @@ TEST_CASE("redaction changes only what it masks", "[safety]") {
 }
 
 TEST_CASE("personal data in national formats is flagged and masked", "[safety][pii]") {
-  for (auto* s : {"call me at (416) 555-0199", "my number is 416-555-0199", "ring +44 (0)20 7946 0958",
-                  "mobile 07700 900123", "my french number is 01 23 45 67 89", "ssn 123-45-6789",
-                  "555.123.4567 anytime", "li.na(at)abc-tech.com.cn", "NI no. QQ123456C",
-                  "Musterstraße 12, 10115 Berlin", "I live at 221 Baker Street",
-                  "成都市武侯区人民南路四段27号", "住在3号楼"}) {
+  for (auto* s : {"call me at (416) 555-0199", "my number is 416-555-0199",
+                  "ring +44 (0)20 7946 0958", "mobile 07700 900123",
+                  "my french number is 01 23 45 67 89", "ssn 123-45-6789", "555.123.4567 anytime",
+                  "li.na(at)abc-tech.com.cn", "NI no. QQ123456C", "Musterstraße 12, 10115 Berlin",
+                  "I live at 221 Baker Street", "成都市武侯区人民南路四段27号", "住在3号楼"}) {
     bool found = false;
     auto red = safety_checker::redact(s, found);
     INFO(s << " -> " << red);

@@ -47,7 +47,8 @@ TEST_CASE("analysis, error, history and the small frames", "[frames]") {
   CHECK(err["retry_after_ms"] == 250);
   CHECK_FALSE(json::parse(frames::error("bad_request", "x")).contains("id"));
 
-  auto h = json::parse(frames::history({{1, "user", "hi", 10}, {2, "assistant", "hello", 11}}, true));
+  auto h =
+    json::parse(frames::history({{1, "user", "hi", 10}, {2, "assistant", "hello", 11}}, true));
   CHECK(h["messages"].size() == 2);
   CHECK(h["messages"][1]["role"] == "assistant");
   CHECK(h["more"] == true);

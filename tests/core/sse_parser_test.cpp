@@ -1,5 +1,5 @@
-// Unit tests for core/protocol/sse_parser: events split at every byte, CRLF/CR, comments, multi-line
-// data, [DONE], error objects, role-only/empty deltas and the final usage chunk.
+// Unit tests for core/protocol/sse_parser: events split at every byte, CRLF/CR, comments,
+// multi-line data, [DONE], error objects, role-only/empty deltas and the final usage chunk.
 #include "core/protocol/sse_parser.hpp"
 
 #include <catch2/catch.hpp>
@@ -72,22 +72,26 @@ TEST_CASE("oversize lines are refused", "[sse]") {
 
 TEST_CASE("chunks are interpreted like the OpenAI, Ollama and llama.cpp streams", "[sse]") {
   using k = completion_chunk::kind;
-  auto role = parse_completion_chunk(R"({"choices":[{"delta":{"role":"assistant","content":""}}]})");
+  auto role =
+    parse_completion_chunk(R"({"choices":[{"delta":{"role":"assistant","content":""}}]})");
   CHECK(role.type == k::empty);
   auto text = parse_completion_chunk(R"({"choices":[{"delta":{"content":"Hi"}}]})");
   CHECK(text.type == k::content);
   CHECK(text.text == "Hi");
-  auto fin = parse_completion_chunk(R"({"choices":[{"delta":{"content":"!"},"finish_reason":"length"}]})");
+  auto fin =
+    parse_completion_chunk(R"({"choices":[{"delta":{"content":"!"},"finish_reason":"length"}]})");
   CHECK(fin.type == k::content);
   CHECK(fin.finish_reason == "length");
-  auto nulls = parse_completion_chunk(R"({"choices":[{"delta":{"content":null},"finish_reason":null}]})");
+  auto nulls =
+    parse_completion_chunk(R"({"choices":[{"delta":{"content":null},"finish_reason":null}]})");
   CHECK(nulls.type == k::empty);
   CHECK(nulls.finish_reason.empty());
   CHECK(parse_completion_chunk(R"({"choices":[],"usage":{"total_tokens":9}})").type == k::empty);
   CHECK(parse_completion_chunk(R"({"usage":{"total_tokens":9}})").type == k::empty);
   CHECK(parse_completion_chunk("[DONE]").type == k::done);
   CHECK(parse_completion_chunk("[DONE]\n").type == k::done);
-  auto err = parse_completion_chunk(R"({"error":{"message":"model overloaded","type":"server_error"}})");
+  auto err =
+    parse_completion_chunk(R"({"error":{"message":"model overloaded","type":"server_error"}})");
   CHECK(err.type == k::error);
   CHECK(err.error == "model overloaded");
   CHECK(parse_completion_chunk(R"({"error":"boom"})").error == "boom");

@@ -1,4 +1,5 @@
-// Unit tests for core/auth/sha256 (FIPS 180-4 and RFC 4231 vectors) and core/auth/token_verifier (HS256).
+// Unit tests for core/auth/sha256 (FIPS 180-4 and RFC 4231 vectors) and core/auth/token_verifier
+// (HS256).
 #include "core/auth/sha256.hpp"
 #include "core/auth/token_verifier.hpp"
 
@@ -59,10 +60,13 @@ TEST_CASE("HS256 tokens: issued ones verify, every kind of bad one is refused", 
         == "the token must be signed with HS256");
   // the jwt.io example: valid signature with its secret, but no exp
   token_verifier jwtio{"your-256-bit-secret"};
-  CHECK(jwtio.verify("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6"
-                     "IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
-                     1000)
-          .error
-        == "the token has no expiry (exp)");
-  CHECK(v.verify(v.issue("", 2000), 1000).error == "the token's subject (sub) is not a valid user id");
+  CHECK(
+    jwtio
+      .verify("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6"
+              "IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+              1000)
+      .error
+    == "the token has no expiry (exp)");
+  CHECK(v.verify(v.issue("", 2000), 1000).error
+        == "the token's subject (sub) is not a valid user id");
 }

@@ -110,8 +110,8 @@ TEST_CASE("e2e: repeated abuse closes the connection with 1008", "[e2e]") {
 }
 
 TEST_CASE("e2e: a frame over transport.max_frame_bytes closes with 1009", "[e2e]") {
-  server_process srv{json{{"transport", {{"max_frame_bytes", 4096}}},
-                          {"limits", {{"max_text_bytes", 1000}}}}};
+  server_process srv{
+    json{{"transport", {{"max_frame_bytes", 4096}}}, {"limits", {{"max_text_bytes", 1000}}}}};
   ws_client c{srv.port()};
   c.auth("big");
   c.send({{"type", "chat"}, {"id", "huge"}, {"text", std::string(8000, 'x')}});
@@ -130,8 +130,7 @@ TEST_CASE("e2e: invalid UTF-8 inside a text frame closes with 1007 (RFC 6455)", 
   CHECK(*code == 1007);
 }
 
-TEST_CASE("e2e: a client that stops reading is closed with 1013; others are not slowed",
-          "[e2e]") {
+TEST_CASE("e2e: a client that stops reading is closed with 1013; others are not slowed", "[e2e]") {
   server_process srv{json{{"transport", {{"max_queued_frames", 80}}},
                           {"llm", {{"max_tokens", 64}}},
                           {"session", {{"max_queued_turns", 1000}}},
@@ -142,7 +141,8 @@ TEST_CASE("e2e: a client that stops reading is closed with 1013; others are not 
   other.auth("speedy");
   // The slow client writes chats and never reads: its replies pile up until the bound.
   for (int i = 0; i < 5000; ++i)
-    slow.send({{"type", "chat"}, {"id", "s" + std::to_string(i)}, {"text", "tell me a long story"}});
+    slow.send(
+      {{"type", "chat"}, {"id", "s" + std::to_string(i)}, {"text", "tell me a long story"}});
   other.send({{"type", "chat"}, {"id", "o1"}, {"text", "hello"}});
   CHECK(other.read_until("done")["finish"] == "stop");
   auto code = slow.wait_closed(20s);

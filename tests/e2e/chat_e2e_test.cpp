@@ -11,9 +11,7 @@ using nlohmann::json;
 
 namespace {
 
-json fast_config() {
-  return json{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}}};
-}
+json fast_config() { return json{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}}}; }
 
 /// Reads the frames of a chat sent separately (the shared reader also sends).
 turn_frames read_turn(ws_client& c, const std::string& id) {

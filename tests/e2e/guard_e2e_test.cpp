@@ -17,9 +17,9 @@ using nlohmann::json;
 namespace {
 
 json guard_config(const mock_openai& m) {
-  return json{{"safety", {{"guard", {{"base_url", m.base_url()},
-                                     {"shape", "moderations"},
-                                     {"deadline_ms", 500}}}}},
+  return json{{"safety",
+               {{"guard",
+                 {{"base_url", m.base_url()}, {"shape", "moderations"}, {"deadline_ms", 500}}}}},
               {"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}}};
 }
 

@@ -119,8 +119,9 @@ double wait_metric(std::uint16_t port, const std::string& name, double want,
 
 TEST_CASE("e2e: unauthenticated pings from a client that never reads cannot grow the server",
           "[e2e][security]") {
-  server_process srv{json{
-    {"transport", {{"auth_timeout_ms", 5000}, {"close_timeout_ms", 500}, {"pre_auth_max_frames", 16}}}}};
+  server_process srv{
+    json{{"transport",
+          {{"auth_timeout_ms", 5000}, {"close_timeout_ms", 500}, {"pre_auth_max_frames", 16}}}}};
   auto before = rss_kb(srv.pid());
   REQUIRE(before > 0);
   {
@@ -241,18 +242,18 @@ std::string http_get_after_release(std::uint16_t port,
 }
 
 std::string ws_upgrade(const std::string& host, const std::string& origin) {
-  return "GET /v1/ws HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+  return "GET /v1/ws HTTP/1.1\r\nHost: " + host
+         + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
          + (origin.empty() ? "" : "Origin: " + origin + "\r\n")
          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 }
 
 std::string post(const std::string& host, const std::string& target, const std::string& type,
-                 const std::string& origin, const std::string& body,
-                 const std::string& auth = {}) {
+                 const std::string& origin, const std::string& body, const std::string& auth = {}) {
   return "POST " + target + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: " + type + "\r\n"
          + (origin.empty() ? "" : "Origin: " + origin + "\r\n")
-         + (auth.empty() ? "" : "Authorization: " + auth + "\r\n")
-         + "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+         + (auth.empty() ? "" : "Authorization: " + auth + "\r\n") + "Content-Length: "
+         + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
 }
 
 } // namespace
@@ -274,8 +275,9 @@ TEST_CASE("e2e: browsers: only the page's own origin (or a listed one) and loopb
   CHECK(raw_http_status(srv.port(), "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n") == 200);
   // a cross-site "simple" POST (text/plain, no preflight) never runs a turn
   std::string body = R"({"user":"victim","id":"x1","text":"hi"})";
-  CHECK(raw_http_status(srv.port(), post(host, "/v1/chat", "text/plain", "https://evil.example", body))
-        == 403);
+  CHECK(
+    raw_http_status(srv.port(), post(host, "/v1/chat", "text/plain", "https://evil.example", body))
+    == 403);
   CHECK(raw_http_status(srv.port(), post(host, "/v1/chat", "text/plain", "", body)) == 415);
   auto m = http_get(srv.port(), "/metrics").second;
   CHECK(m.find(R"(xinyu_http_refused_total{reason="origin"} 2)") != std::string::npos);
@@ -311,9 +313,9 @@ TEST_CASE("e2e: /admin/chaos needs admin.token when one is set, and is off with 
 
 TEST_CASE("e2e: connection limits: total and per IP at accept, per user after auth",
           "[e2e][security]") {
-  server_process srv{json{{"transport", {{"max_connections", 6},
-                                         {"max_connections_per_ip", 4},
-                                         {"max_connections_per_user", 2}}}}};
+  server_process srv{json{
+    {"transport",
+     {{"max_connections", 6}, {"max_connections_per_ip", 4}, {"max_connections_per_user", 2}}}}};
   auto host = "127.0.0.1:" + std::to_string(srv.port());
   {
     std::vector<std::unique_ptr<ws_client>> held;
@@ -432,8 +434,8 @@ TEST_CASE("e2e: HTTP answers instead of resets: 413, 431, Allow on 405, HEAD len
                                       + "\r\nContent-Type: application/json\r\n"
                                         "Content-Length: 71680\r\n\r\n")
         == 413);
-  CHECK(raw_http_status(srv.port(), "GET /healthz HTTP/1.1\r\nHost: " + host + "\r\nX-Big: "
-                                      + std::string(16 * 1024, 'y') + "\r\n\r\n")
+  CHECK(raw_http_status(srv.port(), "GET /healthz HTTP/1.1\r\nHost: " + host
+                                      + "\r\nX-Big: " + std::string(16 * 1024, 'y') + "\r\n\r\n")
         == 431);
   auto status_and_headers = [&](const std::string& req) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -455,8 +457,9 @@ TEST_CASE("e2e: HTTP answers instead of resets: 413, 431, Allow on 405, HEAD len
     ::close(fd);
     return lower_copy(got);
   };
-  auto post_healthz = status_and_headers("POST /healthz HTTP/1.1\r\nHost: " + host
-                                         + "\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n");
+  auto post_healthz =
+    status_and_headers("POST /healthz HTTP/1.1\r\nHost: " + host
+                       + "\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n");
   CHECK(post_healthz.rfind("http/1.1 405", 0) == 0);
   CHECK(post_healthz.find("allow: get, head") != std::string::npos);
   auto head = status_and_headers("HEAD / HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
@@ -467,9 +470,10 @@ TEST_CASE("e2e: HTTP answers instead of resets: 413, 431, Allow on 405, HEAD len
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
                .count();
-  auto upgrade = "GET /v1/ws HTTP/1.1\r\nHost: " + host
-                 + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nAuthorization: bearer "
-                 + tokens.issue("lower", now + 600)
-                 + "\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  auto upgrade =
+    "GET /v1/ws HTTP/1.1\r\nHost: " + host
+    + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nAuthorization: bearer "
+    + tokens.issue("lower", now + 600)
+    + "\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
   CHECK(raw_http_status(srv.port(), upgrade) == 101);
 }

@@ -15,9 +15,7 @@ using nlohmann::json;
 
 namespace {
 
-json fast() {
-  return json{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}}};
-}
+json fast() { return json{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}}}; }
 
 struct sse_event {
   std::string event;
@@ -90,8 +88,10 @@ TEST_CASE("e2e: HTTP API errors are typed with status codes", "[e2e][http]") {
   CHECK(bad_json.status == 400);
   CHECK(json::parse(bad_json.body)["error"]["code"] == "bad_request");
   CHECK(http_call(p, "POST", "/v1/chat", json{{"id", "x"}, {"text", "hi"}}.dump()).status == 401);
-  CHECK(http_call(p, "POST", "/v1/chat", json{{"user", "u"}, {"id", "bad id!"}, {"text", "hi"}}.dump()).status
-        == 400);
+  CHECK(
+    http_call(p, "POST", "/v1/chat", json{{"user", "u"}, {"id", "bad id!"}, {"text", "hi"}}.dump())
+      .status
+    == 400);
   auto big = http_call(p, "POST", "/v1/chat",
                        json{{"user", "u"}, {"id", "b1"}, {"text", std::string(9000, 'a')}}.dump());
   CHECK(big.status == 413);
@@ -100,10 +100,12 @@ TEST_CASE("e2e: HTTP API errors are typed with status codes", "[e2e][http]") {
   CHECK(http_call(p, "GET", "/v1/history?user=u&limit=0").status == 400);
   CHECK(http_call(p, "GET", "/v1/history?user=u&colour=blue").status == 400);
   CHECK(http_call(p, "GET", "/v1/history").status == 401);
-  auto no_user = http_call(p, "POST", "/v1/chat/completions",
-                           json{{"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}}.dump());
+  auto no_user =
+    http_call(p, "POST", "/v1/chat/completions",
+              json{{"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}}.dump());
   CHECK(no_user.status == 401);
-  CHECK(http_call(p, "POST", "/v1/chat/completions", json{{"user", "u"}, {"messages", json::array()}}.dump())
+  CHECK(http_call(p, "POST", "/v1/chat/completions",
+                  json{{"user", "u"}, {"messages", json::array()}}.dump())
           .status
         == 400);
 }
@@ -115,7 +117,9 @@ TEST_CASE("e2e: overloaded over HTTP is 503 with Retry-After", "[e2e][http]") {
                           {"chaos", {{"storage", {{"fail_rate", 1.0}}}}}}};
   // storage fails every write: the first turn stays queued, then new chats are shed
   auto first = http_call(srv.port(), "POST", "/v1/chat/completions",
-                         json{{"user", "o"}, {"messages", json::array({{{"role", "user"}, {"content", "one"}}})}}.dump());
+                         json{{"user", "o"},
+                              {"messages", json::array({{{"role", "user"}, {"content", "one"}}})}}
+                           .dump());
   CHECK(first.status == 200); // non-streaming completions do not wait for storage
   // the turn reaches the storage queue a moment after its `done`: wait (bounded) until the
   // server says it sheds
@@ -187,10 +191,12 @@ TEST_CASE("e2e: the HTTP API takes signed tokens; the web page is served at /", 
   REQUIRE(h.status == 200);
   CHECK(json::parse(h.body)["messages"].size() == 2);
   // a "user" in the body cannot override the token's subject
-  auto spoof = http_call(srv.port(), "POST", "/v1/chat",
-                         json{{"user", "someone-else"}, {"id", "k2"}, {"text", "hi"}}.dump(), token);
+  auto spoof =
+    http_call(srv.port(), "POST", "/v1/chat",
+              json{{"user", "someone-else"}, {"id", "k2"}, {"text", "hi"}}.dump(), token);
   CHECK(spoof.status == 200);
-  CHECK(json::parse(http_call(srv.port(), "GET", "/v1/history", {}, token).body)["messages"].size() == 4);
+  CHECK(json::parse(http_call(srv.port(), "GET", "/v1/history", {}, token).body)["messages"].size()
+        == 4);
   auto page = http_call(srv.port(), "GET", "/");
   CHECK(page.status == 200);
   CHECK(page.content_type.find("text/html") != std::string::npos);
@@ -199,18 +205,19 @@ TEST_CASE("e2e: the HTTP API takes signed tokens; the web page is served at /", 
 
 TEST_CASE("e2e: HTTP chats under session crashes and storage faults: each call ends properly",
           "[e2e][http][chaos]") {
-  server_process srv{json{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}},
-                          {"storage", {{"retry_initial_ms", 5}, {"retry_max_ms", 50}}},
-                          {"chaos", {{"session", {{"crash_rate", 0.15}}},
-                                     {"storage", {{"fail_rate", 0.3}}}}}}};
+  server_process srv{
+    json{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}},
+         {"storage", {{"retry_initial_ms", 5}, {"retry_max_ms", 50}}},
+         {"chaos", {{"session", {{"crash_rate", 0.15}}}, {"storage", {{"fail_rate", 0.3}}}}}}};
   std::atomic<int> done_calls{0}, refused{0}, bad{0};
   std::vector<std::thread> users;
   for (int u = 0; u < 4; ++u) {
     users.emplace_back([&, u] {
       for (int i = 0; i < 12; ++i) {
         auto id = "u" + std::to_string(u) + "-" + std::to_string(i);
-        auto r = http_call(srv.port(), "POST", "/v1/chat",
-                           json{{"user", "crowd" + std::to_string(u)}, {"id", id}, {"text", "hello there"}}.dump());
+        auto r = http_call(
+          srv.port(), "POST", "/v1/chat",
+          json{{"user", "crowd" + std::to_string(u)}, {"id", id}, {"text", "hello there"}}.dump());
         if (r.status != 200) { // refused before acceptance: a typed JSON error
           auto j = json::parse(r.body, nullptr, false);
           bool typed = j.is_object() && j.contains("error") && j["error"].contains("code");

@@ -21,7 +21,9 @@ using B = mock_openai::behaviour;
 namespace {
 
 json endpoint(const mock_openai& m, const std::string& name = "mock") {
-  return json{{"name", name}, {"base_url", m.base_url()}, {"model", "mock-model"},
+  return json{{"name", name},
+              {"base_url", m.base_url()},
+              {"model", "mock-model"},
               {"api_key_env", "XINYU_TEST_LLM_KEY"}};
 }
 
@@ -50,9 +52,7 @@ std::string joined(const std::vector<std::string>& pieces) {
   return s;
 }
 
-std::string fallback_en() {
-  return xinyu::core::fallback_reply(false);
-}
+std::string fallback_en() { return xinyu::core::fallback_reply(false); }
 
 } // namespace
 
@@ -92,7 +92,7 @@ TEST_CASE("llm: Ollama and llama.cpp stream variants", "[e2e][llm]") {
   CHECK(llamacpp.done["finish"] == "stop");
   auto drip = run_turn(c, "d1", "hi");
   CHECK(joined(drip.tokens) == expected); // one byte per read ...
-  CHECK(drip.tokens.size() >= 2);           // ... so the tokens come apart, as they arrived
+  CHECK(drip.tokens.size() >= 2);         // ... so the tokens come apart, as they arrived
   CHECK(drip.done["finish"] == "stop");
   auto length = run_turn(c, "x1", "hi");
   CHECK(joined(length.tokens) == expected);
@@ -147,8 +147,9 @@ TEST_CASE("llm: 500 and malformed chunks are retried before the first token", "[
 TEST_CASE("llm: 429 Retry-After is honoured", "[e2e][llm]") {
   mock_openai m;
   m.script({B::status_429});
-  server_process srv{llm_config(json::array({endpoint(m)}),
-                                json{{"llm", {{"max_attempts", 2}, {"attempt_first_token_ms", 3000}}}})};
+  server_process srv{
+    llm_config(json::array({endpoint(m)}),
+               json{{"llm", {{"max_attempts", 2}, {"attempt_first_token_ms", 3000}}}})};
   ws_client c{srv.port()};
   c.auth("polite");
   auto t = run_turn(c, "p1", "hi");
@@ -173,8 +174,9 @@ TEST_CASE("llm: the next endpoint answers when the first fails", "[e2e][llm]") {
 TEST_CASE("llm: an endpoint's breaker opens after K failures and is skipped", "[e2e][llm]") {
   mock_openai bad, good;
   bad.script({}, B::status_500);
-  server_process srv{llm_config(json::array({endpoint(bad, "flaky"), endpoint(good, "steady")}),
-                                json{{"llm", {{"breaker_failures", 2}, {"breaker_cooldown_ms", 60000}}}})};
+  server_process srv{
+    llm_config(json::array({endpoint(bad, "flaky"), endpoint(good, "steady")}),
+               json{{"llm", {{"breaker_failures", 2}, {"breaker_cooldown_ms", 60000}}}})};
   ws_client c{srv.port()};
   c.auth("breaker");
   for (int i = 0; i < 4; ++i)
@@ -192,7 +194,8 @@ TEST_CASE("llm: when no endpoint answers the offline fallback is streamed", "[e2
     mock_openai tmp;
     dead_port = tmp.port();
   }
-  json ep{{"name", "down"}, {"base_url", "http://127.0.0.1:" + std::to_string(dead_port) + "/v1"},
+  json ep{{"name", "down"},
+          {"base_url", "http://127.0.0.1:" + std::to_string(dead_port) + "/v1"},
           {"model", "m"}};
   server_process srv{llm_config(json::array({ep}), json{{"llm", {{"max_attempts", 2}}}})};
   ws_client c{srv.port()};
@@ -206,7 +209,8 @@ TEST_CASE("llm: when no endpoint answers the offline fallback is streamed", "[e2
 TEST_CASE("llm: cancel closes the upstream connection promptly", "[e2e][llm]") {
   mock_openai m;
   m.script({}, B::stall_mid);
-  server_process srv{llm_config(json::array({endpoint(m)}), json{{"llm", {{"stall_deadline_ms", 20000}}}})};
+  server_process srv{
+    llm_config(json::array({endpoint(m)}), json{{"llm", {{"stall_deadline_ms", 20000}}}})};
   ws_client c{srv.port()};
   c.auth("stop");
   c.send({{"type", "chat"}, {"id", "k1"}, {"text", "hi"}});
@@ -227,9 +231,9 @@ TEST_CASE("llm: the upstream concurrency bound sheds to the fallback and is coun
           "[e2e][llm]") {
   mock_openai m;
   m.script({B::stall_mid}, B::normal);
-  server_process srv{llm_config(json::array({endpoint(m)}),
-                                json{{"llm", {{"max_streams", 1}, {"queue_max", 0},
-                                              {"stall_deadline_ms", 3000}}}})};
+  server_process srv{
+    llm_config(json::array({endpoint(m)}),
+               json{{"llm", {{"max_streams", 1}, {"queue_max", 0}, {"stall_deadline_ms", 3000}}}})};
   ws_client a{srv.port()}, b{srv.port()};
   a.auth("first");
   b.auth("second");
@@ -245,11 +249,13 @@ TEST_CASE("llm: the upstream concurrency bound sheds to the fallback and is coun
 
 TEST_CASE("llm: a bad endpoint config is refused at start-up", "[e2e][llm][cli]") {
   std::string cfg = "/tmp/xinyu-bad-llm-test.json";
-  std::ofstream{cfg} << R"({"llm":{"provider":"openai","endpoints":[{"base_url":"ftp://x","model":"m"}]}})";
+  std::ofstream{cfg}
+    << R"({"llm":{"provider":"openai","endpoints":[{"base_url":"ftp://x","model":"m"}]}})";
   auto r = run_server_command({"--config", cfg, "--port", "0"});
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("base_url") != std::string::npos);
-  std::ofstream{cfg} << R"({"llm":{"provider":"openai","endpoints":[{"base_url":"http://127.0.0.1:1/v1","model":"m","api_key_env":"XINYU_SURELY_UNSET_KEY"}]}})";
+  std::ofstream{cfg}
+    << R"({"llm":{"provider":"openai","endpoints":[{"base_url":"http://127.0.0.1:1/v1","model":"m","api_key_env":"XINYU_SURELY_UNSET_KEY"}]}})";
   auto r2 = run_server_command({"--config", cfg, "--port", "0"});
   CHECK(r2.exit_code == 2);
   CHECK(r2.err.find("XINYU_SURELY_UNSET_KEY") != std::string::npos);
@@ -261,8 +267,9 @@ TEST_CASE("llm: memories through an OpenAI-compatible /embeddings endpoint", "[e
   auto dir = temp_data_dir();
   json cfg{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}},
            {"storage", {{"path", dir}}},
-           {"memory", {{"embeddings", {{"base_url", m.base_url()}, {"model", "mock-embed"},
-                                       {"timeout_ms", 2000}}}}}};
+           {"memory",
+            {{"embeddings",
+              {{"base_url", m.base_url()}, {"model", "mock-embed"}, {"timeout_ms", 2000}}}}}};
   {
     server_process srv{cfg};
     ws_client c{srv.port()};
@@ -303,7 +310,8 @@ TEST_CASE("llm: memories through an OpenAI-compatible /embeddings endpoint", "[e
     auto t = run_turn(c, "e4", "豆豆还是不吃东西，怎么办");
     REQUIRE(t.error.is_null());
     CHECK(t.done["degraded"] == json::array({"memory"}));
-    CHECK(http_get(srv.port(), "/metrics").second.find("xinyu_embeddings_calls_total{result=\"failed\"}")
+    CHECK(http_get(srv.port(), "/metrics")
+            .second.find("xinyu_embeddings_calls_total{result=\"failed\"}")
           != std::string::npos);
   }
   remove_tree(dir);

@@ -48,8 +48,8 @@ TEST_CASE("e2e: one structured log line per turn, no text unless configured", "[
     CHECK(l["tokens"] == t.tokens.size());
     CHECK(srv.log().find("private sentence") == std::string::npos);
   }
-  server_process srv{json{{"log", {{"text", true}}},
-                          {"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}}}};
+  server_process srv{
+    json{{"log", {{"text", true}}}, {"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}}}};
   ws_client c{srv.port()};
   c.auth("logged");
   run_turn(c, "l2", secret);
@@ -73,8 +73,8 @@ TEST_CASE("e2e: /metrics exposes stage latencies, errors by code, turns and gaug
         "xinyu_stage_ms_count{stage=\"memory\"} 1", "xinyu_turn_ttft_ms_count 1",
         "xinyu_turn_total_ms_count 1", "xinyu_persist_ms_count 1",
         "xinyu_turns_total{finish=\"stop\"} 1", "xinyu_errors_total{code=\"bad_request\"} 1",
-        "xinyu_connections 1", "xinyu_sessions 1", "xinyu_turns_queued 0",
-        "xinyu_storage_queue 0", "# TYPE xinyu_turn_ttft_ms histogram"}) {
+        "xinyu_connections 1", "xinyu_sessions 1", "xinyu_turns_queued 0", "xinyu_storage_queue 0",
+        "# TYPE xinyu_turn_ttft_ms histogram"}) {
     INFO(needle);
     CHECK(m.find(needle) != std::string::npos);
   }

@@ -32,7 +32,8 @@ TEST_CASE("e2e: a crashed session ends its turn with done, persists it, and reco
   CHECK(h["messages"][2]["text"] == "this one crashes the session");
   auto m = http_get(srv.port(), "/metrics").second;
   CHECK(m.find("xinyu_session_crashes_total 1") != std::string::npos);
-  CHECK(m.find("xinyu_chaos_injected_total{kind=\"session\",fault=\"crash\"} 1") != std::string::npos);
+  CHECK(m.find("xinyu_chaos_injected_total{kind=\"session\",fault=\"crash\"} 1")
+        != std::string::npos);
 }
 
 TEST_CASE("e2e: the global in-flight bound sheds new chats with overloaded", "[e2e][resilience]") {

@@ -72,7 +72,8 @@ TEST_CASE("e2e: history is exactly what was said, also after a restart", "[e2e][
     server_process srv{fast({{"storage", {{"path", dir}}}})};
     ws_client c{srv.port()};
     c.auth("hana");
-    for (auto* text : {"我今天面试失败了，好难过", "But my friend took me out for dinner", "谢谢你陪我"}) {
+    for (auto* text :
+         {"我今天面试失败了，好难过", "But my friend took me out for dinner", "谢谢你陪我"}) {
       auto r = chat(c, std::string{"h"} + std::to_string(said.size()), text);
       CHECK(r.persisted);
       CHECK(r.done["turn"] == r.user_turn + 1);
@@ -276,7 +277,8 @@ TEST_CASE("e2e: forget erases durably and the turn counter keeps counting", "[e2
 }
 
 TEST_CASE("e2e: a fact told before a restart is recalled by a paraphrase after it; small talk "
-          "and forgotten facts are not", "[e2e][storage][memory]") {
+          "and forgotten facts are not",
+          "[e2e][storage][memory]") {
   auto dir = temp_data_dir();
   {
     server_process srv{fast({{"storage", {{"path", dir}}}})};
@@ -314,8 +316,7 @@ TEST_CASE("e2e: a fact told before a restart is recalled by a paraphrase after i
   remove_tree(dir);
 }
 
-TEST_CASE("e2e: an idle session is passivated and comes back with its counter",
-          "[e2e][storage]") {
+TEST_CASE("e2e: an idle session is passivated and comes back with its counter", "[e2e][storage]") {
   server_process srv{fast({{"session", {{"idle_s", 1}}}})};
   {
     ws_client c{srv.port()};
@@ -336,8 +337,8 @@ TEST_CASE("e2e: an idle session is passivated and comes back with its counter",
   // its memory index was unloaded with it (bounded wait: the unload is asynchronous)
   bool unloaded = false;
   for (int i = 0; i < 100 && !unloaded; ++i) {
-    unloaded = http_get(srv.port(), "/metrics").second.find("xinyu_memory_users 0\n")
-               != std::string::npos;
+    unloaded =
+      http_get(srv.port(), "/metrics").second.find("xinyu_memory_users 0\n") != std::string::npos;
     if (!unloaded)
       std::this_thread::sleep_for(20ms);
   }

@@ -20,12 +20,12 @@ struct tls_endpoint {
   FILE* proc = nullptr;
   int port = 0;
   tls_endpoint() {
-    std::string mk = "mkdir -p " + dir + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout " +
-                     dir + "/key.pem -out " + dir + "/cert.pem -days 1 -subj /CN=127.0.0.1 " +
-                     "-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1";
+    std::string mk = "mkdir -p " + dir + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout "
+                     + dir + "/key.pem -out " + dir + "/cert.pem -days 1 -subj /CN=127.0.0.1 "
+                     + "-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1";
     REQUIRE(std::system(mk.c_str()) == 0);
-    std::string run = "exec /usr/bin/python3 " XINYU_SOURCE_DIR "/tests/e2e/tls_mock.py " + dir +
-                      "/cert.pem " + dir + "/key.pem";
+    std::string run = "exec /usr/bin/python3 " XINYU_SOURCE_DIR "/tests/e2e/tls_mock.py " + dir
+                      + "/cert.pem " + dir + "/key.pem";
     proc = ::popen(run.c_str(), "r");
     REQUIRE(proc);
     REQUIRE(std::fscanf(proc, "%d", &port) == 1);

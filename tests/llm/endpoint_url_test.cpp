@@ -5,7 +5,6 @@
 
 using namespace xinyu::llm;
 
-
 TEST_CASE("upstream base URLs parse into scheme, host, port and path", "[url]") {
   auto a = parse_endpoint_url("https://api.deepseek.com/v1/");
   REQUIRE(a);

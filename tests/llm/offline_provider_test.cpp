@@ -29,7 +29,8 @@ TEST_CASE("reply uses emotion, topic, memories and safety", "[offline]") {
   auto sad = p.compose(req("I am sad", false, "sadness"));
   auto joy = p.compose(req("I am happy", false, "joy"));
   CHECK(sad != joy);
-  CHECK(p.compose(req("my boss yelled at me at work", false, "anger")).find("Work") != std::string::npos);
+  CHECK(p.compose(req("my boss yelled at me at work", false, "anger")).find("Work")
+        != std::string::npos);
   auto r = req("我还是很想她", true, "loneliness");
   r.memories = {"我和女朋友上个月分手了"};
   CHECK(p.compose(r).find("我和女朋友上个月分手了") != std::string::npos);

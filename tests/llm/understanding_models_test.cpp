@@ -23,8 +23,8 @@ struct temp_dir {
   ~temp_dir() { fs::remove_all(path); }
 };
 
-std::vector<std::pair<std::string, std::string>> rows(
-  std::initializer_list<std::pair<const char*, const char*>> raw, int repeat) {
+std::vector<std::pair<std::string, std::string>>
+rows(std::initializer_list<std::pair<const char*, const char*>> raw, int repeat) {
   std::vector<std::pair<std::string, std::string>> out;
   for (int i = 0; i < repeat; ++i)
     for (auto [label, text] : raw)

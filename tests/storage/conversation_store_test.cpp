@@ -13,8 +13,8 @@ using namespace xinyu::storage;
 namespace {
 
 struct temp_dir {
-  std::string path = "/tmp/xinyu-store-test-" + std::to_string(::getpid()) + "-" +
-                     std::to_string(counter()++);
+  std::string path =
+    "/tmp/xinyu-store-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++);
   ~temp_dir() { std::filesystem::remove_all(path); }
   static int& counter() {
     static int n = 0;
@@ -52,7 +52,8 @@ std::unique_ptr<conversation_store> open_store(const std::string& path) {
 TEST_CASE("write, load and history round-trip in turn order", "[store]") {
   temp_dir d;
   auto s = open_store(d.path);
-  REQUIRE(s->write({rec("alice", 1, "hi", "hello"), rec("alice", 3, "我很难过", "抱抱你", "我很难过")}));
+  REQUIRE(
+    s->write({rec("alice", 1, "hi", "hello"), rec("alice", 3, "我很难过", "抱抱你", "我很难过")}));
   REQUIRE(s->write({rec("alice", 5, "third", "ok")}));
   user_snapshot snap;
   REQUIRE(s->load("alice", 4, 10, snap));
@@ -108,7 +109,8 @@ TEST_CASE("users whose ids share prefixes are isolated", "[store]") {
 TEST_CASE("forget erases messages and memories but keeps the turn counter", "[store]") {
   temp_dir d;
   auto s = open_store(d.path);
-  REQUIRE(s->write({rec("u", 1, "a", "b", "a"), rec("u", 3, "c", "d", "c"), rec("v", 1, "x", "y")}));
+  REQUIRE(
+    s->write({rec("u", 1, "a", "b", "a"), rec("u", 3, "c", "d", "c"), rec("v", 1, "x", "y")}));
   std::uint64_t deleted = 0;
   REQUIRE(s->forget("u", deleted));
   CHECK(deleted == 4);
@@ -159,7 +161,8 @@ TEST_CASE("fact embeddings are stored beside their facts and loaded with them", 
   auto s = open_store(d.path);
   auto r1 = rec("u", 1, "我养了一只猫。我在杭州工作", "好的");
   r1.facts = {"我养了一只猫", "我在杭州工作"};
-  REQUIRE(s->write({r1, rec("u", 3, "no facts here", "ok"), rec("u", 5, "my dog is Rex", "nice", "my dog is Rex")}));
+  REQUIRE(s->write({r1, rec("u", 3, "no facts here", "ok"),
+                    rec("u", 5, "my dog is Rex", "nice", "my dog is Rex")}));
   // embeddings for turn 1 only, the second fact's could not be made
   std::vector<xinyu::core::memory_fact> facts{{"我养了一只猫", {0.6f, 0.8f, -0.0f}, "m1"},
                                               {"我在杭州工作", {}, "m1"}};

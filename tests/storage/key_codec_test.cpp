@@ -20,8 +20,14 @@ TEST_CASE("message keys sort by turn within a user", "[keys]") {
 }
 
 TEST_CASE("user ids that share prefixes or contain any bytes never collide", "[keys]") {
-  std::vector<std::string> users{"ab", "abc", "a", std::string("a\0b", 3), std::string("\xff\x00", 2),
-                                 "ab\x00\x00\x00\x00\x00\x00\x00\x01", "", "用户"};
+  std::vector<std::string> users{"ab",
+                                 "abc",
+                                 "a",
+                                 std::string("a\0b", 3),
+                                 std::string("\xff\x00", 2),
+                                 "ab\x00\x00\x00\x00\x00\x00\x00\x01",
+                                 "",
+                                 "用户"};
   for (auto& u : users) {
     for (auto& v : users) {
       if (u == v)

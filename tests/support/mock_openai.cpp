@@ -88,8 +88,9 @@ struct mock_openai::impl {
     }
     if (b == behaviour::status_500 || b == behaviour::status_429 || b == behaviour::status_401) {
       std::string e = R"({"error":{"message":"mock failure","type":"server_error"}})";
-      write("HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: "
-            + std::to_string(e.size()) + "\r\nConnection: close\r\n\r\n" + e);
+      write(
+        "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: "
+        + std::to_string(e.size()) + "\r\nConnection: close\r\n\r\n" + e);
       return;
     }
     std::vector<double> v(64, 0.0);
@@ -142,8 +143,8 @@ struct mock_openai::impl {
           std::this_thread::sleep_for(std::chrono::seconds{3});
         bool flag = input.find("blue lantern") != std::string::npos;
         std::string body =
-          json{{"results", json::array({{{"flagged", flag},
-                                         {"categories", {{"self-harm/intent", flag}}}}})}}
+          json{{"results",
+                json::array({{{"flagged", flag}, {"categories", {{"self-harm/intent", flag}}}}})}}
             .dump();
         std::string head = input.find("broken guard") != std::string::npos
                              ? "HTTP/1.1 500 Internal Server Error\r\n"
@@ -175,16 +176,17 @@ struct mock_openai::impl {
         normal += chunk({{"content", t}});
       normal += chunk(json::object(), "stop") + "data: [DONE]\n\n";
       switch (b) {
-        case behaviour::normal:
-          write(ok_head + normal);
-          break;
+        case behaviour::normal: write(ok_head + normal); break;
         case behaviour::ollama: {
           std::string body = chunk({{"role", "assistant"}, {"content", ""}});
           for (auto& t : tokens)
             body += chunk({{"role", "assistant"}, {"content", t}});
           body += chunk({{"role", "assistant"}, {"content", ""}}, "stop");
-          body += "data: " + json{{"id", "x"}, {"choices", json::array()},
-                                  {"usage", {{"prompt_tokens", 12}, {"completion_tokens", 3}}}}.dump()
+          body += "data: "
+                  + json{{"id", "x"},
+                         {"choices", json::array()},
+                         {"usage", {{"prompt_tokens", 12}, {"completion_tokens", 3}}}}
+                      .dump()
                   + "\n\n";
           write(ok_head + body + "data: [DONE]\n\n");
           break;
@@ -193,8 +195,9 @@ struct mock_openai::impl {
           std::string body;
           for (auto& t : tokens)
             body += chunk({{"content", t}});
-          json last{{"choices", json::array({{{"index", 0}, {"delta", json::object()},
-                                              {"finish_reason", "stop"}}})},
+          json last{{"choices",
+                     json::array(
+                       {{{"index", 0}, {"delta", json::object()}, {"finish_reason", "stop"}}})},
                     {"timings", {{"predicted_ms", 12.5}}}};
           write(ok_head + body + "data: " + last.dump() + "\n\n");
           break;
@@ -225,15 +228,9 @@ struct mock_openai::impl {
         case behaviour::drop_mid:
           write(ok_head + chunk({{"content", tokens.at(0)}}) + chunk({{"content", tokens.at(1)}}));
           break; // closed below without finishing
-        case behaviour::status_500:
-          status("500 Internal Server Error", "");
-          break;
-        case behaviour::status_429:
-          status("429 Too Many Requests", "Retry-After: 1\r\n");
-          break;
-        case behaviour::status_401:
-          status("401 Unauthorized", "");
-          break;
+        case behaviour::status_500: status("500 Internal Server Error", ""); break;
+        case behaviour::status_429: status("429 Too Many Requests", "Retry-After: 1\r\n"); break;
+        case behaviour::status_401: status("401 Unauthorized", ""); break;
         case behaviour::malformed:
           write(ok_head + "data: {this is not json\n\n");
           wait_or_closed(s, std::chrono::milliseconds(2000));
@@ -270,7 +267,8 @@ mock_openai::mock_openai(std::vector<std::string> tokens) : impl_(std::make_uniq
       std::lock_guard lock{impl_->mtx};
       if (impl_->stopping)
         return;
-      impl_->workers.emplace_back([this, sock = std::move(s)]() mutable { impl_->serve(std::move(sock)); });
+      impl_->workers.emplace_back(
+        [this, sock = std::move(s)]() mutable { impl_->serve(std::move(sock)); });
     }
   });
 }
@@ -302,9 +300,7 @@ mock_openai::~mock_openai() {
       w.join();
 }
 
-std::uint16_t mock_openai::port() const {
-  return impl_->port;
-}
+std::uint16_t mock_openai::port() const { return impl_->port; }
 
 void mock_openai::script(std::vector<behaviour> next, behaviour fallback) {
   std::lock_guard lock{impl_->mtx};

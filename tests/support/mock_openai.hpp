@@ -25,10 +25,10 @@ public:
     stall_mid,    // two tokens, then nothing
     drop_mid,     // two tokens, then the connection is closed
     status_500,
-    status_429,   // with Retry-After: 1
+    status_429, // with Retry-After: 1
     status_401,
-    malformed,    // a chunk that is not JSON
-    error_event,  // an error object before any token
+    malformed,   // a chunk that is not JSON
+    error_event, // an error object before any token
   };
 
   explicit mock_openai(std::vector<std::string> tokens = {"Hello", " there", "!"});

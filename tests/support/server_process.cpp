@@ -54,9 +54,7 @@ std::string read_until(int fd, std::chrono::steady_clock::time_point deadline, P
 
 } // namespace
 
-std::string temp_data_dir() {
-  return temp_path("-data");
-}
+std::string temp_data_dir() { return temp_path("-data"); }
 
 void remove_tree(const std::string& path) {
   std::error_code ec;

@@ -53,8 +53,9 @@ ws_client::ws_client(std::uint16_t port, std::string target, int recv_buffer, st
   }
   impl_->ws.next_layer().connect(ep);
   if (!bearer.empty())
-    impl_->ws.set_option(websocket::stream_base::decorator(
-      [bearer](websocket::request_type& req) { req.set(http::field::authorization, "Bearer " + bearer); }));
+    impl_->ws.set_option(websocket::stream_base::decorator([bearer](websocket::request_type& req) {
+      req.set(http::field::authorization, "Bearer " + bearer);
+    }));
   impl_->ws.handshake("127.0.0.1:" + std::to_string(port), target);
 }
 
