@@ -21,6 +21,7 @@ packages=(
   curl
   nodejs                # tests/web/page_test.js runs the web page's script against a stub DOM
   openssl               # tests: a self-signed certificate for the TLS end-to-end test
+  clang-format clang-tidy  # CI: layout and defect checks on changed files
 )
 
 missing=()

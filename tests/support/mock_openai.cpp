@@ -279,9 +279,8 @@ mock_openai::~mock_openai() {
     impl_->stopping = true;
   }
   beast::error_code ec;
-  impl_->acceptor.cancel(ec);
-  impl_->acceptor.close(ec);
-  // unblock accept(): connect once
+  // unblock accept() by connecting once; the acceptor is closed only after its thread is gone
+  // (asio objects are not thread-safe: closing it under a blocked accept() is a data race)
   try {
     net::io_context ioc;
     tcp::socket s{ioc};
@@ -290,6 +289,7 @@ mock_openai::~mock_openai() {
   }
   if (impl_->accept_thread.joinable())
     impl_->accept_thread.join();
+  impl_->acceptor.close(ec);
   std::vector<std::thread> ws;
   {
     std::lock_guard lock{impl_->mtx};
