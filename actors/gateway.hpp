@@ -2,6 +2,7 @@
 // on first use and routing connection messages to it. Must never hold conversation state.
 #pragma once
 
+#include "actors/fwd.hpp"
 #include "actors/session_actor.hpp"
 
 namespace xinyu::actors {

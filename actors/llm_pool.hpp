@@ -2,6 +2,7 @@
 // cancelled and the listener that receives tokens. Must never name a provider's types.
 #pragma once
 
+#include "actors/fwd.hpp"
 #include "actors/atoms.hpp"
 #include "actors/messages.hpp"
 #include "actors/pool_actor.hpp"

@@ -3,6 +3,7 @@
 // Must never name an implementation: this header is what callers of a pool include.
 #pragma once
 
+#include "actors/fwd.hpp"
 #include "actors/atoms.hpp"
 
 #include <caf/replies_to.hpp>

@@ -2,12 +2,13 @@
 // queue of admitted turns, the client sinks and the turn in flight. Never sockets.
 #pragma once
 
+#include "actors/fwd.hpp"
 #include "actors/llm_pool.hpp"
 #include "actors/local_message_types.hpp"
 #include "actors/stage_pools.hpp"
 #include "actors/storage_actor.hpp"
-#include "core/analysis/conversation_risk.hpp"
 #include "core/policy/care_notices.hpp"
+#include "core/support/config.hpp"
 
 #include <caf/fwd.hpp>
 #include <caf/replies_to.hpp>
@@ -20,7 +21,6 @@
 #include <vector>
 
 namespace xinyu::core {
-struct config;
 class prompt_builder;
 struct service_state;
 } // namespace xinyu::core
@@ -60,43 +60,21 @@ using session_actor = llm_listener_actor::extend_with<persist_listener_actor>::e
   caf::reacts_to<load_atom>, caf::reacts_to<idle_atom>,
   caf::reacts_to<timeout_atom, std::uint64_t, deadline_kind>>;
 
+/// What every session of this server runs with: the configuration itself (every deadline,
+/// bound and text is read from it where it is used) and what is built from it once.
 struct session_settings {
-  std::size_t max_queued_turns = 8;
-  std::size_t recent_messages = 8;
-  std::size_t keep_turns = 50;
-  std::chrono::milliseconds emotion_deadline{200};
-  std::chrono::milliseconds safety_deadline{200};
-  std::chrono::milliseconds memory_deadline{200};
-  std::chrono::milliseconds guard_deadline{300};
-  std::chrono::milliseconds llm_start_deadline{1000};
-  std::chrono::milliseconds first_token_deadline{10000};
-  std::chrono::milliseconds stall_deadline{10000};
-  std::chrono::milliseconds total_deadline{120000};
-  std::chrono::milliseconds bookkeeping_deadline{5000}; // remember/forget/unload, idle check
-  unsigned max_tokens = 512;
-  std::string server_name = "xinyu";
-  core::care_settings care;         // disclosure and break reminders
-  double chats_per_minute = 30;     // per user, refilled continuously
-  double chat_burst = 10;           // chats allowed at once
-  double commands_per_minute = 120; // history/forget/resume/cancel
-  double command_burst = 20;
-  std::size_t max_known_facts = 512; // facts remembered as already told, per session
-  std::map<std::string, std::vector<std::string>> crisis_resources;
-  core::conversation_risk_settings risk; // conversation-level escalation (safety.risk_*)
+  core::config config;
+  core::care_settings care; // care_settings_of(config.care); tests shorten its intervals
   std::shared_ptr<const core::prompt_builder> prompt;
   std::shared_ptr<core::service_state> svc; // shedding and draining flags (may be null)
-  std::chrono::seconds idle{300};
-  std::chrono::milliseconds load_timeout{5000};
-  unsigned retry_after_ms = 1000;
-  bool log_turns = false; // one JSON line per turn
-  bool log_text = false;  // with the text (privacy: off by default)
+  std::size_t max_known_facts = 512;        // facts remembered as already told, per session
 };
 
 std::shared_ptr<const session_settings>
 make_session_settings(const core::config& cfg, std::shared_ptr<core::service_state> svc = nullptr);
 
 /// With storage, a session loads its turn counter before it admits a chat, and when idle
-/// (no connection, no work) for `settings.idle` asks its owner whether it may stop.
+/// (no connection, no work) for session.idle_s asks its owner whether it may stop.
 session_actor spawn_session(caf::actor_system& sys, std::string user, stage_pools pools,
                             std::shared_ptr<const session_settings> settings,
                             session_owner_actor owner = {});

@@ -2,6 +2,7 @@
 // external guard and memory. Workers wrap core/ logic; must never hold per-user state.
 #pragma once
 
+#include "actors/fwd.hpp"
 #include "actors/local_message_types.hpp"
 #include "actors/messages.hpp"
 #include "actors/pool_actor.hpp"

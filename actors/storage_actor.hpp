@@ -3,6 +3,7 @@
 // `persisted` only after the write. Must never talk to clients.
 #pragma once
 
+#include "actors/fwd.hpp"
 #include "actors/atoms.hpp"
 #include "actors/messages.hpp"
 #include "actors/stage_pools.hpp"

@@ -82,8 +82,8 @@ void history(session_ptr self, const client_sink_ptr& origin, const core::histor
     return;
   }
   self
-    ->request(st.pools.storage, st.cfg->load_timeout, history_atom::value, st.user,
-              std::uint64_t{h.before.value_or(0)}, std::uint32_t{h.limit})
+    ->request(st.pools.storage, ms(st.cfg->config.storage.load_timeout_ms), history_atom::value,
+              st.user, std::uint64_t{h.before.value_or(0)}, std::uint32_t{h.limit})
     .then(
       [origin](history_page& page) {
         std::vector<core::frames::history_entry> out;
@@ -102,7 +102,7 @@ void forget_memories(session_ptr self, const client_sink_ptr& origin, std::uint6
   auto& st = self->state;
   st.known.clear(); // a fact told again after forget is a new fact
   self
-    ->request(st.pools.memory, st.cfg->bookkeeping_deadline, work_atom::value,
+    ->request(st.pools.memory, ms(st.cfg->config.session.bookkeeping_deadline_ms), work_atom::value,
               forget_memories_request{st.user})
     .then([origin, deleted](
             std::uint64_t) { session_state::reply(origin, core::frames::forgotten(deleted)); },
@@ -120,7 +120,9 @@ void forget(session_ptr self, const client_sink_ptr& origin) {
     forget_memories(self, origin, in_memory);
     return;
   }
-  self->request(st.pools.storage, st.cfg->load_timeout, forget_atom::value, st.user)
+  self
+    ->request(st.pools.storage, ms(st.cfg->config.storage.load_timeout_ms), forget_atom::value,
+              st.user)
     .then([self, origin](std::uint64_t deleted) { forget_memories(self, origin, deleted); },
           [origin](caf::error&) {
             reply_error(origin, "internal",

@@ -75,13 +75,14 @@ void load_failed(session_ptr self, const caf::error& err) {
     if (auto* chat = std::get_if<core::chat_command>(&w.cmd)) {
       metrics().overloaded.inc();
       reply_error(w.origin, "overloaded", "conversation storage is unavailable; re-send later",
-                  chat->id, st.cfg->retry_after_ms);
+                  chat->id, st.cfg->config.storage.retry_after_ms);
     } else {
       reply_error(w.origin, "internal", "conversation storage is unavailable");
     }
   }
   st.waiting.clear();
-  self->delayed_send(self, std::chrono::milliseconds{st.cfg->retry_after_ms}, load_atom::value);
+  self->delayed_send(self, std::chrono::milliseconds{st.cfg->config.storage.retry_after_ms},
+                     load_atom::value);
 }
 
 void subscribe(session_state& st, const client_sink_ptr& sink) {
@@ -101,7 +102,7 @@ void on_command(session_ptr self, const client_sink_ptr& origin, core::client_co
     dispatch(self, origin, cmd);
     return;
   }
-  if (st.waiting.size() >= st.cfg->max_queued_turns) {
+  if (st.waiting.size() >= st.cfg->config.session.max_queued_turns) {
     std::optional<std::string_view> id;
     if (auto* chat = std::get_if<core::chat_command>(&cmd))
       id = chat->id;
@@ -116,13 +117,17 @@ void on_command(session_ptr self, const client_sink_ptr& origin, core::client_co
 /// memory index goes too (reseeded from storage by the next session).
 void on_idle_check(session_ptr self) {
   auto& st = self->state;
-  self->delayed_send(self, st.cfg->idle, idle_atom::value);
-  bool idle = st.sinks.empty() && st.turns.empty() && st.waiting.empty() && st.pending_persists == 0
-              && st.loaded && clock::now() - st.last_activity >= st.cfg->idle;
+  self->delayed_send(self, std::chrono::seconds{st.cfg->config.session.idle_s}, idle_atom::value);
+  bool idle =
+    st.sinks.empty() && st.turns.empty() && st.waiting.empty() && st.pending_persists == 0
+    && st.loaded
+    && clock::now() - st.last_activity >= std::chrono::seconds{st.cfg->config.session.idle_s};
   if (!idle || !st.owner || !st.pools.storage)
     return;
   // the owner stops routing to us only if it has routed nothing we have not seen
-  self->request(st.owner, st.cfg->bookkeeping_deadline, idle_atom::value, st.routed)
+  self
+    ->request(st.owner, ms(st.cfg->config.session.bookkeeping_deadline_ms), idle_atom::value,
+              st.routed)
     .then(
       [self](bool stop) {
         if (!stop)
@@ -131,8 +136,8 @@ void on_idle_check(session_ptr self) {
         auto& st = self->state;
         // the epoch keeps this from dropping what a successor already loaded
         self
-          ->request(st.pools.memory, st.cfg->bookkeeping_deadline, work_atom::value,
-                    unload_request{st.user, st.memory_epoch})
+          ->request(st.pools.memory, ms(st.cfg->config.session.bookkeeping_deadline_ms),
+                    work_atom::value, unload_request{st.user, st.memory_epoch})
           .then([](bool) {}, [](caf::error&) {});
         self->quit();
       },
@@ -157,15 +162,19 @@ session_actor::behavior_type session_behavior(session_ptr self, std::string user
   st.pools = std::move(pools);
   st.cfg = std::move(cfg);
   st.owner = std::move(owner);
-  st.risk = core::conversation_risk{st.cfg->risk};
-  st.chats = core::token_bucket{st.cfg->chats_per_minute, st.cfg->chat_burst};
-  st.commands = core::token_bucket{st.cfg->commands_per_minute, st.cfg->command_burst};
+  st.risk =
+    core::conversation_risk{core::conversation_risk_settings{st.cfg->config.safety.risk_half_life_s,
+                                                             st.cfg->config.safety.risk_crisis_at}};
+  st.chats =
+    core::token_bucket{st.cfg->config.limits.chats_per_minute, st.cfg->config.limits.chat_burst};
+  st.commands = core::token_bucket{st.cfg->config.limits.commands_per_minute,
+                                   st.cfg->config.limits.command_burst};
   st.care = core::care_schedule{st.cfg->care, clock::now()};
   st.known = known_facts{st.cfg->max_known_facts};
   metrics().sessions.add(1);
   if (st.pools.storage) {
     load(self);
-    self->delayed_send(self, st.cfg->idle, idle_atom::value);
+    self->delayed_send(self, std::chrono::seconds{st.cfg->config.session.idle_s}, idle_atom::value);
   } else {
     st.loaded = true;
   }
@@ -192,7 +201,7 @@ session_actor::behavior_type session_behavior(session_ptr self, std::string user
       ++st.routed;
       st.last_activity = clock::now();
       subscribe(st, sink);
-      session_state::reply(sink, core::frames::ready(st.user, st.cfg->server_name));
+      session_state::reply(sink, core::frames::ready(st.user, st.cfg->config.server.name));
       if (auto n = st.care.on_attach(clock::now()))
         session_state::reply(sink, core::frames::notice(n->kind, n->text));
     },
@@ -233,7 +242,9 @@ session_actor::behavior_type session_behavior(session_ptr self, std::string user
 
 void load(session_ptr self) {
   auto& st = self->state;
-  self->request(st.pools.storage, st.cfg->load_timeout, load_atom::value, st.user)
+  self
+    ->request(st.pools.storage, ms(st.cfg->config.storage.load_timeout_ms), load_atom::value,
+              st.user)
     .then(
       [self](storage::user_snapshot& snap) {
         auto& st = self->state;
@@ -241,7 +252,7 @@ void load(session_ptr self) {
         st.recent.clear();
         for (auto& m : snap.recent)
           st.recent.push_back({m.role, std::move(m.text)});
-        while (st.recent.size() > st.cfg->recent_messages)
+        while (st.recent.size() > st.cfg->config.session.recent_messages)
           st.recent.pop_front();
         for (const auto& m : snap.memories)
           st.known.add(m.text);
@@ -252,7 +263,7 @@ void load(session_ptr self) {
         // the first turn must see the stored memories: wait for the index (bounded; if the
         // memory pool cannot, the turns run without them and `memory` shows as degraded)
         self
-          ->request(st.pools.memory, st.cfg->load_timeout, work_atom::value,
+          ->request(st.pools.memory, ms(st.cfg->config.storage.load_timeout_ms), work_atom::value,
                     seed_request{st.user, std::move(snap.memories)})
           .then(
             [self](std::uint64_t epoch) {
@@ -268,43 +279,12 @@ void load(session_ptr self) {
 
 std::shared_ptr<const session_settings>
 make_session_settings(const core::config& cfg, std::shared_ptr<core::service_state> svc) {
-  using std::chrono::milliseconds;
   auto s = std::make_shared<session_settings>();
-  s->max_queued_turns = cfg.session.max_queued_turns;
-  s->recent_messages = cfg.session.recent_messages;
-  s->keep_turns = cfg.session.keep_turns;
-  s->emotion_deadline = milliseconds{cfg.emotion.deadline_ms};
-  s->safety_deadline = milliseconds{cfg.safety.deadline_ms};
-  s->guard_deadline = milliseconds{cfg.safety.guard.deadline_ms};
-  s->risk.half_life_s = cfg.safety.risk_half_life_s;
-  s->risk.crisis_at = cfg.safety.risk_crisis_at;
-  s->memory_deadline = milliseconds{cfg.memory.deadline_ms};
-  s->llm_start_deadline = milliseconds{cfg.llm.start_deadline_ms};
-  s->first_token_deadline = milliseconds{cfg.llm.first_token_deadline_ms};
-  s->stall_deadline = milliseconds{cfg.llm.stall_deadline_ms};
-  s->total_deadline = milliseconds{cfg.llm.total_deadline_ms};
-  s->bookkeeping_deadline = milliseconds{cfg.session.bookkeeping_deadline_ms};
-  s->max_tokens = cfg.llm.max_tokens;
-  s->server_name = cfg.server.name;
-  s->care.disclosure = cfg.care.disclosure;
-  s->care.disclosure_interval = std::chrono::seconds{cfg.care.disclosure_interval_s};
-  s->care.break_after = std::chrono::seconds{cfg.care.break_after_s};
-  s->care.break_reset = std::chrono::seconds{cfg.care.break_reset_s};
-  s->care.disclosure_text = cfg.care.disclosure_text;
-  s->care.break_text = cfg.care.break_text;
-  s->chats_per_minute = cfg.limits.chats_per_minute;
-  s->chat_burst = cfg.limits.chat_burst;
-  s->commands_per_minute = cfg.limits.commands_per_minute;
-  s->command_burst = cfg.limits.command_burst;
-  s->crisis_resources = cfg.safety.crisis_resources;
+  s->config = cfg;
+  s->care = core::care_settings_of(cfg.care);
   s->prompt =
     std::make_shared<const core::prompt_builder>(cfg.persona, cfg.session.recent_messages);
-  s->idle = std::chrono::seconds{cfg.session.idle_s};
-  s->load_timeout = milliseconds{cfg.storage.load_timeout_ms};
-  s->retry_after_ms = cfg.storage.retry_after_ms;
   s->svc = std::move(svc);
-  s->log_turns = cfg.log.turns;
-  s->log_text = cfg.log.text;
   return s;
 }
 

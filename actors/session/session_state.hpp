@@ -167,6 +167,7 @@ struct session_state {
 
 using session_ptr = session_actor::stateful_pointer<session_state>;
 
+inline std::chrono::milliseconds ms(unsigned v) { return std::chrono::milliseconds{v}; }
 std::int64_t now_ms();
 double ms_since(clock::time_point t);
 

@@ -36,7 +36,7 @@ void log_turn(const session_state& st, const turn& t, core::finish_reason finish
     ms("ttft_ms", t.ttft_ms.value_or(-1)),
     ms("total_ms", total),
   };
-  if (st.cfg->log_text) {
+  if (st.cfg->config.log.text) {
     f.emplace_back("text", t.text);
     f.emplace_back("reply", t.reply());
   }

@@ -59,8 +59,8 @@ void add_crisis_resources(session_ptr self, turn& t, core::finish_reason finish)
   if (t.safety.level != core::safety_level::crisis || t.cancelled
       || finish == core::finish_reason::cancelled)
     return;
-  auto it = st.cfg->crisis_resources.find(t.chinese ? "zh" : "en");
-  if (it == st.cfg->crisis_resources.end() || it->second.empty())
+  auto it = st.cfg->config.safety.crisis_resources.find(t.chinese ? "zh" : "en");
+  if (it == st.cfg->config.safety.crisis_resources.end() || it->second.empty())
     return;
   auto block = core::crisis_block(t.chinese, it->second);
   emit_text(self, t, block);
@@ -93,13 +93,16 @@ void start_generation(session_ptr self, turn& t) {
   start.request.safety = t.safety.level;
   start.request.memories = t.memories;
   start.request.prompt = st.cfg->prompt->build(in);
-  start.request.max_tokens = st.cfg->max_tokens;
+  start.request.max_tokens = st.cfg->config.llm.max_tokens;
   auto key = t.key;
   t.last_token_at = clock::now();
-  self->delayed_send(self, st.cfg->first_token_deadline, timeout_atom::value, key,
+  self->delayed_send(self, ms(st.cfg->config.llm.first_token_deadline_ms), timeout_atom::value, key,
                      deadline_kind::first_token);
-  self->delayed_send(self, st.cfg->total_deadline, timeout_atom::value, key, deadline_kind::total);
-  self->request(st.pools.llm, st.cfg->llm_start_deadline, work_atom::value, std::move(start))
+  self->delayed_send(self, ms(st.cfg->config.llm.total_deadline_ms), timeout_atom::value, key,
+                     deadline_kind::total);
+  self
+    ->request(st.pools.llm, ms(st.cfg->config.llm.start_deadline_ms), work_atom::value,
+              std::move(start))
     .then(
       [self, key](llm_stream_actor& stream) {
         auto* t = self->state.current(key);
@@ -178,7 +181,7 @@ void finish_turn(session_ptr self, core::finish_reason finish) {
   st.uncount(t);
   // the turn's log line is written before anyone hears `done`, so a server stopped right
   // after a reply still has it
-  if (st.cfg->log_turns)
+  if (st.cfg->config.log.turns)
     log_turn(st, t, finish, total);
   st.broadcast(done);
   for (auto& n : st.care.after_turn(clock::now()))
@@ -201,7 +204,7 @@ void finish_turn(session_ptr self, core::finish_reason finish) {
   if (finish != core::finish_reason::cancelled || !reply.empty()) {
     st.recent.push_back({"user", t.redacted()});
     st.recent.push_back({"assistant", reply});
-    while (st.recent.size() > st.cfg->recent_messages)
+    while (st.recent.size() > st.cfg->config.session.recent_messages)
       st.recent.pop_front();
   }
   // the facts are stored with the turn (below); the memory pool indexes them and has their
@@ -210,14 +213,14 @@ void finish_turn(session_ptr self, core::finish_reason finish) {
   if (!facts.empty()) {
     ++st.remembering;
     self
-      ->request(st.pools.memory, st.cfg->bookkeeping_deadline, work_atom::value,
-                remember_request{st.user, t.user_turn, facts})
+      ->request(st.pools.memory, ms(st.cfg->config.session.bookkeeping_deadline_ms),
+                work_atom::value, remember_request{st.user, t.user_turn, facts})
       .then([self](std::vector<core::memory_fact>&) { on_remembered(self); },
             [self](caf::error&) { on_remembered(self); });
   }
   persist(self, t, reply, finish, f.reply_ts, std::move(facts));
   st.finished.push_back(std::move(f));
-  while (st.finished.size() > st.cfg->keep_turns)
+  while (st.finished.size() > st.cfg->config.session.keep_turns)
     st.finished.pop_front();
   st.last_activity = clock::now();
   st.turns.pop_front();
@@ -262,7 +265,7 @@ void admit_chat(session_ptr self, const client_sink_ptr& origin, core::chat_comm
     reply_error(origin, "overloaded",
                 cfg.svc->draining ? "the server is shutting down"
                                   : "the server is busy storing; re-send later",
-                c.id, cfg.retry_after_ms);
+                c.id, cfg.config.storage.retry_after_ms);
     return;
   }
   if (auto wait = st.chats.take(clock::now()); wait > 0) {
@@ -271,10 +274,10 @@ void admit_chat(session_ptr self, const client_sink_ptr& origin, core::chat_comm
                 "too many messages in a short time; please slow down a little", c.id, wait);
     return;
   }
-  if (st.turns.size() >= cfg.max_queued_turns) {
+  if (st.turns.size() >= cfg.config.session.max_queued_turns) {
     metrics().busy.inc();
     reply_error(origin, "busy",
-                "this session already has " + std::to_string(cfg.max_queued_turns)
+                "this session already has " + std::to_string(cfg.config.session.max_queued_turns)
                   + " turns queued; re-send later",
                 c.id);
     return;
@@ -302,15 +305,15 @@ void on_token(session_ptr self, std::uint64_t key, std::string text) {
   auto* t = self->state.current(key);
   if (!t || t->ph != phase::generating)
     return; // a stream we gave up on
-  if (t->tokens.size() >= self->state.cfg->max_tokens) {
+  if (t->tokens.size() >= self->state.cfg->config.llm.max_tokens) {
     finish_turn(self, core::finish_reason::length);
     return;
   }
   bool first = t->tokens.empty();
   emit_token(self, *t, std::move(text));
   if (first)
-    self->delayed_send(self, self->state.cfg->stall_deadline, timeout_atom::value, key,
-                       deadline_kind::stall);
+    self->delayed_send(self, ms(self->state.cfg->config.llm.stall_deadline_ms), timeout_atom::value,
+                       key, deadline_kind::stall);
 }
 
 void on_stream_end(session_ptr self, std::uint64_t key, core::finish_reason finish) {
@@ -343,11 +346,11 @@ void on_deadline(session_ptr self, std::uint64_t key, deadline_kind kind) {
       break;
     case deadline_kind::stall: {
       auto idle = clock::now() - t->last_token_at;
-      if (idle >= st.cfg->stall_deadline)
+      if (idle >= ms(st.cfg->config.llm.stall_deadline_ms))
         end_stream_early(self, *t);
       else
-        self->delayed_send(self, st.cfg->stall_deadline - idle, timeout_atom::value, key,
-                           deadline_kind::stall);
+        self->delayed_send(self, ms(st.cfg->config.llm.stall_deadline_ms) - idle,
+                           timeout_atom::value, key, deadline_kind::stall);
       break;
     }
     case deadline_kind::total:

@@ -78,7 +78,7 @@ void ask_stage(session_ptr self, const Pool& pool, std::chrono::milliseconds dea
 void ask_memory(session_ptr self, const turn& t) {
   auto& st = self->state;
   auto remaining =
-    st.cfg->memory_deadline
+    ms(st.cfg->config.memory.deadline_ms)
     - std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - t.started_at);
   if (remaining <= std::chrono::milliseconds{0}) {
     stage_failed(self, t.key, stage::memory);
@@ -110,17 +110,17 @@ void ask_stages(session_ptr self, turn& t) {
   auto& st = self->state;
   auto key = t.key;
   const auto& cfg = *st.cfg;
-  ask_stage<core::emotion_result>(self, st.pools.emotion, cfg.emotion_deadline,
+  ask_stage<core::emotion_result>(self, st.pools.emotion, ms(cfg.config.emotion.deadline_ms),
                                   stage_request{st.user, t.text}, key, stage::emotion,
                                   [](turn& t, core::emotion_result&& r) {
                                     t.emotion = std::move(r);
                                   });
-  ask_stage<core::safety_result>(self, st.pools.safety, cfg.safety_deadline,
+  ask_stage<core::safety_result>(self, st.pools.safety, ms(cfg.config.safety.deadline_ms),
                                  stage_request{st.user, t.text}, key, stage::safety,
                                  [](turn& t, core::safety_result&& r) { t.safety = std::move(r); });
   if (st.pools.guard)
     self
-      ->request(st.pools.guard, cfg.guard_deadline, work_atom::value,
+      ->request(st.pools.guard, ms(cfg.config.safety.guard.deadline_ms), work_atom::value,
                 stage_request{st.user, t.text})
       .then(
         [self, key](core::safety_result& r) {
@@ -140,7 +140,7 @@ void ask_stages(session_ptr self, turn& t) {
     // what the user just said is still being indexed: recall once it is, within the stage's
     // deadline from now
     st.deferred_recall = key;
-    self->delayed_send(self, cfg.memory_deadline, timeout_atom::value, key,
+    self->delayed_send(self, ms(cfg.config.memory.deadline_ms), timeout_atom::value, key,
                        deadline_kind::memory_wait);
   } else {
     ask_memory(self, t);

@@ -226,6 +226,17 @@ config_result load_config(const std::string& json_text,
   return res;
 }
 
+care_settings care_settings_of(const config::care_config& care) {
+  care_settings s;
+  s.disclosure = care.disclosure;
+  s.disclosure_interval = std::chrono::seconds{care.disclosure_interval_s};
+  s.break_after = std::chrono::seconds{care.break_after_s};
+  s.break_reset = std::chrono::seconds{care.break_reset_s};
+  s.disclosure_text = care.disclosure_text;
+  s.break_text = care.break_text;
+  return s;
+}
+
 config_result load_config_file(const std::string& path,
                                const std::map<std::string, std::string>& env) {
   if (path.empty())

@@ -165,7 +165,7 @@ struct config {
   std::string persona =
     "You are Xinyu (心语), a warm, patient AI companion. You listen first, reflect feelings back, "
     "and offer gentle, practical support. You are not a therapist and say so when it matters.";
-  struct {
+  struct care_config {
     bool disclosure = true;
     unsigned disclosure_interval_s = 3600;
     unsigned break_after_s = 7200;
@@ -200,6 +200,9 @@ std::string describe_config_keys();
 
 /// The keys as a Markdown table (docs/configuration.md is this, checked by a test).
 std::string describe_config_markdown();
+
+/// The care-notice policy's settings from the `care.*` keys.
+care_settings care_settings_of(const config::care_config& care);
 
 /// The embedded defaults as pretty JSON.
 std::string default_config_json();

@@ -39,12 +39,13 @@ core::config zero_pacing_config() {
 
 std::shared_ptr<session_settings> test_settings() {
   auto s = std::make_shared<session_settings>();
-  s->emotion_deadline = s->safety_deadline = s->memory_deadline = 3s;
-  s->first_token_deadline = 3s;
+  s->config.emotion.deadline_ms = s->config.safety.deadline_ms = s->config.memory.deadline_ms =
+    3000;
+  s->config.llm.first_token_deadline_ms = 3000;
   s->prompt = std::make_shared<const core::prompt_builder>("persona");
   s->care.disclosure = false;
-  s->chats_per_minute = 0; // unlimited unless a test is about the limit
-  s->crisis_resources = {{"en", {"call 988"}}, {"zh", {"400-161-9995"}}};
+  s->config.limits.chats_per_minute = 0; // unlimited unless a test is about the limit
+  s->config.safety.crisis_resources = {{"en", {"call 988"}}, {"zh", {"400-161-9995"}}};
   return s;
 }
 
@@ -275,7 +276,7 @@ TEST_CASE("a stage that never answers falls back at its deadline", "[session]") 
                   return self->make_response_promise<std::vector<std::string>>(); // never delivered
                 });
   auto settings = test_settings();
-  settings->memory_deadline = 100ms;
+  settings->config.memory.deadline_ms = 100;
   auto s = f.session(pools, settings);
   auto sink = std::make_shared<test::test_sink>();
   attach(s, sink);
@@ -309,7 +310,7 @@ TEST_CASE("no first token before the deadline gives the fallback reply", "[sessi
   caf::anon_send_exit(pools.llm, caf::exit_reason::user_shutdown);
   pools.llm = f.sys.spawn(fake_llm_pool, -1); // hangs
   auto settings = test_settings();
-  settings->first_token_deadline = 100ms;
+  settings->config.llm.first_token_deadline_ms = 100;
   auto s = f.session(pools, settings);
   auto sink = std::make_shared<test::test_sink>();
   attach(s, sink);
@@ -357,7 +358,7 @@ TEST_CASE("busy when the queue bound is hit; cancel and not_found", "[session]")
   caf::anon_send_exit(pools.llm, caf::exit_reason::user_shutdown);
   pools.llm = f.sys.spawn(fake_llm_pool, -1); // first turn hangs until cancelled
   auto settings = test_settings();
-  settings->max_queued_turns = 2;
+  settings->config.session.max_queued_turns = 2;
   auto s = f.session(pools, settings);
   auto sink = std::make_shared<test::test_sink>();
   attach(s, sink);
@@ -457,8 +458,8 @@ TEST_CASE("crisis replies carry the configured resources; blocked never calls th
 TEST_CASE("a user over the chat rate gets rate_limited with retry_after_ms", "[session]") {
   fixture f;
   auto settings = test_settings();
-  settings->chats_per_minute = 1; // one more per minute ...
-  settings->chat_burst = 2;       // ... after two at once
+  settings->config.limits.chats_per_minute = 1; // one more per minute ...
+  settings->config.limits.chat_burst = 2;       // ... after two at once
   auto s = f.session(f.real_pools(), settings);
   auto sink = std::make_shared<test::test_sink>();
   attach(s, sink);
@@ -536,7 +537,7 @@ TEST_CASE("a safety worker that never answers: the session's own rules still cat
     };
   });
   auto settings = test_settings();
-  settings->safety_deadline = 100ms;
+  settings->config.safety.deadline_ms = 100;
   auto s = f.session(pools, settings);
   auto sink = std::make_shared<test::test_sink>();
   attach(s, sink);
@@ -584,8 +585,8 @@ TEST_CASE("repeated distress across turns takes the crisis path", "[session][saf
 TEST_CASE("history, forget, resume and cancel have their own per-user rate", "[session]") {
   fixture f;
   auto settings = test_settings();
-  settings->commands_per_minute = 6; // one every 10 s
-  settings->command_burst = 3;
+  settings->config.limits.commands_per_minute = 6; // one every 10 s
+  settings->config.limits.command_burst = 3;
   auto s = f.session(f.real_pools(), settings);
   auto sink = std::make_shared<test::test_sink>();
   attach(s, sink);

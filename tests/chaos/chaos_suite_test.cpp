@@ -224,7 +224,8 @@ TEST_CASE("chaos: every chat is answered as promised under every fault", "[chaos
   CHECK(clean_degraded == 0);
   CHECK(metrics.find("xinyu_session_crashes_total ") != std::string::npos);
   CHECK(metrics.find("xinyu_session_crashes_total 0\n") == std::string::npos);
-#ifndef __SANITIZE_ADDRESS__ // ASan's quarantine holds freed memory on purpose; it leak-checks instead
+#ifndef __SANITIZE_ADDRESS__ // ASan's quarantine holds freed memory on purpose; it leak-checks
+                             // instead
   CHECK(rss_end - rss_start < 64 * 1024); // no unbounded growth over ~1400 turns
 #endif
   for (auto* kind : {"emotion", "safety", "memory", "llm", "storage", "session"}) {
