@@ -106,13 +106,20 @@ void session_state::uncount_all() {
     uncount(t);
 }
 
+void session_state::release_bound(turn& t) {
+  if (!t.bounded)
+    return;
+  t.bounded = false;
+  if (cfg && cfg->svc)
+    --cfg->svc->inflight_turns;
+}
+
 void session_state::uncount(turn& t) {
+  release_bound(t);
   if (!t.counted)
     return;
   t.counted = false;
   metrics().queued.add(-1);
-  if (cfg && cfg->svc)
-    --cfg->svc->inflight_turns;
 }
 
 void session_state::broadcast(const frame_ptr& f) {

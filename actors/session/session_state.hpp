@@ -45,7 +45,8 @@ struct turn {
   std::int64_t ts = 0;
   clock::time_point accepted_at;
   bool cancelled = false;
-  bool counted = true;  // still counts against the in-flight bound (xinyu_turns_queued)
+  bool bounded = true;  // still counts against the in-flight bound (limits.max_inflight_turns)
+  bool counted = true;  // still counted in xinyu_turns_queued, which a drain waits for
   bool started = false; // stages were asked
   phase ph = phase::queued;
   std::uint64_t key = 0; // unique per turn: tags stage replies and the LLM stream
@@ -153,8 +154,12 @@ struct session_state {
 
   ~session_state();
 
-  /// Turns that still count against the in-flight bound stop counting (crash, shutdown).
+  /// Turns that still count stop counting (crash, shutdown).
   void uncount_all();
+  /// The turn no longer counts against the in-flight bound (before its `done` goes out, so
+  /// that a client's next chat is not shed by this very turn).
+  void release_bound(turn& t);
+  /// The turn is fully handled (`done` sent, stored or queued for storage): a drain may stop.
   void uncount(turn& t);
 
   void broadcast(const frame_ptr& f);

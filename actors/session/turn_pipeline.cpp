@@ -178,7 +178,7 @@ void finish_turn(session_ptr self, core::finish_reason finish) {
   auto done = std::make_shared<const std::string>(core::frames::done(d));
   // the turn stops counting against the in-flight bound before anyone hears `done`: a client
   // that sends its next chat on `done` must not be shed by this very turn
-  st.uncount(t);
+  st.release_bound(t);
   // the turn's log line is written before anyone hears `done`, so a server stopped right
   // after a reply still has it
   if (st.cfg->config.log.turns)
@@ -219,6 +219,9 @@ void finish_turn(session_ptr self, core::finish_reason finish) {
             [self](caf::error&) { on_remembered(self); });
   }
   persist(self, t, reply, finish, f.reply_ts, std::move(facts));
+  // only now is the turn fully handled: a drain that waits for xinyu_turns_queued sees its
+  // `done` with the connections and its write queued (then waits for `persisted`)
+  st.uncount(t);
   st.finished.push_back(std::move(f));
   while (st.finished.size() > st.cfg->config.session.keep_turns)
     st.finished.pop_front();
