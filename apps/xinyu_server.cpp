@@ -304,6 +304,7 @@ int main(int argc, char** argv) {
     }
   }
 
+  xinyu::core::log::set_user_key(cfg.log.user_hash_secret);
   caf::actor_system_config sys_cfg;
   xinyu::register_error_category(sys_cfg);
   auto threads = cfg.scheduler.threads != 0 ? cfg.scheduler.threads

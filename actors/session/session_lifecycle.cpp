@@ -22,7 +22,7 @@ namespace {
 /// the owner, which starts a fresh session for the user.
 void on_crash(session_ptr self, const std::string& what) {
   auto& st = self->state;
-  core::log::error("session_crashed", {{"user_len", st.user.size()},
+  core::log::error("session_crashed", {{"user", core::log::user_pseudonym(st.user)},
                                        {"turns", st.turns.size()},
                                        {"detail", what.substr(0, 80)}});
   metrics().crashed.inc();

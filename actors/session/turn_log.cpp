@@ -18,7 +18,7 @@ core::log::field ms(std::string_view key, double v) {
 
 void log_turn(const session_state& st, const turn& t, core::finish_reason finish, double total) {
   std::vector<core::log::field> f{
-    {"user", st.user},
+    {"user", core::log::user_pseudonym(st.user)},
     {"id", t.id},
     {"turn", t.user_turn},
     {"finish", core::to_string(finish)},

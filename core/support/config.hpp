@@ -31,6 +31,8 @@ struct config {
     unsigned idle_timeout_ms = 120000;
     std::size_t max_connections = 15000;
     std::size_t max_connections_per_ip = 2000;
+    double connections_per_second_per_ip = 200; // new connections (handshakes); 0 = unlimited
+    double connection_burst_per_ip = 2000;
     std::size_t max_connections_per_user = 32;
     std::vector<std::string> allowed_origins; // besides the page's own origin
     std::vector<std::string> allowed_hosts;   // dev mode: besides localhost / loopback addresses
@@ -174,8 +176,9 @@ struct config {
     std::string break_text = default_break_text; // {minutes} = minutes of use
   } care;
   struct {
-    bool turns = true; // one JSON line per turn with its stage timings
-    bool text = false; // include the user's text and the reply (privacy: off by default)
+    bool turns = true;            // one JSON line per turn with its stage timings
+    bool text = false;            // include the user's text and the reply (privacy: off by default)
+    std::string user_hash_secret; // key of the user pseudonyms in logs; empty = random per run
   } log;
 };
 

@@ -244,6 +244,14 @@ const std::vector<config_key>& config_keys() {
               1, 10000000),
     XINYU_KEY(transport.max_connections_per_ip,
               "connections from one IP address at once; more get 503 at accept", 1, 10000000),
+    XINYU_KEY(transport.connections_per_second_per_ip,
+              "new connections (each one a handshake) one IP address may open per second, "
+              "refilled continuously; more get 429 at accept; 0 = unlimited",
+              0, 1000000),
+    XINYU_KEY(transport.connection_burst_per_ip,
+              "new connections one IP address may open at once before "
+              "connections_per_second_per_ip applies",
+              1, 10000000),
     XINYU_KEY(
       transport.max_connections_per_user,
       "authenticated WebSocket connections of one user; another gets error busy and close 1008", 1,
@@ -439,6 +447,11 @@ const std::vector<config_key>& config_keys() {
     XINYU_KEY(care.break_text,
               "the break_reminder notice's text; {minutes} is replaced by the minutes of use"),
     XINYU_KEY(log.turns, "log one JSON line per turn (user, turn, id, finish, every stage timing)"),
+    XINYU_KEY(
+      log.user_hash_secret,
+      "key of the pseudonyms that stand for user ids in logs (u: + 16 hex digits of HMAC-SHA256); "
+      "keep it to correlate lines across restarts, delete it to make old logs unlinkable; empty = "
+      "a random key per run (XINYU_LOG_USER_HASH_SECRET keeps it out of files)"),
     XINYU_KEY(log.text,
               "also log the message text and the reply (off: conversations stay private)"),
   };

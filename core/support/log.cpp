@@ -2,6 +2,7 @@
 // Must never log message text unless the caller was told to.
 #include "core/support/log.hpp"
 
+#include "core/auth/sha256.hpp"
 #include "core/support/text.hpp"
 
 #include <atomic>
@@ -10,12 +11,24 @@
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <random>
 
 namespace xinyu::core::log {
 
 namespace {
 
 std::atomic<int> min_level{static_cast<int>(level::info)};
+
+std::string& user_key() {
+  static std::string key = [] {
+    std::random_device rd;
+    std::string k(32, '\0');
+    for (auto& c : k)
+      c = static_cast<char>(rd());
+    return k;
+  }();
+  return key;
+}
 void (*test_sink)(std::string_view) = nullptr;
 
 const char* name(level l) {
@@ -135,6 +148,22 @@ void write(level lvl, std::string_view event, std::initializer_list<field> field
 
 void write(level lvl, std::string_view event, const std::vector<field>& fields) {
   write_range(lvl, event, fields);
+}
+
+void set_user_key(std::string key) {
+  if (!key.empty())
+    user_key() = std::move(key);
+}
+
+std::string user_pseudonym(std::string_view user) {
+  static constexpr char hex[] = "0123456789abcdef";
+  auto mac = hmac_sha256(user_key(), user);
+  std::string out = "u:";
+  for (std::size_t i = 0; i < 8; ++i) {
+    out.push_back(hex[mac[i] >> 4]);
+    out.push_back(hex[mac[i] & 0xF]);
+  }
+  return out;
 }
 
 void set_min_level(level lvl) noexcept {

@@ -53,6 +53,15 @@ inline void error(std::string_view event, std::initializer_list<field> fields = 
   write(level::error, event, fields);
 }
 
+/// The key of user pseudonyms (config log.user_hash_secret). Set once at start-up, before
+/// any line is written; without it every pseudonym uses a random per-process key.
+void set_user_key(std::string key);
+
+/// What a log line says instead of a user id: "u:" and 16 hex digits of HMAC-SHA256(key, id).
+/// The same user gets the same pseudonym under the same key; without the key it cannot be
+/// turned back into the id.
+std::string user_pseudonym(std::string_view user);
+
 /// Lines below `lvl` are dropped from now on (default: info).
 void set_min_level(level lvl) noexcept;
 

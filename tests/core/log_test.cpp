@@ -51,3 +51,15 @@ TEST_CASE("lines below the minimum level are dropped", "[log]") {
   REQUIRE(captured.size() == 1);
   CHECK(nlohmann::json::parse(captured[0])["event"] == "loud");
 }
+
+TEST_CASE("user ids are pseudonymised with a keyed hash", "[log]") {
+  log::set_user_key("key one");
+  auto a = log::user_pseudonym("alice");
+  CHECK(a.size() == 18);
+  CHECK(a.rfind("u:", 0) == 0);
+  CHECK(a.find("alice") == std::string::npos);
+  CHECK(log::user_pseudonym("alice") == a); // stable under one key
+  CHECK(log::user_pseudonym("bob") != a);
+  log::set_user_key("key two");
+  CHECK(log::user_pseudonym("alice") != a); // another key: unlinkable
+}

@@ -1,5 +1,6 @@
 // End-to-end observability: one JSON log line per turn (text only when log.text is on), stage
 // and persistence histograms, error counters by code, and the gauges in /metrics.
+#include "core/auth/sha256.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/turn_reader.hpp"
 
@@ -29,7 +30,8 @@ std::vector<json> turn_lines(const std::string& log) {
 TEST_CASE("e2e: one structured log line per turn, no text unless configured", "[e2e][obs]") {
   const std::string secret = "my very private sentence 12345";
   {
-    server_process srv{json{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}}}};
+    server_process srv{json{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}},
+                            {"log", {{"user_hash_secret", "log-pseudonym-key"}}}}};
     ws_client c{srv.port()};
     c.auth("logged");
     auto t = run_turn(c, "l1", secret, true);
@@ -38,7 +40,15 @@ TEST_CASE("e2e: one structured log line per turn, no text unless configured", "[
     REQUIRE(lines.size() == 1);
     auto& l = lines[0];
     CHECK(l["level"] == "info");
-    CHECK(l["user"] == "logged");
+    // the user id is never in the log: its keyed hash stands for it
+    auto mac = xinyu::core::hmac_sha256("log-pseudonym-key", "logged");
+    std::string expected = "u:";
+    for (int i = 0; i < 8; ++i) {
+      expected.push_back("0123456789abcdef"[mac[i] >> 4]);
+      expected.push_back("0123456789abcdef"[mac[i] & 0xF]);
+    }
+    CHECK(l["user"] == expected);
+    CHECK(srv.log().find("logged") == std::string::npos);
     CHECK(l["id"] == "l1");
     CHECK(l["turn"] == 1);
     CHECK(l["finish"] == "stop");
