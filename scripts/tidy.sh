@@ -25,8 +25,13 @@ else
 fi
 ((${#files[@]})) || { echo "tidy: no changed source files"; exit 0; }
 echo "tidy: ${#files[@]} file(s)"
+log=$(mktemp)
+status=0
 printf '%s\n' "${files[@]}" | xargs -P "$(nproc 2>/dev/null || echo 2)" -n 4 \
-  clang-tidy -p "$db" --quiet --extra-arg=-Wno-unknown-warning-option 2>&1 \
-  | grep -vE "^[0-9]+ warnings? (and [0-9]+ errors? )?generated|^Suppressed|^Use -header-filter" \
-  | tee /tmp/xinyu-tidy.log
-! grep -qE "(warning|error):" /tmp/xinyu-tidy.log
+  clang-tidy -p "$db" --quiet --extra-arg=-Wno-unknown-warning-option >"$log" 2>&1 || status=$?
+grep -vE "^[0-9]+ warnings? (and [0-9]+ errors? )?generated|^Suppressed|^Use -header-filter" "$log" || true
+if ((status != 0)) || grep -qE "(warning|error):" "$log"; then
+  echo "tidy: findings above (clang-tidy exit $status)"
+  exit 1
+fi
+echo "tidy: clean"
