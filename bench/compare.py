@@ -80,7 +80,8 @@ def start_xinyu(tmp, llm_port, tag):
            "session": {"keep_turns": 4}, "storage": {"path": data}, "log": {"turns": False},
            "limits": {"chats_per_minute": 0},  # the load generator types faster than people
            # and every simulated user comes from 127.0.0.1
-           "transport": {"max_connections": 100000, "max_connections_per_ip": 100000}}
+           "transport": {"max_connections": 100000, "max_connections_per_ip": 100000,
+                         "connections_per_second_per_ip": 0}}
     path = os.path.join(tmp, f"xinyu-{tag}.json")
     json.dump(cfg, open(path, "w"))
     p = Proc([os.path.join(BUILD, "apps/xinyu-server"), "--config", path, "--port", "0"],

@@ -25,7 +25,8 @@ def main():
     # the load generator types faster than people: no per-user rate limit here
     cfg = {"offline": {"first_token_ms": 50, "tokens_per_s": 200}, "storage": {"path": tmp + "/data"},
            "log": {"turns": False}, "limits": {"chats_per_minute": 0},
-           "transport": {"max_connections": 100000, "max_connections_per_ip": 100000}}
+           "transport": {"max_connections": 100000, "max_connections_per_ip": 100000,
+                         "connections_per_second_per_ip": 0}}
     json.dump(cfg, open(tmp + "/config.json", "w"))
     out = open(tmp + "/server.out", "w")
     srv = subprocess.Popen([BUILD + "/apps/xinyu-server", "--config", tmp + "/config.json", "--port", "0"],

@@ -6,6 +6,7 @@
 #include "core/support/metrics.hpp"
 #include "core/support/service_state.hpp"
 #include "core/auth/token_verifier.hpp"
+#include "core/policy/token_bucket.hpp"
 
 #include "actors/gateway_api.hpp"
 
@@ -59,6 +60,9 @@ struct context {
   std::size_t max_connections = 15000;            // transport.max_connections
   std::size_t max_connections_per_ip = 2000;      // transport.max_connections_per_ip
   std::size_t max_connections_per_user = 32;      // transport.max_connections_per_user
+  double connections_per_second_per_ip = 0;       // transport.connections_per_second_per_ip
+  double connection_burst_per_ip = 1;             // transport.connection_burst_per_ip
+  std::size_t max_rate_entries = 100000;          // per-IP rate buckets kept before pruning
 
   /// A slot for a new connection from `ip`, or null (and `why`) when a limit is reached.
   static slot_ptr admit(const std::shared_ptr<context>& self, const std::string& ip,
@@ -66,6 +70,10 @@ struct context {
     std::lock_guard lock{self->limits_mtx};
     if (self->open_connections >= self->max_connections) {
       why = "total";
+      return nullptr;
+    }
+    if (self->connections_per_second_per_ip > 0 && !self->take_handshake(ip)) {
+      why = "per_ip_rate";
       return nullptr;
     }
     auto& n = self->per_ip[ip];
@@ -100,7 +108,23 @@ struct context {
       per_user.erase(it);
   }
 
+  /// One token of `ip`'s handshake bucket (limits_mtx held). The map stays bounded: past
+  /// max_rate_entries, buckets that are full again (quiet addresses) are dropped.
+  bool take_handshake(const std::string& ip) {
+    auto now = std::chrono::steady_clock::now();
+    if (handshake_buckets.size() >= max_rate_entries)
+      std::erase_if(handshake_buckets, [&](auto& kv) { return kv.second.full(now); });
+    auto it = handshake_buckets.find(ip);
+    if (it == handshake_buckets.end())
+      it = handshake_buckets
+             .emplace(ip, core::token_bucket{connections_per_second_per_ip * 60,
+                                             connection_burst_per_ip})
+             .first;
+    return it->second.take(now) == 0;
+  }
+
   std::mutex limits_mtx;
+  std::unordered_map<std::string, core::token_bucket> handshake_buckets;
   std::size_t open_connections = 0;
   std::unordered_map<std::string, std::size_t> per_ip, per_user;
   core::frame_limits limits;
@@ -119,6 +143,9 @@ struct context {
   core::counter& limited_ip =
     core::metrics().get_counter("xinyu_connections_refused_total",
                                 "connections refused at accept, by limit", "limit=\"per_ip\"");
+  core::counter& limited_rate =
+    core::metrics().get_counter("xinyu_connections_refused_total",
+                                "connections refused at accept, by limit", "limit=\"per_ip_rate\"");
   core::counter& limited_user =
     core::metrics().get_counter("xinyu_connections_refused_total",
                                 "connections refused at accept, by limit", "limit=\"per_user\"");
@@ -153,6 +180,9 @@ struct context {
   core::counter& refused_admin =
     core::metrics().get_counter("xinyu_http_refused_total",
                                 "requests refused before routing, by reason", "reason=\"admin\"");
+  core::counter& refused_bad_framing =
+    core::metrics().get_counter("xinyu_http_refused_total",
+                                "requests refused before routing, by reason", "reason=\"framing\"");
   core::counter& persisted_wait_expired = core::metrics().get_counter(
     "xinyu_http_persisted_wait_expired_total",
     "POST /v1/chat streams that ended after done without persisted (storage failing)");

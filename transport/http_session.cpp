@@ -37,6 +37,25 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+/// False when the request's body framing could be read two ways: a Transfer-Encoding whose
+/// last coding is not chunked, or one beside a Content-Length.
+bool framing_is_unambiguous(const http::request<http::string_body>& req) {
+  auto te = req.find(http::field::transfer_encoding);
+  if (te == req.end())
+    return true;
+  if (req.find(http::field::content_length) != req.end())
+    return false;
+  auto value = lower(std::string_view{te->value().data(), te->value().size()});
+  auto comma = value.rfind(',');
+  auto last = comma == std::string::npos ? std::string_view{value}
+                                         : std::string_view{value}.substr(comma + 1);
+  while (!last.empty() && (last.front() == ' ' || last.front() == '\t'))
+    last.remove_prefix(1);
+  while (!last.empty() && (last.back() == ' ' || last.back() == '\t'))
+    last.remove_suffix(1);
+  return last == "chunked";
+}
+
 /// The host name of a Host header or an origin's authority, without the port ("[::1]:8080"
 /// -> "[::1]", "localhost:8080" -> "localhost").
 std::string host_name(std::string_view authority) {
@@ -96,9 +115,28 @@ private:
                                 body ? "the request body is over 64 KiB"
                                      : "the request headers are too large"));
     }
+    if (ec == http::error::bad_transfer_encoding || ec == http::error::bad_content_length) {
+      // Beast refuses Transfer-Encoding beside Content-Length (either order) and conflicting
+      // lengths: a request smuggling attempt gets 400 and the connection closes
+      ctx_->refused_bad_framing.inc();
+      http::request<http::string_body> stub{http::verb::get, "/", 11};
+      stub.keep_alive(false);
+      return respond(stub, http::status::bad_request, "application/json",
+                     json_error("bad_request", "Transfer-Encoding must end in chunked and "
+                                               "must not come with Content-Length"));
+    }
     if (ec)
       return; // timeout or reset
     auto req = parser_->release();
+    if (!framing_is_unambiguous(req)) {
+      // RFC 9112 6.1: a transfer coding other than a final "chunked" cannot be framed, and a
+      // Transfer-Encoding beside a Content-Length is how requests are smuggled past proxies
+      ctx_->refused_bad_framing.inc();
+      req.keep_alive(false);
+      return respond(req, http::status::bad_request, "application/json",
+                     json_error("bad_request", "Transfer-Encoding must end in chunked and "
+                                               "must not come with Content-Length"));
+    }
     std::string_view target{req.target().data(), req.target().size()};
     auto path = target.substr(0, target.find('?'));
     if (!browser_allowed(req, path))

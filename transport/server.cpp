@@ -107,14 +107,22 @@ private:
         socket.set_option(tcp::no_delay(true), ignored);
         start_http_session(std::move(socket), ctx_, std::move(slot));
       } else {
-        (std::string_view{why} == "total" ? ctx_->limited_total : ctx_->limited_ip).inc();
+        std::string_view reason{why};
+        (reason == "total"         ? ctx_->limited_total
+         : reason == "per_ip_rate" ? ctx_->limited_rate
+                                   : ctx_->limited_ip)
+          .inc();
         // a short answer without reading the request, then the socket is closed
         static const std::string busy =
           "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: application/json\r\n"
           "Content-Length: 75\r\nConnection: close\r\n\r\n"
           R"({"error":{"code":"overloaded","message":"too many connections; try again"}})";
+        static const std::string too_fast =
+          "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Type: application/json\r\n"
+          "Content-Length: 86\r\nConnection: close\r\n\r\n"
+          R"({"error":{"code":"rate_limited","message":"too many new connections; slow down"}})";
         socket.non_blocking(true, ignored);
-        socket.write_some(net::buffer(busy), ignored);
+        socket.write_some(net::buffer(reason == "per_ip_rate" ? too_fast : busy), ignored);
         socket.close(ignored);
       }
       do_accept();
@@ -149,6 +157,8 @@ std::unique_ptr<server> server::start(const core::config& cfg, actors::gateway_a
                       + std::chrono::milliseconds{cfg.storage.load_timeout_ms}
                       + std::chrono::milliseconds{cfg.transport.http_deadline_slack_ms};
   ctx->accept_backoff = std::chrono::milliseconds{cfg.transport.accept_backoff_ms};
+  ctx->connections_per_second_per_ip = cfg.transport.connections_per_second_per_ip;
+  ctx->connection_burst_per_ip = cfg.transport.connection_burst_per_ip;
   ctx->max_frame_bytes = cfg.transport.max_frame_bytes;
   ctx->max_queued_frames = cfg.transport.max_queued_frames;
   ctx->max_bad_frames = cfg.transport.max_bad_frames;

@@ -24,4 +24,11 @@ std::uint64_t token_bucket::take(time_point now) {
   return static_cast<std::uint64_t>(std::ceil((1.0 - tokens_) / per_ms));
 }
 
+bool token_bucket::full(time_point now) const {
+  if (per_minute_ <= 0 || at_ == time_point{})
+    return true;
+  double elapsed = std::chrono::duration<double, std::milli>(now - at_).count();
+  return tokens_ + std::max(0.0, elapsed) * (per_minute_ / 60000.0) >= burst_;
+}
+
 } // namespace xinyu::core

@@ -17,6 +17,10 @@ public:
   /// 0 when one token was taken, else the milliseconds until the next one (nothing taken).
   std::uint64_t take(time_point now);
 
+  /// True when the bucket would hold all `burst` tokens at `now` (its owner was quiet long
+  /// enough that forgetting it changes nothing).
+  bool full(time_point now) const;
+
 private:
   double per_minute_, burst_;
   double tokens_ = 0;

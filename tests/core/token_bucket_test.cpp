@@ -28,3 +28,14 @@ TEST_CASE("a rate of zero is unlimited", "[rate]") {
   for (int i = 0; i < 1000; ++i)
     CHECK(b.take(token_bucket::time_point{1h}) == 0);
 }
+
+TEST_CASE("a bucket is full again once its owner was quiet long enough", "[rate]") {
+  using namespace std::chrono_literals;
+  xinyu::core::token_bucket b{60, 2}; // one a second, two at once
+  xinyu::core::token_bucket::time_point t0{std::chrono::hours{1}};
+  CHECK(b.full(t0)); // never used
+  CHECK(b.take(t0) == 0);
+  CHECK_FALSE(b.full(t0));
+  CHECK_FALSE(b.full(t0 + 500ms));
+  CHECK(b.full(t0 + 1s));
+}

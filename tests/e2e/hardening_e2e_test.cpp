@@ -462,6 +462,23 @@ TEST_CASE("e2e: HTTP answers instead of resets: 413, 431, Allow on 405, HEAD len
                        + "\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n");
   CHECK(post_healthz.rfind("http/1.1 405", 0) == 0);
   CHECK(post_healthz.find("allow: get, head") != std::string::npos);
+  // ambiguous body framing (request smuggling) is refused and the connection closed
+  auto smuggle = status_and_headers("POST /v1/chat HTTP/1.1\r\nHost: " + host
+                                    + "\r\nContent-Type: application/json\r\n"
+                                      "Content-Length: 4\r\nTransfer-Encoding: xchunked\r\n\r\n"
+                                      "{}\r\n");
+  CHECK(smuggle.rfind("http/1.1 400", 0) == 0);
+  CHECK(smuggle.find("connection: close") != std::string::npos);
+  // the other order, which the HTTP parser alone would frame by Content-Length
+  auto smuggle2 = status_and_headers("POST /v1/chat HTTP/1.1\r\nHost: " + host
+                                     + "\r\nContent-Type: application/json\r\n"
+                                       "Transfer-Encoding: xchunked\r\nContent-Length: 4\r\n\r\n"
+                                       "{}\r\n");
+  CHECK(smuggle2.rfind("http/1.1 400", 0) == 0);
+  auto gzip_only = status_and_headers("POST /v1/chat HTTP/1.1\r\nHost: " + host
+                                      + "\r\nContent-Type: application/json\r\n"
+                                        "Transfer-Encoding: gzip\r\n\r\n");
+  CHECK(gzip_only.rfind("http/1.1 400", 0) == 0);
   auto head = status_and_headers("HEAD / HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
   CHECK(head.rfind("http/1.1 200", 0) == 0);
   CHECK(head.find("content-length: 0\r\n") == std::string::npos);
@@ -476,4 +493,17 @@ TEST_CASE("e2e: HTTP answers instead of resets: 413, 431, Allow on 405, HEAD len
     + tokens.issue("lower", now + 600)
     + "\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
   CHECK(raw_http_status(srv.port(), upgrade) == 101);
+}
+
+TEST_CASE("e2e: new connections per IP per second are bounded with 429", "[e2e][security]") {
+  server_process srv{
+    json{{"transport", {{"connections_per_second_per_ip", 0.5}, {"connection_burst_per_ip", 3}}}}};
+  auto host = "127.0.0.1:" + std::to_string(srv.port());
+  // the server_process readiness probe used one; two more fit the burst, then 429
+  std::vector<int> statuses;
+  for (int i = 0; i < 4; ++i)
+    statuses.push_back(
+      raw_http_status(srv.port(), "GET /healthz HTTP/1.1\r\nHost: " + host + "\r\n\r\n"));
+  CHECK(std::count(statuses.begin(), statuses.end(), 429) >= 1);
+  CHECK(statuses.back() == 429);
 }
