@@ -34,6 +34,9 @@ struct storage_state {
   bool failing = false;
   bool retry_scheduled = false;
   unsigned backoff_ms = 0;
+  std::size_t batch_limit = 0; // current batch size: halved after a failed write, regrown after
+  std::size_t good_writes = 0; // successful writes since the batch last grew or shrank
+  bool degraded = false;       // writes failed since the batch was last at storage.batch_max
   std::minstd_rand rng{std::random_device{}()};
   core::histogram& persist_ms = core::metrics().get_histogram(
     "xinyu_persist_ms", "time from a turn queued for storage to its batch being written (ms)");
@@ -49,6 +52,9 @@ struct storage_state {
     "fact embeddings not stored (they are recomputed when the user is loaded)");
   core::gauge& queue =
     core::metrics().get_gauge("xinyu_storage_queue", "turns waiting to be written");
+  core::gauge& batch_limit_gauge = core::metrics().get_gauge(
+    "xinyu_storage_batch_limit",
+    "turns per write batch now: storage.batch_max, halved after each failed write");
   static inline const char* name = "storage_actor";
 };
 
@@ -66,7 +72,11 @@ void flush(storage_actor_t self, const core::config& cfg) {
   while (!st.pending.empty()) {
     if (st.failing && st.retry_scheduled)
       return; // the retry timer will call us
-    auto n = std::min(st.pending.size(), cfg.storage.batch_max);
+    // after a failure the batch shrinks (a nearly full disk may take one turn but not 256),
+    // and grows back by doubling once writes succeed
+    if (st.batch_limit == 0)
+      st.batch_limit = cfg.storage.batch_max;
+    auto n = std::min(st.pending.size(), st.batch_limit);
     std::vector<storage::turn_record> batch;
     batch.reserve(n);
     for (std::size_t i = 0; i < n; ++i)
@@ -83,20 +93,32 @@ void flush(storage_actor_t self, const core::config& cfg) {
     auto now = clock::now();
     if (!status) {
       st.failures.inc();
-      if (!st.failing)
+      if (!st.failing && !st.degraded) // one line per outage, not one per smaller batch
         core::log::error("storage_write_failed", {{"detail", status.error}});
+      st.degraded = true;
+      st.good_writes = 0;
       st.failing = true;
       st.svc->storage_ok = false;
+      st.batch_limit = std::max<std::size_t>(1, n / 2);
+      st.batch_limit_gauge.set(static_cast<std::int64_t>(st.batch_limit));
       st.backoff_ms = st.backoff_ms == 0 ? cfg.storage.retry_initial_ms
                                          : std::min(cfg.storage.retry_max_ms, st.backoff_ms * 2);
       st.retry_scheduled = true;
       self->delayed_send(self, std::chrono::milliseconds{st.backoff_ms}, retry_atom::value);
       return;
     }
-    if (st.failing)
-      core::log::info("storage_recovered");
     st.failing = false;
     st.backoff_ms = 0;
+    // regrow slowly: a disk with room for a few turns would fail every doubled batch
+    if (st.batch_limit < cfg.storage.batch_max && ++st.good_writes >= 8) {
+      st.good_writes = 0;
+      st.batch_limit = std::min(cfg.storage.batch_max, st.batch_limit * 2);
+      st.batch_limit_gauge.set(static_cast<std::int64_t>(st.batch_limit));
+    }
+    if (st.degraded && st.batch_limit >= cfg.storage.batch_max) {
+      st.degraded = false;
+      core::log::info("storage_recovered");
+    }
     st.svc->storage_ok = true;
     st.batch_ms.observe(std::chrono::duration<double, std::milli>(now - t0).count());
     for (std::size_t i = 0; i < n; ++i) {

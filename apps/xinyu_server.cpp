@@ -323,6 +323,7 @@ int main(int argc, char** argv) {
   std::cout << "xinyu-server listening on http://" << cfg.server.host << ":" << srv->port()
             << std::endl;
   xinyu::core::log::info("started", {{"port", srv->port()},
+                                     {"admin_port", srv->admin_port()},
                                      {"mode", cfg.auth.secret.empty() ? "dev" : "token"},
                                      {"provider", cfg.llm.provider}});
 

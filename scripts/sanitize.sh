@@ -16,9 +16,11 @@ case "$kind" in
 esac
 [ -f build/models/safety.bin ] || { echo "sanitize: build/models missing: run scripts/build.sh"; exit 1; }
 dir="build-$kind"
+# -Werror stays with the main build: at -O1 with sanitizers GCC 12 warns falsely inside
+# <regex> (maybe-uninitialized), and warnings are the main build's job
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DXINYU_SANITIZE="$flags" \
-  -DXINYU_PRETRAINED_MODELS="$PWD/build/models" -DXINYU_WERROR="${XINYU_WERROR:-OFF}" \
+  -DXINYU_PRETRAINED_MODELS="$PWD/build/models" -DXINYU_WERROR=OFF \
   -DBUILD_TESTING=ON >/dev/null
 if [[ "$kind" == tsan ]]; then
   targets=(xinyu_core_tests xinyu_storage_tests xinyu_quality_tests)

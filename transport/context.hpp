@@ -57,6 +57,7 @@ struct context {
   std::vector<std::string> allowed_origins;       // transport.allowed_origins
   std::vector<std::string> allowed_hosts;         // transport.allowed_hosts (dev mode)
   std::string admin_token;                        // admin.token; empty: see http_session
+  bool separate_admin = false;                    // admin.listen is set
   std::size_t max_connections = 15000;            // transport.max_connections
   std::size_t max_connections_per_ip = 2000;      // transport.max_connections_per_ip
   std::size_t max_connections_per_user = 32;      // transport.max_connections_per_user

@@ -82,8 +82,9 @@ bool same_secret(std::string_view a, std::string_view b) {
 
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
-  http_session(tcp::socket socket, std::shared_ptr<context> ctx, slot_ptr slot)
-    : stream_(std::move(socket)), ctx_(std::move(ctx)), slot_(std::move(slot)) {}
+  http_session(tcp::socket socket, std::shared_ptr<context> ctx, slot_ptr slot, bool admin)
+    : stream_(std::move(socket)), ctx_(std::move(ctx)), slot_(std::move(slot)),
+      admin_listener_(admin) {}
 
   void run() { do_read(); }
 
@@ -139,6 +140,15 @@ private:
     }
     std::string_view target{req.target().data(), req.target().size()};
     auto path = target.substr(0, target.find('?'));
+    if (ctx_->separate_admin) {
+      bool admin_path = path.rfind("/admin/", 0) == 0;
+      bool ops_path = path == "/metrics" || path == "/healthz" || path == "/readyz";
+      if (admin_listener_ ? !(admin_path || ops_path) : admin_path)
+        return respond(req, http::status::not_found, "application/json",
+                       json_error("not_found", admin_listener_
+                                                 ? "this is the admin listener"
+                                                 : "admin endpoints are on admin.listen"));
+    }
     if (!browser_allowed(req, path))
       return;
     if (websocket::is_upgrade(req)) {
@@ -321,12 +331,15 @@ private:
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<context> ctx_;
   slot_ptr slot_;
+  bool admin_listener_ = false; // accepted on admin.listen
 };
 
 } // namespace
 
-void start_http_session(tcp::socket socket, std::shared_ptr<context> ctx, slot_ptr slot) {
-  std::make_shared<http_session>(std::move(socket), std::move(ctx), std::move(slot))->run();
+void start_http_session(tcp::socket socket, std::shared_ptr<context> ctx, slot_ptr slot,
+                        bool admin_listener) {
+  std::make_shared<http_session>(std::move(socket), std::move(ctx), std::move(slot), admin_listener)
+    ->run();
 }
 
 } // namespace xinyu::transport

@@ -25,47 +25,49 @@ namespace {
 class asio_server final : public server {
 public:
   explicit asio_server(unsigned threads)
-    : ioc_(static_cast<int>(threads)), acceptor_(ioc_), backoff_(ioc_) {}
+    : ioc_(static_cast<int>(threads)), acceptor_(ioc_), backoff_(ioc_), admin_acceptor_(ioc_),
+      admin_backoff_(ioc_) {}
 
   ~asio_server() override { stop(); }
 
   bool open(const std::string& host, std::uint16_t port, std::string& error) {
-    boost::system::error_code ec;
-    auto addr = net::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
-    if (ec) {
-      error = "server.host '" + host + "' is not an IP address";
+    if (!listen(acceptor_, "server.host", host, port, error))
       return false;
-    }
-    tcp::endpoint ep{addr, port};
-    acceptor_.open(ep.protocol(), ec);
-    if (!ec)
-      acceptor_.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec)
-      acceptor_.bind(ep, ec);
-    if (!ec)
-      acceptor_.listen(net::socket_base::max_listen_connections, ec);
-    if (ec) {
-      error = "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message();
-      return false;
-    }
     port_ = acceptor_.local_endpoint().port();
+    return true;
+  }
+
+  /// The separate admin listener ("host:port", validated by the config).
+  bool open_admin(const std::string& listen_at, std::string& error) {
+    auto colon = listen_at.rfind(':');
+    auto host = listen_at.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
+    auto port = static_cast<std::uint16_t>(std::stoul(listen_at.substr(colon + 1)));
+    if (!listen(admin_acceptor_, "admin.listen", host, port, error))
+      return false;
+    admin_port_ = admin_acceptor_.local_endpoint().port();
     return true;
   }
 
   void run(std::shared_ptr<context> ctx, unsigned threads) {
     ctx_ = std::move(ctx);
     do_accept();
+    if (admin_acceptor_.is_open())
+      do_accept(true);
     for (unsigned i = 0; i < threads; ++i)
       threads_.emplace_back([this] { ioc_.run(); });
   }
 
   std::uint16_t port() const override { return port_; }
+  std::uint16_t admin_port() const override { return admin_port_; }
 
   void stop_accepting() override {
     std::promise<void> closed;
     net::post(ioc_, [this, &closed] {
       boost::system::error_code ignored;
       acceptor_.close(ignored);
+      admin_acceptor_.close(ignored);
       closed.set_value();
     });
     closed.get_future().wait_for(std::chrono::seconds(5));
@@ -77,6 +79,7 @@ public:
     net::post(ioc_, [this] {
       boost::system::error_code ignored;
       acceptor_.close(ignored);
+      admin_acceptor_.close(ignored);
     });
     ioc_.stop();
     for (auto& t : threads_)
@@ -85,18 +88,45 @@ public:
   }
 
 private:
-  void do_accept() {
-    acceptor_.async_accept(net::make_strand(ioc_), [this](boost::system::error_code ec,
-                                                          tcp::socket socket) {
-      if (ec == net::error::operation_aborted || !acceptor_.is_open())
+  static bool listen(tcp::acceptor& acceptor, const char* key, const std::string& host,
+                     std::uint16_t port, std::string& error) {
+    boost::system::error_code ec;
+    auto addr = net::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+    if (ec) {
+      error = std::string{key} + " host '" + host + "' is not an IP address";
+      return false;
+    }
+    tcp::endpoint ep{addr, port};
+    acceptor.open(ep.protocol(), ec);
+    if (!ec)
+      acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec)
+      acceptor.bind(ep, ec);
+    if (!ec)
+      acceptor.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      error =
+        "cannot listen on " + host + ":" + std::to_string(port) + " (" + key + "): " + ec.message();
+      return false;
+    }
+    return true;
+  }
+
+  void do_accept(bool admin = false) {
+    auto& acceptor = admin ? admin_acceptor_ : acceptor_;
+    acceptor.async_accept(net::make_strand(ioc_), [this, admin](boost::system::error_code ec,
+                                                                tcp::socket socket) {
+      auto& acceptor = admin ? admin_acceptor_ : acceptor_;
+      auto& backoff = admin ? admin_backoff_ : backoff_;
+      if (ec == net::error::operation_aborted || !acceptor.is_open())
         return;
       if (ec) {
         // EMFILE, ENFILE, ENOBUFS: retrying at once would spin; pause, then accept again
         ctx_->accept_errors.inc();
-        backoff_.expires_after(ctx_->accept_backoff);
-        backoff_.async_wait([this](boost::system::error_code e) {
-          if (!e && acceptor_.is_open())
-            do_accept();
+        backoff.expires_after(ctx_->accept_backoff);
+        backoff.async_wait([this, admin](boost::system::error_code e) {
+          if (!e && (admin ? admin_acceptor_ : acceptor_).is_open())
+            do_accept(admin);
         });
         return;
       }
@@ -105,7 +135,7 @@ private:
       const char* why = "";
       if (auto slot = context::admit(ctx_, peer.address().to_string(), why)) {
         socket.set_option(tcp::no_delay(true), ignored);
-        start_http_session(std::move(socket), ctx_, std::move(slot));
+        start_http_session(std::move(socket), ctx_, std::move(slot), admin);
       } else {
         std::string_view reason{why};
         (reason == "total"         ? ctx_->limited_total
@@ -125,13 +155,16 @@ private:
         socket.write_some(net::buffer(reason == "per_ip_rate" ? too_fast : busy), ignored);
         socket.close(ignored);
       }
-      do_accept();
+      do_accept(admin);
     });
   }
 
   net::io_context ioc_;
   tcp::acceptor acceptor_;
   net::steady_timer backoff_;
+  tcp::acceptor admin_acceptor_;
+  net::steady_timer admin_backoff_;
+  std::uint16_t admin_port_ = 0;
   std::shared_ptr<context> ctx_;
   std::vector<std::thread> threads_;
   std::uint16_t port_ = 0;
@@ -146,7 +179,10 @@ std::unique_ptr<server> server::start(const core::config& cfg, actors::gateway_a
   auto s = std::make_unique<asio_server>(cfg.transport.threads);
   if (!s->open(cfg.server.host, cfg.server.port, error))
     return nullptr;
+  if (!cfg.admin.listen.empty() && !s->open_admin(cfg.admin.listen, error))
+    return nullptr;
   auto ctx = std::make_shared<context>();
+  ctx->separate_admin = !cfg.admin.listen.empty();
   ctx->gateway = std::move(gateway);
   ctx->server_name = cfg.server.name;
   ctx->handshake_timeout = std::chrono::milliseconds{cfg.transport.handshake_timeout_ms};

@@ -22,6 +22,9 @@ public:
   /// The bound port (useful with port 0).
   virtual std::uint16_t port() const = 0;
 
+  /// The admin listener's port (admin.listen), 0 when admin shares the main port.
+  virtual std::uint16_t admin_port() const = 0;
+
   /// Stops accepting new connections; open ones keep being served (for draining).
   virtual void stop_accepting() = 0;
 

@@ -10,9 +10,10 @@ namespace xinyu::transport {
 
 struct context;
 
-/// Serves HTTP requests on `socket` (keep-alive), upgrading /v1/ws to WebSocket.
+/// Serves HTTP requests on `socket` (keep-alive), upgrading /v1/ws to WebSocket. On the admin
+/// listener only /admin/*, /metrics, /healthz and /readyz are served.
 class connection_slot;
 void start_http_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<context> ctx,
-                        std::shared_ptr<connection_slot> slot);
+                        std::shared_ptr<connection_slot> slot, bool admin_listener = false);
 
 } // namespace xinyu::transport

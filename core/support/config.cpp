@@ -163,6 +163,17 @@ config_result load_config(const std::string& json_text,
   for (const auto& k : config_keys())
     if (!k.set(doc.at(json::json_pointer{pointer_of(k.path)}), c, err))
       return res;
+  if (!c.admin.listen.empty()) {
+    auto colon = c.admin.listen.rfind(':');
+    bool ok = colon != std::string::npos && colon > 0 && colon + 1 < c.admin.listen.size();
+    for (std::size_t i = colon + 1; ok && i < c.admin.listen.size(); ++i)
+      ok = std::isdigit(static_cast<unsigned char>(c.admin.listen[i])) != 0;
+    if (!ok || std::stoul(c.admin.listen.substr(colon + 1)) > 65535) {
+      err = "configuration key 'admin.listen' must be host:port (e.g. 127.0.0.1:9090), got '"
+            + c.admin.listen + "'";
+      return res;
+    }
+  }
   if (!c.admin.token.empty() && c.admin.token.size() < 16) {
     err = "configuration key 'admin.token' must be at least 16 bytes";
     return res;

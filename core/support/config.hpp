@@ -59,7 +59,8 @@ struct config {
     std::string secret; // empty = dev mode
   } auth;
   struct {
-    std::string token; // empty: /admin/* from loopback in dev mode only, off otherwise
+    std::string token;  // empty: /admin/* from loopback in dev mode only, off otherwise
+    std::string listen; // "host:port" of a separate admin listener; empty = the main port
   } admin;
   struct {
     std::size_t max_queued_turns = 8;

@@ -302,6 +302,10 @@ const std::vector<config_key>& config_keys() {
     XINYU_KEY(auth.secret,
               "HS256 secret for signed tokens (>= 16 bytes; XINYU_AUTH_SECRET keeps it out of "
               "files); empty = dev mode (auth frame with 'user', loopback only)"),
+    XINYU_KEY(admin.listen,
+              "host:port of a separate listener for /admin/*, /metrics, /healthz and /readyz (e.g. "
+              "127.0.0.1:9090, port 0 = any free one, printed in the started log line); the main "
+              "port then answers /admin/* with 404; empty = everything on the main port"),
     XINYU_KEY(admin.token,
               "bearer token for /admin/* (XINYU_ADMIN_TOKEN keeps it out of files); empty = "
               "/admin/* only from loopback in dev mode, and off when signed tokens are configured"),

@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <algorithm>
 #include <sstream>
 #include <regex>
 #include <thread>
@@ -506,4 +507,33 @@ TEST_CASE("e2e: new connections per IP per second are bounded with 429", "[e2e][
       raw_http_status(srv.port(), "GET /healthz HTTP/1.1\r\nHost: " + host + "\r\n\r\n"));
   CHECK(std::count(statuses.begin(), statuses.end(), 429) >= 1);
   CHECK(statuses.back() == 429);
+}
+
+TEST_CASE("e2e: admin.listen puts /admin/* and /metrics on their own port", "[e2e][security]") {
+  const std::string admin = "admin-token-0123456789abcdef";
+  server_process srv{json{{"admin", {{"listen", "127.0.0.1:0"}, {"token", admin}}}}};
+  std::uint16_t admin_port = 0;
+  {
+    std::istringstream lines{srv.log()};
+    std::string line;
+    while (std::getline(lines, line)) {
+      auto j = json::parse(line, nullptr, false);
+      if (j.is_object() && j.value("event", "") == "started")
+        admin_port = j.value("admin_port", 0);
+    }
+  }
+  REQUIRE(admin_port != 0);
+  REQUIRE(admin_port != srv.port());
+  auto host = "127.0.0.1:" + std::to_string(srv.port());
+  auto admin_host = "127.0.0.1:" + std::to_string(admin_port);
+  auto chaos = [&](std::uint16_t port, const std::string& h) {
+    return raw_http_status(port, "GET /admin/chaos HTTP/1.1\r\nHost: " + h
+                                   + "\r\nAuthorization: Bearer " + admin + "\r\n\r\n");
+  };
+  CHECK(chaos(srv.port(), host) == 404);       // not on the public port, even with the token
+  CHECK(chaos(admin_port, admin_host) == 200); // on the admin port, with it
+  CHECK(raw_http_status(admin_port, "GET /metrics HTTP/1.1\r\nHost: " + admin_host + "\r\n\r\n")
+        == 200);
+  CHECK(raw_http_status(admin_port, "GET / HTTP/1.1\r\nHost: " + admin_host + "\r\n\r\n") == 404);
+  CHECK(raw_http_status(srv.port(), "GET /healthz HTTP/1.1\r\nHost: " + host + "\r\n\r\n") == 200);
 }
