@@ -26,5 +26,6 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using embed_atom = caf::atom_constant<caf::atom("embed")>;
+using report_atom = caf::atom_constant<caf::atom("report")>;
 
 } // namespace xinyu::actors

@@ -7,7 +7,11 @@
 #include "core/protocol/server_frame.hpp"
 #include "core/support/service_state.hpp"
 
+#include "actors/storage_actor.hpp"
+#include "storage/conversation_store.hpp"
+
 #include <caf/all.hpp>
+#include <nlohmann/json.hpp>
 
 #include <unordered_map>
 
@@ -161,6 +165,34 @@ gateway_actor::behavior_type gateway(gateway_ptr self, stage_pools pools,
       return true;
     },
     [self](stats_atom) -> std::size_t { return self->state.sessions.size(); },
+    [self](report_atom, core::care_report_query& q, client_sink_ptr& origin) {
+      auto& st = self->state;
+      if (!st.pools.storage) {
+        origin->deliver(std::make_shared<const std::string>(
+          core::frames::error("internal", "reports need storage (storage.path)")));
+        return;
+      }
+      self
+        ->request(st.pools.storage,
+                  std::chrono::milliseconds{st.settings->config.session.bookkeeping_deadline_ms},
+                  report_atom::value, q.from, q.to)
+        .then(
+          [q, origin](std::vector<storage::report_count>& rows) {
+            std::vector<core::care_count> counts;
+            for (auto& r : rows)
+              counts.push_back({std::move(r.day), std::move(r.event), r.count});
+            nlohmann::json frame{{"type", "report"},
+                                 {"content_type",
+                                  q.csv ? "text/csv; charset=utf-8" : "application/json"},
+                                 {"body", core::render_care_report(q, counts)}};
+            origin->deliver(std::make_shared<const std::string>(frame.dump()));
+          },
+          [origin](caf::error& e) {
+            origin->deliver(std::make_shared<const std::string>(
+              core::frames::error("internal",
+                                  "the report could not be read: " + caf::to_string(e))));
+          });
+    },
   };
 }
 
@@ -176,6 +208,9 @@ public:
   }
   void command(const std::string& user, client_sink_ptr origin, core::client_command cmd) override {
     caf::anon_send(gw_, command_atom::value, user, std::move(origin), std::move(cmd));
+  }
+  void care_report(core::care_report_query q, client_sink_ptr origin) override {
+    caf::anon_send(gw_, report_atom::value, std::move(q), std::move(origin));
   }
 
 private:

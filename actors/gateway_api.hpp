@@ -3,6 +3,7 @@
 #pragma once
 
 #include "actors/client_sink.hpp"
+#include "core/policy/care_report.hpp"
 #include "core/protocol/client_frame.hpp"
 
 #include <memory>
@@ -20,6 +21,9 @@ public:
   /// Runs `cmd` for `user`; its frames (or an `error`) go to `origin` and the user's sinks.
   virtual void command(const std::string& user, client_sink_ptr origin,
                        core::client_command cmd) = 0;
+  /// The duty-of-care report for `q` (an admin request): one frame to `origin`, either
+  /// {"type":"report","content_type":..,"body":..} or an `error` frame.
+  virtual void care_report(core::care_report_query q, client_sink_ptr origin) = 0;
 };
 
 using gateway_api_ptr = std::shared_ptr<gateway_api>;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/analysis/analysis.hpp"
+#include "core/policy/care_report.hpp"
 #include "core/policy/prompt_builder.hpp"
 #include "llm/provider.hpp"
 #include "storage/conversation_store.hpp"
@@ -105,6 +106,10 @@ typename Inspector::result_type inspect(Inspector& f, memory_fact& x) {
   return f(caf::meta::type_name("memory_fact"), x.text, x.embedding, x.model);
 }
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, care_report_query& x) {
+  return f(caf::meta::type_name("care_report_query"), x.from, x.to, x.csv);
+}
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, chat_message& x) {
   return f(caf::meta::type_name("chat_message"), x.role, x.content);
 }
@@ -126,7 +131,11 @@ typename Inspector::result_type inspect(Inspector& f, stored_message& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, turn_record& x) {
   return f(caf::meta::type_name("turn_record"), x.user, x.id, x.user_turn, x.reply_turn,
-           x.user_text, x.reply_text, x.finish, x.ts, x.reply_ts, x.facts);
+           x.user_text, x.reply_text, x.finish, x.ts, x.reply_ts, x.facts, x.report_events);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, report_count& x) {
+  return f(caf::meta::type_name("report_count"), x.day, x.event, x.count);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, user_snapshot& x) {

@@ -192,6 +192,14 @@ storage_actor::behavior_type storage_behavior(storage_actor_t self, core::config
         return make_error(ec::storage_failed, status.error);
       return page;
     },
+    [self, cfgp](report_atom, std::string& from,
+                 std::string& to) -> caf::result<std::vector<storage::report_count>> {
+      flush(self, *cfgp);
+      std::vector<storage::report_count> out;
+      if (auto status = self->state.store->report(from, to, out); !status)
+        return make_error(ec::storage_failed, status.error);
+      return out;
+    },
     [self, cfgp](embed_atom, std::string& user, std::uint64_t turn,
                  std::vector<core::memory_fact>& facts) {
       // the facts of `turn` went in with the turn: write them first, so that a vector is never

@@ -43,6 +43,8 @@ using storage_actor = embeddings_sink_actor::extend<
   caf::replies_to<forget_atom, std::string>::with<std::uint64_t>,
   // true when nothing is pending
   caf::replies_to<flush_atom>::with<bool>,
+  // the duty-of-care counts of the days from..to (YYYY-MM-DD, inclusive); pending writes first
+  caf::replies_to<report_atom, std::string, std::string>::with<std::vector<storage::report_count>>,
   // internal: the group-commit timer and the retry timer
   caf::reacts_to<flush_atom, bool>, caf::reacts_to<retry_atom>>;
 

@@ -320,12 +320,13 @@ int main(int argc, char** argv) {
     xinyu::actors::stop_runtime(rt);
     return exit_usage;
   }
-  std::cout << "xinyu-server listening on http://" << cfg.server.host << ":" << srv->port()
-            << std::endl;
+  // the log line first: whoever waits for the stdout line can then read it (admin_port)
   xinyu::core::log::info("started", {{"port", srv->port()},
                                      {"admin_port", srv->admin_port()},
                                      {"mode", cfg.auth.secret.empty() ? "dev" : "token"},
                                      {"provider", cfg.llm.provider}});
+  std::cout << "xinyu-server listening on http://" << cfg.server.host << ":" << srv->port()
+            << std::endl;
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -163,11 +163,11 @@ std::string offline_provider::compose(const llm_request& req) const {
       zh
         ? "听到你这样说，我很担心你，也很在乎你现在的安全。你愿意告诉我，这些让你痛苦到想放弃的事情"
           "，"
-          "是什么时候开始的吗？你不需要一个人面对，请考虑现在就联系下面的援助热线，或者身边信任的人"
+          "是什么时候开始的吗？你不需要一个人面对，请考虑现在就联系上面的援助热线，或者身边信任的人"
           "。"
         : "I'm really concerned about you, and your safety matters to me right now. Would you tell "
           "me when things started to feel this unbearable? You don't have to face this alone - "
-          "please consider reaching out to one of the lines below, or someone you trust, right "
+          "please consider reaching out to one of the lines above, or someone you trust, right "
           "now.";
     return out;
   }

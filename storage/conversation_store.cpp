@@ -3,6 +3,7 @@
 #include "storage/conversation_store.hpp"
 
 #include "core/memory/embedding.hpp"
+#include "core/policy/care_report.hpp"
 
 #include "storage/key_codec.hpp"
 
@@ -11,6 +12,8 @@
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <unistd.h>
@@ -45,7 +48,10 @@ public:
   store_status write(const std::vector<turn_record>& records) override {
     rocksdb::WriteBatch batch;
     std::map<std::string, meta> metas;
+    std::map<std::string, std::uint64_t> counts; // report key -> count to add
     for (const auto& r : records) {
+      for (const auto& e : r.report_events)
+        ++counts[keys::report_key(core::utc_day(r.ts), e)];
       auto it = metas.find(r.user);
       if (it == metas.end()) {
         meta m;
@@ -70,6 +76,17 @@ public:
     for (const auto& [user, m] : metas)
       batch.Put(meta_cf(), keys::meta_key(user),
                 json{{"last_turn", m.last_turn}, {"memory_seq", m.memory_seq}}.dump());
+    for (const auto& [key, add] : counts) {
+      // one writer (the storage actor): read, add, write in this batch
+      std::string v;
+      auto got = db_->Get(rocksdb::ReadOptions{}, meta_cf(), key, &v);
+      if (!got.ok() && !got.IsNotFound())
+        return store_status::failure("read failed: " + describe(got));
+      std::uint64_t n = got.ok() && v.size() == 8 ? keys::read_u64be(v) : 0;
+      std::string out;
+      keys::append_u64be(out, n + add);
+      batch.Put(meta_cf(), key, out);
+    }
     auto s = db_->Write(write_opts_, &batch);
     if (!s.ok())
       return store_status::failure("write failed: " + describe(s));
@@ -203,6 +220,29 @@ public:
     auto s = db_->Write(wo, &batch);
     if (!s.ok())
       return store_status::failure("delete failed: " + describe(s));
+    return {};
+  }
+
+  store_status report(const std::string& from, const std::string& to,
+                      std::vector<report_count>& out) override {
+    out.clear();
+    auto prefix = keys::report_prefix();
+    std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(rocksdb::ReadOptions{}, meta_cf())};
+    for (it->Seek(prefix + from); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      auto rest = it->key().ToStringView().substr(prefix.size()); // day/event
+      auto slash = rest.find('/');
+      if (slash == std::string_view::npos)
+        continue;
+      auto day = rest.substr(0, slash);
+      if (day > to)
+        break;
+      auto v = it->value().ToStringView();
+      if (v.size() != 8)
+        return store_status::failure("corrupt report count");
+      out.push_back({std::string{day}, std::string{rest.substr(slash + 1)}, keys::read_u64be(v)});
+    }
+    if (!it->status().ok())
+      return store_status::failure("read failed: " + describe(it->status()));
     return {};
   }
 

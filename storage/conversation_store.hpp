@@ -32,6 +32,17 @@ struct turn_record {
   std::int64_t ts = 0;
   std::int64_t reply_ts = 0;
   std::vector<std::string> facts; // what the user message tells about them (<= 256), remembered
+  /// Duty-of-care events of this turn, counted per UTC day of `ts` in the same batch (so a
+  /// count is durable exactly when its turn is): "detection/<locale>/<level>/<category>" or
+  /// "referral/<locale>". No user and no text ever go into a count.
+  std::vector<std::string> report_events;
+};
+
+/// One day's count of one duty-of-care event.
+struct report_count {
+  std::string day;   // YYYY-MM-DD (UTC)
+  std::string event; // as in turn_record::report_events
+  std::uint64_t count = 0;
 };
 
 struct user_snapshot {
@@ -77,8 +88,14 @@ public:
   virtual store_status history(const std::string& user, std::optional<std::uint64_t> before,
                                std::size_t limit, std::vector<stored_message>& out, bool& more) = 0;
 
-  /// Erases the user's messages and memories durably; the turn counter is kept.
+  /// Erases the user's messages and memories durably; the turn counter is kept. The
+  /// duty-of-care counts (which carry no user) stay.
   virtual store_status forget(const std::string& user, std::uint64_t& deleted_messages) = 0;
+
+  /// The duty-of-care counts of the days `from`..`to` (YYYY-MM-DD, inclusive), by day then
+  /// event.
+  virtual store_status report(const std::string& from, const std::string& to,
+                              std::vector<report_count>& out) = 0;
 };
 
 } // namespace xinyu::storage

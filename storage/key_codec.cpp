@@ -51,4 +51,14 @@ std::string fact_key(std::string_view user, std::uint64_t turn, unsigned index) 
   return memory_key(user, (turn << 8) | (index & 0xFFu));
 }
 
+std::string report_prefix() { return std::string(4, '\xff') + "report/"; }
+
+std::string report_key(std::string_view day, std::string_view event) {
+  auto k = report_prefix();
+  k += day;
+  k += '/';
+  k += event;
+  return k;
+}
+
 } // namespace xinyu::storage::keys

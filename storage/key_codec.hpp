@@ -28,6 +28,11 @@ inline constexpr char embedding_suffix = 'e';
 /// meta CF: user_prefix
 inline std::string meta_key(std::string_view user) { return user_prefix(user); }
 
+/// meta CF: a duty-of-care count of `day` (YYYY-MM-DD). Starts with u32be(0xFFFFFFFF), a
+/// length no user id has, so no user's key ever equals or contains it.
+std::string report_prefix();
+std::string report_key(std::string_view day, std::string_view event);
+
 /// The integer after `user`'s prefix in `key`, or nullopt when the key is not one of `user`'s.
 std::optional<std::uint64_t> decode_index(std::string_view key, std::string_view user);
 

@@ -3,6 +3,7 @@
 // connection. Every wait is bounded; must never touch storage.
 #include "transport/api_session.hpp"
 
+#include "core/policy/care_report.hpp"
 #include "core/protocol/http_api.hpp"
 #include "transport/context.hpp"
 
@@ -60,6 +61,8 @@ public:
     if (svc.draining)
       return fail(core::http_failure{503, "overloaded", "the server is shutting down"},
                   svc.retry_after_ms);
+    if (kind_ == api_kind::care_report) // an admin call: the caller was checked already
+      return start_care_report();
     std::string token_user;
     if (!ctx_->dev_mode) {
       auto auth = req_[http::field::authorization];
@@ -101,13 +104,35 @@ public:
       cmd = std::move(c->chat);
     }
     sink_ = std::make_shared<api_sink>(weak_from_this(), socket_.get_executor());
+    arm_deadline();
+    // a command subscribes its connection to the user's frames (no attach: no `ready`)
+    ctx_->gateway->command(user_, actors::client_sink_ptr{sink_}, std::move(cmd));
+  }
+
+  /// GET /admin/reports/crisis: counts only, from storage through the gateway.
+  void start_care_report() {
+    std::string_view target{req_.target().data(), req_.target().size()};
+    auto q = target.find('?');
+    std::string error;
+    auto today = core::utc_day(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count());
+    auto query = core::parse_care_report_query(q == std::string_view::npos ? std::string_view{}
+                                                                           : target.substr(q + 1),
+                                               today, error);
+    if (!query)
+      return fail(core::http_failure{400, "bad_request", error});
+    sink_ = std::make_shared<api_sink>(weak_from_this(), socket_.get_executor());
+    arm_deadline();
+    ctx_->gateway->care_report(std::move(*query), actors::client_sink_ptr{sink_});
+  }
+
+  void arm_deadline() {
     timer_.expires_after(ctx_->api_deadline);
     timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (!ec)
         self->on_deadline();
     });
-    // a command subscribes its connection to the user's frames (no attach: no `ready`)
-    ctx_->gateway->command(user_, actors::client_sink_ptr{sink_}, std::move(cmd));
   }
 
   /// A frame of this user, on the call's strand.
@@ -115,6 +140,13 @@ public:
     if (finished_)
       return;
     auto head = core::peek_frame(frame);
+    if (kind_ == api_kind::care_report) {
+      if (head.type != "report")
+        return fail_from_frame(frame);
+      auto j = json::parse(frame, nullptr, false);
+      content_type_ = j.value("content_type", "application/json");
+      return respond(200, content_type_.c_str(), j.value("body", ""));
+    }
     if (kind_ == api_kind::history) {
       if (head.type == "history")
         return respond(200, "application/json", frame);
@@ -280,7 +312,7 @@ private:
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
     queue_.clear();
-    if (sink_)
+    if (sink_ && kind_ != api_kind::care_report) // a report subscribed to no user
       ctx_->gateway->detach(user_, actors::client_sink_ptr{sink_});
   }
 
@@ -302,6 +334,7 @@ private:
   bool closing_ = false;
   bool finished_ = false;
   std::string reply_;
+  std::string content_type_;
   std::int64_t created_ = unix_now();
 };
 

@@ -175,6 +175,16 @@ private:
     }
     if (path == "/admin/chaos")
       return admin_chaos(req);
+    if (path == "/admin/reports/crisis") {
+      if (!admin_allowed(req))
+        return;
+      if (req.method() != http::verb::get)
+        return respond(req, http::status::method_not_allowed, "application/json",
+                       json_error("bad_request", "use GET"), "GET");
+      stream_.expires_never();
+      return start_api_call(stream_.release_socket(), std::move(req), ctx_, api_kind::care_report,
+                            std::move(slot_));
+    }
     // the HTTP API: each call gets the connection and closes it when answered
     auto api = [&](http::verb method, api_kind kind) {
       if (req.method() != method) {
@@ -267,10 +277,13 @@ private:
   /// GET shows, POST sets failure injection. With admin.token: that bearer token is required
   /// from anywhere. Without: loopback clients of a dev-mode server only; a server with signed
   /// tokens keeps /admin/* off (behind a same-host proxy every client looks like loopback).
-  void admin_chaos(const http::request<http::string_body>& req) {
+  /// The admin credential (admin.token), or loopback in dev mode without one. Answers 403
+  /// and returns false when refused.
+  bool admin_allowed(const http::request<http::string_body>& req) {
     auto refuse = [&](const char* why) {
       ctx_->refused_admin.inc();
       respond(req, http::status::forbidden, "application/json", json_error("unauthorized", why));
+      return false;
     };
     if (!ctx_->admin_token.empty()) {
       auto auth = req[http::field::authorization];
@@ -278,14 +291,20 @@ private:
       if (a.size() < 7 || lower(a.substr(0, 7)) != "bearer "
           || !same_secret(a.substr(7), ctx_->admin_token))
         return refuse("admin endpoints need Authorization: Bearer <admin.token>");
-    } else {
-      if (!ctx_->dev_mode)
-        return refuse("admin endpoints are off: set admin.token to use them");
-      beast::error_code ec;
-      auto peer = stream_.socket().remote_endpoint(ec);
-      if (ec || !peer.address().is_loopback())
-        return refuse("admin endpoints are loopback only");
+      return true;
     }
+    if (!ctx_->dev_mode)
+      return refuse("admin endpoints are off: set admin.token to use them");
+    beast::error_code ec;
+    auto peer = stream_.socket().remote_endpoint(ec);
+    if (ec || !peer.address().is_loopback())
+      return refuse("admin endpoints are loopback only");
+    return true;
+  }
+
+  void admin_chaos(const http::request<http::string_body>& req) {
+    if (!admin_allowed(req))
+      return;
     auto& svc = *ctx_->svc;
     if (req.method() == http::verb::post) {
       if (auto e = svc.chaos.apply_json(req.body()); !e.empty())

@@ -46,6 +46,21 @@ core::counter& metric_refs::errors(std::string_view code) {
                                      "code=\"" + std::string{code} + "\"");
 }
 
+core::counter& metric_refs::crisis_referrals(std::string_view locale) {
+  return core::metrics().get_counter("xinyu_crisis_referrals_total",
+                                     "crisis replies that opened with the referral, by locale",
+                                     "locale=\"" + std::string{locale} + "\"");
+}
+
+core::counter& metric_refs::safety_detections(std::string_view locale, std::string_view level,
+                                              std::string_view category) {
+  return core::metrics().get_counter(
+    "xinyu_safety_detections_total",
+    "turns judged other than ok, by locale, level and category (no user, no text)",
+    "locale=\"" + std::string{locale} + "\",level=\"" + std::string{level} + "\",category=\""
+      + std::string{category} + "\"");
+}
+
 metric_refs& metrics() {
   static metric_refs m{
     core::metrics().get_histogram("xinyu_turn_ttft_ms",
@@ -76,6 +91,9 @@ metric_refs& metrics() {
                                     "stage=\"memory\"")},
     core::metrics().get_gauge("xinyu_turns_queued",
                               "admitted turns waiting or in flight, all sessions"),
+    core::metrics().get_counter(
+      "xinyu_crisis_interruptions_total",
+      "replies cut short because the same user sent a crisis-level message meanwhile"),
   };
   return m;
 }

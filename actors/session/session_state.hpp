@@ -64,6 +64,8 @@ struct turn {
   // generation
   llm_stream_actor stream;
   std::vector<std::string> tokens;
+  std::size_t preface_tokens = 0; // the crisis referral's pieces, sent before the model's
+  bool referred = false;          // the reply opened with the crisis referral
   std::optional<double> ttft_ms;
   clock::time_point last_token_at;
 
@@ -72,6 +74,8 @@ struct turn {
     return safety.redacted_text.empty() ? text : safety.redacted_text;
   }
   std::string reply() const;
+  /// Pieces of the reply that came from the model (or the fallback), not the preface.
+  std::size_t model_tokens() const { return tokens.size() - preface_tokens; }
   void mark_degraded(std::string_view component);
 };
 
@@ -105,6 +109,12 @@ struct metric_refs {
   core::counter& finish(core::finish_reason f);
   core::counter& degraded(const std::string& component);
   core::counter& errors(std::string_view code);
+  /// Reports without text: crisis referrals sent, by locale (zh, en).
+  core::counter& crisis_referrals(std::string_view locale);
+  /// Reports without text: turns judged other than ok, by locale, level and category.
+  core::counter& safety_detections(std::string_view locale, std::string_view level,
+                                   std::string_view category);
+  core::counter& crisis_interruptions;
 };
 metric_refs& metrics();
 
@@ -200,6 +210,9 @@ void ask_stages(session_ptr self, turn& t);
 void stage_failed(session_ptr self, std::uint64_t key, stage s);
 /// A `remember` of this session finished: a recall that waited for it goes out now.
 void on_remembered(session_ptr self);
+/// A chat queued behind another turn is screened at once (crisis_priority.cpp): at crisis level
+/// the turns ahead of it end `cancelled`, so its referral goes out now, not after them.
+void prescreen_for_crisis(session_ptr self, const turn& t);
 /// The verdicts are in: the blocked reply, or the prompt and the LLM stream.
 void start_generation(session_ptr self, turn& t);
 /// Ends the front turn with exactly one `done`, records it and starts the next one.

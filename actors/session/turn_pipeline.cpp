@@ -5,6 +5,7 @@
 #include "actors/error.hpp"
 #include "core/memory/fact_extractor.hpp"
 #include "core/policy/canned_replies.hpp"
+#include "core/policy/care_report.hpp"
 #include "core/protocol/server_frame.hpp"
 #include "core/support/service_state.hpp"
 #include "core/support/text.hpp"
@@ -36,16 +37,19 @@ void emit_text(session_ptr self, turn& t, const std::string& text) {
     emit_token(self, t, std::move(piece));
 }
 
-/// Reply path when the LLM gives nothing: the offline comforting text.
+/// Reply path when the LLM gives nothing: the offline comforting text, or for a person at
+/// risk the built-in crisis-support reply (after the referral already sent).
 void fallback_reply(session_ptr self, turn& t) {
   t.mark_degraded("llm");
-  emit_text(self, t, core::fallback_reply(t.chinese));
+  emit_text(self, t,
+            t.safety.level == core::safety_level::crisis ? core::crisis_support_reply(t.chinese)
+                                                         : core::fallback_reply(t.chinese));
   finish_turn(self, core::finish_reason::fallback);
 }
 
 /// The stream gave up: the fallback when nothing came, else what came ends with `error`.
 void end_stream_early(session_ptr self, turn& t) {
-  if (t.tokens.empty()) {
+  if (t.model_tokens() == 0) {
     fallback_reply(self, t);
     return;
   }
@@ -53,18 +57,21 @@ void end_stream_early(session_ptr self, turn& t) {
   finish_turn(self, core::finish_reason::error);
 }
 
-/// The crisis-resources paragraph and notice for a crisis turn that was not cancelled.
-void add_crisis_resources(session_ptr self, turn& t, core::finish_reason finish) {
+/// A crisis turn opens with the referral, before the model says anything and whatever state
+/// the model is in: the resources for the user's language as the reply's first pieces, and a
+/// `crisis_resources` notice for clients that show them apart.
+void send_crisis_referral(session_ptr self, turn& t) {
   auto& st = self->state;
-  if (t.safety.level != core::safety_level::crisis || t.cancelled
-      || finish == core::finish_reason::cancelled)
+  const auto& resources = st.cfg->config.safety.crisis_resources;
+  auto it = resources.find(t.chinese ? "zh" : "en");
+  if (it == resources.end() || it->second.empty())
     return;
-  auto it = st.cfg->config.safety.crisis_resources.find(t.chinese ? "zh" : "en");
-  if (it == st.cfg->config.safety.crisis_resources.end() || it->second.empty())
-    return;
-  auto block = core::crisis_block(t.chinese, it->second);
-  emit_text(self, t, block);
-  st.broadcast(core::frames::notice("crisis_resources", block.substr(2)));
+  auto referral = core::crisis_referral(t.chinese, it->second);
+  st.broadcast(core::frames::notice("crisis_resources", referral.substr(0, referral.size() - 2)));
+  emit_text(self, t, referral);
+  t.preface_tokens = t.tokens.size();
+  t.referred = true;
+  metrics().crisis_referrals(t.chinese ? "zh" : "en").inc();
 }
 
 } // namespace
@@ -72,6 +79,8 @@ void add_crisis_resources(session_ptr self, turn& t, core::finish_reason finish)
 void start_generation(session_ptr self, turn& t) {
   auto& st = self->state;
   t.ph = phase::generating;
+  if (t.safety.level == core::safety_level::crisis)
+    send_crisis_referral(self, t);
   if (t.safety.level == core::safety_level::blocked) {
     emit_text(self, t, core::blocked_reply(t.chinese));
     finish_turn(self, core::finish_reason::stop);
@@ -151,6 +160,10 @@ void persist(session_ptr self, const turn& t, const std::string& reply, core::fi
   rec.reply_ts = reply_ts;
   // what the user told about themselves is remembered (personal data already masked)
   rec.facts = std::move(facts);
+  // duty-of-care counts (no user, no text) become durable with the turn
+  if (t.started)
+    for (const auto& e : core::care_events(t.safety, t.chinese, t.referred))
+      rec.report_events.push_back(e.key());
   ++st.pending_persists;
   if (st.cfg->svc)
     ++st.cfg->svc->persisted_unsent;
@@ -166,7 +179,6 @@ void finish_turn(session_ptr self, core::finish_reason finish) {
   auto& t = st.turns.front();
   if (t.stream && t.ph == phase::generating)
     self->send(t.stream, cancel_atom::value, t.key); // no-op when the stream already ended
-  add_crisis_resources(self, t, finish);
   double total = ms_since(t.accepted_at);
   core::frames::done_info d;
   d.id = t.id;
@@ -301,6 +313,8 @@ void admit_chat(session_ptr self, const client_sink_ptr& origin, core::chat_comm
   st.turns.push_back(std::move(t));
   if (cfg.svc && cfg.svc->chaos.decide(core::chaos_kind::session).crash)
     throw std::runtime_error("chaos: injected session crash"); // recovered by the crash handler
+  if (st.turns.size() > 1)
+    prescreen_for_crisis(self, st.turns.back()); // behind another turn: a crisis jumps ahead
   start_next(self);
 }
 
@@ -308,11 +322,11 @@ void on_token(session_ptr self, std::uint64_t key, std::string text) {
   auto* t = self->state.current(key);
   if (!t || t->ph != phase::generating)
     return; // a stream we gave up on
-  if (t->tokens.size() >= self->state.cfg->config.llm.max_tokens) {
+  if (t->model_tokens() >= self->state.cfg->config.llm.max_tokens) {
     finish_turn(self, core::finish_reason::length);
     return;
   }
-  bool first = t->tokens.empty();
+  bool first = t->model_tokens() == 0;
   emit_token(self, *t, std::move(text));
   if (first)
     self->delayed_send(self, ms(self->state.cfg->config.llm.stall_deadline_ms), timeout_atom::value,
@@ -323,7 +337,7 @@ void on_stream_end(session_ptr self, std::uint64_t key, core::finish_reason fini
   auto* t = self->state.current(key);
   if (!t || t->ph != phase::generating)
     return;
-  if (t->tokens.empty() || finish == core::finish_reason::error
+  if (t->model_tokens() == 0 || finish == core::finish_reason::error
       || finish == core::finish_reason::cancelled)
     end_stream_early(self, *t); // no reply: fallback; a broken one: kept, finish error
   else
@@ -344,7 +358,7 @@ void on_deadline(session_ptr self, std::uint64_t key, deadline_kind kind) {
     return;
   switch (kind) {
     case deadline_kind::first_token:
-      if (t->tokens.empty())
+      if (t->model_tokens() == 0)
         end_stream_early(self, *t);
       break;
     case deadline_kind::stall: {

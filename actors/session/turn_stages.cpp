@@ -4,6 +4,7 @@
 
 #include "core/analysis/emotion_ensemble.hpp"
 #include "core/analysis/safety_checker.hpp"
+#include "core/policy/care_report.hpp"
 #include "core/protocol/server_frame.hpp"
 
 #include <caf/all.hpp>
@@ -11,6 +12,13 @@
 namespace xinyu::actors::session {
 
 namespace {
+
+/// Reports without text: one count per category of a verdict other than ok (core/policy/
+/// care_report: a fixed set of categories, so no input can grow the label set).
+void count_detection(const turn& t) {
+  for (const auto& e : core::care_events(t.safety, t.chinese, false))
+    metrics().safety_detections(e.locale, e.level, e.category).inc();
+}
 
 void record_stage(turn& t, stage s) {
   auto i = static_cast<std::size_t>(s);
@@ -31,6 +39,7 @@ void stage_done(session_ptr self, std::uint64_t key) {
   // repeated distress across turns reaches the crisis path; a crisis is never "neutral"
   t->safety = self->state.risk.observe(std::move(t->safety), t->emotion, clock::now());
   t->emotion = core::with_safety_floor(std::move(t->emotion), t->safety);
+  count_detection(*t);
   self->state.broadcast(core::frames::analysis(t->id, t->emotion, t->safety));
   start_generation(self, *t);
 }

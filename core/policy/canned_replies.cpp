@@ -60,14 +60,26 @@ std::string blocked_reply(bool chinese) {
              "about how you're feeling.";
 }
 
-std::string crisis_block(bool chinese, const std::vector<std::string>& resources) {
+std::string crisis_referral(bool chinese, const std::vector<std::string>& resources) {
   if (resources.empty())
     return {};
-  std::string out =
-    chinese ? "\n\n你可以随时联系这些援助资源：" : "\n\nYou can reach out any time:";
+  std::string out = chinese ? "你不需要一个人扛着。现在就可以联系这些援助资源："
+                            : "You don't have to go through this alone. You can reach someone "
+                              "right now:";
   for (const auto& r : resources)
     out += "\n- " + r;
+  out += "\n\n";
   return out;
+}
+
+std::string crisis_support_reply(bool chinese) {
+  return chinese
+           ? "谢谢你愿意告诉我，我很在乎你现在的安全。你此刻安全吗？如果你有伤害自己的"
+             "打算，请现在就拨打上面的热线，或者联系身边信任的人陪着你。我会一直在这里听你说。"
+           : "Thank you for telling me. I care about your safety right now. Are you safe at "
+             "this moment? If you are thinking of harming yourself, please call one of the "
+             "lines above now, or ask someone you trust to be with you. I'm here, and I'm "
+             "listening.";
 }
 
 } // namespace xinyu::core

@@ -14,14 +14,20 @@ std::vector<chat_message> prompt_builder::build(const prompt_input& in) const {
   sys += "\n\nReply in ";
   sys += in.chinese ? "Simplified Chinese" : "English";
   sys += ". Keep it warm, brief (2-4 sentences) and specific to what the user said; "
-         "never claim to be human.";
+         "never claim to be human. When the user wants to stop talking or leave, let them go "
+         "warmly: never guilt, pressure or bargain to keep them here.";
   sys += "\nDetected emotion: " + in.emotion.label + " (confidence "
          + std::to_string(static_cast<int>(in.emotion.score * 100)) + "%). Acknowledge it gently.";
   switch (in.safety.level) {
     case safety_level::crisis:
-      sys += "\nSAFETY: the user may be in danger. Take it seriously, express care, encourage "
-             "contacting the crisis resources that follow your reply and people they trust. "
-             "Do not give any method or detail of harm.";
+      sys += "\nSAFETY: the user may be at risk of harming themselves or someone else. Crisis "
+             "line numbers were already shown to them just above your reply; do not repeat the "
+             "list. Respond as a caring listener: take what they said seriously and without "
+             "judgement; thank them for telling you; ask directly and gently whether they are "
+             "safe right now; encourage them to contact a crisis line, emergency services or "
+             "someone they trust now, and to move away from any means of harm; stay with them. "
+             "Never give any method, dose or detail of harm, never debate whether their life is "
+             "worth living, never promise secrecy, never claim to be human or a therapist.";
       break;
     case safety_level::caution:
       sys += "\nCAUTION: categories ";

@@ -5,6 +5,7 @@
 #include "actors/worker_pool.hpp"
 #include "core/support/config.hpp"
 #include "core/memory/memory_engine.hpp"
+#include "core/policy/canned_replies.hpp"
 #include "core/policy/prompt_builder.hpp"
 #include "tests/actors/test_sink.hpp"
 
@@ -425,8 +426,18 @@ TEST_CASE("resume replays from seq; history pages oldest first", "[session]") {
   CHECK(h["messages"][2]["text"] == reply);
 }
 
-TEST_CASE("crisis replies carry the configured resources; blocked never calls the LLM",
-          "[session]") {
+namespace {
+std::string reply_of(test::test_sink& sink, const std::string& id) {
+  std::string reply;
+  for (auto& t : sink.of("token", id))
+    reply += t["text"].get<std::string>();
+  return reply;
+}
+} // namespace
+
+TEST_CASE("a crisis reply opens with the referral, before the model's words; blocked never "
+          "calls the LLM",
+          "[session][crisis]") {
   fixture f;
   auto pools = f.real_pools();
   auto s = f.session(pools);
@@ -434,11 +445,17 @@ TEST_CASE("crisis replies carry the configured resources; blocked never calls th
   attach(s, sink);
   chat(s, sink, "m1", "I want to kill myself");
   sink->wait_type("done", "m1");
-  std::string reply;
-  for (auto& t : sink->of("token", "m1"))
-    reply += t["text"].get<std::string>();
-  CHECK(reply.find("call 988") != std::string::npos);
+  auto reply = reply_of(*sink, "m1");
+  CHECK(reply.rfind(core::crisis_referral(false, {"call 988"}), 0) == 0);       // first, whole
+  CHECK(reply.size() > core::crisis_referral(false, {"call 988"}).size() + 20); // then the model
   CHECK(sink->wait_type("notice")["kind"] == "crisis_resources");
+  // the notice comes before the first token
+  auto frames = sink->frames();
+  auto notice_at =
+    std::find_if(frames.begin(), frames.end(), [](const json& j) { return j["type"] == "notice"; });
+  auto token_at =
+    std::find_if(frames.begin(), frames.end(), [](const json& j) { return j["type"] == "token"; });
+  CHECK(notice_at < token_at);
 
   // blocked: an LLM pool that would crash proves it is never called
   caf::anon_send_exit(pools.llm, caf::exit_reason::user_shutdown);
@@ -453,6 +470,103 @@ TEST_CASE("crisis replies carry the configured resources; blocked never calls th
   CHECK(d["finish"] == "stop");
   CHECK(d["degraded"] == json::array());
   CHECK(sink2->wait_type("analysis", "b1")["safety"]["level"] == "blocked");
+}
+
+TEST_CASE("a crisis with the LLM down and the safety worker crashed still gets the referral and "
+          "the built-in crisis-support reply",
+          "[session][crisis]") {
+  fixture f;
+  auto pools = f.real_pools();
+  caf::anon_send_exit(pools.llm, caf::exit_reason::user_shutdown);
+  pools.llm = f.sys.spawn(fake_llm_pool, 0); // every stream dies before its first token
+  caf::anon_send_exit(pools.safety, caf::exit_reason::user_shutdown);
+  pools.safety = f.sys.spawn([](safety_actor::pointer) -> safety_actor::behavior_type {
+    return {
+      [](work_atom, stage_request&) -> core::safety_result {
+        throw std::runtime_error("injected safety crash");
+      },
+    };
+  });
+  auto s = f.session(pools);
+  auto sink = std::make_shared<test::test_sink>();
+  attach(s, sink);
+  chat(s, sink, "c1", "I want to kill myself tonight");
+  auto d = sink->wait_type("done", "c1");
+  CHECK(sink->wait_type("analysis", "c1")["safety"]["level"] == "crisis");
+  CHECK(d["finish"] == "fallback");
+  auto degraded = d["degraded"].get<std::vector<std::string>>();
+  CHECK(std::count(degraded.begin(), degraded.end(), "safety") == 1);
+  CHECK(std::count(degraded.begin(), degraded.end(), "llm") == 1);
+  CHECK(reply_of(*sink, "c1")
+        == core::crisis_referral(false, {"call 988"}) + core::crisis_support_reply(false));
+  CHECK(sink->of("done", "c1").size() == 1);
+  // Chinese too
+  chat(s, sink, "c2", "我不想活了，今晚就吃掉所有的安眠药");
+  sink->wait_type("done", "c2");
+  CHECK(reply_of(*sink, "c2")
+        == core::crisis_referral(true, {"400-161-9995"}) + core::crisis_support_reply(true));
+}
+
+namespace {
+/// An LLM pool whose first stream never answers and whose later streams say "ok" and end.
+llm_pool_actor::behavior_type first_stream_hangs_pool(llm_pool_actor::pointer self) {
+  auto starts = std::make_shared<int>(0);
+  return {
+    [self, starts](work_atom, llm_start& start) -> llm_stream_actor {
+      if ((*starts)++ == 0) {
+        auto w = self->spawn(crashing_llm_worker, -1);
+        self->send(w, std::move(start));
+        return w;
+      }
+      auto w = self->spawn([](fake_stream_actor::pointer) -> fake_stream_actor::behavior_type {
+        return {
+          [](cancel_atom, std::uint64_t) {},
+          [](llm_start& st) {
+            caf::anon_send(st.reply_to, token_atom::value, st.stream_id, std::string{"ok"});
+            caf::anon_send(st.reply_to, end_atom::value, st.stream_id, core::finish_reason::stop);
+          },
+        };
+      });
+      self->send(w, std::move(start));
+      return w;
+    },
+  };
+}
+} // namespace
+
+TEST_CASE("a crisis message interrupts the reply streaming for that user and jumps the queue",
+          "[session][crisis]") {
+  fixture f;
+  auto pools = f.real_pools();
+  caf::anon_send_exit(pools.llm, caf::exit_reason::user_shutdown);
+  pools.llm = f.sys.spawn(first_stream_hangs_pool);
+  auto settings = test_settings();
+  settings->config.llm.first_token_deadline_ms = 60000; // only the interruption can end m1
+  settings->config.llm.total_deadline_ms = 60000;
+  auto s = f.session(pools, settings);
+  auto sink = std::make_shared<test::test_sink>();
+  attach(s, sink);
+  chat(s, sink, "m1", "tell me a long story about the sea");
+  sink->wait_type("analysis", "m1"); // m1 is generating (its stream hangs)
+  chat(s, sink, "m2", "what should I cook tonight");
+  chat(s, sink, "m3", "I am going to end my life tonight");
+  auto d1 = sink->wait_type("done", "m1");
+  CHECK(d1["finish"] == "cancelled");
+  CHECK(sink->wait_type("done", "m2")["finish"] == "cancelled"); // ahead of the crisis: ends too
+  auto d3 = sink->wait_type("done", "m3");
+  CHECK(d3["finish"] == "stop");
+  CHECK(reply_of(*sink, "m3") == core::crisis_referral(false, {"call 988"}) + "ok");
+  // every turn has exactly one done, in accepted order
+  std::vector<std::string> order;
+  for (auto& d : sink->of("done"))
+    order.push_back(d["id"]);
+  CHECK(order == std::vector<std::string>{"m1", "m2", "m3"});
+
+  // an ordinary message behind another turn waits its turn (no interruption)
+  chat(s, sink, "m4", "tell me about whales");
+  chat(s, sink, "m5", "and dolphins");
+  CHECK(sink->wait_type("done", "m4")["finish"] == "stop");
+  CHECK(sink->wait_type("done", "m5")["finish"] == "stop");
 }
 
 TEST_CASE("a user over the chat rate gets rate_limited with retry_after_ms", "[session]") {

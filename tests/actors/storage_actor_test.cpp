@@ -44,6 +44,10 @@ public:
     return {};
   }
   storage::store_status forget(const std::string&, std::uint64_t&) override { return {}; }
+  storage::store_status report(const std::string&, const std::string&,
+                               std::vector<storage::report_count>&) override {
+    return {};
+  }
 
 private:
   std::size_t room_;

@@ -33,7 +33,11 @@ TEST_CASE("crisis and caution add safety guidance", "[prompt]") {
   prompt_input in;
   in.user_text = "x";
   in.safety.level = safety_level::crisis;
-  CHECK(b.build(in).front().content.find("SAFETY") != std::string::npos);
+  auto crisis_prompt = b.build(in).front().content;
+  CHECK(crisis_prompt.find("SAFETY") != std::string::npos);
+  CHECK(crisis_prompt.find("safe right now") != std::string::npos); // asks about safety
+  CHECK(crisis_prompt.find("Never give any method") != std::string::npos);
+  CHECK(crisis_prompt.find("never guilt") != std::string::npos); // leaving is always fine
   in.safety.level = safety_level::caution;
   in.safety.categories = {"prompt_injection"};
   CHECK(b.build(in).front().content.find("prompt_injection") != std::string::npos);

@@ -70,6 +70,10 @@ TEST_CASE("fallback, blocked and crisis texts exist in both languages", "[offlin
   CHECK(core::is_mostly_chinese(core::fallback_reply(true)));
   CHECK_FALSE(core::is_mostly_chinese(core::fallback_reply(false)));
   CHECK_FALSE(core::blocked_reply(true).empty());
-  auto block = core::crisis_block(false, {"call 988"});
-  CHECK(block.find("call 988") != std::string::npos);
+  auto referral = core::crisis_referral(false, {"call 988"});
+  CHECK(referral.find("call 988") != std::string::npos);
+  CHECK(referral.substr(referral.size() - 2) == "\n\n"); // the reply follows after a blank line
+  CHECK(core::crisis_referral(true, {}).empty());
+  CHECK(core::is_mostly_chinese(core::crisis_support_reply(true)));
+  CHECK(core::crisis_support_reply(false).find("safe") != std::string::npos);
 }

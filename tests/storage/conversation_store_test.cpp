@@ -185,3 +185,53 @@ TEST_CASE("fact embeddings are stored beside their facts and loaded with them", 
   REQUIRE(s->load("u", 2, 10, snap));
   CHECK(snap.memories.empty()); // embeddings went with the facts
 }
+
+TEST_CASE("duty-of-care counts add up per UTC day, survive forget and reopening, carry no user",
+          "[store][report]") {
+  temp_dir dir;
+  std::string error;
+  constexpr std::int64_t dec4 = 1'796'342'400'000; // 2026-12-04T00:00:00Z in ms
+  constexpr std::int64_t day = 86'400'000;
+  {
+    auto store = conversation_store::open({dir.path, false}, error);
+    REQUIRE(store);
+    auto a = rec("alice", 1, "t", "r");
+    a.ts = dec4 + 5;
+    a.report_events = {"detection/en/crisis/self_harm", "referral/en"};
+    auto b = rec("bob", 1, "t", "r");
+    b.ts = dec4 + day - 1; // still the 4th
+    b.report_events = {"detection/en/crisis/self_harm", "referral/en"};
+    auto c = rec("carol", 1, "t", "r");
+    c.ts = dec4 + day; // the 5th
+    c.report_events = {"detection/zh/caution/distress"};
+    REQUIRE(store->write({a, b}));
+    REQUIRE(store->write({c}));
+    auto a2 = rec("alice", 3, "t", "r");
+    a2.ts = dec4 + 9;
+    a2.report_events = {"referral/en"};
+    REQUIRE(store->write({a2}));
+    std::uint64_t deleted = 0;
+    REQUIRE(store->forget("alice", deleted)); // erasing a user keeps the anonymous counts
+  }
+  auto store = conversation_store::open({dir.path, false}, error);
+  REQUIRE(store);
+  std::vector<report_count> out;
+  REQUIRE(store->report("2026-12-01", "2026-12-31", out));
+  REQUIRE(out.size() == 3);
+  CHECK(out[0].day == "2026-12-04");
+  CHECK(out[0].event == "detection/en/crisis/self_harm");
+  CHECK(out[0].count == 2);
+  CHECK(out[1].event == "referral/en");
+  CHECK(out[1].count == 3);
+  CHECK(out[2].day == "2026-12-05");
+  CHECK(out[2].event == "detection/zh/caution/distress");
+  CHECK(out[2].count == 1);
+  REQUIRE(store->report("2026-12-05", "2026-12-05", out));
+  CHECK(out.size() == 1);
+  REQUIRE(store->report("2026-11-01", "2026-12-03", out));
+  CHECK(out.empty());
+  // the counts never show up as a user's data
+  user_snapshot snap;
+  REQUIRE(store->load("report/2026-12-04", 10, 10, snap));
+  CHECK(snap.last_turn == 0);
+}
