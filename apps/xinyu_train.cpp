@@ -34,9 +34,8 @@ int usage() {
 
 json rate(const core::hit_rate& h) { return json{{"n", h.n}, {"rate", h.rate()}}; }
 
-/// Thresholds maximising dev crisis recall, then caution recall, while at most 3 % of benign
-/// dev messages get crisis or blocked and at most 20 % a check-in; then the blocked and "other"
-/// thresholds the same way.
+/// Thresholds maximising dev crisis + blocked recall, then caution recall, while at most 3 % of
+/// benign dev messages get crisis or blocked and at most 20 % a check-in; then "other".
 core::safety_thresholds pick_safety_thresholds(
   const std::vector<core::safety_example>& dev, const std::vector<core::safety_result>& rules,
   const std::vector<std::vector<std::pair<std::string, double>>>& probs,
@@ -59,54 +58,56 @@ core::safety_thresholds pick_safety_thresholds(
   best.crisis = best.caution = 0.95;
   best.blocked = best.other = 1.1;
   double best_key = -1;
-  // the model may overrule a rule's crisis only when it is very sure (an explicit "I want to
-  // die" must never become a check-in because the sentence also asks "what do I do")
-  for (double veto : {0.9, 0.95, 0.98, 1.1})
-    for (double cr = 0.10; cr <= 0.951; cr += 0.05)
-      for (double ca = 0.10; ca <= cr + 1e-9; ca += 0.05) {
-        core::safety_thresholds t = best;
-        t.crisis = cr;
-        t.caution = ca;
-        t.veto = veto;
-        auto s = evaluate(t);
-        if (std::getenv("XINYU_TRAIN_FRONTIER"))
-          std::printf("  frontier veto %.2f crisis %.2f caution %.2f: recall %.3f caution %.3f "
-                      "severe %.3f flagged %.3f\n",
-                      veto, cr, ca, s.crisis.rate(), s.caution.rate(), s.benign_severe.rate(),
-                      s.benign_flagged.rate());
-        if (!allowed(s))
-          continue;
-        // crisis recall first, caution next, fewer check-ins on benign, then higher thresholds
-        double key = s.crisis.rate() * 1e6 + s.caution.rate() * 1e3 - s.benign_flagged.rate() * 10
-                     + cr + ca * 0.1 + veto * 0.01;
-        if (key > best_key) {
-          best_key = key;
-          best = t;
-        }
-      }
-  using field_ptr = double core::safety_thresholds::*;
-  for (field_ptr field : {&core::safety_thresholds::blocked, &core::safety_thresholds::other}) {
+  // Crisis and blocked share the benign budget, so their thresholds are chosen together:
+  // the sum of both recalls first (a missed crisis and a missed abuse request weigh the same),
+  // caution next, fewer check-ins on benign, then higher thresholds. The model may overrule a
+  // rule's crisis only when very sure of "benign" (veto), and call a crisis without a word of
+  // danger only when very sure (alone).
+  for (double blocked : {0.3, 0.5, 0.7, 0.9, 1.1})
+    for (double veto : {0.95, 0.98, 1.1})
+      for (double alone : {0.7, 0.8, 0.9, 1.1})
+        for (double cr = 0.10; cr <= 0.901; cr += 0.05)
+          for (double ca = 0.10; ca <= cr + 1e-9; ca += 0.05) {
+            if (alone < cr)
+              continue; // without evidence the model must be at least as sure as with it
+            core::safety_thresholds t = best;
+            t.crisis = cr;
+            t.caution = ca;
+            t.veto = veto;
+            t.alone = alone;
+            t.blocked = blocked;
+            auto s = evaluate(t);
+            if (std::getenv("XINYU_TRAIN_FRONTIER"))
+              std::printf("  frontier blocked %.2f veto %.2f alone %.2f crisis %.2f caution %.2f: "
+                          "recall %.3f blocked %.3f caution %.3f severe %.3f flagged %.3f\n",
+                          blocked, veto, alone, cr, ca, s.crisis.rate(), s.blocked.rate(),
+                          s.caution.rate(), s.benign_severe.rate(), s.benign_flagged.rate());
+            if (!allowed(s))
+              continue;
+            double key = (s.crisis.rate() + s.blocked.rate()) * 1e6 + s.caution.rate() * 1e3
+                         - s.benign_flagged.rate() * 10 + cr + ca * 0.1 + veto * 0.01 + alone * 0.01
+                         + blocked * 0.01;
+            if (key > best_key) {
+              best_key = key;
+              best = t;
+            }
+          }
+  {
+    // "other" check-ins (injection, abuse, personal data) need a clear majority
     double best_v = 1.1, best_k = -1;
-    // blocked may go low (the evidence rule keeps it from firing on nothing); "other" check-ins
-    // (injection, abuse, personal data) need a clear majority
-    double lowest = field == &core::safety_thresholds::blocked ? 0.10 : 0.50;
-    for (double x = lowest; x <= 0.951; x += 0.05) {
+    for (double x = 0.50; x <= 0.951; x += 0.05) {
       auto t = best;
-      t.*field = x;
-      if (field == &core::safety_thresholds::blocked)
-        t.other = 1.1;
+      t.other = x;
       auto s = evaluate(t);
       if (!allowed(s))
         continue;
-      double recall = field == &core::safety_thresholds::blocked ? s.blocked.rate()
-                                                                 : s.caution.rate() + s.pii.rate();
-      double key = recall * 1000 + x;
+      double key = (s.caution.rate() + s.pii.rate()) * 1000 + x;
       if (key > best_k) {
         best_k = key;
         best_v = x;
       }
     }
-    best.*field = best_v;
+    best.other = best_v;
   }
   best_scores = evaluate(best);
   if (show_misses) {
@@ -179,7 +180,8 @@ bool train_safety(const std::string& data, const std::string& out) {
                   {"blocked", t.blocked},
                   {"caution", t.caution},
                   {"other", t.other},
-                  {"veto", t.veto}}},
+                  {"veto", t.veto},
+                  {"alone", t.alone}}},
                 {"trained_on", {{"rows", train.size()}}},
                 {"dev",
                  {{"rows", dev.size()},
@@ -199,11 +201,11 @@ bool train_safety(const std::string& data, const std::string& out) {
     "(rules alone %.3f), "
     "blocked %.3f, pii %.3f, caution %.3f, benign crisis/blocked %.3f (rules alone %.3f), "
     "benign check-ins %.3f; thresholds crisis %.2f caution %.2f blocked %.2f other "
-    "%.2f veto %.2f\n",
+    "%.2f veto %.2f alone %.2f\n",
     train.size(), everyday, dev.size(), s.crisis.rate(), rules_scores.crisis.rate(),
     s.blocked.rate(), s.pii.rate(), s.caution.rate(), s.benign_severe.rate(),
     rules_scores.benign_severe.rate(), s.benign_flagged.rate(), t.crisis, t.caution, t.blocked,
-    t.other, t.veto);
+    t.other, t.veto, t.alone);
   return true;
 }
 

@@ -60,6 +60,7 @@ std::shared_ptr<const core::safety_checker> load_safety_model(const std::string&
   t.caution = number_or(th, "caution", t.caution);
   t.other = number_or(th, "other", t.other);
   t.veto = number_or(th, "veto", t.veto);
+  t.alone = number_or(th, "alone", t.alone);
   return std::make_shared<const core::safety_checker>(std::move(model), t);
 }
 

@@ -706,9 +706,12 @@ safety_result safety_checker::combine(safety_result rules,
     rules.categories.push_back("distress");
   }
   auto model = check_model(p);
-  if (!evidence && static_cast<int>(model.level) > static_cast<int>(safety_level::caution)) {
+  if (!evidence && static_cast<int>(model.level) > static_cast<int>(safety_level::caution)
+      && !(model.level == safety_level::crisis
+           && probability_of(p, "self_harm") + probability_of(p, "violence")
+                >= thresholds_.alone)) {
     // the model alone, without one word of danger ("are you there?", "good night"), asks
-    // gently; it never interrupts or refuses on its own
+    // gently unless it is very sure; it never refuses on its own
     model.level = safety_level::caution;
   }
   return merge(std::move(rules), model);

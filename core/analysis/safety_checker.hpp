@@ -23,6 +23,9 @@ struct safety_thresholds {
   double other = 0.6;   // P(prompt_injection), P(harassment), P(pii): caution
   double veto = 1.1;    // P(benign) at or above: a rule's crisis becomes caution (an idiom,
                         // a worried parent, a joke); above 1 the model never overrules a rule
+  double alone = 1.1;   // P(self_harm) + P(violence) at or above: crisis even without one word
+                        // of danger the rules know ("I won't be alive tomorrow"); above 1 the
+                        // model alone only ever asks gently
 };
 
 class safety_checker {

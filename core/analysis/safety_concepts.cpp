@@ -354,6 +354,12 @@ const concept_terms lexicon[] = {
     "not your fault", "not their fault", "not his fault", "not her fault",  "im sorry for",
     "i'm sorry for",  "sorry mom",       "sorry mum",     "说对不起",       "说声对不起",
     "不是他的错",     "不是她的错",      "不是你们的错",  "不是你的错",     "替我"}},
+  {C::future_contact,
+   {"keep in touch", "stay in touch", "see you monday", "see you tomorrow", "see you next",
+    "see you soon",  "catch up soon", "let's meet",     "lets meet",        "visit you",
+    "new job",       "new company",   "last day at",    "常联系",           "保持联系",
+    "回头见",        "明天见",        "下周见",         "有空聚",           "新工作",
+    "离职",          "毕业"}},
   {C::chore,
    {"hair",  "bangs", "fringe",  "nails", "grass",  "lawn",  "onion*", "vegetable*", "cake",
     "paper", "wood",  "coupon*", "cost*", "class*", "sugar", "carbs",  "ties",       "头发",
@@ -484,15 +490,14 @@ bool has(const concept_set& s, C c) { return s.test(static_cast<std::size_t>(c))
 } // namespace
 
 const char* to_string(concept_id c) noexcept {
-  static const char* const names[] = {"self_ref",    "death",       "method",     "lethality",
-                                      "timing",      "preparation", "farewell",   "finality",
-                                      "deceased",    "reunion",     "passive",    "relief",
-                                      "injury_verb", "body",        "wound",      "weapon",
-                                      "place",       "person",      "harm_other", "intent",
-                                      "whereabouts", "burden",      "disappear",  "strong_method",
-                                      "present",     "stockpile",   "affairs",    "departure",
-                                      "apology",     "urge",        "howto",      "concealment",
-                                      "chore",       "minor",       "sexual",     "abuse_material"};
+  static const char* const names[] = {
+    "self_ref",      "death",       "method",      "lethality", "timing",    "preparation",
+    "farewell",      "finality",    "deceased",    "reunion",   "passive",   "relief",
+    "injury_verb",   "body",        "wound",       "weapon",    "place",     "person",
+    "harm_other",    "intent",      "whereabouts", "burden",    "disappear", "strong_method",
+    "present",       "stockpile",   "affairs",     "departure", "apology",   "urge",
+    "howto",         "concealment", "chore",       "minor",     "sexual",    "abuse_material",
+    "future_contact"};
   static_assert(sizeof(names) / sizeof(names[0]) == concept_count);
   return names[static_cast<std::size_t>(c)];
 }
@@ -539,7 +544,8 @@ concept_finding safety_concepts::find(const normalized_text& n, bool minor_age) 
     // a method and finality or a farewell: "the bridge, never coming back"
     || (has(s, C::method) && any({C::finality, C::farewell}) && has(s, C::self_ref))
     // farewells that close a life, not a chat
-    || (has(s, C::farewell) && any({C::finality, C::preparation, C::death, C::timing}))
+    || (has(s, C::farewell) && any({C::finality, C::preparation, C::death, C::timing})
+        && !has(s, C::future_contact))
     // joining someone who died
     || (has(s, C::reunion) && any({C::deceased, C::death}))
     // passive ideation: "hope I never wake up", "被车撞死也挺好"

@@ -48,6 +48,7 @@ enum class concept_id : unsigned {
   minor,  // 8th grader, middle school, schoolgirl, loli, 初二, 未成年, 萝莉, 小妹妹
   sexual, // nsfw, lewd, steamy, nudes, send pics, 涩图, 裸, 援交, 大人的游戏
   abuse_material, // pthc, loli hentai, 萝莉控福利: names of abuse material itself
+  future_contact, // keep in touch, see you monday, 常联系, 回头见: a goodbye with a tomorrow
   count
 };
 
