@@ -27,5 +27,9 @@ using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using embed_atom = caf::atom_constant<caf::atom("embed")>;
 using report_atom = caf::atom_constant<caf::atom("report")>;
+using alert_atom = caf::atom_constant<caf::atom("alert")>;
+using operator_atom = caf::atom_constant<caf::atom("operator")>;
+using handoff_atom = caf::atom_constant<caf::atom("handoff")>;
+using reply_atom = caf::atom_constant<caf::atom("reply")>;
 
 } // namespace xinyu::actors

@@ -29,6 +29,8 @@ struct gateway_state {
   std::shared_ptr<const session_settings> settings;
   std::unordered_map<std::string, route> sessions;
   std::unordered_map<caf::actor_addr, std::string> users;
+  std::vector<client_sink_ptr> operators;                 // connected operators
+  std::unordered_map<std::string, client_sink_ptr> taken; // user -> the operator who took over
   static inline const char* name = "gateway";
 
   /// A `persisted` that no session will turn into a frame: nobody is connected to tell.
@@ -49,6 +51,11 @@ route& route_of(gateway_ptr self, const std::string& user) {
     self->monitor(s);
     st.users.emplace(s.address(), user);
     it = st.sessions.emplace(user, route{std::move(s), 0}).first;
+    // a conversation an operator holds stays with them across passivation and restarts
+    if (auto t = st.taken.find(user); t != st.taken.end()) {
+      ++it->second.routed;
+      self->send(it->second.session, handoff_atom::value, true, t->second);
+    }
   }
   ++it->second.routed;
   return it->second;
@@ -165,6 +172,63 @@ gateway_actor::behavior_type gateway(gateway_ptr self, stage_pools pools,
       return true;
     },
     [self](stats_atom) -> std::size_t { return self->state.sessions.size(); },
+    [self](alert_atom, std::string& frame) {
+      auto f = std::make_shared<const std::string>(std::move(frame));
+      for (auto& op : self->state.operators)
+        op->deliver(f);
+      core::metrics()
+        .get_counter("xinyu_crisis_alerts_total", "crisis alerts, by whether an operator saw them",
+                     self->state.operators.empty() ? "seen=\"false\"" : "seen=\"true\"")
+        .inc();
+    },
+    [self](operator_atom, attach_atom, std::string& name, client_sink_ptr& sink) {
+      self->state.operators.push_back(sink);
+      sink->deliver(std::make_shared<const std::string>(core::frames::ready(name, "xinyu")));
+    },
+    [self](operator_atom, detach_atom, client_sink_ptr& sink) {
+      auto& st = self->state;
+      std::erase(st.operators, sink);
+      // whatever this operator held goes back to the AI
+      for (auto it = st.taken.begin(); it != st.taken.end();) {
+        if (it->second == sink) {
+          if (auto s = st.sessions.find(it->first); s != st.sessions.end()) {
+            ++s->second.routed;
+            self->send(s->second.session, handoff_atom::value, false, sink);
+          }
+          it = st.taken.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    },
+    [self](operator_atom, command_atom, client_sink_ptr& op, core::operator_command& cmd) {
+      auto& st = self->state;
+      auto refuse = [&op](const char* code, const char* message) {
+        op->deliver(std::make_shared<const std::string>(core::frames::error(code, message)));
+      };
+      std::visit(
+        [&](auto& c) {
+          using T = std::decay_t<decltype(c)>;
+          auto holder = st.taken.find(c.user);
+          if constexpr (std::is_same_v<T, core::takeover_command>) {
+            if (holder != st.taken.end() && holder->second != op)
+              return refuse("busy", "another operator has this conversation");
+            st.taken[c.user] = op;
+            self->send(route_of(self, c.user).session, handoff_atom::value, true, op);
+          } else {
+            if (holder == st.taken.end() || holder->second != op)
+              return refuse("not_found", "take this conversation over first");
+            if constexpr (std::is_same_v<T, core::release_command>) {
+              st.taken.erase(holder);
+              self->send(route_of(self, c.user).session, handoff_atom::value, false, op);
+            } else {
+              self->send(route_of(self, c.user).session, reply_atom::value, std::move(c.id),
+                         std::move(c.text), op);
+            }
+          }
+        },
+        cmd);
+    },
     [self](report_atom, core::care_report_query& q, client_sink_ptr& origin) {
       auto& st = self->state;
       if (!st.pools.storage) {
@@ -211,6 +275,15 @@ public:
   }
   void care_report(core::care_report_query q, client_sink_ptr origin) override {
     caf::anon_send(gw_, report_atom::value, std::move(q), std::move(origin));
+  }
+  void operator_attach(const std::string& name, client_sink_ptr sink) override {
+    caf::anon_send(gw_, operator_atom::value, attach_atom::value, name, std::move(sink));
+  }
+  void operator_detach(client_sink_ptr sink) override {
+    caf::anon_send(gw_, operator_atom::value, detach_atom::value, std::move(sink));
+  }
+  void operator_command(client_sink_ptr sink, core::operator_command cmd) override {
+    caf::anon_send(gw_, operator_atom::value, command_atom::value, std::move(sink), std::move(cmd));
   }
 
 private:

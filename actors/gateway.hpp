@@ -13,6 +13,10 @@ using gateway_actor = session_owner_actor::extend<
   caf::reacts_to<command_atom, std::string, client_sink_ptr, core::client_command>,
   // the duty-of-care report (admin): one frame to the sink
   caf::reacts_to<report_atom, core::care_report_query, client_sink_ptr>,
+  // operators: connect (name), disconnect, and their takeover / reply / release
+  caf::reacts_to<operator_atom, attach_atom, std::string, client_sink_ptr>,
+  caf::reacts_to<operator_atom, detach_atom, client_sink_ptr>,
+  caf::reacts_to<operator_atom, command_atom, client_sink_ptr, core::operator_command>,
   // live sessions
   caf::replies_to<stats_atom>::with<std::size_t>>;
 

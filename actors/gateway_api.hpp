@@ -24,6 +24,12 @@ public:
   /// The duty-of-care report for `q` (an admin request): one frame to `origin`, either
   /// {"type":"report","content_type":..,"body":..} or an `error` frame.
   virtual void care_report(core::care_report_query q, client_sink_ptr origin) = 0;
+  /// An operator connection (token role "operator") named `name`: it gets `ready`, then
+  /// crisis alerts and the chats of users it takes over.
+  virtual void operator_attach(const std::string& name, client_sink_ptr sink) = 0;
+  /// The operator left: every user it had taken over goes back to the AI.
+  virtual void operator_detach(client_sink_ptr sink) = 0;
+  virtual void operator_command(client_sink_ptr sink, core::operator_command cmd) = 0;
 };
 
 using gateway_api_ptr = std::shared_ptr<gateway_api>;

@@ -27,3 +27,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::sink_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::actors::deferred_fn)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(
   xinyu::core::client_command) // std::variant: CAF 0.17 cannot inspect it
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(xinyu::core::operator_command) // std::variant too

@@ -38,14 +38,16 @@ struct stage_pools {
 };
 
 /// Which deadline of the turn in flight fired (`timeout_atom`).
-enum class deadline_kind : std::uint8_t { first_token, stall, total, memory_wait };
+enum class deadline_kind : std::uint8_t { first_token, stall, total, memory_wait, human };
 
 /// What a session needs from the actor that owns it (the gateway).
 using session_owner_actor = persist_listener_actor::extend<
   // a crashed session hands its connections over: (user, sinks, the dead session)
   caf::reacts_to<handover_atom, std::string, sink_list, caf::actor_addr>,
   // may an idle session that has seen `routed` messages stop? (then it is forgotten)
-  caf::replies_to<idle_atom, std::uint64_t>::with<bool>>;
+  caf::replies_to<idle_atom, std::uint64_t>::with<bool>,
+  // a crisis was seen: the alert frame for the operators
+  caf::reacts_to<alert_atom, std::string>>;
 
 using session_actor = llm_listener_actor::extend_with<persist_listener_actor>::extend<
   // a connection subscribes: it gets `ready` (and the disclosure)
@@ -56,6 +58,10 @@ using session_actor = llm_listener_actor::extend_with<persist_listener_actor>::e
   caf::replies_to<command_atom, client_sink_ptr, core::client_command>::with<bool>,
   // storage wrote (chat id, reply turn), through the gateway; true = the frame went out
   caf::replies_to<persisted_atom, std::string, std::uint64_t>::with<bool>,
+  // an operator takes the conversation over (true) or hands it back (false)
+  caf::reacts_to<handoff_atom, bool, client_sink_ptr>,
+  // the operator's reply to the chat `id`
+  caf::reacts_to<reply_atom, std::string, std::string, client_sink_ptr>,
   // internal: load retry, idle check, the deadlines of the turn in flight
   caf::reacts_to<load_atom>, caf::reacts_to<idle_atom>,
   caf::reacts_to<timeout_atom, std::uint64_t, deadline_kind>>;

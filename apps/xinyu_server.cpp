@@ -55,13 +55,16 @@ void print_help() {
   std::cout
     << "xinyu-server - actor-model chat backend for an emotional-companion assistant\n\n"
        "usage: xinyu-server [--config FILE] [--port N] [--print-config] [--config-docs] [--help]\n"
-       "       xinyu-server [--config FILE] --issue-token USER [--token-ttl-s N]\n\n"
+       "       xinyu-server [--config FILE] --issue-token USER [--token-ttl-s N] [--operator]\n\n"
        "  --config FILE    JSON configuration (see config/xinyu.example.json); without it the\n"
        "                   embedded defaults are used\n"
        "  --port N         listen port (overrides server.port); 0 = any free port\n"
        "  --print-config   print the embedded defaults as JSON and exit\n"
        "  --config-docs    print the configuration keys as Markdown (docs/configuration.md)\n"
        "  --issue-token U  print an HS256 token for user U signed with auth.secret, then exit\n"
+       "  --operator       with --issue-token: the token carries role \"operator\" (crisis "
+       "alerts,\n"
+       "                   takeover / reply / release; docs/protocol.md \"Operators\")\n"
        "  --token-ttl-s N  lifetime of that token in seconds (default 86400)\n"
        "  --help           this text\n\n"
        "On start the server prints one line 'xinyu-server listening on http://HOST:PORT'.\n"
@@ -130,6 +133,7 @@ int main(int argc, char** argv) {
   std::optional<long> port;
   std::optional<std::string> issue_for; // --issue-token: print a signed token and exit
   long token_ttl_s = 86400;
+  bool operator_token = false; // --operator: the issued token carries role "operator"
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](const char* name) -> std::string {
@@ -163,6 +167,8 @@ int main(int argc, char** argv) {
       port = p;
     } else if (a == "--issue-token") {
       issue_for = value("--issue-token");
+    } else if (a == "--operator") {
+      operator_token = true;
     } else if (a == "--token-ttl-s") {
       auto v = value("--token-ttl-s");
       char* end = nullptr;
@@ -196,7 +202,7 @@ int main(int argc, char** argv) {
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
     xinyu::core::token_verifier tokens{cfg.auth.secret, cfg.limits.max_user_bytes};
-    std::cout << tokens.issue(*issue_for, now + token_ttl_s) << "\n";
+    std::cout << tokens.issue(*issue_for, now + token_ttl_s, operator_token) << "\n";
     return 0;
   }
   if (port)

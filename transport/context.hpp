@@ -192,7 +192,8 @@ struct context {
                                 "signed tokens refused (bad signature, expired, malformed)");
 
   /// The user a signed token names, or nullopt with `error` (a sentence for the client).
-  std::optional<std::string> verify_token(std::string_view token, std::string& error) const {
+  std::optional<std::string> verify_token(std::string_view token, std::string& error,
+                                          bool* operator_role = nullptr) const {
     if (!tokens) {
       error = "this server runs in dev mode: send {\"type\":\"auth\",\"user\":\"<name>\"}";
       return std::nullopt;
@@ -205,6 +206,8 @@ struct context {
       auth_failures.inc();
       error = r.error;
     }
+    if (operator_role)
+      *operator_role = r.operator_role;
     return r.user;
   }
 

@@ -63,12 +63,17 @@ public:
       auto left = queue_.size() - pre_auth_pending_;
       for (std::size_t i = 0; i < left; ++i)
         sink_->written();
-      ctx_->gateway->detach(user_, actors::client_sink_ptr{sink_});
+      if (operator_)
+        ctx_->gateway->operator_detach(actors::client_sink_ptr{sink_});
+      else
+        ctx_->gateway->detach(user_, actors::client_sink_ptr{sink_});
     }
   }
 
-  void run(http::request<http::string_body> req, std::optional<std::string> user) {
+  void run(http::request<http::string_body> req, std::optional<std::string> user,
+           bool operator_role) {
     handshake_user_ = std::move(user);
+    handshake_operator_ = operator_role;
     ws_.set_option(websocket::stream_base::timeout{ctx_->handshake_timeout,
                                                    websocket::stream_base::none(), false});
     ws_.set_option(
@@ -107,7 +112,7 @@ private:
     if (ec)
       return;
     if (handshake_user_) { // authenticated by the handshake's Bearer token
-      authenticate_as(std::move(*handshake_user_));
+      authenticate_as(std::move(*handshake_user_), handshake_operator_);
       do_read();
       return;
     }
@@ -161,7 +166,26 @@ private:
           send_direct(core::frames::pong());
         } else if constexpr (std::is_same_v<T, core::auth_command>) {
           authenticate(c);
+        } else if constexpr (
+          std::is_same_v<
+            T,
+            core::
+              takeover_command> || std::is_same_v<T, core::release_command> || std::is_same_v<T, core::operator_reply_command>) {
+          if (!sink_ || !operator_) {
+            reject(core::frame_error{"unauthorized", "only an operator may send this frame",
+                                     std::nullopt});
+            return;
+          }
+          bad_frames_ = 0;
+          ctx_->gateway->operator_command(actors::client_sink_ptr{sink_},
+                                          core::operator_command{std::move(c)});
         } else {
+          if (operator_) {
+            reject(core::frame_error{"bad_request",
+                                     "an operator connection sends takeover, reply and release",
+                                     std::nullopt});
+            return;
+          }
           if (!sink_) {
             std::optional<std::string> id;
             if constexpr (std::is_same_v<T, core::chat_command>)
@@ -199,7 +223,9 @@ private:
       return;
     }
     std::string user;
+    bool operator_role = false;
     if (ctx_->dev_mode) {
+      operator_role = a.operator_role; // dev mode trusts names, roles too
       if (a.user.empty()) {
         reject(core::frame_error{
           "unauthorized",
@@ -217,17 +243,17 @@ private:
         return;
       }
       std::string error;
-      auto verified = ctx_->verify_token(a.token, error);
+      auto verified = ctx_->verify_token(a.token, error, &operator_role);
       if (!verified) {
         reject(core::frame_error{"unauthorized", error, std::nullopt});
         return;
       }
       user = std::move(*verified);
     }
-    authenticate_as(std::move(user));
+    authenticate_as(std::move(user), operator_role);
   }
 
-  void authenticate_as(std::string user) {
+  void authenticate_as(std::string user, bool operator_role) {
     // one user's connections are bounded (transport.max_connections_per_user): each frame to
     // the user is written to every one of them
     if (!ctx_->add_user_connection(user)) {
@@ -250,7 +276,11 @@ private:
     user_ = std::move(user);
     auth_timer_.cancel();
     sink_ = std::make_shared<connection_sink>(weak_from_this(), ctx_);
-    ctx_->gateway->attach(user_, actors::client_sink_ptr{sink_});
+    operator_ = operator_role;
+    if (operator_) // an operator sees alerts and the chats of users it takes over
+      ctx_->gateway->operator_attach(user_, actors::client_sink_ptr{sink_});
+    else
+      ctx_->gateway->attach(user_, actors::client_sink_ptr{sink_});
   }
 
   void reject(core::frame_error e) {
@@ -321,6 +351,8 @@ private:
   net::steady_timer auth_timer_;
   net::steady_timer close_timer_;
   std::optional<std::string> handshake_user_;
+  bool handshake_operator_ = false;
+  bool operator_ = false; // signed in with the operator role
   std::shared_ptr<context> ctx_;
   std::deque<frame_ptr> queue_;
   std::size_t pre_auth_pending_ = 0;
@@ -352,9 +384,9 @@ void connection_sink::deliver(frame_ptr frame) {
 
 void start_websocket_session(tcp::socket socket, http::request<http::string_body> req,
                              std::shared_ptr<context> ctx, std::optional<std::string> user,
-                             slot_ptr slot) {
+                             bool operator_role, slot_ptr slot) {
   std::make_shared<websocket_session>(std::move(socket), std::move(ctx), std::move(slot))
-    ->run(std::move(req), std::move(user));
+    ->run(std::move(req), std::move(user), operator_role);
 }
 
 } // namespace xinyu::transport

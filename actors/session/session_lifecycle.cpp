@@ -233,6 +233,10 @@ session_actor::behavior_type session_behavior(session_ptr self, std::string user
       on_stream_end(self, key, finish);
     },
     [self](timeout_atom, std::uint64_t key, deadline_kind kind) { on_deadline(self, key, kind); },
+    [self](handoff_atom, bool human, client_sink_ptr& op) { on_handoff(self, human, op); },
+    [self](reply_atom, std::string& id, std::string& text, client_sink_ptr& op) {
+      on_operator_reply(self, id, text, op);
+    },
     [self](load_atom) { load(self); },
     [self](idle_atom) { on_idle_check(self); },
   };

@@ -30,7 +30,7 @@ using frame_ptr = std::shared_ptr<const std::string>;
 
 /// Where the turn in flight is. A turn waits (`queued`), is analysed by the stages in parallel
 /// (`analyzing`), then streams its reply (`generating`); `finish_turn` ends every turn.
-enum class phase { queued, analyzing, generating };
+enum class phase { queued, analyzing, awaiting_human, generating };
 
 /// The pre-processing stages whose latency is recorded (the guard has no histogram).
 enum class stage : std::size_t { emotion, safety, memory };
@@ -153,6 +153,7 @@ struct session_state {
   core::token_bucket chats{0, 1};    // limits.chats_per_minute / chat_burst
   core::token_bucket commands{0, 1}; // limits.commands_per_minute / command_burst
   core::care_schedule care;
+  client_sink_ptr operator_sink; // an operator took the conversation over (null: the AI answers)
   std::optional<std::uint64_t> deferred_recall; // turn key whose recall waits for a remember
   std::uint64_t last_turn = 0;
   std::deque<turn> turns; // front is in flight once started
@@ -213,8 +214,21 @@ void on_remembered(session_ptr self);
 /// A chat queued behind another turn is screened at once (crisis_priority.cpp): at crisis level
 /// the turns ahead of it end `cancelled`, so its referral goes out now, not after them.
 void prescreen_for_crisis(session_ptr self, const turn& t);
-/// The verdicts are in: the blocked reply, or the prompt and the LLM stream.
+/// The verdicts are in: the blocked reply, the operator (taken over), or the LLM stream.
 void start_generation(session_ptr self, turn& t);
+/// The prompt and the LLM stream for `t` (also after an operator did not answer in time).
+void generate_with_llm(session_ptr self, turn& t);
+
+// --- human hand-off (handoff.cpp) --------------------------------------------------------
+/// An operator takes the conversation over (`human`) or hands it back.
+void on_handoff(session_ptr self, bool human, const client_sink_ptr& op);
+/// The operator's reply to the chat `id`: the reply of the turn waiting for it.
+void on_operator_reply(session_ptr self, const std::string& id, const std::string& text,
+                       const client_sink_ptr& op);
+/// The turn `t` waits for the operator (its chat goes to them) until care.handoff_timeout_s.
+void await_operator(session_ptr self, turn& t);
+/// A crisis verdict: the alert goes to the operators through the owner.
+void alert_operators(session_ptr self, const turn& t);
 /// Ends the front turn with exactly one `done`, records it and starts the next one.
 void finish_turn(session_ptr self, core::finish_reason finish);
 /// Queues the turn for storage; `persisted` comes back when its batch is written.

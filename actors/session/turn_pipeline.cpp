@@ -86,6 +86,16 @@ void start_generation(session_ptr self, turn& t) {
     finish_turn(self, core::finish_reason::stop);
     return;
   }
+  if (st.operator_sink) {
+    await_operator(self, t); // a person answers (the referral above went out already)
+    return;
+  }
+  generate_with_llm(self, t);
+}
+
+void generate_with_llm(session_ptr self, turn& t) {
+  auto& st = self->state;
+  t.ph = phase::generating;
   core::prompt_input in;
   in.user_text = t.redacted();
   in.chinese = t.chinese;
@@ -354,6 +364,12 @@ void on_deadline(session_ptr self, std::uint64_t key, deadline_kind kind) {
     return;
   }
   auto* t = st.current(key);
+  if (t && kind == deadline_kind::human && t->ph == phase::awaiting_human) {
+    // no operator answer in time: the AI replies, so the chat still gets its one `done`
+    t->mark_degraded("human");
+    generate_with_llm(self, *t);
+    return;
+  }
   if (!t || t->ph != phase::generating)
     return;
   switch (kind) {
@@ -372,6 +388,7 @@ void on_deadline(session_ptr self, std::uint64_t key, deadline_kind kind) {
     }
     case deadline_kind::total:
     case deadline_kind::memory_wait: end_stream_early(self, *t); break;
+    case deadline_kind::human: break; // handled above
   }
 }
 

@@ -134,13 +134,23 @@ token_check token_verifier::verify(std::string_view token, std::int64_t now_s) c
     r.error = "the token's subject (sub) is not a valid user id";
     return r;
   }
+  if (p.contains("role")
+      && (!p["role"].is_string() || (p["role"] != "user" && p["role"] != "operator"))) {
+    r.error = "the token's role must be \"user\" or \"operator\"";
+    return r;
+  }
+  r.operator_role = p.value("role", "") == "operator";
   r.user = p["sub"].get<std::string>();
   return r;
 }
 
-std::string token_verifier::issue(std::string_view user, std::int64_t exp_s) const {
+std::string token_verifier::issue(std::string_view user, std::int64_t exp_s,
+                                  bool operator_role) const {
   auto header = b64url_encode(R"({"alg":"HS256","typ":"JWT"})");
-  auto payload = b64url_encode(nlohmann::json{{"sub", user}, {"exp", exp_s}}.dump());
+  nlohmann::json claims{{"sub", user}, {"exp", exp_s}};
+  if (operator_role)
+    claims["role"] = "operator";
+  auto payload = b64url_encode(claims.dump());
   auto input = header + "." + payload;
   return input + "." + signature(secret_, input);
 }

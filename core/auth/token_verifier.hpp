@@ -11,6 +11,7 @@ namespace xinyu::core {
 
 struct token_check {
   std::optional<std::string> user; // the verified `sub`
+  bool operator_role = false;      // claim "role": "operator" (absent or "user": a person)
   std::string error;               // one sentence when user is empty (safe to show the client)
 };
 
@@ -24,8 +25,9 @@ public:
   /// signature, `exp` in the future, `nbf` (if any) in the past, `sub` a valid user id.
   token_check verify(std::string_view token, std::int64_t now_s) const;
 
-  /// A token for `user` that expires at `exp_s` (for tools and tests).
-  std::string issue(std::string_view user, std::int64_t exp_s) const;
+  /// A token for `user` that expires at `exp_s` (for tools and tests); `operator_role` adds
+  /// the claim "role": "operator".
+  std::string issue(std::string_view user, std::int64_t exp_s, bool operator_role = false) const;
 
 private:
   std::string secret_;

@@ -11,6 +11,7 @@ const char* to_string(finish_reason f) noexcept {
     case finish_reason::cancelled: return "cancelled";
     case finish_reason::fallback: return "fallback";
     case finish_reason::error: return "error";
+    case finish_reason::human: return "human";
   }
   return "error";
 }

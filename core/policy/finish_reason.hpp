@@ -12,9 +12,10 @@ enum class finish_reason {
   cancelled, // the client cancelled the turn
   fallback,  // no LLM reply: the offline comforting text was sent instead
   error,     // the reply broke off after some tokens
+  human,     // a human operator who took the conversation over wrote the reply
 };
 
-/// The wire spelling (`stop`, `length`, `cancelled`, `fallback`, `error`).
+/// The wire spelling (`stop`, `length`, `cancelled`, `fallback`, `error`, `human`).
 const char* to_string(finish_reason f) noexcept;
 
 /// Maps an OpenAI-compatible `finish_reason` (or a provider's own end) onto the wire set:

@@ -129,7 +129,35 @@ parsed_frame parse_client_frame(std::string_view frame, const frame_limits& limi
     }
     if (a.token.empty() && a.user.empty())
       return bad("auth needs 'token' (or 'user' in dev mode)");
+    if (auto role = j.find("role"); role != j.end()) {
+      if (!role->is_string() || (*role != "user" && *role != "operator"))
+        return bad("field 'role' must be \"user\" or \"operator\"");
+      a.operator_role = *role == "operator";
+    }
     return a;
+  }
+  if (type == "takeover" || type == "release" || type == "reply") {
+    auto u = j.find("user");
+    if (u == j.end() || !u->is_string()
+        || !is_valid_user_id(u->get_ref<const std::string&>(), limits.max_user_bytes))
+      return bad("field 'user' must be 1-" + std::to_string(limits.max_user_bytes)
+                 + " bytes without control characters");
+    std::string user = u->get<std::string>();
+    if (type == "takeover")
+      return takeover_command{std::move(user)};
+    if (type == "release")
+      return release_command{std::move(user)};
+    operator_reply_command r;
+    r.user = std::move(user);
+    if (auto err = read_id(j, r.id))
+      return *err;
+    auto t = j.find("text");
+    if (t == j.end() || !t->is_string() || is_blank(t->get_ref<const std::string&>()))
+      return bad("field 'text' must be a non-empty string", r.id);
+    r.text = t->get<std::string>();
+    if (r.text.size() > limits.max_text_bytes)
+      return frame_error{"too_large", "text is over the limit", r.id};
+    return r;
   }
   if (type == "ping")
     return ping_command{};

@@ -11,8 +11,22 @@
 namespace xinyu::core {
 
 struct auth_command {
-  std::string token; // signed token (non-dev mode)
-  std::string user;  // dev mode user id
+  std::string token;          // signed token (non-dev mode)
+  std::string user;           // dev mode user id
+  bool operator_role = false; // dev mode: "role": "operator" (with tokens: the token's claim)
+};
+/// Operator frames (a connection signed in with the operator role): take a user's
+/// conversation over, answer one of their chats, hand it back to the AI.
+struct takeover_command {
+  std::string user;
+};
+struct release_command {
+  std::string user;
+};
+struct operator_reply_command {
+  std::string user;
+  std::string id; // the user's chat id being answered
+  std::string text;
 };
 struct chat_command {
   std::string id;
@@ -42,8 +56,11 @@ struct frame_error {
 using client_command =
   std::variant<chat_command, cancel_command, history_command, resume_command, forget_command>;
 
+using operator_command = std::variant<takeover_command, release_command, operator_reply_command>;
+
 using parsed_frame = std::variant<auth_command, ping_command, chat_command, cancel_command,
-                                  history_command, resume_command, forget_command, frame_error>;
+                                  history_command, resume_command, forget_command, takeover_command,
+                                  release_command, operator_reply_command, frame_error>;
 
 struct frame_limits {
   std::size_t max_text_bytes = 8000;

@@ -145,6 +145,69 @@ std::string history(const std::vector<history_entry>& messages, bool more) {
 
 std::string pong() { return R"({"type":"pong"})"; }
 
+std::string handoff_notice(std::string_view state, std::string_view text) {
+  std::string out = R"({"type":"notice","kind":"handoff","text":)";
+  str(out, text);
+  out += R"(,"state":)";
+  str(out, state);
+  out += '}';
+  return out;
+}
+
+namespace {
+void safety_fields(std::string& out, const safety_result& s) {
+  out += R"(,"level":)";
+  str(out, to_string(s.level));
+  out += R"(,"categories":[)";
+  for (std::size_t i = 0; i < s.categories.size(); ++i) {
+    if (i)
+      out += ',';
+    str(out, s.categories[i]);
+  }
+  out += ']';
+}
+} // namespace
+
+std::string alert(std::string_view user, std::string_view id, std::uint64_t turn,
+                  const safety_result& s, std::int64_t ts, std::optional<std::string_view> text) {
+  std::string out = R"({"type":"alert","user":)";
+  str(out, user);
+  out += R"(,"id":)";
+  str(out, id);
+  out += R"(,"turn":)" + std::to_string(turn);
+  safety_fields(out, s);
+  out += R"(,"ts":)" + std::to_string(ts);
+  if (text) {
+    out += R"(,"text":)";
+    str(out, *text);
+  }
+  out += '}';
+  return out;
+}
+
+std::string user_chat(std::string_view user, std::string_view id, std::uint64_t turn,
+                      std::string_view text, const safety_result& s) {
+  std::string out = R"({"type":"user_chat","user":)";
+  str(out, user);
+  out += R"(,"id":)";
+  str(out, id);
+  out += R"(,"turn":)" + std::to_string(turn);
+  safety_fields(out, s);
+  out += R"(,"text":)";
+  str(out, text);
+  out += '}';
+  return out;
+}
+
+std::string handoff(std::string_view user, std::string_view state) {
+  std::string out = R"({"type":"handoff","user":)";
+  str(out, user);
+  out += R"(,"state":)";
+  str(out, state);
+  out += '}';
+  return out;
+}
+
 std::string notice(std::string_view kind, std::string_view text) {
   std::string out = R"({"type":"notice","kind":)";
   str(out, kind);

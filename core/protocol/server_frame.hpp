@@ -39,6 +39,19 @@ std::string history(const std::vector<history_entry>& messages, bool more);
 
 std::string pong();
 std::string notice(std::string_view kind, std::string_view text);
+/// A `handoff` notice: `state` is human (an operator took over) or ai (handed back).
+std::string handoff_notice(std::string_view state, std::string_view text);
+
+// --- to operators (docs/protocol.md "Operators") ---
+/// A crisis seen in `user`'s chat `id` (turn `turn`, at `ts` ms); `text` only when
+/// care.operator_sees_text.
+std::string alert(std::string_view user, std::string_view id, std::uint64_t turn,
+                  const safety_result& s, std::int64_t ts, std::optional<std::string_view> text);
+/// A chat of a user an operator has taken over, waiting for the operator's `reply`.
+std::string user_chat(std::string_view user, std::string_view id, std::uint64_t turn,
+                      std::string_view text, const safety_result& s);
+/// The state of a user's conversation after takeover / release: human or ai.
+std::string handoff(std::string_view user, std::string_view state);
 std::string forgotten(std::uint64_t deleted);
 std::string error(std::string_view code, std::string_view message,
                   std::optional<std::string_view> id = std::nullopt,

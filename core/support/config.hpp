@@ -175,6 +175,12 @@ struct config {
     unsigned break_reset_s = 900;
     std::string disclosure_text = default_disclosure_text;
     std::string break_text = default_break_text; // {minutes} = minutes of use
+    unsigned handoff_timeout_s = 60; // a taken-over chat unanswered this long: the AI replies
+    bool operator_sees_text = false; // crisis alerts carry the message text
+    std::string handoff_human_text =
+      "A person from our support team has joined the conversation. 我们的一位工作人员已加入对话。";
+    std::string handoff_ai_text =
+      "You're talking with the AI companion again. 你现在又在和 AI 陪伴助手聊天了。";
   } care;
   struct {
     bool turns = true;            // one JSON line per turn with its stage timings

@@ -450,6 +450,16 @@ const std::vector<config_key>& config_keys() {
               "the ai_disclosure notice's text (say it in every language you serve)"),
     XINYU_KEY(care.break_text,
               "the break_reminder notice's text; {minutes} is replaced by the minutes of use"),
+    XINYU_KEY(care.handoff_timeout_s,
+              "a chat of a user an operator took over that gets no operator reply this long is "
+              "answered by the AI (degraded: human)",
+              1, 86400),
+    XINYU_KEY(care.operator_sees_text,
+              "crisis alerts to operators carry the user's message text (off: level, category, "
+              "user, turn and time only)"),
+    XINYU_KEY(care.handoff_human_text,
+              "the handoff notice a user gets when an operator takes over"),
+    XINYU_KEY(care.handoff_ai_text, "the handoff notice a user gets when handed back to the AI"),
     XINYU_KEY(log.turns, "log one JSON line per turn (user, turn, id, finish, every stage timing)"),
     XINYU_KEY(
       log.user_hash_secret,

@@ -115,3 +115,23 @@ TEST_CASE("user ids refuse Unicode control, bidi and zero-width characters", "[f
   CHECK_FALSE(is_valid_user_id("a\u200Bb", 128));
   CHECK_FALSE(is_valid_user_id("\uFEFFbob", 128));
 }
+
+TEST_CASE("operator frames: takeover, release, reply; auth with a role", "[frame]") {
+  xinyu::core::frame_limits limits;
+  using namespace xinyu::core;
+  auto t = parse_client_frame(R"({"type":"takeover","user":"alice"})", limits);
+  REQUIRE(std::holds_alternative<takeover_command>(t));
+  CHECK(std::get<takeover_command>(t).user == "alice");
+  CHECK(std::holds_alternative<release_command>(
+    parse_client_frame(R"({"type":"release","user":"alice"})", limits)));
+  auto r = parse_client_frame(R"({"type":"reply","user":"alice","id":"m1","text":"hi"})", limits);
+  REQUIRE(std::holds_alternative<operator_reply_command>(r));
+  CHECK(std::get<operator_reply_command>(r).text == "hi");
+  for (const char* bad : {R"({"type":"takeover"})", R"({"type":"reply","user":"a","id":"m1"})",
+                          R"({"type":"reply","user":"a","text":"x"})",
+                          R"({"type":"auth","user":"a","role":"admin"})"})
+    CHECK(std::holds_alternative<frame_error>(parse_client_frame(bad, limits)));
+  auto a = parse_client_frame(R"({"type":"auth","user":"sam","role":"operator"})", limits);
+  REQUIRE(std::holds_alternative<auth_command>(a));
+  CHECK(std::get<auth_command>(a).operator_role);
+}

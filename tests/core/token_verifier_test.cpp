@@ -70,3 +70,13 @@ TEST_CASE("HS256 tokens: issued ones verify, every kind of bad one is refused", 
   CHECK(v.verify(v.issue("", 2000), 1000).error
         == "the token's subject (sub) is not a valid user id");
 }
+
+TEST_CASE("the role claim: operator, user, or refused", "[token]") {
+  xinyu::core::token_verifier v{"a-secret-of-at-least-32-bytes-1234567"};
+  auto op = v.verify(v.issue("sam", 2'000'000'000, true), 1'900'000'000);
+  REQUIRE(op.user);
+  CHECK(op.operator_role);
+  auto person = v.verify(v.issue("alice", 2'000'000'000), 1'900'000'000);
+  REQUIRE(person.user);
+  CHECK_FALSE(person.operator_role);
+}

@@ -1,0 +1,126 @@
+// End-to-end human hand-off (docs/crisis-protocol.md, docs/protocol.md "Operators"): operators
+// see crisis alerts, take a user's conversation over, answer it (finish human, stored), hand
+// it back; no answer in time or an operator gone means the AI answers.
+#include "tests/support/server_process.hpp"
+#include "tests/support/turn_reader.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace xinyu::test;
+using nlohmann::json;
+
+namespace {
+
+json read_notice(ws_client& c, const std::string& kind) {
+  for (;;) {
+    auto f = c.read_until("notice");
+    if (f["kind"] == kind)
+      return f;
+  }
+}
+
+void operator_auth(ws_client& op, const std::string& name) {
+  op.send({{"type", "auth"}, {"user", name}, {"role", "operator"}});
+  CHECK(op.read_until("ready")["user"] == name);
+}
+
+} // namespace
+
+TEST_CASE("e2e: an operator sees the alert, takes over, answers, and hands back",
+          "[e2e][handoff]") {
+  server_process srv{json{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}},
+                          {"care", {{"disclosure", false}}}}};
+  ws_client op{srv.port()};
+  operator_auth(op, "nurse-sam");
+  ws_client u{srv.port()};
+  u.auth("alice");
+
+  auto crisis = run_turn(u, "c1", "I want to kill myself tonight");
+  CHECK(crisis.done["finish"] == "stop");
+  auto alert = op.read_until("alert");
+  CHECK(alert["user"] == "alice");
+  CHECK(alert["id"] == "c1");
+  CHECK(alert["level"] == "crisis");
+  CHECK(alert["categories"] == json::array({"self_harm"}));
+  CHECK_FALSE(alert.contains("text")); // care.operator_sees_text is off by default
+
+  op.send({{"type", "takeover"}, {"user", "alice"}});
+  CHECK(op.read_until("handoff")["state"] == "human");
+  CHECK(read_notice(u, "handoff")["state"] == "human");
+
+  u.send({{"type", "chat"}, {"id", "h1"}, {"text", "are you a real person?"}});
+  auto chat = op.read_until("user_chat");
+  CHECK(chat["user"] == "alice");
+  CHECK(chat["id"] == "h1");
+  CHECK(chat["text"] == "are you a real person?");
+  const std::string answer = "Yes, I'm Sam from the support team. I'm here with you.";
+  op.send({{"type", "reply"}, {"user", "alice"}, {"id", "h1"}, {"text", answer}});
+  std::string text;
+  json done;
+  for (;;) {
+    auto f = u.read();
+    if (f["type"] == "token" && f["id"] == "h1")
+      text += f["text"].get<std::string>();
+    if (f["type"] == "done" && f["id"] == "h1") {
+      done = f;
+      break;
+    }
+  }
+  CHECK(text == answer);
+  CHECK(done["finish"] == "human");
+  // a reply to a chat that is not waiting is refused
+  op.send({{"type", "reply"}, {"user", "alice"}, {"id", "h1"}, {"text", "again"}});
+  CHECK(op.read_until("error")["code"] == "not_found");
+
+  op.send({{"type", "release"}, {"user", "alice"}});
+  CHECK(op.read_until("handoff")["state"] == "ai");
+  CHECK(read_notice(u, "handoff")["state"] == "ai");
+  auto after = run_turn(u, "a1", "thank you");
+  CHECK(after.done["finish"] == "stop"); // the AI again
+
+  // stored like any turn
+  u.send({{"type", "history"}});
+  auto h = u.read_until("history");
+  bool stored = false;
+  for (auto& m : h["messages"])
+    stored = stored || (m["role"] == "assistant" && m["text"] == answer);
+  CHECK(stored);
+
+  // a person cannot act as an operator
+  u.send({{"type", "takeover"}, {"user", "bob"}});
+  CHECK(u.read_until("error")["code"] == "unauthorized");
+  auto m = http_get(srv.port(), "/metrics").second;
+  // at least the crisis above (later turns may be crisis too, by conversation-level risk)
+  CHECK(m.find("xinyu_crisis_alerts_total{seen=\"true\"} ") != std::string::npos);
+  CHECK(m.find("xinyu_crisis_alerts_total{seen=\"false\"}") == std::string::npos);
+  CHECK(m.find("xinyu_turns_total{finish=\"human\"} 1") != std::string::npos);
+}
+
+TEST_CASE("e2e: no operator answer in time, or the operator gone: the AI answers",
+          "[e2e][handoff]") {
+  server_process srv{json{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}},
+                          {"care", {{"disclosure", false}, {"handoff_timeout_s", 1}}}}};
+  ws_client u{srv.port()};
+  u.auth("bob");
+  {
+    ws_client op{srv.port()};
+    operator_auth(op, "op-1");
+    op.send({{"type", "takeover"}, {"user", "bob"}});
+    CHECK(op.read_until("handoff")["state"] == "human");
+    read_notice(u, "handoff");
+    auto t = run_turn(u, "t1", "hello? anyone there?");
+    CHECK(op.read_until("user_chat")["id"] == "t1");
+    CHECK(t.done["finish"] == "stop"); // answered by the AI after care.handoff_timeout_s
+    CHECK(t.done["degraded"] == json::array({"human"}));
+    CHECK_FALSE(t.tokens.empty());
+    // a second operator cannot take a conversation another one holds
+    ws_client other{srv.port()};
+    operator_auth(other, "op-2");
+    other.send({{"type", "takeover"}, {"user", "bob"}});
+    CHECK(other.read_until("error")["code"] == "busy");
+  } // op-1 disconnects: bob goes back to the AI
+  CHECK(read_notice(u, "handoff")["state"] == "ai");
+  auto t = run_turn(u, "t2", "still there?");
+  CHECK(t.done["finish"] == "stop");
+  CHECK(t.done["degraded"] == json::array());
+}
