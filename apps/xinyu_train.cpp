@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <optional>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -40,20 +41,38 @@ core::safety_thresholds pick_safety_thresholds(
   const std::vector<core::safety_example>& dev, const std::vector<core::safety_result>& rules,
   const std::vector<std::vector<std::pair<std::string, double>>>& probs,
   const std::vector<bool>& evidence, const std::shared_ptr<const core::text_classifier>& model,
-  core::safety_scores& best_scores) {
-  auto evaluate = [&](const core::safety_thresholds& t) {
+  core::safety_scores& best_scores, double& budget_severe) {
+  // The benign budget is measured on the look-alikes people actually write (idioms, slang,
+  // news, worried friends, everyday chat), not on the contrast_* rows: those were written as
+  // minimal pairs of a crisis ("bought rope for the tent") to teach the model, and a budget
+  // spent on them would buy precision on sentences nobody sends at the price of crises missed.
+  std::vector<std::size_t> budget_rows;
+  for (std::size_t i = 0; i < dev.size(); ++i)
+    if (dev[i].category == "benign" && dev[i].kind.rfind("contrast_", 0) != 0)
+      budget_rows.push_back(i);
+  struct outcome {
+    core::safety_scores all, budget;
+  };
+  auto evaluate_both = [&](const core::safety_thresholds& t) {
     core::safety_checker c{model, t};
     std::vector<core::safety_result> v;
     v.reserve(dev.size());
     for (std::size_t i = 0; i < dev.size(); ++i)
       v.push_back(c.combine(rules[i], probs[i], evidence[i]));
-    return core::score_safety(dev, v);
+    std::vector<core::safety_example> bd;
+    std::vector<core::safety_result> bv;
+    for (auto i : budget_rows) {
+      bd.push_back(dev[i]);
+      bv.push_back(v[i]);
+    }
+    return outcome{core::score_safety(dev, v), core::score_safety(bd, bv)};
   };
   constexpr double max_benign_severe = 0.03, max_benign_flagged = 0.20;
-  auto allowed = [&](const core::safety_scores& s) {
-    return s.benign_severe.rate() <= max_benign_severe
-           && s.benign_flagged.rate() <= max_benign_flagged;
+  auto allowed = [&](const outcome& o) {
+    return o.budget.benign_severe.rate() <= max_benign_severe
+           && o.budget.benign_flagged.rate() <= max_benign_flagged;
   };
+  std::optional<outcome> last;
   core::safety_thresholds best;
   best.crisis = best.caution = 0.95;
   best.blocked = best.other = 1.1;
@@ -76,13 +95,14 @@ core::safety_thresholds pick_safety_thresholds(
             t.veto = veto;
             t.alone = alone;
             t.blocked = blocked;
-            auto s = evaluate(t);
+            last = evaluate_both(t);
+            auto s = last->all;
             if (std::getenv("XINYU_TRAIN_FRONTIER"))
               std::printf("  frontier blocked %.2f veto %.2f alone %.2f crisis %.2f caution %.2f: "
                           "recall %.3f blocked %.3f caution %.3f severe %.3f flagged %.3f\n",
                           blocked, veto, alone, cr, ca, s.crisis.rate(), s.blocked.rate(),
                           s.caution.rate(), s.benign_severe.rate(), s.benign_flagged.rate());
-            if (!allowed(s))
+            if (!allowed(*last))
               continue;
             double key = (s.crisis.rate() + s.blocked.rate()) * 1e6 + s.caution.rate() * 1e3
                          - s.benign_flagged.rate() * 10 + cr + ca * 0.1 + veto * 0.01 + alone * 0.01
@@ -98,8 +118,9 @@ core::safety_thresholds pick_safety_thresholds(
     for (double x = 0.50; x <= 0.951; x += 0.05) {
       auto t = best;
       t.other = x;
-      auto s = evaluate(t);
-      if (!allowed(s))
+      last = evaluate_both(t);
+      auto s = last->all;
+      if (!allowed(*last))
         continue;
       double key = (s.caution.rate() + s.pii.rate()) * 1000 + x;
       if (key > best_k) {
@@ -109,7 +130,9 @@ core::safety_thresholds pick_safety_thresholds(
     }
     best.other = best_v;
   }
-  best_scores = evaluate(best);
+  auto final_outcome = evaluate_both(best);
+  best_scores = final_outcome.all;
+  budget_severe = final_outcome.budget.benign_severe.rate();
   if (show_misses) {
     core::safety_checker c{model, best};
     for (std::size_t i = 0; i < dev.size(); ++i) {
@@ -174,7 +197,8 @@ bool train_safety(const std::string& data, const std::string& out) {
   }
   auto rules_scores = core::score_safety(dev, rules);
   core::safety_scores s;
-  auto t = pick_safety_thresholds(dev, rules, probs, evidence, model, s);
+  double budget_severe = 0;
+  auto t = pick_safety_thresholds(dev, rules, probs, evidence, model, s, budget_severe);
   json settings{{"thresholds",
                  {{"crisis", t.crisis},
                   {"blocked", t.blocked},
@@ -191,6 +215,7 @@ bool train_safety(const std::string& data, const std::string& out) {
                   {"caution_recall", rate(s.caution)},
                   {"benign_flagged", rate(s.benign_flagged)},
                   {"benign_severe", rate(s.benign_severe)},
+                  {"benign_severe_without_contrast", budget_severe},
                   {"rules_only",
                    {{"crisis_recall", rate(rules_scores.crisis)},
                     {"blocked_recall", rate(rules_scores.blocked)},
@@ -199,11 +224,12 @@ bool train_safety(const std::string& data, const std::string& out) {
   std::printf(
     "safety: %zu train rows (+%zu everyday from emotion); dev (%zu rows): crisis recall %.3f "
     "(rules alone %.3f), "
-    "blocked %.3f, pii %.3f, caution %.3f, benign crisis/blocked %.3f (rules alone %.3f), "
+    "blocked %.3f, pii %.3f, caution %.3f, benign crisis/blocked %.3f (%.3f without the contrast "
+    "pairs; rules alone %.3f), "
     "benign check-ins %.3f; thresholds crisis %.2f caution %.2f blocked %.2f other "
     "%.2f veto %.2f alone %.2f\n",
     train.size(), everyday, dev.size(), s.crisis.rate(), rules_scores.crisis.rate(),
-    s.blocked.rate(), s.pii.rate(), s.caution.rate(), s.benign_severe.rate(),
+    s.blocked.rate(), s.pii.rate(), s.caution.rate(), s.benign_severe.rate(), budget_severe,
     rules_scores.benign_severe.rate(), s.benign_flagged.rate(), t.crisis, t.caution, t.blocked,
     t.other, t.veto, t.alone);
   return true;

@@ -20,8 +20,8 @@ struct fasttext_training {
   int epoch = 40;
   double lr = 0.5;
   int dim = 32;
-  int word_ngrams = 2;
-  int minn = 2; // character n-grams read misspellings and Chinese without segmentation
+  int word_ngrams = 3; // chosen on dev (2026-12-04): 3 beat 2 on two successive dev sets
+  int minn = 2;        // character n-grams read misspellings and Chinese without segmentation
   int maxn = 4;
   int bucket = 200000;
   int seed = 1;

@@ -22,6 +22,9 @@ struct safety_result {
   safety_level level = safety_level::ok;
   std::vector<std::string> categories;
   std::string redacted_text; // the text to show the LLM (personal data masked)
+  // internal, never on the wire: the rules found an explicit crisis phrase ("suicidal", "kill
+  // myself", "不想活了"), which no model may talk down to a check-in
+  bool explicit_crisis = false;
 };
 
 /// A remembered fact with its embedding (empty when it could not be made) and the model id

@@ -182,6 +182,9 @@ safety_checker::safety_checker(std::shared_ptr<const text_classifier> model,
        "活着没意思",
        "活不下去",
        "了结自己",
+       "杀了自己",
+       "杀死自己",
+       "弄死自己",
        "自残",
        "伤害自己",
        "寻死",
@@ -699,7 +702,8 @@ std::string safety_checker::model_input(std::string_view text) const {
 safety_result safety_checker::combine(safety_result rules,
                                       const std::vector<std::pair<std::string, double>>& p,
                                       bool evidence) const {
-  if (rules.level == safety_level::crisis && probability_of(p, "benign") >= thresholds_.veto) {
+  if (rules.level == safety_level::crisis && !rules.explicit_crisis
+      && probability_of(p, "benign") >= thresholds_.veto) {
     // the words of a crisis in a sentence the model is sure is harmless ("笑死", a worried
     // parent, a joke about a sibling): a gentle check-in, never silence
     rules.level = safety_level::caution;
@@ -763,8 +767,11 @@ safety_result safety_checker::rules_on(std::string_view text, const normalized_t
       r.level = lvl;
   };
   for (const auto& rl : rules_)
-    if (norm.find(rl.pattern) != std::string::npos)
+    if (norm.find(rl.pattern) != std::string::npos) {
       add_cat(rl.category, rl.level);
+      if (rl.level == safety_level::crisis)
+        r.explicit_crisis = true;
+    }
   auto any_of = [&norm](const std::vector<std::string>& v) {
     return std::any_of(v.begin(), v.end(),
                        [&norm](const std::string& p) { return norm.find(p) != std::string::npos; });
@@ -784,8 +791,17 @@ safety_result safety_checker::rules_on(std::string_view text, const normalized_t
   for (const auto& c : combos_)
     if (any_of(c.first) && any_of(c.second))
       add_cat(c.category, safety_level::crisis);
-  if (r.level == safety_level::crisis && framed_otherwise(n, r.categories))
+  if (r.level == safety_level::crisis && framed_otherwise(n, r.categories)) {
     r.level = safety_level::caution;
+    r.explicit_crisis = false;
+  }
+  // an explicit phrase in a message with a frame the model knows (laughter, a game, a story,
+  // the past, someone else, a medicine) may still be talked down by the model; without one,
+  // never: fastText averages words, and "feeling really suicidal tonight" reads as ordinary
+  // feelings to it
+  constexpr unsigned not_a_frame = (1u << 5) | (1u << 7); // "help" and "self" markers
+  if (r.explicit_crisis && (context_of(n) & ~not_a_frame) != 0)
+    r.explicit_crisis = false;
   if (pii)
     add_cat("pii", safety_level::caution);
   return r;

@@ -144,3 +144,43 @@ TEST_CASE("personal data in national formats is flagged and masked", "[safety][p
     CHECK_FALSE(found);
   }
 }
+
+namespace {
+/// A model that is sure of one label, whatever it reads.
+class sure_of final : public text_classifier {
+public:
+  explicit sure_of(std::string label) : label_(std::move(label)) {}
+  std::vector<std::pair<std::string, double>> predict(std::string_view) const override {
+    return {{label_, 0.999}};
+  }
+
+private:
+  std::string label_;
+};
+} // namespace
+
+TEST_CASE("a model sure of 'benign' never talks an explicit crisis down, but may a framed one",
+          "[safety]") {
+  safety_thresholds t;
+  t.veto = 0.9; // the model may overrule the rules' crisis when sure of benign ...
+  safety_checker with_model{std::make_shared<sure_of>("benign"), t};
+  for (auto* s : {"feeling really suicidal tonight", "我一直想杀了自己", "I want to kill myself"}) {
+    INFO(s);
+    CHECK(with_model.check(s).level == safety_level::crisis); // ... but not these
+  }
+  // laughter, a game, a story: the frame is what the model may judge
+  CHECK(with_model.check("called my teacher mom today, i want to die lmao").level
+        != safety_level::crisis);
+}
+
+TEST_CASE("without a word of danger the model alone calls a crisis only when very sure",
+          "[safety]") {
+  safety_thresholds t;
+  t.crisis = 0.5;
+  t.alone = 1.1; // never alone
+  safety_checker cautious{std::make_shared<sure_of>("self_harm"), t};
+  CHECK(cautious.check("are you there?").level == safety_level::caution);
+  t.alone = 0.95;
+  safety_checker sure{std::make_shared<sure_of>("self_harm"), t};
+  CHECK(sure.check("no one has to worry about me after friday").level == safety_level::crisis);
+}
