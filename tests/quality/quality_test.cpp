@@ -129,11 +129,13 @@ void print_emotion(const char* name, const core::emotion_scores& s, bool details
 // is the way to record progress, lowering one needs a reason in the commit.
 constexpr double target_crisis_recall = 0.95, target_blocked_recall = 0.95, target_benign_fp = 0.03,
                  target_emotion_f1 = 0.85;
-// Measured on 2026-12-02 (README "Understanding"): crisis 0.654, blocked 0.620, personal data
-// 0.850, benign crisis/blocked 0.080, emotion macro-F1 0.788. Below the targets: the issue
-// stays open on these.
-constexpr double floor_crisis_recall = 0.62, floor_blocked_recall = 0.58, floor_pii_recall = 0.80,
-                 floor_benign_fp = 0.10, floor_emotion_f1 = 0.75;
+// Measured once on 2026-12-04 on the fresh test split (written blind, never seen before this
+// measurement; README "Understanding"): crisis 0.790, blocked 0.750, personal data 1.000,
+// benign crisis/blocked 0.042 (4 of 95), emotion macro-F1 0.861. Crisis and blocked are below
+// the targets: the issue stays open on them. The floors sit just under the measurement (the
+// split is small: one message is 0.7 points of crisis recall, 5 of blocked).
+constexpr double floor_crisis_recall = 0.75, floor_blocked_recall = 0.70, floor_pii_recall = 0.90,
+                 floor_benign_fp = 0.06, floor_emotion_f1 = 0.83;
 
 } // namespace
 
@@ -142,7 +144,7 @@ TEST_CASE("safety on the independent test split: crisis, blocked, personal data,
   std::string error;
   auto test = core::read_safety_split(data_dir(), "test", error);
   INFO(error);
-  REQUIRE(test.size() >= 700);
+  REQUIRE(test.size() >= 300);
   auto model = trained_safety();
   auto s = run_safety(*model, test);
   print_safety("test split, rules + model", s, true);
@@ -168,7 +170,7 @@ TEST_CASE("emotion on the independent test split", "[quality][emotion]") {
   std::string error;
   auto test = core::read_emotion_split(data_dir(), "test", error);
   INFO(error);
-  REQUIRE(test.size() >= 400);
+  REQUIRE(test.size() >= 300);
   auto model = trained_emotion();
   auto s = run_emotion(*model, test);
   print_emotion("test split, model + lexicon", s, true);
