@@ -173,8 +173,22 @@ gateway_actor::behavior_type gateway(gateway_ptr self, stage_pools pools,
     },
     [self](stats_atom) -> std::size_t { return self->state.sessions.size(); },
     [self](alert_atom, std::string& frame) {
+      auto& st = self->state;
+      if (st.pools.escalation) {
+        // the webhook's queue is bounded here, where every event comes from
+        if (*st.pools.escalation_queued >= st.settings->config.care.escalation_queue_max) {
+          core::metrics()
+            .get_counter("xinyu_escalations_total",
+                         "crisis events for the escalation webhook, by outcome",
+                         "result=\"dropped\"")
+            .inc();
+        } else {
+          ++*st.pools.escalation_queued;
+          self->send(st.pools.escalation, alert_atom::value, frame);
+        }
+      }
       auto f = std::make_shared<const std::string>(std::move(frame));
-      for (auto& op : self->state.operators)
+      for (auto& op : st.operators)
         op->deliver(f);
       core::metrics()
         .get_counter("xinyu_crisis_alerts_total", "crisis alerts, by whether an operator saw them",

@@ -6,6 +6,7 @@
 #include "core/support/config.hpp"
 #include "core/memory/memory_engine.hpp"
 #include "core/support/service_state.hpp"
+#include "core/support/webhook.hpp"
 #include "llm/provider.hpp"
 #include "storage/conversation_store.hpp"
 
@@ -20,7 +21,8 @@ runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
                       std::shared_ptr<const core::embedder> embeddings,
                       std::shared_ptr<const core::emotion_scorer> emotion,
                       std::shared_ptr<const core::safety_checker> safety,
-                      std::shared_ptr<const core::safety_guard> guard) {
+                      std::shared_ptr<const core::safety_guard> guard,
+                      std::shared_ptr<const core::webhook> escalation) {
   runtime rt;
   core::memory_engine::settings ms;
   ms.top_k = cfg.memory.top_k;
@@ -40,6 +42,11 @@ runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
     rt.pools.guard = spawn_guard_pool(sys, cfg, std::move(guard));
   rt.pools.memory = spawn_memory_pool(sys, cfg, engine, svc, rt.pools.storage);
   rt.pools.llm = spawn_llm_pool(sys, cfg, std::move(provider), svc);
+  if (escalation) {
+    rt.pools.escalation_queued = std::make_shared<std::atomic<std::size_t>>(0);
+    rt.pools.escalation =
+      spawn_escalation_actor(sys, cfg, std::move(escalation), rt.pools.escalation_queued);
+  }
   rt.gateway = spawn_gateway(sys, rt.pools, make_session_settings(cfg, svc));
   rt.api = make_gateway_api(rt.gateway);
   return rt;
@@ -57,6 +64,7 @@ void stop_runtime(runtime& rt) {
   stop(rt.pools.llm);
   stop(rt.pools.storage);
   stop(rt.pools.guard);
+  stop(rt.pools.escalation);
 }
 
 } // namespace xinyu::actors

@@ -15,6 +15,7 @@ class embedder;
 class emotion_scorer;
 class safety_checker;
 class safety_guard;
+class webhook;
 struct service_state;
 } // namespace xinyu::core
 
@@ -45,7 +46,8 @@ runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
                       std::shared_ptr<const core::embedder> embeddings = nullptr,
                       std::shared_ptr<const core::emotion_scorer> emotion = nullptr,
                       std::shared_ptr<const core::safety_checker> safety = nullptr,
-                      std::shared_ptr<const core::safety_guard> guard = nullptr);
+                      std::shared_ptr<const core::safety_guard> guard = nullptr,
+                      std::shared_ptr<const core::webhook> escalation = nullptr);
 
 /// Stops the gateway (and with it every session), the pools and the storage actor.
 void stop_runtime(runtime& rt);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "actors/fwd.hpp"
+#include "actors/escalation_actor.hpp"
 #include "actors/llm_pool.hpp"
 #include "actors/local_message_types.hpp"
 #include "actors/stage_pools.hpp"
@@ -33,8 +34,10 @@ struct stage_pools {
   safety_actor safety;
   memory_actor memory;
   llm_pool_actor llm;
-  storage_actor storage; // null: in-memory only (no load, no `persisted`)
-  safety_actor guard;    // null: no external guard model (safety.guard.base_url empty)
+  storage_actor storage;       // null: in-memory only (no load, no `persisted`)
+  safety_actor guard;          // null: no external guard model (safety.guard.base_url empty)
+  escalation_actor escalation; // null: no escalation webhook (care.escalation_url empty)
+  escalation_backlog escalation_queued; // with `escalation`: events queued at it
 };
 
 /// Which deadline of the turn in flight fired (`timeout_atom`).

@@ -12,6 +12,7 @@
 #include "core/protocol/client_frame.hpp"
 #include "llm/embedding_client.hpp"
 #include "llm/guard_client.hpp"
+#include "llm/webhook_client.hpp"
 #include "llm/understanding_models.hpp"
 #include "llm/upstream_client.hpp"
 #include "storage/conversation_store.hpp"
@@ -310,6 +311,26 @@ int main(int argc, char** argv) {
     }
   }
 
+  std::shared_ptr<const xinyu::core::webhook> escalation; // null: no escalation webhook
+  if (!cfg.care.escalation_url.empty()) {
+    std::string key;
+    if (const auto& env = cfg.care.escalation_api_key_env; !env.empty()) {
+      const char* v = std::getenv(env.c_str());
+      if (!v || !*v) {
+        std::cerr << "xinyu-server: configuration error: care.escalation_api_key_env names the "
+                     "environment variable '"
+                  << env << "', which is not set\n";
+        return exit_usage;
+      }
+      key = v;
+    }
+    escalation = xinyu::llm::make_webhook_client(cfg.care.escalation_url, key, error);
+    if (!escalation) {
+      std::cerr << "xinyu-server: configuration error: care.escalation_url: " << error << "\n";
+      return exit_usage;
+    }
+  }
+
   xinyu::core::log::set_user_key(cfg.log.user_hash_secret);
   caf::actor_system_config sys_cfg;
   xinyu::register_error_category(sys_cfg);
@@ -318,7 +339,7 @@ int main(int argc, char** argv) {
   sys_cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
   caf::actor_system sys{sys_cfg};
   auto rt = xinyu::actors::start_runtime(sys, cfg, std::move(store), svc, upstream, embeddings,
-                                         emotion, safety, guard);
+                                         emotion, safety, guard, escalation);
 
   auto srv = xinyu::transport::server::start(cfg, rt.api, svc, error);
   if (!srv) {

@@ -177,6 +177,12 @@ struct config {
     std::string break_text = default_break_text; // {minutes} = minutes of use
     unsigned handoff_timeout_s = 60; // a taken-over chat unanswered this long: the AI replies
     bool operator_sees_text = false; // crisis alerts carry the message text
+    std::string escalation_url;      // crisis events are POSTed here (empty: off)
+    std::string escalation_api_key_env;
+    unsigned escalation_timeout_ms = 2000;
+    unsigned escalation_attempts = 5;
+    unsigned escalation_backoff_ms = 500;
+    std::size_t escalation_queue_max = 1000;
     std::string handoff_human_text =
       "A person from our support team has joined the conversation. 我们的一位工作人员已加入对话。";
     std::string handoff_ai_text =

@@ -457,6 +457,18 @@ const std::vector<config_key>& config_keys() {
     XINYU_KEY(care.operator_sees_text,
               "crisis alerts to operators carry the user's message text (off: level, category, "
               "user, turn and time only)"),
+    XINYU_KEY(care.escalation_url,
+              "crisis events are POSTed here as JSON (the operators' alert: user, id, turn, level, "
+              "categories, ts; text only with care.operator_sees_text); empty = off"),
+    XINYU_KEY(care.escalation_api_key_env,
+              "environment variable holding a bearer token for the escalation webhook"),
+    XINYU_KEY(care.escalation_timeout_ms, "deadline of one escalation POST", 1, 60000),
+    XINYU_KEY(care.escalation_attempts,
+              "tries per crisis event (doubling backoff); then it is counted as failed", 1, 20),
+    XINYU_KEY(care.escalation_backoff_ms, "first retry delay of an escalation POST", 0, 600000),
+    XINYU_KEY(care.escalation_queue_max,
+              "crisis events waiting for the webhook; beyond it new ones are dropped and counted",
+              1, 1000000),
     XINYU_KEY(care.handoff_human_text,
               "the handoff notice a user gets when an operator takes over"),
     XINYU_KEY(care.handoff_ai_text, "the handoff notice a user gets when handed back to the AI"),

@@ -1,10 +1,13 @@
 // End-to-end human hand-off (docs/crisis-protocol.md, docs/protocol.md "Operators"): operators
 // see crisis alerts, take a user's conversation over, answer it (finish human, stored), hand
 // it back; no answer in time or an operator gone means the AI answers.
+#include "tests/support/mock_openai.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/turn_reader.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <functional>
 
 using namespace xinyu::test;
 using nlohmann::json;
@@ -123,4 +126,80 @@ TEST_CASE("e2e: no operator answer in time, or the operator gone: the AI answers
   auto t = run_turn(u, "t2", "still there?");
   CHECK(t.done["finish"] == "stop");
   CHECK(t.done["degraded"] == json::array());
+}
+
+namespace {
+/// The /metrics line value of `series`, read until `pred` holds it or 10 s pass (the webhook
+/// is asynchronous: nothing a client sees tells when it was called).
+double metric_until(std::uint16_t port, const std::string& series,
+                    const std::function<bool(double)>& pred) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  double v = 0;
+  do {
+    auto m = http_get(port, "/metrics").second;
+    auto at = m.find(series + " ");
+    v = at == std::string::npos ? 0 : std::stod(m.substr(at + series.size() + 1));
+    if (pred(v))
+      return v;
+  } while (std::chrono::steady_clock::now() < deadline);
+  return v;
+}
+} // namespace
+
+TEST_CASE("e2e: crisis events go to the escalation webhook, retried until it answers",
+          "[e2e][handoff][escalation]") {
+  mock_openai hook;
+  hook.script({mock_openai::behaviour::status_500, mock_openai::behaviour::status_500});
+  server_process srv{json{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}},
+                          {"transport", {{"connections_per_second_per_ip", 0}}}, // metric polls
+                          {"care",
+                           {{"disclosure", false},
+                            {"escalation_url", hook.base_url() + "/escalate"},
+                            {"escalation_backoff_ms", 20}}}}};
+  ws_client u{srv.port()};
+  u.auth("carol");
+  CHECK(run_turn(u, "c1", "I want to kill myself tonight").done["finish"] == "stop");
+  CHECK(metric_until(srv.port(), R"(xinyu_escalations_total{result="delivered"})",
+                     [](double v) { return v >= 1; })
+        == 1);
+  CHECK(hook.requests() == 3); // two refusals, then delivered
+  auto body = hook.last_request();
+  CHECK(body["type"] == "alert");
+  CHECK(body["user"] == "carol");
+  CHECK(body["id"] == "c1");
+  CHECK(body["level"] == "crisis");
+  CHECK_FALSE(body.contains("text"));
+  auto m = http_get(srv.port(), "/metrics").second;
+  CHECK(m.find(R"(xinyu_escalations_total{result="retried"} 2)") != std::string::npos);
+  // an ordinary message is not escalated
+  CHECK(run_turn(u, "o1", "what a lovely sunny afternoon").done["finish"] == "stop");
+  CHECK(hook.requests() == 3);
+}
+
+TEST_CASE("e2e: a webhook that never answers holds no chat and a bounded queue",
+          "[e2e][handoff][escalation]") {
+  mock_openai hook;
+  hook.script({}, mock_openai::behaviour::stall_before);
+  server_process srv{json{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}},
+                          {"transport", {{"connections_per_second_per_ip", 0}}}, // metric polls
+                          {"care",
+                           {{"disclosure", false},
+                            {"escalation_url", hook.base_url() + "/escalate"},
+                            {"escalation_timeout_ms", 2000},
+                            {"escalation_attempts", 1},
+                            {"escalation_queue_max", 1}}}}};
+  std::vector<std::unique_ptr<ws_client>> users;
+  for (int i = 0; i < 4; ++i) {
+    users.push_back(std::make_unique<ws_client>(srv.port()));
+    users.back()->auth("u" + std::to_string(i));
+    // every chat is answered at once: the webhook is never waited for
+    CHECK(run_turn(*users.back(), "c", "I want to kill myself tonight").done["finish"] == "stop");
+  }
+  // one event at a time is held; the rest are dropped and counted, never queued without bound
+  CHECK(metric_until(srv.port(), R"(xinyu_escalations_total{result="dropped"})",
+                     [](double v) { return v >= 1; })
+        >= 1);
+  CHECK(metric_until(srv.port(), R"(xinyu_escalations_total{result="failed"})",
+                     [](double v) { return v >= 1; })
+        >= 1);
 }
