@@ -31,5 +31,6 @@ using alert_atom = caf::atom_constant<caf::atom("alert")>;
 using operator_atom = caf::atom_constant<caf::atom("operator")>;
 using handoff_atom = caf::atom_constant<caf::atom("handoff")>;
 using reply_atom = caf::atom_constant<caf::atom("reply")>;
+using minor_atom = caf::atom_constant<caf::atom("minor")>;
 
 } // namespace xinyu::actors

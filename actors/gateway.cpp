@@ -172,6 +172,9 @@ gateway_actor::behavior_type gateway(gateway_ptr self, stage_pools pools,
       return true;
     },
     [self](stats_atom) -> std::size_t { return self->state.sessions.size(); },
+    [self](minor_atom, std::string& user) {
+      self->send(route_of(self, user).session, minor_atom::value);
+    },
     [self](alert_atom, std::string& frame) {
       auto& st = self->state;
       if (st.pools.escalation) {
@@ -286,6 +289,9 @@ public:
   }
   void command(const std::string& user, client_sink_ptr origin, core::client_command cmd) override {
     caf::anon_send(gw_, command_atom::value, user, std::move(origin), std::move(cmd));
+  }
+  void mark_minor(const std::string& user) override {
+    caf::anon_send(gw_, minor_atom::value, user);
   }
   void care_report(core::care_report_query q, client_sink_ptr origin) override {
     caf::anon_send(gw_, report_atom::value, std::move(q), std::move(origin));

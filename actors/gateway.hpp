@@ -11,6 +11,8 @@ using gateway_actor = session_owner_actor::extend<
   caf::reacts_to<attach_atom, std::string, client_sink_ptr>,
   caf::reacts_to<detach_atom, std::string, client_sink_ptr>,
   caf::reacts_to<command_atom, std::string, client_sink_ptr, core::client_command>,
+  // the user is a minor (token claim): the session applies the minors policy
+  caf::reacts_to<minor_atom, std::string>,
   // the duty-of-care report (admin): one frame to the sink
   caf::reacts_to<report_atom, core::care_report_query, client_sink_ptr>,
   // operators: connect (name), disconnect, and their takeover / reply / release

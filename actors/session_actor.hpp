@@ -61,6 +61,8 @@ using session_actor = llm_listener_actor::extend_with<persist_listener_actor>::e
   caf::replies_to<command_atom, client_sink_ptr, core::client_command>::with<bool>,
   // storage wrote (chat id, reply turn), through the gateway; true = the frame went out
   caf::replies_to<persisted_atom, std::string, std::uint64_t>::with<bool>,
+  // the user is a minor: the minors policy from now on
+  caf::reacts_to<minor_atom>,
   // an operator takes the conversation over (true) or hands it back (false)
   caf::reacts_to<handoff_atom, bool, client_sink_ptr>,
   // the operator's reply to the chat `id`

@@ -56,7 +56,8 @@ void print_help() {
   std::cout
     << "xinyu-server - actor-model chat backend for an emotional-companion assistant\n\n"
        "usage: xinyu-server [--config FILE] [--port N] [--print-config] [--config-docs] [--help]\n"
-       "       xinyu-server [--config FILE] --issue-token USER [--token-ttl-s N] [--operator]\n\n"
+       "       xinyu-server [--config FILE] --issue-token USER [--token-ttl-s N] [--operator] "
+       "[--minor]\n\n"
        "  --config FILE    JSON configuration (see config/xinyu.example.json); without it the\n"
        "                   embedded defaults are used\n"
        "  --port N         listen port (overrides server.port); 0 = any free port\n"
@@ -66,6 +67,8 @@ void print_help() {
        "  --operator       with --issue-token: the token carries role \"operator\" (crisis "
        "alerts,\n"
        "                   takeover / reply / release; docs/protocol.md \"Operators\")\n"
+       "  --minor          with --issue-token: the token carries age_band \"minor\" (the minors\n"
+       "                   policy, docs/crisis-protocol.md)\n"
        "  --token-ttl-s N  lifetime of that token in seconds (default 86400)\n"
        "  --help           this text\n\n"
        "On start the server prints one line 'xinyu-server listening on http://HOST:PORT'.\n"
@@ -135,6 +138,7 @@ int main(int argc, char** argv) {
   std::optional<std::string> issue_for; // --issue-token: print a signed token and exit
   long token_ttl_s = 86400;
   bool operator_token = false; // --operator: the issued token carries role "operator"
+  bool minor_token = false;    // --minor: the issued token carries age_band "minor"
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](const char* name) -> std::string {
@@ -170,6 +174,8 @@ int main(int argc, char** argv) {
       issue_for = value("--issue-token");
     } else if (a == "--operator") {
       operator_token = true;
+    } else if (a == "--minor") {
+      minor_token = true;
     } else if (a == "--token-ttl-s") {
       auto v = value("--token-ttl-s");
       char* end = nullptr;
@@ -203,7 +209,7 @@ int main(int argc, char** argv) {
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
     xinyu::core::token_verifier tokens{cfg.auth.secret, cfg.limits.max_user_bytes};
-    std::cout << tokens.issue(*issue_for, now + token_ttl_s, operator_token) << "\n";
+    std::cout << tokens.issue(*issue_for, now + token_ttl_s, operator_token, minor_token) << "\n";
     return 0;
   }
   if (port)

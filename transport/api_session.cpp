@@ -70,7 +70,7 @@ public:
       std::string error = "send 'Authorization: Bearer <token>'";
       std::optional<std::string> user;
       if (a.rfind("Bearer ", 0) == 0)
-        user = ctx_->verify_token(a.substr(7), error);
+        user = ctx_->verify_token(a.substr(7), error, nullptr, &minor_);
       if (!user)
         return fail(core::http_failure{401, "unauthorized", error});
       token_user = std::move(*user);
@@ -105,6 +105,8 @@ public:
     }
     sink_ = std::make_shared<api_sink>(weak_from_this(), socket_.get_executor());
     arm_deadline();
+    if (minor_)
+      ctx_->gateway->mark_minor(user_); // the minors policy before the command
     // a command subscribes its connection to the user's frames (no attach: no `ready`)
     ctx_->gateway->command(user_, actors::client_sink_ptr{sink_}, std::move(cmd));
   }
@@ -335,6 +337,7 @@ private:
   bool finished_ = false;
   std::string reply_;
   std::string content_type_;
+  bool minor_ = false; // the token's age_band claim
   std::int64_t created_ = unix_now();
 };
 

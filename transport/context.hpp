@@ -193,7 +193,8 @@ struct context {
 
   /// The user a signed token names, or nullopt with `error` (a sentence for the client).
   std::optional<std::string> verify_token(std::string_view token, std::string& error,
-                                          bool* operator_role = nullptr) const {
+                                          bool* operator_role = nullptr,
+                                          bool* minor = nullptr) const {
     if (!tokens) {
       error = "this server runs in dev mode: send {\"type\":\"auth\",\"user\":\"<name>\"}";
       return std::nullopt;
@@ -208,6 +209,8 @@ struct context {
     }
     if (operator_role)
       *operator_role = r.operator_role;
+    if (minor)
+      *minor = r.minor;
     return r.user;
   }
 

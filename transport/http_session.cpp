@@ -155,12 +155,12 @@ private:
       if (path == "/v1/ws") {
         // non-browser clients may authenticate in the handshake; a bad token is a 401 here
         std::optional<std::string> user;
-        bool operator_role = false;
+        bool operator_role = false, minor = false;
         if (auto auth = req[http::field::authorization]; !auth.empty() && !ctx_->dev_mode) {
           std::string_view a{auth.data(), auth.size()};
           std::string error = "the Authorization header must be 'Bearer <token>'";
           if (a.size() > 7 && lower(a.substr(0, 7)) == "bearer ") // the scheme is case-insensitive
-            user = ctx_->verify_token(a.substr(7), error, &operator_role);
+            user = ctx_->verify_token(a.substr(7), error, &operator_role, &minor);
           if (!user)
             return respond(
               req, http::status::unauthorized, "application/json",
@@ -168,7 +168,7 @@ private:
         }
         stream_.expires_never();
         start_websocket_session(stream_.release_socket(), std::move(req), ctx_, std::move(user),
-                                operator_role, std::move(slot_));
+                                operator_role, minor, std::move(slot_));
         return;
       }
       return respond(req, http::status::not_found, "application/json",

@@ -71,9 +71,10 @@ public:
   }
 
   void run(http::request<http::string_body> req, std::optional<std::string> user,
-           bool operator_role) {
+           bool operator_role, bool minor) {
     handshake_user_ = std::move(user);
     handshake_operator_ = operator_role;
+    handshake_minor_ = minor;
     ws_.set_option(websocket::stream_base::timeout{ctx_->handshake_timeout,
                                                    websocket::stream_base::none(), false});
     ws_.set_option(
@@ -112,7 +113,7 @@ private:
     if (ec)
       return;
     if (handshake_user_) { // authenticated by the handshake's Bearer token
-      authenticate_as(std::move(*handshake_user_), handshake_operator_);
+      authenticate_as(std::move(*handshake_user_), handshake_operator_, handshake_minor_);
       do_read();
       return;
     }
@@ -223,9 +224,10 @@ private:
       return;
     }
     std::string user;
-    bool operator_role = false;
+    bool operator_role = false, minor = false;
     if (ctx_->dev_mode) {
-      operator_role = a.operator_role; // dev mode trusts names, roles too
+      operator_role = a.operator_role; // dev mode trusts names, roles and age bands too
+      minor = a.minor;
       if (a.user.empty()) {
         reject(core::frame_error{
           "unauthorized",
@@ -243,17 +245,17 @@ private:
         return;
       }
       std::string error;
-      auto verified = ctx_->verify_token(a.token, error, &operator_role);
+      auto verified = ctx_->verify_token(a.token, error, &operator_role, &minor);
       if (!verified) {
         reject(core::frame_error{"unauthorized", error, std::nullopt});
         return;
       }
       user = std::move(*verified);
     }
-    authenticate_as(std::move(user), operator_role);
+    authenticate_as(std::move(user), operator_role, minor);
   }
 
-  void authenticate_as(std::string user, bool operator_role) {
+  void authenticate_as(std::string user, bool operator_role, bool minor) {
     // one user's connections are bounded (transport.max_connections_per_user): each frame to
     // the user is written to every one of them
     if (!ctx_->add_user_connection(user)) {
@@ -277,6 +279,8 @@ private:
     auth_timer_.cancel();
     sink_ = std::make_shared<connection_sink>(weak_from_this(), ctx_);
     operator_ = operator_role;
+    if (minor && !operator_)
+      ctx_->gateway->mark_minor(user_); // before attach: the session is a minor's from `ready`
     if (operator_) // an operator sees alerts and the chats of users it takes over
       ctx_->gateway->operator_attach(user_, actors::client_sink_ptr{sink_});
     else
@@ -352,6 +356,7 @@ private:
   net::steady_timer close_timer_;
   std::optional<std::string> handshake_user_;
   bool handshake_operator_ = false;
+  bool handshake_minor_ = false;
   bool operator_ = false; // signed in with the operator role
   std::shared_ptr<context> ctx_;
   std::deque<frame_ptr> queue_;
@@ -384,9 +389,9 @@ void connection_sink::deliver(frame_ptr frame) {
 
 void start_websocket_session(tcp::socket socket, http::request<http::string_body> req,
                              std::shared_ptr<context> ctx, std::optional<std::string> user,
-                             bool operator_role, slot_ptr slot) {
+                             bool operator_role, bool minor, slot_ptr slot) {
   std::make_shared<websocket_session>(std::move(socket), std::move(ctx), std::move(slot))
-    ->run(std::move(req), std::move(user), operator_role);
+    ->run(std::move(req), std::move(user), operator_role, minor);
 }
 
 } // namespace xinyu::transport

@@ -14,11 +14,12 @@ namespace xinyu::transport {
 
 struct context;
 
-/// `user`: already authenticated by a Bearer token in the handshake (`operator_role`: the
-/// token's role claim).
+/// `user`: already authenticated by a Bearer token in the handshake (`operator_role`, `minor`:
+/// the token's role and age_band claims).
 void start_websocket_session(boost::asio::ip::tcp::socket socket,
                              boost::beast::http::request<boost::beast::http::string_body> req,
                              std::shared_ptr<context> ctx, std::optional<std::string> user,
-                             bool operator_role, std::shared_ptr<class connection_slot> slot);
+                             bool operator_role, bool minor,
+                             std::shared_ptr<class connection_slot> slot);
 
 } // namespace xinyu::transport

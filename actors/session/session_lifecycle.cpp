@@ -234,6 +234,13 @@ session_actor::behavior_type session_behavior(session_ptr self, std::string user
     },
     [self](timeout_atom, std::uint64_t key, deadline_kind kind) { on_deadline(self, key, kind); },
     [self](handoff_atom, bool human, client_sink_ptr& op) { on_handoff(self, human, op); },
+    [self](minor_atom) {
+      auto& st = self->state;
+      if (st.minor)
+        return;
+      st.minor = true; // sticky: once any credential says minor, the session is a minor's
+      st.care.set_minor();
+    },
     [self](reply_atom, std::string& id, std::string& text, client_sink_ptr& op) {
       on_operator_reply(self, id, text, op);
     },

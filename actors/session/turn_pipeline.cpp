@@ -6,6 +6,7 @@
 #include "core/memory/fact_extractor.hpp"
 #include "core/policy/canned_replies.hpp"
 #include "core/policy/care_report.hpp"
+#include "core/policy/minor_policy.hpp"
 #include "core/protocol/server_frame.hpp"
 #include "core/support/service_state.hpp"
 #include "core/support/text.hpp"
@@ -86,6 +87,11 @@ void start_generation(session_ptr self, turn& t) {
     finish_turn(self, core::finish_reason::stop);
     return;
   }
+  if (st.minor && core::asks_for_romance(t.text)) {
+    emit_text(self, t, core::minor_romance_refusal(t.chinese)); // no model is asked
+    finish_turn(self, core::finish_reason::stop);
+    return;
+  }
   if (st.operator_sink) {
     await_operator(self, t); // a person answers (the referral above went out already)
     return;
@@ -103,6 +109,7 @@ void generate_with_llm(session_ptr self, turn& t) {
   in.safety = t.safety;
   in.memories = t.memories;
   in.recent.assign(st.recent.begin(), st.recent.end());
+  in.minor = st.minor;
   llm_start start;
   start.stream_id = t.key;
   start.reply_to = caf::actor_cast<llm_listener_actor>(self);

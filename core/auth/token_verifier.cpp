@@ -139,17 +139,25 @@ token_check token_verifier::verify(std::string_view token, std::int64_t now_s) c
     r.error = "the token's role must be \"user\" or \"operator\"";
     return r;
   }
+  if (p.contains("age_band")
+      && (!p["age_band"].is_string() || (p["age_band"] != "minor" && p["age_band"] != "adult"))) {
+    r.error = "the token's age_band must be \"minor\" or \"adult\"";
+    return r;
+  }
   r.operator_role = p.value("role", "") == "operator";
+  r.minor = p.value("age_band", "") == "minor";
   r.user = p["sub"].get<std::string>();
   return r;
 }
 
-std::string token_verifier::issue(std::string_view user, std::int64_t exp_s,
-                                  bool operator_role) const {
+std::string token_verifier::issue(std::string_view user, std::int64_t exp_s, bool operator_role,
+                                  bool minor) const {
   auto header = b64url_encode(R"({"alg":"HS256","typ":"JWT"})");
   nlohmann::json claims{{"sub", user}, {"exp", exp_s}};
   if (operator_role)
     claims["role"] = "operator";
+  if (minor)
+    claims["age_band"] = "minor";
   auto payload = b64url_encode(claims.dump());
   auto input = header + "." + payload;
   return input + "." + signature(secret_, input);

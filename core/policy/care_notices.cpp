@@ -36,6 +36,18 @@ std::optional<care_notice> care_schedule::on_attach(clock::time_point now) {
   return care_notice{"ai_disclosure", cfg_.disclosure_text};
 }
 
+void care_schedule::set_minor() {
+  if (cfg_.minor_interval.count() <= 0)
+    return;
+  auto tighten = [this](std::chrono::milliseconds& interval) {
+    if (interval.count() <= 0 || interval > cfg_.minor_interval)
+      interval = cfg_.minor_interval;
+  };
+  cfg_.disclosure = true;
+  tighten(cfg_.disclosure_interval);
+  tighten(cfg_.break_after);
+}
+
 std::vector<care_notice> care_schedule::after_turn(clock::time_point now) {
   std::vector<care_notice> out;
   if (use_started_ == clock::time_point{} || now - last_turn_end_ >= cfg_.break_reset) {

@@ -20,6 +20,8 @@ struct care_settings {
   std::chrono::milliseconds break_reset{900000};          // a pause this long starts use afresh
   std::string disclosure_text = default_disclosure_text;
   std::string break_text = default_break_text;
+  // a minor's reminders (AI disclosure and break) come at least this often; 0 = like adults
+  std::chrono::milliseconds minor_interval{3600000};
 };
 
 struct care_notice {
@@ -41,6 +43,10 @@ public:
   /// A turn ended at `now`: the disclosure again after `disclosure_interval` since the last
   /// one, and a break reminder after `break_after` of use without a `break_reset` pause.
   std::vector<care_notice> after_turn(clock::time_point now);
+
+  /// The user is a minor: the disclosure stays on and both reminders come at least every
+  /// `minor_interval`.
+  void set_minor();
 
 private:
   care_settings cfg_;

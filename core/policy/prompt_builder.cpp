@@ -18,6 +18,10 @@ std::vector<chat_message> prompt_builder::build(const prompt_input& in) const {
          "warmly: never guilt, pressure or bargain to keep them here.";
   sys += "\nDetected emotion: " + in.emotion.label + " (confidence "
          + std::to_string(static_cast<int>(in.emotion.score * 100)) + "%). Acknowledge it gently.";
+  if (in.minor)
+    sys += "\nThe user is a minor. Be a kind, age-appropriate helper: never take a romantic, "
+           "flirtatious or sexual role, never act as a partner or crush, never encourage "
+           "secrecy from parents or carers; encourage real friends, family and trusted adults.";
   switch (in.safety.level) {
     case safety_level::crisis:
       sys += "\nSAFETY: the user may be at risk of harming themselves or someone else. Crisis "

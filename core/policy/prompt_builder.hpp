@@ -21,6 +21,7 @@ struct prompt_input {
   safety_result safety;
   std::vector<std::string> memories;
   std::vector<chat_message> recent; // oldest first, user/assistant alternating
+  bool minor = false;               // the user is a minor (token claim age_band)
 };
 
 class prompt_builder {

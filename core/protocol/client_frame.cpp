@@ -134,6 +134,11 @@ parsed_frame parse_client_frame(std::string_view frame, const frame_limits& limi
         return bad("field 'role' must be \"user\" or \"operator\"");
       a.operator_role = *role == "operator";
     }
+    if (auto band = j.find("age_band"); band != j.end()) {
+      if (!band->is_string() || (*band != "minor" && *band != "adult"))
+        return bad("field 'age_band' must be \"minor\" or \"adult\"");
+      a.minor = *band == "minor";
+    }
     return a;
   }
   if (type == "takeover" || type == "release" || type == "reply") {

@@ -14,6 +14,7 @@ struct auth_command {
   std::string token;          // signed token (non-dev mode)
   std::string user;           // dev mode user id
   bool operator_role = false; // dev mode: "role": "operator" (with tokens: the token's claim)
+  bool minor = false;         // dev mode: "age_band": "minor" (with tokens: the token's claim)
 };
 /// Operator frames (a connection signed in with the operator role): take a user's
 /// conversation over, answer one of their chats, hand it back to the AI.

@@ -245,6 +245,7 @@ care_settings care_settings_of(const config::care_config& care) {
   s.break_reset = std::chrono::seconds{care.break_reset_s};
   s.disclosure_text = care.disclosure_text;
   s.break_text = care.break_text;
+  s.minor_interval = std::chrono::seconds{care.minor_reminder_interval_s};
   return s;
 }
 

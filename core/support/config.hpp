@@ -176,8 +176,9 @@ struct config {
     std::string disclosure_text = default_disclosure_text;
     std::string break_text = default_break_text; // {minutes} = minutes of use
     unsigned handoff_timeout_s = 60; // a taken-over chat unanswered this long: the AI replies
-    bool operator_sees_text = false; // crisis alerts carry the message text
-    std::string escalation_url;      // crisis events are POSTed here (empty: off)
+    unsigned minor_reminder_interval_s = 3600; // a minor's disclosure and break reminders
+    bool operator_sees_text = false;           // crisis alerts carry the message text
+    std::string escalation_url;                // crisis events are POSTed here (empty: off)
     std::string escalation_api_key_env;
     unsigned escalation_timeout_ms = 2000;
     unsigned escalation_attempts = 5;

@@ -450,6 +450,10 @@ const std::vector<config_key>& config_keys() {
               "the ai_disclosure notice's text (say it in every language you serve)"),
     XINYU_KEY(care.break_text,
               "the break_reminder notice's text; {minutes} is replaced by the minutes of use"),
+    XINYU_KEY(care.minor_reminder_interval_s,
+              "for a minor (token claim age_band \"minor\"): the AI disclosure and a break "
+              "reminder at least this often; 0 = as for adults",
+              0, 604800),
     XINYU_KEY(care.handoff_timeout_s,
               "a chat of a user an operator took over that gets no operator reply this long is "
               "answered by the AI (degraded: human)",

@@ -6,6 +6,7 @@
 #include "core/support/config.hpp"
 #include "core/memory/memory_engine.hpp"
 #include "core/policy/canned_replies.hpp"
+#include "core/policy/minor_policy.hpp"
 #include "core/policy/prompt_builder.hpp"
 #include "tests/actors/test_sink.hpp"
 
@@ -717,4 +718,48 @@ TEST_CASE("history, forget, resume and cancel have their own per-user rate", "[s
   // chats are not charged to the command bucket
   chat(s, sink, "c1", "hello");
   CHECK(sink->wait_type("done", "c1")["finish"] == "stop");
+}
+
+TEST_CASE("a minor's session: reminders every minor_interval, romance refused without the LLM",
+          "[session][minor]") {
+  fixture f;
+  auto conf = core::load_config(R"({"offline":{"first_token_ms":5,"tokens_per_s":0}})");
+  REQUIRE(conf.value);
+  auto pools = f.real_pools();
+  caf::anon_send_exit(pools.llm, caf::exit_reason::user_shutdown);
+  pools.llm = spawn_llm_pool(f.sys, *conf.value); // every turn lasts at least 5 ms
+  auto settings = test_settings();
+  settings->care.disclosure = false;   // adults: no disclosure, reminders hourly at most ...
+  settings->care.minor_interval = 1ms; // ... a minor: at least every millisecond here
+  auto s = f.session(pools, settings);
+  caf::anon_send(s, minor_atom::value);
+  auto sink = std::make_shared<test::test_sink>();
+  attach(s, sink);
+  CHECK(sink->wait_type("notice")["kind"] == "ai_disclosure"); // on for a minor
+  chat(s, sink, "k1", "hello");
+  sink->wait_type("done", "k1");
+  chat(s, sink, "k2", "how are you");
+  sink->wait_type("done", "k2");
+  sink->wait_for(
+    [](const nlohmann::json& f) { return f["type"] == "notice" && f["kind"] == "break_reminder"; });
+
+  // romance: the fixed refusal, and an LLM pool that would crash proves no model was asked
+  auto p2 = f.real_pools();
+  caf::anon_send_exit(p2.llm, caf::exit_reason::user_shutdown);
+  p2.llm = f.sys.spawn(fake_llm_pool, 0);
+  auto kid = f.session(p2);
+  caf::anon_send(kid, minor_atom::value);
+  auto ks = std::make_shared<test::test_sink>();
+  attach(kid, ks);
+  chat(kid, ks, "r1", "will you be my girlfriend?");
+  auto d = ks->wait_type("done", "r1");
+  CHECK(d["finish"] == "stop");
+  CHECK(d["degraded"] == json::array());
+  CHECK(reply_of(*ks, "r1") == core::minor_romance_refusal(false));
+  // an adult asking the same gets the model (here: the crashing one, so a fallback)
+  auto adult = f.session(p2);
+  auto as = std::make_shared<test::test_sink>();
+  attach(adult, as);
+  chat(adult, as, "r2", "will you be my girlfriend?");
+  CHECK(as->wait_type("done", "r2")["finish"] == "fallback");
 }

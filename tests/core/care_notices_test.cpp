@@ -72,3 +72,27 @@ TEST_CASE("a pause of break_reset starts the use afresh; zero turns reminders of
   for (int m = 0; m <= 600; m += 10)
     CHECK(off.after_turn(t0 + std::chrono::minutes{m}).empty());
 }
+
+TEST_CASE("a minor's reminders come at least every minor_interval, and never switch off",
+          "[care]") {
+  using namespace std::chrono_literals;
+  xinyu::core::care_settings s;
+  s.disclosure = false; // off for adults ...
+  s.disclosure_interval = 0ms;
+  s.break_after = std::chrono::hours{2};
+  s.minor_interval = std::chrono::hours{1};
+  auto t0 = xinyu::core::care_schedule::clock::time_point{} + std::chrono::hours{100};
+  xinyu::core::care_schedule adult{s, t0};
+  xinyu::core::care_schedule minor{s, t0};
+  minor.set_minor(); // ... but not for a minor
+  CHECK(minor.on_attach(t0).has_value());
+  std::vector<std::string> kinds;
+  for (auto m = 5min; m <= 65min; m += 10min) // a turn every ten minutes for an hour
+    for (auto& n : minor.after_turn(t0 + m))
+      kinds.push_back(n.kind + "@" + std::to_string(m.count()));
+  // the disclosure an hour after attach, the break after an hour of use (from the first turn)
+  CHECK(kinds == std::vector<std::string>{"ai_disclosure@65", "break_reminder@65"});
+  // an adult with the same settings gets neither in that time
+  for (auto m = 5min; m <= 75min; m += 10min)
+    CHECK(adult.after_turn(t0 + m).empty());
+}

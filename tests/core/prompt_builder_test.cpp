@@ -54,3 +54,12 @@ TEST_CASE("recent turns are dropped oldest-first to fit the byte budget", "[prom
   REQUIRE(p.size() == 3);
   CHECK(p[1].content == std::string(100, 'b'));
 }
+
+TEST_CASE("a minor's prompt forbids romantic roles", "[prompt]") {
+  xinyu::core::prompt_builder b{"persona"};
+  xinyu::core::prompt_input in;
+  in.user_text = "hi";
+  CHECK(b.build(in).front().content.find("The user is a minor") == std::string::npos);
+  in.minor = true;
+  CHECK(b.build(in).front().content.find("never take a romantic") != std::string::npos);
+}

@@ -80,3 +80,11 @@ TEST_CASE("the role claim: operator, user, or refused", "[token]") {
   REQUIRE(person.user);
   CHECK_FALSE(person.operator_role);
 }
+
+TEST_CASE("the age_band claim: minor, adult, or refused", "[token]") {
+  xinyu::core::token_verifier v{"a-secret-of-at-least-32-bytes-1234567"};
+  auto m = v.verify(v.issue("kid", 2'000'000'000, false, true), 1'900'000'000);
+  REQUIRE(m.user);
+  CHECK(m.minor);
+  CHECK_FALSE(v.verify(v.issue("grown", 2'000'000'000), 1'900'000'000).minor);
+}

@@ -97,3 +97,21 @@ TEST_CASE("e2e: the crisis report needs the admin credential", "[e2e][crisis]") 
   server_process srv{json{{"admin", {{"token", "s3cret-admin-token-0123"}}}}};
   CHECK(http_get(srv.port(), "/admin/reports/crisis").first == 403);
 }
+
+TEST_CASE("e2e: a minor (age_band) gets the refusal for romance; the claim is checked",
+          "[e2e][crisis][minor]") {
+  server_process srv{json{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}}}};
+  ws_client kid{srv.port()};
+  kid.send({{"type", "auth"}, {"user", "kid"}, {"age_band", "minor"}});
+  kid.read_until("ready");
+  auto t = run_turn(kid, "r1", "做我女朋友好不好");
+  CHECK(t.done["finish"] == "stop");
+  CHECK(t.text().find("不能做你的男朋友或女朋友") != std::string::npos);
+  ws_client grown{srv.port()};
+  grown.auth("grown");
+  CHECK(run_turn(grown, "r1", "做我女朋友好不好").text().find("不能做你的男朋友或女朋友")
+        == std::string::npos);
+  ws_client bad{srv.port()};
+  bad.send({{"type", "auth"}, {"user", "x"}, {"age_band", "teen"}});
+  CHECK(bad.read_until("error")["code"] == "bad_request");
+}
