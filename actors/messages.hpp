@@ -106,6 +106,11 @@ typename Inspector::result_type inspect(Inspector& f, memory_fact& x) {
   return f(caf::meta::type_name("memory_fact"), x.text, x.embedding, x.model);
 }
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, care_times& x) {
+  return f(caf::meta::type_name("care_times"), x.last_disclosure, x.use_started, x.last_turn_end,
+           x.last_break_reminder);
+}
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, care_report_query& x) {
   return f(caf::meta::type_name("care_report_query"), x.from, x.to, x.csv);
 }
@@ -131,7 +136,7 @@ typename Inspector::result_type inspect(Inspector& f, stored_message& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, turn_record& x) {
   return f(caf::meta::type_name("turn_record"), x.user, x.id, x.user_turn, x.reply_turn,
-           x.user_text, x.reply_text, x.finish, x.ts, x.reply_ts, x.facts, x.report_events);
+           x.user_text, x.reply_text, x.finish, x.ts, x.reply_ts, x.facts, x.report_events, x.care);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, report_count& x) {
@@ -139,6 +144,6 @@ typename Inspector::result_type inspect(Inspector& f, report_count& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, user_snapshot& x) {
-  return f(caf::meta::type_name("user_snapshot"), x.last_turn, x.recent, x.memories);
+  return f(caf::meta::type_name("user_snapshot"), x.last_turn, x.recent, x.memories, x.care);
 }
 } // namespace xinyu::storage

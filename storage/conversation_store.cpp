@@ -27,6 +27,7 @@ using nlohmann::json;
 struct meta {
   std::uint64_t last_turn = 0;
   std::uint64_t memory_seq = 0;
+  core::care_times care;
 };
 
 std::string describe(const rocksdb::Status& s) { return s.ToString(); }
@@ -69,13 +70,19 @@ public:
       batch.Put(messages(), keys::message_key(r.user, r.user_turn), u.dump());
       batch.Put(messages(), keys::message_key(r.user, r.reply_turn), a.dump());
       m.last_turn = std::max(m.last_turn, r.reply_turn);
+      if (!r.care.empty())
+        m.care = r.care; // records come in turn order: the last one is the newest
       for (std::size_t i = 0; i < r.facts.size() && i < 256; ++i)
         batch.Put(memories(), keys::fact_key(r.user, r.user_turn, static_cast<unsigned>(i)),
                   json{{"text", r.facts[i]}, {"ts", r.ts}}.dump());
     }
-    for (const auto& [user, m] : metas)
-      batch.Put(meta_cf(), keys::meta_key(user),
-                json{{"last_turn", m.last_turn}, {"memory_seq", m.memory_seq}}.dump());
+    for (const auto& [user, m] : metas) {
+      json j{{"last_turn", m.last_turn}, {"memory_seq", m.memory_seq}};
+      if (!m.care.empty())
+        j["care"] = {m.care.last_disclosure, m.care.use_started, m.care.last_turn_end,
+                     m.care.last_break_reminder};
+      batch.Put(meta_cf(), keys::meta_key(user), j.dump());
+    }
     for (const auto& [key, add] : counts) {
       // one writer (the storage actor): read, add, write in this batch
       std::string v;
@@ -99,6 +106,7 @@ public:
     if (auto st = read_meta(user, m); !st)
       return st;
     out.last_turn = m.last_turn;
+    out.care = m.care;
     bool more = false;
     if (auto st = history(user, std::nullopt, recent, out.recent, more); !st)
       return st;
@@ -263,6 +271,13 @@ private:
       return store_status::failure("corrupt meta record for a user");
     m.last_turn = j.value("last_turn", std::uint64_t{0});
     m.memory_seq = j.value("memory_seq", std::uint64_t{0});
+    if (auto c = j.find("care"); c != j.end() && c->is_array() && c->size() == 4) {
+      for (const auto& v : *c)
+        if (!v.is_number_integer())
+          return store_status::failure("corrupt care schedule for a user");
+      m.care = {(*c)[0].get<std::int64_t>(), (*c)[1].get<std::int64_t>(),
+                (*c)[2].get<std::int64_t>(), (*c)[3].get<std::int64_t>()};
+    }
     return {};
   }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/analysis/analysis.hpp"
+#include "core/policy/care_notices.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -36,6 +37,8 @@ struct turn_record {
   /// count is durable exactly when its turn is): "detection/<locale>/<level>/<category>" or
   /// "referral/<locale>". No user and no text ever go into a count.
   std::vector<std::string> report_events;
+  /// The user's care-notice schedule after this turn (empty: leave the stored one).
+  core::care_times care;
 };
 
 /// One day's count of one duty-of-care event.
@@ -49,6 +52,7 @@ struct user_snapshot {
   std::uint64_t last_turn = 0;
   std::vector<stored_message> recent;      // oldest first
   std::vector<core::memory_fact> memories; // oldest first; embedding empty if never stored
+  core::care_times care;                   // empty when never stored
 };
 
 /// Outcome of a call: ok, or one clear sentence.

@@ -260,6 +260,8 @@ void load(session_ptr self) {
       [self](storage::user_snapshot& snap) {
         auto& st = self->state;
         st.last_turn = std::max(st.last_turn, snap.last_turn);
+        if (!snap.care.empty()) // the schedule continues where the last server left it
+          st.care.restore(snap.care, clock::now(), now_ms());
         st.recent.clear();
         for (auto& m : snap.recent)
           st.recent.push_back({m.role, std::move(m.text)});

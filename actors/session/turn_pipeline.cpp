@@ -177,6 +177,8 @@ void persist(session_ptr self, const turn& t, const std::string& reply, core::fi
   rec.reply_ts = reply_ts;
   // what the user told about themselves is remembered (personal data already masked)
   rec.facts = std::move(facts);
+  // the care-notice schedule too, so a restart or another node continues it
+  rec.care = st.care.times(clock::now(), now_ms());
   // duty-of-care counts (no user, no text) become durable with the turn
   if (t.started)
     for (const auto& e : core::care_events(t.safety, t.chinese, t.referred))

@@ -2,6 +2,8 @@
 // Must never read the real clock: every decision takes `now` from the caller.
 #include "core/policy/care_notices.hpp"
 
+#include <algorithm>
+
 namespace xinyu::core {
 
 const char* const default_disclosure_text =
@@ -34,6 +36,29 @@ std::optional<care_notice> care_schedule::on_attach(clock::time_point now) {
     return std::nullopt;
   last_disclosure_ = now;
   return care_notice{"ai_disclosure", cfg_.disclosure_text};
+}
+
+care_times care_schedule::times(clock::time_point now, std::int64_t now_unix_ms) const {
+  auto unix_of = [&](clock::time_point t) -> std::int64_t {
+    if (t == clock::time_point{})
+      return 0;
+    return now_unix_ms - std::chrono::duration_cast<std::chrono::milliseconds>(now - t).count();
+  };
+  return {unix_of(last_disclosure_), unix_of(use_started_), unix_of(last_turn_end_),
+          unix_of(last_break_reminder_)};
+}
+
+void care_schedule::restore(const care_times& t, clock::time_point now, std::int64_t now_unix_ms) {
+  auto steady_of = [&](std::int64_t unix_ms, clock::time_point& out) {
+    if (unix_ms == 0)
+      return;
+    auto ago = std::max<std::int64_t>(0, now_unix_ms - unix_ms);
+    out = now - std::chrono::milliseconds{ago};
+  };
+  steady_of(t.last_disclosure, last_disclosure_);
+  steady_of(t.use_started, use_started_);
+  steady_of(t.last_turn_end, last_turn_end_);
+  steady_of(t.last_break_reminder, last_break_reminder_);
 }
 
 void care_schedule::set_minor() {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,16 @@ struct care_settings {
   std::string break_text = default_break_text;
   // a minor's reminders (AI disclosure and break) come at least this often; 0 = like adults
   std::chrono::milliseconds minor_interval{3600000};
+};
+
+/// A schedule's moments as Unix milliseconds (0 = not yet), stored with the user's turns so
+/// that a restart, a passivation or another node continues the same schedule.
+struct care_times {
+  std::int64_t last_disclosure = 0;
+  std::int64_t use_started = 0; // the start of the current stretch of continuous use
+  std::int64_t last_turn_end = 0;
+  std::int64_t last_break_reminder = 0;
+  bool empty() const { return last_disclosure == 0 && last_turn_end == 0; }
 };
 
 struct care_notice {
@@ -47,6 +58,11 @@ public:
   /// The user is a minor: the disclosure stays on and both reminders come at least every
   /// `minor_interval`.
   void set_minor();
+
+  /// The schedule's moments on the wall clock (`now` and `now_unix_ms` are the same instant).
+  care_times times(clock::time_point now, std::int64_t now_unix_ms) const;
+  /// Continues a stored schedule: moments in the future (a clock that jumped) count as now.
+  void restore(const care_times& t, clock::time_point now, std::int64_t now_unix_ms);
 
 private:
   care_settings cfg_;

@@ -8,6 +8,8 @@
 #include "core/policy/canned_replies.hpp"
 #include "core/policy/minor_policy.hpp"
 #include "core/policy/prompt_builder.hpp"
+#include "core/support/service_state.hpp"
+#include "storage/conversation_store.hpp"
 #include "tests/actors/test_sink.hpp"
 
 #include <caf/all.hpp>
@@ -15,6 +17,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <unistd.h>
 
 using namespace xinyu;
 using namespace xinyu::actors;
@@ -762,4 +766,48 @@ TEST_CASE("a minor's session: reminders every minor_interval, romance refused wi
   attach(adult, as);
   chat(adult, as, "r2", "will you be my girlfriend?");
   CHECK(as->wait_type("done", "r2")["finish"] == "fallback");
+}
+
+TEST_CASE("the care schedule survives the session through storage (a restart, another node)",
+          "[session][care]") {
+  fixture f;
+  std::string dir = "/tmp/xinyu-care-test-" + std::to_string(::getpid());
+  std::string error;
+  auto store = storage::conversation_store::open({dir, false}, error);
+  REQUIRE(store);
+  auto conf = core::load_config(R"({"offline":{"first_token_ms":100,"tokens_per_s":0}})");
+  REQUIRE(conf.value);
+  auto pools = f.real_pools();
+  caf::anon_send_exit(pools.llm, caf::exit_reason::user_shutdown);
+  pools.llm = spawn_llm_pool(f.sys, *conf.value); // every turn lasts at least 100 ms
+  pools.storage = spawn_storage_actor(f.sys, *conf.value, std::move(store),
+                                      std::make_shared<core::service_state>());
+  f.spawned.push_back(caf::actor_cast<caf::actor>(pools.storage));
+  auto settings = test_settings();
+  settings->care.disclosure = false;
+  settings->care.break_after = 150ms; // a break reminder after 150 ms of continuous use
+  settings->care.break_reset = std::chrono::hours{1};
+  {
+    auto first = f.session(pools, settings);
+    auto sink = std::make_shared<test::test_sink>();
+    attach(first, sink);
+    chat(first, sink, "c1", "hello");
+    sink->wait_type("done", "c1");      // the stretch of use starts here, in this session
+    sink->wait_type("persisted", "c1"); // and is on disk with the turn
+    caf::anon_send_exit(first, caf::exit_reason::user_shutdown);
+  }
+  // a new session for the same user loads the schedule: two more turns (>= 200 ms after c1)
+  // complete 150 ms of use; a fresh schedule would count only the ~100 ms between them
+  auto second = f.session(pools, settings);
+  auto sink = std::make_shared<test::test_sink>();
+  attach(second, sink);
+  chat(second, sink, "c2", "back again");
+  sink->wait_type("done", "c2");
+  chat(second, sink, "c3", "still here");
+  sink->wait_type("done", "c3");
+  CHECK(sink->wait_for([](const nlohmann::json& f) {
+    return f["type"] == "notice" && f["kind"] == "break_reminder";
+  })["type"]
+        == "notice");
+  std::filesystem::remove_all(dir);
 }

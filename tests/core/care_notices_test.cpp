@@ -96,3 +96,33 @@ TEST_CASE("a minor's reminders come at least every minor_interval, and never swi
   for (auto m = 5min; m <= 75min; m += 10min)
     CHECK(adult.after_turn(t0 + m).empty());
 }
+
+TEST_CASE("a stored schedule continues in another process", "[care]") {
+  using namespace std::chrono_literals;
+  xinyu::core::care_settings s;
+  s.disclosure = true;
+  s.disclosure_interval = std::chrono::hours{3};
+  s.break_after = std::chrono::hours{2};
+  s.break_reset = 15min;
+  // process 1: attach at 10:00, a turn every 10 minutes until 11:50
+  auto p1 = xinyu::core::care_schedule::clock::time_point{} + std::chrono::hours{500};
+  const std::int64_t ten_o_clock = 1'796'378'400'000; // Unix ms of p1
+  xinyu::core::care_schedule first{s, p1};
+  (void)first.on_attach(p1);
+  for (auto m = 0min; m <= 110min; m += 10min)
+    CHECK(first.after_turn(p1 + m).empty());
+  auto stored = first.times(p1 + 110min, ten_o_clock + 110 * 60'000);
+  CHECK(stored.use_started == ten_o_clock);
+  CHECK(stored.last_disclosure == ten_o_clock);
+  // process 2 (another steady clock): restarted at 11:55, the next turn at 12:00 completes two
+  // hours of use; without the stored schedule it would be the first minute of a new stretch
+  auto p2 = xinyu::core::care_schedule::clock::time_point{} + std::chrono::hours{7};
+  xinyu::core::care_schedule second{s, p2};
+  second.restore(stored, p2, ten_o_clock + 115 * 60'000);
+  auto due = second.after_turn(p2 + 5min);
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].kind == "break_reminder");
+  CHECK(due[0].text.find("120") != std::string::npos); // minutes of use, across the restart
+  xinyu::core::care_schedule fresh{s, p2};
+  CHECK(fresh.after_turn(p2 + 5min).empty());
+}

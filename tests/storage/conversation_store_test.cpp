@@ -235,3 +235,27 @@ TEST_CASE("duty-of-care counts add up per UTC day, survive forget and reopening,
   REQUIRE(store->load("report/2026-12-04", 10, 10, snap));
   CHECK(snap.last_turn == 0);
 }
+
+TEST_CASE("the care-notice schedule is stored with the turns and loaded back", "[store]") {
+  temp_dir dir;
+  std::string error;
+  auto store = conversation_store::open({dir.path, false}, error);
+  REQUIRE(store);
+  auto a = rec("alice", 1, "t", "r");
+  a.care = {1000, 2000, 3000, 4000};
+  auto b = rec("alice", 3, "t", "r");
+  b.care = {5000, 6000, 7000, 8000}; // the newer turn's schedule wins
+  REQUIRE(store->write({a, b}));
+  user_snapshot snap;
+  REQUIRE(store->load("alice", 10, 10, snap));
+  CHECK(snap.care.last_disclosure == 5000);
+  CHECK(snap.care.last_break_reminder == 8000);
+  auto c = rec("alice", 5, "t", "r"); // a record without a schedule leaves the stored one
+  REQUIRE(store->write({c}));
+  REQUIRE(store->load("alice", 10, 10, snap));
+  CHECK(snap.care.use_started == 6000);
+  CHECK(snap.last_turn == 6);
+  user_snapshot other;
+  REQUIRE(store->load("bob", 10, 10, other));
+  CHECK(other.care.empty());
+}
