@@ -32,5 +32,6 @@ using operator_atom = caf::atom_constant<caf::atom("operator")>;
 using handoff_atom = caf::atom_constant<caf::atom("handoff")>;
 using reply_atom = caf::atom_constant<caf::atom("reply")>;
 using minor_atom = caf::atom_constant<caf::atom("minor")>;
+using contact_atom = caf::atom_constant<caf::atom("contact")>;
 
 } // namespace xinyu::actors

@@ -175,7 +175,7 @@ gateway_actor::behavior_type gateway(gateway_ptr self, stage_pools pools,
     [self](minor_atom, std::string& user) {
       self->send(route_of(self, user).session, minor_atom::value);
     },
-    [self](alert_atom, std::string& frame) {
+    [self](alert_atom, std::string& frame, std::string& webhook_body) {
       auto& st = self->state;
       if (st.pools.escalation) {
         // the webhook's queue is bounded here, where every event comes from
@@ -187,7 +187,7 @@ gateway_actor::behavior_type gateway(gateway_ptr self, stage_pools pools,
             .inc();
         } else {
           ++*st.pools.escalation_queued;
-          self->send(st.pools.escalation, alert_atom::value, frame);
+          self->send(st.pools.escalation, alert_atom::value, std::move(webhook_body));
         }
       }
       auto f = std::make_shared<const std::string>(std::move(frame));

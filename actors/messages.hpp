@@ -144,6 +144,7 @@ typename Inspector::result_type inspect(Inspector& f, report_count& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, user_snapshot& x) {
-  return f(caf::meta::type_name("user_snapshot"), x.last_turn, x.recent, x.memories, x.care);
+  return f(caf::meta::type_name("user_snapshot"), x.last_turn, x.recent, x.memories, x.care,
+           x.contact);
 }
 } // namespace xinyu::storage

@@ -49,8 +49,8 @@ using session_owner_actor = persist_listener_actor::extend<
   caf::reacts_to<handover_atom, std::string, sink_list, caf::actor_addr>,
   // may an idle session that has seen `routed` messages stop? (then it is forgotten)
   caf::replies_to<idle_atom, std::uint64_t>::with<bool>,
-  // a crisis was seen: the alert frame for the operators
-  caf::reacts_to<alert_atom, std::string>>;
+  // a crisis was seen: the alert frame for the operators, the body for the escalation webhook
+  caf::reacts_to<alert_atom, std::string, std::string>>;
 
 using session_actor = llm_listener_actor::extend_with<persist_listener_actor>::extend<
   // a connection subscribes: it gets `ready` (and the disclosure)
@@ -79,6 +79,7 @@ struct session_settings {
   std::shared_ptr<const core::prompt_builder> prompt;
   std::shared_ptr<core::service_state> svc; // shedding and draining flags (may be null)
   std::size_t max_known_facts = 512;        // facts remembered as already told, per session
+  std::string contact_key; // the decoded care.contact_key (empty: emergency contacts off)
 };
 
 std::shared_ptr<const session_settings>

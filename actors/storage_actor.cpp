@@ -192,6 +192,12 @@ storage_actor::behavior_type storage_behavior(storage_actor_t self, core::config
         return make_error(ec::storage_failed, status.error);
       return page;
     },
+    [self, cfgp](contact_atom, std::string& user, std::string& sealed) -> caf::result<bool> {
+      flush(self, *cfgp);
+      if (auto status = self->state.store->put_contact(user, sealed); !status)
+        return make_error(ec::storage_failed, status.error);
+      return true;
+    },
     [self, cfgp](report_atom, std::string& from,
                  std::string& to) -> caf::result<std::vector<storage::report_count>> {
       flush(self, *cfgp);

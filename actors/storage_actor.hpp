@@ -41,6 +41,8 @@ using storage_actor = embeddings_sink_actor::extend<
   caf::replies_to<history_atom, std::string, std::uint64_t, std::uint32_t>::with<history_page>,
   // deleted messages; durable before the reply
   caf::replies_to<forget_atom, std::string>::with<std::uint64_t>,
+  // (user, sealed emergency contact; empty = remove); durable before the reply
+  caf::replies_to<contact_atom, std::string, std::string>::with<bool>,
   // true when nothing is pending
   caf::replies_to<flush_atom>::with<bool>,
   // the duty-of-care counts of the days from..to (YYYY-MM-DD, inclusive); pending writes first

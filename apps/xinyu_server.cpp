@@ -13,6 +13,7 @@
 #include "llm/embedding_client.hpp"
 #include "llm/guard_client.hpp"
 #include "llm/webhook_client.hpp"
+#include "core/auth/sealed_box.hpp"
 #include "llm/understanding_models.hpp"
 #include "llm/upstream_client.hpp"
 #include "storage/conversation_store.hpp"
@@ -317,6 +318,13 @@ int main(int argc, char** argv) {
     }
   }
 
+  if (cfg.care.emergency_contacts) {
+    if (!xinyu::core::decode_sealing_key(cfg.care.contact_key, error)) {
+      std::cerr << "xinyu-server: configuration error: care.contact_key " << error
+                << " (required with care.emergency_contacts)\n";
+      return exit_usage;
+    }
+  }
   std::shared_ptr<const xinyu::core::webhook> escalation; // null: no escalation webhook
   if (!cfg.care.escalation_url.empty()) {
     std::string key;

@@ -28,7 +28,18 @@ struct meta {
   std::uint64_t last_turn = 0;
   std::uint64_t memory_seq = 0;
   core::care_times care;
+  std::string contact; // sealed
 };
+
+json meta_json(const meta& m) {
+  json j{{"last_turn", m.last_turn}, {"memory_seq", m.memory_seq}};
+  if (!m.care.empty())
+    j["care"] = {m.care.last_disclosure, m.care.use_started, m.care.last_turn_end,
+                 m.care.last_break_reminder};
+  if (!m.contact.empty())
+    j["contact"] = m.contact;
+  return j;
+}
 
 std::string describe(const rocksdb::Status& s) { return s.ToString(); }
 
@@ -76,13 +87,8 @@ public:
         batch.Put(memories(), keys::fact_key(r.user, r.user_turn, static_cast<unsigned>(i)),
                   json{{"text", r.facts[i]}, {"ts", r.ts}}.dump());
     }
-    for (const auto& [user, m] : metas) {
-      json j{{"last_turn", m.last_turn}, {"memory_seq", m.memory_seq}};
-      if (!m.care.empty())
-        j["care"] = {m.care.last_disclosure, m.care.use_started, m.care.last_turn_end,
-                     m.care.last_break_reminder};
-      batch.Put(meta_cf(), keys::meta_key(user), j.dump());
-    }
+    for (const auto& [user, m] : metas)
+      batch.Put(meta_cf(), keys::meta_key(user), meta_json(m).dump());
     for (const auto& [key, add] : counts) {
       // one writer (the storage actor): read, add, write in this batch
       std::string v;
@@ -107,6 +113,7 @@ public:
       return st;
     out.last_turn = m.last_turn;
     out.care = m.care;
+    out.contact = m.contact;
     bool more = false;
     if (auto st = history(user, std::nullopt, recent, out.recent, more); !st)
       return st;
@@ -209,9 +216,29 @@ public:
     return {};
   }
 
+  store_status put_contact(const std::string& user, const std::string& sealed) override {
+    meta m;
+    if (auto st = read_meta(user, m); !st)
+      return st;
+    m.contact = sealed;
+    rocksdb::WriteOptions wo = write_opts_;
+    wo.sync = true; // what a person asked us to keep (or drop) is durable before we say so
+    auto s = db_->Put(wo, meta_cf(), keys::meta_key(user), meta_json(m).dump());
+    if (!s.ok())
+      return store_status::failure("write failed: " + describe(s));
+    return {};
+  }
+
   store_status forget(const std::string& user, std::uint64_t& deleted) override {
     deleted = 0;
     rocksdb::WriteBatch batch;
+    meta m;
+    if (auto st = read_meta(user, m); !st)
+      return st;
+    if (!m.contact.empty()) { // the emergency contact goes with the conversations
+      m.contact.clear();
+      batch.Put(meta_cf(), keys::meta_key(user), meta_json(m).dump());
+    }
     auto prefix = keys::user_prefix(user);
     for (auto* cf : {messages(), memories()}) {
       std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(rocksdb::ReadOptions{}, cf)};
@@ -278,6 +305,7 @@ private:
       m.care = {(*c)[0].get<std::int64_t>(), (*c)[1].get<std::int64_t>(),
                 (*c)[2].get<std::int64_t>(), (*c)[3].get<std::int64_t>()};
     }
+    m.contact = j.value("contact", "");
     return {};
   }
 

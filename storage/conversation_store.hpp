@@ -53,6 +53,7 @@ struct user_snapshot {
   std::vector<stored_message> recent;      // oldest first
   std::vector<core::memory_fact> memories; // oldest first; embedding empty if never stored
   core::care_times care;                   // empty when never stored
+  std::string contact;                     // the sealed emergency contact; empty: none
 };
 
 /// Outcome of a call: ok, or one clear sentence.
@@ -92,9 +93,12 @@ public:
   virtual store_status history(const std::string& user, std::optional<std::uint64_t> before,
                                std::size_t limit, std::vector<stored_message>& out, bool& more) = 0;
 
-  /// Erases the user's messages and memories durably; the turn counter is kept. The
-  /// duty-of-care counts (which carry no user) stay.
+  /// Erases the user's messages, memories and emergency contact durably; the turn counter is
+  /// kept. The duty-of-care counts (which carry no user) stay.
   virtual store_status forget(const std::string& user, std::uint64_t& deleted_messages) = 0;
+
+  /// Stores the user's sealed emergency contact (empty: removes it), durably.
+  virtual store_status put_contact(const std::string& user, const std::string& sealed) = 0;
 
   /// The duty-of-care counts of the days `from`..`to` (YYYY-MM-DD, inclusive), by day then
   /// event.

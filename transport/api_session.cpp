@@ -77,7 +77,29 @@ public:
     }
     core::http_failure err;
     core::client_command cmd;
-    if (kind_ == api_kind::history) {
+    if (kind_ == api_kind::emergency_contact) {
+      auto j = json::parse(req_.body(), nullptr, false);
+      if (!j.is_object())
+        return fail(core::http_failure{400, "bad_request", "the body must be a JSON object"});
+      if (ctx_->dev_mode) {
+        auto u = j.find("user");
+        if (u == j.end() || !u->is_string()
+            || !core::is_valid_user_id(u->get_ref<const std::string&>(),
+                                       ctx_->limits.max_user_bytes))
+          return fail(core::http_failure{400, "bad_request",
+                                         "field 'user' must be 1-"
+                                           + std::to_string(ctx_->limits.max_user_bytes)
+                                           + " bytes without control characters"});
+        user_ = u->get<std::string>();
+        j.erase("user");
+      } else {
+        user_ = token_user;
+      }
+      auto c = core::parse_emergency_contact(j);
+      if (auto* e = std::get_if<core::frame_error>(&c))
+        return fail(core::http_failure{400, e->code, e->message});
+      cmd = std::get<core::emergency_contact_command>(c);
+    } else if (kind_ == api_kind::history) {
       std::string_view target{req_.target().data(), req_.target().size()};
       auto q = target.find('?');
       auto h = core::parse_http_history(q == std::string_view::npos ? std::string_view{}
@@ -148,6 +170,13 @@ public:
       auto j = json::parse(frame, nullptr, false);
       content_type_ = j.value("content_type", "application/json");
       return respond(200, content_type_.c_str(), j.value("body", ""));
+    }
+    if (kind_ == api_kind::emergency_contact) {
+      if (head.type == "emergency_contact")
+        return respond(200, "application/json", frame);
+      if (head.type == "error")
+        return fail_from_frame(frame);
+      return;
     }
     if (kind_ == api_kind::history) {
       if (head.type == "history")

@@ -12,7 +12,7 @@ namespace xinyu::transport {
 
 struct context;
 
-enum class api_kind { chat, history, completions, care_report };
+enum class api_kind { chat, history, completions, care_report, emergency_contact };
 
 /// Serves one API request on `socket` and closes the connection when it is answered.
 void start_api_call(boost::asio::ip::tcp::socket socket,

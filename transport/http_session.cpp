@@ -204,6 +204,8 @@ private:
       return api(http::verb::post, api_kind::completions);
     if (path == "/v1/history")
       return api(http::verb::get, api_kind::history);
+    if (path == "/v1/emergency_contact")
+      return api(http::verb::post, api_kind::emergency_contact);
     if (req.method() != http::verb::get && req.method() != http::verb::head)
       return respond(req, http::status::method_not_allowed, "application/json",
                      R"({"error":{"code":"bad_request","message":"method not allowed"}})",

@@ -3,10 +3,12 @@
 // care.handoff_timeout_s.
 #include "actors/session/session_state.hpp"
 
+#include "core/auth/sealed_box.hpp"
 #include "core/policy/canned_replies.hpp"
 #include "core/protocol/server_frame.hpp"
 
 #include <caf/all.hpp>
+#include <nlohmann/json.hpp>
 
 namespace xinyu::actors::session {
 
@@ -77,8 +79,16 @@ void alert_operators(session_ptr self, const turn& t) {
   std::optional<std::string_view> text;
   if (st.cfg->config.care.operator_sees_text)
     text = t.text;
-  self->send(st.owner, alert_atom::value,
-             core::frames::alert(st.user, t.id, t.user_turn, t.safety, t.ts, text));
+  auto frame = core::frames::alert(st.user, t.id, t.user_turn, t.safety, t.ts, text);
+  // the escalation webhook also carries the opted-in emergency contact, on intent or a plan
+  std::string webhook_body = frame;
+  if (t.safety.intent_or_plan && !st.contact_sealed.empty() && !st.cfg->contact_key.empty())
+    if (auto contact = core::open_sealed(st.cfg->contact_key, st.contact_sealed)) {
+      auto body = nlohmann::json::parse(frame);
+      body["emergency_contact"] = nlohmann::json::parse(*contact, nullptr, false);
+      webhook_body = body.dump();
+    }
+  self->send(st.owner, alert_atom::value, std::move(frame), std::move(webhook_body));
 }
 
 } // namespace xinyu::actors::session

@@ -2,7 +2,10 @@
 // the per-user command rate. Never sockets: answers go to the asking connection's sink.
 #include "actors/session/session_state.hpp"
 
+#include "core/auth/sealed_box.hpp"
 #include "core/protocol/server_frame.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <caf/all.hpp>
 
@@ -116,6 +119,7 @@ void forget(session_ptr self, const client_sink_ptr& origin) {
   std::uint64_t in_memory = st.finished.size() * 2;
   st.finished.clear();
   st.recent.clear();
+  st.contact_sealed.clear(); // storage erases it with the conversation
   if (!st.pools.storage) {
     forget_memories(self, origin, in_memory);
     return;
@@ -128,6 +132,44 @@ void forget(session_ptr self, const client_sink_ptr& origin) {
             reply_error(origin, "internal",
                         "the conversation could not be erased; nothing was changed, retry");
           });
+}
+
+/// Stores (sealed) or removes the user's emergency contact; `emergency_contact` answers.
+void set_contact(session_ptr self, const client_sink_ptr& origin,
+                 const core::emergency_contact_command& c) {
+  auto& st = self->state;
+  if (!st.cfg->config.care.emergency_contacts || st.cfg->contact_key.empty()) {
+    reply_error(origin, "bad_request",
+                "emergency contacts are off on this server (care.emergency_contacts)");
+    return;
+  }
+  std::string sealed;
+  if (!c.clear) {
+    nlohmann::json contact{{"name", c.name}, {"phone", c.phone}};
+    if (!c.relation.empty())
+      contact["relation"] = c.relation;
+    sealed = core::seal(st.cfg->contact_key, contact.dump());
+    if (sealed.empty()) {
+      reply_error(origin, "internal", "the contact could not be sealed; nothing was stored");
+      return;
+    }
+  }
+  if (!st.pools.storage) {
+    st.contact_sealed = std::move(sealed);
+    session_state::reply(origin, core::frames::emergency_contact(!c.clear));
+    return;
+  }
+  self
+    ->request(st.pools.storage, ms(st.cfg->config.storage.load_timeout_ms), contact_atom::value,
+              st.user, sealed)
+    .then(
+      [self, origin, sealed, stored = !c.clear](bool) {
+        self->state.contact_sealed = sealed;
+        session_state::reply(origin, core::frames::emergency_contact(stored));
+      },
+      [origin](caf::error&) {
+        reply_error(origin, "internal", "the contact could not be stored; nothing was changed");
+      });
 }
 
 } // namespace
@@ -159,6 +201,8 @@ void dispatch(session_ptr self, const client_sink_ptr& origin, core::client_comm
           history(self, origin, c);
         else if constexpr (std::is_same_v<T, core::forget_command>)
           forget(self, origin);
+        else if constexpr (std::is_same_v<T, core::emergency_contact_command>)
+          set_contact(self, origin, c);
       }
     },
     cmd);

@@ -2,6 +2,8 @@
 // gateway sends, passivation when idle and the hand-over when it crashes. Never sockets.
 #include "actors/session/session_state.hpp"
 
+#include "core/auth/sealed_box.hpp"
+
 #include "core/support/config.hpp"
 #include "core/support/log.hpp"
 #include "core/protocol/server_frame.hpp"
@@ -260,6 +262,7 @@ void load(session_ptr self) {
       [self](storage::user_snapshot& snap) {
         auto& st = self->state;
         st.last_turn = std::max(st.last_turn, snap.last_turn);
+        st.contact_sealed = snap.contact;
         if (!snap.care.empty()) // the schedule continues where the last server left it
           st.care.restore(snap.care, clock::now(), now_ms());
         st.recent.clear();
@@ -295,6 +298,11 @@ make_session_settings(const core::config& cfg, std::shared_ptr<core::service_sta
   auto s = std::make_shared<session_settings>();
   s->config = cfg;
   s->care = core::care_settings_of(cfg.care);
+  if (cfg.care.emergency_contacts) {
+    std::string error;
+    if (auto key = core::decode_sealing_key(cfg.care.contact_key, error))
+      s->contact_key = std::move(*key); // the server refuses to start with a bad key
+  }
   s->prompt =
     std::make_shared<const core::prompt_builder>(cfg.persona, cfg.session.recent_messages);
   s->svc = std::move(svc);

@@ -155,6 +155,7 @@ struct session_state {
   core::care_schedule care;
   client_sink_ptr operator_sink; // an operator took the conversation over (null: the AI answers)
   bool minor = false;            // the minors policy applies (token claim age_band "minor")
+  std::string contact_sealed;    // the opted-in emergency contact, sealed (empty: none)
   std::optional<std::uint64_t> deferred_recall; // turn key whose recall waits for a remember
   std::uint64_t last_turn = 0;
   std::deque<turn> turns; // front is in flight once started

@@ -25,6 +25,9 @@ struct safety_result {
   // internal, never on the wire: the rules found an explicit crisis phrase ("suicidal", "kill
   // myself", "不想活了"), which no model may talk down to a check-in
   bool explicit_crisis = false;
+  // internal, never on the wire: a crisis with intent, a plan, a method or preparation (the
+  // escalation webhook then carries an opted-in emergency contact)
+  bool intent_or_plan = false;
 };
 
 /// A remembered fact with its embedding (empty when it could not be made) and the model id

@@ -804,6 +804,13 @@ safety_result safety_checker::rules_on(std::string_view text, const normalized_t
     r.explicit_crisis = false;
   if (pii)
     add_cat("pii", safety_level::caution);
+  if (r.level == safety_level::crisis) {
+    using C = concept_id;
+    for (C c : {C::timing, C::preparation, C::method, C::strong_method, C::stockpile, C::intent,
+                C::present, C::affairs})
+      if (found.concepts.test(static_cast<std::size_t>(c)))
+        r.intent_or_plan = true;
+  }
   return r;
 }
 

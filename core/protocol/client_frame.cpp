@@ -73,6 +73,42 @@ std::optional<frame_error> read_uint(const json& j, const char* name,
 
 } // namespace
 
+std::variant<emergency_contact_command, frame_error>
+parse_emergency_contact(const nlohmann::json& j) {
+  emergency_contact_command c;
+  if (auto clear = j.find("clear"); clear != j.end()) {
+    if (!clear->is_boolean() || !clear->get<bool>())
+      return bad("field 'clear' must be true (or absent)");
+    c.clear = true;
+    return c;
+  }
+  auto consent = j.find("consent");
+  if (consent == j.end() || !consent->is_boolean() || !consent->get<bool>())
+    return bad("an emergency contact needs \"consent\": true (the user agrees that it may be "
+               "contacted when they are in danger)");
+  auto text = [&j](const char* name, std::size_t max, bool required,
+                   std::string& out) -> std::optional<frame_error> {
+    auto it = j.find(name);
+    if (it == j.end() && !required)
+      return std::nullopt;
+    if (it == j.end() || !it->is_string()
+        || !is_valid_user_id(it->get_ref<const std::string&>(), max))
+      return bad(std::string{"field '"} + name + "' must be 1-" + std::to_string(max)
+                 + " bytes of text");
+    out = it->get<std::string>();
+    return std::nullopt;
+  };
+  if (auto e = text("name", 100, true, c.name))
+    return *e;
+  if (auto e = text("phone", 40, true, c.phone))
+    return *e;
+  if (c.phone.find_first_not_of("0123456789 +-().") != std::string::npos)
+    return bad("field 'phone' may hold digits, spaces and + - ( ) . only");
+  if (auto e = text("relation", 50, false, c.relation))
+    return *e;
+  return c;
+}
+
 parsed_frame parse_client_frame(std::string_view frame, const frame_limits& limits) {
   if (!is_valid_utf8(frame))
     return bad("frame is not valid UTF-8");
@@ -200,6 +236,12 @@ parsed_frame parse_client_frame(std::string_view frame, const frame_limits& limi
   }
   if (type == "forget")
     return forget_command{};
+  if (type == "emergency_contact") {
+    auto c = parse_emergency_contact(j);
+    if (auto* e = std::get_if<frame_error>(&c))
+      return *e;
+    return std::get<emergency_contact_command>(c);
+  }
   return bad("unknown type '" + type.substr(0, 32) + "'");
 }
 

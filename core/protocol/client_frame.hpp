@@ -2,6 +2,8 @@
 // Must never touch sockets or actors: transport calls parse_client_frame and routes the result.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -45,6 +47,11 @@ struct resume_command {
   std::uint64_t seq = 0;
 };
 struct forget_command {};
+/// An emergency contact the user opts in to (docs/crisis-protocol.md), or `clear` to remove it.
+struct emergency_contact_command {
+  bool clear = false;
+  std::string name, phone, relation;
+};
 struct ping_command {};
 
 /// A rejected frame: the protocol's error code, a human message and, when known, the chat id.
@@ -54,14 +61,15 @@ struct frame_error {
   std::optional<std::string> id;
 };
 
-using client_command =
-  std::variant<chat_command, cancel_command, history_command, resume_command, forget_command>;
+using client_command = std::variant<chat_command, cancel_command, history_command, resume_command,
+                                    forget_command, emergency_contact_command>;
 
 using operator_command = std::variant<takeover_command, release_command, operator_reply_command>;
 
-using parsed_frame = std::variant<auth_command, ping_command, chat_command, cancel_command,
-                                  history_command, resume_command, forget_command, takeover_command,
-                                  release_command, operator_reply_command, frame_error>;
+using parsed_frame =
+  std::variant<auth_command, ping_command, chat_command, cancel_command, history_command,
+               resume_command, forget_command, emergency_contact_command, takeover_command,
+               release_command, operator_reply_command, frame_error>;
 
 struct frame_limits {
   std::size_t max_text_bytes = 8000;
@@ -70,6 +78,11 @@ struct frame_limits {
 
 /// Parses one text frame. Never throws; every malformed input yields a frame_error.
 parsed_frame parse_client_frame(std::string_view frame, const frame_limits& limits);
+
+/// The fields of an `emergency_contact` frame (also the body of POST /v1/emergency_contact):
+/// {"clear": true}, or {"consent": true, "name", "phone", optional "relation"}.
+std::variant<emergency_contact_command, frame_error>
+parse_emergency_contact(const nlohmann::json& j);
 
 /// Client message ids: 1-64 characters of [A-Za-z0-9_.:-].
 bool is_valid_message_id(std::string_view id) noexcept;

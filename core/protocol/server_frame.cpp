@@ -208,6 +208,11 @@ std::string handoff(std::string_view user, std::string_view state) {
   return out;
 }
 
+std::string emergency_contact(bool stored) {
+  return stored ? R"({"type":"emergency_contact","stored":true})"
+                : R"({"type":"emergency_contact","stored":false})";
+}
+
 std::string notice(std::string_view kind, std::string_view text) {
   std::string out = R"({"type":"notice","kind":)";
   str(out, kind);

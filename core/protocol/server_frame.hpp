@@ -53,6 +53,8 @@ std::string user_chat(std::string_view user, std::string_view id, std::uint64_t 
 /// The state of a user's conversation after takeover / release: human or ai.
 std::string handoff(std::string_view user, std::string_view state);
 std::string forgotten(std::uint64_t deleted);
+/// The emergency contact was stored (true) or removed (false).
+std::string emergency_contact(bool stored);
 std::string error(std::string_view code, std::string_view message,
                   std::optional<std::string_view> id = std::nullopt,
                   std::optional<std::uint64_t> retry_after_ms = std::nullopt);

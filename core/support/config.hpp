@@ -178,7 +178,9 @@ struct config {
     unsigned handoff_timeout_s = 60; // a taken-over chat unanswered this long: the AI replies
     unsigned minor_reminder_interval_s = 3600; // a minor's disclosure and break reminders
     bool operator_sees_text = false;           // crisis alerts carry the message text
-    std::string escalation_url;                // crisis events are POSTed here (empty: off)
+    bool emergency_contacts = false; // users may register one (sealed at rest with contact_key)
+    std::string contact_key;         // base64 of 32 bytes (AES-256-GCM)
+    std::string escalation_url;      // crisis events are POSTed here (empty: off)
     std::string escalation_api_key_env;
     unsigned escalation_timeout_ms = 2000;
     unsigned escalation_attempts = 5;

@@ -461,6 +461,14 @@ const std::vector<config_key>& config_keys() {
     XINYU_KEY(care.operator_sees_text,
               "crisis alerts to operators carry the user's message text (off: level, category, "
               "user, turn and time only)"),
+    XINYU_KEY(care.emergency_contacts,
+              "users may register an emergency contact (frame or POST /v1/emergency_contact), "
+              "sealed at rest with care.contact_key; on a crisis with intent or a plan the "
+              "escalation webhook carries it. A deployment choice: off by default"),
+    XINYU_KEY(care.contact_key,
+              "AES-256-GCM key sealing emergency contacts at rest: 32 random bytes in base64 "
+              "(XINYU_CARE_CONTACT_KEY keeps it out of files); required with "
+              "care.emergency_contacts"),
     XINYU_KEY(care.escalation_url,
               "crisis events are POSTed here as JSON (the operators' alert: user, id, turn, level, "
               "categories, ts; text only with care.operator_sees_text); empty = off"),

@@ -513,12 +513,14 @@ TEST_CASE("a crisis with the LLM down and the safety worker crashed still gets t
 }
 
 namespace {
-/// An LLM pool whose first stream never answers and whose later streams say "ok" and end.
-llm_pool_actor::behavior_type first_stream_hangs_pool(llm_pool_actor::pointer self) {
+/// An LLM pool whose first `hanging` streams never answer and whose later streams say "ok" and
+/// end. (It takes an argument: CAF 0.17 binds a null reference when spawning a function
+/// without one, which UBSan reports.)
+llm_pool_actor::behavior_type first_streams_hang_pool(llm_pool_actor::pointer self, int hanging) {
   auto starts = std::make_shared<int>(0);
   return {
-    [self, starts](work_atom, llm_start& start) -> llm_stream_actor {
-      if ((*starts)++ == 0) {
+    [self, starts, hanging](work_atom, llm_start& start) -> llm_stream_actor {
+      if ((*starts)++ < hanging) {
         auto w = self->spawn(crashing_llm_worker, -1);
         self->send(w, std::move(start));
         return w;
@@ -544,7 +546,7 @@ TEST_CASE("a crisis message interrupts the reply streaming for that user and jum
   fixture f;
   auto pools = f.real_pools();
   caf::anon_send_exit(pools.llm, caf::exit_reason::user_shutdown);
-  pools.llm = f.sys.spawn(first_stream_hangs_pool);
+  pools.llm = f.sys.spawn(first_streams_hang_pool, 1);
   auto settings = test_settings();
   settings->config.llm.first_token_deadline_ms = 60000; // only the interruption can end m1
   settings->config.llm.total_deadline_ms = 60000;

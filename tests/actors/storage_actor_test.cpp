@@ -44,6 +44,7 @@ public:
     return {};
   }
   storage::store_status forget(const std::string&, std::uint64_t&) override { return {}; }
+  storage::store_status put_contact(const std::string&, const std::string&) override { return {}; }
   storage::store_status report(const std::string&, const std::string&,
                                std::vector<storage::report_count>&) override {
     return {};

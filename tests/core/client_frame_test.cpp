@@ -135,3 +135,23 @@ TEST_CASE("operator frames: takeover, release, reply; auth with a role", "[frame
   REQUIRE(std::holds_alternative<auth_command>(a));
   CHECK(std::get<auth_command>(a).operator_role);
 }
+
+TEST_CASE("emergency_contact frames: consent required, fields checked, clear", "[frame]") {
+  xinyu::core::frame_limits limits;
+  using namespace xinyu::core;
+  auto ok = parse_client_frame(
+    R"({"type":"emergency_contact","consent":true,"name":"Mum","phone":"+44 7700 900123","relation":"mother"})",
+    limits);
+  REQUIRE(std::holds_alternative<emergency_contact_command>(ok));
+  CHECK(std::get<emergency_contact_command>(ok).phone == "+44 7700 900123");
+  CHECK(std::get<emergency_contact_command>(
+          parse_client_frame(R"({"type":"emergency_contact","clear":true})", limits))
+          .clear);
+  for (const char* bad :
+       {R"({"type":"emergency_contact","name":"Mum","phone":"123"})",
+        R"({"type":"emergency_contact","consent":false,"name":"Mum","phone":"123"})",
+        R"({"type":"emergency_contact","consent":true,"phone":"123"})",
+        R"({"type":"emergency_contact","consent":true,"name":"Mum","phone":"call me maybe"})",
+        R"({"type":"emergency_contact","clear":false})"})
+    CHECK(std::holds_alternative<frame_error>(parse_client_frame(bad, limits)));
+}

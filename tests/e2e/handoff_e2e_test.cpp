@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <functional>
 
 using namespace xinyu::test;
@@ -202,4 +204,68 @@ TEST_CASE("e2e: a webhook that never answers holds no chat and a bounded queue",
   CHECK(metric_until(srv.port(), R"(xinyu_escalations_total{result="failed"})",
                      [](double v) { return v >= 1; })
         >= 1);
+}
+
+TEST_CASE("e2e: an opted-in emergency contact is sealed at rest and rides the webhook on a plan",
+          "[e2e][handoff][escalation][contact]") {
+  mock_openai hook;
+  auto data = temp_data_dir();
+  server_process srv{json{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}},
+                          {"transport", {{"connections_per_second_per_ip", 0}}}, // metric polls
+                          {"storage", {{"path", data}}},
+                          {"care",
+                           {{"disclosure", false},
+                            {"emergency_contacts", true},
+                            {"contact_key", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="},
+                            {"escalation_url", hook.base_url() + "/escalate"}}}}};
+  ws_client u{srv.port()};
+  u.auth("dana");
+  u.send({{"type", "emergency_contact"}, {"name", "Mum"}, {"phone", "+44 7700 900123"}});
+  CHECK(u.read_until("error")["code"] == "bad_request"); // no consent, nothing stored
+  u.send({{"type", "emergency_contact"},
+          {"consent", true},
+          {"name", "Mum"},
+          {"phone", "+44 7700 900123"},
+          {"relation", "mother"}});
+  CHECK(u.read_until("emergency_contact")["stored"] == true);
+
+  // a crisis with a plan: the webhook carries the contact (operators never see it)
+  CHECK(run_turn(u, "p1", "I am going to take all my pills tonight, I have decided").done["finish"]
+        == "stop");
+  CHECK(metric_until(srv.port(), R"(xinyu_escalations_total{result="delivered"})",
+                     [](double v) { return v >= 1; })
+        == 1);
+  auto body = hook.last_request();
+  CHECK(body["user"] == "dana");
+  CHECK(body["emergency_contact"]["phone"] == "+44 7700 900123");
+  CHECK(body["emergency_contact"]["relation"] == "mother");
+
+  // the HTTP endpoint removes it; the phone number never reaches the disk in the clear
+  auto cleared = http_post(srv.port(), "/v1/emergency_contact", R"({"user":"dana","clear":true})");
+  CHECK(cleared.first == 200);
+  CHECK(json::parse(cleared.second)["stored"] == false);
+  auto stored = http_post(srv.port(), "/v1/emergency_contact",
+                          R"({"user":"erin","consent":true,"name":"Sam","phone":"555 0199"})");
+  CHECK(stored.first == 200);
+  REQUIRE(srv.stop() == 0);
+  for (const auto& f : std::filesystem::recursive_directory_iterator(data)) {
+    if (!f.is_regular_file())
+      continue;
+    std::ifstream in{f.path(), std::ios::binary};
+    std::string bytes{std::istreambuf_iterator<char>{in}, {}};
+    INFO(f.path());
+    CHECK(bytes.find("7700 900123") == std::string::npos);
+    CHECK(bytes.find("555 0199") == std::string::npos);
+  }
+  std::filesystem::remove_all(data);
+}
+
+TEST_CASE("e2e: emergency contacts are off unless configured, and need a valid key",
+          "[e2e][handoff][contact]") {
+  server_process srv;
+  auto r = http_post(srv.port(), "/v1/emergency_contact",
+                     R"({"user":"x","consent":true,"name":"Mum","phone":"123"})");
+  CHECK(r.first == 400);
+  CHECK(r.second.find("emergency contacts are off") != std::string::npos);
+  CHECK_THROWS(server_process{json{{"care", {{"emergency_contacts", true}}}}}); // no key
 }

@@ -259,3 +259,21 @@ TEST_CASE("the care-notice schedule is stored with the turns and loaded back", "
   REQUIRE(store->load("bob", 10, 10, other));
   CHECK(other.care.empty());
 }
+
+TEST_CASE("the sealed emergency contact is stored, kept by turn writes, erased by forget",
+          "[store]") {
+  temp_dir dir;
+  std::string error;
+  auto store = conversation_store::open({dir.path, false}, error);
+  REQUIRE(store);
+  REQUIRE(store->put_contact("alice", "c2VhbGVk"));
+  REQUIRE(store->write({rec("alice", 1, "t", "r")})); // a turn rewrites the meta record ...
+  user_snapshot snap;
+  REQUIRE(store->load("alice", 10, 10, snap));
+  CHECK(snap.contact == "c2VhbGVk"); // ... and keeps the contact
+  std::uint64_t deleted = 0;
+  REQUIRE(store->forget("alice", deleted));
+  REQUIRE(store->load("alice", 10, 10, snap));
+  CHECK(snap.contact.empty());
+  CHECK(snap.last_turn == 2);
+}
