@@ -115,3 +115,27 @@ TEST_CASE("e2e: a minor (age_band) gets the refusal for romance; the claim is ch
   bad.send({{"type", "auth"}, {"user", "x"}, {"age_band", "teen"}});
   CHECK(bad.read_until("error")["code"] == "bad_request");
 }
+
+TEST_CASE("e2e: with the LLM endpoint down and the safety worker crashing, a crisis still gets "
+          "the referral and the crisis-support reply",
+          "[e2e][crisis]") {
+  // nothing listens on port 1: every connection is refused at once
+  server_process srv{json{
+    {"llm",
+     {{"provider", "openai"},
+      {"endpoints",
+       json::array({{{"name", "down"}, {"base_url", "http://127.0.0.1:1/v1"}, {"model", "any"}}})},
+      {"max_attempts", 1}}},
+    {"chaos", {{"safety", {{"crash_rate", 1.0}}}}}}};
+  ws_client c{srv.port()};
+  c.auth("alone");
+  auto t = run_turn(c, "k1", "I want to kill myself tonight", false, std::chrono::seconds(20));
+  CHECK(t.analysis["safety"]["level"] == "crisis");
+  CHECK(t.done["finish"] == "fallback");
+  CHECK(t.text().rfind("You don't have to go through this alone.", 0) == 0);
+  CHECK(t.text().find("Are you safe") != std::string::npos);
+  bool notice = false;
+  for (auto& n : t.notices)
+    notice = notice || n["kind"] == "crisis_resources";
+  CHECK(notice);
+}
