@@ -12,8 +12,32 @@ namespace xinyu::core {
 
 namespace {
 
-bool read_rows(const std::string& path, std::size_t columns,
-               std::vector<std::vector<std::string>>& out, std::string& error) {
+std::vector<std::string> split_files(const std::string& dir, const std::string& split) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator{dir, ec}) {
+    auto name = e.path().filename().string();
+    if (name.rfind(split, 0) == 0 && e.path().extension() == ".tsv"
+        && (name.size() == split.size() + 4 || name[split.size()] == '.'))
+      files.push_back(e.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+const std::set<std::string> levels = {"ok", "caution", "crisis", "blocked"};
+const std::set<std::string> emotions = {"joy",  "sadness",    "anxiety", "anger",
+                                        "fear", "loneliness", "neutral"};
+
+int severity(const std::string& level) {
+  return level == "blocked" ? 3 : level == "crisis" ? 2 : level == "caution" ? 1 : 0;
+}
+
+} // namespace
+
+bool read_tsv_rows(const std::string& path, std::size_t columns,
+                   std::vector<std::vector<std::string>>& out, std::string& error) {
   std::ifstream in{path};
   if (!in.good()) {
     error = "cannot read " + path;
@@ -42,30 +66,6 @@ bool read_rows(const std::string& path, std::size_t columns,
   return true;
 }
 
-std::vector<std::string> split_files(const std::string& dir, const std::string& split) {
-  namespace fs = std::filesystem;
-  std::vector<std::string> files;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator{dir, ec}) {
-    auto name = e.path().filename().string();
-    if (name.rfind(split, 0) == 0 && e.path().extension() == ".tsv"
-        && (name.size() == split.size() + 4 || name[split.size()] == '.'))
-      files.push_back(e.path().string());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-const std::set<std::string> levels = {"ok", "caution", "crisis", "blocked"};
-const std::set<std::string> emotions = {"joy",  "sadness",    "anxiety", "anger",
-                                        "fear", "loneliness", "neutral"};
-
-int severity(const std::string& level) {
-  return level == "blocked" ? 3 : level == "crisis" ? 2 : level == "caution" ? 1 : 0;
-}
-
-} // namespace
-
 std::vector<safety_example> read_safety_split(const std::string& dir, const std::string& split,
                                               std::string& error) {
   std::vector<safety_example> out;
@@ -76,7 +76,7 @@ std::vector<safety_example> read_safety_split(const std::string& dir, const std:
   }
   for (const auto& f : files) {
     std::vector<std::vector<std::string>> rows;
-    if (!read_rows(f, 6, rows, error))
+    if (!read_tsv_rows(f, 6, rows, error))
       return {};
     for (auto& r : rows) {
       if (!levels.count(r[2])) {
@@ -99,7 +99,7 @@ std::vector<emotion_example> read_emotion_split(const std::string& dir, const st
   }
   for (const auto& f : files) {
     std::vector<std::vector<std::string>> rows;
-    if (!read_rows(f, 5, rows, error))
+    if (!read_tsv_rows(f, 5, rows, error))
       return {};
     for (auto& r : rows) {
       if (!emotions.count(r[2])) {
@@ -114,7 +114,7 @@ std::vector<emotion_example> read_emotion_split(const std::string& dir, const st
 
 std::vector<safety_example> read_legacy_safety(const std::string& path, std::string& error) {
   std::vector<std::vector<std::string>> rows;
-  if (!read_rows(path, 3, rows, error))
+  if (!read_tsv_rows(path, 3, rows, error))
     return {};
   std::vector<safety_example> out;
   for (auto& r : rows)
@@ -124,7 +124,7 @@ std::vector<safety_example> read_legacy_safety(const std::string& path, std::str
 
 std::vector<emotion_example> read_legacy_emotion(const std::string& path, std::string& error) {
   std::vector<std::vector<std::string>> rows;
-  if (!read_rows(path, 2, rows, error))
+  if (!read_tsv_rows(path, 2, rows, error))
     return {};
   std::vector<emotion_example> out;
   for (auto& r : rows)

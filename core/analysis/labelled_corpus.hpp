@@ -21,6 +21,11 @@ struct emotion_example {
 /// Rows of every `<dir>/safety/<split>*.tsv` (family lang level category kind text) and, for
 /// the legacy three-column files named in `legacy` (level category text), those too. Sorted by
 /// file name; an error (unreadable file, wrong column count, unknown level) empties the result.
+/// The rows of a TSV file with exactly `columns` tab-separated fields each ('#' lines and
+/// empty lines skipped); false with `error` (file and line) otherwise.
+bool read_tsv_rows(const std::string& path, std::size_t columns,
+                   std::vector<std::vector<std::string>>& out, std::string& error);
+
 std::vector<safety_example> read_safety_split(const std::string& dir, const std::string& split,
                                               std::string& error);
 

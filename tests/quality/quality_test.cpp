@@ -25,22 +25,11 @@ namespace {
 
 /// Rows of a TSV file under tests/data, '#' lines skipped; every row has `columns` fields.
 std::vector<std::vector<std::string>> read_tsv(const std::string& name, std::size_t columns) {
-  std::ifstream in{std::string{XINYU_SOURCE_DIR} + "/tests/data/" + name};
-  REQUIRE(in.good());
   std::vector<std::vector<std::string>> rows;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#')
-      continue;
-    std::vector<std::string> f;
-    std::stringstream ss{line};
-    std::string cell;
-    while (std::getline(ss, cell, '\t'))
-      f.push_back(cell);
-    INFO(name << ": " << line);
-    REQUIRE(f.size() == columns);
-    rows.push_back(std::move(f));
-  }
+  std::string error;
+  if (!core::read_tsv_rows(std::string{XINYU_SOURCE_DIR} + "/tests/data/" + name, columns, rows,
+                           error))
+    FAIL(error);
   return rows;
 }
 
