@@ -78,7 +78,6 @@ struct session_settings {
   core::care_settings care; // care_settings_of(config.care); tests shorten its intervals
   std::shared_ptr<const core::prompt_builder> prompt;
   std::shared_ptr<core::service_state> svc; // shedding and draining flags (may be null)
-  std::size_t max_known_facts = 512;        // facts remembered as already told, per session
   std::string contact_key; // the decoded care.contact_key (empty: emergency contacts off)
 };
 

@@ -172,7 +172,7 @@ session_actor::behavior_type session_behavior(session_ptr self, std::string user
   st.commands = core::token_bucket{st.cfg->config.limits.commands_per_minute,
                                    st.cfg->config.limits.command_burst};
   st.care = core::care_schedule{st.cfg->care, clock::now()};
-  st.known = known_facts{st.cfg->max_known_facts};
+  st.known = known_facts{st.cfg->config.session.max_known_facts};
   metrics().sessions.add(1);
   if (st.pools.storage) {
     load(self);

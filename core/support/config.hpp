@@ -66,6 +66,7 @@ struct config {
     std::size_t max_queued_turns = 8;
     std::size_t recent_messages = 8;
     std::size_t keep_turns = 50;
+    std::size_t max_known_facts = 512; // facts remembered as already told, per session
     unsigned bookkeeping_deadline_ms = 5000;
     unsigned idle_s = 300;
   } session;

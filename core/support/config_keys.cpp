@@ -314,6 +314,10 @@ const std::vector<config_key>& config_keys() {
     XINYU_KEY(session.recent_messages, "recent messages put in the prompt", 0, 200),
     XINYU_KEY(session.keep_turns, "finished turns kept in memory per user for resume and history",
               1, 10000),
+    XINYU_KEY(session.max_known_facts,
+              "facts a session remembers as already told (so they are not stored twice); oldest "
+              "forgotten first",
+              1, 1000000),
     XINYU_KEY(session.bookkeeping_deadline_ms,
               "deadline of a session's own requests: remember, forget, unload, the idle check", 10,
               600000),
