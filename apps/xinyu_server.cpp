@@ -71,6 +71,7 @@ void print_help() {
        "  --minor          with --issue-token: the token carries age_band \"minor\" (the minors\n"
        "                   policy, docs/crisis-protocol.md)\n"
        "  --token-ttl-s N  lifetime of that token in seconds (default 86400)\n"
+       "  --version        print the version and exit\n"
        "  --help           this text\n\n"
        "On start the server prints one line 'xinyu-server listening on http://HOST:PORT'.\n"
        "Every key can also be set with an environment variable XINYU_<KEY> ('.' -> '_').\n"
@@ -151,6 +152,9 @@ int main(int argc, char** argv) {
     };
     if (a == "--help" || a == "-h") {
       print_help();
+      return 0;
+    } else if (a == "--version") {
+      std::cout << "xinyu-server " << XINYU_VERSION << "\n";
       return 0;
     } else if (a == "--print-config") {
       std::cout << xinyu::core::default_config_json() << "\n";

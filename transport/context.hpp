@@ -42,6 +42,9 @@ using slot_ptr = std::shared_ptr<connection_slot>;
 struct context {
   actors::gateway_api_ptr gateway;
   std::string server_name;
+  std::int64_t started_at = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count(); // Unix seconds: the `created` of /v1/models
   std::chrono::milliseconds handshake_timeout{10000};
   std::chrono::milliseconds auth_timeout{5000};
   std::chrono::milliseconds api_deadline{150000};  // an HTTP API call is answered by then

@@ -3,6 +3,7 @@
 // /v1/chat/completions to an API call. Must never touch storage or actors directly.
 #include "transport/sessions.hpp"
 
+#include "core/protocol/http_api.hpp"
 #include "transport/context.hpp"
 #include "transport/api_session.hpp"
 #include "transport/websocket_session.hpp"
@@ -206,10 +207,17 @@ private:
       return api(http::verb::get, api_kind::history);
     if (path == "/v1/emergency_contact")
       return api(http::verb::post, api_kind::emergency_contact);
+    bool known = path == "/" || path == "/index.html" || path == "/healthz" || path == "/readyz"
+                 || path == "/metrics" || path.rfind("/v1/models", 0) == 0;
+    if (!known) // whatever the method: nothing lives here
+      return respond(req, http::status::not_found, "application/json",
+                     R"({"error":{"code":"not_found","message":"no such path"}})");
     if (req.method() != http::verb::get && req.method() != http::verb::head)
       return respond(req, http::status::method_not_allowed, "application/json",
                      R"({"error":{"code":"bad_request","message":"method not allowed"}})",
                      "GET, HEAD");
+    if (path == "/v1/models" || path.rfind("/v1/models/", 0) == 0)
+      return models(req, path);
     if (path == "/" || path == "/index.html")
       return respond(req, http::status::ok, "text/html; charset=utf-8", std::string{web_page});
     if (path == "/healthz")
@@ -280,6 +288,28 @@ private:
   /// GET shows, POST sets failure injection. With admin.token: that bearer token is required
   /// from anywhere. Without: loopback clients of a dev-mode server only; a server with signed
   /// tokens keeps /admin/* off (behind a same-host proxy every client looks like loopback).
+  /// GET /v1/models and /v1/models/{id} (OpenAI-compatible discovery, as platforms such as
+  /// Open WebUI call it): with signed tokens a valid Bearer token is required, as for chats.
+  void models(const http::request<http::string_body>& req, std::string_view path) {
+    if (!ctx_->dev_mode) {
+      auto auth = req[http::field::authorization];
+      std::string_view a{auth.data(), auth.size()};
+      std::string error = "send 'Authorization: Bearer <token>'";
+      if (a.size() < 7 || lower(a.substr(0, 7)) != "bearer "
+          || !ctx_->verify_token(a.substr(7), error))
+        return respond(req, http::status::unauthorized, "application/json",
+                       json_error("unauthorized", error));
+    }
+    if (path == "/v1/models")
+      return respond(req, http::status::ok, "application/json",
+                     core::models_list(ctx_->started_at));
+    auto id = path.substr(std::string_view{"/v1/models/"}.size());
+    if (auto m = core::model_object(id, ctx_->started_at))
+      return respond(req, http::status::ok, "application/json", *m);
+    respond(req, http::status::not_found, "application/json",
+            json_error("not_found", "this server answers as the model 'xinyu'"));
+  }
+
   /// The admin credential (admin.token), or loopback in dev mode without one. Answers 403
   /// and returns false when refused.
   bool admin_allowed(const http::request<http::string_body>& req) {

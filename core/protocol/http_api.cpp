@@ -262,6 +262,22 @@ int http_status_for(std::string_view code) {
   return 500;
 }
 
+std::string models_list(std::int64_t created) {
+  return json{
+    {"object", "list"},
+    {"data",
+     json::array(
+       {{{"id", model_name}, {"object", "model"}, {"created", created}, {"owned_by", "xinyu"}}})}}
+    .dump();
+}
+
+std::optional<std::string> model_object(std::string_view id, std::int64_t created) {
+  if (id != model_name)
+    return std::nullopt;
+  return json{{"id", model_name}, {"object", "model"}, {"created", created}, {"owned_by", "xinyu"}}
+    .dump();
+}
+
 std::string_view openai_finish(std::string_view finish) {
   return finish == "length" ? "length" : "stop";
 }

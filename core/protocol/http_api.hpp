@@ -72,4 +72,9 @@ std::string completion_object(std::string_view id, std::int64_t created, std::st
 /// protocol finish -> OpenAI finish_reason (length stays length; everything else is stop).
 std::string_view openai_finish(std::string_view finish);
 
+/// GET /v1/models: the one model this server answers as, created at `created` (Unix s).
+std::string models_list(std::int64_t created);
+/// GET /v1/models/{id}: the model object, or nullopt when `id` is not this server's model.
+std::optional<std::string> model_object(std::string_view id, std::int64_t created);
+
 } // namespace xinyu::core

@@ -74,3 +74,24 @@ TEST_CASE("e2e: --issue-token prints a token the server accepts; short secrets e
   auto no_secret = run_server_command({"--issue-token", "carol"});
   CHECK(no_secret.exit_code == 2);
 }
+
+TEST_CASE("e2e: GET /v1/models for OpenAI clients; unknown paths are 404 whatever the method",
+          "[e2e][auth][http]") {
+  server_process srv{json{{"auth", {{"secret", secret}}}}};
+  xinyu::core::token_verifier tokens{secret};
+  auto token = tokens.issue("alice", now_s() + 600);
+  CHECK(http_call(srv.port(), "GET", "/v1/models").status == 401);
+  auto list = http_call(srv.port(), "GET", "/v1/models", {}, token);
+  REQUIRE(list.status == 200);
+  auto j = json::parse(list.body);
+  CHECK(j["object"] == "list");
+  CHECK(j["data"][0]["id"] == "xinyu");
+  CHECK(j["data"][0]["object"] == "model");
+  CHECK(j["data"][0]["created"].get<std::int64_t>() > 1'700'000'000);
+  CHECK(json::parse(http_call(srv.port(), "GET", "/v1/models/xinyu", {}, token).body)["id"]
+        == "xinyu");
+  CHECK(http_call(srv.port(), "GET", "/v1/models/gpt-4o", {}, token).status == 404);
+  CHECK(http_call(srv.port(), "POST", "/v1/models", "{}", token).status == 405);
+  CHECK(http_call(srv.port(), "POST", "/no/such/thing", "{}").status == 404);
+  CHECK(http_call(srv.port(), "DELETE", "/nowhere").status == 404);
+}

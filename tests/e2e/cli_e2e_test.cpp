@@ -15,6 +15,12 @@ TEST_CASE("e2e: --help lists the options and config keys", "[cli]") {
   CHECK(r.out.find("transport.auth_timeout_ms") != std::string::npos);
 }
 
+TEST_CASE("e2e: --version prints the project version", "[cli]") {
+  auto r = run_server_command({"--version"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.rfind("xinyu-server 0.", 0) == 0);
+}
+
 TEST_CASE("e2e: bad command lines and configs exit 2 with a clear message", "[cli]") {
   auto bad_port = run_server_command({"--port", "http"});
   CHECK(bad_port.exit_code == 2);
