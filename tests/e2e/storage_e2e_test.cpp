@@ -233,7 +233,13 @@ TEST_CASE("e2e: storage faults: done still comes, persisted only once written", 
 
 TEST_CASE("e2e: new chats are shed with overloaded at the storage high-water mark",
           "[e2e][storage]") {
-  server_process srv{fast({{"storage", {{"high_water", 2}, {"retry_after_ms", 750}}},
+  // short retries: with the default 5 s ceiling a loaded machine could leave the two waits
+  // for `persisted` below behind a 5 s backoff (seen once in CI)
+  server_process srv{fast({{"storage",
+                            {{"high_water", 2},
+                             {"retry_after_ms", 750},
+                             {"retry_initial_ms", 20},
+                             {"retry_max_ms", 200}}},
                            {"chaos", {{"storage", {{"fail_rate", 1.0}}}}}})};
   ws_client c{srv.port()};
   c.auth("shed");
