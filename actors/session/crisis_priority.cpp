@@ -35,8 +35,7 @@ void prescreen_for_crisis(session_ptr self, const turn& t) {
   auto& st = self->state;
   auto key = t.key;
   // the rules first (well under a millisecond, no worker needed), then the full check
-  static const core::safety_checker rules;
-  if (rules.check_rules(t.text).level == core::safety_level::crisis) {
+  if (local_safety_rules().check_rules(t.text).level == core::safety_level::crisis) {
     interrupt_for(self, key);
     return;
   }

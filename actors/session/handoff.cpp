@@ -62,13 +62,7 @@ void on_operator_reply(session_ptr self, const std::string& id, const std::strin
     tell(op, core::frames::error("not_found", "no chat with this id is waiting for a reply", id));
     return;
   }
-  auto& t = st.turns.front();
-  for (auto& piece : core::split_into_tokens(text)) {
-    if (!t.ttft_ms)
-      t.ttft_ms = ms_since(t.accepted_at);
-    st.broadcast(core::frames::token(t.id, t.tokens.size(), piece));
-    t.tokens.push_back(std::move(piece));
-  }
+  emit_text(self, st.turns.front(), text);
   finish_turn(self, core::finish_reason::human);
 }
 

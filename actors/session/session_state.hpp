@@ -23,6 +23,10 @@
 #include <unordered_set>
 #include <vector>
 
+namespace xinyu::core {
+class safety_checker;
+}
+
 namespace xinyu::actors::session {
 
 using clock = std::chrono::steady_clock;
@@ -216,6 +220,10 @@ void on_remembered(session_ptr self);
 /// A chat queued behind another turn is screened at once (crisis_priority.cpp): at crisis level
 /// the turns ahead of it end `cancelled`, so its referral goes out now, not after them.
 void prescreen_for_crisis(session_ptr self, const turn& t);
+/// Sends `text` as the next pieces of `t`'s reply (token frames, TTFT and token metrics).
+void emit_text(session_ptr self, turn& t, const std::string& text);
+/// The safety rules the session runs itself (a failed worker, a crisis screen), one instance.
+const core::safety_checker& local_safety_rules();
 /// The verdicts are in: the blocked reply, the operator (taken over), or the LLM stream.
 void start_generation(session_ptr self, turn& t);
 /// The prompt and the LLM stream for `t` (also after an operator did not answer in time).

@@ -21,23 +21,6 @@ namespace {
 
 std::atomic<std::uint64_t> next_stream_id{1};
 
-void emit_token(session_ptr self, turn& t, std::string text) {
-  auto& st = self->state;
-  if (!t.ttft_ms) {
-    t.ttft_ms = ms_since(t.accepted_at);
-    metrics().ttft.observe(*t.ttft_ms);
-  }
-  t.last_token_at = clock::now();
-  st.broadcast(core::frames::token(t.id, t.tokens.size(), text));
-  t.tokens.push_back(std::move(text));
-  metrics().tokens.inc();
-}
-
-void emit_text(session_ptr self, turn& t, const std::string& text) {
-  for (auto& piece : core::split_into_tokens(text))
-    emit_token(self, t, std::move(piece));
-}
-
 /// Reply path when the LLM gives nothing: the offline comforting text, or for a person at
 /// risk the built-in crisis-support reply (after the referral already sent).
 void fallback_reply(session_ptr self, turn& t) {
@@ -76,6 +59,23 @@ void send_crisis_referral(session_ptr self, turn& t) {
 }
 
 } // namespace
+
+void emit_token(session_ptr self, turn& t, std::string text) {
+  auto& st = self->state;
+  if (!t.ttft_ms) {
+    t.ttft_ms = ms_since(t.accepted_at);
+    metrics().ttft.observe(*t.ttft_ms);
+  }
+  t.last_token_at = clock::now();
+  st.broadcast(core::frames::token(t.id, t.tokens.size(), text));
+  t.tokens.push_back(std::move(text));
+  metrics().tokens.inc();
+}
+
+void emit_text(session_ptr self, turn& t, const std::string& text) {
+  for (auto& piece : core::split_into_tokens(text))
+    emit_token(self, t, std::move(piece));
+}
 
 void start_generation(session_ptr self, turn& t) {
   auto& st = self->state;

@@ -50,6 +50,11 @@ void ask_memory(session_ptr self, const turn& t);
 
 } // namespace
 
+const core::safety_checker& local_safety_rules() {
+  static const core::safety_checker rules; // the rules alone: no model, no worker
+  return rules;
+}
+
 void stage_failed(session_ptr self, std::uint64_t key, stage s) {
   auto* t = self->state.current(key);
   if (!t || t->ph != phase::analyzing)
@@ -59,8 +64,7 @@ void stage_failed(session_ptr self, std::uint64_t key, stage s) {
   if (s == stage::safety) {
     // the safety worker crashed or was late: the rules run here (well under a millisecond),
     // so a crisis is never missed because a worker was down; unknown stays at least caution
-    static const core::safety_checker rules;
-    auto r = rules.check_rules(t->text);
+    auto r = local_safety_rules().check_rules(t->text);
     if (r.level == core::safety_level::ok)
       r.level = core::safety_level::caution;
     t->safety = std::move(r);

@@ -44,6 +44,34 @@ void num(std::string& out, double v) {
   out.append(buf, static_cast<std::size_t>(n));
 }
 
+/// "level":..,"categories":[..] (no braces): the safety verdict as every frame spells it.
+void safety_fields(std::string& out, const safety_result& s) {
+  out += R"("level":)";
+  str(out, to_string(s.level));
+  out += R"(,"categories":[)";
+  for (std::size_t i = 0; i < s.categories.size(); ++i) {
+    if (i)
+      out += ',';
+    str(out, s.categories[i]);
+  }
+  out += ']';
+}
+
+/// {"type":..,"user":..,"id":..,"turn":..,"level":..,"categories":[..] (open): the head of the
+/// frames that tell an operator about one user's chat.
+std::string operator_frame_head(std::string_view type, std::string_view user, std::string_view id,
+                                std::uint64_t turn, const safety_result& s) {
+  std::string out = R"({"type":)";
+  str(out, type);
+  out += R"(,"user":)";
+  str(out, user);
+  out += R"(,"id":)";
+  str(out, id);
+  out += R"(,"turn":)" + std::to_string(turn) + ',';
+  safety_fields(out, s);
+  return out;
+}
+
 } // namespace
 
 std::string ready(std::string_view user, std::string_view server) {
@@ -71,15 +99,9 @@ std::string analysis(std::string_view id, const emotion_result& e, const safety_
   num(out, e.score);
   out += R"(,"valence":)";
   num(out, e.valence);
-  out += R"(},"safety":{"level":)";
-  str(out, to_string(s.level));
-  out += R"(,"categories":[)";
-  for (std::size_t i = 0; i < s.categories.size(); ++i) {
-    if (i)
-      out += ',';
-    str(out, s.categories[i]);
-  }
-  out += "]}}";
+  out += R"(},"safety":{)";
+  safety_fields(out, s);
+  out += "}}";
   return out;
 }
 
@@ -154,28 +176,9 @@ std::string handoff_notice(std::string_view state, std::string_view text) {
   return out;
 }
 
-namespace {
-void safety_fields(std::string& out, const safety_result& s) {
-  out += R"(,"level":)";
-  str(out, to_string(s.level));
-  out += R"(,"categories":[)";
-  for (std::size_t i = 0; i < s.categories.size(); ++i) {
-    if (i)
-      out += ',';
-    str(out, s.categories[i]);
-  }
-  out += ']';
-}
-} // namespace
-
 std::string alert(std::string_view user, std::string_view id, std::uint64_t turn,
                   const safety_result& s, std::int64_t ts, std::optional<std::string_view> text) {
-  std::string out = R"({"type":"alert","user":)";
-  str(out, user);
-  out += R"(,"id":)";
-  str(out, id);
-  out += R"(,"turn":)" + std::to_string(turn);
-  safety_fields(out, s);
+  auto out = operator_frame_head("alert", user, id, turn, s);
   out += R"(,"ts":)" + std::to_string(ts);
   if (text) {
     out += R"(,"text":)";
@@ -187,12 +190,7 @@ std::string alert(std::string_view user, std::string_view id, std::uint64_t turn
 
 std::string user_chat(std::string_view user, std::string_view id, std::uint64_t turn,
                       std::string_view text, const safety_result& s) {
-  std::string out = R"({"type":"user_chat","user":)";
-  str(out, user);
-  out += R"(,"id":)";
-  str(out, id);
-  out += R"(,"turn":)" + std::to_string(turn);
-  safety_fields(out, s);
+  auto out = operator_frame_head("user_chat", user, id, turn, s);
   out += R"(,"text":)";
   str(out, text);
   out += '}';
