@@ -7,6 +7,8 @@
 #include "actors/worker_pool.hpp"
 #include "core/support/config.hpp"
 #include "core/policy/canned_replies.hpp"
+#include "core/policy/token_count.hpp"
+#include "core/support/metrics.hpp"
 #include "core/support/service_state.hpp"
 #include "llm/offline_provider.hpp"
 #include "llm/upstream_client.hpp"
@@ -24,7 +26,58 @@ struct stream {
   std::vector<std::string> tokens;
   std::size_t next = 0;
   core::finish_reason finish = core::finish_reason::stop;
+  std::size_t prompt_tokens = 0; // approximate: the offline provider has no tokenizer
+  std::chrono::steady_clock::time_point started, first_token;
 };
+
+/// The offline provider's figures under the same names an upstream endpoint reports them
+/// (endpoint="offline", model="offline"), so dashboards work without an LLM account.
+struct offline_metrics {
+  core::histogram& ttft;
+  core::histogram& time_per_output_token;
+  core::histogram& duration;
+  core::counter& input_tokens;
+  core::counter& output_tokens;
+};
+
+offline_metrics& offline_figures() {
+  static const std::string labels =
+    core::metric_labels({{"endpoint", "offline"}, {"model", "offline"}});
+  static offline_metrics m{
+    core::metrics().get_histogram(
+      "xinyu_llm_time_to_first_token_seconds",
+      "time from a reply's request (queue and retries included) to its first upstream token",
+      labels),
+    core::metrics().get_histogram(
+      "xinyu_llm_time_per_output_token_seconds",
+      "time per output token after the first, per successful upstream stream", labels),
+    core::metrics().get_histogram(
+      "xinyu_llm_request_duration_seconds",
+      "time from a reply's request to the end of its successful upstream stream", labels),
+    core::metrics().get_counter(
+      "xinyu_llm_token_usage_total",
+      "tokens by type: input (prompt) and output (completion), from the endpoint's usage or "
+      "approximated when it sends none",
+      labels + ",type=\"input\""),
+    core::metrics().get_counter(
+      "xinyu_llm_token_usage_total",
+      "tokens by type: input (prompt) and output (completion), from the endpoint's usage or "
+      "approximated when it sends none",
+      labels + ",type=\"output\""),
+  };
+  return m;
+}
+
+void record_offline_stream(const stream& s) {
+  auto& m = offline_figures();
+  auto now = std::chrono::steady_clock::now();
+  m.input_tokens.inc(s.prompt_tokens);
+  m.output_tokens.inc(s.tokens.size());
+  m.duration.observe(now - s.started);
+  if (s.tokens.size() > 1)
+    m.time_per_output_token.observe((now - s.first_token)
+                                    / static_cast<double>(s.tokens.size() - 1));
+}
 
 struct offline_worker_state {
   std::unordered_map<std::uint64_t, stream> streams;
@@ -50,9 +103,15 @@ offline_worker(offline_worker_actor::stateful_pointer<offline_worker_state> self
       if (s.next < s.tokens.size())
         piece += s.tokens[s.next++];
     } while (s.next < s.tokens.size() && pace.delay_before(s.next) == 0);
-    if (!piece.empty())
+    if (!piece.empty()) {
+      if (s.first_token == std::chrono::steady_clock::time_point{}) {
+        s.first_token = std::chrono::steady_clock::now();
+        offline_figures().ttft.observe(s.first_token - s.started);
+      }
       self->send(s.reply_to, token_atom::value, id, std::move(piece));
+    }
     if (s.next >= s.tokens.size()) {
+      record_offline_stream(s);
       self->send(s.reply_to, end_atom::value, id, s.finish);
       self->state.streams.erase(it);
       return;
@@ -74,6 +133,10 @@ offline_worker(offline_worker_actor::stateful_pointer<offline_worker_state> self
       }
       llm::offline_provider provider;
       stream s;
+      s.started = std::chrono::steady_clock::now();
+      s.prompt_tokens = 3;
+      for (const auto& m : start.request.prompt)
+        s.prompt_tokens += core::approximate_message_tokens(m.content);
       s.reply_to = std::move(start.reply_to);
       s.tokens = core::split_into_tokens(provider.compose(start.request));
       if (s.tokens.size() > start.request.max_tokens) {
@@ -167,6 +230,7 @@ llm::upstream_config make_upstream_config(const core::config& cfg) {
   u.pool_per_endpoint = cfg.llm.pool_per_endpoint;
   u.drain_body_ms = cfg.llm.drain_body_ms;
   u.temperature = cfg.llm.temperature;
+  u.stream_usage = cfg.llm.stream_usage;
   u.tls_verify = cfg.llm.tls_verify;
   u.ca_file = cfg.llm.ca_file;
   return u;

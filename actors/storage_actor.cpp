@@ -38,11 +38,15 @@ struct storage_state {
   std::size_t good_writes = 0; // successful writes since the batch last grew or shrank
   bool degraded = false;       // writes failed since the batch was last at storage.batch_max
   std::minstd_rand rng{std::random_device{}()};
-  core::histogram& persist_ms = core::metrics().get_histogram(
-    "xinyu_persist_ms", "time from a turn queued for storage to its batch being written (ms)");
-  core::histogram& batch_ms =
-    core::metrics().get_histogram("xinyu_storage_batch_ms",
-                                  "duration of one storage write batch (ms)");
+  core::histogram& persist_seconds =
+    core::metrics().get_histogram("xinyu_storage_persist_seconds",
+                                  "time from a turn queued for storage to its batch being written");
+  core::histogram& queue_wait_seconds = core::metrics().get_histogram(
+    "xinyu_storage_queue_wait_seconds",
+    "time a turn waited in the storage queue before its batch started");
+  core::histogram& batch_seconds =
+    core::metrics().get_histogram("xinyu_storage_batch_seconds",
+                                  "duration of one storage write batch");
   core::counter& written =
     core::metrics().get_counter("xinyu_storage_turns_written_total", "turns durably written");
   core::counter& failures = core::metrics().get_counter("xinyu_storage_write_failures_total",
@@ -120,10 +124,11 @@ void flush(storage_actor_t self, const core::config& cfg) {
       core::log::info("storage_recovered");
     }
     st.svc->storage_ok = true;
-    st.batch_ms.observe(std::chrono::duration<double, std::milli>(now - t0).count());
+    st.batch_seconds.observe(now - t0);
     for (std::size_t i = 0; i < n; ++i) {
       auto& p = st.pending.front();
-      st.persist_ms.observe(std::chrono::duration<double, std::milli>(now - p.queued_at).count());
+      st.queue_wait_seconds.observe(t0 - p.queued_at);
+      st.persist_seconds.observe(now - p.queued_at);
       if (p.reply_to)
         self->send(p.reply_to, persisted_atom::value, p.record.id, p.record.reply_turn,
                    p.record.user);

@@ -1,6 +1,7 @@
 // xinyu-server: loads the config, starts the actor runtime and the transport, prints the bound
 // port and runs until SIGINT/SIGTERM. Must never contain protocol or conversation logic.
 #include "actors/atoms.hpp"
+#include "apps/build_info.hpp"
 #include "actors/error.hpp"
 #include "actors/runtime.hpp"
 #include "core/support/config.hpp"
@@ -350,6 +351,12 @@ int main(int argc, char** argv) {
   }
 
   xinyu::core::log::set_user_key(cfg.log.user_hash_secret);
+  using log_level = xinyu::core::log::level;
+  xinyu::core::log::set_min_level(cfg.log.level == "debug"   ? log_level::debug
+                                  : cfg.log.level == "warn"  ? log_level::warn
+                                  : cfg.log.level == "error" ? log_level::error
+                                                             : log_level::info);
+  xinyu::apps::register_build_metrics();
   caf::actor_system_config sys_cfg;
   xinyu::register_error_category(sys_cfg);
   auto threads = cfg.scheduler.threads != 0 ? cfg.scheduler.threads

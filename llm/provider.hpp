@@ -21,6 +21,7 @@ struct llm_request {
   std::vector<std::string> memories;
   std::vector<core::chat_message> prompt;
   unsigned max_tokens = 512;
+  std::string traceparent; // W3C header for the upstream request (the turn's trace, a new span)
 };
 
 /// Callbacks of one stream; called on the provider's own thread. `on_end` is called exactly

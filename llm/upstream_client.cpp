@@ -9,6 +9,7 @@
 
 #include "core/policy/circuit_breaker.hpp"
 #include "core/support/metrics.hpp"
+#include "core/policy/token_count.hpp"
 #include "core/protocol/sse_parser.hpp"
 #include "llm/endpoint_url.hpp"
 #include "llm/tls_client.hpp"
@@ -55,6 +56,21 @@ struct endpoint_state {
   core::counter* ok = nullptr;
   core::counter* failed = nullptr;
   core::gauge* open = nullptr;
+  // by endpoint and model (OpenTelemetry GenAI: time to first token, time per output token,
+  // token usage by type)
+  core::histogram* ttft = nullptr;
+  core::histogram* time_per_output_token = nullptr;
+  core::histogram* duration = nullptr;
+  core::counter* input_tokens = nullptr;
+  core::counter* output_tokens = nullptr;
+};
+
+/// What one finished stream used: the endpoint's `usage` when it sent one (-1 when not) and
+/// the content chunks seen, the fallback count of output tokens.
+struct stream_usage {
+  long long prompt_tokens = -1;
+  long long completion_tokens = -1;
+  std::size_t content_chunks = 0;
 };
 
 class attempt_base {
@@ -82,7 +98,7 @@ public:
   void attempt_stale(std::size_t ep); // a pooled connection was dead: retry at once, no penalty
   void first_token(std::size_t ep);
   void token(std::string text);
-  void finish(const std::string& reason);
+  void finish(std::size_t ep, const std::string& reason, const stream_usage& usage);
   void fail_midstream(std::size_t ep, const std::string& why);
   void end(std::string finish, std::string error);
 
@@ -94,6 +110,9 @@ public:
 
   net::steady_timer timer;
   clock::time_point created = clock::now();
+  clock::time_point first_token_at;
+  std::size_t prompt_estimate = 0; // approximate input tokens, when the endpoint reports none
+  std::string traceparent;         // sent as the W3C header when set
 
 private:
   void try_endpoint(bool fresh_connection = false);
@@ -157,7 +176,9 @@ public:
                         nullptr,
                         nullptr,
                         nullptr};
-      auto label = "endpoint=\"" + (e.name.empty() ? u->host : e.name) + "\"";
+      auto endpoint_name = e.name.empty() ? u->host : e.name;
+      auto label = core::metric_label("endpoint", endpoint_name);
+      auto with_model = core::metric_labels({{"endpoint", endpoint_name}, {"model", e.model}});
       st.ok = &core::metrics().get_counter("xinyu_llm_attempts_total",
                                            "upstream LLM attempts by endpoint and result",
                                            label + ",result=\"ok\"");
@@ -166,6 +187,26 @@ public:
                                                label + ",result=\"failed\"");
       st.open = &core::metrics().get_gauge("xinyu_llm_breaker_open",
                                            "1 while an endpoint's circuit breaker is open", label);
+      st.ttft = &core::metrics().get_histogram(
+        "xinyu_llm_time_to_first_token_seconds",
+        "time from a reply's request (queue and retries included) to its first upstream token",
+        with_model);
+      st.time_per_output_token = &core::metrics().get_histogram(
+        "xinyu_llm_time_per_output_token_seconds",
+        "time per output token after the first, per successful upstream stream", with_model);
+      st.duration = &core::metrics().get_histogram(
+        "xinyu_llm_request_duration_seconds",
+        "time from a reply's request to the end of its successful upstream stream", with_model);
+      st.input_tokens = &core::metrics().get_counter(
+        "xinyu_llm_token_usage_total",
+        "tokens by type: input (prompt) and output (completion), from the endpoint's usage or "
+        "approximated when it sends none",
+        with_model + ",type=\"input\"");
+      st.output_tokens = &core::metrics().get_counter(
+        "xinyu_llm_token_usage_total",
+        "tokens by type: input (prompt) and output (completion), from the endpoint's usage or "
+        "approximated when it sends none",
+        with_model + ",type=\"output\"");
       eps.push_back(std::move(st));
     }
     if (!configure_tls_client(ssl_ctx, cfg.tls_verify, cfg.ca_file, error))
@@ -176,14 +217,21 @@ public:
 
   std::shared_ptr<stream_handle> start(const llm_request& req, stream_callbacks cb) override {
     nlohmann::json messages = nlohmann::json::array();
-    for (const auto& m : req.prompt)
+    std::size_t prompt_estimate = 3; // the reply's priming
+    for (const auto& m : req.prompt) {
       messages.push_back({{"role", m.role}, {"content", m.content}});
+      prompt_estimate += core::approximate_message_tokens(m.content);
+    }
     nlohmann::json body{{"model", ""},
                         {"messages", std::move(messages)},
                         {"stream", true},
                         {"max_tokens", req.max_tokens},
                         {"temperature", cfg.temperature}};
+    if (cfg.stream_usage)
+      body["stream_options"] = {{"include_usage", true}};
     auto op = std::make_shared<stream_op>(*this, std::move(body), std::move(cb));
+    op->prompt_estimate = prompt_estimate;
+    op->traceparent = req.traceparent;
     net::post(ioc, [this, op] { admit(op); });
     return op;
   }
@@ -260,9 +308,9 @@ public:
     core::metrics().get_counter("xinyu_llm_shed_total",
                                 "replies refused by the upstream concurrency bound",
                                 "reason=\"queue_timeout\"");
-  core::histogram& upstream_ttft =
-    core::metrics().get_histogram("xinyu_llm_upstream_ttft_ms",
-                                  "time from admission to the first upstream token (ms)");
+  core::histogram& queue_wait = core::metrics().get_histogram(
+    "xinyu_llm_queue_wait_seconds",
+    "time a reply waited for an upstream stream slot (llm.max_streams)");
 
 private:
   net::executor_work_guard<net::io_context::executor_type> guard_;
@@ -360,6 +408,8 @@ private:
     req_.set(http::field::user_agent, "xinyu/0.1");
     req_.set(http::field::content_type, "application/json");
     req_.set(http::field::accept, "text/event-stream");
+    if (!op_->traceparent.empty())
+      req_.set("traceparent", op_->traceparent);
     if (!e.api_key.empty())
       req_.set(http::field::authorization, "Bearer " + e.api_key);
     req_.keep_alive(true);
@@ -450,7 +500,7 @@ private:
       if (!finished_) {
         finished_ = true;
         if (got_token_ && saw_finish_)
-          op_->finish(finish_reason_); // e.g. llama.cpp: a finish_reason, then the body ends
+          op_->finish(ep_, finish_reason_, usage_); // e.g. llama.cpp: a finish_reason, then EOF
         else if (got_token_)
           op_->fail_midstream(ep_, "the stream ended without [DONE] or a finish_reason");
         else
@@ -478,6 +528,10 @@ private:
     using k = core::completion_chunk::kind;
     if (chunk.type != k::content && chunk.type != k::empty)
       flush_text(); // text before an end or an error is delivered first
+    if (chunk.prompt_tokens >= 0)
+      usage_.prompt_tokens = chunk.prompt_tokens;
+    if (chunk.completion_tokens >= 0)
+      usage_.completion_tokens = chunk.completion_tokens;
     if (!chunk.finish_reason.empty()) {
       saw_finish_ = true;
       finish_reason_ = chunk.finish_reason == "length" ? "length" : "stop";
@@ -489,13 +543,14 @@ private:
           op_->first_token(ep_);
         }
         pending_text_ += chunk.text;
+        ++usage_.content_chunks;
         beast::get_lowest_layer(*stream_).expires_after(milliseconds{c_.cfg.stall_timeout_ms});
         break;
       case k::empty: break;
       case k::done:
         finished_ = true;
         if (got_token_)
-          op_->finish(finish_reason_);
+          op_->finish(ep_, finish_reason_, usage_);
         else
           op_->attempt_failed(ep_, "the stream ended without any text", true, milliseconds{0});
         // keep reading to the end of the response so the connection can be reused
@@ -567,6 +622,7 @@ private:
   bool finished_ = false;
   bool saw_finish_ = false;
   std::string finish_reason_ = "stop";
+  stream_usage usage_;
   beast::flat_buffer buf_;
   http::request<http::string_body> req_;
   std::optional<http::response_parser<http::buffer_body>> parser_;
@@ -618,6 +674,7 @@ void stream_op::cancel() {
 
 void stream_op::admitted() {
   admitted_ = true;
+  c_.queue_wait.observe(clock::now() - created);
   try_endpoint();
 }
 
@@ -680,8 +737,8 @@ void stream_op::first_token(std::size_t ep) {
   e.ok->inc();
   e.breaker.on_success();
   e.open->set(0);
-  c_.upstream_ttft.observe(
-    std::chrono::duration<double, std::milli>(clock::now() - created).count());
+  first_token_at = clock::now();
+  e.ttft->observe(first_token_at - created);
 }
 
 void stream_op::token(std::string text) {
@@ -689,7 +746,21 @@ void stream_op::token(std::string text) {
     cb_.on_token(std::move(text));
 }
 
-void stream_op::finish(const std::string& reason) { end(reason, ""); }
+void stream_op::finish(std::size_t ep, const std::string& reason, const stream_usage& usage) {
+  if (ended_)
+    return;
+  auto& e = c_.eps[ep];
+  auto now = clock::now();
+  auto output = usage.completion_tokens >= 0 ? static_cast<std::size_t>(usage.completion_tokens)
+                                             : usage.content_chunks;
+  e.input_tokens->inc(usage.prompt_tokens >= 0 ? static_cast<std::size_t>(usage.prompt_tokens)
+                                               : prompt_estimate);
+  e.output_tokens->inc(output);
+  e.duration->observe(now - created);
+  if (output > 1)
+    e.time_per_output_token->observe((now - first_token_at) / static_cast<double>(output - 1));
+  end(reason, "");
+}
 
 void stream_op::fail_midstream(std::size_t ep, const std::string& why) {
   auto& e = c_.eps[ep];

@@ -36,7 +36,8 @@ struct upstream_config {
   unsigned drain_body_ms = 1000;   // after the last token, the rest of the response
   double temperature = 0.7;
   bool tls_verify = true;
-  std::string ca_file; // "" = the system CA store
+  std::string ca_file;      // "" = the system CA store
+  bool stream_usage = true; // ask for the usage chunk (stream_options.include_usage)
 };
 
 class upstream_client : public provider {

@@ -6,6 +6,7 @@
 #include "core/policy/care_report.hpp"
 #include "core/protocol/http_api.hpp"
 #include "transport/context.hpp"
+#include "transport/http_metrics.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -122,6 +123,8 @@ public:
         return fail(err);
       user_ = ctx_->dev_mode ? c->user : token_user;
       id_ = c->chat.id;
+      if (auto tp = req_.find("traceparent"); tp != req_.end()) // W3C Trace Context
+        c->chat.trace = core::parse_traceparent({tp->value().data(), tp->value().size()});
       stream_ = kind_ == api_kind::chat || c->stream;
       cmd = std::move(c->chat);
     }
@@ -256,8 +259,20 @@ private:
 
   bool stream_started() const { return head_written_; }
 
+  std::string_view route() const {
+    switch (kind_) {
+      case api_kind::chat: return "/v1/chat";
+      case api_kind::history: return "/v1/history";
+      case api_kind::completions: return "/v1/chat/completions";
+      case api_kind::care_report: return "/admin/reports/crisis";
+      case api_kind::emergency_contact: return "/v1/emergency_contact";
+    }
+    return "other";
+  }
+
   void write_head() {
     head_written_ = true;
+    count_http_response(route(), 200);
     std::string h =
       "HTTP/1.1 200 OK\r\nServer: " + ctx_->server_name
       + "\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
@@ -290,6 +305,7 @@ private:
       return end_stream();
     }
     head_written_ = true;
+    count_http_response(route(), static_cast<unsigned>(status));
     auto reason = http::obsolete_reason(static_cast<http::status>(status));
     std::string r = "HTTP/1.1 " + std::to_string(status) + " "
                     + std::string{reason.data(), reason.size()} + "\r\nServer: " + ctx_->server_name

@@ -5,6 +5,7 @@
 
 #include "core/protocol/http_api.hpp"
 #include "transport/context.hpp"
+#include "transport/http_metrics.hpp"
 #include "transport/api_session.hpp"
 #include "transport/websocket_session.hpp"
 #include "web_page.hpp"
@@ -107,7 +108,7 @@ private:
     if (ec == http::error::body_limit || ec == http::error::header_limit) {
       // answer what is wrong instead of resetting the connection
       bool body = ec == http::error::body_limit;
-      http::request<http::string_body> stub{http::verb::get, "/", 11};
+      http::request<http::string_body> stub{http::verb::get, "*", 11};
       stub.keep_alive(false);
       return respond(stub,
                      body ? http::status::payload_too_large
@@ -121,7 +122,7 @@ private:
       // Beast refuses Transfer-Encoding beside Content-Length (either order) and conflicting
       // lengths: a request smuggling attempt gets 400 and the connection closes
       ctx_->refused_bad_framing.inc();
-      http::request<http::string_body> stub{http::verb::get, "/", 11};
+      http::request<http::string_body> stub{http::verb::get, "*", 11};
       stub.keep_alive(false);
       return respond(stub, http::status::bad_request, "application/json",
                      json_error("bad_request", "Transfer-Encoding must end in chunked and "
@@ -168,6 +169,7 @@ private:
               nlohmann::json{{"error", {{"code", "unauthorized"}, {"message", error}}}}.dump());
         }
         stream_.expires_never();
+        count_http_response("/v1/ws", 101);
         start_websocket_session(stream_.release_socket(), std::move(req), ctx_, std::move(user),
                                 operator_role, minor, std::move(slot_));
         return;
@@ -352,6 +354,8 @@ private:
 
   void respond(const http::request<http::string_body>& req, http::status status, const char* type,
                std::string body, std::string allow = {}) {
+    count_http_response(http_route({req.target().data(), req.target().size()}),
+                        static_cast<unsigned>(status));
     auto res = std::make_shared<http::response<http::string_body>>(status, req.version());
     res->set(http::field::server, ctx_->server_name);
     res->set(http::field::content_type, type);

@@ -38,18 +38,24 @@ core::counter& metric_refs::finish(core::finish_reason f) {
 core::counter& metric_refs::degraded(const std::string& c) {
   return core::metrics().get_counter("xinyu_degraded_total",
                                      "turns where a component fell back, by component",
-                                     "component=\"" + c + "\"");
+                                     core::metric_label("component", c));
 }
 
 core::counter& metric_refs::errors(std::string_view code) {
   return core::metrics().get_counter("xinyu_errors_total", "error frames sent, by code",
-                                     "code=\"" + std::string{code} + "\"");
+                                     core::metric_label("code", code));
 }
 
 core::counter& metric_refs::crisis_referrals(std::string_view locale) {
   return core::metrics().get_counter("xinyu_crisis_referrals_total",
                                      "crisis replies that opened with the referral, by locale",
-                                     "locale=\"" + std::string{locale} + "\"");
+                                     core::metric_label("locale", locale));
+}
+
+core::counter& metric_refs::timeouts(std::string_view deadline) {
+  return core::metrics().get_counter("xinyu_timeouts_total",
+                                     "turn deadlines that fired and changed the reply, by deadline",
+                                     core::metric_label("deadline", deadline));
 }
 
 core::counter& metric_refs::safety_detections(std::string_view locale, std::string_view level,
@@ -57,17 +63,16 @@ core::counter& metric_refs::safety_detections(std::string_view locale, std::stri
   return core::metrics().get_counter(
     "xinyu_safety_detections_total",
     "turns judged other than ok, by locale, level and category (no user, no text)",
-    "locale=\"" + std::string{locale} + "\",level=\"" + std::string{level} + "\",category=\""
-      + std::string{category} + "\"");
+    core::metric_labels({{"locale", locale}, {"level", level}, {"category", category}}));
 }
 
 metric_refs& metrics() {
   static metric_refs m{
-    core::metrics().get_histogram("xinyu_turn_ttft_ms",
-                                  "time from accepted to the first token (ms)"),
-    core::metrics().get_histogram("xinyu_turn_total_ms", "time from accepted to done (ms)"),
-    core::metrics().get_histogram("xinyu_preprocess_ms",
-                                  "parallel emotion+safety+memory stage (ms)"),
+    core::metrics().get_histogram("xinyu_turn_ttft_seconds",
+                                  "time from accepted to the first token"),
+    core::metrics().get_histogram("xinyu_turn_total_seconds", "time from accepted to done"),
+    core::metrics().get_histogram("xinyu_preprocess_seconds",
+                                  "parallel emotion+safety+memory stage"),
     core::metrics().get_counter("xinyu_shed_total", "chats refused to protect the server",
                                 "reason=\"busy\""),
     core::metrics().get_counter("xinyu_shed_total", "chats refused to protect the server",
@@ -83,17 +88,20 @@ metric_refs& metrics() {
                                 "session actors that died and were restarted"),
     core::metrics().get_counter("xinyu_tokens_total", "reply tokens streamed"),
     core::metrics().get_gauge("xinyu_sessions", "live session actors"),
-    {&core::metrics().get_histogram("xinyu_stage_ms", "pre-processing stage latency (ms)",
+    {&core::metrics().get_histogram("xinyu_stage_seconds", "pre-processing stage latency",
                                     "stage=\"emotion\""),
-     &core::metrics().get_histogram("xinyu_stage_ms", "pre-processing stage latency (ms)",
+     &core::metrics().get_histogram("xinyu_stage_seconds", "pre-processing stage latency",
                                     "stage=\"safety\""),
-     &core::metrics().get_histogram("xinyu_stage_ms", "pre-processing stage latency (ms)",
+     &core::metrics().get_histogram("xinyu_stage_seconds", "pre-processing stage latency",
                                     "stage=\"memory\"")},
     core::metrics().get_gauge("xinyu_turns_queued",
                               "admitted turns waiting or in flight, all sessions"),
     core::metrics().get_counter(
       "xinyu_crisis_interruptions_total",
       "replies cut short because the same user sent a crisis-level message meanwhile"),
+    core::metrics().get_histogram(
+      "xinyu_turn_queue_wait_seconds",
+      "time an accepted turn waited behind the same user's earlier turns before it started"),
   };
   return m;
 }

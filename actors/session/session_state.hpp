@@ -44,6 +44,7 @@ const char* to_string(stage s) noexcept;
 struct turn {
   std::string id;
   std::string text;
+  core::trace_context trace; // the caller's W3C trace, or a new one: logs and the LLM request
   std::uint64_t user_turn = 0;
   std::uint64_t reply_turn = 0;
   std::int64_t ts = 0;
@@ -113,12 +114,15 @@ struct metric_refs {
   core::counter& finish(core::finish_reason f);
   core::counter& degraded(const std::string& component);
   core::counter& errors(std::string_view code);
+  /// Deadlines that fired and changed a turn: first_token, stall, total, memory_wait, human.
+  core::counter& timeouts(std::string_view deadline);
   /// Reports without text: crisis referrals sent, by locale (zh, en).
   core::counter& crisis_referrals(std::string_view locale);
   /// Reports without text: turns judged other than ok, by locale, level and category.
   core::counter& safety_detections(std::string_view locale, std::string_view level,
                                    std::string_view category);
   core::counter& crisis_interruptions;
+  core::histogram& queue_wait;
 };
 metric_refs& metrics();
 

@@ -21,6 +21,7 @@ void log_turn(const session_state& st, const turn& t, core::finish_reason finish
     {"user", core::log::user_pseudonym(st.user)},
     {"id", t.id},
     {"turn", t.user_turn},
+    {"trace_id", t.trace.trace_id},
     {"finish", core::to_string(finish)},
     {"degraded", t.degraded},
     {"emotion", t.emotion.label},

@@ -64,7 +64,7 @@ void emit_token(session_ptr self, turn& t, std::string text) {
   auto& st = self->state;
   if (!t.ttft_ms) {
     t.ttft_ms = ms_since(t.accepted_at);
-    metrics().ttft.observe(*t.ttft_ms);
+    metrics().ttft.observe(*t.ttft_ms / 1000);
   }
   t.last_token_at = clock::now();
   st.broadcast(core::frames::token(t.id, t.tokens.size(), text));
@@ -120,6 +120,7 @@ void generate_with_llm(session_ptr self, turn& t) {
   start.request.memories = t.memories;
   start.request.prompt = st.cfg->prompt->build(in);
   start.request.max_tokens = st.cfg->config.llm.max_tokens;
+  start.request.traceparent = core::child_traceparent(t.trace);
   auto key = t.key;
   t.last_token_at = clock::now();
   self->delayed_send(self, ms(st.cfg->config.llm.first_token_deadline_ms), timeout_atom::value, key,
@@ -217,7 +218,7 @@ void finish_turn(session_ptr self, core::finish_reason finish) {
   st.broadcast(done);
   for (auto& n : st.care.after_turn(clock::now()))
     st.broadcast(core::frames::notice(n.kind, n.text));
-  metrics().total.observe(total);
+  metrics().total.observe(total / 1000);
   metrics().finish(finish).inc();
   for (const auto& c : t.degraded)
     metrics().degraded(c).inc();
@@ -274,6 +275,7 @@ void start_next(session_ptr self) {
   t.ph = phase::analyzing;
   t.started = true;
   t.started_at = clock::now();
+  metrics().queue_wait.observe(t.started_at - t.accepted_at);
   t.pending = st.pools.guard ? 4 : 3;
   t.guard.reset();
   t.chinese = core::is_mostly_chinese(t.text);
@@ -319,6 +321,7 @@ void admit_chat(session_ptr self, const client_sink_ptr& origin, core::chat_comm
   turn t;
   t.id = std::move(c.id);
   t.text = std::move(c.text);
+  t.trace = c.trace ? std::move(*c.trace) : core::new_trace();
   t.user_turn = ++st.last_turn;
   t.reply_turn = ++st.last_turn;
   t.ts = now_ms();
@@ -367,6 +370,7 @@ void on_deadline(session_ptr self, std::uint64_t key, deadline_kind kind) {
   auto& st = self->state;
   if (kind == deadline_kind::memory_wait) { // the recall waited for a remember too long
     if (st.deferred_recall == key) {
+      metrics().timeouts("memory_wait").inc();
       st.deferred_recall.reset();
       stage_failed(self, key, stage::memory);
     }
@@ -375,6 +379,7 @@ void on_deadline(session_ptr self, std::uint64_t key, deadline_kind kind) {
   auto* t = st.current(key);
   if (t && kind == deadline_kind::human && t->ph == phase::awaiting_human) {
     // no operator answer in time: the AI replies, so the chat still gets its one `done`
+    metrics().timeouts("human").inc();
     t->mark_degraded("human");
     generate_with_llm(self, *t);
     return;
@@ -383,19 +388,25 @@ void on_deadline(session_ptr self, std::uint64_t key, deadline_kind kind) {
     return;
   switch (kind) {
     case deadline_kind::first_token:
-      if (t->model_tokens() == 0)
+      if (t->model_tokens() == 0) {
+        metrics().timeouts("first_token").inc();
         end_stream_early(self, *t);
+      }
       break;
     case deadline_kind::stall: {
       auto idle = clock::now() - t->last_token_at;
-      if (idle >= ms(st.cfg->config.llm.stall_deadline_ms))
+      if (idle >= ms(st.cfg->config.llm.stall_deadline_ms)) {
+        metrics().timeouts("stall").inc();
         end_stream_early(self, *t);
-      else
+      } else
         self->delayed_send(self, ms(st.cfg->config.llm.stall_deadline_ms) - idle,
                            timeout_atom::value, key, deadline_kind::stall);
       break;
     }
     case deadline_kind::total:
+      metrics().timeouts("total").inc();
+      end_stream_early(self, *t);
+      break;
     case deadline_kind::memory_wait: end_stream_early(self, *t); break;
     case deadline_kind::human: break; // handled above
   }

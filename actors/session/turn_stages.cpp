@@ -23,7 +23,7 @@ void count_detection(const turn& t) {
 void record_stage(turn& t, stage s) {
   auto i = static_cast<std::size_t>(s);
   t.stage_ms[i] = ms_since(t.started_at);
-  metrics().stage[i]->observe(t.stage_ms[i]);
+  metrics().stage[i]->observe(t.stage_ms[i] / 1000);
 }
 
 /// One stage answered or failed: when none is pending, the verdicts merge and generation starts.
@@ -32,7 +32,7 @@ void stage_done(session_ptr self, std::uint64_t key) {
   if (!t || t->ph != phase::analyzing || --t->pending > 0)
     return;
   t->preprocess_ms = ms_since(t->started_at);
-  metrics().preprocess.observe(t->preprocess_ms);
+  metrics().preprocess.observe(t->preprocess_ms / 1000);
   // the more severe of the local verdict and the guard's wins
   if (t->guard)
     t->safety = core::merge(std::move(t->safety), *t->guard);

@@ -2,6 +2,8 @@
 // Must never touch sockets or actors: transport calls parse_client_frame and routes the result.
 #pragma once
 
+#include "core/protocol/trace_context.hpp"
+
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
@@ -34,6 +36,7 @@ struct operator_reply_command {
 struct chat_command {
   std::string id;
   std::string text;
+  std::optional<trace_context> trace; // the caller's W3C traceparent (HTTP API), when valid
 };
 struct cancel_command {
   std::string id;

@@ -83,6 +83,16 @@ completion_chunk parse_completion_chunk(std::string_view data) {
       c.error = e->dump();
     return c;
   }
+  if (auto u = j.find("usage"); u != j.end() && u->is_object()) {
+    auto count = [&](const char* key) -> long long {
+      auto v = u->find(key);
+      return v != u->end() && v->is_number_integer() && v->get<long long>() >= 0
+               ? v->get<long long>()
+               : -1;
+    };
+    c.prompt_tokens = count("prompt_tokens");
+    c.completion_tokens = count("completion_tokens");
+  }
   auto choices = j.find("choices");
   if (choices == j.end() || !choices->is_array()) {
     // usage-only or other metadata chunks carry no text

@@ -45,6 +45,10 @@ struct completion_chunk {
   std::string text;
   std::string finish_reason; // "stop", "length", ... when present
   std::string error;
+  // the `usage` object when the chunk carries one (OpenAI sends it last with
+  // stream_options.include_usage); -1 when absent
+  long long prompt_tokens = -1;
+  long long completion_tokens = -1;
 };
 
 completion_chunk parse_completion_chunk(std::string_view data);

@@ -190,6 +190,12 @@ config_result load_config(const std::string& json_text,
             + "' must be 'auto', empty, or name a fastText .bin or .ftz file, got '" + *m + "'";
       return res;
     }
+  if (c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn"
+      && c.log.level != "error") {
+    err = "configuration key 'log.level' must be \"debug\", \"info\", \"warn\" or \"error\", got \""
+          + c.log.level + "\"";
+    return res;
+  }
   if (c.storage.path.empty()) {
     err = "configuration key 'storage.path' must not be empty";
     return res;

@@ -153,6 +153,7 @@ struct config {
     unsigned pool_per_endpoint = 32;
     unsigned drain_body_ms = 1000;
     double temperature = 0.7;
+    bool stream_usage = true;
     bool tls_verify = true;
     std::string ca_file;
     unsigned workers = 2;
@@ -193,6 +194,7 @@ struct config {
       "You're talking with the AI companion again. 你现在又在和 AI 陪伴助手聊天了。";
   } care;
   struct {
+    std::string level = "info";   // debug, info, warn or error: lines below it are dropped
     bool turns = true;            // one JSON line per turn with its stage timings
     bool text = false;            // include the user's text and the reply (privacy: off by default)
     std::string user_hash_secret; // key of the user pseudonyms in logs; empty = random per run

@@ -426,6 +426,9 @@ const std::vector<config_key>& config_keys() {
               1, 60000),
     XINYU_KEY(llm.pool_per_endpoint, "idle keep-alive connections kept per endpoint", 0, 10000),
     XINYU_KEY(llm.temperature, "sampling temperature sent upstream", 0, 2),
+    XINYU_KEY(llm.stream_usage,
+              "ask endpoints for the usage chunk (stream_options.include_usage) so token metrics "
+              "count real tokens; turn off for an endpoint that rejects the field"),
     XINYU_KEY(llm.tls_verify, "verify upstream certificates and host names (system CA store)"),
     XINYU_KEY(llm.ca_file, "PEM bundle to trust instead of the system store"),
     XINYU_KEY(llm.workers, "LLM stream workers (each runs many streams)", 1, 256),
@@ -488,6 +491,8 @@ const std::vector<config_key>& config_keys() {
     XINYU_KEY(care.handoff_human_text,
               "the handoff notice a user gets when an operator takes over"),
     XINYU_KEY(care.handoff_ai_text, "the handoff notice a user gets when handed back to the AI"),
+    XINYU_KEY(log.level,
+              "least severe log lines written: \"debug\", \"info\", \"warn\" or \"error\""),
     XINYU_KEY(log.turns, "log one JSON line per turn (user, turn, id, finish, every stage timing)"),
     XINYU_KEY(
       log.user_hash_secret,

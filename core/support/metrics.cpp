@@ -7,18 +7,69 @@
 
 namespace xinyu::core {
 
-void histogram::observe(double ms) noexcept {
+void histogram::observe(double seconds) noexcept {
   std::size_t i = 0;
-  while (i < bounds.size() && ms > bounds[i])
+  while (i < bounds.size() && seconds > bounds[i])
     ++i;
   buckets_[i].fetch_add(1, std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
-  sum_us_.fetch_add(static_cast<std::uint64_t>(ms < 0 ? 0 : ms * 1000.0),
+  sum_ns_.fetch_add(static_cast<std::uint64_t>(seconds < 0 ? 0 : seconds * 1e9),
                     std::memory_order_relaxed);
 }
 
 double histogram::sum() const noexcept {
-  return static_cast<double>(sum_us_.load(std::memory_order_relaxed)) / 1000.0;
+  return static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9;
+}
+
+std::string metric_label(std::string_view name, std::string_view value) {
+  std::string out{name};
+  out += "=\"";
+  for (char c : value) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::string
+metric_labels(std::initializer_list<std::pair<std::string_view, std::string_view>> labels) {
+  std::string out;
+  for (const auto& [k, v] : labels) {
+    if (!out.empty())
+      out += ',';
+    out += metric_label(k, v);
+  }
+  return out;
+}
+
+namespace {
+
+/// HELP text escapes backslash and newline (the exposition format's rule for docstrings).
+std::string escape_help(const std::string& help) {
+  std::string out;
+  for (char c : help) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  return out;
+}
+
+} // namespace
+
+void metrics_registry::add_collector(std::function<void(std::string&)> append) {
+  std::lock_guard lock{mtx_};
+  collectors_.push_back(std::move(append));
 }
 
 void* metrics_registry::find(kind k, const std::string& name, const std::string& labels) const {
@@ -73,7 +124,8 @@ std::string metrics_registry::render() const {
     const char* type = first->k == kind::counter ? "counter"
                        : first->k == kind::gauge ? "gauge"
                                                  : "histogram";
-    out += "# HELP " + name + " " + first->help + "\n# TYPE " + name + " " + type + "\n";
+    out +=
+      "# HELP " + name + " " + escape_help(first->help) + "\n# TYPE " + name + " " + type + "\n";
     for (const auto* e : list) {
       std::string lbl = e->labels.empty() ? "" : "{" + e->labels + "}";
       if (e->k == kind::counter) {
@@ -92,12 +144,14 @@ std::string metrics_registry::render() const {
           }
           out += name + "_bucket{" + sep + "le=\"" + le + "\"} " + std::to_string(cum) + "\n";
         }
-        std::snprintf(buf, sizeof buf, "%.3f", e->h->sum());
+        std::snprintf(buf, sizeof buf, "%.9g", e->h->sum());
         out += name + "_sum" + lbl + " " + buf + "\n";
         out += name + "_count" + lbl + " " + std::to_string(e->h->count()) + "\n";
       }
     }
   }
+  for (const auto& append : collectors_)
+    append(out);
   return out;
 }
 

@@ -88,6 +88,14 @@ TEST_CASE("chunks are interpreted like the OpenAI, Ollama and llama.cpp streams"
   CHECK(nulls.finish_reason.empty());
   CHECK(parse_completion_chunk(R"({"choices":[],"usage":{"total_tokens":9}})").type == k::empty);
   CHECK(parse_completion_chunk(R"({"usage":{"total_tokens":9}})").type == k::empty);
+  auto usage = parse_completion_chunk(
+    R"({"choices":[],"usage":{"prompt_tokens":12,"completion_tokens":7,"total_tokens":19}})");
+  CHECK(usage.type == k::empty);
+  CHECK(usage.prompt_tokens == 12);
+  CHECK(usage.completion_tokens == 7);
+  CHECK(parse_completion_chunk(R"({"usage":{"prompt_tokens":-3}})").prompt_tokens == -1);
+  CHECK(parse_completion_chunk(R"({"usage":{"prompt_tokens":"5"}})").prompt_tokens == -1);
+  CHECK(nulls.prompt_tokens == -1);
   CHECK(parse_completion_chunk("[DONE]").type == k::done);
   CHECK(parse_completion_chunk("[DONE]\n").type == k::done);
   auto err =

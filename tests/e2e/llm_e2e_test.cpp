@@ -11,6 +11,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 using namespace xinyu::test;
@@ -70,12 +71,51 @@ TEST_CASE("llm: a normal stream reaches the client, one done, stored", "[e2e][ll
   CHECK(req["stream"] == true);
   CHECK(req["model"] == "mock-model");
   CHECK(req["max_tokens"] == 512);
+  CHECK(req["stream_options"]["include_usage"] == true); // token metrics count real tokens
   CHECK(req["messages"].front()["role"] == "system");
   CHECK(req["messages"].back()["content"] == "I had a rough day at work");
   CHECK(m.last_authorization() == "Bearer sk-test-123");
   c.send({{"type", "history"}});
   auto h = c.read_until("history");
   CHECK(h["messages"][1]["text"] == "Hello there!");
+}
+
+TEST_CASE("llm: a W3C traceparent on the HTTP API reaches the endpoint and the turn's log line",
+          "[e2e][llm][trace]") {
+  mock_openai m;
+  server_process srv{llm_config(json::array({endpoint(m)}))};
+  const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  auto r = http_call(srv.port(), "POST", "/v1/chat",
+                     json{{"user", "traced"}, {"id", "t1"}, {"text", "hello"}}.dump(), {},
+                     {{"traceparent", "00-" + trace_id + "-00f067aa0ba902b7-01"}});
+  CHECK(r.status == 200);
+  auto sent = m.last_traceparent();
+  // the same trace, sampled as the caller asked, with xinyu's own span as the parent
+  CHECK(sent.rfind("00-" + trace_id + "-", 0) == 0);
+  CHECK(sent.size() == 55);
+  CHECK(sent.substr(36, 16) != "00f067aa0ba902b7");
+  CHECK(sent.substr(53) == "01");
+  // no header (or a malformed one, here upper case): a new trace, still sent on and logged
+  http_call(srv.port(), "POST", "/v1/chat",
+            json{{"user", "traced"}, {"id", "t2"}, {"text", "hello again"}}.dump(), {},
+            {{"traceparent", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01"}});
+  auto fresh = m.last_traceparent();
+  CHECK(fresh.size() == 55);
+  CHECK(fresh.find(trace_id) == std::string::npos);
+  CHECK(fresh.substr(53) == "00");
+  srv.stop();
+  std::vector<std::string> logged;
+  std::istringstream lines{srv.log()};
+  for (std::string line; std::getline(lines, line);) {
+    auto j = json::parse(line, nullptr, false);
+    if (j.is_object() && j.value("event", "") == "turn") {
+      CHECK(j["ts"].get<std::string>().size() >= 20); // RFC 3339
+      logged.push_back(j.value("trace_id", ""));
+    }
+  }
+  REQUIRE(logged.size() == 2);
+  CHECK(logged[0] == trace_id);
+  CHECK(logged[1] == fresh.substr(3, 32));
 }
 
 TEST_CASE("llm: Ollama and llama.cpp stream variants", "[e2e][llm]") {

@@ -79,12 +79,14 @@ TEST_CASE("e2e: /metrics exposes stage latencies, errors by code, turns and gaug
   c.read_until("error");
   auto m = http_get(srv.port(), "/metrics").second;
   for (auto* needle :
-       {"xinyu_stage_ms_count{stage=\"emotion\"} 1", "xinyu_stage_ms_count{stage=\"safety\"} 1",
-        "xinyu_stage_ms_count{stage=\"memory\"} 1", "xinyu_turn_ttft_ms_count 1",
-        "xinyu_turn_total_ms_count 1", "xinyu_persist_ms_count 1",
+       {"xinyu_stage_seconds_count{stage=\"emotion\"} 1",
+        "xinyu_stage_seconds_count{stage=\"safety\"} 1",
+        "xinyu_stage_seconds_count{stage=\"memory\"} 1", "xinyu_turn_ttft_seconds_count 1",
+        "xinyu_turn_total_seconds_count 1", "xinyu_storage_persist_seconds_count 1",
+        "xinyu_turn_queue_wait_seconds_count 1", "xinyu_storage_queue_wait_seconds_count 1",
         "xinyu_turns_total{finish=\"stop\"} 1", "xinyu_errors_total{code=\"bad_request\"} 1",
         "xinyu_connections 1", "xinyu_sessions 1", "xinyu_turns_queued 0", "xinyu_storage_queue 0",
-        "# TYPE xinyu_turn_ttft_ms histogram"}) {
+        "# TYPE xinyu_turn_ttft_seconds histogram"}) {
     INFO(needle);
     CHECK(m.find(needle) != std::string::npos);
   }

@@ -37,6 +37,7 @@ struct mock_openai::impl {
   int embedding_requests = 0;
   json last_request;
   std::string last_auth;
+  std::string last_traceparent;
   std::vector<std::chrono::steady_clock::time_point> times;
   std::vector<std::thread> workers;
   std::uint16_t port = 0;
@@ -127,6 +128,7 @@ struct mock_openai::impl {
         times.push_back(std::chrono::steady_clock::now());
         last_request = json::parse(req.body(), nullptr, false);
         last_auth = std::string{req[http::field::authorization]};
+        last_traceparent = std::string{req["traceparent"]};
         if (!script.empty()) {
           b = script.front();
           script.pop_front();
@@ -326,6 +328,11 @@ nlohmann::json mock_openai::last_request() const {
 std::string mock_openai::last_authorization() const {
   std::lock_guard lock{impl_->mtx};
   return impl_->last_auth;
+}
+
+std::string mock_openai::last_traceparent() const {
+  std::lock_guard lock{impl_->mtx};
+  return impl_->last_traceparent;
 }
 
 std::vector<std::chrono::steady_clock::time_point> mock_openai::request_times() const {

@@ -46,6 +46,8 @@ public:
   int embedding_requests() const;
   nlohmann::json last_request() const;
   std::string last_authorization() const;
+  /// The W3C traceparent header of the last request ("" when none).
+  std::string last_traceparent() const;
   std::vector<std::chrono::steady_clock::time_point> request_times() const;
   /// Connections the client closed while the mock was still streaming or stalling.
   int closed_by_client() const;

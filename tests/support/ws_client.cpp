@@ -135,7 +135,8 @@ namespace {
 
 /// One HTTP/1.1 request on a fresh loopback connection; returns {status, body}.
 http_reply http_request(std::uint16_t port, http::verb verb, const std::string& target,
-                        const std::string* body, const std::string& bearer = {}) {
+                        const std::string* body, const std::string& bearer = {},
+                        const std::vector<std::pair<std::string, std::string>>& headers = {}) {
   net::io_context ioc;
   tcp::socket sock{ioc};
   sock.connect(tcp::endpoint{net::ip::make_address("127.0.0.1"), port});
@@ -145,6 +146,8 @@ http_reply http_request(std::uint16_t port, http::verb verb, const std::string& 
   req.set(http::field::host, "127.0.0.1");
   if (!bearer.empty())
     req.set(http::field::authorization, "Bearer " + bearer);
+  for (const auto& [name, value] : headers)
+    req.set(name, value);
   if (body) {
     req.set(http::field::content_type, "application/json");
     req.body() = *body;
@@ -174,10 +177,11 @@ std::pair<int, std::string> http_post(std::uint16_t port, const std::string& tar
 }
 
 http_reply http_call(std::uint16_t port, const std::string& method, const std::string& target,
-                     const std::string& body, const std::string& bearer) {
+                     const std::string& body, const std::string& bearer,
+                     const std::vector<std::pair<std::string, std::string>>& headers) {
   auto verb = http::string_to_verb(method);
   return http_request(port, verb, target, body.empty() && verb == http::verb::get ? nullptr : &body,
-                      bearer);
+                      bearer, headers);
 }
 
 } // namespace xinyu::test

@@ -9,6 +9,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace xinyu::test {
 
@@ -55,7 +57,8 @@ struct http_reply {
 /// One HTTP request read to its end (a close-delimited SSE stream included), with an
 /// optional Bearer token; fails after 20 s of silence.
 http_reply http_call(std::uint16_t port, const std::string& method, const std::string& target,
-                     const std::string& body = {}, const std::string& bearer = {});
+                     const std::string& body = {}, const std::string& bearer = {},
+                     const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 /// One HTTP GET; returns {status, body}.
 std::pair<int, std::string> http_get(std::uint16_t port, const std::string& target);
