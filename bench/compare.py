@@ -151,6 +151,8 @@ def main():
     ap.add_argument("--idle-xinyu", type=int, default=19000)
     ap.add_argument("--idle-seed", type=int, default=2000)
     ap.add_argument("--servers", default="xinyu,seed")
+    ap.add_argument("--out", default="docs/bench",
+                    help="where the rows (compare.json) and the PNG charts go; '' = nowhere")
     a = ap.parse_args()
     servers = a.servers.split(",")
     if "seed" in servers and not os.path.exists(os.path.join(SEED_DIR, "seed_fastapi.py")):
@@ -206,6 +208,12 @@ def main():
               f'| {r["turns_per_s"]:.0f} | {t["p50"]:.1f} / {t["p95"]:.1f} / {t["p99"]:.1f} '
               f'| {d["p50"]:.0f} / {d["p95"]:.0f} / {d["p99"]:.0f} | {r["cpu_pct"]:.0f} % '
               f'| {r["rss_mb"]:.0f} |')
+    if a.out:
+        os.makedirs(a.out, exist_ok=True)
+        with open(os.path.join(a.out, "compare.json"), "w") as f:
+            json.dump(rows, f, indent=1)
+        subprocess.run(["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "charts.py"),
+                        os.path.join(a.out, "compare.json"), a.out], check=True)
     z = {r["server"]: r for r in rows if r["scenario"].startswith("zero")}
     if "xinyu" in z and "seed" in z and z["seed"]["turns_per_s"] > 0:
         print(f'\nzero-delay throughput ratio xinyu/seed: {z["xinyu"]["turns_per_s"] / z["seed"]["turns_per_s"]:.1f}x; '

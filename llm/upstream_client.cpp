@@ -79,8 +79,12 @@ public:
   virtual void abort() = 0;
 };
 
-void log_warn(const std::string& event, const std::string& endpoint, const std::string& detail) {
-  core::log::warn(event, {{"endpoint", endpoint}, {"detail", detail}});
+/// A warning about one reply's upstream stream; `traceparent` links it to the turn's log line
+/// (its trace id is the turn's `trace_id`).
+void log_warn(const std::string& event, const std::string& endpoint, const std::string& detail,
+              std::string_view traceparent) {
+  auto trace_id = traceparent.size() == 55 ? traceparent.substr(3, 32) : std::string_view{};
+  core::log::warn(event, {{"endpoint", endpoint}, {"detail", detail}, {"trace_id", trace_id}});
 }
 
 /// One streamed completion across attempts and endpoints. Lives on the client's I/O thread
@@ -713,7 +717,7 @@ void stream_op::attempt_failed(std::size_t ep, const std::string& why, bool retr
   e.failed->inc();
   e.breaker.on_failure(clock::now());
   e.open->set(e.breaker.current(clock::now()) == core::circuit_breaker::state::closed ? 0 : 1);
-  log_warn("llm_attempt_failed", e.cfg.name.empty() ? e.url.host : e.cfg.name, why);
+  log_warn("llm_attempt_failed", e.cfg.name.empty() ? e.url.host : e.cfg.name, why, traceparent);
   if (ended_)
     return;
   attempt_.reset();
@@ -766,7 +770,7 @@ void stream_op::fail_midstream(std::size_t ep, const std::string& why) {
   auto& e = c_.eps[ep];
   e.failed->inc();
   e.breaker.on_failure(clock::now());
-  log_warn("llm_stream_broken", e.cfg.name.empty() ? e.url.host : e.cfg.name, why);
+  log_warn("llm_stream_broken", e.cfg.name.empty() ? e.url.host : e.cfg.name, why, traceparent);
   end("error", why);
 }
 

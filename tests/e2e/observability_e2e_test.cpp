@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <fstream>
 #include <sstream>
 
 using namespace xinyu::test;
@@ -90,4 +92,28 @@ TEST_CASE("e2e: /metrics exposes stage latencies, errors by code, turns and gaug
     INFO(needle);
     CHECK(m.find(needle) != std::string::npos);
   }
+}
+
+TEST_CASE("e2e: log.level drops the lines below it", "[e2e][obs]") {
+  server_process srv{
+    json{{"log", {{"level", "warn"}}}, {"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}}}};
+  ws_client c{srv.port()};
+  c.auth("quiet");
+  run_turn(c, "q1", "hello");
+  srv.stop();
+  auto log = srv.log();
+  CHECK(turn_lines(log).empty()); // the turn line is info
+  std::istringstream in{log};
+  for (std::string line; std::getline(in, line);) {
+    auto j = json::parse(line, nullptr, false);
+    INFO(line);
+    REQUIRE(j.is_object());
+    CHECK((j["level"] == "warn" || j["level"] == "error"));
+  }
+  auto path = temp_data_dir() + ".json";
+  std::ofstream{path} << R"({"log": {"level": "verbose"}})"; // not a level: refused at start
+  auto bad = run_server_command({"--config", path});
+  std::remove(path.c_str());
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("log.level") != std::string::npos);
 }

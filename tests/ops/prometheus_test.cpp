@@ -320,3 +320,27 @@ TEST_CASE("ops: a real Prometheus scrapes the server; TTFT quantiles and turns a
     CHECK(rule.value("state", "") == "inactive"); // a healthy server raises no alert
   }
 }
+
+TEST_CASE("ops: the Locust file takes the http:// host users type and fails when nothing works",
+          "[ops][locust]") {
+  server_process srv{json{{"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}},
+                          {"transport", {{"connections_per_second_per_ip", 0}}}}};
+  const std::string locustfile = std::string{XINYU_SOURCE_DIR} + "/bench/locustfile.py";
+  auto run = [&](const std::string& host) {
+    return run_program({"/usr/bin/python3", "-m", "locust", "-f", locustfile, "--headless", "-u",
+                        "2", "-r", "2", "-t", "3s", "--only-summary", "--host", host},
+                       {}, 60);
+  };
+  auto ok = run("http://127.0.0.1:" + std::to_string(srv.port()));
+  INFO(ok.out + ok.err);
+  CHECK(ok.exit_code == 0);
+  // the summary has ttft and total rows with requests and no failures
+  CHECK(std::regex_search(ok.out + ok.err, std::regex{R"(ws\s+ttft\s+[1-9][0-9]*\s+0\()"}));
+  CHECK(std::regex_search(ok.out + ok.err, std::regex{R"(ws\s+total\s+[1-9][0-9]*\s+0\()"}));
+  // nobody listens on the port: every connect fails and the run says so with its exit code
+  std::uint16_t closed = free_port();
+  auto down = run("http://127.0.0.1:" + std::to_string(closed));
+  INFO(down.out + down.err);
+  CHECK(down.exit_code != 0);
+  CHECK((down.out + down.err).find("no request succeeded") != std::string::npos);
+}

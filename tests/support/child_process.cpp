@@ -53,6 +53,7 @@ program_result run_program(const std::vector<std::string>& args, const std::stri
   auto out_path = temp_file(".out");
   auto err_path = temp_file(".err");
   std::ofstream{in_path} << input;
+  std::fflush(nullptr); // the child must not write our buffered output a second time
   int pid = ::fork();
   if (pid == 0) {
     std::freopen(in_path.c_str(), "r", stdin);
@@ -75,6 +76,7 @@ program_result run_program(const std::vector<std::string>& args, const std::stri
 
 background_process::background_process(const std::vector<std::string>& args)
   : log_path_(temp_file(".log")) {
+  std::fflush(nullptr);
   pid_ = ::fork();
   if (pid_ == 0) {
     std::freopen("/dev/null", "r", stdin);

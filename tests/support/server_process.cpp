@@ -78,6 +78,7 @@ server_process::server_process(const nlohmann::json& config_in, std::vector<std:
     throw std::runtime_error("pipe failed");
   std::vector<std::string> args{XINYU_SERVER_BIN, "--config", config_path_, "--port", "0"};
   args.insert(args.end(), extra.begin(), extra.end());
+  std::fflush(nullptr);
   pid_ = ::fork();
   if (pid_ == 0) {
     ::dup2(out[1], 1);
@@ -148,6 +149,7 @@ run_result run_server_command(const std::vector<std::string>& args_in, int timeo
   args.insert(args.end(), args_in.begin(), args_in.end());
   auto out_path = temp_path(".out");
   auto err_path = temp_path(".err");
+  std::fflush(nullptr); // the child must not write our buffered output a second time
   int pid = ::fork();
   if (pid == 0) {
     std::freopen(out_path.c_str(), "w", stdout);
