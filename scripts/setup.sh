@@ -22,6 +22,7 @@ packages=(
   nodejs                # tests/web/page_test.js runs the web page's script against a stub DOM
   openssl               # tests: a self-signed certificate for the TLS end-to-end test
   clang-format clang-tidy  # CI: layout and defect checks on changed files
+  clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer targets with ASan+UBSan
   prometheus            # tests/ops: promtool check metrics/rules and a real Prometheus scraping the server
   gnuplot-nox           # bench/: PNG charts of the benchmark tables
 )
