@@ -28,8 +28,6 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using nlohmann::json;
 
-std::atomic<std::uint64_t> next_completion{1};
-
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
            std::chrono::system_clock::now().time_since_epoch())
@@ -115,9 +113,8 @@ public:
       if (kind_ == api_kind::chat) {
         c = core::parse_http_chat(req_.body(), ctx_->dev_mode, ctx_->limits, err);
       } else {
-        c = core::parse_completion_request(req_.body(),
-                                           "chatcmpl-" + std::to_string(next_completion++),
-                                           ctx_->dev_mode, ctx_->limits, err);
+        c = core::parse_completion_request(req_.body(), core::new_completion_id(), ctx_->dev_mode,
+                                           ctx_->limits, err);
       }
       if (!c)
         return fail(err);
@@ -126,6 +123,7 @@ public:
       if (auto tp = req_.find("traceparent"); tp != req_.end()) // W3C Trace Context
         c->chat.trace = core::parse_traceparent({tp->value().data(), tp->value().size()});
       stream_ = kind_ == api_kind::chat || c->stream;
+      include_usage_ = c->include_usage;
       cmd = std::move(c->chat);
     }
     sink_ = std::make_shared<api_sink>(weak_from_this(), socket_.get_executor());
@@ -240,10 +238,17 @@ private:
     } else if (head.type == "done") {
       auto j = json::parse(frame, nullptr, false);
       auto finish = j.is_object() ? j.value("finish", "stop") : std::string{"stop"};
+      std::size_t prompt = 0, completion = 0;
+      if (j.is_object() && j.contains("usage") && j["usage"].is_object()) {
+        prompt = j["usage"].value("prompt_tokens", std::size_t{0});
+        completion = j["usage"].value("completion_tokens", std::size_t{0});
+      }
       if (!stream_)
         return respond(200, "application/json",
-                       core::completion_object(id_, created_, reply_, finish));
+                       core::completion_object(id_, created_, reply_, finish, prompt, completion));
       enqueue(core::completion_chunk(id_, created_, "", !sent_first_, core::openai_finish(finish)));
+      if (include_usage_)
+        enqueue(core::completion_usage_chunk(id_, created_, prompt, completion));
       enqueue("data: [DONE]\n\n");
       end_stream();
     }
@@ -258,6 +263,16 @@ private:
   }
 
   bool stream_started() const { return head_written_; }
+
+  /// CORS for a browser client: the request's Origin was checked by the HTTP session (the
+  /// page's own or transport.allowed_origins) before this call started.
+  std::string cors_headers() const {
+    auto origin = req_[http::field::origin];
+    if (origin.empty() || origin.find_first_of("\r\n") != std::string_view::npos)
+      return {};
+    return "Access-Control-Allow-Origin: " + std::string{origin.data(), origin.size()}
+           + "\r\nVary: Origin\r\n";
+  }
 
   std::string_view route() const {
     switch (kind_) {
@@ -275,8 +290,8 @@ private:
     count_http_response(route(), 200);
     std::string h =
       "HTTP/1.1 200 OK\r\nServer: " + ctx_->server_name
-      + "\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
-        "Cache-Control: no-store\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n";
+      + "\r\nContent-Type: text/event-stream; charset=utf-8\r\n" + cors_headers()
+      + "Cache-Control: no-store\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n";
     enqueue(std::move(h));
   }
 
@@ -307,11 +322,11 @@ private:
     head_written_ = true;
     count_http_response(route(), static_cast<unsigned>(status));
     auto reason = http::obsolete_reason(static_cast<http::status>(status));
-    std::string r = "HTTP/1.1 " + std::to_string(status) + " "
-                    + std::string{reason.data(), reason.size()} + "\r\nServer: " + ctx_->server_name
-                    + "\r\nContent-Type: " + type + "\r\nCache-Control: no-store\r\n" + extra
-                    + "Content-Length: " + std::to_string(body.size())
-                    + "\r\nConnection: close\r\n\r\n";
+    std::string r =
+      "HTTP/1.1 " + std::to_string(status) + " " + std::string{reason.data(), reason.size()}
+      + "\r\nServer: " + ctx_->server_name + "\r\nContent-Type: " + type + "\r\n" + cors_headers()
+      + "Cache-Control: no-store\r\n" + extra + "Content-Length: " + std::to_string(body.size())
+      + "\r\nConnection: close\r\n\r\n";
     if (req_.method() != http::verb::head)
       r += body;
     enqueue(std::move(r));
@@ -377,6 +392,7 @@ private:
   bool started_ = false;      // `accepted` seen
   bool head_written_ = false; // status line queued
   bool done_seen_ = false;
+  bool include_usage_ = false;
   bool sent_first_ = false;
   bool closing_ = false;
   bool finished_ = false;

@@ -28,8 +28,11 @@ using tcp = net::ip::tcp;
 
 namespace {
 
+/// The protocol's error body with OpenAI's type and param (core::http_failure::body). 403 is
+/// the one status of these codes that http_status_for does not know.
 std::string json_error(const std::string& code, const std::string& message) {
-  return nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump();
+  int status = code == "forbidden" ? 403 : core::http_status_for(code);
+  return core::http_failure{status, code, message}.body();
 }
 
 std::string lower(std::string_view s) {
@@ -153,6 +156,8 @@ private:
     }
     if (!browser_allowed(req, path))
       return;
+    if (req.method() == http::verb::options && is_api_path(path))
+      return preflight(req); // CORS: the Origin (if any) passed browser_allowed
     if (websocket::is_upgrade(req)) {
       if (path == "/v1/ws") {
         // non-browser clients may authenticate in the handshake; a bad token is a 401 here
@@ -164,9 +169,8 @@ private:
           if (a.size() > 7 && lower(a.substr(0, 7)) == "bearer ") // the scheme is case-insensitive
             user = ctx_->verify_token(a.substr(7), error, &operator_role, &minor);
           if (!user)
-            return respond(
-              req, http::status::unauthorized, "application/json",
-              nlohmann::json{{"error", {{"code", "unauthorized"}, {"message", error}}}}.dump());
+            return respond(req, http::status::unauthorized, "application/json",
+                           json_error("unauthorized", error));
         }
         stream_.expires_never();
         count_http_response("/v1/ws", 101);
@@ -175,7 +179,7 @@ private:
         return;
       }
       return respond(req, http::status::not_found, "application/json",
-                     R"({"error":{"code":"not_found","message":"WebSocket endpoint is /v1/ws"}})");
+                     json_error("not_found", "WebSocket endpoint is /v1/ws"));
     }
     if (path == "/admin/chaos")
       return admin_chaos(req);
@@ -213,11 +217,10 @@ private:
                  || path == "/metrics" || path.rfind("/v1/models", 0) == 0;
     if (!known) // whatever the method: nothing lives here
       return respond(req, http::status::not_found, "application/json",
-                     R"({"error":{"code":"not_found","message":"no such path"}})");
+                     json_error("not_found", "no such path"));
     if (req.method() != http::verb::get && req.method() != http::verb::head)
       return respond(req, http::status::method_not_allowed, "application/json",
-                     R"({"error":{"code":"bad_request","message":"method not allowed"}})",
-                     "GET, HEAD");
+                     json_error("bad_request", "method not allowed"), "GET, HEAD");
     if (path == "/v1/models" || path.rfind("/v1/models/", 0) == 0)
       return models(req, path);
     if (path == "/" || path == "/index.html")
@@ -240,7 +243,43 @@ private:
     if (path == "/metrics")
       return respond(req, http::status::ok, "text/plain; version=0.0.4", core::metrics().render());
     respond(req, http::status::not_found, "application/json",
-            R"({"error":{"code":"not_found","message":"no such path"}})");
+            json_error("not_found", "no such path"));
+  }
+
+  static bool is_api_path(std::string_view path) {
+    return path == "/v1/chat" || path == "/v1/chat/completions" || path == "/v1/history"
+           || path == "/v1/emergency_contact" || path == "/v1/models"
+           || path.rfind("/v1/models/", 0) == 0;
+  }
+
+  /// OPTIONS on an API path: a CORS preflight from an allowed origin (the page's own or
+  /// transport.allowed_origins) is answered 204 with what a browser client may send.
+  void preflight(const http::request<http::string_body>& req) {
+    auto res =
+      std::make_shared<http::response<http::string_body>>(http::status::no_content, req.version());
+    count_http_response(http_route({req.target().data(), req.target().size()}), 204);
+    res->set(http::field::server, ctx_->server_name);
+    res->set(http::field::allow, "GET, POST, OPTIONS");
+    if (auto origin = req[http::field::origin]; !origin.empty()) {
+      res->set(http::field::access_control_allow_origin, origin);
+      res->set(http::field::access_control_allow_methods, "GET, POST, OPTIONS");
+      res->set(http::field::access_control_allow_headers,
+               "authorization, content-type, traceparent");
+      res->set(http::field::access_control_max_age, "600");
+      res->set(http::field::vary, "Origin");
+    }
+    res->keep_alive(req.keep_alive());
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                        if (ec)
+                          return;
+                        if (!res->keep_alive()) {
+                          beast::error_code ignored;
+                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          return;
+                        }
+                        self->do_read();
+                      });
   }
 
   /// What a browser may do: in dev mode only loopback Host names (or transport.allowed_hosts:
@@ -362,6 +401,12 @@ private:
     res->set(http::field::cache_control, "no-store");
     if (!allow.empty())
       res->set(http::field::allow, allow);
+    if (auto origin = req[http::field::origin];
+        !origin.empty() && status != http::status::forbidden) {
+      // an Origin here passed browser_allowed: a browser client of that origin may read this
+      res->set(http::field::access_control_allow_origin, origin);
+      res->set(http::field::vary, "Origin");
+    }
     res->keep_alive(req.keep_alive());
     if (req.method() != http::verb::head) {
       res->body() = std::move(body);

@@ -45,6 +45,8 @@ struct turn {
   std::string id;
   std::string text;
   core::trace_context trace; // the caller's W3C trace, or a new one: logs and the LLM request
+  std::optional<unsigned> max_tokens; // the caller's bound on the reply (OpenAI facade)
+  std::size_t prompt_tokens = 0;      // approximate tokens of the prompt sent to the model
   std::uint64_t user_turn = 0;
   std::uint64_t reply_turn = 0;
   std::int64_t ts = 0;

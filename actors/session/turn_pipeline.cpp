@@ -7,6 +7,7 @@
 #include "core/policy/canned_replies.hpp"
 #include "core/policy/care_report.hpp"
 #include "core/policy/minor_policy.hpp"
+#include "core/policy/token_count.hpp"
 #include "core/protocol/server_frame.hpp"
 #include "core/support/service_state.hpp"
 #include "core/support/text.hpp"
@@ -119,7 +120,11 @@ void generate_with_llm(session_ptr self, turn& t) {
   start.request.safety = t.safety.level;
   start.request.memories = t.memories;
   start.request.prompt = st.cfg->prompt->build(in);
-  start.request.max_tokens = st.cfg->config.llm.max_tokens;
+  start.request.max_tokens =
+    std::min(st.cfg->config.llm.max_tokens, t.max_tokens.value_or(st.cfg->config.llm.max_tokens));
+  t.prompt_tokens = 3; // the reply's priming
+  for (const auto& m : start.request.prompt)
+    t.prompt_tokens += core::approximate_message_tokens(m.content);
   start.request.traceparent = core::child_traceparent(t.trace);
   auto key = t.key;
   t.last_token_at = clock::now();
@@ -207,6 +212,8 @@ void finish_turn(session_ptr self, core::finish_reason finish) {
   d.degraded = t.degraded;
   d.ttft_ms = t.ttft_ms;
   d.total_ms = total;
+  d.prompt_tokens = t.prompt_tokens;
+  d.completion_tokens = core::approximate_tokens(t.reply());
   auto done = std::make_shared<const std::string>(core::frames::done(d));
   // the turn stops counting against the in-flight bound before anyone hears `done`: a client
   // that sends its next chat on `done` must not be shed by this very turn
@@ -322,6 +329,7 @@ void admit_chat(session_ptr self, const client_sink_ptr& origin, core::chat_comm
   t.id = std::move(c.id);
   t.text = std::move(c.text);
   t.trace = c.trace ? std::move(*c.trace) : core::new_trace();
+  t.max_tokens = c.max_tokens;
   t.user_turn = ++st.last_turn;
   t.reply_turn = ++st.last_turn;
   t.ts = now_ms();

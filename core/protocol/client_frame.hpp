@@ -37,6 +37,7 @@ struct chat_command {
   std::string id;
   std::string text;
   std::optional<trace_context> trace; // the caller's W3C traceparent (HTTP API), when valid
+  std::optional<unsigned> max_tokens; // the caller's bound on the reply (OpenAI facade)
 };
 struct cancel_command {
   std::string id;

@@ -3,9 +3,11 @@
 #include "core/protocol/http_api.hpp"
 
 #include "core/protocol/strict_json.hpp"
+#include "core/protocol/trace_context.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 namespace xinyu::core {
@@ -17,8 +19,8 @@ namespace {
 constexpr const char* model_name = "xinyu";
 
 std::optional<http_chat_request> fail(http_failure& err, int status, std::string code,
-                                      std::string message) {
-  err = http_failure{status, std::move(code), std::move(message)};
+                                      std::string message, std::string param = {}) {
+  err = http_failure{status, std::move(code), std::move(message), std::move(param)};
   return std::nullopt;
 }
 
@@ -77,8 +79,18 @@ std::string unescape_query(std::string_view v) {
 } // namespace
 
 std::string http_failure::body() const {
-  return json{{"error", {{"code", code}, {"message", message}}}}.dump(
-    -1, ' ', false, json::error_handler_t::replace);
+  // OpenAI's error types by status (what its SDKs and platforms look at besides the status)
+  const char* type = status == 401   ? "authentication_error"
+                     : status == 403 ? "permission_error"
+                     : status == 429 ? "rate_limit_error"
+                     : status >= 500 ? "server_error"
+                                     : "invalid_request_error";
+  return json{{"error",
+               {{"code", code},
+                {"message", message},
+                {"type", type},
+                {"param", param.empty() ? json(nullptr) : json(param)}}}}
+    .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::optional<http_chat_request> parse_http_chat(std::string_view body, bool dev_mode,
@@ -108,7 +120,7 @@ std::optional<http_chat_request> parse_completion_request(std::string_view body,
   if (j.is_discarded() || !j.is_object())
     return fail(err, 400, "bad_request", "the body must be a JSON object");
   if (!j.contains("messages") || !j["messages"].is_array() || j["messages"].empty())
-    return fail(err, 400, "bad_request", "'messages' must be a non-empty array");
+    return fail(err, 400, "bad_request", "'messages' must be a non-empty array", "messages");
   std::optional<std::string> text;
   for (auto it = j["messages"].rbegin(); it != j["messages"].rend(); ++it) {
     if (!it->is_object() || it->value("role", "") != "user" || !it->contains("content"))
@@ -127,13 +139,35 @@ std::optional<http_chat_request> parse_completion_request(std::string_view body,
     break;
   }
   if (!text)
-    return fail(err, 400, "bad_request", "no message with role 'user' and text content");
+    return fail(err, 400, "bad_request", "no message with role 'user' and text content",
+                "messages");
   if (j.contains("stream") && !j["stream"].is_boolean())
-    return fail(err, 400, "bad_request", "'stream' must be true or false");
+    return fail(err, 400, "bad_request", "'stream' must be true or false", "stream");
   http_chat_request r;
   r.stream = j.value("stream", false);
+  if (auto so = j.find("stream_options"); so != j.end() && !so->is_null()) {
+    if (!so->is_object() || (so->contains("include_usage") && !(*so)["include_usage"].is_boolean()))
+      return fail(err, 400, "bad_request",
+                  "'stream_options' must be an object; its 'include_usage' true or false",
+                  "stream_options");
+    r.include_usage = so->value("include_usage", false);
+  }
+  // max_completion_tokens is the current name, max_tokens the older one; either bounds the
+  // reply (the server's own llm.max_tokens still applies when it is lower)
+  std::optional<unsigned> max_tokens;
+  for (const char* key : {"max_tokens", "max_completion_tokens"}) {
+    auto m = j.find(key);
+    if (m == j.end() || m->is_null())
+      continue;
+    if (!m->is_number_integer() || m->get<std::int64_t>() < 1)
+      return fail(err, 400, "bad_request",
+                  std::string{"'"} + key + "' must be a whole number of 1 or more", key);
+    auto n = static_cast<unsigned>(std::min<std::int64_t>(m->get<std::int64_t>(), 1 << 30));
+    max_tokens = max_tokens ? std::min(*max_tokens, n) : n;
+  }
   if (!check_chat(id, *text, limits, r.chat, err) || !check_user(j, dev_mode, limits, r.user, err))
     return std::nullopt;
+  r.chat.max_tokens = max_tokens;
   return r;
 }
 
@@ -299,16 +333,41 @@ std::string completion_chunk(std::string_view id, std::int64_t created, std::str
   return "data: " + j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
 }
 
+namespace {
+
+json usage_object(std::size_t prompt_tokens, std::size_t completion_tokens) {
+  return {{"prompt_tokens", prompt_tokens},
+          {"completion_tokens", completion_tokens},
+          {"total_tokens", prompt_tokens + completion_tokens}};
+}
+
+} // namespace
+
 std::string completion_object(std::string_view id, std::int64_t created, std::string_view content,
-                              std::string_view finish) {
+                              std::string_view finish, std::size_t prompt_tokens,
+                              std::size_t completion_tokens) {
   json j{{"id", id},
          {"object", "chat.completion"},
          {"created", created},
          {"model", model_name},
          {"choices", json::array({{{"index", 0},
                                    {"message", {{"role", "assistant"}, {"content", content}}},
-                                   {"finish_reason", openai_finish(finish)}}})}};
+                                   {"finish_reason", openai_finish(finish)}}})},
+         {"usage", usage_object(prompt_tokens, completion_tokens)}};
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
+
+std::string completion_usage_chunk(std::string_view id, std::int64_t created,
+                                   std::size_t prompt_tokens, std::size_t completion_tokens) {
+  json j{{"id", id},
+         {"object", "chat.completion.chunk"},
+         {"created", created},
+         {"model", model_name},
+         {"choices", json::array()},
+         {"usage", usage_object(prompt_tokens, completion_tokens)}};
+  return "data: " + j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
+}
+
+std::string new_completion_id() { return "chatcmpl-" + new_trace().trace_id.substr(0, 24); }
 
 } // namespace xinyu::core

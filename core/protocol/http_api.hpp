@@ -17,13 +17,18 @@ struct http_failure {
   int status = 400;
   std::string code;
   std::string message;
-  std::string body() const; // {"error":{"code","message"}}
+  std::string param = {}; // the request field at fault, when there is one
+  /// {"error":{"code","message","type","param"}}: the protocol's code and message plus
+  /// OpenAI's type (from the status) and param (null when none), so OpenAI clients raise the
+  /// right error class with the right fields.
+  std::string body() const;
 };
 
 struct http_chat_request {
   chat_command chat;
   std::string user; // dev mode: from the body
   bool stream = true;
+  bool include_usage = false; // OpenAI stream_options.include_usage: a last chunk with usage
 };
 
 /// POST /v1/chat: {"id","text"} (+ "user" in dev mode). `dev_mode` decides whether "user" is
@@ -32,8 +37,10 @@ std::optional<http_chat_request> parse_http_chat(std::string_view body, bool dev
                                                  const frame_limits& limits, http_failure& err);
 
 /// POST /v1/chat/completions (OpenAI): the last "user" message's text is the chat text
-/// (string content, or the text parts of an array); "stream" (default false); "user" names
-/// the user in dev mode. The chat id is `id`.
+/// (string content, or the text parts of an array); "stream" (default false);
+/// "stream_options.include_usage"; "max_completion_tokens" or "max_tokens" (1 or more) bounds
+/// the reply; "user" names the user in dev mode. The chat id is `id`. Other OpenAI fields are
+/// accepted and ignored (the server owns persona, prompt and sampling).
 std::optional<http_chat_request> parse_completion_request(std::string_view body, std::string id,
                                                           bool dev_mode, const frame_limits& limits,
                                                           http_failure& err);
@@ -66,8 +73,17 @@ std::string completion_chunk(std::string_view id, std::int64_t created, std::str
                              bool first, std::optional<std::string_view> finish);
 
 /// OpenAI chat.completion object for a whole reply.
+/// The last chunk of a stream asked with stream_options.include_usage: no choices, the usage.
+std::string completion_usage_chunk(std::string_view id, std::int64_t created,
+                                   std::size_t prompt_tokens, std::size_t completion_tokens);
+
+/// A fresh completion id: "chatcmpl-" and 24 random hex digits (unique across restarts).
+std::string new_completion_id();
+
+/// The non-streamed answer, with `usage` (approximate tokens, as in the `done` frame).
 std::string completion_object(std::string_view id, std::int64_t created, std::string_view content,
-                              std::string_view finish);
+                              std::string_view finish, std::size_t prompt_tokens = 0,
+                              std::size_t completion_tokens = 0);
 
 /// protocol finish -> OpenAI finish_reason (length stays length; everything else is stop).
 std::string_view openai_finish(std::string_view finish);

@@ -136,7 +136,8 @@ std::string done(const done_info& d) {
     out += "null";
   out += R"(,"total_ms":)";
   num(out, d.total_ms);
-  out += "}}";
+  out += R"(},"usage":{"prompt_tokens":)" + std::to_string(d.prompt_tokens)
+         + R"(,"completion_tokens":)" + std::to_string(d.completion_tokens) + "}}";
   return out;
 }
 

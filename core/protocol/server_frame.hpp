@@ -24,6 +24,10 @@ struct done_info {
   std::vector<std::string> degraded;
   std::optional<double> ttft_ms; // null when no token was produced
   double total_ms = 0;
+  // approximate tokens (core/policy/token_count): the prompt sent to the model (0 when none
+  // was) and the reply
+  std::size_t prompt_tokens = 0;
+  std::size_t completion_tokens = 0;
 };
 std::string done(const done_info& d);
 

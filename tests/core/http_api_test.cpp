@@ -93,3 +93,41 @@ TEST_CASE("frames become SSE events and OpenAI chunks", "[http]") {
   CHECK(http_status_for("overloaded") == 503);
   CHECK(http_status_for("internal") == 500);
 }
+
+TEST_CASE("OpenAI facade: max tokens, include_usage and typed errors", "[http_api][openai]") {
+  frame_limits limits;
+  http_failure err;
+  auto both = parse_completion_request(
+    R"({"user":"u","max_tokens":50,"max_completion_tokens":7,"stream":true,
+        "stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]})",
+    "chatcmpl-x", true, limits, err);
+  REQUIRE(both);
+  CHECK(both->chat.max_tokens == 7u); // the lower of the two names
+  CHECK(both->include_usage);
+  auto none =
+    parse_completion_request(R"({"user":"u","messages":[{"role":"user","content":"hi"}]})",
+                             "chatcmpl-y", true, limits, err);
+  REQUIRE(none);
+  CHECK_FALSE(none->chat.max_tokens);
+  CHECK_FALSE(none->include_usage);
+  for (const char* bad :
+       {R"("max_tokens":0)", R"("max_tokens":1.5)", R"("max_completion_tokens":"9")",
+        R"("stream_options":{"include_usage":"yes"})", R"("stream_options":3)"}) {
+    INFO(bad);
+    auto body =
+      std::string{R"({"user":"u","messages":[{"role":"user","content":"hi"}],)"} + bad + "}";
+    CHECK_FALSE(parse_completion_request(body, "chatcmpl-z", true, limits, err));
+    CHECK(err.status == 400);
+    CHECK_FALSE(err.param.empty());
+  }
+  auto e = nlohmann::json::parse(http_failure{429, "rate_limited", "slow down"}.body())["error"];
+  CHECK(e["type"] == "rate_limit_error");
+  CHECK(e["param"].is_null());
+  CHECK(nlohmann::json::parse(http_failure{401, "unauthorized", "x"}.body())["error"]["type"]
+        == "authentication_error");
+  CHECK(nlohmann::json::parse(http_failure{503, "overloaded", "x"}.body())["error"]["type"]
+        == "server_error");
+  auto id1 = new_completion_id(), id2 = new_completion_id();
+  CHECK(id1 != id2);
+  CHECK(id1.size() == 33);
+}

@@ -172,6 +172,110 @@ TEST_CASE("e2e: POST /v1/chat/completions answers like an OpenAI endpoint", "[e2
   CHECK(h["messages"].size() == 4);
 }
 
+TEST_CASE("e2e: the OpenAI facade reports usage, honours max_tokens and types its errors",
+          "[e2e][http][openai]") {
+  server_process srv{fast()};
+  json req{{"model", "xinyu"},
+           {"user", "platform-user"},
+           {"messages", json::array({{{"role", "user"}, {"content", "I feel lonely tonight"}}})}};
+  auto r = http_call(srv.port(), "POST", "/v1/chat/completions", req.dump());
+  REQUIRE(r.status == 200);
+  auto full = json::parse(r.body);
+  auto reply = full["choices"][0]["message"]["content"].get<std::string>();
+  const auto& usage = full["usage"];
+  CHECK(usage["prompt_tokens"].get<int>() > 20); // the system prompt and the message
+  CHECK(usage["completion_tokens"].get<int>() > 3);
+  CHECK(usage["total_tokens"]
+        == usage["prompt_tokens"].get<int>() + usage["completion_tokens"].get<int>());
+  // ids are random, not a per-process counter that repeats after a restart
+  auto id = full["id"].get<std::string>();
+  CHECK(id.size() == 9 + 24);
+  CHECK(id.rfind("chatcmpl-", 0) == 0);
+
+  // max_completion_tokens bounds the reply; the cut is finish_reason "length"
+  req["max_completion_tokens"] = 3;
+  req["stream"] = true;
+  req["stream_options"] = {{"include_usage", true}};
+  auto s = http_call(srv.port(), "POST", "/v1/chat/completions", req.dump());
+  REQUIRE(s.status == 200);
+  auto ev = parse_sse(s.body);
+  REQUIRE(ev.size() >= 4);
+  int content_chunks = 0;
+  for (std::size_t i = 0; i + 2 < ev.size(); ++i)
+    if (!ev[i].data["choices"][0]["delta"].value("content", "").empty())
+      ++content_chunks;
+  CHECK(content_chunks >= 1);
+  CHECK(content_chunks <= 3);
+  CHECK(ev[ev.size() - 3].data["choices"][0]["finish_reason"] == "length");
+  // OpenAI's last chunk before [DONE]: no choices, the usage
+  const auto& last = ev[ev.size() - 2].data;
+  CHECK(last["choices"] == json::array());
+  CHECK(last["usage"]["completion_tokens"].get<int>() >= 1);
+  CHECK(last["usage"]["completion_tokens"].get<int>() < usage["completion_tokens"].get<int>());
+  CHECK(last["id"] != id);
+
+  // the older max_tokens name works too, without streaming
+  req.erase("max_completion_tokens");
+  req.erase("stream_options");
+  req["stream"] = false;
+  req["max_tokens"] = 2;
+  auto cut = json::parse(http_call(srv.port(), "POST", "/v1/chat/completions", req.dump()).body);
+  CHECK(cut["choices"][0]["finish_reason"] == "length");
+
+  // errors carry OpenAI's type and param beside the protocol's code
+  req["max_tokens"] = 0;
+  auto bad = http_call(srv.port(), "POST", "/v1/chat/completions", req.dump());
+  CHECK(bad.status == 400);
+  auto e = json::parse(bad.body)["error"];
+  CHECK(e["code"] == "bad_request");
+  CHECK(e["type"] == "invalid_request_error");
+  CHECK(e["param"] == "max_tokens");
+  CHECK(e["message"].get<std::string>().find("max_tokens") != std::string::npos);
+  auto nomsg = json::parse(
+    http_call(srv.port(), "POST", "/v1/chat/completions", R"({"user":"u","messages":[]})").body);
+  CHECK(nomsg["error"]["param"] == "messages");
+  auto unknown = json::parse(http_call(srv.port(), "GET", "/v1/nothing").body);
+  CHECK(unknown["error"]["code"] == "not_found");
+}
+
+TEST_CASE("e2e: CORS for browser clients of an allowed origin, refused for others",
+          "[e2e][http][openai]") {
+  auto cfg = fast();
+  cfg["transport"]["allowed_origins"] = json::array({"https://chat.example.com"});
+  server_process srv{cfg};
+  const std::string origin = "https://chat.example.com";
+  auto pre = http_call(srv.port(), "OPTIONS", "/v1/chat/completions", {}, {},
+                       {{"Origin", origin},
+                        {"Access-Control-Request-Method", "POST"},
+                        {"Access-Control-Request-Headers", "authorization, content-type"}});
+  CHECK(pre.status == 204);
+  CHECK(pre.header("Access-Control-Allow-Origin") == origin);
+  CHECK(pre.header("Access-Control-Allow-Methods").find("POST") != std::string::npos);
+  CHECK(pre.header("Access-Control-Allow-Headers").find("authorization") != std::string::npos);
+  json req{{"user", "browser-user"},
+           {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}};
+  auto r =
+    http_call(srv.port(), "POST", "/v1/chat/completions", req.dump(), {}, {{"Origin", origin}});
+  CHECK(r.status == 200);
+  CHECK(r.header("Access-Control-Allow-Origin") == origin);
+  CHECK(http_call(srv.port(), "GET", "/v1/models", {}, {}, {{"Origin", origin}})
+          .header("Access-Control-Allow-Origin")
+        == origin);
+  // another site: no preflight pass, no turn, no CORS header
+  auto evil = http_call(srv.port(), "OPTIONS", "/v1/chat/completions", {}, {},
+                        {{"Origin", "https://evil.example"}});
+  CHECK(evil.status == 403);
+  CHECK(evil.header("Access-Control-Allow-Origin").empty());
+  auto evil_post = http_call(srv.port(), "POST", "/v1/chat/completions", req.dump(), {},
+                             {{"Origin", "https://evil.example"}});
+  CHECK(evil_post.status == 403);
+  // without an Origin (not a browser) OPTIONS just lists the methods
+  auto plain = http_call(srv.port(), "OPTIONS", "/v1/chat");
+  CHECK(plain.status == 204);
+  CHECK(plain.header("Access-Control-Allow-Origin").empty());
+  CHECK(plain.header("Allow") == "GET, POST, OPTIONS");
+}
+
 TEST_CASE("e2e: the HTTP API takes signed tokens; the web page is served at /", "[e2e][http]") {
   const std::string secret = "http-api-secret-0123456789";
   server_process srv{json{{"auth", {{"secret", secret}}},

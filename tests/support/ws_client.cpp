@@ -2,6 +2,8 @@
 // Test-only; must never be linked into the server.
 #include "tests/support/ws_client.hpp"
 
+#include <cctype>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -159,8 +161,14 @@ http_reply http_request(std::uint16_t port, http::verb verb, const std::string& 
   parser.body_limit(64u << 20);
   http::read(sock, buf, parser);
   auto res = parser.release();
-  return {static_cast<int>(res.result_int()), res.body(),
-          std::string{res[http::field::content_type]}, std::string{res["Retry-After"]}};
+  http_reply r{static_cast<int>(res.result_int()),
+               res.body(),
+               std::string{res[http::field::content_type]},
+               std::string{res["Retry-After"]},
+               {}};
+  for (const auto& f : res)
+    r.headers.emplace_back(std::string{f.name_string()}, std::string{f.value()});
+  return r;
 }
 
 } // namespace
@@ -182,6 +190,19 @@ http_reply http_call(std::uint16_t port, const std::string& method, const std::s
   auto verb = http::string_to_verb(method);
   return http_request(port, verb, target, body.empty() && verb == http::verb::get ? nullptr : &body,
                       bearer, headers);
+}
+
+std::string http_reply::header(std::string_view name) const {
+  auto lower = [](std::string_view s) {
+    std::string out{s};
+    for (auto& c : out)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  for (const auto& [k, v] : headers)
+    if (lower(k) == lower(name))
+      return v;
+  return {};
 }
 
 } // namespace xinyu::test

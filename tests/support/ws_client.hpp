@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -52,6 +53,9 @@ struct http_reply {
   std::string body;
   std::string content_type;
   std::string retry_after;
+  std::vector<std::pair<std::string, std::string>> headers; // every response header, in order
+  /// The first header of that name (case-insensitive), or "".
+  std::string header(std::string_view name) const;
 };
 
 /// One HTTP request read to its end (a close-delimited SSE stream included), with an
