@@ -74,7 +74,8 @@ void print_help() {
        "  --token-ttl-s N  lifetime of that token in seconds (default 86400)\n"
        "  --version        print the version and exit\n"
        "  --help           this text\n\n"
-       "On start the server prints one line 'xinyu-server listening on http://HOST:PORT'.\n"
+       "On start the server prints one line 'xinyu-server listening on http://HOST:PORT' (https:// "
+       "with server.tls_cert).\n"
        "Every key can also be set with an environment variable XINYU_<KEY> ('.' -> '_').\n"
        "A bad config file or value exits with code 2.\n\n"
        "configuration keys (default):\n"
@@ -377,8 +378,9 @@ int main(int argc, char** argv) {
                                      {"admin_port", srv->admin_port()},
                                      {"mode", cfg.auth.secret.empty() ? "dev" : "token"},
                                      {"provider", cfg.llm.provider}});
-  std::cout << "xinyu-server listening on http://" << cfg.server.host << ":" << srv->port()
-            << std::endl;
+  std::cout << "xinyu-server listening on "
+            << (cfg.server.tls_cert.empty() ? "http://" : "https://") << cfg.server.host << ":"
+            << srv->port() << std::endl;
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -6,6 +6,7 @@
 #include "core/policy/care_report.hpp"
 #include "core/protocol/http_api.hpp"
 #include "transport/context.hpp"
+#include "transport/streams.hpp"
 #include "transport/http_metrics.hpp"
 
 #include <boost/asio/post.hpp>
@@ -34,23 +35,31 @@ std::int64_t unix_now() {
     .count();
 }
 
-class api_call;
-
 /// Frames from the session, posted onto the call's strand.
+template <class Call>
 class api_sink final : public actors::client_sink {
 public:
-  api_sink(std::weak_ptr<api_call> call, net::any_io_executor ex)
+  api_sink(std::weak_ptr<Call> call, net::any_io_executor ex)
     : call_(std::move(call)), ex_(std::move(ex)) {}
-  void deliver(std::shared_ptr<const std::string> frame) override;
+  void deliver(std::shared_ptr<const std::string> frame) override {
+    auto call = call_.lock();
+    if (!call)
+      return;
+    net::post(ex_, [call, f = std::move(frame)] { call->on_frame(*f); });
+  }
 
 private:
-  std::weak_ptr<api_call> call_;
+  std::weak_ptr<Call> call_;
   net::any_io_executor ex_;
 };
 
-class api_call : public std::enable_shared_from_this<api_call> {
+/// One API call on a plain or a TLS stream (TLS already negotiated by the HTTP session).
+template <class Stream>
+class api_call : public std::enable_shared_from_this<api_call<Stream>> {
 public:
-  api_call(tcp::socket socket, http::request<http::string_body> req, std::shared_ptr<context> ctx,
+  using sink_type = api_sink<api_call>;
+
+  api_call(Stream socket, http::request<http::string_body> req, std::shared_ptr<context> ctx,
            api_kind kind, slot_ptr slot)
     : socket_(std::move(socket)), timer_(socket_.get_executor()), req_(std::move(req)),
       ctx_(std::move(ctx)), kind_(kind), slot_(std::move(slot)) {}
@@ -126,7 +135,7 @@ public:
       include_usage_ = c->include_usage;
       cmd = std::move(c->chat);
     }
-    sink_ = std::make_shared<api_sink>(weak_from_this(), socket_.get_executor());
+    sink_ = std::make_shared<sink_type>(this->weak_from_this(), socket_.get_executor());
     arm_deadline();
     if (minor_)
       ctx_->gateway->mark_minor(user_); // the minors policy before the command
@@ -147,14 +156,14 @@ public:
                                                today, error);
     if (!query)
       return fail(core::http_failure{400, "bad_request", error});
-    sink_ = std::make_shared<api_sink>(weak_from_this(), socket_.get_executor());
+    sink_ = std::make_shared<sink_type>(this->weak_from_this(), socket_.get_executor());
     arm_deadline();
     ctx_->gateway->care_report(std::move(*query), actors::client_sink_ptr{sink_});
   }
 
   void arm_deadline() {
     timer_.expires_after(ctx_->api_deadline);
-    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (!ec)
         self->on_deadline();
     });
@@ -214,7 +223,7 @@ private:
       done_seen_ = true;
       // the stream ends with `persisted`; bounded, since storage may be failing
       timer_.expires_after(ctx_->persisted_wait);
-      timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
         if (ec || self->finished_ || self->closing_)
           return; // persisted came (or the client went) first
         self->ctx_->persisted_wait_expired.inc();
@@ -347,7 +356,7 @@ private:
 
   void do_write() {
     net::async_write(socket_, net::buffer(queue_.front()),
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                        if (ec)
                          return self->on_write_failed();
                        self->queue_.pop_front();
@@ -370,15 +379,29 @@ private:
       return;
     finished_ = true;
     timer_.cancel();
-    beast::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
     queue_.clear();
+    close_connection();
     if (sink_ && kind_ != api_kind::care_report) // a report subscribed to no user
       ctx_->gateway->detach(user_, actors::client_sink_ptr{sink_});
   }
 
-  tcp::socket socket_;
+  /// Plain: shut down and close. TLS: close_notify first (bounded by transport.close_timeout_ms),
+  /// so a client reading a close-delimited SSE stream sees a clean end, not a truncation.
+  void close_connection() {
+    auto& tcp_layer = beast::get_lowest_layer(socket_);
+    if constexpr (is_tls<Stream>) {
+      tcp_layer.expires_after(ctx_->close_timeout);
+      socket_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        beast::get_lowest_layer(self->socket_).close();
+      });
+    } else {
+      beast::error_code ignored;
+      tcp_layer.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      tcp_layer.close();
+    }
+  }
+
+  Stream socket_;
   net::steady_timer timer_;
   http::request<http::string_body> req_;
   std::shared_ptr<context> ctx_;
@@ -387,7 +410,7 @@ private:
   std::string user_;
   std::string id_;
   bool stream_ = false;
-  std::shared_ptr<api_sink> sink_;
+  std::shared_ptr<sink_type> sink_;
   std::deque<std::string> queue_;
   bool started_ = false;      // `accepted` seen
   bool head_written_ = false; // status line queued
@@ -402,19 +425,19 @@ private:
   std::int64_t created_ = unix_now();
 };
 
-void api_sink::deliver(std::shared_ptr<const std::string> frame) {
-  auto call = call_.lock();
-  if (!call)
-    return;
-  net::post(ex_, [call, f = std::move(frame)] { call->on_frame(*f); });
-}
-
 } // namespace
 
-void start_api_call(tcp::socket socket, http::request<http::string_body> req,
+void start_api_call(plain_stream stream, http::request<http::string_body> req,
                     std::shared_ptr<context> ctx, api_kind kind, slot_ptr slot) {
-  std::make_shared<api_call>(std::move(socket), std::move(req), std::move(ctx), kind,
-                             std::move(slot))
+  std::make_shared<api_call<plain_stream>>(std::move(stream), std::move(req), std::move(ctx), kind,
+                                           std::move(slot))
+    ->start();
+}
+
+void start_api_call(tls_stream stream, http::request<http::string_body> req,
+                    std::shared_ptr<context> ctx, api_kind kind, slot_ptr slot) {
+  std::make_shared<api_call<tls_stream>>(std::move(stream), std::move(req), std::move(ctx), kind,
+                                         std::move(slot))
     ->start();
 }
 

@@ -2,7 +2,8 @@
 // POST /v1/chat/completions (OpenAI). Only http_session.cpp includes this.
 #pragma once
 
-#include <boost/asio/ip/tcp.hpp>
+#include "transport/streams.hpp"
+
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -14,8 +15,12 @@ struct context;
 
 enum class api_kind { chat, history, completions, care_report, emergency_contact };
 
-/// Serves one API request on `socket` and closes the connection when it is answered.
-void start_api_call(boost::asio::ip::tcp::socket socket,
+/// Serves one API request on `stream` and closes the connection when it is answered.
+void start_api_call(plain_stream stream,
+                    boost::beast::http::request<boost::beast::http::string_body> req,
+                    std::shared_ptr<context> ctx, api_kind kind,
+                    std::shared_ptr<class connection_slot> slot);
+void start_api_call(tls_stream stream,
                     boost::beast::http::request<boost::beast::http::string_body> req,
                     std::shared_ptr<context> ctx, api_kind kind,
                     std::shared_ptr<class connection_slot> slot);

@@ -19,6 +19,10 @@
 #include <string>
 #include <vector>
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace xinyu::transport {
 
 struct context;
@@ -41,6 +45,7 @@ using slot_ptr = std::shared_ptr<connection_slot>;
 
 struct context {
   actors::gateway_api_ptr gateway;
+  std::shared_ptr<boost::asio::ssl::context> tls; // set: the public listener speaks TLS only
   std::string server_name;
   std::int64_t started_at = std::chrono::duration_cast<std::chrono::seconds>(
                               std::chrono::system_clock::now().time_since_epoch())
@@ -184,6 +189,10 @@ struct context {
   core::counter& refused_admin =
     core::metrics().get_counter("xinyu_http_refused_total",
                                 "requests refused before routing, by reason", "reason=\"admin\"");
+  core::counter& tls_handshake_failures = core::metrics().get_counter(
+    "xinyu_tls_handshake_failures_total",
+    "connections to the TLS port that did not complete a TLS handshake (plain HTTP, bad hello, "
+    "timeout)");
   core::counter& refused_bad_framing =
     core::metrics().get_counter("xinyu_http_refused_total",
                                 "requests refused before routing, by reason", "reason=\"framing\"");

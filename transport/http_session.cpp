@@ -5,6 +5,7 @@
 
 #include "core/protocol/http_api.hpp"
 #include "transport/context.hpp"
+#include "transport/streams.hpp"
 #include "transport/http_metrics.hpp"
 #include "transport/api_session.hpp"
 #include "transport/websocket_session.hpp"
@@ -85,27 +86,59 @@ bool same_secret(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-class http_session : public std::enable_shared_from_this<http_session> {
+/// HTTP/1.1 on a plain or a TLS stream; the TLS handshake comes first and is bounded by
+/// transport.handshake_timeout_ms like the request itself.
+template <class Stream>
+class http_session : public std::enable_shared_from_this<http_session<Stream>> {
 public:
-  http_session(tcp::socket socket, std::shared_ptr<context> ctx, slot_ptr slot, bool admin)
-    : stream_(std::move(socket)), ctx_(std::move(ctx)), slot_(std::move(slot)),
+  http_session(Stream stream, std::shared_ptr<context> ctx, slot_ptr slot, bool admin)
+    : stream_(std::move(stream)), ctx_(std::move(ctx)), slot_(std::move(slot)),
       admin_listener_(admin) {}
 
-  void run() { do_read(); }
+  void run() {
+    if constexpr (is_tls<Stream>) {
+      tcp_layer().expires_after(ctx_->handshake_timeout);
+      stream_.async_handshake(boost::asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) {
+                                  // not TLS (a plain client on the TLS port) or a bad hello
+                                  self->ctx_->tls_handshake_failures.inc();
+                                  return;
+                                }
+                                self->do_read();
+                              });
+    } else {
+      do_read();
+    }
+  }
 
 private:
+  beast::tcp_stream& tcp_layer() { return beast::get_lowest_layer(stream_); }
+
+  /// After the last response of a connection: plain TCP half-closes; TLS sends close_notify
+  /// (bounded by transport.close_timeout_ms) and then closes.
+  void end_connection() {
+    if constexpr (is_tls<Stream>) {
+      tcp_layer().expires_after(ctx_->close_timeout);
+      stream_.async_shutdown(
+        [self = this->shared_from_this()](beast::error_code) { self->tcp_layer().close(); });
+    } else {
+      beast::error_code ignored;
+      tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+  }
+
   void do_read() {
     parser_.emplace();
     parser_->body_limit(64 * 1024);
-    stream_.expires_after(ctx_->handshake_timeout);
+    tcp_layer().expires_after(ctx_->handshake_timeout);
     http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+                     beast::bind_front_handler(&http_session::on_read, this->shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
     if (ec == http::error::end_of_stream) {
-      beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      end_connection();
       return;
     }
     if (ec == http::error::body_limit || ec == http::error::header_limit) {
@@ -172,9 +205,9 @@ private:
             return respond(req, http::status::unauthorized, "application/json",
                            json_error("unauthorized", error));
         }
-        stream_.expires_never();
+        tcp_layer().expires_never();
         count_http_response("/v1/ws", 101);
-        start_websocket_session(stream_.release_socket(), std::move(req), ctx_, std::move(user),
+        start_websocket_session(std::move(stream_), std::move(req), ctx_, std::move(user),
                                 operator_role, minor, std::move(slot_));
         return;
       }
@@ -189,8 +222,8 @@ private:
       if (req.method() != http::verb::get)
         return respond(req, http::status::method_not_allowed, "application/json",
                        json_error("bad_request", "use GET"), "GET");
-      stream_.expires_never();
-      return start_api_call(stream_.release_socket(), std::move(req), ctx_, api_kind::care_report,
+      tcp_layer().expires_never();
+      return start_api_call(std::move(stream_), std::move(req), ctx_, api_kind::care_report,
                             std::move(slot_));
     }
     // the HTTP API: each call gets the connection and closes it when answered
@@ -202,8 +235,8 @@ private:
                 std::string{http::to_string(method)});
         return;
       }
-      stream_.expires_never();
-      start_api_call(stream_.release_socket(), std::move(req), ctx_, kind, std::move(slot_));
+      tcp_layer().expires_never();
+      start_api_call(std::move(stream_), std::move(req), ctx_, kind, std::move(slot_));
     };
     if (path == "/v1/chat")
       return api(http::verb::post, api_kind::chat);
@@ -270,12 +303,11 @@ private:
     }
     res->keep_alive(req.keep_alive());
     http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                      [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
                         if (ec)
                           return;
                         if (!res->keep_alive()) {
-                          beast::error_code ignored;
-                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          self->end_connection();
                           return;
                         }
                         self->do_read();
@@ -370,7 +402,7 @@ private:
     if (!ctx_->dev_mode)
       return refuse("admin endpoints are off: set admin.token to use them");
     beast::error_code ec;
-    auto peer = stream_.socket().remote_endpoint(ec);
+    auto peer = tcp_layer().socket().remote_endpoint(ec);
     if (ec || !peer.address().is_loopback())
       return refuse("admin endpoints are loopback only");
     return true;
@@ -415,19 +447,18 @@ private:
       res->content_length(body.size()); // what a GET would carry, without the body
     }
     http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                      [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
                         if (ec)
                           return;
                         if (!res->keep_alive()) {
-                          beast::error_code ignored;
-                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          self->end_connection();
                           return;
                         }
                         self->do_read();
                       });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<context> ctx_;
@@ -439,7 +470,15 @@ private:
 
 void start_http_session(tcp::socket socket, std::shared_ptr<context> ctx, slot_ptr slot,
                         bool admin_listener) {
-  std::make_shared<http_session>(std::move(socket), std::move(ctx), std::move(slot), admin_listener)
+  if (ctx->tls && !admin_listener) { // admin.listen stays plain: bind it to loopback
+    auto& tls = *ctx->tls;
+    std::make_shared<http_session<tls_stream>>(tls_stream{std::move(socket), tls}, std::move(ctx),
+                                               std::move(slot), false)
+      ->run();
+    return;
+  }
+  std::make_shared<http_session<plain_stream>>(plain_stream{std::move(socket)}, std::move(ctx),
+                                               std::move(slot), admin_listener)
     ->run();
 }
 

@@ -5,6 +5,7 @@
 #include "core/support/config.hpp"
 #include "transport/context.hpp"
 #include "transport/sessions.hpp"
+#include "transport/tls_server.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -182,6 +183,11 @@ std::unique_ptr<server> server::start(const core::config& cfg, actors::gateway_a
   if (!cfg.admin.listen.empty() && !s->open_admin(cfg.admin.listen, error))
     return nullptr;
   auto ctx = std::make_shared<context>();
+  if (!cfg.server.tls_cert.empty()) {
+    ctx->tls = make_tls_server_context(cfg.server.tls_cert, cfg.server.tls_key, error);
+    if (!ctx->tls)
+      return nullptr;
+  }
   ctx->separate_admin = !cfg.admin.listen.empty();
   ctx->gateway = std::move(gateway);
   ctx->server_name = cfg.server.name;

@@ -4,11 +4,13 @@
 
 #include "core/protocol/server_frame.hpp"
 #include "transport/context.hpp"
+#include "transport/streams.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include <atomic>
 #include <deque>
@@ -24,13 +26,12 @@ using frame_ptr = std::shared_ptr<const std::string>;
 
 namespace {
 
-class websocket_session;
-
 /// The client_sink actors deliver to: counts queued frames and hops onto the connection's
 /// strand. Holds the connection weakly, so a closed connection simply drops frames.
+template <class Session>
 class connection_sink final : public actors::client_sink {
 public:
-  connection_sink(std::weak_ptr<websocket_session> ws, std::shared_ptr<context> ctx)
+  connection_sink(std::weak_ptr<Session> ws, std::shared_ptr<context> ctx)
     : ws_(std::move(ws)), ctx_(std::move(ctx)) {}
   void deliver(frame_ptr frame) override;
   void written() noexcept {
@@ -40,16 +41,20 @@ public:
   std::size_t pending() const noexcept { return pending_.load(std::memory_order_relaxed); }
 
 private:
-  std::weak_ptr<websocket_session> ws_;
+  std::weak_ptr<Session> ws_;
   std::shared_ptr<context> ctx_;
   std::atomic<std::size_t> pending_{0};
   std::atomic<bool> overflowed_{false};
 };
 
-class websocket_session : public std::enable_shared_from_this<websocket_session> {
+/// One connection on a plain or a TLS stream (the TLS handshake happened in the HTTP session).
+template <class Stream>
+class websocket_session : public std::enable_shared_from_this<websocket_session<Stream>> {
 public:
-  websocket_session(tcp::socket socket, std::shared_ptr<context> ctx, slot_ptr slot)
-    : ws_(std::move(socket)), auth_timer_(ws_.get_executor()), close_timer_(ws_.get_executor()),
+  using sink_type = connection_sink<websocket_session>;
+
+  websocket_session(Stream stream, std::shared_ptr<context> ctx, slot_ptr slot)
+    : ws_(std::move(stream)), auth_timer_(ws_.get_executor()), close_timer_(ws_.get_executor()),
       ctx_(std::move(ctx)), slot_(std::move(slot)) {
     ctx_->connections.add(1);
   }
@@ -82,8 +87,8 @@ public:
         res.set(http::field::server, name);
       }));
     ws_.read_message_max(ctx_->max_frame_bytes);
-    ws_.async_accept(req,
-                     beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
+    ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept,
+                                                    this->shared_from_this()));
   }
 
   /// Runs on the strand: queue one frame, start writing if idle.
@@ -118,7 +123,7 @@ private:
       return;
     }
     auth_timer_.expires_after(ctx_->auth_timeout);
-    auth_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    auth_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (ec || self->sink_)
         return;
       self->ctx_->auth_timeouts.inc();
@@ -129,8 +134,8 @@ private:
   }
 
   void do_read() {
-    ws_.async_read(buffer_,
-                   beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
+    ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read,
+                                                      this->shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -277,7 +282,7 @@ private:
     bad_frames_ = 0;
     user_ = std::move(user);
     auth_timer_.cancel();
-    sink_ = std::make_shared<connection_sink>(weak_from_this(), ctx_);
+    sink_ = std::make_shared<sink_type>(this->weak_from_this(), ctx_);
     operator_ = operator_role;
     if (minor && !operator_)
       ctx_->gateway->mark_minor(user_); // before attach: the session is a minor's from `ready`
@@ -313,7 +318,8 @@ private:
   void do_write() {
     ws_.text(true);
     ws_.async_write(net::buffer(*queue_.front()),
-                    beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
+                    beast::bind_front_handler(&websocket_session::on_write,
+                                              this->shared_from_this()));
   }
 
   void on_write(beast::error_code ec, std::size_t) {
@@ -338,19 +344,19 @@ private:
     // a peer that does not read can keep the close frame from ever being written: past
     // transport.close_timeout_ms the socket is dropped, cancelling every pending operation
     close_timer_.expires_after(ctx_->close_timeout);
-    close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    close_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (ec)
         return;
       self->ctx_->close_deadline_drops.inc();
       beast::error_code ignored;
       beast::get_lowest_layer(self->ws_).socket().close(ignored);
     });
-    ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {
+    ws_.async_close(reason, [self = this->shared_from_this()](beast::error_code) {
       self->close_timer_.cancel();
     });
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   beast::flat_buffer buffer_;
   net::steady_timer auth_timer_;
   net::steady_timer close_timer_;
@@ -361,7 +367,7 @@ private:
   std::shared_ptr<context> ctx_;
   std::deque<frame_ptr> queue_;
   std::size_t pre_auth_pending_ = 0;
-  std::shared_ptr<connection_sink> sink_;
+  std::shared_ptr<sink_type> sink_;
   std::string user_;
   unsigned bad_frames_ = 0;
   slot_ptr slot_;
@@ -371,7 +377,8 @@ private:
   bool closing_ = false;
 };
 
-void connection_sink::deliver(frame_ptr frame) {
+template <class Session>
+void connection_sink<Session>::deliver(frame_ptr frame) {
   auto ws = ws_.lock();
   if (!ws)
     return;
@@ -387,10 +394,19 @@ void connection_sink::deliver(frame_ptr frame) {
 
 } // namespace
 
-void start_websocket_session(tcp::socket socket, http::request<http::string_body> req,
+void start_websocket_session(plain_stream stream, http::request<http::string_body> req,
                              std::shared_ptr<context> ctx, std::optional<std::string> user,
                              bool operator_role, bool minor, slot_ptr slot) {
-  std::make_shared<websocket_session>(std::move(socket), std::move(ctx), std::move(slot))
+  std::make_shared<websocket_session<plain_stream>>(std::move(stream), std::move(ctx),
+                                                    std::move(slot))
+    ->run(std::move(req), std::move(user), operator_role, minor);
+}
+
+void start_websocket_session(tls_stream stream, http::request<http::string_body> req,
+                             std::shared_ptr<context> ctx, std::optional<std::string> user,
+                             bool operator_role, bool minor, slot_ptr slot) {
+  std::make_shared<websocket_session<tls_stream>>(std::move(stream), std::move(ctx),
+                                                  std::move(slot))
     ->run(std::move(req), std::move(user), operator_role, minor);
 }
 

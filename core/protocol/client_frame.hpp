@@ -36,8 +36,8 @@ struct operator_reply_command {
 struct chat_command {
   std::string id;
   std::string text;
-  std::optional<trace_context> trace; // the caller's W3C traceparent (HTTP API), when valid
-  std::optional<unsigned> max_tokens; // the caller's bound on the reply (OpenAI facade)
+  std::optional<trace_context> trace = {}; // the caller's W3C traceparent (HTTP API), when valid
+  std::optional<unsigned> max_tokens = {}; // the caller's bound on the reply (OpenAI facade)
 };
 struct cancel_command {
   std::string id;

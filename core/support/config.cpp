@@ -196,6 +196,10 @@ config_result load_config(const std::string& json_text,
           + c.log.level + "\"";
     return res;
   }
+  if (c.server.tls_cert.empty() != c.server.tls_key.empty()) {
+    err = "server.tls_cert and server.tls_key go together: set both (TLS) or neither (plain)";
+    return res;
+  }
   if (c.storage.path.empty()) {
     err = "configuration key 'storage.path' must not be empty";
     return res;

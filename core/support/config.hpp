@@ -17,6 +17,8 @@ struct config {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8080;
     std::string name = "xinyu/0.1";
+    std::string tls_cert; // PEM certificate chain: set with tls_key, the port speaks only TLS
+    std::string tls_key;  // PEM private key
   } server;
   struct {
     unsigned threads = 1;

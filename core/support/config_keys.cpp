@@ -214,6 +214,10 @@ const std::vector<config_key>& config_keys() {
     XINYU_KEY(server.host, "address to listen on (dev mode: loopback only)"),
     XINYU_KEY(server.port, "TCP port; 0 picks a free one (printed on stdout)", 0, 65535),
     XINYU_KEY(server.name, "server name sent in the ready frame"),
+    XINYU_KEY(server.tls_cert,
+              "PEM certificate chain; with server.tls_key the port serves only https:// and "
+              "wss:// (TLS 1.2+); empty = plain (terminate TLS in a proxy instead)"),
+    XINYU_KEY(server.tls_key, "PEM private key of server.tls_cert"),
     XINYU_KEY(transport.threads, "I/O threads for WebSocket/HTTP", 1, 64),
     XINYU_KEY(transport.handshake_timeout_ms, "HTTP request / WebSocket handshake deadline", 100,
               600000),

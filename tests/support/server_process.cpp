@@ -93,7 +93,7 @@ server_process::server_process(const nlohmann::json& config_in, std::vector<std:
   auto line = read_until(out[0], std::chrono::steady_clock::now() + std::chrono::seconds(15),
                          [](const std::string& b) { return b.find('\n') != std::string::npos; });
   ::close(out[0]);
-  auto pos = line.find("listening on http://");
+  auto pos = line.find("listening on http");
   auto colon = line.rfind(':');
   if (pos == std::string::npos || colon == std::string::npos) {
     stop();
