@@ -1,8 +1,10 @@
-"""Side-by-side benchmark: xinyu vs the seed's FastAPI design, same mock LLM, same loads.
+"""Side-by-side benchmark: the bare relay (the floor, bench/bare_relay.cpp), xinyu and the seed's
+FastAPI design, same mock LLM, same loads, one run.
 
-For each server: 10/100/1000 concurrent users against a mock LLM at 100 ms to the first token
+For each server: 100/1000/5000 concurrent users (--users) against a mock LLM at 100 ms to the first token
 and 20 ms per token (30 tokens); a zero-delay LLM run (throughput and CPU per turn); and an
-idle-connection hold (authenticated connections, RSS per connection). Prints a Markdown table.
+idle-connection hold (authenticated connections, RSS per connection; not for the relay). Prints
+a Markdown table with CPU per turn, writes the rows and PNG charts to --out (docs/bench).
 Run through bench/compare.sh (it builds first). Everything stays on 127.0.0.1.
 """
 import argparse, json, os, re, shutil, signal, subprocess, sys, tempfile, time
@@ -90,6 +92,14 @@ def start_xinyu(tmp, llm_port, tag):
     return p, port
 
 
+def start_relay(tmp, llm_port, tag):
+    """The floor (bench/bare_relay.cpp): WebSocket in, the endpoint's SSE out, nothing else."""
+    p = Proc([os.path.join(BUILD, "bench/bare-relay"), "--port", "0", "--upstream-port",
+              str(llm_port)], tmp=tmp, name="relay-" + tag)
+    port = int(wait_line(p.out, r"listening on http://127.0.0.1:(\d+)").group(1))
+    return p, port
+
+
 def start_seed(tmp, llm_port, tag):
     port = free_port()
     env = dict(os.environ, LLM_URL=f"http://127.0.0.1:{llm_port}/v1/chat/completions",
@@ -146,11 +156,12 @@ def idle_hold(port, pid, n, seconds, label):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--users", default="10,100,1000")
+    ap.add_argument("--users", default="100,1000,5000")
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--idle-xinyu", type=int, default=19000)
     ap.add_argument("--idle-seed", type=int, default=2000)
-    ap.add_argument("--servers", default="xinyu,seed")
+    ap.add_argument("--servers", default="relay,xinyu,seed",
+                    help="relay = the bare relay (the floor), xinyu, seed = the seed's design")
     ap.add_argument("--out", default="docs/bench",
                     help="where the rows (compare.json) and the PNG charts go; '' = nowhere")
     a = ap.parse_args()
@@ -164,7 +175,7 @@ def main():
     zero, zport = start_mock(tmp, 0, 0)
     try:
         for name in servers:
-            start = start_xinyu if name == "xinyu" else start_seed
+            start = {"xinyu": start_xinyu, "seed": start_seed, "relay": start_relay}[name]
             srv, port = start(tmp, mport, "paced")
             try:
                 for u in [int(x) for x in a.users.split(",")]:
@@ -182,6 +193,8 @@ def main():
                 print(json.dumps(r), file=sys.stderr)
             finally:
                 srv.stop()
+            if name == "relay":
+                continue  # the floor holds connections as Beast does; nothing to learn here
             srv, port = start(tmp, mport, "idle")
             try:
                 n = a.idle_xinyu if name == "xinyu" else a.idle_seed
@@ -196,18 +209,18 @@ def main():
         zero.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print("\n| server | scenario | turns | errors | turns/s | TTFT p50/p95/p99 ms | total p50/p95/p99 ms | server CPU | RSS MB |")
-    print("| --- | --- | ---: | ---: | ---: | --- | --- | ---: | ---: |")
+    print("\n| server | scenario | turns | errors | turns/s | TTFT p50/p95/p99 ms | total p50/p95/p99 ms | server CPU | CPU per turn | RSS MB |")
+    print("| --- | --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: |")
     for r in rows:
         if "kb_per_conn" in r:
-            print(f'| {r["server"]} | {r["scenario"]} | – | {r["conn_failures"]} failed | – | – | – | – '
+            print(f'| {r["server"]} | {r["scenario"]} | – | {r["conn_failures"]} failed | – | – | – | – | – '
                   f'| {r["rss_base_mb"]:.0f} → {r["rss_held_mb"]:.0f} ({r["kb_per_conn"]:.1f} KB/conn, {r["connected"]} held) |')
             continue
         t, d = r["ttft_ms"], r["total_ms"]
         print(f'| {r["server"]} | {r["scenario"]} | {r["turns"]} | {r["errors"] + r["timeouts"]} '
               f'| {r["turns_per_s"]:.0f} | {t["p50"]:.1f} / {t["p95"]:.1f} / {t["p99"]:.1f} '
               f'| {d["p50"]:.0f} / {d["p95"]:.0f} / {d["p99"]:.0f} | {r["cpu_pct"]:.0f} % '
-              f'| {r["rss_mb"]:.0f} |')
+              f'| {1000 * r["cpu_s"] / max(1, r["turns"]):.2f} ms | {r["rss_mb"]:.0f} |')
     if a.out:
         os.makedirs(a.out, exist_ok=True)
         with open(os.path.join(a.out, "compare.json"), "w") as f:
@@ -215,6 +228,10 @@ def main():
         subprocess.run(["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "charts.py"),
                         os.path.join(a.out, "compare.json"), a.out], check=True)
     z = {r["server"]: r for r in rows if r["scenario"].startswith("zero")}
+    if "xinyu" in z and "relay" in z and z["relay"]["turns"] > 0 and z["xinyu"]["turns"] > 0:
+        per = {k: z[k]["cpu_s"] / z[k]["turns"] for k in ("xinyu", "relay")}
+        print(f'\nzero-delay CPU per turn xinyu/relay: {per["xinyu"] / max(1e-9, per["relay"]):.2f}x '
+              f'({1000 * per["xinyu"]:.2f} ms vs {1000 * per["relay"]:.2f} ms)')
     if "xinyu" in z and "seed" in z and z["seed"]["turns_per_s"] > 0:
         print(f'\nzero-delay throughput ratio xinyu/seed: {z["xinyu"]["turns_per_s"] / z["seed"]["turns_per_s"]:.1f}x; '
               f'CPU per turn: xinyu {1000 * z["xinyu"]["cpu_s"] / max(1, z["xinyu"]["turns"]):.2f} ms, '
