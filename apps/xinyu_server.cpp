@@ -59,7 +59,7 @@ void print_help() {
     << "xinyu-server - actor-model chat backend for an emotional-companion assistant\n\n"
        "usage: xinyu-server [--config FILE] [--port N] [--print-config] [--config-docs] [--help]\n"
        "       xinyu-server [--config FILE] --issue-token USER [--token-ttl-s N] [--operator] "
-       "[--minor]\n\n"
+       "[--minor] [--platform]\n\n"
        "  --config FILE    JSON configuration (see config/xinyu.example.json); without it the\n"
        "                   embedded defaults are used\n"
        "  --port N         listen port (overrides server.port); 0 = any free port\n"
@@ -71,6 +71,8 @@ void print_help() {
        "                   takeover / reply / release; docs/protocol.md \"Operators\")\n"
        "  --minor          with --issue-token: the token carries age_band \"minor\" (the minors\n"
        "                   policy, docs/crisis-protocol.md)\n"
+       "  --platform       with --issue-token: the token carries role \"platform\" (a chat\n"
+       "                   platform naming its users in auth.platform_user_header)\n"
        "  --token-ttl-s N  lifetime of that token in seconds (default 86400)\n"
        "  --version        print the version and exit\n"
        "  --help           this text\n\n"
@@ -143,6 +145,7 @@ int main(int argc, char** argv) {
   long token_ttl_s = 86400;
   bool operator_token = false; // --operator: the issued token carries role "operator"
   bool minor_token = false;    // --minor: the issued token carries age_band "minor"
+  bool platform_token = false; // --platform: the issued token carries role "platform"
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](const char* name) -> std::string {
@@ -183,6 +186,8 @@ int main(int argc, char** argv) {
       operator_token = true;
     } else if (a == "--minor") {
       minor_token = true;
+    } else if (a == "--platform") {
+      platform_token = true;
     } else if (a == "--token-ttl-s") {
       auto v = value("--token-ttl-s");
       char* end = nullptr;
@@ -212,11 +217,17 @@ int main(int argc, char** argv) {
       std::cerr << "xinyu-server: --issue-token: not a valid user id\n";
       return exit_usage;
     }
+    if (operator_token && platform_token) {
+      std::cerr << "xinyu-server: --operator and --platform are different roles: choose one\n";
+      return exit_usage;
+    }
     auto now = std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
     xinyu::core::token_verifier tokens{cfg.auth.secret, cfg.limits.max_user_bytes};
-    std::cout << tokens.issue(*issue_for, now + token_ttl_s, operator_token, minor_token) << "\n";
+    std::cout << tokens.issue(*issue_for, now + token_ttl_s, operator_token, minor_token,
+                              platform_token)
+              << "\n";
     return 0;
   }
   if (port)

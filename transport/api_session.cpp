@@ -77,11 +77,29 @@ public:
       std::string_view a{auth.data(), auth.size()};
       std::string error = "send 'Authorization: Bearer <token>'";
       std::optional<std::string> user;
+      bool platform = false;
       if (a.rfind("Bearer ", 0) == 0)
-        user = ctx_->verify_token(a.substr(7), error, nullptr, &minor_);
+        user = ctx_->verify_token(a.substr(7), error, nullptr, &minor_, &platform);
       if (!user)
         return fail(core::http_failure{401, "unauthorized", error});
       token_user = std::move(*user);
+      // a platform (role "platform") names its end user in a header; each gets their own
+      // session and memories, namespaced under the platform so it can reach no one else
+      if (platform && kind_ == api_kind::completions && !ctx_->platform_user_header.empty()) {
+        auto named = req_[ctx_->platform_user_header];
+        if (!named.empty()) {
+          auto end_user = token_user + ":" + std::string{named.data(), named.size()};
+          if (!core::is_valid_user_id(end_user, ctx_->limits.max_user_bytes)) {
+            core::http_failure f{400, "bad_request",
+                                 ctx_->platform_user_header + " must name a user in at most "
+                                   + std::to_string(room(token_user))
+                                   + " bytes of printable UTF-8"};
+            f.param = ctx_->platform_user_header;
+            return fail(f);
+          }
+          token_user = std::move(end_user);
+        }
+      }
     }
     core::http_failure err;
     core::client_command cmd;
@@ -272,6 +290,12 @@ private:
   }
 
   bool stream_started() const { return head_written_; }
+
+  /// Bytes left for an end user's name after "<platform>:" within limits.max_user_bytes.
+  std::size_t room(const std::string& platform) const {
+    auto used = platform.size() + 1;
+    return ctx_->limits.max_user_bytes > used ? ctx_->limits.max_user_bytes - used : 0;
+  }
 
   /// CORS for a browser client: the request's Origin was checked by the HTTP session (the
   /// page's own or transport.allowed_origins) before this call started.

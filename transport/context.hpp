@@ -46,6 +46,7 @@ using slot_ptr = std::shared_ptr<connection_slot>;
 struct context {
   actors::gateway_api_ptr gateway;
   std::shared_ptr<boost::asio::ssl::context> tls; // set: the public listener speaks TLS only
+  std::string platform_user_header;               // auth.platform_user_header
   std::string server_name;
   std::int64_t started_at = std::chrono::duration_cast<std::chrono::seconds>(
                               std::chrono::system_clock::now().time_since_epoch())
@@ -205,8 +206,8 @@ struct context {
 
   /// The user a signed token names, or nullopt with `error` (a sentence for the client).
   std::optional<std::string> verify_token(std::string_view token, std::string& error,
-                                          bool* operator_role = nullptr,
-                                          bool* minor = nullptr) const {
+                                          bool* operator_role = nullptr, bool* minor = nullptr,
+                                          bool* platform_role = nullptr) const {
     if (!tokens) {
       error = "this server runs in dev mode: send {\"type\":\"auth\",\"user\":\"<name>\"}";
       return std::nullopt;
@@ -223,6 +224,8 @@ struct context {
       *operator_role = r.operator_role;
     if (minor)
       *minor = r.minor;
+    if (platform_role)
+      *platform_role = r.platform_role;
     return r.user;
   }
 

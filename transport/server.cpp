@@ -211,6 +211,7 @@ std::unique_ptr<server> server::start(const core::config& cfg, actors::gateway_a
   ctx->allowed_origins = cfg.transport.allowed_origins;
   ctx->allowed_hosts = cfg.transport.allowed_hosts;
   ctx->admin_token = cfg.admin.token;
+  ctx->platform_user_header = cfg.auth.platform_user_header;
   ctx->max_connections = cfg.transport.max_connections;
   ctx->max_connections_per_ip = cfg.transport.max_connections_per_ip;
   ctx->max_connections_per_user = cfg.transport.max_connections_per_user;

@@ -135,8 +135,9 @@ token_check token_verifier::verify(std::string_view token, std::int64_t now_s) c
     return r;
   }
   if (p.contains("role")
-      && (!p["role"].is_string() || (p["role"] != "user" && p["role"] != "operator"))) {
-    r.error = "the token's role must be \"user\" or \"operator\"";
+      && (!p["role"].is_string()
+          || (p["role"] != "user" && p["role"] != "operator" && p["role"] != "platform"))) {
+    r.error = "the token's role must be \"user\", \"operator\" or \"platform\"";
     return r;
   }
   if (p.contains("age_band")
@@ -145,17 +146,20 @@ token_check token_verifier::verify(std::string_view token, std::int64_t now_s) c
     return r;
   }
   r.operator_role = p.value("role", "") == "operator";
+  r.platform_role = p.value("role", "") == "platform";
   r.minor = p.value("age_band", "") == "minor";
   r.user = p["sub"].get<std::string>();
   return r;
 }
 
 std::string token_verifier::issue(std::string_view user, std::int64_t exp_s, bool operator_role,
-                                  bool minor) const {
+                                  bool minor, bool platform_role) const {
   auto header = b64url_encode(R"({"alg":"HS256","typ":"JWT"})");
   nlohmann::json claims{{"sub", user}, {"exp", exp_s}};
   if (operator_role)
     claims["role"] = "operator";
+  else if (platform_role)
+    claims["role"] = "platform";
   if (minor)
     claims["age_band"] = "minor";
   auto payload = b64url_encode(claims.dump());

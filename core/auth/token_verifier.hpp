@@ -12,6 +12,7 @@ namespace xinyu::core {
 struct token_check {
   std::optional<std::string> user; // the verified `sub`
   bool operator_role = false;      // claim "role": "operator" (absent or "user": a person)
+  bool platform_role = false;      // claim "role": "platform": a chat platform serving its users
   bool minor = false;              // claim "age_band": "minor" (absent or "adult": an adult)
   std::string error;               // one sentence when user is empty (safe to show the client)
 };
@@ -29,7 +30,7 @@ public:
   /// A token for `user` that expires at `exp_s` (for tools and tests); `operator_role` adds
   /// the claim "role": "operator".
   std::string issue(std::string_view user, std::int64_t exp_s, bool operator_role = false,
-                    bool minor = false) const;
+                    bool minor = false, bool platform_role = false) const;
 
 private:
   std::string secret_;

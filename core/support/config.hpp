@@ -59,6 +59,9 @@ struct config {
   } supervision;
   struct {
     std::string secret; // empty = dev mode
+    // header naming the end user when a platform token (role "platform") calls the OpenAI
+    // facade; empty = platforms chat as themselves
+    std::string platform_user_header = "X-OpenWebUI-User-Id";
   } auth;
   struct {
     std::string token;  // empty: /admin/* from loopback in dev mode only, off otherwise

@@ -306,6 +306,11 @@ const std::vector<config_key>& config_keys() {
     XINYU_KEY(auth.secret,
               "HS256 secret for signed tokens (>= 16 bytes; XINYU_AUTH_SECRET keeps it out of "
               "files); empty = dev mode (auth frame with 'user', loopback only)"),
+    XINYU_KEY(auth.platform_user_header,
+              "HTTP header that names the end user when a platform token (xinyu-server "
+              "--issue-token NAME --platform) calls /v1/chat/completions: each of the platform's "
+              "users gets their own session and memories, as user '<NAME>:<value>'; trusted "
+              "only from platform tokens; empty = platforms chat as themselves"),
     XINYU_KEY(admin.listen,
               "host:port of a separate listener for /admin/*, /metrics, /healthz and /readyz (e.g. "
               "127.0.0.1:9090, port 0 = any free one, printed in the started log line); the main "

@@ -79,6 +79,11 @@ TEST_CASE("the role claim: operator, user, or refused", "[token]") {
   auto person = v.verify(v.issue("alice", 2'000'000'000), 1'900'000'000);
   REQUIRE(person.user);
   CHECK_FALSE(person.operator_role);
+  CHECK_FALSE(person.platform_role);
+  auto platform = v.verify(v.issue("openwebui", 2'000'000'000, false, false, true), 1'900'000'000);
+  REQUIRE(platform.user);
+  CHECK(platform.platform_role);
+  CHECK_FALSE(platform.operator_role);
 }
 
 TEST_CASE("the age_band claim: minor, adult, or refused", "[token]") {

@@ -372,3 +372,49 @@ TEST_CASE("e2e: POST /v1/chat ends after done when persisted does not come in ti
   CHECK(http_get(srv.port(), "/metrics").second.find("xinyu_http_persisted_wait_expired_total 1")
         != std::string::npos);
 }
+
+TEST_CASE("e2e: a platform token names its end users; each gets their own conversation",
+          "[e2e][http][openai][platform]") {
+  const std::string secret = "platform-secret-0123456789";
+  server_process srv{json{{"auth", {{"secret", secret}}},
+                          {"offline", {{"first_token_ms", 0}, {"tokens_per_s", 0}}}}};
+  xinyu::core::token_verifier tokens{secret};
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+               .count();
+  auto platform = tokens.issue("openwebui", now + 600, false, false, true);
+  auto person = tokens.issue("mallory", now + 600);
+  auto chat = [&](const std::string& token, const std::string& named, const std::string& text) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!named.empty())
+      headers.emplace_back("X-OpenWebUI-User-Id", named);
+    json req{{"messages", json::array({{{"role", "user"}, {"content", text}}})}};
+    return http_call(srv.port(), "POST", "/v1/chat/completions", req.dump(), token, headers);
+  };
+  auto history = [&](const std::string& user) {
+    auto h = http_call(srv.port(), "GET", "/v1/history", {}, tokens.issue(user, now + 600));
+    REQUIRE(h.status == 200);
+    return json::parse(h.body)["messages"];
+  };
+  CHECK(chat(platform, "alice", "I miss my cat").status == 200);
+  CHECK(chat(platform, "bob", "work was long").status == 200);
+  CHECK(chat(platform, "alice", "she was called Mimi").status == 200);
+  auto alice = history("openwebui:alice");
+  REQUIRE(alice.size() == 4);
+  CHECK(alice[0]["text"] == "I miss my cat");
+  CHECK(alice[2]["text"] == "she was called Mimi");
+  auto bob = history("openwebui:bob");
+  REQUIRE(bob.size() == 2);
+  CHECK(bob[0]["text"] == "work was long");
+  // without the header the platform chats as itself
+  CHECK(chat(platform, "", "hello from the platform").status == 200);
+  CHECK(history("openwebui").size() == 2);
+  // the header is trusted only from platform tokens: a person's token stays that person
+  CHECK(chat(person, "alice", "pretending").status == 200);
+  CHECK(history("mallory").size() == 2);
+  CHECK(history("openwebui:alice").size() == 4);
+  // a name that makes no valid user id is refused, naming the header
+  auto bad = chat(platform, std::string(200, 'x'), "too long");
+  CHECK(bad.status == 400);
+  CHECK(json::parse(bad.body)["error"]["param"] == "X-OpenWebUI-User-Id");
+}
