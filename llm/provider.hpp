@@ -22,6 +22,7 @@ struct llm_request {
   std::vector<core::chat_message> prompt;
   unsigned max_tokens = 512;
   std::string traceparent; // W3C header for the upstream request (the turn's trace, a new span)
+  std::vector<std::string> stop; // OpenAI stop sequences (the session enforces them too)
 };
 
 /// Callbacks of one stream; called on the provider's own thread. `on_end` is called exactly

@@ -233,6 +233,8 @@ public:
                         {"temperature", cfg.temperature}};
     if (cfg.stream_usage)
       body["stream_options"] = {{"include_usage", true}};
+    if (!req.stop.empty())
+      body["stop"] = req.stop;
     auto op = std::make_shared<stream_op>(*this, std::move(body), std::move(cb));
     op->prompt_estimate = prompt_estimate;
     op->traceparent = req.traceparent;

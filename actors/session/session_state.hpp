@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/session_actor.hpp"
+#include "core/policy/stop_sequences.hpp"
 #include "core/analysis/analysis.hpp"
 #include "core/analysis/conversation_risk.hpp"
 #include "core/support/metrics.hpp"
@@ -45,8 +46,10 @@ struct turn {
   std::string id;
   std::string text;
   core::trace_context trace; // the caller's W3C trace, or a new one: logs and the LLM request
-  std::optional<unsigned> max_tokens; // the caller's bound on the reply (OpenAI facade)
-  std::size_t prompt_tokens = 0;      // approximate tokens of the prompt sent to the model
+  std::optional<unsigned> max_tokens;      // the caller's bound on the reply (OpenAI facade)
+  std::size_t prompt_tokens = 0;           // approximate tokens of the prompt sent to the model
+  std::vector<std::string> stop;           // the caller's stop sequences (sent upstream too)
+  std::optional<core::stop_scanner> stops; // ... and enforced here on the streamed text
   std::uint64_t user_turn = 0;
   std::uint64_t reply_turn = 0;
   std::int64_t ts = 0;

@@ -126,6 +126,7 @@ void generate_with_llm(session_ptr self, turn& t) {
   for (const auto& m : start.request.prompt)
     t.prompt_tokens += core::approximate_message_tokens(m.content);
   start.request.traceparent = core::child_traceparent(t.trace);
+  start.request.stop = t.stop;
   auto key = t.key;
   t.last_token_at = clock::now();
   self->delayed_send(self, ms(st.cfg->config.llm.first_token_deadline_ms), timeout_atom::value, key,
@@ -330,6 +331,10 @@ void admit_chat(session_ptr self, const client_sink_ptr& origin, core::chat_comm
   t.text = std::move(c.text);
   t.trace = c.trace ? std::move(*c.trace) : core::new_trace();
   t.max_tokens = c.max_tokens;
+  if (!c.stop.empty()) {
+    t.stop = c.stop;
+    t.stops.emplace(std::move(c.stop));
+  }
   t.user_turn = ++st.last_turn;
   t.reply_turn = ++st.last_turn;
   t.ts = now_ms();
@@ -352,12 +357,25 @@ void on_token(session_ptr self, std::uint64_t key, std::string text) {
   auto* t = self->state.current(key);
   if (!t || t->ph != phase::generating)
     return; // a stream we gave up on
-  if (t->model_tokens() >= self->state.cfg->config.llm.max_tokens) {
+  auto limit = self->state.cfg->config.llm.max_tokens;
+  if (t->model_tokens() >= std::min(limit, t->max_tokens.value_or(limit))) {
     finish_turn(self, core::finish_reason::length);
     return;
   }
   bool first = t->model_tokens() == 0;
-  emit_token(self, *t, std::move(text));
+  if (t->stops) { // the caller's stop sequences: show what cannot be one, end before one
+    auto r = t->stops->feed(text);
+    if (!r.show.empty())
+      emit_token(self, *t, std::move(r.show));
+    if (r.stopped) {
+      finish_turn(self, core::finish_reason::stop);
+      return;
+    }
+    if (t->model_tokens() == 0)
+      return; // all held back so far
+  } else {
+    emit_token(self, *t, std::move(text));
+  }
   if (first)
     self->delayed_send(self, ms(self->state.cfg->config.llm.stall_deadline_ms), timeout_atom::value,
                        key, deadline_kind::stall);
@@ -367,6 +385,9 @@ void on_stream_end(session_ptr self, std::uint64_t key, core::finish_reason fini
   auto* t = self->state.current(key);
   if (!t || t->ph != phase::generating)
     return;
+  if (t->stops) // the stream ended: a held tail can no longer become a stop sequence
+    if (auto rest = t->stops->flush(); !rest.empty())
+      emit_token(self, *t, std::move(rest));
   if (t->model_tokens() == 0 || finish == core::finish_reason::error
       || finish == core::finish_reason::cancelled)
     end_stream_early(self, *t); // no reply: fallback; a broken one: kept, finish error

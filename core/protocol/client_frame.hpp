@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 #include <variant>
 
@@ -38,6 +39,7 @@ struct chat_command {
   std::string text;
   std::optional<trace_context> trace = {}; // the caller's W3C traceparent (HTTP API), when valid
   std::optional<unsigned> max_tokens = {}; // the caller's bound on the reply (OpenAI facade)
+  std::vector<std::string> stop = {};      // OpenAI stop sequences: the reply ends before one
 };
 struct cancel_command {
   std::string id;

@@ -168,6 +168,30 @@ std::optional<http_chat_request> parse_completion_request(std::string_view body,
   if (!check_chat(id, *text, limits, r.chat, err) || !check_user(j, dev_mode, limits, r.user, err))
     return std::nullopt;
   r.chat.max_tokens = max_tokens;
+  // stop: a string or up to 4 strings (OpenAI's rule), each 1..128 bytes
+  if (auto st = j.find("stop"); st != j.end() && !st->is_null()) {
+    auto bad = [&] {
+      return fail(err, 400, "bad_request",
+                  "'stop' must be a string or an array of up to 4 strings of 1 to 128 bytes",
+                  "stop");
+    };
+    std::vector<std::string> stops;
+    if (st->is_string()) {
+      stops.push_back(st->get<std::string>());
+    } else if (st->is_array() && st->size() <= 4) {
+      for (const auto& v : *st) {
+        if (!v.is_string())
+          return bad();
+        stops.push_back(v.get<std::string>());
+      }
+    } else {
+      return bad();
+    }
+    for (const auto& s : stops)
+      if (s.empty() || s.size() > 128)
+        return bad();
+    r.chat.stop = std::move(stops);
+  }
   return r;
 }
 

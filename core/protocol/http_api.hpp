@@ -39,8 +39,9 @@ std::optional<http_chat_request> parse_http_chat(std::string_view body, bool dev
 /// POST /v1/chat/completions (OpenAI): the last "user" message's text is the chat text
 /// (string content, or the text parts of an array); "stream" (default false);
 /// "stream_options.include_usage"; "max_completion_tokens" or "max_tokens" (1 or more) bounds
-/// the reply; "user" names the user in dev mode. The chat id is `id`. Other OpenAI fields are
-/// accepted and ignored (the server owns persona, prompt and sampling).
+/// the reply; "stop" (a string or up to 4) ends it before a stop sequence; "user" names the user in
+/// dev mode. The chat id is `id`. Other OpenAI fields are accepted and ignored (the server owns
+/// persona, prompt and sampling).
 std::optional<http_chat_request> parse_completion_request(std::string_view body, std::string id,
                                                           bool dev_mode, const frame_limits& limits,
                                                           http_failure& err);

@@ -418,3 +418,41 @@ TEST_CASE("e2e: a platform token names its end users; each gets their own conver
   CHECK(bad.status == 400);
   CHECK(json::parse(bad.body)["error"]["param"] == "X-OpenWebUI-User-Id");
 }
+
+TEST_CASE("e2e: OpenAI stop sequences end the reply before them", "[e2e][http][openai][stop]") {
+  server_process srv{fast()};
+  auto ask = [&](const std::string& user, json extra, bool stream) {
+    json req{{"user", user},
+             {"stream", stream},
+             {"messages", json::array({{{"role", "user"}, {"content", "I feel lonely tonight"}}})}};
+    req.update(extra);
+    return http_call(srv.port(), "POST", "/v1/chat/completions", req.dump());
+  };
+  // a fresh user with the same message gets the same reply from the offline provider
+  auto full = json::parse(ask("stop-a", json::object(), false).body);
+  auto reply = full["choices"][0]["message"]["content"].get<std::string>();
+  REQUIRE(reply.size() > 30);
+  auto stop = reply.substr(reply.size() / 2, 6);
+  auto expected = reply.substr(0, reply.find(stop));
+  auto cut = json::parse(ask("stop-b", json{{"stop", stop}}, false).body);
+  CHECK(cut["choices"][0]["message"]["content"] == expected);
+  CHECK(cut["choices"][0]["finish_reason"] == "stop");
+  // streamed, with the stop among others: the chunks add up to the same text
+  auto s = ask("stop-c", json{{"stop", json::array({"zzz-never", stop})}}, true);
+  std::string streamed;
+  for (const auto& ev : parse_sse(s.body))
+    if (ev.data.is_object())
+      streamed += ev.data["choices"][0]["delta"].value("content", "");
+  CHECK(streamed == expected);
+  // what the user's history keeps is what was shown
+  auto h = json::parse(http_call(srv.port(), "GET", "/v1/history?user=stop-c").body);
+  CHECK(h["messages"].back()["text"] == expected);
+  // bad stops are refused, naming the field
+  for (const auto& bad : {json(""), json::array({1}), json::array({"a", "b", "c", "d", "e"}),
+                          json(std::string(129, 'x')), json(5)}) {
+    auto r = ask("stop-d", json{{"stop", bad}}, false);
+    INFO(bad.dump());
+    CHECK(r.status == 400);
+    CHECK(json::parse(r.body)["error"]["param"] == "stop");
+  }
+}

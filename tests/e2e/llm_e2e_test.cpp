@@ -371,3 +371,18 @@ TEST_CASE("llm: a bad embeddings configuration exits 2 with a clear message", "[
   ::unsetenv("XINYU_MEMORY_EMBEDDINGS_BASE_URL");
   ::unsetenv("XINYU_MEMORY_EMBEDDINGS_MODEL");
 }
+
+TEST_CASE("llm: OpenAI stop sequences go to the endpoint and are enforced on its stream",
+          "[e2e][llm][stop]") {
+  mock_openai m; // streams "Hello", " there", "!" and ignores stop
+  server_process srv{llm_config(json::array({endpoint(m)}))};
+  json req{{"user", "stopper"},
+           {"stop", json::array({" the", "never"})},
+           {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}};
+  auto r = http_call(srv.port(), "POST", "/v1/chat/completions", req.dump());
+  REQUIRE(r.status == 200);
+  auto j = json::parse(r.body);
+  CHECK(j["choices"][0]["message"]["content"] == "Hello");
+  CHECK(j["choices"][0]["finish_reason"] == "stop");
+  CHECK(m.last_request()["stop"] == json::array({" the", "never"}));
+}
