@@ -213,8 +213,10 @@ int main(int argc, char** argv) {
                    "XINYU_AUTH_SECRET)\n";
       return exit_usage;
     }
-    if (!xinyu::core::is_valid_user_id(*issue_for, cfg.limits.max_user_bytes)) {
-      std::cerr << "xinyu-server: --issue-token: not a valid user id\n";
+    if (!xinyu::core::is_valid_user_id(*issue_for, cfg.limits.max_user_bytes)
+        || issue_for->find(':') != std::string::npos) {
+      std::cerr << "xinyu-server: --issue-token: not a valid user id (':' is reserved for the "
+                   "users a platform token names)\n";
       return exit_usage;
     }
     if (operator_token && platform_token) {

@@ -85,15 +85,19 @@ public:
       token_user = std::move(*user);
       // a platform (role "platform") names its end user in a header; each gets their own
       // session and memories, namespaced under the platform so it can reach no one else
-      if (platform && kind_ == api_kind::completions && !ctx_->platform_user_header.empty()) {
+      if (platform && (kind_ == api_kind::completions || kind_ == api_kind::history)
+          && !ctx_->platform_user_header.empty()) {
         auto named = req_[ctx_->platform_user_header];
         if (!named.empty()) {
           auto end_user = token_user + ":" + std::string{named.data(), named.size()};
-          if (!core::is_valid_user_id(end_user, ctx_->limits.max_user_bytes)) {
+          // ':' separates the platform from its user and appears in no token's subject, so
+          // "<platform>:<name>" can only ever be this platform's user
+          if (named.find(':') != std::string_view::npos
+              || !core::is_valid_user_id(end_user, ctx_->limits.max_user_bytes)) {
             core::http_failure f{400, "bad_request",
                                  ctx_->platform_user_header + " must name a user in at most "
                                    + std::to_string(room(token_user))
-                                   + " bytes of printable UTF-8"};
+                                   + " bytes of printable UTF-8 without ':'"};
             f.param = ctx_->platform_user_header;
             return fail(f);
           }
@@ -379,10 +383,17 @@ private:
   }
 
   void do_write() {
+    writing_ = true;
+    // a reader that stops reading cannot hold the connection: one write may take at most the
+    // call's whole deadline (then it fails and the call finishes)
+    beast::get_lowest_layer(socket_).expires_after(ctx_->api_deadline);
     net::async_write(socket_, net::buffer(queue_.front()),
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->writing_ = false;
                        if (ec)
                          return self->on_write_failed();
+                       if (self->finished_)
+                         return; // dropped meanwhile
                        self->queue_.pop_front();
                        if (!self->queue_.empty())
                          return self->do_write();
@@ -403,8 +414,14 @@ private:
       return;
     finished_ = true;
     timer_.cancel();
-    queue_.clear();
-    close_connection();
+    if (writing_) {
+      // dropped mid-write (a slow reader, or the deadline): no close_notify to a reader we
+      // let go; closing the socket cancels the write, whose buffer stays in queue_ until then
+      beast::get_lowest_layer(socket_).close();
+    } else {
+      queue_.clear();
+      close_connection();
+    }
     if (sink_ && kind_ != api_kind::care_report) // a report subscribed to no user
       ctx_->gateway->detach(user_, actors::client_sink_ptr{sink_});
   }
@@ -442,6 +459,7 @@ private:
   bool include_usage_ = false;
   bool sent_first_ = false;
   bool closing_ = false;
+  bool writing_ = false; // an async_write is in flight (its buffer is queue_.front())
   bool finished_ = false;
   std::string reply_;
   std::string content_type_;

@@ -134,6 +134,11 @@ token_check token_verifier::verify(std::string_view token, std::int64_t now_s) c
     r.error = "the token's subject (sub) is not a valid user id";
     return r;
   }
+  if (p["sub"].get_ref<const std::string&>().find(':') != std::string::npos) {
+    // ':' is reserved: "<platform>:<name>" are the users a platform token names
+    r.error = "the token's subject (sub) must not contain ':' (reserved for platform users)";
+    return r;
+  }
   if (p.contains("role")
       && (!p["role"].is_string()
           || (p["role"] != "user" && p["role"] != "operator" && p["role"] != "platform"))) {

@@ -84,6 +84,8 @@ TEST_CASE("the role claim: operator, user, or refused", "[token]") {
   REQUIRE(platform.user);
   CHECK(platform.platform_role);
   CHECK_FALSE(platform.operator_role);
+  // ':' is reserved for the users a platform names ("<platform>:<name>")
+  CHECK_FALSE(v.verify(v.issue("acme:bob", 2'000'000'000), 1'900'000'000).user);
 }
 
 TEST_CASE("the age_band claim: minor, adult, or refused", "[token]") {

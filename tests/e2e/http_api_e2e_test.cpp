@@ -391,8 +391,15 @@ TEST_CASE("e2e: a platform token names its end users; each gets their own conver
     json req{{"messages", json::array({{{"role", "user"}, {"content", text}}})}};
     return http_call(srv.port(), "POST", "/v1/chat/completions", req.dump(), token, headers);
   };
+  // the platform reads its users' history the same way; a person reads their own
   auto history = [&](const std::string& user) {
-    auto h = http_call(srv.port(), "GET", "/v1/history", {}, tokens.issue(user, now + 600));
+    auto colon = user.find(':');
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (colon != std::string::npos)
+      headers.emplace_back("X-OpenWebUI-User-Id", user.substr(colon + 1));
+    auto h =
+      http_call(srv.port(), "GET", "/v1/history", {},
+                colon != std::string::npos ? platform : tokens.issue(user, now + 600), headers);
     REQUIRE(h.status == 200);
     return json::parse(h.body)["messages"];
   };
@@ -413,10 +420,16 @@ TEST_CASE("e2e: a platform token names its end users; each gets their own conver
   CHECK(chat(person, "alice", "pretending").status == 200);
   CHECK(history("mallory").size() == 2);
   CHECK(history("openwebui:alice").size() == 4);
-  // a name that makes no valid user id is refused, naming the header
+  // a name that makes no valid user id is refused, naming the header; so is one with ':'
+  // (the separator: a platform must not reach "<platform>:<a>:<b>" lookalikes)
   auto bad = chat(platform, std::string(200, 'x'), "too long");
   CHECK(bad.status == 400);
   CHECK(json::parse(bad.body)["error"]["param"] == "X-OpenWebUI-User-Id");
+  CHECK(chat(platform, "corp:alice", "sneaky").status == 400);
+  // ':' is reserved in token subjects: no direct token can be a platform's user
+  CHECK(http_call(srv.port(), "GET", "/v1/history", {}, tokens.issue("openwebui:alice", now + 600))
+          .status
+        == 401);
 }
 
 TEST_CASE("e2e: OpenAI stop sequences end the reply before them", "[e2e][http][openai][stop]") {
