@@ -24,6 +24,13 @@ std::optional<http_chat_request> fail(http_failure& err, int status, std::string
   return std::nullopt;
 }
 
+/// True when `obj[key]` is the string `expected`. Never throws, whatever type a client sent
+/// (json::value would: the fuzzer found a "role" given as an array).
+bool is_string_field(const json& obj, const char* key, std::string_view expected) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() && it->get_ref<const std::string&>() == expected;
+}
+
 /// Validates id/text exactly like the WebSocket `chat` frame does.
 bool check_chat(const std::string& id, const std::string& text, const frame_limits& limits,
                 chat_command& out, http_failure& err) {
@@ -123,7 +130,7 @@ std::optional<http_chat_request> parse_completion_request(std::string_view body,
     return fail(err, 400, "bad_request", "'messages' must be a non-empty array", "messages");
   std::optional<std::string> text;
   for (auto it = j["messages"].rbegin(); it != j["messages"].rend(); ++it) {
-    if (!it->is_object() || it->value("role", "") != "user" || !it->contains("content"))
+    if (!it->is_object() || !is_string_field(*it, "role", "user") || !it->contains("content"))
       continue;
     const auto& c = (*it)["content"];
     if (c.is_string()) {
@@ -131,7 +138,7 @@ std::optional<http_chat_request> parse_completion_request(std::string_view body,
     } else if (c.is_array()) { // [{"type":"text","text":"..."}, ...]
       std::string joined;
       for (const auto& part : c)
-        if (part.is_object() && part.value("type", "") == "text" && part.contains("text")
+        if (part.is_object() && is_string_field(part, "type", "text") && part.contains("text")
             && part["text"].is_string())
           joined += (joined.empty() ? "" : "\n") + part["text"].get<std::string>();
       text = joined;

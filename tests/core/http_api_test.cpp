@@ -131,3 +131,19 @@ TEST_CASE("OpenAI facade: max tokens, include_usage and typed errors", "[http_ap
   CHECK(id1 != id2);
   CHECK(id1.size() == 33);
 }
+
+TEST_CASE("OpenAI facade: fields of the wrong type are refused, never thrown",
+          "[http_api][openai]") {
+  frame_limits limits;
+  http_failure err;
+  // found by the http_api fuzz target: a role that is not a string threw out of the parser
+  CHECK_FALSE(parse_completion_request(
+    R"({"user":"u","messages":[{"role":[{"type":"text","text":"hi"}],"content":"x"}]})", "c", true,
+    limits, err));
+  CHECK(err.status == 400);
+  auto typed = parse_completion_request(
+    R"({"user":"u","messages":[{"role":"user","content":[{"type":7,"text":"a"},{"type":"text","text":"b"}]}]})",
+    "c", true, limits, err);
+  REQUIRE(typed);
+  CHECK(typed->chat.text == "b");
+}
