@@ -7,10 +7,9 @@
 #include "actors/worker_pool.hpp"
 #include "core/support/config.hpp"
 #include "core/policy/canned_replies.hpp"
-#include "core/policy/token_count.hpp"
-#include "core/support/metrics.hpp"
 #include "core/support/service_state.hpp"
 #include "llm/offline_provider.hpp"
+#include "llm/stream_metrics.hpp"
 #include "llm/upstream_client.hpp"
 
 #include <caf/all.hpp>
@@ -32,51 +31,15 @@ struct stream {
 
 /// The offline provider's figures under the same names an upstream endpoint reports them
 /// (endpoint="offline", model="offline"), so dashboards work without an LLM account.
-struct offline_metrics {
-  core::histogram& ttft;
-  core::histogram& time_per_output_token;
-  core::histogram& duration;
-  core::counter& input_tokens;
-  core::counter& output_tokens;
-};
-
-offline_metrics& offline_figures() {
-  static const std::string labels =
-    core::metric_labels({{"endpoint", "offline"}, {"model", "offline"}});
-  static offline_metrics m{
-    core::metrics().get_histogram(
-      "xinyu_llm_time_to_first_token_seconds",
-      "time from a reply's request (queue and retries included) to its first upstream token",
-      labels),
-    core::metrics().get_histogram(
-      "xinyu_llm_time_per_output_token_seconds",
-      "time per output token after the first, per successful upstream stream", labels),
-    core::metrics().get_histogram(
-      "xinyu_llm_request_duration_seconds",
-      "time from a reply's request to the end of its successful upstream stream", labels),
-    core::metrics().get_counter(
-      "xinyu_llm_token_usage_total",
-      "tokens by type: input (prompt) and output (completion), from the endpoint's usage or "
-      "approximated when it sends none",
-      labels + ",type=\"input\""),
-    core::metrics().get_counter(
-      "xinyu_llm_token_usage_total",
-      "tokens by type: input (prompt) and output (completion), from the endpoint's usage or "
-      "approximated when it sends none",
-      labels + ",type=\"output\""),
-  };
+llm::stream_metrics& offline_figures() {
+  static llm::stream_metrics m{"offline", "offline"};
   return m;
 }
 
 void record_offline_stream(const stream& s) {
-  auto& m = offline_figures();
   auto now = std::chrono::steady_clock::now();
-  m.input_tokens.inc(s.prompt_tokens);
-  m.output_tokens.inc(s.tokens.size());
-  m.duration.observe(now - s.started);
-  if (s.tokens.size() > 1)
-    m.time_per_output_token.observe((now - s.first_token)
-                                    / static_cast<double>(s.tokens.size() - 1));
+  offline_figures().finished(s.prompt_tokens, s.tokens.size(), now - s.started,
+                             now - s.first_token);
 }
 
 struct offline_worker_state {
@@ -106,7 +69,7 @@ offline_worker(offline_worker_actor::stateful_pointer<offline_worker_state> self
     if (!piece.empty()) {
       if (s.first_token == std::chrono::steady_clock::time_point{}) {
         s.first_token = std::chrono::steady_clock::now();
-        offline_figures().ttft.observe(s.first_token - s.started);
+        offline_figures().first_token(s.first_token - s.started);
       }
       self->send(s.reply_to, token_atom::value, id, std::move(piece));
     }
@@ -134,9 +97,7 @@ offline_worker(offline_worker_actor::stateful_pointer<offline_worker_state> self
       llm::offline_provider provider;
       stream s;
       s.started = std::chrono::steady_clock::now();
-      s.prompt_tokens = 3;
-      for (const auto& m : start.request.prompt)
-        s.prompt_tokens += core::approximate_message_tokens(m.content);
+      s.prompt_tokens = start.request.prompt_tokens;
       s.reply_to = std::move(start.reply_to);
       s.tokens = core::split_into_tokens(provider.compose(start.request));
       if (s.tokens.size() > start.request.max_tokens) {

@@ -21,6 +21,7 @@ struct llm_request {
   std::vector<std::string> memories;
   std::vector<core::chat_message> prompt;
   unsigned max_tokens = 512;
+  std::size_t prompt_tokens = 0; // approximate tokens of `prompt` (core/policy/token_count)
   std::string traceparent; // W3C header for the upstream request (the turn's trace, a new span)
   std::vector<std::string> stop; // OpenAI stop sequences (the session enforces them too)
 };

@@ -5,11 +5,12 @@
 // fallback, reuse) is one unit; split, its invariants would span files.
 #include "llm/upstream_client.hpp"
 
+#include "llm/stream_metrics.hpp"
+
 #include "core/support/log.hpp"
 
 #include "core/policy/circuit_breaker.hpp"
 #include "core/support/metrics.hpp"
-#include "core/policy/token_count.hpp"
 #include "core/protocol/sse_parser.hpp"
 #include "llm/endpoint_url.hpp"
 #include "llm/tls_client.hpp"
@@ -56,13 +57,7 @@ struct endpoint_state {
   core::counter* ok = nullptr;
   core::counter* failed = nullptr;
   core::gauge* open = nullptr;
-  // by endpoint and model (OpenTelemetry GenAI: time to first token, time per output token,
-  // token usage by type)
-  core::histogram* ttft = nullptr;
-  core::histogram* time_per_output_token = nullptr;
-  core::histogram* duration = nullptr;
-  core::counter* input_tokens = nullptr;
-  core::counter* output_tokens = nullptr;
+  std::optional<stream_metrics> figures = std::nullopt; // by endpoint and model
 };
 
 /// What one finished stream used: the endpoint's `usage` when it sent one (-1 when not) and
@@ -182,7 +177,6 @@ public:
                         nullptr};
       auto endpoint_name = e.name.empty() ? u->host : e.name;
       auto label = core::metric_label("endpoint", endpoint_name);
-      auto with_model = core::metric_labels({{"endpoint", endpoint_name}, {"model", e.model}});
       st.ok = &core::metrics().get_counter("xinyu_llm_attempts_total",
                                            "upstream LLM attempts by endpoint and result",
                                            label + ",result=\"ok\"");
@@ -191,26 +185,7 @@ public:
                                                label + ",result=\"failed\"");
       st.open = &core::metrics().get_gauge("xinyu_llm_breaker_open",
                                            "1 while an endpoint's circuit breaker is open", label);
-      st.ttft = &core::metrics().get_histogram(
-        "xinyu_llm_time_to_first_token_seconds",
-        "time from a reply's request (queue and retries included) to its first upstream token",
-        with_model);
-      st.time_per_output_token = &core::metrics().get_histogram(
-        "xinyu_llm_time_per_output_token_seconds",
-        "time per output token after the first, per successful upstream stream", with_model);
-      st.duration = &core::metrics().get_histogram(
-        "xinyu_llm_request_duration_seconds",
-        "time from a reply's request to the end of its successful upstream stream", with_model);
-      st.input_tokens = &core::metrics().get_counter(
-        "xinyu_llm_token_usage_total",
-        "tokens by type: input (prompt) and output (completion), from the endpoint's usage or "
-        "approximated when it sends none",
-        with_model + ",type=\"input\"");
-      st.output_tokens = &core::metrics().get_counter(
-        "xinyu_llm_token_usage_total",
-        "tokens by type: input (prompt) and output (completion), from the endpoint's usage or "
-        "approximated when it sends none",
-        with_model + ",type=\"output\"");
+      st.figures.emplace(endpoint_name, e.model);
       eps.push_back(std::move(st));
     }
     if (!configure_tls_client(ssl_ctx, cfg.tls_verify, cfg.ca_file, error))
@@ -221,11 +196,8 @@ public:
 
   std::shared_ptr<stream_handle> start(const llm_request& req, stream_callbacks cb) override {
     nlohmann::json messages = nlohmann::json::array();
-    std::size_t prompt_estimate = 3; // the reply's priming
-    for (const auto& m : req.prompt) {
+    for (const auto& m : req.prompt)
       messages.push_back({{"role", m.role}, {"content", m.content}});
-      prompt_estimate += core::approximate_message_tokens(m.content);
-    }
     nlohmann::json body{{"model", ""},
                         {"messages", std::move(messages)},
                         {"stream", true},
@@ -236,7 +208,7 @@ public:
     if (!req.stop.empty())
       body["stop"] = req.stop;
     auto op = std::make_shared<stream_op>(*this, std::move(body), std::move(cb));
-    op->prompt_estimate = prompt_estimate;
+    op->prompt_estimate = req.prompt_tokens;
     op->traceparent = req.traceparent;
     net::post(ioc, [this, op] { admit(op); });
     return op;
@@ -744,7 +716,7 @@ void stream_op::first_token(std::size_t ep) {
   e.breaker.on_success();
   e.open->set(0);
   first_token_at = clock::now();
-  e.ttft->observe(first_token_at - created);
+  e.figures->first_token(first_token_at - created);
 }
 
 void stream_op::token(std::string text) {
@@ -759,12 +731,9 @@ void stream_op::finish(std::size_t ep, const std::string& reason, const stream_u
   auto now = clock::now();
   auto output = usage.completion_tokens >= 0 ? static_cast<std::size_t>(usage.completion_tokens)
                                              : usage.content_chunks;
-  e.input_tokens->inc(usage.prompt_tokens >= 0 ? static_cast<std::size_t>(usage.prompt_tokens)
-                                               : prompt_estimate);
-  e.output_tokens->inc(output);
-  e.duration->observe(now - created);
-  if (output > 1)
-    e.time_per_output_token->observe((now - first_token_at) / static_cast<double>(output - 1));
+  auto input =
+    usage.prompt_tokens >= 0 ? static_cast<std::size_t>(usage.prompt_tokens) : prompt_estimate;
+  e.figures->finished(input, output, now - created, now - first_token_at);
   end(reason, "");
 }
 

@@ -115,6 +115,21 @@ public:
 private:
   beast::tcp_stream& tcp_layer() { return beast::get_lowest_layer(stream_); }
 
+  /// Writes a response; then reads the next request (keep-alive) or ends the connection.
+  template <class Body>
+  void send(std::shared_ptr<http::response<Body>> res) {
+    http::async_write(stream_, *res,
+                      [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
+                        if (ec)
+                          return;
+                        if (!res->keep_alive()) {
+                          self->end_connection();
+                          return;
+                        }
+                        self->do_read();
+                      });
+  }
+
   /// After the last response of a connection: plain TCP half-closes; TLS sends close_notify
   /// (bounded by transport.close_timeout_ms) and then closes.
   void end_connection() {
@@ -302,16 +317,7 @@ private:
       res->set(http::field::vary, "Origin");
     }
     res->keep_alive(req.keep_alive());
-    http::async_write(stream_, *res,
-                      [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
-                        if (ec)
-                          return;
-                        if (!res->keep_alive()) {
-                          self->end_connection();
-                          return;
-                        }
-                        self->do_read();
-                      });
+    send(std::move(res));
   }
 
   /// What a browser may do: in dev mode only loopback Host names (or transport.allowed_hosts:
@@ -446,16 +452,7 @@ private:
     } else {
       res->content_length(body.size()); // what a GET would carry, without the body
     }
-    http::async_write(stream_, *res,
-                      [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
-                        if (ec)
-                          return;
-                        if (!res->keep_alive()) {
-                          self->end_connection();
-                          return;
-                        }
-                        self->do_read();
-                      });
+    send(std::move(res));
   }
 
   Stream stream_;

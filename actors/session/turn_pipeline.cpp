@@ -125,6 +125,7 @@ void generate_with_llm(session_ptr self, turn& t) {
   t.prompt_tokens = 3; // the reply's priming
   for (const auto& m : start.request.prompt)
     t.prompt_tokens += core::approximate_message_tokens(m.content);
+  start.request.prompt_tokens = t.prompt_tokens; // counted once: metrics and usage agree
   start.request.traceparent = core::child_traceparent(t.trace);
   start.request.stop = t.stop;
   auto key = t.key;
