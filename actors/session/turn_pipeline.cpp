@@ -345,7 +345,7 @@ void admit_chat(session_ptr self, const client_sink_ptr& origin, core::chat_comm
   if (cfg.svc)
     ++cfg.svc->inflight_turns;
   metrics().queued.add(1);
-  st.broadcast(core::frames::accepted(t.id, t.user_turn));
+  st.broadcast(core::frames::accepted(t.id, t.user_turn, t.text, t.ts));
   st.turns.push_back(std::move(t));
   if (cfg.svc && cfg.svc->chaos.decide(core::chaos_kind::session).crash)
     throw std::runtime_error("chaos: injected session crash"); // recovered by the crash handler

@@ -83,10 +83,14 @@ std::string ready(std::string_view user, std::string_view server) {
   return out;
 }
 
-std::string accepted(std::string_view id, std::uint64_t turn) {
+std::string accepted(std::string_view id, std::uint64_t turn, std::string_view text,
+                     std::int64_t ts_ms) {
   std::string out = R"({"type":"accepted","id":)";
   str(out, id);
-  out += R"(,"turn":)" + std::to_string(turn) + '}';
+  out += R"(,"turn":)" + std::to_string(turn);
+  out += R"(,"text":)";
+  str(out, text);
+  out += R"(,"ts":)" + std::to_string(ts_ms) + '}';
   return out;
 }
 

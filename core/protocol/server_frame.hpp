@@ -13,7 +13,10 @@
 namespace xinyu::core::frames {
 
 std::string ready(std::string_view user, std::string_view server);
-std::string accepted(std::string_view id, std::uint64_t turn);
+/// `text` and `ts` (ms since the epoch) are an extension: every connection of the user (another
+/// tab, another device) can show the message it did not send itself.
+std::string accepted(std::string_view id, std::uint64_t turn, std::string_view text,
+                     std::int64_t ts_ms);
 std::string analysis(std::string_view id, const emotion_result& e, const safety_result& s);
 std::string token(std::string_view id, std::uint64_t seq, std::string_view text);
 

@@ -54,7 +54,10 @@ TEST_CASE("analysis, error, history and the small frames", "[frames]") {
   CHECK(h["more"] == true);
   CHECK(json::parse(frames::pong())["type"] == "pong");
   CHECK(json::parse(frames::ready("u", "xinyu"))["user"] == "u");
-  CHECK(json::parse(frames::accepted("m", 3))["turn"] == 3);
+  auto accepted = json::parse(frames::accepted("m", 3, "hi \"you\"", 1700000000000));
+  CHECK(accepted["turn"] == 3);
+  CHECK(accepted["text"] == "hi \"you\"");
+  CHECK(accepted["ts"] == 1700000000000);
   CHECK(json::parse(frames::persisted("m", 4))["turn"] == 4);
   CHECK(json::parse(frames::forgotten(6))["deleted"] == 6);
   CHECK(json::parse(frames::notice("ai_disclosure", "t"))["kind"] == "ai_disclosure");
