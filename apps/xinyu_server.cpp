@@ -399,6 +399,9 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &sig);
   xinyu::core::log::info("draining", {{"signal", sig}});
   drain(*srv, rt, *svc, sys, std::chrono::seconds{cfg.shutdown.drain_s});
+  // 1001 tells clients (the web page reconnects with backoff) that the server went away on
+  // purpose; bounded by the close handshake's own deadline
+  srv->close_websockets(std::chrono::milliseconds{cfg.transport.close_timeout_ms + 100});
   srv->stop();
   xinyu::actors::stop_runtime(rt);
   xinyu::core::log::info("stopped");

@@ -61,8 +61,9 @@ public:
 
   api_call(Stream socket, http::request<http::string_body> req, std::shared_ptr<context> ctx,
            api_kind kind, slot_ptr slot)
-    : socket_(std::move(socket)), timer_(socket_.get_executor()), req_(std::move(req)),
-      ctx_(std::move(ctx)), kind_(kind), slot_(std::move(slot)) {}
+    : socket_(std::move(socket)), timer_(socket_.get_executor()),
+      keepalive_timer_(socket_.get_executor()), req_(std::move(req)), ctx_(std::move(ctx)),
+      kind_(kind), slot_(std::move(slot)) {}
 
   void start() {
     auto& svc = *ctx_->svc;
@@ -330,6 +331,25 @@ private:
       + "\r\nContent-Type: text/event-stream; charset=utf-8\r\n" + cors_headers()
       + "Cache-Control: no-store\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n";
     enqueue(std::move(h));
+    if (ctx_->keepalive.count() > 0)
+      arm_keepalive();
+  }
+
+  /// An SSE comment after each transport.keepalive_ms in which nothing was written (a slow
+  /// first token must not look like a dead stream to a proxy); SSE readers, the OpenAI SDKs
+  /// included, skip comment lines.
+  void arm_keepalive() {
+    wrote_since_tick_ = false;
+    keepalive_timer_.expires_after(ctx_->keepalive);
+    keepalive_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (ec || self->finished_ || self->closing_)
+        return;
+      if (!self->wrote_since_tick_) {
+        self->ctx_->keepalives_sse.inc();
+        self->enqueue(": keep-alive\n\n");
+      }
+      self->arm_keepalive();
+    });
   }
 
   void fail_from_frame(const std::string& frame) {
@@ -377,6 +397,7 @@ private:
       ctx_->slow_closed.inc();
       return finish();
     }
+    wrote_since_tick_ = true;
     queue_.push_back(std::move(bytes));
     if (queue_.size() == 1)
       do_write();
@@ -414,6 +435,7 @@ private:
       return;
     finished_ = true;
     timer_.cancel();
+    keepalive_timer_.cancel();
     if (writing_) {
       // dropped mid-write (a slow reader, or the deadline): no close_notify to a reader we
       // let go; closing the socket cancels the write, whose buffer stays in queue_ until then
@@ -444,6 +466,8 @@ private:
 
   Stream socket_;
   net::steady_timer timer_;
+  net::steady_timer keepalive_timer_;
+  bool wrote_since_tick_ = false;
   http::request<http::string_body> req_;
   std::shared_ptr<context> ctx_;
   api_kind kind_;

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -63,6 +64,7 @@ struct context {
   std::size_t pre_auth_max_bytes = 16384;         // transport.pre_auth_max_bytes
   std::chrono::milliseconds close_timeout{2000};  // transport.close_timeout_ms
   std::chrono::milliseconds idle_timeout{120000}; // transport.idle_timeout_ms; 0 = never
+  std::chrono::milliseconds keepalive{15000};     // transport.keepalive_ms; 0 = off
   std::vector<std::string> allowed_origins;       // transport.allowed_origins
   std::vector<std::string> allowed_hosts;         // transport.allowed_hosts (dev mode)
   std::string admin_token;                        // admin.token; empty: see http_session
@@ -200,9 +202,47 @@ struct context {
   core::counter& persisted_wait_expired = core::metrics().get_counter(
     "xinyu_http_persisted_wait_expired_total",
     "POST /v1/chat streams that ended after done without persisted (storage failing)");
+  core::counter& keepalives_sse = core::metrics().get_counter(
+    "xinyu_keepalives_total",
+    "keep-alives sent while a reply was awaited (transport.keepalive_ms), by kind", "kind=\"sse\"");
+  core::counter& keepalives_ws = core::metrics().get_counter(
+    "xinyu_keepalives_total",
+    "keep-alives sent while a reply was awaited (transport.keepalive_ms), by kind", "kind=\"ws\"");
+  core::counter& going_away_closes =
+    core::metrics().get_counter("xinyu_going_away_closes_total",
+                                "WebSockets closed with 1001 (going away) at shutdown");
   core::counter& auth_failures =
     core::metrics().get_counter("xinyu_auth_failures_total",
                                 "signed tokens refused (bad signature, expired, malformed)");
+
+  /// Open WebSockets, so that shutdown can close each with 1001 (going away). `hook` posts
+  /// the close onto the connection's strand; it is called at most once, from go_away_all.
+  void remember_websocket(const void* ws, std::function<void()> hook) {
+    std::lock_guard lock{live_mtx};
+    live_websockets.emplace(ws, std::move(hook));
+  }
+  void forget_websocket(const void* ws) {
+    std::lock_guard lock{live_mtx};
+    live_websockets.erase(ws);
+  }
+  /// Asks every open WebSocket to close with 1001; returns how many were asked.
+  std::size_t go_away_all() {
+    std::vector<std::function<void()>> hooks;
+    {
+      std::lock_guard lock{live_mtx};
+      for (auto& [ws, hook] : live_websockets)
+        hooks.push_back(hook);
+    }
+    for (auto& h : hooks)
+      h();
+    return hooks.size();
+  }
+  std::size_t open_websockets() {
+    std::lock_guard lock{live_mtx};
+    return live_websockets.size();
+  }
+  std::mutex live_mtx;
+  std::unordered_map<const void*, std::function<void()>> live_websockets;
 
   /// The user a signed token names, or nullopt with `error` (a sentence for the client).
   std::optional<std::string> verify_token(std::string_view token, std::string& error,

@@ -74,6 +74,15 @@ public:
     closed.get_future().wait_for(std::chrono::seconds(5));
   }
 
+  void close_websockets(std::chrono::milliseconds budget) override {
+    if (!ctx_ || ctx_->go_away_all() == 0)
+      return;
+    auto deadline = std::chrono::steady_clock::now() + budget;
+    // polled: this is the process's last moment, not a hot path
+    while (ctx_->open_websockets() > 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+
   void stop() override {
     if (stopped_.exchange(true))
       return;
@@ -208,6 +217,7 @@ std::unique_ptr<server> server::start(const core::config& cfg, actors::gateway_a
   ctx->pre_auth_max_bytes = cfg.transport.pre_auth_max_bytes;
   ctx->close_timeout = std::chrono::milliseconds{cfg.transport.close_timeout_ms};
   ctx->idle_timeout = std::chrono::milliseconds{cfg.transport.idle_timeout_ms};
+  ctx->keepalive = std::chrono::milliseconds{cfg.transport.keepalive_ms};
   ctx->allowed_origins = cfg.transport.allowed_origins;
   ctx->allowed_hosts = cfg.transport.allowed_hosts;
   ctx->admin_token = cfg.admin.token;

@@ -4,6 +4,7 @@
 
 #include "actors/gateway_api.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -27,6 +28,10 @@ public:
 
   /// Stops accepting new connections; open ones keep being served (for draining).
   virtual void stop_accepting() = 0;
+
+  /// Closes every open WebSocket with 1001 (going away) and waits, at most `budget`, for the
+  /// close handshakes to finish, so clients know to reconnect elsewhere or later.
+  virtual void close_websockets(std::chrono::milliseconds budget) = 0;
 
   /// Stops accepting, closes connections and joins the I/O threads. Idempotent.
   virtual void stop() = 0;

@@ -55,12 +55,13 @@ public:
 
   websocket_session(Stream stream, std::shared_ptr<context> ctx, slot_ptr slot)
     : ws_(std::move(stream)), auth_timer_(ws_.get_executor()), close_timer_(ws_.get_executor()),
-      ctx_(std::move(ctx)), slot_(std::move(slot)) {
+      keepalive_timer_(ws_.get_executor()), ctx_(std::move(ctx)), slot_(std::move(slot)) {
     ctx_->connections.add(1);
   }
 
   ~websocket_session() {
     ctx_->connections.add(-1);
+    ctx_->forget_websocket(this);
     if (counted_user_)
       ctx_->remove_user_connection(user_);
     if (sink_) {
@@ -97,6 +98,8 @@ public:
       sink_->written();
       return;
     }
+    if (ctx_->keepalive.count() > 0)
+      watch_reply(*frame);
     queue_.push_back(std::move(frame));
     if (queue_.size() == 1)
       do_write();
@@ -111,12 +114,57 @@ public:
                                   "outbound queue full: reading too slowly"});
   }
 
+  /// Runs on the strand: the server shuts down (close 1001, "going away").
+  void go_away() {
+    if (closing_)
+      return;
+    ctx_->going_away_closes.inc();
+    close(websocket::close_reason{websocket::close_code::going_away, "server shutting down"});
+  }
+
   net::any_io_executor executor() { return ws_.get_executor(); }
 
 private:
+  /// Keep-alive while a reply is awaited: frames are built by core/protocol/server_frame, so
+  /// their type is at a fixed place. `accepted` opens a wait, `done` closes one; while any is
+  /// open, a ping goes out after each transport.keepalive_ms in which nothing was written (a
+  /// slow first token must not look like a dead connection to a proxy). No timer otherwise.
+  void watch_reply(const std::string& frame) {
+    wrote_since_tick_ = true;
+    std::string_view f{frame};
+    if (f.starts_with(R"({"type":"accepted")")) {
+      ++awaited_replies_;
+      if (!keepalive_armed_)
+        arm_keepalive();
+    } else if (f.starts_with(R"({"type":"done")") && awaited_replies_ > 0) {
+      --awaited_replies_;
+    }
+  }
+
+  void arm_keepalive() {
+    keepalive_armed_ = true;
+    wrote_since_tick_ = false;
+    keepalive_timer_.expires_after(ctx_->keepalive);
+    keepalive_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      self->keepalive_armed_ = false;
+      if (ec || self->closing_ || self->awaited_replies_ == 0)
+        return;
+      if (!self->wrote_since_tick_ && !self->ping_in_flight_) {
+        self->ping_in_flight_ = true;
+        self->ctx_->keepalives_ws.inc();
+        self->ws_.async_ping({}, [self](beast::error_code) { self->ping_in_flight_ = false; });
+      }
+      self->arm_keepalive();
+    });
+  }
+
   void on_accept(beast::error_code ec) {
     if (ec)
       return;
+    ctx_->remember_websocket(this, [weak = this->weak_from_this()] {
+      if (auto self = weak.lock())
+        net::post(self->executor(), [self] { self->go_away(); });
+    });
     if (handshake_user_) { // authenticated by the handshake's Bearer token
       authenticate_as(std::move(*handshake_user_), handshake_operator_, handshake_minor_);
       do_read();
@@ -341,6 +389,7 @@ private:
       return;
     closing_ = true;
     auth_timer_.cancel();
+    keepalive_timer_.cancel();
     // a peer that does not read can keep the close frame from ever being written: past
     // transport.close_timeout_ms the socket is dropped, cancelling every pending operation
     close_timer_.expires_after(ctx_->close_timeout);
@@ -360,6 +409,11 @@ private:
   beast::flat_buffer buffer_;
   net::steady_timer auth_timer_;
   net::steady_timer close_timer_;
+  net::steady_timer keepalive_timer_;
+  unsigned awaited_replies_ = 0; // `accepted` sent, its `done` not yet
+  bool keepalive_armed_ = false;
+  bool wrote_since_tick_ = false;
+  bool ping_in_flight_ = false;
   std::optional<std::string> handshake_user_;
   bool handshake_operator_ = false;
   bool handshake_minor_ = false;

@@ -31,6 +31,7 @@ struct config {
     std::size_t pre_auth_max_bytes = 16384;
     unsigned close_timeout_ms = 2000;
     unsigned idle_timeout_ms = 120000;
+    unsigned keepalive_ms = 15000; // while a reply is awaited: SSE comments, WebSocket pings
     std::size_t max_connections = 15000;
     std::size_t max_connections_per_ip = 2000;
     double connections_per_second_per_ip = 200; // new connections (handshakes); 0 = unlimited

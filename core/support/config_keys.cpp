@@ -242,6 +242,11 @@ const std::vector<config_key>& config_keys() {
               "an authenticated WebSocket is pinged after half of this without traffic and closed "
               "when the peer answers nothing for all of it (TCP keepalive on too); 0 = never",
               0, 86400000),
+    XINYU_KEY(
+      transport.keepalive_ms,
+      "while a reply is awaited and nothing else was written for this long, SSE streams get "
+      "a ': keep-alive' comment and WebSockets a ping, so proxies do not cut them; 0 = off",
+      0, 600000),
     XINYU_KEY(transport.max_connections,
               "TCP connections served at once (HTTP, WebSocket, API); more get 503 at accept (keep "
               "it below the process's fd limit)",

@@ -28,6 +28,7 @@ struct ws_client::impl {
   net::io_context ioc;
   websocket::stream<tcp::socket> ws{ioc};
   beast::flat_buffer buf;
+  int pings = 0;
 
   // Runs the io_context until `done` or the timeout; cancels the socket on timeout.
   bool run_for(bool& done, std::chrono::milliseconds timeout) {
@@ -59,7 +60,13 @@ ws_client::ws_client(std::uint16_t port, std::string target, int recv_buffer, st
       req.set(http::field::authorization, "Bearer " + bearer);
     }));
   impl_->ws.handshake("127.0.0.1:" + std::to_string(port), target);
+  impl_->ws.control_callback([this](websocket::frame_type kind, beast::string_view) {
+    if (kind == websocket::frame_type::ping)
+      ++impl_->pings;
+  });
 }
+
+int ws_client::pings() const { return impl_->pings; }
 
 ws_client::~ws_client() {
   beast::error_code ec;

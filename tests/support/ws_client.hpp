@@ -40,6 +40,9 @@ public:
   /// Waits for the server to close; returns the close code (or nullopt on timeout).
   std::optional<int> wait_closed(std::chrono::milliseconds timeout);
 
+  /// WebSocket pings received from the server so far (answered by the client automatically).
+  int pings() const;
+
   /// auth as `user` in dev mode; returns the ready frame (the disclosure notice is consumed).
   nlohmann::json auth(const std::string& user);
 
