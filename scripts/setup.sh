@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package the build, tests and benchmarks need. Idempotent: apt is
-# only called when something is missing. Never downloads anything outside Debian's archive.
+# Installs every Debian 12 package the build, tests and benchmarks need, and the browser tests'
+# npm packages (tests/browser, pinned by its package-lock). Idempotent; never downloads
+# anything outside Debian's archive and the npm registry.
 set -euo pipefail
 
 packages=(
@@ -25,6 +26,8 @@ packages=(
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer targets with ASan+UBSan
   prometheus            # tests/ops: promtool check metrics/rules and a real Prometheus scraping the server
   gnuplot-nox           # bench/: PNG charts of the benchmark tables
+  chromium              # tests/browser: the web page in a real browser (driven by playwright-core)
+  fonts-wqy-microhei    # tests/browser: a CJK font, so screenshots of Chinese text show glyphs
 )
 
 missing=()
@@ -41,4 +44,18 @@ if ((${#missing[@]})); then
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
   echo "setup: all packages present"
+fi
+
+# tests/browser: playwright-core (drives Debian's /usr/bin/chromium, never downloads a browser)
+# and the official openai SDK, at the versions package-lock.json pins. Needs the machine's npm.
+browser_dir="$(dirname "$0")/../tests/browser"
+if command -v npm >/dev/null; then
+  if [ ! -f "$browser_dir/node_modules/.package-lock.json" ] ||
+    ! cmp -s "$browser_dir/package-lock.json" "$browser_dir/node_modules/.xinyu-lock"; then
+    echo "setup: npm ci in tests/browser"
+    (cd "$browser_dir" && npm ci --no-audit --no-fund --loglevel=error &&
+      cp package-lock.json node_modules/.xinyu-lock)
+  fi
+else
+  echo "setup: npm not found; the browser and openai SDK tests will fail (install Node.js with npm)" >&2
 fi
