@@ -4,6 +4,7 @@
 #include "transport/api_session.hpp"
 
 #include "core/policy/care_report.hpp"
+#include "core/policy/token_count.hpp"
 #include "core/protocol/http_api.hpp"
 #include "transport/context.hpp"
 #include "transport/streams.hpp"
@@ -156,6 +157,8 @@ public:
         c->chat.trace = core::parse_traceparent({tp->value().data(), tp->value().size()});
       stream_ = kind_ == api_kind::chat || c->stream;
       include_usage_ = c->include_usage;
+      if (c->task)
+        return answer_task(*c->task, c->chat.text);
       cmd = std::move(c->chat);
     }
     sink_ = std::make_shared<sink_type>(this->weak_from_this(), socket_.get_executor());
@@ -164,6 +167,29 @@ public:
       ctx_->gateway->mark_minor(user_); // the minors policy before the command
     // a command subscribes its connection to the user's frames (no attach: no `ready`)
     ctx_->gateway->command(user_, actors::client_sink_ptr{sink_}, std::move(cmd));
+  }
+
+  /// A platform's helper prompt (title, tags, follow-ups...): answered here by rule, without
+  /// the user's session, so it never enters their conversation, memories or rate limit.
+  void answer_task(const core::platform_task& task, const std::string& prompt_text) {
+    core::metrics()
+      .get_counter("xinyu_platform_tasks_total",
+                   "platform helper prompts (title, tags, ...) answered by rule, by kind",
+                   "kind=\"" + std::string{core::to_string(task.kind)} + "\"")
+      .inc();
+    auto content = core::answer_platform_task(task);
+    auto prompt = core::approximate_message_tokens(prompt_text);
+    auto completion = core::approximate_tokens(content);
+    if (!stream_)
+      return respond(200, "application/json",
+                     core::completion_object(id_, created_, content, "stop", prompt, completion));
+    write_head();
+    enqueue(core::completion_chunk(id_, created_, content, true, std::nullopt));
+    enqueue(core::completion_chunk(id_, created_, "", false, core::openai_finish("stop")));
+    if (include_usage_)
+      enqueue(core::completion_usage_chunk(id_, created_, prompt, completion));
+    enqueue("data: [DONE]\n\n");
+    end_stream();
   }
 
   /// GET /admin/reports/crisis: counts only, from storage through the gateway.

@@ -172,8 +172,23 @@ std::optional<http_chat_request> parse_completion_request(std::string_view body,
     auto n = static_cast<unsigned>(std::min<std::int64_t>(m->get<std::int64_t>(), 1 << 30));
     max_tokens = max_tokens ? std::min(*max_tokens, n) : n;
   }
-  if (!check_chat(id, *text, limits, r.chat, err) || !check_user(j, dev_mode, limits, r.user, err))
+  // a platform's helper prompt (title, tags, ...) is answered by rule and never becomes a turn;
+  // it may quote a long history, so the text limit applies only to real chats
+  std::string system_text;
+  for (const auto& m : j["messages"])
+    if (m.is_object() && is_string_field(m, "role", "system") && m.contains("content")
+        && m["content"].is_string())
+      system_text += m["content"].get<std::string>() + "\n";
+  r.task = recognise_platform_task(system_text, *text);
+  if (r.task) {
+    if (!check_user(j, dev_mode, limits, r.user, err))
+      return std::nullopt;
+    r.chat.id = std::move(id);
+    r.chat.text = *text; // for the usage count only
+  } else if (!check_chat(id, *text, limits, r.chat, err)
+             || !check_user(j, dev_mode, limits, r.user, err)) {
     return std::nullopt;
+  }
   r.chat.max_tokens = max_tokens;
   // stop: a string or up to 4 strings (OpenAI's rule), each 1..128 bytes
   if (auto st = j.find("stop"); st != j.end() && !st->is_null()) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/protocol/client_frame.hpp"
+#include "core/protocol/platform_task.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -28,7 +29,8 @@ struct http_chat_request {
   chat_command chat;
   std::string user; // dev mode: from the body
   bool stream = true;
-  bool include_usage = false; // OpenAI stream_options.include_usage: a last chunk with usage
+  bool include_usage = false;        // OpenAI stream_options.include_usage: a last chunk with usage
+  std::optional<platform_task> task; // completions: a platform's helper prompt, not a chat
 };
 
 /// POST /v1/chat: {"id","text"} (+ "user" in dev mode). `dev_mode` decides whether "user" is
