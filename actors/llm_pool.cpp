@@ -153,6 +153,9 @@ provider_worker(provider_worker_actor::stateful_pointer<provider_worker_state> s
       cb.on_token = [reply_to, id](std::string text) {
         caf::anon_send(reply_to, token_atom::value, id, std::move(text));
       };
+      cb.on_continue = [reply_to, id] {
+        caf::anon_send(reply_to, retry_atom::value, id); // a next endpoint continues the reply
+      };
       cb.on_end = [reply_to, id, me](std::string finish, std::string) {
         caf::anon_send(reply_to, end_atom::value, id, core::finish_from_provider(finish));
         caf::anon_send(me, end_atom::value, id);
@@ -179,7 +182,11 @@ llm::upstream_config make_upstream_config(const core::config& cfg) {
     u.endpoints.push_back({e.name, e.base_url, e.model, e.api_key_env});
   u.connect_timeout_ms = cfg.llm.connect_timeout_ms;
   u.first_token_timeout_ms = cfg.llm.attempt_first_token_ms;
-  u.stall_timeout_ms = cfg.llm.stall_deadline_ms;
+  // with an endpoint to continue on, the client must see a stall before the session's own
+  // stall deadline ends the reply, and tell it: it gives up on a stalled stream at 3/4 of it
+  u.stall_timeout_ms = cfg.llm.endpoints.size() > 1
+                         ? std::max(1u, cfg.llm.stall_deadline_ms - cfg.llm.stall_deadline_ms / 4)
+                         : cfg.llm.stall_deadline_ms;
   u.max_attempts = cfg.llm.max_attempts;
   u.backoff_ms = cfg.llm.backoff_ms;
   u.backoff_max_ms = cfg.llm.backoff_max_ms;

@@ -29,9 +29,13 @@ struct upstream_config;
 namespace xinyu::actors {
 
 /// Who receives a stream: `(token_atom, stream_id, text)`... then exactly one
-/// `(end_atom, stream_id, finish)`.
+/// `(end_atom, stream_id, finish)`. Between them `(retry_atom, stream_id)` says the upstream
+/// stream broke after some text and the next endpoint was asked to continue the reply: the
+/// tokens that follow extend it (the reply is degraded; its next token may take a first
+/// token's time).
 using llm_listener_actor =
   caf::typed_actor<caf::reacts_to<token_atom, std::uint64_t, std::string>,
+                   caf::reacts_to<retry_atom, std::uint64_t>,
                    caf::reacts_to<end_atom, std::uint64_t, core::finish_reason>>;
 
 /// A running stream: `(cancel_atom, stream_id)` stops it (no `end` follows a cancel).

@@ -28,9 +28,13 @@ struct llm_request {
 
 /// Callbacks of one stream; called on the provider's own thread. `on_end` is called exactly
 /// once with finish "stop", "length", "cancelled" or "error" (then `error` says why).
+/// `on_continue` (optional) is called when the stream broke after some text and the reply goes
+/// on from another endpoint, asked to continue it: the text already given stays, the tokens
+/// that follow extend it (never repeat it), and the one `on_end` still comes.
 struct stream_callbacks {
   std::function<void(std::string text)> on_token;
   std::function<void(std::string finish, std::string error)> on_end;
+  std::function<void()> on_continue = {};
 };
 
 class stream_handle {

@@ -1,8 +1,9 @@
 // OpenAI-compatible streaming client on Boost.Beast (HTTP and HTTPS with verification), with a
-// bounded keep-alive pool per endpoint, retries before the first token, circuit breakers and a
-// bounded stream queue. All state lives on one I/O thread; must never log the API key.
+// bounded keep-alive pool per endpoint, retries before the first token, continuation on the next
+// endpoint after a mid-stream break, circuit breakers and a bounded stream queue. All state lives
+// on one I/O thread; must never log the API key or a reply's text.
 // Over 400 lines: one stream's attempt state machine (connect, TLS, request, SSE, retry,
-// fallback, reuse) is one unit; split, its invariants would span files.
+// fallback, continuation, reuse) is one unit; split, its invariants would span files.
 #include "llm/upstream_client.hpp"
 
 #include "llm/stream_metrics.hpp"
@@ -10,6 +11,7 @@
 #include "core/support/log.hpp"
 
 #include "core/policy/circuit_breaker.hpp"
+#include "core/policy/token_count.hpp"
 #include "core/support/metrics.hpp"
 #include "core/protocol/sse_parser.hpp"
 #include "llm/endpoint_url.hpp"
@@ -58,7 +60,34 @@ struct endpoint_state {
   core::counter* failed = nullptr;
   core::gauge* open = nullptr;
   std::optional<stream_metrics> figures = std::nullopt; // by endpoint and model
+  core::counter* continued_ok = nullptr;     // asked to continue a broken reply: it finished it
+  core::counter* continued_failed = nullptr; // ... it failed or broke too
 };
+
+/// Added to the system message of a continuation: servers that continue a final assistant
+/// message (llama.cpp, Ollama) do so anyway; those that open a new assistant turn (vLLM without
+/// continue_final_message, OpenAI) are told to write only the rest.
+constexpr std::string_view continue_instruction =
+  "Your previous reply was cut off. The last assistant message is its beginning: continue it "
+  "from exactly where it stops, without repeating any of it and without mentioning the "
+  "interruption.";
+
+/// The messages of a continuation: the original prompt with the instruction in its system
+/// message (one is added when there is none) and the partial reply as the final assistant
+/// message. No vendor-specific field: a strict server (OpenAI) refuses unknown ones.
+nlohmann::json continuation_messages(const nlohmann::json& original, const std::string& partial) {
+  auto messages = original;
+  if (!messages.empty() && messages.front().value("role", "") == "system"
+      && messages.front()["content"].is_string())
+    messages.front()["content"] =
+      messages.front()["content"].get<std::string>() + "\n\n" + std::string{continue_instruction};
+  else
+    messages.insert(messages.begin(),
+                    nlohmann::json{{"role", "system"},
+                                   {"content", std::string{continue_instruction}}});
+  messages.push_back({{"role", "assistant"}, {"content", partial}});
+  return messages;
+}
 
 /// What one finished stream used: the endpoint's `usage` when it sent one (-1 when not) and
 /// the content chunks seen, the fallback count of output tokens.
@@ -98,10 +127,14 @@ public:
   void first_token(std::size_t ep);
   void token(std::string text);
   void finish(std::size_t ep, const std::string& reason, const stream_usage& usage);
-  void fail_midstream(std::size_t ep, const std::string& why);
+  /// The stream of `ep` broke after `chunks` content chunks: the reply continues on the next
+  /// endpoint, or (none left) ends with "error" and the text given so far.
+  void fail_midstream(std::size_t ep, const std::string& why, std::size_t chunks);
   void end(std::string finish, std::string error);
 
   bool ended() const { return ended_; }
+  /// The current attempts continue a reply that broke: an empty but finished stream ends it.
+  bool continuing() const { return continuing_; }
   std::string body_for(const endpoint_state& ep) {
     body_["model"] = ep.cfg.model;
     return body_.dump();
@@ -115,15 +148,26 @@ public:
 
 private:
   void try_endpoint(bool fresh_connection = false);
+  /// Drops a continuation's repetition of the partial reply: its text is held while it is
+  /// still a prefix of `partial_` (at most that many bytes); once it is all of it, that much
+  /// is dropped; once it differs, everything held goes on.
+  bool hold_echo(std::string& text);
 
   client_impl& c_;
   nlohmann::json body_;
+  nlohmann::json messages_; // the original prompt; a continuation sends a copy that adds to it
+  unsigned max_tokens_ = 0; // the reply's bound across the original stream and continuations
   stream_callbacks cb_;
   std::size_t ep_ = 0;
   unsigned attempts_ = 0;
   bool ended_ = false;
   bool admitted_ = false;
   std::shared_ptr<attempt_base> attempt_;
+  std::string partial_;     // the reply's text given on so far: what a continuation extends
+  std::size_t chunks_ = 0;  // content chunks of the streams that broke (their output tokens)
+  bool continuing_ = false; // the attempts now continue a broken reply
+  bool echo_check_ = false; // a continuation's first text may repeat `partial_`
+  std::string held_;        // ... and is held until that is decided
 };
 
 class client_impl final : public upstream_client {
@@ -186,6 +230,14 @@ public:
       st.open = &core::metrics().get_gauge("xinyu_llm_breaker_open",
                                            "1 while an endpoint's circuit breaker is open", label);
       st.figures.emplace(endpoint_name, e.model);
+      constexpr const char* continued_help =
+        "replies whose upstream stream broke after some text and that this endpoint was asked "
+        "to continue, by result (ok: it finished the reply; failed: it failed or broke too)";
+      st.continued_ok = &core::metrics().get_counter("xinyu_llm_midstream_fallbacks_total",
+                                                     continued_help, label + ",result=\"ok\"");
+      st.continued_failed =
+        &core::metrics().get_counter("xinyu_llm_midstream_fallbacks_total", continued_help,
+                                     label + ",result=\"failed\"");
       eps.push_back(std::move(st));
     }
     if (!configure_tls_client(ssl_ctx, cfg.tls_verify, cfg.ca_file, error))
@@ -477,10 +529,11 @@ private:
     if (parser_->is_done()) {
       if (!finished_) {
         finished_ = true;
-        if (got_token_ && saw_finish_)
+        if ((got_token_ || op_->continuing()) && saw_finish_)
           op_->finish(ep_, finish_reason_, usage_); // e.g. llama.cpp: a finish_reason, then EOF
         else if (got_token_)
-          op_->fail_midstream(ep_, "the stream ended without [DONE] or a finish_reason");
+          op_->fail_midstream(ep_, "the stream ended without [DONE] or a finish_reason",
+                              usage_.content_chunks);
         else
           op_->attempt_failed(ep_, "the stream ended without any text", true, milliseconds{0});
       }
@@ -527,7 +580,7 @@ private:
       case k::empty: break;
       case k::done:
         finished_ = true;
-        if (got_token_)
+        if (got_token_ || op_->continuing()) // a continuation may have nothing left to add
           op_->finish(ep_, finish_reason_, usage_);
         else
           op_->attempt_failed(ep_, "the stream ended without any text", true, milliseconds{0});
@@ -544,7 +597,7 @@ private:
     finished_ = true;
     close();
     if (got_token_)
-      op_->fail_midstream(ep_, why);
+      op_->fail_midstream(ep_, why, usage_.content_chunks);
     else
       op_->attempt_failed(ep_, why, true, milliseconds{0});
   }
@@ -557,7 +610,7 @@ private:
     if (got_token_) {
       finished_ = true;
       close();
-      return op_->fail_midstream(ep_, what + ": " + ec.message());
+      return op_->fail_midstream(ep_, what + ": " + ec.message(), usage_.content_chunks);
     }
     fail(what + ": " + ec.message());
   }
@@ -638,7 +691,8 @@ std::shared_ptr<attempt_base> client_impl::launch(const std::shared_ptr<stream_o
 // --- stream_op ---------------------------------------------------------------------------
 
 stream_op::stream_op(client_impl& c, nlohmann::json body, stream_callbacks cb)
-  : timer(c.ioc), c_(c), body_(std::move(body)), cb_(std::move(cb)) {}
+  : timer(c.ioc), c_(c), body_(std::move(body)), messages_(body_["messages"]),
+    max_tokens_(body_["max_tokens"].get<unsigned>()), cb_(std::move(cb)) {}
 
 void stream_op::cancel() {
   net::post(c_.ioc, [self = shared_from_this()] {
@@ -705,6 +759,8 @@ void stream_op::attempt_failed(std::size_t ep, const std::string& why, bool retr
     });
     return;
   }
+  if (continuing_)
+    e.continued_failed->inc();
   ++ep_;
   attempts_ = 0;
   try_endpoint();
@@ -715,19 +771,45 @@ void stream_op::first_token(std::size_t ep) {
   e.ok->inc();
   e.breaker.on_success();
   e.open->set(0);
+  if (continuing_)
+    return; // the reply's first token came long ago
   first_token_at = clock::now();
   e.figures->first_token(first_token_at - created);
 }
 
+bool stream_op::hold_echo(std::string& text) {
+  held_ += text;
+  text.clear();
+  if (held_.size() >= partial_.size()) {
+    if (held_.compare(0, partial_.size(), partial_) == 0)
+      held_.erase(0, partial_.size()); // the model repeated the partial reply: not shown twice
+    echo_check_ = false;
+  } else if (partial_.compare(0, held_.size(), held_) != 0) {
+    echo_check_ = false; // new text: everything held goes on
+  }
+  if (echo_check_)
+    return true;
+  text.swap(held_);
+  return text.empty();
+}
+
 void stream_op::token(std::string text) {
-  if (!ended_ && cb_.on_token)
-    cb_.on_token(std::move(text));
+  if (ended_ || !cb_.on_token)
+    return;
+  if (echo_check_ && hold_echo(text))
+    return;
+  partial_ += text;
+  cb_.on_token(std::move(text));
 }
 
 void stream_op::finish(std::size_t ep, const std::string& reason, const stream_usage& usage) {
   if (ended_)
     return;
   auto& e = c_.eps[ep];
+  if (continuing_)
+    e.continued_ok->inc();
+  held_.clear(); // a repetition of the partial reply that stopped short is not shown either
+  echo_check_ = false;
   auto now = clock::now();
   auto output = usage.completion_tokens >= 0 ? static_cast<std::size_t>(usage.completion_tokens)
                                              : usage.content_chunks;
@@ -737,12 +819,37 @@ void stream_op::finish(std::size_t ep, const std::string& reason, const stream_u
   end(reason, "");
 }
 
-void stream_op::fail_midstream(std::size_t ep, const std::string& why) {
+void stream_op::fail_midstream(std::size_t ep, const std::string& why, std::size_t chunks) {
   auto& e = c_.eps[ep];
   e.failed->inc();
   e.breaker.on_failure(clock::now());
+  e.open->set(e.breaker.current(clock::now()) == core::circuit_breaker::state::closed ? 0 : 1);
   log_warn("llm_stream_broken", e.cfg.name.empty() ? e.url.host : e.cfg.name, why, traceparent);
-  end("error", why);
+  if (ended_)
+    return;
+  if (continuing_)
+    e.continued_failed->inc();
+  attempt_.reset();
+  chunks_ += chunks;
+  held_.clear(); // a repetition cut short: the next continuation starts from partial_ again
+  echo_check_ = false;
+  auto used = std::max(chunks_, core::approximate_tokens(partial_));
+  if (used >= max_tokens_)
+    return end("length", ""); // the reply already has all the tokens it may have
+  if (ep_ + 1 >= c_.eps.size())
+    return end("error", why); // no endpoint left to continue on: the text so far is the reply
+  // the next endpoint continues the reply: same request, the partial reply as the assistant's
+  // beginning, what is left of max_tokens; the stop sequences are the session's to enforce
+  // across the join (an upstream cannot see one that straddles it)
+  ++ep_;
+  attempts_ = 0;
+  continuing_ = true;
+  body_["messages"] = continuation_messages(messages_, partial_);
+  body_["max_tokens"] = max_tokens_ - static_cast<unsigned>(used);
+  echo_check_ = !partial_.empty();
+  if (cb_.on_continue)
+    cb_.on_continue();
+  try_endpoint();
 }
 
 void stream_op::end(std::string finish, std::string error) {

@@ -231,6 +231,7 @@ session_actor::behavior_type session_behavior(session_ptr self, std::string user
     [self](token_atom, std::uint64_t key, std::string& text) {
       on_token(self, key, std::move(text));
     },
+    [self](retry_atom, std::uint64_t key) { on_stream_continued(self, key); },
     [self](end_atom, std::uint64_t key, core::finish_reason finish) {
       on_stream_end(self, key, finish);
     },

@@ -216,6 +216,9 @@ void start_next(session_ptr self);
 void on_token(session_ptr self, std::uint64_t key, std::string text);
 /// The stream `key` ended.
 void on_stream_end(session_ptr self, std::uint64_t key, core::finish_reason finish);
+/// The stream `key` broke after some text and goes on from the next endpoint: `llm` is
+/// degraded and the stall deadline counts from now (the continuation's first token).
+void on_stream_continued(session_ptr self, std::uint64_t key);
 /// A deadline of the turn `key` fired.
 void on_deadline(session_ptr self, std::uint64_t key, deadline_kind kind);
 /// The LLM worker of the turn in flight died.

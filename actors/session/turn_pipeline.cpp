@@ -382,6 +382,14 @@ void on_token(session_ptr self, std::uint64_t key, std::string text) {
                        key, deadline_kind::stall);
 }
 
+void on_stream_continued(session_ptr self, std::uint64_t key) {
+  auto* t = self->state.current(key);
+  if (!t || t->ph != phase::generating)
+    return;
+  t->mark_degraded("llm");         // the reply goes on, from a fallback endpoint
+  t->last_token_at = clock::now(); // a whole stall deadline for the continuation's first token
+}
+
 void on_stream_end(session_ptr self, std::uint64_t key, core::finish_reason finish) {
   auto* t = self->state.current(key);
   if (!t || t->ph != phase::generating)

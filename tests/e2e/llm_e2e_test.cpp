@@ -386,3 +386,200 @@ TEST_CASE("llm: OpenAI stop sequences go to the endpoint and are enforced on its
   CHECK(j["choices"][0]["finish_reason"] == "stop");
   CHECK(m.last_request()["stop"] == json::array({" the", "never"}));
 }
+
+// --- mid-stream fallback: a reply whose stream breaks continues on the next endpoint ---------
+
+namespace {
+
+const std::vector<std::string> abcd = {"A", "b", "c", "d"};
+
+json two_endpoints(const mock_openai& primary, const mock_openai& backup,
+                   json extra = json::object()) {
+  json cfg = llm_config(json::array({endpoint(primary, "primary"), endpoint(backup, "backup")}),
+                        json{{"llm", {{"breaker_failures", 1000}}}});
+  cfg.merge_patch(extra);
+  return cfg;
+}
+
+/// After a turn has ended: asks for the history and reads up to it, failing on any further
+/// `done` of `id` (exactly one per chat); returns the stored reply of `id`.
+std::string stored_reply_after(ws_client& c, const std::string& id, std::uint64_t reply_turn) {
+  c.send({{"type", "history"}});
+  for (;;) {
+    auto f = c.read(5s);
+    auto type = f.value("type", "");
+    if (type == "done" && f.value("id", "") == id)
+      FAIL("a second done for " << id << ": " << f.dump());
+    if (type != "history")
+      continue;
+    for (const auto& m : f["messages"])
+      if (m["turn"] == reply_turn)
+        return m["text"];
+    FAIL("the reply turn " << reply_turn << " is not in the history: " << f.dump());
+  }
+}
+
+/// The continuation request: the original messages, the partial reply as the last one.
+void check_continuation(const json& original, const json& continued, const std::string& partial,
+                        unsigned max_tokens) {
+  const auto& om = original["messages"];
+  const auto& cm = continued["messages"];
+  REQUIRE(cm.size() == om.size() + 1);
+  CHECK(cm.back() == json{{"role", "assistant"}, {"content", partial}});
+  REQUIRE(cm.front()["role"] == "system");
+  auto system = cm.front()["content"].get<std::string>();
+  CHECK(system.rfind(om.front()["content"].get<std::string>(), 0) == 0); // the persona stays
+  CHECK(system.find("continue it") != std::string::npos);                // and is told to go on
+  for (std::size_t i = 1; i < om.size(); ++i)
+    CHECK(cm[i] == om[i]);                      // the conversation itself is unchanged
+  CHECK(continued["max_tokens"] == max_tokens); // what is left of the reply's bound
+  CHECK(continued["stream"] == true);
+  CHECK(continued["model"] == "mock-model");
+}
+
+} // namespace
+
+TEST_CASE("llm: a stream that breaks after N tokens is continued by the next endpoint, for "
+          "every N",
+          "[e2e][llm][midstream]") {
+  mock_openai primary{abcd}, backup{abcd};
+  primary.script({}, B::break_after);
+  backup.script({}, B::resume);
+  server_process srv{two_endpoints(primary, backup)};
+  ws_client c{srv.port()};
+  c.auth("n-breaks");
+  for (std::size_t n = 0; n <= abcd.size(); ++n) {
+    CAPTURE(n);
+    primary.set_break_after(n); // n == 4: every token, then the end without finish or [DONE]
+    auto id = "b" + std::to_string(n);
+    auto t = run_turn(c, id, "tell me something", true); // throws on a seq gap (from 0)
+    CHECK(t.text() == "Abcd");                           // all of it, once
+    CHECK(t.done["finish"] == "stop");
+    // a break before any text is today's retry on the next endpoint: the user saw nothing
+    // broken, so nothing is degraded
+    CHECK(t.done["degraded"] == (n == 0 ? json::array() : json::array({"llm"})));
+    CHECK_FALSE(t.persisted.is_null());
+    CHECK(stored_reply_after(c, id, t.done["turn"]) == "Abcd"); // stored = what was streamed
+    auto sent = backup.chat_requests();
+    REQUIRE_FALSE(sent.empty());
+    if (n == 0) {
+      CHECK(sent.back()["messages"].back()["role"] == "user"); // a plain retry, no prefix
+    } else {
+      std::string partial;
+      for (std::size_t i = 0; i < n; ++i)
+        partial += abcd[i];
+      check_continuation(primary.last_request(), sent.back(), partial,
+                         512 - static_cast<unsigned>(n));
+    }
+  }
+  auto metrics = http_get(srv.port(), "/metrics").second;
+  CHECK(metrics.find("xinyu_llm_midstream_fallbacks_total{endpoint=\"backup\",result=\"ok\"} 4")
+        != std::string::npos);
+}
+
+TEST_CASE("llm: a stream that stalls mid-reply is continued by the next endpoint",
+          "[e2e][llm][midstream]") {
+  mock_openai primary{abcd}, backup{abcd};
+  primary.script({B::stall_mid}); // "A", "b", then nothing
+  backup.script({}, B::resume);
+  server_process srv{two_endpoints(primary, backup, json{{"llm", {{"stall_deadline_ms", 1200}}}})};
+  ws_client c{srv.port()};
+  c.auth("stalled");
+  auto t = run_turn(c, "s1", "tell me something", true);
+  CHECK(t.text() == "Abcd");
+  CHECK(t.done["finish"] == "stop");
+  CHECK(t.done["degraded"] == json::array({"llm"}));
+  CHECK(stored_reply_after(c, "s1", t.done["turn"]) == "Abcd");
+  REQUIRE(backup.chat_requests().size() == 1);
+  check_continuation(primary.last_request(), backup.last_request(), "Ab", 510);
+}
+
+TEST_CASE("llm: a continuation gets a whole stall deadline for its first token",
+          "[e2e][llm][midstream]") {
+  mock_openai primary{abcd}, backup{abcd};
+  primary.script({B::stall_mid}); // "A", "b", then nothing: the client gives up at 3/4 of 1.2 s
+  backup.script({}, B::resume);
+  backup.set_resume_delay(700ms); // past the session's stall deadline counted from "b"
+  server_process srv{
+    two_endpoints(primary, backup,
+                  json{{"llm", {{"stall_deadline_ms", 1200}, {"attempt_first_token_ms", 1100}}}})};
+  ws_client c{srv.port()};
+  c.auth("slow-backup");
+  auto t = run_turn(c, "w1", "tell me something", true);
+  CHECK(t.text() == "Abcd");
+  CHECK(t.done["finish"] == "stop");
+  CHECK(t.done["degraded"] == json::array({"llm"}));
+}
+
+TEST_CASE("llm: a continuation that repeats the partial reply first shows it once",
+          "[e2e][llm][midstream]") {
+  const std::vector<std::string> zh = {"我", "听到", "了，", "你", "辛苦了。"};
+  mock_openai primary{zh}, backup{zh};
+  primary.script({}, B::break_after);
+  primary.set_break_after(3);
+  backup.script({}, B::echo_resume); // "我听到了，" one character per chunk, then "你辛苦了。"
+  server_process srv{two_endpoints(primary, backup)};
+  ws_client c{srv.port()};
+  c.auth("echo");
+  auto t = run_turn(c, "e1", "今天好累", true);
+  CHECK(t.text() == "我听到了，你辛苦了。");
+  CHECK(t.done["finish"] == "stop");
+  CHECK(t.done["degraded"] == json::array({"llm"}));
+  CHECK(stored_reply_after(c, "e1", t.done["turn"]) == "我听到了，你辛苦了。");
+}
+
+TEST_CASE("llm: a continuation that breaks too goes on to the next endpoint; when none is "
+          "left the reply ends with error and keeps its text",
+          "[e2e][llm][midstream]") {
+  mock_openai first{abcd}, second{abcd}, third{abcd};
+  first.script({}, B::break_after);
+  first.set_break_after(1); // "A"
+  second.script({}, B::break_after);
+  second.set_break_after(1); // "b" after "A"
+  third.script({B::resume}, B::break_after);
+  third.set_break_after(1); // the second time: "c" after "Ab", then the break
+  server_process srv{llm_config(json::array({endpoint(first, "first"), endpoint(second, "second"),
+                                             endpoint(third, "third")}),
+                                json{{"llm", {{"breaker_failures", 1000}}}})};
+  ws_client c{srv.port()};
+  c.auth("chain-breaks");
+  auto t = run_turn(c, "c1", "tell me something", true);
+  CHECK(t.text() == "Abcd");
+  CHECK(t.done["finish"] == "stop");
+  CHECK(t.done["degraded"] == json::array({"llm"}));
+  REQUIRE(second.chat_requests().size() == 1);
+  REQUIRE(third.chat_requests().size() == 1);
+  check_continuation(first.last_request(), second.last_request(), "A", 511);
+  check_continuation(first.last_request(), third.last_request(), "Ab", 510);
+
+  // every endpoint breaks: today's end, finish error with everything streamed kept and stored
+  auto broken = run_turn(c, "c2", "and again", true);
+  CHECK(broken.text() == "Abc"); // "A" from the first, "b" from the second, "c" from the third
+  CHECK(broken.done["finish"] == "error");
+  CHECK(broken.done["degraded"] == json::array({"llm"}));
+  CHECK(stored_reply_after(c, "c2", broken.done["turn"]) == "Abc");
+  auto metrics = http_get(srv.port(), "/metrics").second;
+  CHECK(metrics.find("xinyu_llm_midstream_fallbacks_total{endpoint=\"second\",result=\"failed\"} 2")
+        != std::string::npos);
+  CHECK(metrics.find("xinyu_llm_midstream_fallbacks_total{endpoint=\"third\",result=\"ok\"} 1")
+        != std::string::npos);
+  CHECK(metrics.find("xinyu_llm_midstream_fallbacks_total{endpoint=\"third\",result=\"failed\"} 1")
+        != std::string::npos);
+}
+
+TEST_CASE("llm: stop sequences hold across the join of a continued reply",
+          "[e2e][llm][midstream][stop]") {
+  mock_openai primary{abcd}, backup{abcd};
+  primary.script({}, B::break_after); // "A", "b", then the break
+  backup.script({}, B::resume);       // "c", "d"
+  server_process srv{two_endpoints(primary, backup)};
+  json req{{"user", "joiner"},
+           {"stop", json::array({"bc"})}, // straddles the join: no upstream can see it
+           {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}};
+  auto r = http_call(srv.port(), "POST", "/v1/chat/completions", req.dump());
+  REQUIRE(r.status == 200);
+  auto j = json::parse(r.body);
+  CHECK(j["choices"][0]["message"]["content"] == "A");
+  CHECK(j["choices"][0]["finish_reason"] == "stop");
+  CHECK(backup.last_request()["stop"] == json::array({"bc"}));
+}

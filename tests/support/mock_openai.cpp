@@ -36,6 +36,9 @@ struct mock_openai::impl {
   int closed_by_client = 0;
   int embedding_requests = 0;
   json last_request;
+  std::vector<json> chat_requests;
+  std::size_t break_after = 2;
+  std::chrono::milliseconds resume_delay{0};
   std::string last_auth;
   std::string last_traceparent;
   std::vector<std::chrono::steady_clock::time_point> times;
@@ -73,6 +76,35 @@ struct mock_openai::impl {
 
   static json last_request_of(const http::request<http::string_body>& req) {
     return json::parse(req.body(), nullptr, false);
+  }
+
+  /// The partial reply a request asks to continue: its final assistant message ("" if none).
+  static std::string prefix_of(const json& body) {
+    if (!body.is_object() || !body.contains("messages") || !body["messages"].is_array()
+        || body["messages"].empty())
+      return {};
+    const auto& last = body["messages"].back();
+    if (!last.is_object() || last.value("role", "") != "assistant" || !last["content"].is_string())
+      return {};
+    return last["content"].get<std::string>();
+  }
+
+  /// The tokens that follow `prefix` in the tokens' text (the first one cut where the prefix
+  /// ends inside it); all of them when the text does not begin with `prefix`.
+  std::vector<std::string> rest_after(const std::string& prefix) const {
+    std::string all;
+    for (const auto& t : tokens)
+      all += t;
+    if (all.compare(0, prefix.size(), prefix) != 0)
+      return tokens;
+    std::vector<std::string> rest;
+    std::size_t at = 0;
+    for (const auto& t : tokens) {
+      if (at + t.size() > prefix.size())
+        rest.push_back(at >= prefix.size() ? t : t.substr(prefix.size() - at));
+      at += t.size();
+    }
+    return rest;
   }
 
   /// /embeddings: a 64-dimension bag of characters (texts sharing characters are similar);
@@ -127,6 +159,8 @@ struct mock_openai::impl {
         ++requests;
         times.push_back(std::chrono::steady_clock::now());
         last_request = json::parse(req.body(), nullptr, false);
+        if (req.target().ends_with("/chat/completions"))
+          chat_requests.push_back(last_request);
         last_auth = std::string{req[http::field::authorization]};
         last_traceparent = std::string{req["traceparent"]};
         if (!script.empty()) {
@@ -237,6 +271,37 @@ struct mock_openai::impl {
           write(ok_head + "data: {this is not json\n\n");
           wait_or_closed(s, std::chrono::milliseconds(2000));
           break;
+        case behaviour::break_after:
+        case behaviour::resume:
+        case behaviour::echo_resume: {
+          auto prefix = prefix_of(last_request_of(req));
+          auto rest = rest_after(prefix);
+          write(ok_head);
+          if (b == behaviour::echo_resume)
+            for (std::size_t i = 0; i < prefix.size();) { // one UTF-8 character per chunk, ...
+              auto c = static_cast<unsigned char>(prefix[i]);
+              std::size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+              write(chunk({{"content", prefix.substr(i, n)}}));
+              i += n;
+              std::this_thread::sleep_for(std::chrono::milliseconds(2)); // ... apart, as a model
+            }
+          std::size_t limit;
+          std::chrono::milliseconds delay;
+          {
+            std::lock_guard lock{mtx};
+            limit = b == behaviour::break_after ? break_after : rest.size();
+            delay = b == behaviour::resume ? resume_delay : std::chrono::milliseconds{0};
+          }
+          if (delay.count() > 0 && wait_or_closed(s, delay))
+            break; // the client gave up first
+          std::string body;
+          for (std::size_t i = 0; i < rest.size() && i < limit; ++i)
+            body += chunk({{"content", rest[i]}});
+          if (b != behaviour::break_after)
+            body += chunk(json::object(), "stop") + "data: [DONE]\n\n";
+          write(body);
+          break; // break_after: closed below without finishing
+        }
         case behaviour::error_event:
           write(ok_head + R"(data: {"error":{"message":"model overloaded","code":503}})" + "\n\n");
           wait_or_closed(s, std::chrono::milliseconds(2000));
@@ -323,6 +388,21 @@ int mock_openai::embedding_requests() const {
 nlohmann::json mock_openai::last_request() const {
   std::lock_guard lock{impl_->mtx};
   return impl_->last_request;
+}
+
+void mock_openai::set_break_after(std::size_t n) {
+  std::lock_guard lock{impl_->mtx};
+  impl_->break_after = n;
+}
+
+void mock_openai::set_resume_delay(std::chrono::milliseconds d) {
+  std::lock_guard lock{impl_->mtx};
+  impl_->resume_delay = d;
+}
+
+std::vector<nlohmann::json> mock_openai::chat_requests() const {
+  std::lock_guard lock{impl_->mtx};
+  return impl_->chat_requests;
 }
 
 std::string mock_openai::last_authorization() const {

@@ -29,6 +29,11 @@ public:
     status_401,
     malformed,   // a chunk that is not JSON
     error_event, // an error object before any token
+    // These three continue a request whose last message is an assistant message that begins
+    // the tokens' text: they stream only the rest (all of it when there is none).
+    break_after, // set_break_after(n) tokens of the rest, then the connection is closed
+    resume,      // the rest, finish, [DONE]
+    echo_resume, // the assistant message repeated first (one character per chunk), then resume
   };
 
   explicit mock_openai(std::vector<std::string> tokens = {"Hello", " there", "!"});
@@ -39,12 +44,19 @@ public:
 
   /// Behaviours for the next requests, in order; after them `fallback` is used.
   void script(std::vector<behaviour> next, behaviour fallback = behaviour::normal);
+  /// How many tokens `break_after` sends before it closes the connection (default 2).
+  void set_break_after(std::size_t n);
+  /// How long `resume` waits after the headers before its first chunk (default 0): a slow
+  /// first token.
+  void set_resume_delay(std::chrono::milliseconds d);
 
   int requests() const;
   /// Requests to /embeddings (also counted in requests()); the reply is a 64-dimension bag of
   /// characters, so texts that share characters are similar.
   int embedding_requests() const;
   nlohmann::json last_request() const;
+  /// The bodies of every /chat/completions request, in order of arrival.
+  std::vector<nlohmann::json> chat_requests() const;
   std::string last_authorization() const;
   /// The W3C traceparent header of the last request ("" when none).
   std::string last_traceparent() const;
