@@ -42,7 +42,8 @@ namespace {
 constexpr int exit_usage = 2;
 
 /// Where a model setting points: "auto" is models/NAME.bin of the build this binary belongs to
-/// (build/apps/xinyu-server -> build/models/NAME.bin), or "" when that file does not exist.
+/// (build/apps/xinyu-server -> build/models/NAME.bin) or of its installation
+/// (/usr/bin/xinyu-server -> /usr/share/xinyu/models/NAME.bin), or "" when neither exists.
 std::string resolve_model(const std::string& configured, const char* name) {
   if (configured != "auto")
     return configured;
@@ -50,8 +51,12 @@ std::string resolve_model(const std::string& configured, const char* name) {
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec)
     return {};
-  auto p = exe.parent_path().parent_path() / "models" / (std::string{name} + ".bin");
-  return std::filesystem::exists(p, ec) ? p.string() : std::string{};
+  auto file = std::string{name} + ".bin";
+  auto prefix = exe.parent_path().parent_path();
+  for (auto p : {prefix / "models" / file, prefix / "share" / "xinyu" / "models" / file})
+    if (std::filesystem::exists(p, ec))
+      return p.string();
+  return {};
 }
 
 void print_help() {

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 kind="${1:?usage: scripts/sanitize.sh asan|tsan [ctest args]}"
 shift
 case "$kind" in
-  asan) flags="address,undefined"; tests=(-LE lint) ;;
+  asan) flags="address,undefined"; tests=(-LE 'lint|package') ;;
   tsan) flags="thread"; tests=(-R '^(core|storage|quality)$') ;;
   *) echo "sanitize: unknown kind '$kind' (asan or tsan)"; exit 2 ;;
 esac
@@ -26,7 +26,7 @@ if [[ "$kind" == tsan ]]; then
   targets=(xinyu_core_tests xinyu_storage_tests xinyu_quality_tests)
 else
   targets=(xinyu-server xinyu_core_tests xinyu_storage_tests xinyu_actor_tests xinyu_chaos_tests
-           xinyu_e2e_tests xinyu_quality_tests xinyu_ops_tests)
+           xinyu_e2e_tests xinyu_quality_tests xinyu_ops_tests mock-llm)
 fi
 cmake --build "$dir" -j "$(nproc 2>/dev/null || echo 2)" --target "${targets[@]}"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
