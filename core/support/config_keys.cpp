@@ -448,8 +448,11 @@ const std::vector<config_key>& config_keys() {
     XINYU_KEY(llm.workers, "LLM stream workers (each runs many streams)", 1, 256),
     XINYU_KEY(llm.start_deadline_ms, "deadline for a worker to accept a stream", 1, 600000),
     XINYU_KEY(llm.first_token_deadline_ms, "no first token by then: fallback reply", 1, 600000),
-    XINYU_KEY(llm.stall_deadline_ms, "gap between tokens after which the reply ends (error)", 1,
-              600000),
+    XINYU_KEY(llm.stall_deadline_ms,
+              "gap between tokens after which the reply ends (error); with a next endpoint "
+              "configured the upstream client calls a stream stalled at 3/4 of it and the next "
+              "endpoint continues the reply",
+              1, 600000),
     XINYU_KEY(llm.total_deadline_ms, "whole-reply deadline (finish error, tokens kept)", 1,
               3600000),
     XINYU_KEY(llm.max_tokens, "reply token cap (finish length)", 1, 100000),
