@@ -42,7 +42,7 @@ std::size_t approximate_tokens(std::string_view text) {
         ++n;
         ++i;
       }
-      tokens += 1 + (n - 1) / 6;
+      tokens += 1 + (n - 1) / 7; // common words up to 7 letters are one token
     } else if (is_digit(c)) {
       std::size_t n = 0;
       while (i < text.size() && is_digit(static_cast<unsigned char>(text[i]))) {
@@ -52,9 +52,14 @@ std::size_t approximate_tokens(std::string_view text) {
       tokens += (n + 2) / 3;
     } else if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
       ++i; // a space usually joins the next word's token
+    } else if (c == '\'' && i + 1 < text.size()
+               && is_letter(static_cast<unsigned char>(text[i + 1]))) {
+      ++i; // an apostrophe joins the letters after it: 's, 've, n't are one token
     } else if (c < 0x80) {
       ++tokens;
       ++i;
+      while (i < text.size() && static_cast<unsigned char>(text[i]) == c)
+        ++i; // a run of one mark ("!!!", "...") is one token
     } else {
       std::size_t len = 1;
       auto cp = decode(text, i, len);

@@ -10,8 +10,10 @@ TEST_CASE("approximate token counts follow the usual BPE rules of thumb", "[toke
   CHECK(approximate_tokens("") == 0);
   CHECK(approximate_tokens("hello") == 1);
   CHECK(approximate_tokens("hello world") == 2);
-  CHECK(approximate_tokens("I feel sad today.") == 5); // four words and a full stop
-  CHECK(approximate_tokens("incomprehensibilities") == 4);
+  CHECK(approximate_tokens("I feel sad today.") == 5);     // four words and a full stop
+  CHECK(approximate_tokens("incomprehensibilities") == 3); // 21 letters: one more per 7
+  CHECK(approximate_tokens("I've") == 2);                  // "I" and "'ve"
+  CHECK(approximate_tokens("so good!!!") == 3);            // a run of one mark is one token
   CHECK(approximate_tokens("2026") == 2);
   CHECK(approximate_tokens("我今天很难过") == 6);
   CHECK(approximate_tokens("你好，世界") == 5); // the full-width comma is CJK punctuation
