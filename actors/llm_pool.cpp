@@ -179,7 +179,8 @@ provider_worker(provider_worker_actor::stateful_pointer<provider_worker_state> s
 llm::upstream_config make_upstream_config(const core::config& cfg) {
   llm::upstream_config u;
   for (const auto& e : cfg.llm.endpoints)
-    u.endpoints.push_back({e.name, e.base_url, e.model, e.api_key_env});
+    u.endpoints.push_back(
+      {e.name, e.base_url, e.model, e.api_key_env, e.context_window, e.reply_reserve});
   u.connect_timeout_ms = cfg.llm.connect_timeout_ms;
   u.first_token_timeout_ms = cfg.llm.attempt_first_token_ms;
   // with an endpoint to continue on, the client must see a stall before the session's own

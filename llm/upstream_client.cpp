@@ -75,17 +75,13 @@ constexpr std::string_view continue_instruction =
 /// The messages of a continuation: the original prompt with the instruction in its system
 /// message (one is added when there is none) and the partial reply as the final assistant
 /// message. No vendor-specific field: a strict server (OpenAI) refuses unknown ones.
-nlohmann::json continuation_messages(const nlohmann::json& original, const std::string& partial) {
-  auto messages = original;
-  if (!messages.empty() && messages.front().value("role", "") == "system"
-      && messages.front()["content"].is_string())
-    messages.front()["content"] =
-      messages.front()["content"].get<std::string>() + "\n\n" + std::string{continue_instruction};
+std::vector<core::chat_message> continuation_messages(std::vector<core::chat_message> messages,
+                                                      const std::string& partial) {
+  if (!messages.empty() && messages.front().role == "system")
+    messages.front().content += "\n\n" + std::string{continue_instruction};
   else
-    messages.insert(messages.begin(),
-                    nlohmann::json{{"role", "system"},
-                                   {"content", std::string{continue_instruction}}});
-  messages.push_back({{"role", "assistant"}, {"content", partial}});
+    messages.insert(messages.begin(), {"system", std::string{continue_instruction}});
+  messages.push_back({"assistant", partial});
   return messages;
 }
 
@@ -115,7 +111,8 @@ void log_warn(const std::string& event, const std::string& endpoint, const std::
 /// except cancel(), which posts there.
 class stream_op final : public stream_handle, public std::enable_shared_from_this<stream_op> {
 public:
-  stream_op(client_impl& c, nlohmann::json body, stream_callbacks cb);
+  stream_op(client_impl& c, nlohmann::json body, std::vector<core::chat_message> prompt,
+            stream_callbacks cb);
 
   void cancel() override;
 
@@ -135,10 +132,9 @@ public:
   bool ended() const { return ended_; }
   /// The current attempts continue a reply that broke: an empty but finished stream ends it.
   bool continuing() const { return continuing_; }
-  std::string body_for(const endpoint_state& ep) {
-    body_["model"] = ep.cfg.model;
-    return body_.dump();
-  }
+  /// The request for `ep`: the prompt (or the continuation) cut to the endpoint's window less
+  /// its reply reserve, and max_tokens to what the window leaves.
+  std::string body_for(const endpoint_state& ep);
 
   net::steady_timer timer;
   clock::time_point created = clock::now();
@@ -155,8 +151,9 @@ private:
 
   client_impl& c_;
   nlohmann::json body_;
-  nlohmann::json messages_; // the original prompt; a continuation sends a copy that adds to it
+  std::vector<core::chat_message> prompt_; // as built; each endpoint gets it cut to its window
   unsigned max_tokens_ = 0; // the reply's bound across the original stream and continuations
+  unsigned reply_left_ = 0; // of it, what the current attempts may still write
   stream_callbacks cb_;
   std::size_t ep_ = 0;
   unsigned attempts_ = 0;
@@ -247,11 +244,8 @@ public:
   }
 
   std::shared_ptr<stream_handle> start(const llm_request& req, stream_callbacks cb) override {
-    nlohmann::json messages = nlohmann::json::array();
-    for (const auto& m : req.prompt)
-      messages.push_back({{"role", m.role}, {"content", m.content}});
     nlohmann::json body{{"model", ""},
-                        {"messages", std::move(messages)},
+                        {"messages", nlohmann::json::array()},
                         {"stream", true},
                         {"max_tokens", req.max_tokens},
                         {"temperature", cfg.temperature}};
@@ -259,7 +253,7 @@ public:
       body["stream_options"] = {{"include_usage", true}};
     if (!req.stop.empty())
       body["stop"] = req.stop;
-    auto op = std::make_shared<stream_op>(*this, std::move(body), std::move(cb));
+    auto op = std::make_shared<stream_op>(*this, std::move(body), req.prompt, std::move(cb));
     op->prompt_estimate = req.prompt_tokens;
     op->traceparent = req.traceparent;
     net::post(ioc, [this, op] { admit(op); });
@@ -690,9 +684,27 @@ std::shared_ptr<attempt_base> client_impl::launch(const std::shared_ptr<stream_o
 
 // --- stream_op ---------------------------------------------------------------------------
 
-stream_op::stream_op(client_impl& c, nlohmann::json body, stream_callbacks cb)
-  : timer(c.ioc), c_(c), body_(std::move(body)), messages_(body_["messages"]),
-    max_tokens_(body_["max_tokens"].get<unsigned>()), cb_(std::move(cb)) {}
+stream_op::stream_op(client_impl& c, nlohmann::json body, std::vector<core::chat_message> prompt,
+                     stream_callbacks cb)
+  : timer(c.ioc), c_(c), body_(std::move(body)), prompt_(std::move(prompt)),
+    max_tokens_(body_["max_tokens"].get<unsigned>()), reply_left_(max_tokens_), cb_(std::move(cb)) {
+}
+
+std::string stream_op::body_for(const endpoint_state& ep) {
+  const auto window = ep.cfg.context_window;
+  const auto budget = window > ep.cfg.reply_reserve ? window - ep.cfg.reply_reserve : 0;
+  auto messages =
+    core::fit_prompt(continuing_ ? continuation_messages(prompt_, partial_) : prompt_, budget);
+  auto used = core::approximate_prompt_tokens(messages);
+  auto room = window > used ? window - used : 1;
+  nlohmann::json list = nlohmann::json::array();
+  for (auto& m : messages)
+    list.push_back({{"role", std::move(m.role)}, {"content", std::move(m.content)}});
+  body_["messages"] = std::move(list);
+  body_["model"] = ep.cfg.model;
+  body_["max_tokens"] = static_cast<unsigned>(std::min<std::size_t>(reply_left_, room));
+  return body_.dump();
+}
 
 void stream_op::cancel() {
   net::post(c_.ioc, [self = shared_from_this()] {
@@ -844,8 +856,7 @@ void stream_op::fail_midstream(std::size_t ep, const std::string& why, std::size
   ++ep_;
   attempts_ = 0;
   continuing_ = true;
-  body_["messages"] = continuation_messages(messages_, partial_);
-  body_["max_tokens"] = max_tokens_ - static_cast<unsigned>(used);
+  reply_left_ = max_tokens_ - static_cast<unsigned>(used); // body_for builds the messages
   echo_check_ = !partial_.empty();
   if (cb_.on_continue)
     cb_.on_continue();

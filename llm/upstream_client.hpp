@@ -17,6 +17,10 @@ struct endpoint_config {
   std::string base_url; // e.g. http://127.0.0.1:8000/v1 ; POST {base_url}/chat/completions
   std::string model;
   std::string api_key_env; // name of the environment variable holding the key ("" = none)
+  // the model's window in tokens; a prompt is cut to context_window - reply_reserve for this
+  // endpoint (the oldest recent turns first, core::fit_prompt) and max_tokens to what is left
+  std::size_t context_window = 8192;
+  std::size_t reply_reserve = 1024;
 };
 
 struct upstream_config {

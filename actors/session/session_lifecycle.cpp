@@ -304,8 +304,15 @@ make_session_settings(const core::config& cfg, std::shared_ptr<core::service_sta
     if (auto key = core::decode_sealing_key(cfg.care.contact_key, error))
       s->contact_key = std::move(*key); // the server refuses to start with a bad key
   }
-  s->prompt =
-    std::make_shared<const core::prompt_builder>(cfg.persona, cfg.session.recent_messages);
+  // the prompt is built for the window of the endpoint tried first (the upstream client cuts
+  // it further for a smaller one later in the chain), or the offline provider's
+  core::prompt_limits limits;
+  limits.max_recent_messages = cfg.session.recent_messages;
+  bool upstream = cfg.llm.provider == "openai" && !cfg.llm.endpoints.empty();
+  auto window = upstream ? cfg.llm.endpoints.front().context_window : cfg.offline.context_window;
+  auto reserve = upstream ? cfg.llm.endpoints.front().reply_reserve : cfg.offline.reply_reserve;
+  limits.max_prompt_tokens = window > reserve ? window - reserve : 0;
+  s->prompt = std::make_shared<const core::prompt_builder>(cfg.persona, limits);
   s->svc = std::move(svc);
   return s;
 }

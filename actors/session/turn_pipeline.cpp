@@ -119,12 +119,13 @@ void generate_with_llm(session_ptr self, turn& t) {
   start.request.emotion = t.emotion;
   start.request.safety = t.safety.level;
   start.request.memories = t.memories;
-  start.request.prompt = st.cfg->prompt->build(in);
+  auto built = st.cfg->prompt->build(in);
+  // the window slid: those turns leave it for good, so the next prompts start the same way
+  st.recent.erase(st.recent.begin(), st.recent.begin() + static_cast<long>(built.dropped));
+  start.request.prompt = std::move(built.messages);
   start.request.max_tokens =
     std::min(st.cfg->config.llm.max_tokens, t.max_tokens.value_or(st.cfg->config.llm.max_tokens));
-  t.prompt_tokens = 3; // the reply's priming
-  for (const auto& m : start.request.prompt)
-    t.prompt_tokens += core::approximate_message_tokens(m.content);
+  t.prompt_tokens = built.tokens;
   start.request.prompt_tokens = t.prompt_tokens; // counted once: metrics and usage agree
   start.request.traceparent = core::child_traceparent(t.trace);
   start.request.stop = t.stop;
@@ -245,8 +246,9 @@ void finish_turn(session_ptr self, core::finish_reason finish) {
   if (finish != core::finish_reason::cancelled || !reply.empty()) {
     st.recent.push_back({"user", t.redacted()});
     st.recent.push_back({"assistant", reply});
-    while (st.recent.size() > st.cfg->config.session.recent_messages)
-      st.recent.pop_front();
+    // over the cap the oldest half goes at once (not a turn a time): the prompt's prefix stays
+    auto drop = core::drop_for_cap(st.recent.size(), st.cfg->config.session.recent_messages);
+    st.recent.erase(st.recent.begin(), st.recent.begin() + static_cast<long>(drop));
   }
   // the facts are stored with the turn (below); the memory pool indexes them and has their
   // embeddings stored beside them

@@ -1,9 +1,10 @@
-// Builds the chat-completion prompt for one turn: persona, detected emotion, safety guidance,
-// retrieved memories and recent turns. Pure; must never call an LLM or read storage.
+// Builds the chat-completion prompt for one turn within a token budget, laid out for upstream
+// prefix caches. Pure; must never call an LLM or read storage.
 #pragma once
 
 #include "core/analysis/analysis.hpp"
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@ namespace xinyu::core {
 struct chat_message {
   std::string role; // system | user | assistant
   std::string content;
+  bool operator==(const chat_message&) const = default;
 };
 
 struct prompt_input {
@@ -24,17 +26,65 @@ struct prompt_input {
   bool minor = false;               // the user is a minor (token claim age_band)
 };
 
+/// Bounds of one prompt. `max_prompt_tokens` is the window of the endpoint the prompt goes to
+/// first, less its reply reserve (approximate tokens, core/policy/token_count).
+struct prompt_limits {
+  std::size_t max_recent_messages = 64;
+  std::size_t max_prompt_tokens = 8192 - 1024;
+};
+
+/// A built prompt and how many of the oldest `prompt_input::recent` messages it left out: the
+/// caller drops those from its window for good, so the next turn's prompt starts the same way.
+struct built_prompt {
+  std::vector<chat_message> messages;
+  std::size_t dropped = 0; // oldest messages of `recent` not used (always whole turns)
+  std::size_t tokens = 0;  // approximate_prompt_tokens(messages)
+};
+
+/// The layout, stable first so that a turn's prompt extends the previous one (prefix caches in
+/// vLLM, llama.cpp, DeepSeek, OpenAI hit):
+///   system:    persona and the standing instructions (the minors policy) — the same every turn
+///   user/assistant: the recent turns, a window that slides in blocks (below)
+///   user:      the turn's context (language, emotion, safety guidance, recalled memories) in a
+///              marked block, then the user's message.
+/// The turn's context rides in the last user message, not in a second system message: strict
+/// chat templates (Gemma, older Mistral) refuse a system message after the first or roles that
+/// do not alternate, and a prefix of the last message changes nothing before it.
+/// The window: when the recent turns outgrow `max_recent_messages` or the token budget, the
+/// oldest half goes at once (repeated until it fits), so most turns only append to the prompt.
+/// Over budget even without recent turns, memories go last-first; the persona, the safety
+/// guidance and the user's message are never cut.
 class prompt_builder {
 public:
-  explicit prompt_builder(std::string persona, std::size_t max_recent_messages = 8,
-                          std::size_t max_prompt_bytes = 16000);
+  explicit prompt_builder(std::string persona, prompt_limits limits = {});
 
-  std::vector<chat_message> build(const prompt_input& in) const;
+  built_prompt build(const prompt_input& in) const;
+
+  const prompt_limits& limits() const { return limits_; }
 
 private:
-  std::string persona_;
-  std::size_t max_recent_;
-  std::size_t max_bytes_;
+  std::string system_;       // persona + standing instructions, without the minors policy
+  std::string system_minor_; // ... with it
+  prompt_limits limits_;
 };
+
+/// Approximate tokens of a chat prompt: each message with its framing, and the reply's priming.
+std::size_t approximate_prompt_tokens(const std::vector<chat_message>& messages);
+
+/// Messages to drop from the front of a window of `n` so that at most `max_messages` remain:
+/// none while it fits, else all but the newest half of `max_messages` (whole turns).
+std::size_t drop_for_cap(std::size_t n, std::size_t max_messages);
+
+/// Messages to drop from the front of `window` (oldest first, user/assistant pairs) so that at
+/// most `max_messages` remain and their tokens fit `budget`: the oldest half at once, repeated.
+std::size_t slide_window(const std::vector<chat_message>& window, std::size_t budget,
+                         std::size_t max_messages);
+
+/// `messages` cut to `budget` tokens for an endpoint with a smaller window: the oldest
+/// messages between the leading system message and the last user message go first (a turn at a
+/// time); system messages, the last user message and what follows it are never cut. Returns
+/// the messages even when they still do not fit (the endpoint then refuses and the next one is
+/// tried).
+std::vector<chat_message> fit_prompt(std::vector<chat_message> messages, std::size_t budget);
 
 } // namespace xinyu::core

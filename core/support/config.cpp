@@ -213,6 +213,11 @@ config_result load_config(const std::string& json_text,
     err = "llm.provider is \"openai\" but llm.endpoints is empty";
     return res;
   }
+  if (c.offline.reply_reserve + 256 > c.offline.context_window) {
+    err = "offline.reply_reserve must leave at least 256 tokens of offline.context_window for "
+          "the prompt";
+    return res;
+  }
   if (c.limits.max_text_bytes + 256 > c.transport.max_frame_bytes) {
     err = "limits.max_text_bytes must be at least 256 bytes below transport.max_frame_bytes, so "
           "that oversize text gets error too_large instead of a closed connection";

@@ -70,7 +70,7 @@ struct config {
   } admin;
   struct {
     std::size_t max_queued_turns = 8;
-    std::size_t recent_messages = 8;
+    std::size_t recent_messages = 64; // the prompt's window of recent messages, at most
     std::size_t keep_turns = 50;
     std::size_t max_known_facts = 512; // facts remembered as already told, per session
     unsigned bookkeeping_deadline_ms = 5000;
@@ -142,6 +142,8 @@ struct config {
     std::string base_url;
     std::string model;
     std::string api_key_env;
+    std::size_t context_window = 8192; // the model's window in tokens (prompt + reply)
+    std::size_t reply_reserve = 1024;  // of it, kept for the reply; the prompt gets the rest
   };
   struct {
     std::string provider = "offline";
@@ -172,6 +174,8 @@ struct config {
   struct {
     unsigned first_token_ms = 150;
     double tokens_per_s = 30;
+    std::size_t context_window = 8192; // the prompt budget when no endpoint is used
+    std::size_t reply_reserve = 1024;
   } offline;
   std::string persona =
     "You are Xinyu (心语), a warm, patient AI companion. You listen first, reflect feelings back, "

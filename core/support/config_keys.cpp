@@ -94,7 +94,8 @@ bool set_value(const key_limits& k, const json& v, T& out, std::string& err) {
   } else if constexpr (std::is_same_v<T, std::vector<config::endpoint>>) {
     if (!v.is_array()) {
       err = std::string{"configuration key '"} + k.path
-            + "' must be a list of {name, base_url, model, api_key_env}";
+            + "' must be a list of {name, base_url, model, api_key_env, context_window, "
+              "reply_reserve}";
       return false;
     }
     T eps;
@@ -107,6 +108,16 @@ bool set_value(const key_limits& k, const json& v, T& out, std::string& err) {
       }
       config::endpoint ep;
       for (auto it = e.begin(); it != e.end(); ++it) {
+        if (it.key() == "context_window" || it.key() == "reply_reserve") {
+          auto& n = it.key() == "context_window" ? ep.context_window : ep.reply_reserve;
+          if (!it->is_number_unsigned() || it->get<unsigned long long>() < 1
+              || it->get<unsigned long long>() > 100000000) {
+            err = where + "." + it.key() + " must be a whole number of tokens (1 .. 100000000)";
+            return false;
+          }
+          n = it->get<std::size_t>();
+          continue;
+        }
         if (!it->is_string()) {
           err = where + "." + it.key() + " must be a string";
           return false;
@@ -121,6 +132,12 @@ bool set_value(const key_limits& k, const json& v, T& out, std::string& err) {
           return false;
         }
         *field = it->get<std::string>();
+      }
+      if (ep.reply_reserve + 256 > ep.context_window) {
+        err = where
+              + ".reply_reserve must leave at least 256 tokens of context_window for the "
+                "prompt";
+        return false;
       }
       if (ep.base_url.empty() || ep.model.empty()) {
         err = where + " needs base_url and model";
@@ -143,7 +160,9 @@ json get_value(const T& v) {
       a.push_back({{"name", e.name},
                    {"base_url", e.base_url},
                    {"model", e.model},
-                   {"api_key_env", e.api_key_env}});
+                   {"api_key_env", e.api_key_env},
+                   {"context_window", e.context_window},
+                   {"reply_reserve", e.reply_reserve}});
     return a;
   } else if constexpr (std::is_floating_point_v<T>) {
     auto whole = static_cast<long long>(v); // 30 reads better than 30.0 in docs and --help
@@ -325,7 +344,10 @@ const std::vector<config_key>& config_keys() {
               "/admin/* only from loopback in dev mode, and off when signed tokens are configured"),
     XINYU_KEY(session.max_queued_turns, "admitted turns a user may have waiting (more: error busy)",
               1, 1000),
-    XINYU_KEY(session.recent_messages, "recent messages put in the prompt", 0, 200),
+    XINYU_KEY(session.recent_messages,
+              "most recent messages kept for the prompt; over this or the token budget the oldest "
+              "half goes at once (the prompt's prefix stays the same between slides)",
+              0, 1000),
     XINYU_KEY(session.keep_turns, "finished turns kept in memory per user for resume and history",
               1, 10000),
     XINYU_KEY(session.max_known_facts,
@@ -418,7 +440,11 @@ const std::vector<config_key>& config_keys() {
               "deadline of one embeddings call (then the memory stage degrades)", 1, 60000),
     XINYU_KEY(llm.provider, "LLM provider: offline (built in) or openai (the endpoints below)"),
     XINYU_KEY(llm.endpoints,
-              "OpenAI-compatible endpoints tried in order: [{name, base_url, model, api_key_env}]"),
+              "OpenAI-compatible endpoints tried in order: [{name, base_url, model, api_key_env, "
+              "context_window, reply_reserve}]; context_window (default 8192) is the model's "
+              "window in tokens, reply_reserve (default 1024) the part kept for the reply: a "
+              "prompt never exceeds the difference (approximate count, core/policy/token_count; "
+              "the oldest recent turns go first)"),
     XINYU_KEY(llm.connect_timeout_ms, "upstream connect (and TLS handshake) deadline", 1, 600000),
     XINYU_KEY(llm.attempt_first_token_ms,
               "per attempt: no first token by then -> retry / next endpoint", 1, 600000),
@@ -459,6 +485,11 @@ const std::vector<config_key>& config_keys() {
     XINYU_KEY(offline.first_token_ms, "offline provider: delay to the first token", 0, 600000),
     XINYU_KEY(offline.tokens_per_s, "offline provider: pace after the first token; 0 = no pacing",
               0, 1000000),
+    XINYU_KEY(offline.context_window,
+              "prompt window in tokens when the offline provider answers (no endpoint)", 512,
+              100000000),
+    XINYU_KEY(offline.reply_reserve, "of offline.context_window, the part kept for the reply", 1,
+              100000000),
     XINYU_KEY(persona, "system persona put at the top of every prompt"),
     XINYU_KEY(care.disclosure, "send the ai_disclosure notice after ready"),
     XINYU_KEY(care.disclosure_interval_s,

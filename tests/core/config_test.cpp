@@ -59,6 +59,32 @@ TEST_CASE("bad configs give one clear error", "[config]") {
   CHECK(err(R"({"transport":{"max_queued_frames":100}})").find("llm.max_tokens")
         != std::string::npos);
   CHECK(load_config_file("/nonexistent/x.json", {}).error.find("cannot read") != std::string::npos);
+  CHECK(
+    err(R"({"llm":{"endpoints":[{"base_url":"http://h/v1","model":"m","context_window":"8k"}]}})")
+      .find("llm.endpoints[0].context_window")
+    != std::string::npos);
+  CHECK(
+    err(
+      R"({"llm":{"endpoints":[{"base_url":"http://h/v1","model":"m","context_window":1000,"reply_reserve":900}]}})")
+      .find("llm.endpoints[0].reply_reserve")
+    != std::string::npos);
+  CHECK(
+    err(R"({"offline":{"context_window":1000,"reply_reserve":900}})").find("offline.reply_reserve")
+    != std::string::npos);
+}
+
+TEST_CASE("endpoints carry their context window and reply reserve", "[config]") {
+  auto r = load_config(R"({"llm":{"provider":"openai","endpoints":[
+    {"name":"big","base_url":"http://h/v1","model":"m","context_window":32768,"reply_reserve":2048},
+    {"name":"small","base_url":"http://h2/v1","model":"m2"}]}})");
+  REQUIRE(r.value);
+  const auto& eps = r.value->llm.endpoints;
+  REQUIRE(eps.size() == 2);
+  CHECK(eps[0].context_window == 32768);
+  CHECK(eps[0].reply_reserve == 2048);
+  CHECK(eps[1].context_window == 8192); // the defaults
+  CHECK(eps[1].reply_reserve == 1024);
+  CHECK(r.value->offline.context_window == 8192);
 }
 
 TEST_CASE("help lists every key with its env name", "[config]") {

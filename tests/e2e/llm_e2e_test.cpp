@@ -3,6 +3,7 @@
 // a WebSocket client receives.
 #include "llm/offline_provider.hpp"
 #include "core/policy/canned_replies.hpp"
+#include "core/policy/prompt_builder.hpp"
 #include "tests/support/mock_openai.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/turn_reader.hpp"
@@ -73,7 +74,10 @@ TEST_CASE("llm: a normal stream reaches the client, one done, stored", "[e2e][ll
   CHECK(req["max_tokens"] == 512);
   CHECK(req["stream_options"]["include_usage"] == true); // token metrics count real tokens
   CHECK(req["messages"].front()["role"] == "system");
-  CHECK(req["messages"].back()["content"] == "I had a rough day at work");
+  // the turn's context rides in front of the message (core/policy/prompt_builder)
+  CHECK(req["messages"].back()["role"] == "user");
+  CHECK(
+    req["messages"].back()["content"].get<std::string>().ends_with("\nI had a rough day at work"));
   CHECK(m.last_authorization() == "Bearer sk-test-123");
   c.send({{"type", "history"}});
   auto h = c.read_until("history");
@@ -209,6 +213,42 @@ TEST_CASE("llm: the next endpoint answers when the first fails", "[e2e][llm]") {
   CHECK(joined(t.tokens) == "from backup");
   CHECK(t.done["degraded"] == json::array());
   CHECK(bad.requests() == 1);
+}
+
+TEST_CASE("llm: a smaller endpoint later in the chain never gets a prompt above its window",
+          "[e2e][llm][window]") {
+  mock_openai big, small{{"ok"}};
+  big.script({}, B::status_500);
+  auto big_ep = endpoint(big, "big");
+  big_ep["context_window"] = 32768;
+  auto small_ep = endpoint(small, "small");
+  small_ep["context_window"] = 1024; // 768 tokens for the prompt
+  small_ep["reply_reserve"] = 256;
+  server_process srv{
+    llm_config(json::array({big_ep, small_ep}), {{"llm", {{"breaker_failures", 1000}}}})};
+  ws_client c{srv.port()};
+  c.auth("window");
+  std::string walk = "I walked in the park and watched the ducks on the pond while the sun went "
+                     "down slowly over the hills. ";
+  for (int i = 0; i < 10; ++i) {
+    auto text = "Day " + std::to_string(i) + ": " + walk + walk + walk + walk + walk;
+    auto t = run_turn(c, "w" + std::to_string(i), text);
+    CHECK(joined(t.tokens) == "ok");
+    auto to_small = small.last_request();
+    auto to_big = big.last_request();
+    std::vector<xinyu::core::chat_message> prompt;
+    for (const auto& m : to_small["messages"])
+      prompt.push_back({m["role"], m["content"]});
+    auto tokens = xinyu::core::approximate_prompt_tokens(prompt);
+    CHECK(tokens <= 768);
+    CHECK(tokens + to_small["max_tokens"].get<std::size_t>() <= 1024);
+    REQUIRE(prompt.size() >= 2);
+    CHECK(prompt.front().content == to_big["messages"].front()["content"]); // the persona stays
+    CHECK(prompt.back().content == to_big["messages"].back()["content"]);   // and the message
+    CHECK(prompt.back().content.ends_with(text));
+    if (i >= 6) // the big endpoint got the whole conversation, the small one only what fits
+      CHECK(prompt.size() < to_big["messages"].size());
+  }
 }
 
 TEST_CASE("llm: an endpoint's breaker opens after K failures and is skipped", "[e2e][llm]") {
