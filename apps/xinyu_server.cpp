@@ -1,7 +1,6 @@
 // xinyu-server: loads the config, starts the actor runtime and the transport, prints the bound
 // port and runs until SIGINT/SIGTERM. Must never contain protocol or conversation logic.
-#include "actors/atoms.hpp"
-#include "apps/build_info.hpp"
+#include "apps/engine/components.hpp"
 #include "actors/error.hpp"
 #include "actors/runtime.hpp"
 #include "core/support/config.hpp"
@@ -40,24 +39,6 @@ extern char** environ;
 namespace {
 
 constexpr int exit_usage = 2;
-
-/// Where a model setting points: "auto" is models/NAME.bin of the build this binary belongs to
-/// (build/apps/xinyu-server -> build/models/NAME.bin) or of its installation
-/// (/usr/bin/xinyu-server -> /usr/share/xinyu/models/NAME.bin), or "" when neither exists.
-std::string resolve_model(const std::string& configured, const char* name) {
-  if (configured != "auto")
-    return configured;
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec)
-    return {};
-  auto file = std::string{name} + ".bin";
-  auto prefix = exe.parent_path().parent_path();
-  for (auto p : {prefix / "models" / file, prefix / "share" / "xinyu" / "models" / file})
-    if (std::filesystem::exists(p, ec))
-      return p.string();
-  return {};
-}
 
 void print_help() {
   std::cout
@@ -106,39 +87,10 @@ std::map<std::string, std::string> xinyu_env() {
 /// storage, and give the last frames a moment to reach the sockets; all within `budget`.
 void drain(xinyu::transport::server& srv, xinyu::actors::runtime& rt,
            xinyu::core::service_state& svc, caf::actor_system& sys, std::chrono::seconds budget) {
-  using namespace std::chrono;
-  auto deadline = steady_clock::now() + budget;
+  auto deadline = std::chrono::steady_clock::now() + budget;
   svc.draining = true;
   srv.stop_accepting();
-  auto& reg = xinyu::core::metrics();
-  auto& turns = reg.get_gauge("xinyu_turns_queued", "");
-  auto& frames = reg.get_gauge("xinyu_outbound_frames_queued", "");
-  // Polling a gauge here is fine: this is the process's last few seconds, not a hot path.
-  while (steady_clock::now() < deadline && (turns.value() > 0 || svc.storage_queue > 0))
-    std::this_thread::sleep_for(milliseconds(10));
-  if (rt.pools.storage) {
-    caf::scoped_actor self{sys};
-    auto left = duration_cast<milliseconds>(deadline - steady_clock::now());
-    if (left < milliseconds(500))
-      left = milliseconds(500); // one last write attempt, even when the budget is spent
-    bool flushed = false;
-    self->request(rt.pools.storage, left, xinyu::actors::flush_atom::value)
-      .receive([&](bool empty) { flushed = empty; }, [&](caf::error&) {});
-    if (!flushed)
-      xinyu::core::log::error("drain_incomplete",
-                              {{"detail", "storage could not be flushed; unwritten turns were "
-                                          "not acknowledged with persisted"}});
-  }
-  // every written turn's `persisted` goes storage -> gateway -> session -> connection: let it
-  // reach the connections before their frames are flushed below
-  while (steady_clock::now() < deadline && svc.persisted_unsent > 0)
-    std::this_thread::sleep_for(milliseconds(2));
-  auto grace = steady_clock::now() + milliseconds(500);
-  while (steady_clock::now() < std::min(grace, deadline + milliseconds(500)) && frames.value() > 0)
-    std::this_thread::sleep_for(milliseconds(5));
-  if (turns.value() > 0)
-    xinyu::core::log::error("drain_incomplete",
-                            {{"detail", "turns still in flight at the drain deadline"}});
+  xinyu::apps::drain_runtime(rt, svc, sys, deadline);
 }
 
 } // namespace
@@ -249,141 +201,17 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
 
   std::string error;
-  auto store =
-    xinyu::storage::conversation_store::open({cfg.storage.path, cfg.storage.sync}, error);
-  if (!store) {
-    std::cerr << "xinyu-server: storage error: " << error << "\n";
+  auto parts = xinyu::apps::build_components(cfg, error);
+  if (!parts) {
+    std::cerr << "xinyu-server: " << error << "\n";
     return exit_usage;
   }
-  auto svc = std::make_shared<xinyu::core::service_state>();
-  svc->chaos.apply_json(cfg.chaos_json); // validated by load_config
-  svc->max_inflight_turns = cfg.limits.max_inflight_turns;
-  std::shared_ptr<xinyu::llm::upstream_client> upstream;
-  if (cfg.llm.provider == "openai") {
-    upstream = xinyu::llm::upstream_client::make(xinyu::actors::make_upstream_config(cfg), error);
-    if (!upstream) {
-      std::cerr << "xinyu-server: configuration error: " << error << "\n";
-      return exit_usage;
-    }
-  }
-
-  std::shared_ptr<const xinyu::core::embedder> embeddings; // null: built-in hashed embeddings
-  if (!cfg.memory.embeddings.base_url.empty()) {
-    xinyu::llm::embedding_endpoint ep;
-    ep.base_url = cfg.memory.embeddings.base_url;
-    ep.model = cfg.memory.embeddings.model;
-    ep.timeout_ms = cfg.memory.embeddings.timeout_ms;
-    ep.tls_verify = cfg.llm.tls_verify;
-    ep.ca_file = cfg.llm.ca_file;
-    if (const auto& var = cfg.memory.embeddings.api_key_env; !var.empty()) {
-      const char* key = std::getenv(var.c_str());
-      if (!key || !*key) {
-        std::cerr << "xinyu-server: configuration error: memory.embeddings.api_key_env names the "
-                     "environment variable '"
-                  << var << "', which is not set\n";
-        return exit_usage;
-      }
-      ep.api_key = key;
-    }
-    embeddings = xinyu::llm::make_embedding_client(ep, error);
-    if (!embeddings) {
-      std::cerr << "xinyu-server: configuration error: " << error << "\n";
-      return exit_usage;
-    }
-  }
-
-  // The trained understanding models; "auto" falls back to the rules and the lexicon (with a
-  // warning) when the build has none, a path that cannot be loaded is a configuration error.
-  std::shared_ptr<const xinyu::core::emotion_scorer> emotion; // null: the lexicon analyzer
-  std::shared_ptr<const xinyu::core::safety_checker> safety;  // null: the rules alone
-  for (auto [key, configured, name] : {std::tuple{"emotion.model", cfg.emotion.model, "emotion"},
-                                       std::tuple{"safety.model", cfg.safety.model, "safety"}}) {
-    if (configured.empty())
-      continue;
-    auto path = resolve_model(configured, name);
-    if (path.empty()) {
-      xinyu::core::log::warn(
-        "model_missing",
-        {{"key", key},
-         {"message", std::string{"no trained model beside this build; using the built-in "}
-                       + (std::string{name} == "safety" ? "rules" : "lexicon") + " alone"}});
-      continue;
-    }
-    bool ok = std::string{name} == "safety"
-                ? (safety = xinyu::llm::load_safety_model(path, error)) != nullptr
-                : (emotion = xinyu::llm::load_emotion_model(path, error)) != nullptr;
-    if (!ok) {
-      std::cerr << "xinyu-server: configuration error: " << key << ": " << error << "\n";
-      return exit_usage;
-    }
-  }
-
-  std::shared_ptr<const xinyu::core::safety_guard> guard; // null: no external guard model
-  if (const auto& g = cfg.safety.guard; !g.base_url.empty()) {
-    xinyu::llm::guard_endpoint ep;
-    ep.base_url = g.base_url;
-    ep.model = g.model;
-    ep.shape = *xinyu::core::parse_guard_shape(g.shape);
-    ep.timeout_ms = g.deadline_ms;
-    if (!g.api_key_env.empty()) {
-      const char* key = std::getenv(g.api_key_env.c_str());
-      if (!key || !*key) {
-        std::cerr << "xinyu-server: configuration error: safety.guard.api_key_env names the "
-                     "environment variable '"
-                  << g.api_key_env << "', which is not set\n";
-        return exit_usage;
-      }
-      ep.api_key = key;
-    }
-    guard = xinyu::llm::make_guard_client(ep, error);
-    if (!guard) {
-      std::cerr << "xinyu-server: configuration error: " << error << "\n";
-      return exit_usage;
-    }
-  }
-
-  if (cfg.care.emergency_contacts) {
-    if (!xinyu::core::decode_sealing_key(cfg.care.contact_key, error)) {
-      std::cerr << "xinyu-server: configuration error: care.contact_key " << error
-                << " (required with care.emergency_contacts)\n";
-      return exit_usage;
-    }
-  }
-  std::shared_ptr<const xinyu::core::webhook> escalation; // null: no escalation webhook
-  if (!cfg.care.escalation_url.empty()) {
-    std::string key;
-    if (const auto& env = cfg.care.escalation_api_key_env; !env.empty()) {
-      const char* v = std::getenv(env.c_str());
-      if (!v || !*v) {
-        std::cerr << "xinyu-server: configuration error: care.escalation_api_key_env names the "
-                     "environment variable '"
-                  << env << "', which is not set\n";
-        return exit_usage;
-      }
-      key = v;
-    }
-    escalation = xinyu::llm::make_webhook_client(cfg.care.escalation_url, key, error);
-    if (!escalation) {
-      std::cerr << "xinyu-server: configuration error: care.escalation_url: " << error << "\n";
-      return exit_usage;
-    }
-  }
-
-  xinyu::core::log::set_user_key(cfg.log.user_hash_secret);
-  using log_level = xinyu::core::log::level;
-  xinyu::core::log::set_min_level(cfg.log.level == "debug"   ? log_level::debug
-                                  : cfg.log.level == "warn"  ? log_level::warn
-                                  : cfg.log.level == "error" ? log_level::error
-                                                             : log_level::info);
-  xinyu::apps::register_build_metrics();
+  auto svc = parts->svc;
+  xinyu::apps::configure_logging(cfg);
   caf::actor_system_config sys_cfg;
-  xinyu::register_error_category(sys_cfg);
-  auto threads = cfg.scheduler.threads != 0 ? cfg.scheduler.threads
-                                            : std::max(1u, std::thread::hardware_concurrency());
-  sys_cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
+  xinyu::apps::configure_actor_system(sys_cfg, cfg);
   caf::actor_system sys{sys_cfg};
-  auto rt = xinyu::actors::start_runtime(sys, cfg, std::move(store), svc, upstream, embeddings,
-                                         emotion, safety, guard, escalation);
+  auto rt = xinyu::apps::start(sys, cfg, *parts);
 
   auto srv = xinyu::transport::server::start(cfg, rt.api, svc, error);
   if (!srv) {

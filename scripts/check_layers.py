@@ -55,6 +55,14 @@ def main() -> int:
         for path in sorted((ROOT / layer).rglob("*")):
             if path.suffix in (".hpp", ".cpp", ".h"):
                 problems += check(path)
+    # the library's public headers (apps/engine/xinyu/): the standard library only
+    for path in sorted((ROOT / "apps" / "engine" / "xinyu").glob("*.hpp")):
+        text = path.read_text(encoding="utf-8")
+        for m in INCLUDE.finditer(text):
+            if m.group(1) == '"' or "/" in m.group(2) or "." in m.group(2):
+                line = text[: m.start()].count("\n") + 1
+                problems.append(f"{path.relative_to(ROOT)}:{line}: the public header may include "
+                                f"only the standard library, not {m.group(2)}")
     for p in problems:
         print(p)
     if problems:
