@@ -4,6 +4,7 @@
 #include "transport/sessions.hpp"
 
 #include "core/protocol/http_api.hpp"
+#include "core/protocol/page_security.hpp"
 #include "transport/context.hpp"
 #include "transport/streams.hpp"
 #include "transport/http_metrics.hpp"
@@ -272,7 +273,8 @@ private:
     if (path == "/v1/models" || path.rfind("/v1/models/", 0) == 0)
       return models(req, path);
     if (path == "/" || path == "/index.html")
-      return respond(req, http::status::ok, "text/html; charset=utf-8", std::string{web_page});
+      return respond(req, http::status::ok, "text/html; charset=utf-8", std::string{web_page}, {},
+                     true);
     if (path == "/healthz")
       return respond(req, http::status::ok, "text/plain", "ok\n");
     if (path == "/readyz") {
@@ -430,7 +432,7 @@ private:
   }
 
   void respond(const http::request<http::string_body>& req, http::status status, const char* type,
-               std::string body, std::string allow = {}) {
+               std::string body, std::string allow = {}, bool page = false) {
     count_http_response(http_route({req.target().data(), req.target().size()}),
                         static_cast<unsigned>(status));
     auto res = std::make_shared<http::response<http::string_body>>(status, req.version());
@@ -439,6 +441,13 @@ private:
     res->set(http::field::cache_control, "no-store");
     if (!allow.empty())
       res->set(http::field::allow, allow);
+    if (page) { // a second line of defence should model text ever reach the DOM as markup
+      static const std::string csp = core::page_content_security_policy(web_page);
+      res->set("Content-Security-Policy", csp);
+      res->set("X-Content-Type-Options", "nosniff");
+      res->set("Referrer-Policy", "no-referrer");
+      res->set("Cross-Origin-Opener-Policy", "same-origin");
+    }
     if (auto origin = req[http::field::origin];
         !origin.empty() && status != http::status::forbidden) {
       // an Origin here passed browser_allowed: a browser client of that origin may read this

@@ -305,6 +305,13 @@ TEST_CASE("e2e: the HTTP API takes signed tokens; the web page is served at /", 
   CHECK(page.status == 200);
   CHECK(page.content_type.find("text/html") != std::string::npos);
   CHECK(page.body.find("/v1/ws") != std::string::npos);
+  // scripts only by hash (the browser suite runs the page under this policy without a
+  // violation), never framed, never sniffed
+  auto csp = page.header("Content-Security-Policy");
+  CHECK(csp.find("script-src 'sha256-") != std::string::npos);
+  CHECK(csp.find("unsafe-eval") == std::string::npos);
+  CHECK(csp.find("frame-ancestors 'none'") != std::string::npos);
+  CHECK(page.header("X-Content-Type-Options") == "nosniff");
 }
 
 TEST_CASE("e2e: HTTP chats under session crashes and storage faults: each call ends properly",
