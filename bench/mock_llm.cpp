@@ -1,5 +1,9 @@
 // mock-llm: an OpenAI-compatible streaming endpoint for benchmarks: a fixed time to the first
-// token, a fixed gap per token, N tokens, keep-alive with chunked encoding. Never for tests.
+// token, a fixed gap per token, N tokens, keep-alive with chunked encoding; optionally a prefill
+// charge per prompt token not in its prefix cache. Never for tests.
+#include "bench/chat_template.hpp"
+#include "core/policy/token_count.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -10,7 +14,9 @@
 #include <deque>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -24,7 +30,39 @@ struct options {
   int ttft_ms = 100;
   int token_ms = 20;
   int tokens = 30;
+  int prefill_us_per_token = 0;   // > 0: charge this per prompt token not in the prefix cache
+  std::size_t cache_prompts = 16; // prompts the prefix cache remembers (all connections)
 };
+
+/// A prefix cache as vLLM's or llama.cpp's, reduced to what it saves: the rendered prompts seen
+/// last (any connection), and for a new one the longest prefix it shares with any of them.
+class prefix_cache {
+public:
+  /// Prompt tokens of `body`'s messages not covered by a remembered prompt; remembers it.
+  std::size_t uncached_tokens(const std::string& body, std::size_t keep) {
+    std::string rendered;
+    auto j = nlohmann::json::parse(body, nullptr, false);
+    if (j.is_object() && j.contains("messages") && j["messages"].is_array())
+      for (const auto& m : j["messages"])
+        xinyu::bench::render_message(rendered, m.value("role", ""), m.value("content", ""));
+    std::size_t best = 0;
+    for (const auto& p : seen_)
+      best = std::max(best, xinyu::bench::common_prefix(p, rendered));
+    auto uncached = xinyu::core::approximate_tokens(std::string_view{rendered}.substr(best));
+    seen_.push_back(std::move(rendered));
+    while (seen_.size() > keep)
+      seen_.pop_front();
+    return uncached;
+  }
+
+private:
+  std::deque<std::string> seen_;
+};
+
+prefix_cache& cache() {
+  static prefix_cache c; // one I/O thread: no lock
+  return c;
+}
 
 std::string chunked(const std::string& payload) {
   char len[16];
@@ -62,9 +100,13 @@ private:
       return;
     }
     sent_ = 0;
+    int first = opt_.ttft_ms;
+    if (opt_.prefill_us_per_token > 0) // the prefill of what the cache does not hold
+      first += static_cast<int>(cache().uncached_tokens(req_.body(), opt_.cache_prompts)
+                                * static_cast<std::size_t>(opt_.prefill_us_per_token) / 1000);
     write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n"
           "Connection: keep-alive\r\n\r\n",
-          [this] { tick(opt_.ttft_ms); });
+          [this, first] { tick(first); });
   }
 
   void tick(int delay_ms) {
@@ -133,8 +175,13 @@ int main(int argc, char** argv) {
       o.token_ms = v;
     else if (a == "--tokens")
       o.tokens = v;
+    else if (a == "--prefill-us-per-token")
+      o.prefill_us_per_token = v;
+    else if (a == "--cache-prompts")
+      o.cache_prompts = static_cast<std::size_t>(v);
     else {
-      std::cerr << "usage: mock-llm [--port P] [--ttft-ms MS] [--token-ms MS] [--tokens N]\n";
+      std::cerr << "usage: mock-llm [--port P] [--ttft-ms MS] [--token-ms MS] [--tokens N]\n"
+                   "                [--prefill-us-per-token US] [--cache-prompts N]\n";
       return 2;
     }
   }
