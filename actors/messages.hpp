@@ -131,7 +131,7 @@ typename Inspector::result_type inspect(Inspector& f, llm_request& x) {
 namespace xinyu::storage {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stored_message& x) {
-  return f(caf::meta::type_name("stored_message"), x.turn, x.role, x.text, x.id, x.ts);
+  return f(caf::meta::type_name("stored_message"), x.turn, x.role, x.text, x.id, x.ts, x.finish);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, turn_record& x) {

@@ -208,7 +208,8 @@ public:
       if (!v.is_object())
         return store_status::failure("corrupt message record at turn " + std::to_string(*turn));
       out.push_back(stored_message{*turn, v.value("role", ""), v.value("text", ""),
-                                   v.value("id", ""), v.value("ts", std::int64_t{0})});
+                                   v.value("id", ""), v.value("ts", std::int64_t{0}),
+                                   v.value("finish", "")});
     }
     if (!it->status().ok())
       return store_status::failure("read failed: " + describe(it->status()));

@@ -19,6 +19,7 @@ struct stored_message {
   std::string text;
   std::string id; // the client's chat id
   std::int64_t ts = 0;
+  std::string finish = {}; // assistant messages: the reply's finish reason
 };
 
 /// One finished turn: the user's message and the reply, written together.

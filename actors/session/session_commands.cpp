@@ -61,9 +61,9 @@ void history_in_memory(session_state& st, const client_sink_ptr& origin,
     std::string reply;
     for (const auto& tok : it->tokens)
       reply += tok;
-    core::frames::history_entry entries[2] = {{it->reply_turn, "assistant", std::move(reply),
-                                               it->reply_ts},
-                                              {it->user_turn, "user", it->text, it->ts}};
+    core::frames::history_entry entries[2] = {
+      {it->reply_turn, "assistant", std::move(reply), it->reply_ts, it->id, it->finish},
+      {it->user_turn, "user", it->text, it->ts, it->id, {}}};
     for (auto& e : entries) {
       if (h.before && e.turn >= *h.before)
         continue;
@@ -92,7 +92,8 @@ void history(session_ptr self, const client_sink_ptr& origin, const core::histor
         std::vector<core::frames::history_entry> out;
         out.reserve(page.messages.size());
         for (auto& m : page.messages)
-          out.push_back({m.turn, std::move(m.role), std::move(m.text), m.ts});
+          out.push_back({m.turn, std::move(m.role), std::move(m.text), m.ts, std::move(m.id),
+                         std::move(m.finish)});
         session_state::reply(origin, core::frames::history(out, page.more));
       },
       [origin](caf::error&) {

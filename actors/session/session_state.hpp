@@ -97,6 +97,7 @@ struct finished_turn {
   std::int64_t ts = 0;
   std::int64_t reply_ts = 0;
   std::string text;
+  std::string finish; // the reply's finish reason
   std::vector<std::string> tokens;
   frame_ptr done_frame;
 };

@@ -52,7 +52,8 @@ void send_crisis_referral(session_ptr self, turn& t) {
   if (it == resources.end() || it->second.empty())
     return;
   auto referral = core::crisis_referral(t.chinese, it->second);
-  st.broadcast(core::frames::notice("crisis_resources", referral.substr(0, referral.size() - 2)));
+  st.broadcast(
+    core::frames::notice("crisis_resources", referral.substr(0, referral.size() - 2), t.id));
   emit_text(self, t, referral);
   t.preface_tokens = t.tokens.size();
   t.referred = true;
@@ -240,6 +241,7 @@ void finish_turn(session_ptr self, core::finish_reason finish) {
   f.ts = t.ts;
   f.reply_ts = now_ms();
   f.text = t.text;
+  f.finish = core::to_string(finish);
   auto reply = t.reply();
   f.tokens = std::move(t.tokens);
   f.done_frame = done;

@@ -162,7 +162,16 @@ std::string history(const std::vector<history_entry>& messages, bool more) {
     str(out, m.role);
     out += R"(,"text":)";
     str(out, m.text);
-    out += R"(,"ts":)" + std::to_string(m.ts) + '}';
+    out += R"(,"ts":)" + std::to_string(m.ts);
+    if (!m.id.empty()) {
+      out += R"(,"id":)";
+      str(out, m.id);
+    }
+    if (!m.finish.empty()) {
+      out += R"(,"finish":)";
+      str(out, m.finish);
+    }
+    out += '}';
   }
   out += R"(],"more":)";
   out += more ? "true" : "false";
@@ -216,11 +225,16 @@ std::string emergency_contact(bool stored) {
                 : R"({"type":"emergency_contact","stored":false})";
 }
 
-std::string notice(std::string_view kind, std::string_view text) {
+std::string notice(std::string_view kind, std::string_view text,
+                   std::optional<std::string_view> id) {
   std::string out = R"({"type":"notice","kind":)";
   str(out, kind);
   out += R"(,"text":)";
   str(out, text);
+  if (id) {
+    out += R"(,"id":)";
+    str(out, *id);
+  }
   out += '}';
   return out;
 }

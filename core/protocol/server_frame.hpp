@@ -40,12 +40,16 @@ struct history_entry {
   std::uint64_t turn = 0;
   std::string role; // user | assistant
   std::string text;
-  std::int64_t ts = 0; // ms since epoch
+  std::int64_t ts = 0;     // ms since epoch
+  std::string id = {};     // the chat id (extension; "" = not sent)
+  std::string finish = {}; // assistant messages: the reply's finish (extension; "" = not sent)
 };
 std::string history(const std::vector<history_entry>& messages, bool more);
 
 std::string pong();
-std::string notice(std::string_view kind, std::string_view text);
+/// `id` (an extension): the chat the notice belongs to, e.g. the turn a crisis referral opens.
+std::string notice(std::string_view kind, std::string_view text,
+                   std::optional<std::string_view> id = std::nullopt);
 /// A `handoff` notice: `state` is human (an operator took over) or ai (handed back).
 std::string handoff_notice(std::string_view state, std::string_view text);
 

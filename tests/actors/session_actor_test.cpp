@@ -453,7 +453,9 @@ TEST_CASE("a crisis reply opens with the referral, before the model's words; blo
   auto reply = reply_of(*sink, "m1");
   CHECK(reply.rfind(core::crisis_referral(false, {"call 988"}), 0) == 0);       // first, whole
   CHECK(reply.size() > core::crisis_referral(false, {"call 988"}).size() + 20); // then the model
-  CHECK(sink->wait_type("notice")["kind"] == "crisis_resources");
+  auto notice = sink->wait_type("notice");
+  CHECK(notice["kind"] == "crisis_resources");
+  CHECK(notice["id"] == "m1"); // the reply it opens
   // the notice comes before the first token
   auto frames = sink->frames();
   auto notice_at =

@@ -311,6 +311,8 @@ async function main() {
       assert.ok(await p1.isHidden("#welcome"));
       assertEachTurnOnce(await turnsOnPage(p1), await history(port, "amy"), "after reload");
       assert.strictEqual(norm(await replyText(p1, stopTurn + 1)), norm((await storedTurn(port, "amy", stopTurn + 1)).text));
+      // the stopped reply still says so: history carries its finish
+      assert.match(await p1.textContent(`article[data-turn="${stopTurn + 1}"] .meta`), /Stopped/);
       const atBottom = await p1.evaluate(() => { const s = document.getElementById("scroller"); return s.scrollHeight - s.scrollTop - s.clientHeight < 4; });
       assert.ok(atBottom, "not scrolled to the newest message");
     });

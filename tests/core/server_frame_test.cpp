@@ -52,6 +52,10 @@ TEST_CASE("analysis, error, history and the small frames", "[frames]") {
   CHECK(h["messages"].size() == 2);
   CHECK(h["messages"][1]["role"] == "assistant");
   CHECK(h["more"] == true);
+  CHECK_FALSE(h["messages"][0].contains("id"));
+  auto hx = json::parse(frames::history({{2, "assistant", "hi", 11, "m1", "cancelled"}}, false));
+  CHECK(hx["messages"][0]["id"] == "m1");
+  CHECK(hx["messages"][0]["finish"] == "cancelled");
   CHECK(json::parse(frames::pong())["type"] == "pong");
   CHECK(json::parse(frames::ready("u", "xinyu"))["user"] == "u");
   auto accepted = json::parse(frames::accepted("m", 3, "hi \"you\"", 1700000000000));
@@ -61,4 +65,6 @@ TEST_CASE("analysis, error, history and the small frames", "[frames]") {
   CHECK(json::parse(frames::persisted("m", 4))["turn"] == 4);
   CHECK(json::parse(frames::forgotten(6))["deleted"] == 6);
   CHECK(json::parse(frames::notice("ai_disclosure", "t"))["kind"] == "ai_disclosure");
+  CHECK_FALSE(json::parse(frames::notice("ai_disclosure", "t")).contains("id"));
+  CHECK(json::parse(frames::notice("crisis_resources", "t", "m7"))["id"] == "m7");
 }

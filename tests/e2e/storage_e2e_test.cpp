@@ -95,6 +95,11 @@ TEST_CASE("e2e: history is exactly what was said, also after a restart", "[e2e][
     CHECK(h[2 * i + 1]["role"] == "assistant");
     CHECK(h[2 * i + 1]["text"] == said[i].second);
     CHECK(h[2 * i + 1]["ts"].get<std::int64_t>() >= h[2 * i]["ts"].get<std::int64_t>());
+    // extensions: the chat id on both, the reply's finish on the reply
+    CHECK(h[2 * i]["id"] == "h" + std::to_string(i));
+    CHECK(h[2 * i + 1]["id"] == "h" + std::to_string(i));
+    CHECK(h[2 * i + 1]["finish"] == "stop");
+    CHECK_FALSE(h[2 * i].contains("finish"));
   }
   auto next = chat(c, "after-restart", "我回来了");
   CHECK(next.user_turn == 7); // the counter continues: no gap, no reuse
