@@ -59,54 +59,54 @@ std::string_view to_string(platform_task_kind kind) {
     case platform_task_kind::tags: return "tags";
     case platform_task_kind::follow_ups: return "follow_ups";
     case platform_task_kind::queries: return "queries";
-    case platform_task_kind::autocomplete: return "autocomplete";
-    case platform_task_kind::emoji: return "emoji";
-    case platform_task_kind::other: return "other";
   }
-  return "other";
+  return "title";
 }
 
 std::optional<platform_task> recognise_platform_task(std::string_view system_text,
                                                      std::string_view last_user_text) {
+  (void)system_text; // a system message alone never makes a task: the person's text decides
   auto user = trim_left(last_user_text);
-  auto head = lower_ascii(user.substr(0, 600));
+  auto head = lower_ascii(user.substr(0, 200));
   auto whole = lower_ascii(user);
   platform_task t;
   t.chinese = mostly_chinese(chat_history(user));
 
-  // Open WebUI: every task template opens with "### Task:" and ends with an output section or
-  // the quoted chat history
-  if (head.rfind("### task:", 0) == 0
-      && (contains(whole, "### output:") || contains(whole, "<chat_history>"))) {
-    if (contains(whole, "\"title\"") || contains(head, "title"))
+  // Open WebUI's title, tags, follow-up and query templates: "### Task:" first, the quoted
+  // <chat_history> and an "### Output:" section naming the JSON key. Its RAG template also
+  // opens with "### Task:" but carries the person's new words (<user_query>, <context>):
+  // that is a chat, never a task.
+  if (head.rfind("### task:", 0) == 0 && contains(whole, "<chat_history>")
+      && !contains(whole, "<user_query>") && !contains(whole, "<context>")) {
+    auto output = whole.find("### output:");
+    if (output == std::string::npos)
+      return std::nullopt;
+    auto out = whole.substr(output);
+    if (contains(out, "\"title\""))
       t.kind = platform_task_kind::title;
-    else if (contains(whole, "\"tags\""))
+    else if (contains(out, "\"tags\""))
       t.kind = platform_task_kind::tags;
-    else if (contains(whole, "\"follow_ups\""))
+    else if (contains(out, "\"follow_ups\""))
       t.kind = platform_task_kind::follow_ups;
-    else if (contains(whole, "\"queries\""))
+    else if (contains(out, "\"queries\""))
       t.kind = platform_task_kind::queries;
-    else if (contains(head, "autocomplet") || contains(whole, "\"text\""))
-      t.kind = platform_task_kind::autocomplete;
-    else if (contains(head, "emoji"))
-      t.kind = platform_task_kind::emoji, t.json = false;
+    else
+      return std::nullopt; // an unknown task: answered as a chat, which is always safe
     return t;
   }
-  // LibreChat's title prompts (its completion and structured title runnables, and the
-  // assistants endpoint's scaffold)
-  auto sys = lower_ascii(system_text);
-  auto librechat_title = [&](const std::string& s) {
-    return (contains(s, "5-word-or-less title for the conversation")
-            && (contains(s, "only return the title") || contains(s, "title case")
-                || contains(s, "conversation:")))
-           || (contains(s, "analyze this conversation and provide")
-               && contains(s, "detected language") && contains(s, "title"))
-           || contains(s, "generate a concise title (max 40 characters) for a conversation");
-  };
-  if (librechat_title(head) || (librechat_title(sys) && user.size() < 20000)) {
-    t.kind = platform_task_kind::title;
-    t.json = false;
-    return t;
+  // LibreChat's title prompts, only when the message opens with them (its completion and
+  // structured title runnables, and the assistants endpoint's scaffold)
+  for (std::string_view opening :
+       {"provide a concise, 5-word-or-less title for the conversation",
+        "please generate a concise, 5-word-or-less title for the conversation",
+        "analyze this conversation and provide:",
+        "please generate a concise title (max 40 characters) for a conversation"}) {
+    if (head.rfind(opening, 0) == 0
+        && (opening[0] != 'a' || contains(whole, "detected language"))) {
+      t.kind = platform_task_kind::title;
+      t.json = false;
+      return t;
+    }
   }
   return std::nullopt;
 }
@@ -119,9 +119,6 @@ std::string answer_platform_task(const platform_task& task) {
     case platform_task_kind::tags: return R"({"tags": ["General"]})";
     case platform_task_kind::follow_ups: return R"({"follow_ups": []})";
     case platform_task_kind::queries: return R"({"queries": []})";
-    case platform_task_kind::autocomplete: return R"({"text": ""})";
-    case platform_task_kind::emoji: return "🙂";
-    case platform_task_kind::other: return "{}";
   }
   return "{}";
 }

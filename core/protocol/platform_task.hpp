@@ -1,5 +1,5 @@
 // Recognises the helper prompts chat platforms send to the same model (Open WebUI's title, tags,
-// follow-up, query, autocomplete and emoji tasks; LibreChat's title) and answers them by rule.
+// follow-up and query tasks; LibreChat's title) and answers them by rule.
 // Must never answer a person's own message, and never put their words into an answer.
 #pragma once
 
@@ -10,27 +10,25 @@
 namespace xinyu::core {
 
 enum class platform_task_kind {
-  title,        // a conversation title (Open WebUI: {"title": ...}; LibreChat: plain text)
-  tags,         // {"tags": [...]}
-  follow_ups,   // {"follow_ups": [...]}
-  queries,      // web-search / retrieval queries: {"queries": [...]}
-  autocomplete, // {"text": ...}
-  emoji,        // one emoji for the speaker's mood
-  other,        // another "### Task:" prompt with a JSON output section
+  title,      // a conversation title (Open WebUI: {"title": ...}; LibreChat: plain text)
+  tags,       // {"tags": [...]}
+  follow_ups, // {"follow_ups": [...]}
+  queries,    // web-search / retrieval queries: {"queries": [...]}
 };
 
 std::string_view to_string(platform_task_kind kind);
 
 struct platform_task {
-  platform_task_kind kind = platform_task_kind::other;
+  platform_task_kind kind = platform_task_kind::title;
   bool json = true;     // the platform parses the answer as JSON (else plain text)
   bool chinese = false; // the conversation inside the prompt is mostly Chinese
 };
 
-/// `prompt`: the system messages and the last user message of an OpenAI request, joined. A
-/// person's message is never taken for a task: only the platforms' own scaffolding matches
-/// (Open WebUI's "### Task:" with "### Output:" or "<chat_history>"; LibreChat's title
-/// phrasings), and it must open the message, not appear inside it.
+/// `last_user_text`: the last user message of an OpenAI request. A person's message is never
+/// taken for a task: only the platforms' own scaffolding matches, opening the message (Open
+/// WebUI's title/tags/follow-up/query templates with their <chat_history> and "### Output:",
+/// never its RAG template that carries the person's query; LibreChat's title openings).
+/// Anything else, unknown tasks included, is an ordinary chat and takes the safety path.
 std::optional<platform_task> recognise_platform_task(std::string_view system_text,
                                                      std::string_view last_user_text);
 

@@ -75,16 +75,40 @@ TEST_CASE("platform tasks: Open WebUI's templates are recognised by kind", "[pla
   CHECK(recognise_platform_task("", owui_queries)->kind == platform_task_kind::queries);
 }
 
-TEST_CASE("platform tasks: LibreChat's title prompt, as the user message or the system one",
+TEST_CASE("platform tasks: LibreChat's title prompt, only when it opens the user message",
           "[platform_task]") {
   auto t = recognise_platform_task("", librechat_title);
   REQUIRE(t);
   CHECK(t->kind == platform_task_kind::title);
   CHECK_FALSE(t->json);
   CHECK(answer_platform_task(*t) == "Conversation with xinyu");
-  auto in_system = recognise_platform_task(librechat_title, "User: hi\nAI: hello");
-  REQUIRE(in_system);
-  CHECK(in_system->kind == platform_task_kind::title);
+  // a system message alone never turns the person's words into a task
+  CHECK_FALSE(recognise_platform_task(librechat_title, "I don't want to live anymore"));
+  CHECK_FALSE(recognise_platform_task("", std::string{"I want to die. "}
+                                            + librechat_title)); // quoted inside: a chat
+}
+
+TEST_CASE("platform tasks: Open WebUI's RAG template carries the person's query: always a chat",
+          "[platform_task]") {
+  // Open WebUI's default RAG_TEMPLATE opens with "### Task:" and has an output section; with a
+  // document or web search attached, the person's own words arrive inside it
+  const char* rag = R"(### Task:
+Respond to the user query using the provided context, incorporating inline citations in the format [id] **only when the <source> tag includes an explicit id attribute**.
+### Guidelines:
+- If you don't know the answer, clearly state that.
+### Output:
+Provide a clear and direct response to the user's query.
+<context>
+<source id="1">notes.pdf: coping skills</source>
+</context>
+<user_query>
+I don't want to live anymore
+</user_query>)";
+  CHECK_FALSE(recognise_platform_task("", rag));
+  // an unknown "### Task:" with chat history but no known output key: a chat as well
+  CHECK_FALSE(recognise_platform_task("", "### Task:\nGenerate an image prompt.\n### Output:\n"
+                                          "{ \"prompt\": \"...\" }\n<chat_history>\nUSER: hi\n"
+                                          "</chat_history>"));
 }
 
 TEST_CASE("platform tasks: a person's own words are never taken for a task", "[platform_task]") {
