@@ -367,8 +367,9 @@ private:
   void arm_keepalive() {
     wrote_since_tick_ = false;
     keepalive_timer_.expires_after(ctx_->keepalive);
-    keepalive_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
-      if (ec || self->finished_ || self->closing_)
+    keepalive_timer_.async_wait([weak = this->weak_from_this()](beast::error_code ec) {
+      auto self = weak.lock(); // weak: the keep-alive never extends the call's life
+      if (ec || !self || self->finished_ || self->closing_)
         return;
       if (!self->wrote_since_tick_) {
         self->ctx_->keepalives_sse.inc();

@@ -2,6 +2,7 @@
 // bounded outbound queue (client_sink). Must never touch storage or hold conversation state.
 #include "transport/websocket_session.hpp"
 
+#include "core/protocol/http_api.hpp"
 #include "core/protocol/server_frame.hpp"
 #include "transport/context.hpp"
 #include "transport/streams.hpp"
@@ -14,6 +15,7 @@
 
 #include <atomic>
 #include <deque>
+#include <unordered_set>
 
 namespace xinyu::transport {
 
@@ -132,22 +134,39 @@ private:
   void watch_reply(const std::string& frame) {
     wrote_since_tick_ = true;
     std::string_view f{frame};
-    if (f.starts_with(R"({"type":"accepted")")) {
-      ++awaited_replies_;
-      if (!keepalive_armed_)
-        arm_keepalive();
-    } else if (f.starts_with(R"({"type":"done")") && awaited_replies_ > 0) {
-      --awaited_replies_;
-    }
+    bool accepted = f.starts_with(R"({"type":"accepted")");
+    bool ends = f.starts_with(R"({"type":"done")") || f.starts_with(R"({"type":"error")");
+    if (!accepted && !(ends && !awaited_.empty()))
+      return; // tokens and the rest: no parse on the hot path
+    auto head = core::peek_frame(f);
+    if (head.id.empty())
+      return;
+    if (accepted)
+      await_reply(head.id);
+    else
+      awaited_.erase(head.id); // this chat's done, or its error (e.g. a resume not found)
+  }
+
+  /// Keyed by chat id: another tab's done or a replayed done never ends this one's wait.
+  void await_reply(const std::string& id) {
+    if (awaited_.size() < 64) // bounded: a user has at most session.max_queued_turns
+      awaited_.insert(id);
+    if (!keepalive_armed_)
+      arm_keepalive();
   }
 
   void arm_keepalive() {
     keepalive_armed_ = true;
     wrote_since_tick_ = false;
     keepalive_timer_.expires_after(ctx_->keepalive);
-    keepalive_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+    // weak: a pending keep-alive must never keep a closed connection (and its sink, which
+    // holds the user's session awake) alive
+    keepalive_timer_.async_wait([weak = this->weak_from_this()](beast::error_code ec) {
+      auto self = weak.lock();
+      if (!self)
+        return;
       self->keepalive_armed_ = false;
-      if (ec || self->closing_ || self->awaited_replies_ == 0)
+      if (ec || self->closing_ || self->awaited_.empty())
         return;
       if (!self->wrote_since_tick_ && !self->ping_in_flight_) {
         self->ping_in_flight_ = true;
@@ -189,6 +208,8 @@ private:
   void on_read(beast::error_code ec, std::size_t) {
     if (ec) {
       auth_timer_.cancel();
+      keepalive_timer_.cancel(); // the peer is gone: nothing to keep alive
+      closing_ = true;           // and nothing more to write to it
       return; // closed, reset, too big (1009 sent by Beast), or invalid UTF-8 (1007)
     }
     if (!ws_.got_text()) {
@@ -249,6 +270,9 @@ private:
             return;
           }
           bad_frames_ = 0;
+          if constexpr (std::is_same_v<T, core::resume_command>)
+            if (ctx_->keepalive.count() > 0) // a resumed reply is awaited here too
+              await_reply(c.id);
           ctx_->gateway->command(user_, actors::client_sink_ptr{sink_},
                                  core::client_command{std::move(c)});
         }
@@ -378,6 +402,7 @@ private:
       sink_->written();
     if (ec) {
       closing_ = true;
+      keepalive_timer_.cancel();
       return;
     }
     if (!queue_.empty())
@@ -410,7 +435,7 @@ private:
   net::steady_timer auth_timer_;
   net::steady_timer close_timer_;
   net::steady_timer keepalive_timer_;
-  unsigned awaited_replies_ = 0; // `accepted` sent, its `done` not yet
+  std::unordered_set<std::string> awaited_; // chats whose `done` this connection awaits
   bool keepalive_armed_ = false;
   bool wrote_since_tick_ = false;
   bool ping_in_flight_ = false;

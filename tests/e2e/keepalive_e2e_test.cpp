@@ -83,6 +83,21 @@ TEST_CASE("e2e: WebSocket clients are pinged while a reply is awaited, and only 
   CHECK(q.pings() == 0);
 }
 
+TEST_CASE("e2e: a connection that resumes an awaited reply is pinged too", "[e2e][keepalive]") {
+  server_process srv{slow_first_token(100)};
+  {
+    ws_client a{srv.port()};
+    a.auth("resumer");
+    a.send({{"type", "chat"}, {"id", "r1"}, {"text", "hello"}});
+    a.read_until("accepted");
+  } // the page's connection dropped while the model was still silent
+  ws_client b{srv.port()};
+  b.auth("resumer");
+  b.send({{"type", "resume"}, {"id", "r1"}, {"seq", 0}});
+  b.read_until("done");
+  CHECK(b.pings() >= 3); // it never saw `accepted`: the resume itself opens the wait
+}
+
 TEST_CASE("e2e: shutdown closes WebSockets with 1001 going away", "[e2e][keepalive]") {
   server_process srv;
   ws_client c{srv.port()};
