@@ -31,12 +31,18 @@ control=$(dpkg-deb -I "$deb")
 grep -q '^ Depends: .*librocksdb' <<<"$control" || fail "Depends lacks librocksdb (shlibdeps)"
 dpkg-deb --ctrl-tarfile "$deb" | tar -t | grep -q conffiles || fail "no conffiles"
 dpkg-deb -f "$deb" Version | grep -q . || fail "no version"
-# the unit as systemd reads it (without a running systemd, verify still parses it)
+mkdir -p "$out/unit" && dpkg-deb -x "$deb" "$out/unit"
+# the unit as systemd reads it (without a running systemd, verify still parses it; complaints
+# about the machine itself, such as missing units in a container, are not the unit's fault)
 if command -v systemd-analyze >/dev/null; then
-  mkdir -p "$out/unit" && dpkg-deb -x "$deb" "$out/unit"
-  systemd-analyze verify --root="$out/unit" /lib/systemd/system/xinyu.service 2>"$out/verify.log" ||
-    grep -v -E "Failed to (open|load)|ignoring|not found|No such file|Unit .* not found|Assertion" \
-      "$out/verify.log" | grep -q . && { cat "$out/verify.log"; fail "systemd-analyze verify"; }
+  if ! systemd-analyze verify --root="$out/unit" /lib/systemd/system/xinyu.service \
+    2>"$out/verify.log"; then
+    if grep -v -E "Failed to (open|load)|ignoring|not found|No such file|Unit .* not found|Assertion" \
+      "$out/verify.log" | grep -q .; then
+      cat "$out/verify.log"
+      fail "systemd-analyze verify"
+    fi
+  fi
 fi
 # the packaged binary is stripped but runs: --version
 "$out/unit/usr/bin/xinyu-server" --version | grep -q "xinyu-server" || fail "--version"
