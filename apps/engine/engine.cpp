@@ -16,6 +16,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <type_traits>
 #include <variant>
 
@@ -38,8 +39,17 @@ std::map<std::string, std::string> xinyu_environment() {
   return env;
 }
 
+/// Whether the runtime still takes messages: sessions hold it shared while they hand a
+/// message to the runtime, stop() takes it exclusively to close it, so no send races the
+/// actor system's destruction.
+struct engine_gate {
+  std::shared_mutex mtx;
+  bool running = true;
+};
+
 /// A session's sink: frames go to the callback one at a time (a mutex keeps one call at a
-/// time even when two actors deliver at once), nothing after close.
+/// time even when two actors deliver at once), nothing after close. Recursive: a callback may
+/// call send(), whose local replies (pong, error) are delivered on the same thread.
 class callback_sink final : public actors::client_sink {
 public:
   explicit callback_sink(frame_callback cb) : cb_(std::move(cb)) {}
@@ -54,7 +64,7 @@ public:
   }
 
 private:
-  std::mutex mtx_;
+  std::recursive_mutex mtx_;
   frame_callback cb_;
   bool open_ = true;
 };
@@ -69,7 +79,7 @@ struct engine::impl {
   std::shared_ptr<core::service_state> svc;
   std::atomic<bool> stopped{false};
   // read by sessions: after the runtime stopped, a session's close must not reach it
-  std::shared_ptr<std::atomic<bool>> running = std::make_shared<std::atomic<bool>>(true);
+  std::shared_ptr<engine_gate> gate = std::make_shared<engine_gate>();
 };
 
 struct user_session::impl {
@@ -77,14 +87,15 @@ struct user_session::impl {
   std::shared_ptr<callback_sink> sink;
   actors::gateway_api_ptr gateway;
   core::frame_limits limits;
-  std::shared_ptr<std::atomic<bool>> engine_running;
+  std::shared_ptr<engine_gate> gate;
 };
 
 user_session::user_session(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 
 user_session::~user_session() {
   impl_->sink->close();
-  if (*impl_->engine_running)
+  std::shared_lock lock{impl_->gate->mtx};
+  if (impl_->gate->running)
     impl_->gateway->detach(impl_->user, impl_->sink);
 }
 
@@ -98,7 +109,8 @@ void user_session::chat(std::string_view id, std::string_view text) {
 
 void user_session::send(std::string_view frame_json) {
   auto& s = *impl_;
-  if (!*s.engine_running)
+  std::shared_lock lock{s.gate->mtx};
+  if (!s.gate->running)
     return;
   auto reply = [&](std::string frame) {
     s.sink->deliver(std::make_shared<const std::string>(std::move(frame)));
@@ -170,7 +182,7 @@ std::unique_ptr<user_session> engine::open(std::string_view user, frame_callback
   s->user = std::string{user};
   s->sink = std::make_shared<callback_sink>(std::move(on_frame));
   s->gateway = e.rt.api;
-  s->engine_running = e.running;
+  s->gate = e.gate;
   s->limits.max_text_bytes = e.cfg.limits.max_text_bytes;
   s->limits.max_user_bytes = e.cfg.limits.max_user_bytes;
   e.rt.api->attach(s->user, s->sink); // `ready` first, as on a WebSocket
@@ -184,7 +196,10 @@ void engine::stop() {
   apps::drain_runtime(e.rt, *e.svc, *e.sys,
                       std::chrono::steady_clock::now()
                         + std::chrono::seconds{e.cfg.shutdown.drain_s});
-  *e.running = false;
+  {
+    std::unique_lock lock{e.gate->mtx}; // waits for sends in progress; later ones are dropped
+    e.gate->running = false;
+  }
   actors::stop_runtime(e.rt);
   e.rt = actors::runtime{}; // its handles keep detached actors (storage) alive
   e.sys.reset();            // waits for every actor

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -143,6 +144,25 @@ TEST_CASE("engine: bad configuration and bad user ids are clear errors", "[engin
   CHECK_FALSE(engine->open("", a.callback(), error));
   CHECK_FALSE(engine->open("platform:someone", a.callback(), error));
   CHECK(error.find("':'") != std::string::npos);
+  {
+    // a callback may send on its own session: the immediate reply comes back re-entrantly
+    inbox r;
+    std::atomic<xinyu::user_session*> self{nullptr};
+    auto collect = r.callback();
+    auto s = engine->open(
+      "carol",
+      [&](std::string_view f) {
+        collect(f);
+        if (f.find(R"("type":"pong")") != std::string_view::npos)
+          if (auto* me = self.load())
+            me->send("not json"); // answered with an error frame on this very thread
+      },
+      error);
+    REQUIRE(s);
+    self = s.get();
+    s->send(R"({"type":"ping"})");
+    CHECK(r.wait_for("error")["code"] == "bad_request");
+  }
   engine->stop();
   CHECK_FALSE(engine->open("bob", a.callback(), error));
   CHECK(error == "the engine is stopping");

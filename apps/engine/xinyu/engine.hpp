@@ -18,8 +18,10 @@ struct engine_options {
 };
 
 /// Receives the server frames of one session (docs/protocol.md), each a complete JSON text.
-/// Called on the engine's threads, one frame at a time per session and in protocol order;
-/// it must return quickly and must not call back into the engine from inside the call.
+/// Called one frame at a time per session and in protocol order, on the engine's threads (the
+/// immediate replies to send(): `pong` and `error` for a malformed frame, on the caller's
+/// thread). It must return quickly; it may call send() on its session, but must not destroy
+/// its session, open sessions or stop the engine from inside the call.
 using frame_callback = std::function<void(std::string_view frame)>;
 
 class engine;
@@ -35,7 +37,8 @@ public:
 
   /// Sends one client frame (`chat`, `cancel`, `history`, `resume`, `forget`, `ping`,
   /// `emergency_contact`, as JSON text). Malformed frames are answered with an `error` frame
-  /// through the callback, exactly as on a WebSocket. Thread-safe, never blocks.
+  /// through the callback, exactly as on a WebSocket. Thread-safe, never blocks on the
+  /// network; after the engine stopped it does nothing.
   void send(std::string_view frame_json);
 
   /// Convenience for `{"type":"chat","id":id,"text":text}`.
