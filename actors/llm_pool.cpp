@@ -185,9 +185,10 @@ llm::upstream_config make_upstream_config(const core::config& cfg) {
   u.first_token_timeout_ms = cfg.llm.attempt_first_token_ms;
   // with an endpoint to continue on, the client must see a stall before the session's own
   // stall deadline ends the reply, and tell it: it gives up on a stalled stream at 3/4 of it
-  u.stall_timeout_ms = cfg.llm.endpoints.size() > 1
-                         ? std::max(1u, cfg.llm.stall_deadline_ms - cfg.llm.stall_deadline_ms / 4)
-                         : cfg.llm.stall_deadline_ms;
+  // (on the chain's last endpoint nothing can continue: the whole deadline)
+  u.stall_timeout_ms = cfg.llm.stall_deadline_ms;
+  u.stall_before_continue_ms =
+    std::max(1u, cfg.llm.stall_deadline_ms - cfg.llm.stall_deadline_ms / 4);
   u.max_attempts = cfg.llm.max_attempts;
   u.backoff_ms = cfg.llm.backoff_ms;
   u.backoff_max_ms = cfg.llm.backoff_max_ms;

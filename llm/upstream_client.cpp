@@ -514,10 +514,9 @@ private:
         return;
       }
       if (ec == beast::error::timeout)
-        return got_token_
-                 ? stream_error("no token for " + std::to_string(c_.cfg.stall_timeout_ms) + " ms")
-                 : fail("no first token within " + std::to_string(c_.cfg.first_token_timeout_ms)
-                        + " ms");
+        return got_token_ ? stream_error("no token for " + std::to_string(stall_ms()) + " ms")
+                          : fail("no first token within "
+                                 + std::to_string(c_.cfg.first_token_timeout_ms) + " ms");
       return fail_io("connection lost", ec);
     }
     if (parser_->is_done()) {
@@ -569,7 +568,7 @@ private:
         }
         pending_text_ += chunk.text;
         ++usage_.content_chunks;
-        beast::get_lowest_layer(*stream_).expires_after(milliseconds{c_.cfg.stall_timeout_ms});
+        beast::get_lowest_layer(*stream_).expires_after(milliseconds{stall_ms()});
         break;
       case k::empty: break;
       case k::done:
@@ -642,6 +641,12 @@ private:
   bool reused_ = false;
   bool aborted_ = false;
   bool got_header_ = false;
+  /// The stall deadline of this attempt: shorter while a next endpoint could continue the
+  /// reply (so the client moves on before the session's own stall deadline ends it), the
+  /// whole deadline on the chain's last endpoint.
+  unsigned stall_ms() const {
+    return ep_ + 1 < c_.eps.size() ? c_.cfg.stall_before_continue_ms : c_.cfg.stall_timeout_ms;
+  }
   bool got_token_ = false;
   std::string pending_text_; // text of the current read, not yet handed on
   bool finished_ = false;
@@ -799,8 +804,13 @@ bool stream_op::hold_echo(std::string& text) {
   } else if (partial_.compare(0, held_.size(), held_) != 0) {
     echo_check_ = false; // new text: everything held goes on
   }
-  if (echo_check_)
+  if (echo_check_) {
+    // still undecided: the stream is alive though nothing is shown yet, so the session's stall
+    // deadline restarts (on_continue is idempotent for the session)
+    if (cb_.on_continue)
+      cb_.on_continue();
     return true;
+  }
   text.swap(held_);
   return text.empty();
 }

@@ -26,9 +26,10 @@ struct endpoint_config {
 struct upstream_config {
   std::vector<endpoint_config> endpoints; // tried in order
   unsigned connect_timeout_ms = 3000;
-  unsigned first_token_timeout_ms = 8000; // per attempt
-  unsigned stall_timeout_ms = 10000;      // between tokens
-  unsigned max_attempts = 2;              // per endpoint, only before the first token
+  unsigned first_token_timeout_ms = 8000;    // per attempt
+  unsigned stall_timeout_ms = 10000;         // between tokens, on the chain's last endpoint
+  unsigned stall_before_continue_ms = 10000; // between tokens while a next endpoint could continue
+  unsigned max_attempts = 2;                 // per endpoint, only before the first token
   unsigned backoff_ms = 200;
   unsigned backoff_max_ms = 2000;
   unsigned breaker_failures = 5;
