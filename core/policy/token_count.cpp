@@ -51,15 +51,26 @@ std::size_t approximate_tokens(std::string_view text) {
       }
       tokens += (n + 2) / 3;
     } else if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
-      ++i; // a space usually joins the next word's token
+      // a space usually joins the next word's token; a long run of blanks is tokens of its own
+      std::size_t n = 0;
+      while (i < text.size()
+             && (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '\r')) {
+        ++n;
+        ++i;
+      }
+      tokens += n / 16;
     } else if (c == '\'' && i + 1 < text.size()
                && is_letter(static_cast<unsigned char>(text[i + 1]))) {
       ++i; // an apostrophe joins the letters after it: 's, 've, n't are one token
     } else if (c < 0x80) {
-      ++tokens;
-      ++i;
-      while (i < text.size() && static_cast<unsigned char>(text[i]) == c)
-        ++i; // a run of one mark ("!!!", "...") is one token
+      std::size_t n = 0;
+      while (i < text.size() && static_cast<unsigned char>(text[i]) == c) {
+        ++n;
+        ++i;
+      }
+      // a short run of one mark ("!!!", "...") is one token; a long one (a divider of 4 000
+      // dashes) is one per 8, never the single token that would let a prompt outgrow its window
+      tokens += 1 + (n - 1) / 8;
     } else {
       std::size_t len = 1;
       auto cp = decode(text, i, len);

@@ -14,6 +14,9 @@ TEST_CASE("approximate token counts follow the usual BPE rules of thumb", "[toke
   CHECK(approximate_tokens("incomprehensibilities") == 3); // 21 letters: one more per 7
   CHECK(approximate_tokens("I've") == 2);                  // "I" and "'ve"
   CHECK(approximate_tokens("so good!!!") == 3);            // a run of one mark is one token
+  // ... but a long run is not (BPE gives hundreds for a 4 000-character divider)
+  CHECK(approximate_tokens(std::string(4000, '-')) >= 400);
+  CHECK(approximate_tokens(std::string(4000, ' ')) >= 200);
   CHECK(approximate_tokens("2026") == 2);
   CHECK(approximate_tokens("我今天很难过") == 6);
   CHECK(approximate_tokens("你好，世界") == 5); // the full-width comma is CJK punctuation
