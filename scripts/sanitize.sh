@@ -26,7 +26,7 @@ if [[ "$kind" == tsan ]]; then
   targets=(xinyu_core_tests xinyu_storage_tests xinyu_quality_tests)
 else
   targets=(xinyu-server xinyu_core_tests xinyu_storage_tests xinyu_actor_tests xinyu_chaos_tests
-           xinyu_e2e_tests xinyu_quality_tests xinyu_ops_tests mock-llm)
+           xinyu_e2e_tests xinyu_quality_tests xinyu_ops_tests mock-llm xinyu_engine_tests)
 fi
 cmake --build "$dir" -j "$(nproc 2>/dev/null || echo 2)" --target "${targets[@]}"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
