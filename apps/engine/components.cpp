@@ -42,7 +42,7 @@ std::string resolve_model(const std::string& configured, const char* name) {
     return {};
   auto file = std::string{name} + ".bin";
   auto prefix = exe.parent_path().parent_path();
-  for (auto p : {prefix / "models" / file, prefix / "share" / "xinyu" / "models" / file})
+  for (const auto& p : {prefix / "models" / file, prefix / "share" / "xinyu" / "models" / file})
     if (std::filesystem::exists(p, ec))
       return p.string();
   return {};

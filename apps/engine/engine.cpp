@@ -134,7 +134,7 @@ void user_session::send(std::string_view frame_json) {
         reply(core::frames::error("unauthorized", "operator commands need an operator connection",
                                   std::nullopt));
       } else {
-        s.gateway->command(s.user, s.sink, core::client_command{std::move(f)});
+        s.gateway->command(s.user, s.sink, core::client_command{std::forward<decltype(f)>(f)});
       }
     },
     std::move(parsed));
