@@ -70,19 +70,6 @@ void print_help() {
     << xinyu::core::describe_config_keys();
 }
 
-std::map<std::string, std::string> xinyu_env() {
-  std::map<std::string, std::string> env;
-  for (char** e = environ; e && *e; ++e) {
-    std::string kv{*e};
-    if (kv.rfind("XINYU_", 0) != 0)
-      continue;
-    auto eq = kv.find('=');
-    if (eq != std::string::npos)
-      env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
-  }
-  return env;
-}
-
 /// Graceful shutdown: refuse new connections and chats, let admitted turns finish, flush
 /// storage, and give the last frames a moment to reach the sockets; all within `budget`.
 void drain(xinyu::transport::server& srv, xinyu::actors::runtime& rt,
@@ -158,7 +145,7 @@ int main(int argc, char** argv) {
       return exit_usage;
     }
   }
-  auto loaded = xinyu::core::load_config_file(config_path, xinyu_env());
+  auto loaded = xinyu::core::load_config_file(config_path, xinyu::apps::xinyu_environment());
   if (!loaded.value) {
     std::cerr << "xinyu-server: configuration error: " << loaded.error << "\n";
     return exit_usage;

@@ -26,12 +26,27 @@
 #include <thread>
 #include <tuple>
 
+extern char** environ;
+
 namespace xinyu::apps {
 
 components::components() = default;
 components::components(components&&) noexcept = default;
 components& components::operator=(components&&) noexcept = default;
 components::~components() = default;
+
+std::map<std::string, std::string> xinyu_environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv{*e};
+    if (kv.rfind("XINYU_", 0) != 0)
+      continue;
+    auto eq = kv.find('=');
+    if (eq != std::string::npos)
+      env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  return env;
+}
 
 std::string resolve_model(const std::string& configured, const char* name) {
   if (configured != "auto")

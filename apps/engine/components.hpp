@@ -7,6 +7,7 @@
 #include "core/support/config.hpp"
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,6 +67,9 @@ actors::runtime start(caf::actor_system& sys, const core::config& cfg, component
 /// turns finish, flushes storage and lets `persisted` reach the sinks, all by `deadline`.
 void drain_runtime(actors::runtime& rt, core::service_state& svc, caf::actor_system& sys,
                    std::chrono::steady_clock::time_point deadline);
+
+/// The XINYU_* environment variables, for core::load_config (the server and the engine).
+std::map<std::string, std::string> xinyu_environment();
 
 /// Where a model setting points: "auto" is models/NAME.bin of the build this binary belongs
 /// to or share/xinyu/models/NAME.bin of its installation; "" when neither exists.

@@ -20,24 +20,9 @@
 #include <type_traits>
 #include <variant>
 
-extern char** environ;
-
 namespace xinyu {
 
 namespace {
-
-std::map<std::string, std::string> xinyu_environment() {
-  std::map<std::string, std::string> env;
-  for (char** e = environ; e && *e; ++e) {
-    std::string kv{*e};
-    if (kv.rfind("XINYU_", 0) != 0)
-      continue;
-    auto eq = kv.find('=');
-    if (eq != std::string::npos)
-      env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
-  }
-  return env;
-}
 
 /// Whether the runtime still takes messages: sessions hold it shared while they hand a
 /// message to the runtime, stop() takes it exclusively to close it, so no send races the
@@ -146,7 +131,7 @@ engine::~engine() { stop(); }
 
 std::unique_ptr<engine> engine::start(const engine_options& options, std::string& error) {
   auto loaded = core::load_config(options.config_json.empty() ? "{}" : options.config_json,
-                                  options.read_environment ? xinyu_environment()
+                                  options.read_environment ? apps::xinyu_environment()
                                                            : std::map<std::string, std::string>{});
   if (!loaded.value) {
     error = "configuration error: " + loaded.error;
