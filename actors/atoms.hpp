@@ -33,5 +33,7 @@ using handoff_atom = caf::atom_constant<caf::atom("handoff")>;
 using reply_atom = caf::atom_constant<caf::atom("reply")>;
 using minor_atom = caf::atom_constant<caf::atom("minor")>;
 using contact_atom = caf::atom_constant<caf::atom("contact")>;
+using memories_atom = caf::atom_constant<caf::atom("memories")>;
+using memory_atom = caf::atom_constant<caf::atom("memory")>;
 
 } // namespace xinyu::actors

@@ -54,6 +54,28 @@ struct unload_request {
   std::uint64_t epoch = 0;
 };
 
+/// Memory and storage: the user deleted (`erase`) or edited (to `text`) their fact
+/// `index` of turn `turn`. Storage answers first (the durable truth), then the memory pool.
+struct memory_change_request {
+  std::string user;
+  std::uint64_t turn = 0;
+  std::uint32_t index = 0;
+  std::string text;
+  bool erase = false;
+  bool stored = false; // an edit storage has made: the index takes it even if it lacks the fact
+};
+
+/// What a memory change found: whether the fact existed, and the text it had.
+struct memory_change {
+  bool found = false;
+  std::string old_text;
+};
+
+/// Memory: the user's indexed facts (the list a user sees when there is no storage).
+struct list_memories_request {
+  std::string user;
+};
+
 /// One page of stored history.
 struct history_page {
   std::vector<storage::stored_message> messages;
@@ -85,6 +107,19 @@ typename Inspector::result_type inspect(Inspector& f, unload_request& x) {
   return f(caf::meta::type_name("unload_request"), x.user, x.epoch);
 }
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, memory_change_request& x) {
+  return f(caf::meta::type_name("memory_change_request"), x.user, x.turn, x.index, x.text, x.erase,
+           x.stored);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, memory_change& x) {
+  return f(caf::meta::type_name("memory_change"), x.found, x.old_text);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_memories_request& x) {
+  return f(caf::meta::type_name("list_memories_request"), x.user);
+}
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, history_page& x) {
   return f(caf::meta::type_name("history_page"), x.messages, x.more);
 }
@@ -103,7 +138,8 @@ typename Inspector::result_type inspect(Inspector& f, safety_result& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, memory_fact& x) {
-  return f(caf::meta::type_name("memory_fact"), x.text, x.embedding, x.model);
+  return f(caf::meta::type_name("memory_fact"), x.text, x.embedding, x.model, x.turn, x.index,
+           x.ts);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, care_times& x) {

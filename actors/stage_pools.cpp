@@ -84,7 +84,7 @@ memory_worker_actor::behavior_type memory_worker(memory_worker_actor::pointer se
         });
     },
     [self, engine, storage](work_atom, remember_request& req) {
-      auto facts = engine->remember(req.user, req.facts);
+      auto facts = engine->remember(req.user, req.facts, req.turn);
       if (storage)
         self->send(storage, embed_atom::value, req.user, req.turn, facts);
       return facts;
@@ -96,6 +96,38 @@ memory_worker_actor::behavior_type memory_worker(memory_worker_actor::pointer se
       return engine->seed(req.user, req.stored);
     },
     [engine](work_atom, unload_request& req) { return engine->unload(req.user, req.epoch); },
+    [engine](work_atom, list_memories_request& req) {
+      std::vector<core::memory_fact> out;
+      for (auto& item : engine->index().items(req.user)) {
+        core::memory_fact f;
+        f.text = std::move(item.text);
+        f.turn = item.source >> 8;
+        f.index = static_cast<std::uint32_t>(item.source & 0xFFu);
+        if (f.turn != 0) // an item of no known turn cannot be addressed, so is not listed
+          out.push_back(std::move(f));
+      }
+      return out;
+    },
+    [self, engine, storage](work_atom, memory_change_request& req) {
+      core::memory_ref ref{req.turn, req.index};
+      memory_change out;
+      if (req.erase) {
+        auto old = engine->erase(req.user, ref);
+        out.found = old.has_value();
+        out.old_text = old.value_or("");
+        return out;
+      }
+      auto was = engine->erase(req.user, ref); // for the answer; replace re-indexes the source
+      out.found = was.has_value();
+      out.old_text = was.value_or("");
+      if (!out.found && !req.stored)
+        return out; // no such fact (and no storage that knows better): nothing is added
+      auto fact = engine->replace(req.user, ref, req.text);
+      if (storage && !fact.embedding.empty())
+        self->send(storage, embed_atom::value, req.user, req.turn,
+                   std::vector<core::memory_fact>{std::move(fact)});
+      return out;
+    },
     deferred_handler(),
   };
 }
@@ -158,7 +190,9 @@ memory_actor spawn_memory_pool(caf::actor_system& sys, const core::config& cfg, 
   return spawn_worker_pool<op<recall_request, std::vector<std::string>>,
                            op<remember_request, std::vector<core::memory_fact>>,
                            op<forget_memories_request, std::uint64_t>,
-                           op<seed_request, std::uint64_t>, op<unload_request, bool>>(
+                           op<seed_request, std::uint64_t>, op<unload_request, bool>,
+                           op<list_memories_request, std::vector<core::memory_fact>>,
+                           op<memory_change_request, memory_change>>(
     sys, stage_pool_settings(cfg, "memory", cfg.memory.workers, cfg.memory.deadline_ms),
     [engine, svc, storage, blocking](caf::actor_system& s) -> memory_actor {
       if (blocking)

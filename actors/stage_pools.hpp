@@ -29,10 +29,12 @@ using emotion_actor = pool_actor<op<stage_request, core::emotion_result>>;
 using safety_actor = pool_actor<op<stage_request, core::safety_result>>;
 
 /// Recall answers the memories (most similar first), or ec::embedding_failed.
-using memory_actor = pool_actor<op<recall_request, std::vector<std::string>>,
-                                op<remember_request, std::vector<core::memory_fact>>,
-                                op<forget_memories_request, std::uint64_t>,
-                                op<seed_request, std::uint64_t>, op<unload_request, bool>>;
+using memory_actor =
+  pool_actor<op<recall_request, std::vector<std::string>>,
+             op<remember_request, std::vector<core::memory_fact>>,
+             op<forget_memories_request, std::uint64_t>, op<seed_request, std::uint64_t>,
+             op<unload_request, bool>, op<list_memories_request, std::vector<core::memory_fact>>,
+             op<memory_change_request, memory_change>>;
 
 /// Where the memory workers send the embeddings of remembered facts (the storage actor).
 using embeddings_sink_actor = caf::typed_actor<

@@ -203,6 +203,25 @@ storage_actor::behavior_type storage_behavior(storage_actor_t self, core::config
         return make_error(ec::storage_failed, status.error);
       return true;
     },
+    [self, cfgp](memories_atom, std::string& user) -> caf::result<std::vector<core::memory_fact>> {
+      flush(self, *cfgp); // a fact told a moment ago is listed
+      std::vector<core::memory_fact> out;
+      if (auto status =
+            self->state.store->list_memories(user, cfgp->memory.max_items_per_user, out);
+          !status)
+        return make_error(ec::storage_failed, status.error);
+      return out;
+    },
+    [self, cfgp](memory_atom, memory_change_request& req) -> caf::result<memory_change> {
+      flush(self, *cfgp); // the fact's own turn first
+      std::optional<std::string> old;
+      core::memory_ref ref{req.turn, req.index};
+      auto status = req.erase ? self->state.store->delete_memory(req.user, ref, old)
+                              : self->state.store->edit_memory(req.user, ref, req.text, old);
+      if (!status)
+        return make_error(ec::storage_failed, status.error);
+      return memory_change{old.has_value(), old.value_or("")};
+    },
     [self, cfgp](report_atom, std::string& from,
                  std::string& to) -> caf::result<std::vector<storage::report_count>> {
       flush(self, *cfgp);

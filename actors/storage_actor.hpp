@@ -43,6 +43,10 @@ using storage_actor = embeddings_sink_actor::extend<
   caf::replies_to<forget_atom, std::string>::with<std::uint64_t>,
   // (user, sealed emergency contact; empty = remove); durable before the reply
   caf::replies_to<contact_atom, std::string, std::string>::with<bool>,
+  // the user's newest memory.max_items_per_user facts, oldest first; pending writes first
+  caf::replies_to<memories_atom, std::string>::with<std::vector<core::memory_fact>>,
+  // a fact deleted or edited; durable before the reply
+  caf::replies_to<memory_atom, memory_change_request>::with<memory_change>,
   // true when nothing is pending
   caf::replies_to<flush_atom>::with<bool>,
   // the duty-of-care counts of the days from..to (YYYY-MM-DD, inclusive); pending writes first

@@ -117,64 +117,28 @@ public:
     bool more = false;
     if (auto st = history(user, std::nullopt, recent, out.recent, more); !st)
       return st;
-    out.memories.clear();
-    auto prefix = keys::user_prefix(user);
-    std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(rocksdb::ReadOptions{}, memories())};
-    // newest memories first, then reversed; a fact's embedding key (+'e') sorts right after
-    // the fact's key, so walking backwards meets the embedding first
-    auto upper = prefix;
-    keys::append_u64be(upper, UINT64_MAX);
-    upper.push_back(keys::embedding_suffix);
-    std::optional<std::pair<std::string, core::memory_fact>> pending_embedding; // key, value
-    for (it->SeekForPrev(upper); it->Valid() && out.memories.size() < mem_count; it->Prev()) {
-      auto key = it->key().ToStringView();
-      if (!key.starts_with(prefix))
-        break;
-      auto v = json::parse(it->value().ToStringView(), nullptr, false);
-      if (!v.is_object())
-        continue;
-      if (key.size() == prefix.size() + 9 && key.back() == keys::embedding_suffix) {
-        core::memory_fact e;
-        if (auto vec = core::hashed_embedder::unpack(v.value("vec", "")))
-          e.embedding = std::move(*vec);
-        e.model = v.value("model", "");
-        pending_embedding.emplace(std::string{key.substr(0, key.size() - 1)}, std::move(e));
-        continue;
-      }
-      core::memory_fact f;
-      f.text = v.value("text", "");
-      if (pending_embedding && pending_embedding->first == key) {
-        f.embedding = std::move(pending_embedding->second.embedding);
-        f.model = std::move(pending_embedding->second.model);
-      }
-      pending_embedding.reset();
-      if (!f.text.empty())
-        out.memories.push_back(std::move(f));
-    }
-    if (!it->status().ok())
-      return store_status::failure("read failed: " + describe(it->status()));
-    std::reverse(out.memories.begin(), out.memories.end());
-    return {};
+    return read_memories(user, mem_count, true, out.memories);
   }
 
   store_status put_embeddings(const std::string& user, std::uint64_t turn,
                               const std::vector<core::memory_fact>& facts) override {
     rocksdb::WriteBatch batch;
-    for (std::size_t i = 0; i < facts.size() && i < 256; ++i) {
-      if (facts[i].embedding.empty())
+    for (const auto& f : facts) {
+      if (f.embedding.empty() || f.index > 255)
         continue;
-      auto key = keys::fact_key(user, turn, static_cast<unsigned>(i));
+      auto key = keys::fact_key(user, turn, f.index);
       std::string existing;
       auto got = db_->Get(rocksdb::ReadOptions{}, memories(), key, &existing);
       if (got.IsNotFound())
-        continue; // forgotten (or never written): no vector without its fact
+        continue; // forgotten or deleted (or never written): no vector without its fact
       if (!got.ok())
         return store_status::failure("read failed: " + describe(got));
+      auto stored = json::parse(existing, nullptr, false);
+      if (!stored.is_object() || stored.value("text", "") != f.text)
+        continue; // edited since this vector was computed: it is not the fact's any more
       key.push_back(keys::embedding_suffix);
       batch.Put(memories(), key,
-                json{{"model", facts[i].model},
-                     {"vec", core::hashed_embedder::pack(facts[i].embedding)}}
-                  .dump());
+                json{{"model", f.model}, {"vec", core::hashed_embedder::pack(f.embedding)}}.dump());
     }
     if (batch.Count() == 0)
       return {};
@@ -215,6 +179,21 @@ public:
       return store_status::failure("read failed: " + describe(it->status()));
     std::reverse(out.begin(), out.end());
     return {};
+  }
+
+  store_status list_memories(const std::string& user, std::size_t limit,
+                             std::vector<core::memory_fact>& out) override {
+    return read_memories(user, limit, false, out);
+  }
+
+  store_status edit_memory(const std::string& user, const core::memory_ref& ref,
+                           const std::string& text, std::optional<std::string>& old) override {
+    return change_memory(user, ref, &text, old);
+  }
+
+  store_status delete_memory(const std::string& user, const core::memory_ref& ref,
+                             std::optional<std::string>& old) override {
+    return change_memory(user, ref, nullptr, old);
   }
 
   store_status put_contact(const std::string& user, const std::string& sealed) override {
@@ -283,6 +262,95 @@ public:
   }
 
 private:
+  /// The newest `limit` memories of `user`, oldest first; with their vectors when asked.
+  store_status read_memories(const std::string& user, std::size_t limit, bool with_embeddings,
+                             std::vector<core::memory_fact>& out) {
+    out.clear();
+    auto prefix = keys::user_prefix(user);
+    std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(rocksdb::ReadOptions{}, memories())};
+    // newest memories first, then reversed; a fact's embedding key (+'e') sorts right after
+    // the fact's key, so walking backwards meets the embedding first
+    auto upper = prefix;
+    keys::append_u64be(upper, UINT64_MAX);
+    upper.push_back(keys::embedding_suffix);
+    std::optional<std::pair<std::string, core::memory_fact>> pending_embedding; // key, value
+    for (it->SeekForPrev(upper); it->Valid() && out.size() < limit; it->Prev()) {
+      auto key = it->key().ToStringView();
+      if (!key.starts_with(prefix))
+        break;
+      if (key.size() == prefix.size() + 9 && key.back() == keys::embedding_suffix) {
+        if (!with_embeddings)
+          continue;
+        auto v = json::parse(it->value().ToStringView(), nullptr, false);
+        if (!v.is_object())
+          continue;
+        core::memory_fact e;
+        if (auto vec = core::hashed_embedder::unpack(v.value("vec", "")))
+          e.embedding = std::move(*vec);
+        e.model = v.value("model", "");
+        pending_embedding.emplace(std::string{key.substr(0, key.size() - 1)}, std::move(e));
+        continue;
+      }
+      auto seq = keys::decode_index(key, user);
+      auto v = json::parse(it->value().ToStringView(), nullptr, false);
+      if (!seq || !v.is_object())
+        continue;
+      core::memory_fact f;
+      f.text = v.value("text", "");
+      f.turn = *seq >> 8;
+      f.index = static_cast<std::uint32_t>(*seq & 0xFFu);
+      f.ts = v.value("ts", std::int64_t{0});
+      if (pending_embedding && pending_embedding->first == key) {
+        f.embedding = std::move(pending_embedding->second.embedding);
+        f.model = std::move(pending_embedding->second.model);
+      }
+      pending_embedding.reset();
+      if (!f.text.empty())
+        out.push_back(std::move(f));
+    }
+    if (!it->status().ok())
+      return store_status::failure("read failed: " + describe(it->status()));
+    std::reverse(out.begin(), out.end());
+    return {};
+  }
+
+  /// Rewrites (`text`) or erases (null) one fact, dropping its vector; durable.
+  store_status change_memory(const std::string& user, const core::memory_ref& ref,
+                             const std::string* text, std::optional<std::string>& old) {
+    old.reset();
+    auto key = keys::fact_key(user, ref.turn, ref.index);
+    std::string existing;
+    auto got = db_->Get(rocksdb::ReadOptions{}, memories(), key, &existing);
+    if (got.IsNotFound())
+      return {};
+    if (!got.ok())
+      return store_status::failure("read failed: " + describe(got));
+    auto v = json::parse(existing, nullptr, false);
+    if (!v.is_object())
+      return store_status::failure("corrupt memory record");
+    old = v.value("text", "");
+    rocksdb::WriteBatch batch;
+    auto vector_key = key + keys::embedding_suffix;
+    batch.Delete(memories(), vector_key);
+    if (text) {
+      v["text"] = *text;
+      v["edited"] = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+      batch.Put(memories(), key, v.dump());
+    } else {
+      batch.Delete(memories(), key);
+    }
+    rocksdb::WriteOptions wo = write_opts_;
+    wo.sync = true; // what a person asked us to change is durable before we say so
+    auto s = db_->Write(wo, &batch);
+    if (!s.ok()) {
+      old.reset();
+      return store_status::failure("write failed: " + describe(s));
+    }
+    return {};
+  }
+
   rocksdb::ColumnFamilyHandle* messages() { return handles_[1]; }
   rocksdb::ColumnFamilyHandle* memories() { return handles_[2]; }
   rocksdb::ColumnFamilyHandle* meta_cf() { return handles_[3]; }

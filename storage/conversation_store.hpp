@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/analysis/analysis.hpp"
+#include "core/memory/memory_id.hpp"
 #include "core/policy/care_notices.hpp"
 
 #include <cstdint>
@@ -81,9 +82,24 @@ public:
   /// Writes all records (both messages, memory, meta.last_turn) in one atomic batch.
   virtual store_status write(const std::vector<turn_record>& records) = 0;
 
-  /// Stores the embeddings of the facts of `turn` (written with the turn) beside them.
+  /// Stores the embeddings of the facts of `turn` (written with the turn) beside them, each
+  /// under its fact's `index`; skipped for a fact that is gone or now reads otherwise (an
+  /// edit won the race: no vector of the old text under the new one).
   virtual store_status put_embeddings(const std::string& user, std::uint64_t turn,
                                       const std::vector<core::memory_fact>& facts) = 0;
+
+  /// The user's newest `limit` memories, oldest first, with turn, index and ts (no vectors).
+  virtual store_status list_memories(const std::string& user, std::size_t limit,
+                                     std::vector<core::memory_fact>& out) = 0;
+
+  /// The fact `ref` now reads `text` (its vector is dropped, to be recomputed); `old` is the
+  /// text it had, nullopt when there is no such fact (nothing written). Durable before return.
+  virtual store_status edit_memory(const std::string& user, const core::memory_ref& ref,
+                                   const std::string& text, std::optional<std::string>& old) = 0;
+
+  /// Erases the fact `ref` and its vector; `old` as for edit_memory. Durable before return.
+  virtual store_status delete_memory(const std::string& user, const core::memory_ref& ref,
+                                     std::optional<std::string>& old) = 0;
 
   /// The user's turn counter, last `recent` messages and last `memories` memories.
   virtual store_status load(const std::string& user, std::size_t recent, std::size_t memories,

@@ -87,7 +87,9 @@ public:
       token_user = std::move(*user);
       // a platform (role "platform") names its end user in a header; each gets their own
       // session and memories, namespaced under the platform so it can reach no one else
-      if (platform && (kind_ == api_kind::completions || kind_ == api_kind::history)
+      if (platform
+          && (kind_ == api_kind::completions || kind_ == api_kind::history
+              || kind_ == api_kind::memories)
           && !ctx_->platform_user_header.empty()) {
         auto named = req_[ctx_->platform_user_header];
         if (!named.empty()) {
@@ -131,6 +133,24 @@ public:
       if (auto* e = std::get_if<core::frame_error>(&c))
         return fail(core::http_failure{400, e->code, e->message});
       cmd = std::get<core::emergency_contact_command>(c);
+    } else if (kind_ == api_kind::memories) {
+      std::string_view target{req_.target().data(), req_.target().size()};
+      auto q = target.find('?');
+      auto method = req_.method_string();
+      std::string allow;
+      auto m = core::parse_http_memories({method.data(), method.size()}, target.substr(0, q),
+                                         q == std::string_view::npos ? std::string_view{}
+                                                                     : target.substr(q + 1),
+                                         req_.body(), ctx_->dev_mode, ctx_->limits, err, allow);
+      if (!m) {
+        if (err.status == 405) {
+          ctx_->rejected(err.code).inc();
+          return respond(405, "application/json", err.body(), "Allow: " + allow + "\r\n");
+        }
+        return fail(err);
+      }
+      user_ = ctx_->dev_mode ? m->user : token_user;
+      cmd = std::move(m->command);
     } else if (kind_ == api_kind::history) {
       std::string_view target{req_.target().data(), req_.target().size()};
       auto q = target.find('?');
@@ -232,6 +252,13 @@ public:
     }
     if (kind_ == api_kind::emergency_contact) {
       if (head.type == "emergency_contact")
+        return respond(200, "application/json", frame);
+      if (head.type == "error")
+        return fail_from_frame(frame);
+      return;
+    }
+    if (kind_ == api_kind::memories) {
+      if (head.type == "memories" || head.type == "memory_edited" || head.type == "memory_deleted")
         return respond(200, "application/json", frame);
       if (head.type == "error")
         return fail_from_frame(frame);
@@ -345,6 +372,10 @@ private:
       case api_kind::completions: return "/v1/chat/completions";
       case api_kind::care_report: return "/admin/reports/crisis";
       case api_kind::emergency_contact: return "/v1/emergency_contact";
+      case api_kind::memories: {
+        std::string_view target{req_.target().data(), req_.target().size()};
+        return target.rfind("/v1/memories/", 0) == 0 ? "/v1/memories/{id}" : "/v1/memories";
+      }
     }
     return "other";
   }

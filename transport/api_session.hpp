@@ -1,5 +1,5 @@
 // Hand-off from the HTTP session to one HTTP API call: POST /v1/chat (SSE), GET /v1/history,
-// POST /v1/chat/completions (OpenAI). Only http_session.cpp includes this.
+// POST /v1/chat/completions (OpenAI), the memories API. Only http_session.cpp includes this.
 #pragma once
 
 #include "transport/streams.hpp"
@@ -13,7 +13,7 @@ namespace xinyu::transport {
 
 struct context;
 
-enum class api_kind { chat, history, completions, care_report, emergency_contact };
+enum class api_kind { chat, history, completions, care_report, emergency_contact, memories };
 
 /// Serves one API request on `stream` and closes the connection when it is answered.
 void start_api_call(plain_stream stream,

@@ -12,7 +12,7 @@ namespace xinyu::transport {
 
 namespace {
 
-constexpr std::array<std::string_view, 14> routes = {"/",
+constexpr std::array<std::string_view, 16> routes = {"/",
                                                      "/healthz",
                                                      "/readyz",
                                                      "/metrics",
@@ -23,6 +23,8 @@ constexpr std::array<std::string_view, 14> routes = {"/",
                                                      "/v1/models",
                                                      "/v1/models/{id}",
                                                      "/v1/emergency_contact",
+                                                     "/v1/memories",
+                                                     "/v1/memories/{id}",
                                                      "/admin/chaos",
                                                      "/admin/reports/crisis",
                                                      "other"};
@@ -39,6 +41,8 @@ std::string_view http_route(std::string_view target) {
     return "/";
   if (path.rfind("/v1/models/", 0) == 0 && path.size() > 11)
     return "/v1/models/{id}";
+  if (path.rfind("/v1/memories/", 0) == 0 && path.size() > 13)
+    return "/v1/memories/{id}";
   for (auto r : routes)
     if (r == path)
       return r;

@@ -262,6 +262,11 @@ private:
       return api(http::verb::get, api_kind::history);
     if (path == "/v1/emergency_contact")
       return api(http::verb::post, api_kind::emergency_contact);
+    if (path == "/v1/memories" || path.rfind("/v1/memories/", 0) == 0) {
+      tcp_layer().expires_never(); // the call checks the method (GET, or PATCH/DELETE per id)
+      return start_api_call(std::move(stream_), std::move(req), ctx_, api_kind::memories,
+                            std::move(slot_));
+    }
     bool known = path == "/" || path == "/index.html" || path == "/healthz" || path == "/readyz"
                  || path == "/metrics" || path.rfind("/v1/models", 0) == 0;
     if (!known) // whatever the method: nothing lives here
@@ -299,7 +304,8 @@ private:
   static bool is_api_path(std::string_view path) {
     return path == "/v1/chat" || path == "/v1/chat/completions" || path == "/v1/history"
            || path == "/v1/emergency_contact" || path == "/v1/models"
-           || path.rfind("/v1/models/", 0) == 0;
+           || path.rfind("/v1/models/", 0) == 0 || path == "/v1/memories"
+           || path.rfind("/v1/memories/", 0) == 0;
   }
 
   /// OPTIONS on an API path: a CORS preflight from an allowed origin (the page's own or
@@ -309,10 +315,10 @@ private:
       std::make_shared<http::response<http::string_body>>(http::status::no_content, req.version());
     count_http_response(http_route({req.target().data(), req.target().size()}), 204);
     res->set(http::field::server, ctx_->server_name);
-    res->set(http::field::allow, "GET, POST, OPTIONS");
+    res->set(http::field::allow, "GET, POST, PATCH, DELETE, OPTIONS");
     if (auto origin = req[http::field::origin]; !origin.empty()) {
       res->set(http::field::access_control_allow_origin, origin);
-      res->set(http::field::access_control_allow_methods, "GET, POST, OPTIONS");
+      res->set(http::field::access_control_allow_methods, "GET, POST, PATCH, DELETE, OPTIONS");
       res->set(http::field::access_control_allow_headers,
                "authorization, content-type, traceparent");
       res->set(http::field::access_control_max_age, "600");

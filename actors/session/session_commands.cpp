@@ -135,6 +135,126 @@ void forget(session_ptr self, const client_sink_ptr& origin) {
           });
 }
 
+/// The user's remembered facts: from storage (the durable list, with when each was told), or
+/// from the memory index when there is no storage.
+void list_memories(session_ptr self, const client_sink_ptr& origin) {
+  auto& st = self->state;
+  auto answer = [origin](std::vector<core::memory_fact>& facts) {
+    std::vector<core::frames::memory_entry> items;
+    items.reserve(facts.size());
+    for (auto& f : facts)
+      items.push_back({core::memory_id(f.turn, f.index), std::move(f.text), f.turn, f.ts});
+    session_state::reply(origin, core::frames::memories(items));
+  };
+  auto failed = [origin](caf::error&) {
+    reply_error(origin, "internal", "memories are unavailable right now; retry");
+  };
+  if (st.pools.storage)
+    self
+      ->request(st.pools.storage, ms(st.cfg->config.storage.load_timeout_ms), memories_atom::value,
+                st.user)
+      .then(answer, failed);
+  else
+    self
+      ->request(st.pools.memory, ms(st.cfg->config.session.bookkeeping_deadline_ms),
+                work_atom::value, list_memories_request{st.user})
+      .then(answer, failed);
+}
+
+/// The memory index has the change: the known facts follow, then the user hears of it.
+void memory_changed(session_ptr self, const client_sink_ptr& origin,
+                    const memory_change_request& req, const std::string& old_text) {
+  auto& st = self->state;
+  st.known.erase(old_text); // told again later, it is a new fact again
+  auto id = core::memory_id(req.turn, req.index);
+  if (req.erase) {
+    session_state::reply(origin, core::frames::memory_deleted(id));
+    return;
+  }
+  st.known.add(req.text);
+  session_state::reply(origin, core::frames::memory_edited(id, req.text));
+}
+
+void not_found_memory(const client_sink_ptr& origin) {
+  reply_error(origin, "not_found",
+              "no remembered fact has this id (deleted already, or forgotten); list memories "
+              "again");
+}
+
+/// Deletes a fact: out of the index first (it is never recalled again, even if storage then
+/// fails), then out of storage, durably.
+void delete_memory(session_ptr self, const client_sink_ptr& origin, memory_change_request req) {
+  auto& st = self->state;
+  auto bookkeeping = ms(st.cfg->config.session.bookkeeping_deadline_ms);
+  self->request(st.pools.memory, bookkeeping, work_atom::value, req)
+    .then(
+      [self, origin, req](memory_change& indexed) {
+        auto& st = self->state;
+        if (!st.pools.storage) {
+          if (!indexed.found)
+            return not_found_memory(origin);
+          return memory_changed(self, origin, req, indexed.old_text);
+        }
+        self
+          ->request(st.pools.storage, ms(st.cfg->config.storage.load_timeout_ms),
+                    memory_atom::value, req)
+          .then(
+            [self, origin, req](memory_change& stored) {
+              if (!stored.found)
+                return not_found_memory(origin);
+              memory_changed(self, origin, req, stored.old_text);
+            },
+            [origin](caf::error&) {
+              reply_error(origin, "internal",
+                          "the fact could not be erased from storage (it is no longer used in "
+                          "this conversation); retry");
+            });
+      },
+      [origin](caf::error&) {
+        reply_error(origin, "internal", "the fact could not be erased; nothing was changed, retry");
+      });
+}
+
+/// Edits a fact: in storage first (the durable truth, and proof that the fact exists), then
+/// in the index, re-embedded; without storage the index alone decides whether it exists.
+void edit_memory(session_ptr self, const client_sink_ptr& origin, memory_change_request req) {
+  auto& st = self->state;
+  auto reindex = [self, origin](memory_change_request req, std::string old_text) {
+    auto& st = self->state;
+    self
+      ->request(st.pools.memory, ms(st.cfg->config.session.bookkeeping_deadline_ms),
+                work_atom::value, req)
+      .then(
+        [self, origin, req, old_text](memory_change& indexed) {
+          if (!req.stored && !indexed.found)
+            return not_found_memory(origin);
+          memory_changed(self, origin, req, req.stored ? old_text : indexed.old_text);
+        },
+        [origin](caf::error&) {
+          reply_error(origin, "internal",
+                      "the change is stored but the memory index could not take it yet; send "
+                      "it again");
+        });
+  };
+  if (!st.pools.storage) {
+    reindex(std::move(req), {});
+    return;
+  }
+  self
+    ->request(st.pools.storage, ms(st.cfg->config.storage.load_timeout_ms), memory_atom::value, req)
+    .then(
+      [origin, req, reindex](memory_change& stored) mutable {
+        if (!stored.found)
+          return not_found_memory(origin);
+        req.stored = true;
+        reindex(std::move(req), std::move(stored.old_text));
+      },
+      [origin](caf::error&) {
+        reply_error(origin, "internal",
+                    "the fact could not be changed; nothing was changed, retry");
+      });
+}
+
 /// Stores (sealed) or removes the user's emergency contact; `emergency_contact` answers.
 void set_contact(session_ptr self, const client_sink_ptr& origin,
                  const core::emergency_contact_command& c) {
@@ -183,8 +303,8 @@ void dispatch(session_ptr self, const client_sink_ptr& origin, core::client_comm
         admit_chat(self, origin, c);
         return;
       } else {
-        // history, forget, resume and cancel have their own bucket: 6 000 forgets (an fsynced
-        // write each) slowed every other user's storage
+        // history, forget, memories, resume and cancel have their own bucket: 6 000 forgets (an
+        // fsynced write each) slowed every other user's storage
         if (auto wait = self->state.commands.take(clock::now()); wait > 0) {
           metrics().commands_limited.inc();
           std::optional<std::string_view> id;
@@ -204,6 +324,15 @@ void dispatch(session_ptr self, const client_sink_ptr& origin, core::client_comm
           forget(self, origin);
         else if constexpr (std::is_same_v<T, core::emergency_contact_command>)
           set_contact(self, origin, c);
+        else if constexpr (std::is_same_v<T, core::memories_command>)
+          list_memories(self, origin);
+        else if constexpr (std::is_same_v<T, core::memory_edit_command>)
+          edit_memory(self, origin,
+                      memory_change_request{self->state.user, c.ref.turn, c.ref.index,
+                                            std::move(c.text), false});
+        else if constexpr (std::is_same_v<T, core::memory_delete_command>)
+          delete_memory(self, origin,
+                        memory_change_request{self->state.user, c.ref.turn, c.ref.index, {}, true});
       }
     },
     cmd);

@@ -117,6 +117,13 @@ bool known_facts::add(const std::string& fact) {
   return true;
 }
 
+void known_facts::erase(const std::string& fact) {
+  if (set_.erase(fact) == 0)
+    return;
+  if (auto it = std::find(order_.begin(), order_.end(), fact); it != order_.end())
+    order_.erase(it);
+}
+
 void known_facts::clear() {
   set_.clear();
   order_.clear();

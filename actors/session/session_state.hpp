@@ -143,6 +143,8 @@ public:
   explicit known_facts(std::size_t max = 512) : max_(max) {}
   /// True when `fact` is new (then it is known from now on).
   bool add(const std::string& fact);
+  /// `fact` is no longer known (the user deleted or edited it).
+  void erase(const std::string& fact);
   void clear();
 
 private:

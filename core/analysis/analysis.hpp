@@ -31,11 +31,16 @@ struct safety_result {
 };
 
 /// A remembered fact with its embedding (empty when it could not be made) and the model id
-/// of the embedding's vector space.
+/// of the embedding's vector space, and where it came from: fact `index` of the user message
+/// of `turn` (0: unknown), told at `ts` (ms since epoch; 0: unknown). The user sees and
+/// addresses it as "<turn>.<index>" (memory_id).
 struct memory_fact {
   std::string text;
   std::vector<float> embedding;
   std::string model;
+  std::uint64_t turn = 0;
+  std::uint32_t index = 0;
+  std::int64_t ts = 0;
 };
 
 } // namespace xinyu::core

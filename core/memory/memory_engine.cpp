@@ -60,15 +60,18 @@ std::optional<std::vector<std::string>> memory_engine::recall(const std::string&
 }
 
 std::vector<memory_fact> memory_engine::remember(const std::string& user,
-                                                 const std::vector<std::string>& facts) {
+                                                 const std::vector<std::string>& facts,
+                                                 std::uint64_t turn) {
   std::vector<memory_fact> out;
   out.reserve(facts.size());
   auto model = embedder_->model();
-  for (const auto& f : facts) {
-    memory_fact fact{f, {}, model};
+  for (std::size_t i = 0; i < facts.size(); ++i) {
+    const auto& f = facts[i];
+    memory_fact fact{f, {}, model, turn, static_cast<std::uint32_t>(i)};
+    auto source = turn == 0 || i > 255 ? 0 : memory_ref{turn, fact.index}.key();
     if (auto e = embedder_->try_embed_both(f)) {
       fact.embedding = std::move(e->vector);
-      index_.add(user, f, fact.embedding, std::move(e->features));
+      index_.add(user, f, fact.embedding, std::move(e->features), source);
     } else {
       m().embed_failures.inc();
     }
@@ -87,11 +90,12 @@ std::uint64_t memory_engine::seed(const std::string& user, const std::vector<mem
   }
   auto model = embedder_->model();
   for (const auto& f : facts) {
+    auto source = f.turn == 0 ? 0 : memory_ref{f.turn, f.index}.key();
     if (!f.embedding.empty() && f.model == model) {
       index_.add(user, f.text, f.embedding,
-                 embedder_->try_features(f.text).value_or(sparse_vector{}));
+                 embedder_->try_features(f.text).value_or(sparse_vector{}), source);
     } else if (auto e = embedder_->try_embed_both(f.text)) {
-      index_.add(user, f.text, e->vector, std::move(e->features));
+      index_.add(user, f.text, e->vector, std::move(e->features), source);
     }
   }
   m().users.set(static_cast<std::int64_t>(index_.users()));
@@ -114,5 +118,22 @@ bool memory_engine::unload(const std::string& user, std::uint64_t epoch) {
 }
 
 std::size_t memory_engine::forget(const std::string& user) { return index_.forget(user); }
+
+std::optional<std::string> memory_engine::erase(const std::string& user, const memory_ref& ref) {
+  return index_.remove(user, ref.key());
+}
+
+memory_fact memory_engine::replace(const std::string& user, const memory_ref& ref,
+                                   const std::string& text) {
+  memory_fact fact{text, {}, embedder_->model(), ref.turn, ref.index};
+  if (auto e = embedder_->try_embed_both(text)) {
+    fact.embedding = std::move(e->vector);
+    index_.replace(user, ref.key(), text, fact.embedding, std::move(e->features));
+  } else {
+    m().embed_failures.inc();
+    index_.replace(user, ref.key(), text, {}); // the old text goes all the same
+  }
+  return fact;
+}
 
 } // namespace xinyu::core

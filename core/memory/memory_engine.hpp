@@ -4,6 +4,7 @@
 
 #include "core/analysis/analysis.hpp"
 #include "core/memory/embedding.hpp"
+#include "core/memory/memory_id.hpp"
 #include "core/memory/memory_index.hpp"
 #include "core/memory/retrieval_cache.hpp"
 
@@ -34,9 +35,21 @@ public:
   /// could not be embedded (the caller falls back and reports `memory` degraded).
   std::optional<std::vector<std::string>> recall(const std::string& user, std::string_view text);
 
-  /// Embeds and indexes `facts`; returns them with their embeddings for storage (a fact that
-  /// could not be embedded comes back without one and is not indexed).
-  std::vector<memory_fact> remember(const std::string& user, const std::vector<std::string>& facts);
+  /// Embeds and indexes `facts` (fact i of the user message of `turn`; 0: of no known
+  /// turn); returns them with their embeddings for storage (a fact that could not be embedded
+  /// comes back without one and is not indexed). A fact the user already deleted or edited
+  /// (the remember came late) is not indexed.
+  std::vector<memory_fact> remember(const std::string& user, const std::vector<std::string>& facts,
+                                    std::uint64_t turn = 0);
+
+  /// The user deleted fact `ref`: it is never recalled again (cached results included); the
+  /// text it had, or nullopt when it was not indexed.
+  std::optional<std::string> erase(const std::string& user, const memory_ref& ref);
+
+  /// The user edited fact `ref` to read `text`: re-embedded and indexed in the old one's
+  /// place. The fact with its new embedding (empty when it could not be made: the old text
+  /// is gone all the same, and the new one is indexed when the user is next loaded).
+  memory_fact replace(const std::string& user, const memory_ref& ref, const std::string& text);
 
   /// Indexes stored facts, reusing their embeddings when they are of this engine's model.
   /// Returns the load epoch: a number that changes with every seed of the user.

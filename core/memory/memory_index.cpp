@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
+#include <unordered_set>
 #include <mutex>
 
 namespace xinyu::core {
@@ -15,12 +17,17 @@ struct memory_index::user_index {
   mutable std::shared_mutex mtx;
   std::size_t dim = 0;
   std::unique_ptr<hnswlib::InnerProductSpace> space;
-  std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph; // null while the user is small
-  std::vector<std::vector<float>> flat;                   // by slot, until the graph is built
-  std::vector<std::string> texts;                         // by slot (= hnsw label)
-  std::vector<sparse_vector> features;                    // by slot; empty for remote models
-  std::unordered_map<std::string, std::size_t> by_text;   // text -> slot
-  std::size_t next = 0;                                   // slot written next once full
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;   // null while the user is small
+  std::vector<std::vector<float>> flat;                     // by slot, until the graph is built
+  std::vector<std::string> texts;                           // by slot (= hnsw label)
+  std::vector<sparse_vector> features;                      // by slot; empty for remote models
+  std::vector<std::uint64_t> sources;                       // by slot; 0: no known source
+  std::unordered_map<std::string, std::size_t> by_text;     // text -> slot
+  std::unordered_map<std::uint64_t, std::size_t> by_source; // source -> slot
+  std::vector<std::size_t> free;                            // slots emptied by remove, reused first
+  std::unordered_set<std::uint64_t> removed;                // sources a late add must not restore
+  std::deque<std::uint64_t> removed_order;                  // oldest first (bounded)
+  std::size_t next = 0;                                     // slot written next once full
   std::atomic<std::uint64_t> generation{0};
 };
 
@@ -37,61 +44,163 @@ std::shared_ptr<memory_index::user_index> memory_index::find(const std::string& 
   return it == users_.end() ? nullptr : it->second;
 }
 
+namespace {
+/// Removed sources remembered per user: far more than the removals a late `remember` can race.
+constexpr std::size_t max_removed_sources = 1024;
+} // namespace
+
+std::shared_ptr<memory_index::user_index> memory_index::find_or_create(const std::string& user,
+                                                                       std::uint64_t& gen) {
+  std::unique_lock lock{mtx_};
+  auto& slot = users_[user];
+  if (!slot)
+    slot = std::make_shared<user_index>();
+  gen = next_generation_++;
+  return slot;
+}
+
 bool memory_index::add(const std::string& user, std::string_view text,
-                       const std::vector<float>& vec, sparse_vector features) {
+                       const std::vector<float>& vec, sparse_vector features,
+                       std::uint64_t source) {
   if (vec.empty() || text.empty())
     return false;
-  std::shared_ptr<user_index> u;
   std::uint64_t gen;
-  {
-    std::unique_lock lock{mtx_};
-    auto& slot = users_[user];
-    if (!slot)
-      slot = std::make_shared<user_index>();
-    u = slot;
-    gen = next_generation_++;
-  }
+  auto u = find_or_create(user, gen);
   std::unique_lock lock{u->mtx};
-  if (u->dim == 0)
-    u->dim = vec.size();
-  if (vec.size() != u->dim)
+  if (source != 0 && (u->by_source.count(source) || u->removed.count(source)))
+    return false;
+  if (!add_locked(*u, text, vec, std::move(features), source))
+    return false;
+  u->generation = gen;
+  return true;
+}
+
+bool memory_index::add_locked(user_index& u, std::string_view text, const std::vector<float>& vec,
+                              sparse_vector features, std::uint64_t source) const {
+  if (u.dim == 0)
+    u.dim = vec.size();
+  if (vec.size() != u.dim)
     return false;
   std::string key{text};
-  if (u->by_text.count(key))
+  if (u.by_text.count(key))
     return false;
   try {
     std::size_t slot;
-    bool growing = u->texts.size() < opts_.max_items_per_user;
-    if (growing) {
-      slot = u->texts.size();
-      u->texts.push_back(key);
-      u->features.push_back(std::move(features));
+    bool growing = false;
+    if (!u.free.empty()) { // a removed item's slot (its graph label is marked deleted)
+      slot = u.free.back();
+      u.free.pop_back();
+      u.texts[slot] = key;
+      u.features[slot] = std::move(features);
+      u.sources[slot] = source;
+    } else if (u.texts.size() < opts_.max_items_per_user) {
+      growing = true;
+      slot = u.texts.size();
+      u.texts.push_back(key);
+      u.features.push_back(std::move(features));
+      u.sources.push_back(source);
     } else {
       // at the bound: the oldest item's slot takes the new one
-      slot = u->next;
-      u->next = (u->next + 1) % opts_.max_items_per_user;
-      u->by_text.erase(u->texts[slot]);
-      u->texts[slot] = key;
-      u->features[slot] = std::move(features);
+      slot = u.next;
+      u.next = (u.next + 1) % opts_.max_items_per_user;
+      u.by_text.erase(u.texts[slot]);
+      u.by_source.erase(u.sources[slot]);
+      u.texts[slot] = key;
+      u.features[slot] = std::move(features);
+      u.sources[slot] = source;
     }
-    if (u->graph) {
-      if (growing && slot == u->graph->max_elements_)
-        u->graph->resizeIndex(std::min(opts_.max_items_per_user, u->graph->max_elements_ * 2));
-      u->graph->addPoint(vec.data(), slot); // an existing label is updated in place
+    if (u.graph) {
+      if (growing && slot == u.graph->max_elements_)
+        u.graph->resizeIndex(std::min(opts_.max_items_per_user, u.graph->max_elements_ * 2));
+      u.graph->addPoint(vec.data(), slot); // an existing label is updated (and undeleted)
     } else {
       if (growing)
-        u->flat.push_back(vec);
+        u.flat.push_back(vec);
       else
-        u->flat[slot] = vec;
-      if (u->flat.size() >= opts_.hnsw_min_items)
-        build_graph(*u);
+        u.flat[slot] = vec;
+      if (u.flat.size() >= opts_.hnsw_min_items)
+        build_graph(u);
     }
-    u->by_text.emplace(std::move(key), slot);
+    u.by_text.emplace(std::move(key), slot);
+    if (source != 0)
+      u.by_source[source] = slot;
   } catch (const std::exception&) {
     return false; // allocation failure inside hnswlib: the item is not indexed
   }
-  u->generation = gen;
   return true;
+}
+
+std::optional<std::string> memory_index::remove_locked(user_index& u, std::uint64_t source) {
+  auto it = u.by_source.find(source);
+  if (it == u.by_source.end())
+    return std::nullopt;
+  auto slot = it->second;
+  u.by_source.erase(it);
+  std::string text = std::move(u.texts[slot]);
+  u.texts[slot].clear(); // an empty text marks a free slot: search skips it
+  u.by_text.erase(text);
+  u.features[slot] = {};
+  u.sources[slot] = 0;
+  if (u.graph)
+    u.graph->markDelete(slot); // searchKnn never returns it; a reuse undeletes it
+  u.free.push_back(slot);
+  return text;
+}
+
+std::optional<std::string> memory_index::remove(const std::string& user, std::uint64_t source) {
+  if (source == 0)
+    return std::nullopt;
+  std::uint64_t gen;
+  // a removal that comes before the fact's own (late) add must still be remembered
+  auto u = find_or_create(user, gen);
+  std::unique_lock lock{u->mtx};
+  if (u->removed.insert(source).second) {
+    u->removed_order.push_back(source);
+    if (u->removed_order.size() > max_removed_sources) {
+      u->removed.erase(u->removed_order.front());
+      u->removed_order.pop_front();
+    }
+  }
+  auto text = remove_locked(*u, source);
+  u->generation = gen;
+  return text;
+}
+
+bool memory_index::replace(const std::string& user, std::uint64_t source, std::string_view text,
+                           const std::vector<float>& vec, sparse_vector features) {
+  if (source == 0)
+    return false;
+  std::uint64_t gen;
+  auto u = find_or_create(user, gen);
+  std::unique_lock lock{u->mtx};
+  remove_locked(*u, source); // the old text goes whether or not the new one can be indexed
+  bool added =
+    !vec.empty() && !text.empty() && add_locked(*u, text, vec, std::move(features), source);
+  if (!added && !u->by_source.count(source) && u->removed.insert(source).second) {
+    // not indexed now (no vector): a late add of the old text must still be refused
+    u->removed_order.push_back(source);
+    if (u->removed_order.size() > max_removed_sources) {
+      u->removed.erase(u->removed_order.front());
+      u->removed_order.pop_front();
+    }
+  }
+  u->generation = gen;
+  return added;
+}
+
+std::vector<memory_item> memory_index::items(const std::string& user) const {
+  std::vector<memory_item> out;
+  auto u = find(user);
+  if (!u)
+    return out;
+  std::shared_lock lock{u->mtx};
+  for (std::size_t slot = 0; slot < u->texts.size(); ++slot)
+    if (!u->texts[slot].empty())
+      out.push_back({u->texts[slot], u->sources[slot]});
+  lock.unlock();
+  std::stable_sort(out.begin(), out.end(),
+                   [](const memory_item& a, const memory_item& b) { return a.source < b.source; });
+  return out;
 }
 
 /// A user grew past hnsw_min_items: their flat vectors move into a fresh HNSW graph (each
@@ -104,6 +213,8 @@ void memory_index::build_graph(user_index& u) const {
   g->setEf(opts_.ef_search);
   for (std::size_t slot = 0; slot < u.flat.size(); ++slot)
     g->addPoint(u.flat[slot].data(), slot);
+  for (auto slot : u.free) // removed items' slots: never found, undeleted when reused
+    g->markDelete(slot);
   u.graph = std::move(g);
   std::vector<std::vector<float>>{}.swap(u.flat); // the graph holds the vectors now
 }
@@ -122,8 +233,8 @@ std::vector<memory_hit> memory_index::search(const std::string& user,
   bool rerank = features && !features->empty();
   auto consider = [&](std::size_t label, float dense_sim) {
     const auto& text = u->texts[label];
-    if (text == skip_text)
-      return;
+    if (text.empty() || text == skip_text)
+      return; // a removed item's free slot, or the message being answered
     float sim = dense_sim;
     if (rerank && !u->features[label].empty())
       sim = hashed_embedder::sparse_cosine(*features, u->features[label]);
@@ -185,7 +296,7 @@ std::size_t memory_index::forget(const std::string& user) {
     ++next_generation_;
   }
   std::shared_lock lock{u->mtx};
-  return u->texts.size();
+  return u->texts.size() - u->free.size();
 }
 
 std::size_t memory_index::size(const std::string& user) const {
@@ -193,7 +304,7 @@ std::size_t memory_index::size(const std::string& user) const {
   if (!u)
     return 0;
   std::shared_lock lock{u->mtx};
-  return u->texts.size();
+  return u->texts.size() - u->free.size();
 }
 
 bool memory_index::uses_graph(const std::string& user) const {

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -19,6 +20,12 @@ namespace xinyu::core {
 struct memory_hit {
   std::string text;
   float similarity = 0;
+};
+
+/// One indexed item and where it came from (memory_ref::key(); 0: no known source).
+struct memory_item {
+  std::string text;
+  std::uint64_t source = 0;
 };
 
 struct memory_index_options {
@@ -38,10 +45,27 @@ public:
   ~memory_index();
 
   /// Adds `text` with its embedding `vec` (L2-normalised) and, for the built-in embedder, its
-  /// exact sparse features; the user's first item fixes the dimension. False when `vec` is
-  /// empty, has another dimension, or the text is known.
+  /// exact sparse features; the user's first item fixes the dimension. `source` (a
+  /// memory_ref::key(), 0: none) names the fact it is. False when `vec` is empty, has another
+  /// dimension, the text is known, or the source is indexed already or was removed (a late
+  /// `remember` must not bring back a fact the user deleted or edited).
   bool add(const std::string& user, std::string_view text, const std::vector<float>& vec,
-           sparse_vector features = {});
+           sparse_vector features = {}, std::uint64_t source = 0);
+
+  /// Removes the item of `source` (from the graph too: it is never found again) and
+  /// remembers the removal, so that a later `add` of that source is refused; the text it
+  /// had, or nullopt when no such item is indexed. Cached results go stale (generation).
+  std::optional<std::string> remove(const std::string& user, std::uint64_t source);
+
+  /// The fact `source` now reads `text` (an edit): its old item goes and `text` is indexed
+  /// in its place, in one step (a concurrent add of the old text cannot slip in). False when
+  /// the new text could not be indexed (no vector, or another item has that text); the
+  /// source then stays removed.
+  bool replace(const std::string& user, std::uint64_t source, std::string_view text,
+               const std::vector<float>& vec, sparse_vector features = {});
+
+  /// The user's items, ordered by source (items without one first).
+  std::vector<memory_item> items(const std::string& user) const;
 
   /// Top `k` items with similarity >= `min_similarity`, most similar first; an item whose
   /// text equals `skip_text` (the message being answered) is left out. With `features`, the
@@ -74,6 +98,10 @@ public:
 private:
   struct user_index;
   std::shared_ptr<user_index> find(const std::string& user) const;
+  std::shared_ptr<user_index> find_or_create(const std::string& user, std::uint64_t& gen);
+  bool add_locked(user_index& u, std::string_view text, const std::vector<float>& vec,
+                  sparse_vector features, std::uint64_t source) const;
+  static std::optional<std::string> remove_locked(user_index& u, std::uint64_t source);
   void build_graph(user_index& u) const;
 
 public:

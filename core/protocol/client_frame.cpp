@@ -40,8 +40,31 @@ bool is_valid_user_id(std::string_view user, std::size_t max_bytes) noexcept {
 }
 
 namespace {
+frame_error bad(std::string msg, std::optional<std::string> id = std::nullopt);
+} // namespace
 
-frame_error bad(std::string msg, std::optional<std::string> id = std::nullopt) {
+std::variant<std::string, frame_error> parse_memory_text(const nlohmann::json& j,
+                                                         const frame_limits& limits) {
+  auto t = j.find("text");
+  if (t == j.end() || !t->is_string() || is_blank(t->get_ref<const std::string&>()))
+    return bad("field 'text' must be a non-empty string: the fact as it should be remembered");
+  if (t->get_ref<const std::string&>().size() > limits.max_text_bytes)
+    return frame_error{"too_large",
+                       "text is over the limit of " + std::to_string(limits.max_text_bytes)
+                         + " bytes",
+                       std::nullopt};
+  return t->get<std::string>();
+}
+
+std::variant<memory_ref, frame_error> parse_memory_ref(std::string_view id) {
+  if (auto ref = parse_memory_id(id))
+    return *ref;
+  return bad("a memory id is \"<turn>.<index>\" as the memories frame lists it, such as \"12.0\"");
+}
+
+namespace {
+
+frame_error bad(std::string msg, std::optional<std::string> id) {
   return frame_error{"bad_request", std::move(msg), std::move(id)};
 }
 
@@ -236,6 +259,22 @@ parsed_frame parse_client_frame(std::string_view frame, const frame_limits& limi
   }
   if (type == "forget")
     return forget_command{};
+  if (type == "memories")
+    return memories_command{};
+  if (type == "memory_edit" || type == "memory_delete") {
+    auto it = j.find("id");
+    if (it == j.end() || !it->is_string())
+      return bad("field 'id' must be a memory id such as \"12.0\" (from the memories frame)");
+    auto ref = parse_memory_ref(it->get_ref<const std::string&>());
+    if (auto* e = std::get_if<frame_error>(&ref))
+      return *e;
+    if (type == "memory_delete")
+      return memory_delete_command{std::get<memory_ref>(ref)};
+    auto text = parse_memory_text(j, limits);
+    if (auto* e = std::get_if<frame_error>(&text))
+      return *e;
+    return memory_edit_command{std::get<memory_ref>(ref), std::move(std::get<std::string>(text))};
+  }
   if (type == "emergency_contact") {
     auto c = parse_emergency_contact(j);
     if (auto* e = std::get_if<frame_error>(&c))

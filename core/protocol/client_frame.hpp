@@ -2,6 +2,7 @@
 // Must never touch sockets or actors: transport calls parse_client_frame and routes the result.
 #pragma once
 
+#include "core/memory/memory_id.hpp"
 #include "core/protocol/trace_context.hpp"
 
 #include <nlohmann/json_fwd.hpp>
@@ -59,6 +60,15 @@ struct emergency_contact_command {
   std::string name, phone, relation;
 };
 struct ping_command {};
+/// The user's remembered facts (docs/protocol.md "Memories"), to see, correct or delete.
+struct memories_command {};
+struct memory_edit_command {
+  memory_ref ref;
+  std::string text;
+};
+struct memory_delete_command {
+  memory_ref ref;
+};
 
 /// A rejected frame: the protocol's error code, a human message and, when known, the chat id.
 struct frame_error {
@@ -68,14 +78,16 @@ struct frame_error {
 };
 
 using client_command = std::variant<chat_command, cancel_command, history_command, resume_command,
-                                    forget_command, emergency_contact_command>;
+                                    forget_command, emergency_contact_command, memories_command,
+                                    memory_edit_command, memory_delete_command>;
 
 using operator_command = std::variant<takeover_command, release_command, operator_reply_command>;
 
 using parsed_frame =
   std::variant<auth_command, ping_command, chat_command, cancel_command, history_command,
-               resume_command, forget_command, emergency_contact_command, takeover_command,
-               release_command, operator_reply_command, frame_error>;
+               resume_command, forget_command, emergency_contact_command, memories_command,
+               memory_edit_command, memory_delete_command, takeover_command, release_command,
+               operator_reply_command, frame_error>;
 
 struct frame_limits {
   std::size_t max_text_bytes = 8000;
@@ -89,6 +101,15 @@ parsed_frame parse_client_frame(std::string_view frame, const frame_limits& limi
 /// {"clear": true}, or {"consent": true, "name", "phone", optional "relation"}.
 std::variant<emergency_contact_command, frame_error>
 parse_emergency_contact(const nlohmann::json& j);
+
+/// The new text of a remembered fact (the `text` of a `memory_edit` frame, also the body of
+/// PATCH /v1/memories/{id}): a non-blank string of at most max_text_bytes.
+std::variant<std::string, frame_error> parse_memory_text(const nlohmann::json& j,
+                                                         const frame_limits& limits);
+
+/// A memory id as sent by a client (a `memory_edit`/`memory_delete` frame's `id`, or the
+/// last segment of /v1/memories/{id}).
+std::variant<memory_ref, frame_error> parse_memory_ref(std::string_view id);
 
 /// Client message ids: 1-64 characters of [A-Za-z0-9_.:-].
 bool is_valid_message_id(std::string_view id) noexcept;

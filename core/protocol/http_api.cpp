@@ -265,6 +265,82 @@ std::optional<http_history_request> parse_http_history(std::string_view query, b
   return r;
 }
 
+std::optional<http_memories_request>
+parse_http_memories(std::string_view method, std::string_view path, std::string_view query,
+                    std::string_view body, bool dev_mode, const frame_limits& limits,
+                    http_failure& err, std::string& allow) {
+  constexpr std::string_view base = "/v1/memories";
+  http_memories_request r;
+  bool one = path.size() > base.size() + 1 && path.starts_with("/v1/memories/");
+  if (!one && path != base) {
+    err = http_failure{404, "not_found", "no such path"};
+    return std::nullopt;
+  }
+  allow = one ? "PATCH, DELETE" : "GET";
+  if ((!one && method != "GET") || (one && method != "PATCH" && method != "DELETE")) {
+    err = http_failure{405, "bad_request", "use " + allow};
+    return std::nullopt;
+  }
+  std::optional<std::string> user;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    auto eq = pair.find('=');
+    auto key = unescape_query(pair.substr(0, eq));
+    auto value = eq == std::string_view::npos ? std::string{} : unescape_query(pair.substr(eq + 1));
+    if (key == "user") {
+      user = value;
+    } else if (!key.empty()) {
+      err = http_failure{400, "bad_request", "unknown query parameter '" + key + "'"};
+      return std::nullopt;
+    }
+  }
+  if (dev_mode) {
+    if (!user) {
+      err = http_failure{401, "unauthorized", "this server runs in dev mode: add ?user=<name>"};
+      return std::nullopt;
+    }
+    if (!is_valid_user_id(*user, limits.max_user_bytes)) {
+      err = http_failure{400, "bad_request", "'user' is not a valid user id"};
+      return std::nullopt;
+    }
+    r.user = *user;
+  }
+  if (!one) {
+    r.command = memories_command{};
+    return r;
+  }
+  auto ref = parse_memory_ref(unescape_query(path.substr(base.size() + 1)));
+  if (auto* e = std::get_if<frame_error>(&ref)) {
+    err = http_failure{404, "not_found", e->message};
+    return std::nullopt;
+  }
+  if (method == "DELETE") {
+    r.command = memory_delete_command{std::get<memory_ref>(ref)};
+    return r;
+  }
+  if (body.size() > limits.max_text_bytes * 2 + 1024) {
+    err = http_failure{413, "too_large", "the body is over the limit"};
+    return std::nullopt;
+  }
+  auto j = json::parse(body, nullptr, false);
+  if (!j.is_object()) {
+    err = http_failure{400, "bad_request", "the body must be a JSON object: {\"text\": ...}"};
+    err.param = "text";
+    return std::nullopt;
+  }
+  auto text = parse_memory_text(j, limits);
+  if (auto* e = std::get_if<frame_error>(&text)) {
+    err = http_failure{http_status_for(e->code), e->code, e->message};
+    err.param = "text";
+    return std::nullopt;
+  }
+  r.command =
+    memory_edit_command{std::get<memory_ref>(ref), std::move(std::get<std::string>(text))};
+  return r;
+}
+
 namespace {
 /// Reads `"key":"value"` at the front of `rest` when the value has no escapes; advances `rest`.
 bool take_plain_field(std::string_view& rest, std::string_view key, std::string& value) {

@@ -57,6 +57,19 @@ std::optional<http_history_request> parse_http_history(std::string_view query, b
                                                        const frame_limits& limits,
                                                        http_failure& err);
 
+/// The memories API (+ user= in the query in dev mode): GET /v1/memories lists them,
+/// PATCH /v1/memories/{id} with body {"text"} edits one, DELETE /v1/memories/{id} deletes one.
+/// `method` is "GET", "PATCH" or "DELETE"; `path` has no query. A wrong method is 405 (with
+/// `allow` set to what the path takes).
+struct http_memories_request {
+  client_command command;
+  std::string user;
+};
+std::optional<http_memories_request>
+parse_http_memories(std::string_view method, std::string_view path, std::string_view query,
+                    std::string_view body, bool dev_mode, const frame_limits& limits,
+                    http_failure& err, std::string& allow);
+
 /// What the transport needs to route a server frame: its type and id (empty when none).
 struct frame_head {
   std::string type;

@@ -243,6 +243,39 @@ std::string forgotten(std::uint64_t deleted) {
   return R"({"type":"forgotten","deleted":)" + std::to_string(deleted) + '}';
 }
 
+std::string memories(const std::vector<memory_entry>& items) {
+  std::string out = R"({"type":"memories","items":[)";
+  bool first = true;
+  for (const auto& m : items) {
+    if (!first)
+      out += ',';
+    first = false;
+    out += R"({"id":)";
+    str(out, m.id);
+    out += R"(,"text":)";
+    str(out, m.text);
+    out += R"(,"turn":)" + std::to_string(m.turn) + R"(,"ts":)" + std::to_string(m.ts) + '}';
+  }
+  out += "]}";
+  return out;
+}
+
+std::string memory_edited(std::string_view id, std::string_view text) {
+  std::string out = R"({"type":"memory_edited","id":)";
+  str(out, id);
+  out += R"(,"text":)";
+  str(out, text);
+  out += '}';
+  return out;
+}
+
+std::string memory_deleted(std::string_view id) {
+  std::string out = R"({"type":"memory_deleted","id":)";
+  str(out, id);
+  out += '}';
+  return out;
+}
+
 std::string error(std::string_view code, std::string_view message,
                   std::optional<std::string_view> id, std::optional<std::uint64_t> retry) {
   std::string out = R"({"type":"error","code":)";

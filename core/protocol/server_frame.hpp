@@ -64,6 +64,20 @@ std::string user_chat(std::string_view user, std::string_view id, std::uint64_t 
 /// The state of a user's conversation after takeover / release: human or ai.
 std::string handoff(std::string_view user, std::string_view state);
 std::string forgotten(std::uint64_t deleted);
+
+/// One remembered fact as a user sees it: id "<turn>.<index>", the text, the turn it came
+/// from and when it was told (ms since epoch; 0: unknown).
+struct memory_entry {
+  std::string id;
+  std::string text;
+  std::uint64_t turn = 0;
+  std::int64_t ts = 0;
+};
+/// The answer to `memories`: `items` oldest first.
+std::string memories(const std::vector<memory_entry>& items);
+/// A fact was edited (its text is now `text`) or deleted.
+std::string memory_edited(std::string_view id, std::string_view text);
+std::string memory_deleted(std::string_view id);
 /// The emergency contact was stored (true) or removed (false).
 std::string emergency_contact(bool stored);
 std::string error(std::string_view code, std::string_view message,

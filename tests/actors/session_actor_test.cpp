@@ -141,6 +141,8 @@ memory_actor::behavior_type memory_stub(memory_actor::pointer self, recall_fn re
     [](work_atom, forget_memories_request&) { return std::uint64_t{0}; },
     [](work_atom, seed_request&) { return std::uint64_t{1}; },
     [](work_atom, unload_request&) { return true; },
+    [](work_atom, list_memories_request&) { return std::vector<core::memory_fact>{}; },
+    [](work_atom, memory_change_request&) { return memory_change{}; },
   };
 }
 

@@ -44,6 +44,18 @@ public:
     return {};
   }
   storage::store_status forget(const std::string&, std::uint64_t&) override { return {}; }
+  storage::store_status list_memories(const std::string&, std::size_t,
+                                      std::vector<core::memory_fact>&) override {
+    return {};
+  }
+  storage::store_status edit_memory(const std::string&, const core::memory_ref&, const std::string&,
+                                    std::optional<std::string>&) override {
+    return {};
+  }
+  storage::store_status delete_memory(const std::string&, const core::memory_ref&,
+                                      std::optional<std::string>&) override {
+    return {};
+  }
   storage::store_status put_contact(const std::string&, const std::string&) override { return {}; }
   storage::store_status report(const std::string&, const std::string&,
                                std::vector<storage::report_count>&) override {

@@ -155,3 +155,27 @@ TEST_CASE("emergency_contact frames: consent required, fields checked, clear", "
         R"({"type":"emergency_contact","clear":false})"})
     CHECK(std::holds_alternative<frame_error>(parse_client_frame(bad, limits)));
 }
+
+TEST_CASE("memory frames: list, edit and delete by id, with clear errors", "[frame][memory]") {
+  CHECK(
+    std::holds_alternative<memories_command>(parse_client_frame(R"({"type":"memories"})", limits)));
+  auto edit =
+    parse_client_frame(R"({"type":"memory_edit","id":"12.3","text":"我在苏州工作"})", limits);
+  REQUIRE(std::holds_alternative<memory_edit_command>(edit));
+  CHECK(std::get<memory_edit_command>(edit).ref == memory_ref{12, 3});
+  CHECK(std::get<memory_edit_command>(edit).text == "我在苏州工作");
+  auto del = parse_client_frame(R"({"type":"memory_delete","id":"7.0"})", limits);
+  REQUIRE(std::holds_alternative<memory_delete_command>(del));
+  CHECK(std::get<memory_delete_command>(del).ref == memory_ref{7, 0});
+
+  CHECK(expect_error(R"({"type":"memory_delete"})").code == "bad_request");
+  CHECK(expect_error(R"({"type":"memory_delete","id":7})").code == "bad_request");
+  CHECK(expect_error(R"({"type":"memory_delete","id":"7"})").message.find("12.0")
+        != std::string::npos);
+  CHECK(expect_error(R"({"type":"memory_edit","id":"7.0"})").code == "bad_request");
+  CHECK(expect_error(R"({"type":"memory_edit","id":"7.0","text":"  "})").code == "bad_request");
+  CHECK(expect_error(R"({"type":"memory_edit","id":"7.0","text":5})").code == "bad_request");
+  CHECK(expect_error(R"({"type":"memory_edit","id":"7.0","text":")" + std::string(101, 'a') + "\"}")
+          .code
+        == "too_large");
+}

@@ -147,3 +147,44 @@ TEST_CASE("OpenAI facade: fields of the wrong type are refused, never thrown",
   REQUIRE(typed);
   CHECK(typed->chat.text == "b");
 }
+
+TEST_CASE("memories API: methods, ids, bodies and the dev-mode user", "[http][memory]") {
+  frame_limits lim;
+  lim.max_text_bytes = 50;
+  http_failure err;
+  std::string allow;
+  auto list = parse_http_memories("GET", "/v1/memories", "user=li%20na", "", true, lim, err, allow);
+  REQUIRE(list);
+  CHECK(list->user == "li na");
+  CHECK(std::holds_alternative<memories_command>(list->command));
+  auto del = parse_http_memories("DELETE", "/v1/memories/12.1", "", "", false, lim, err, allow);
+  REQUIRE(del);
+  CHECK(std::get<memory_delete_command>(del->command).ref == memory_ref{12, 1});
+  auto edit = parse_http_memories("PATCH", "/v1/memories/3.0", "user=u",
+                                  R"({"text":"I live in Oslo"})", true, lim, err, allow);
+  REQUIRE(edit);
+  CHECK(std::get<memory_edit_command>(edit->command).text == "I live in Oslo");
+
+  CHECK_FALSE(parse_http_memories("POST", "/v1/memories", "", "", false, lim, err, allow));
+  CHECK(err.status == 405);
+  CHECK(allow == "GET");
+  CHECK_FALSE(parse_http_memories("GET", "/v1/memories/3.0", "", "", false, lim, err, allow));
+  CHECK(err.status == 405);
+  CHECK(allow == "PATCH, DELETE");
+  CHECK_FALSE(parse_http_memories("DELETE", "/v1/memories/abc", "", "", false, lim, err, allow));
+  CHECK(err.status == 404);
+  CHECK_FALSE(parse_http_memories("GET", "/v1/memories", "", "", true, lim, err, allow));
+  CHECK(err.status == 401); // dev mode names the user
+  CHECK_FALSE(parse_http_memories("GET", "/v1/memories", "x=1", "", false, lim, err, allow));
+  CHECK(err.status == 400);
+  CHECK_FALSE(parse_http_memories("PATCH", "/v1/memories/3.0", "", "nope", false, lim, err, allow));
+  CHECK(err.status == 400);
+  CHECK(err.param == "text");
+  CHECK_FALSE(
+    parse_http_memories("PATCH", "/v1/memories/3.0", "", R"({"text":""})", false, lim, err, allow));
+  CHECK(err.status == 400);
+  CHECK_FALSE(parse_http_memories("PATCH", "/v1/memories/3.0", "",
+                                  R"({"text":")" + std::string(60, 'a') + "\"}", false, lim, err,
+                                  allow));
+  CHECK(err.status == 413);
+}

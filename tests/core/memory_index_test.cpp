@@ -296,3 +296,111 @@ TEST_CASE("a user is searched exactly until hnsw_min_items, then through a graph
   CHECK(idx.recall("u", "topic7", 1, 0.5f).empty());
   CHECK_FALSE(idx.uses_graph("small-user"));
 }
+
+#include "core/memory/memory_id.hpp"
+
+TEST_CASE("memory ids are <turn>.<index>, parsed strictly", "[memory]") {
+  CHECK(memory_id(12, 0) == "12.0");
+  CHECK(parse_memory_id("12.0") == memory_ref{12, 0});
+  CHECK(parse_memory_id("1.255") == memory_ref{1, 255});
+  CHECK(memory_ref{12, 3}.key() == (12u << 8 | 3u));
+  for (const char* bad :
+       {"", "12", "12.", ".0", "0.0", "12.256", "012.0", "12.00", "-1.0", "+1.0", "1.0.0", "1 .0",
+        "a.b", "72057594037927936.0", "99999999999999999999999.0"})
+    CHECK_FALSE(parse_memory_id(bad));
+}
+
+namespace {
+/// An index item's source key for fact `index` of `turn`.
+std::uint64_t src(std::uint64_t turn, std::uint32_t index) { return memory_ref{turn, index}.key(); }
+} // namespace
+
+TEST_CASE("a removed item is never found again, in exact search and in the graph", "[memory]") {
+  for (std::size_t min_graph : {std::size_t{1000}, std::size_t{4}}) {
+    memory_index::options o;
+    o.hnsw_min_items = min_graph;
+    memory_index idx{o};
+    auto& e = idx.builtin_embedder();
+    auto add = [&](std::uint64_t turn, const std::string& text) {
+      auto f = e.features(text);
+      return idx.add("u", text, e.fold(f), f, src(turn, 0));
+    };
+    REQUIRE(add(1, "my cat is called Mimi"));
+    REQUIRE(add(3, "I work in Hangzhou as a nurse"));
+    REQUIRE(add(5, "my sister Anna lives in Lyon"));
+    REQUIRE(add(7, "I am allergic to peanuts"));
+    REQUIRE(add(9, "my dog Max is twelve"));
+    CHECK(idx.uses_graph("u") == (min_graph == 4));
+    auto gen = idx.generation("u");
+    CHECK(idx.recall("u", "how is Mimi the cat", 1, 0.1f).at(0).text == "my cat is called Mimi");
+    CHECK(idx.remove("u", src(1, 0)) == "my cat is called Mimi");
+    CHECK(idx.generation("u") != gen); // cached answers go stale
+    CHECK(idx.size("u") == 4);
+    for (const auto& hit : idx.recall("u", "how is Mimi the cat", 5, 0.0f))
+      CHECK(hit.text != "my cat is called Mimi");
+    CHECK_FALSE(idx.remove("u", src(1, 0))); // gone already
+    // a late add of the removed fact (a remember that lost the race) is refused
+    auto f = e.features("my cat is called Mimi");
+    CHECK_FALSE(idx.add("u", "my cat is called Mimi", e.fold(f), f, src(1, 0)));
+    // the same words told again in a later turn are a new fact
+    CHECK(add(11, "my cat is called Mimi"));
+    CHECK(idx.recall("u", "how is Mimi the cat", 1, 0.1f).at(0).text == "my cat is called Mimi");
+    // an edit: the old text goes, the new one is found in its place, a late add is refused
+    auto nf = e.features("I work in Suzhou as a teacher");
+    CHECK(idx.replace("u", src(3, 0), "I work in Suzhou as a teacher", e.fold(nf), nf));
+    auto hits = idx.recall("u", "work Suzhou teacher Hangzhou nurse", 5, 0.05f);
+    CHECK(std::count_if(hits.begin(), hits.end(),
+                        [](const memory_hit& h) {
+                          return h.text.find("Hangzhou") != std::string::npos;
+                        })
+          == 0);
+    CHECK(
+      std::count_if(hits.begin(), hits.end(),
+                    [](const memory_hit& h) { return h.text.find("Suzhou") != std::string::npos; })
+      == 1);
+    auto of = e.features("I work in Hangzhou as a nurse");
+    CHECK_FALSE(idx.add("u", "I work in Hangzhou as a nurse", e.fold(of), of, src(3, 0)));
+    auto items = idx.items("u");
+    REQUIRE(items.size() == 5);
+    CHECK(items.front().source == src(3, 0)); // by source: the edited fact keeps its place
+    CHECK(items.back().source == src(11, 0));
+  }
+}
+
+TEST_CASE("a removal that comes before the fact's own remember still wins", "[memory]") {
+  memory_engine m{memory_engine::settings{}};
+  CHECK_FALSE(m.erase("u", {4, 1})); // the remember of turn 4 has not run yet
+  auto facts = m.remember("u", {"I live in Oslo", "my cat is called Mimi"}, 4);
+  REQUIRE(facts.size() == 2);
+  CHECK(facts[1].turn == 4);
+  CHECK(facts[1].index == 1);
+  CHECK(m.index().size("u") == 1); // fact 1 was deleted before it arrived
+  auto r = m.recall("u", "how is Mimi the cat");
+  REQUIRE(r);
+  CHECK(std::find(r->begin(), r->end(), "my cat is called Mimi") == r->end());
+}
+
+TEST_CASE("memory engine: a deleted or edited fact leaves the retrieval cache at once",
+          "[memory][cache]") {
+  memory_engine::settings s;
+  s.min_similarity = 0.05f;
+  memory_engine m{s};
+  m.remember("u", {"my cat is called Mimi", "I work in Hangzhou"}, 2);
+  auto first = m.recall("u", "how is Mimi the cat");
+  REQUIRE(first);
+  REQUIRE_FALSE(first->empty());
+  CHECK(first->front() == "my cat is called Mimi");
+  CHECK(m.recall("u", "how is Mimi the cat") == first); // cached
+  CHECK(m.erase("u", {2, 0}) == "my cat is called Mimi");
+  auto after = m.recall("u", "how is Mimi the cat");
+  REQUIRE(after);
+  CHECK(std::find(after->begin(), after->end(), "my cat is called Mimi") == after->end());
+  auto edited = m.replace("u", {2, 1}, "I work in Suzhou");
+  CHECK(edited.turn == 2);
+  CHECK(edited.index == 1);
+  CHECK_FALSE(edited.embedding.empty());
+  auto work = m.recall("u", "how is work in Suzhou and Hangzhou");
+  REQUIRE(work);
+  REQUIRE(work->size() == 1);
+  CHECK(work->front() == "I work in Suzhou");
+}

@@ -68,3 +68,20 @@ TEST_CASE("analysis, error, history and the small frames", "[frames]") {
   CHECK_FALSE(json::parse(frames::notice("ai_disclosure", "t")).contains("id"));
   CHECK(json::parse(frames::notice("crisis_resources", "t", "m7"))["id"] == "m7");
 }
+
+TEST_CASE("memory frames are valid JSON with every field", "[frame][memory]") {
+  auto list = nlohmann::json::parse(
+    frames::memories({{"12.0", "我养了一只猫\"咪咪\"", 12, 1700000000000}, {"14.1", "x", 14, 0}}));
+  CHECK(list["type"] == "memories");
+  REQUIRE(list["items"].size() == 2);
+  CHECK(list["items"][0]["id"] == "12.0");
+  CHECK(list["items"][0]["text"] == "我养了一只猫\"咪咪\"");
+  CHECK(list["items"][0]["turn"] == 12);
+  CHECK(list["items"][0]["ts"] == 1700000000000);
+  CHECK(nlohmann::json::parse(frames::memories({}))["items"].empty());
+  auto edited = nlohmann::json::parse(frames::memory_edited("3.1", "I live in Oslo"));
+  CHECK(edited
+        == nlohmann::json{{"type", "memory_edited"}, {"id", "3.1"}, {"text", "I live in Oslo"}});
+  CHECK(nlohmann::json::parse(frames::memory_deleted("3.1"))
+        == nlohmann::json{{"type", "memory_deleted"}, {"id", "3.1"}});
+}

@@ -327,6 +327,100 @@ TEST_CASE("e2e: a fact told before a restart is recalled by a paraphrase after i
   remove_tree(dir);
 }
 
+TEST_CASE("e2e: memories are listed, edited and deleted over WebSocket and HTTP; a deleted "
+          "fact is never recalled again, before or after a restart",
+          "[e2e][storage][memory]") {
+  auto dir = temp_data_dir();
+  auto find_item = [](const json& items, const std::string& needle) -> json {
+    for (const auto& i : items)
+      if (i["text"].get<std::string>().find(needle) != std::string::npos)
+        return i;
+    return nullptr;
+  };
+  {
+    server_process srv{fast({{"storage", {{"path", dir}}}})};
+    ws_client c{srv.port()};
+    c.auth("lin");
+    chat(c, "m1", "我养了一只柯基，叫豆豆。我在杭州做护士。");
+    REQUIRE(chat(c, "m2", "豆豆这两天不怎么吃东西，怎么办").reply.find("柯基")
+            != std::string::npos);
+    c.send({{"type", "memories"}});
+    auto list = c.read_until("memories");
+    INFO(list.dump());
+    auto dog = find_item(list["items"], "柯基");
+    auto work = find_item(list["items"], "护士");
+    REQUIRE(dog.is_object());
+    REQUIRE(work.is_object());
+    CHECK(dog["turn"] == 1);
+    CHECK(dog["ts"].get<std::int64_t>() > 0);
+    CHECK(dog["id"].get<std::string>().rfind("1.", 0) == 0); // "<turn>.<index>"
+
+    c.send({{"type", "memory_delete"}, {"id", dog["id"]}});
+    CHECK(c.read_until("memory_deleted")["id"] == dog["id"]);
+    c.send({{"type", "memory_delete"}, {"id", dog["id"]}});
+    auto again = c.read_until("error");
+    CHECK(again["code"] == "not_found");
+    // the recall that found it a moment ago (and is cached) no longer does
+    CHECK(chat(c, "m3", "豆豆这两天不怎么吃东西，怎么办").reply.find("柯基") == std::string::npos);
+
+    c.send({{"type", "memory_edit"}, {"id", work["id"]}, {"text", "我在苏州做老师"}});
+    auto edited = c.read_until("memory_edited");
+    CHECK(edited["text"] == "我在苏州做老师");
+    auto r = chat(c, "m4", "做老师的工作压力好大，苏州的学校都这样吗？");
+    CHECK(r.reply.find("我在苏州做老师") != std::string::npos);
+    CHECK(r.reply.find("护士") == std::string::npos);
+
+    // the same over HTTP (dev mode names the user in the query); other users see nothing
+    auto got = http_call(srv.port(), "GET", "/v1/memories?user=lin");
+    CHECK(got.status == 200);
+    auto items = json::parse(got.body)["items"];
+    REQUIRE(items.size() == 1);
+    CHECK(items[0]["text"] == "我在苏州做老师");
+    CHECK(
+      json::parse(http_call(srv.port(), "GET", "/v1/memories?user=zhao").body)["items"].empty());
+    CHECK(http_call(srv.port(), "DELETE", "/v1/memories/99.0?user=lin").status == 404);
+    CHECK(http_call(srv.port(), "DELETE",
+                    "/v1/memories/" + work["id"].get<std::string>() + "?user=zhao")
+            .status
+          == 404); // another user's id is not theirs
+    CHECK(http_call(srv.port(), "PATCH",
+                    "/v1/memories/" + work["id"].get<std::string>() + "?user=lin", R"({"text":""})")
+            .status
+          == 400);
+    auto post = http_call(srv.port(), "POST", "/v1/memories?user=lin", "{}");
+    CHECK(post.status == 405);
+    CHECK(post.header("Allow") == "GET");
+    auto patched =
+      http_call(srv.port(), "PATCH", "/v1/memories/" + work["id"].get<std::string>() + "?user=lin",
+                R"({"text":"我在苏州做中学老师"})");
+    CHECK(patched.status == 200);
+    CHECK(json::parse(patched.body)["type"] == "memory_edited");
+    CHECK(srv.stop() == 0);
+  }
+  server_process srv{fast({{"storage", {{"path", dir}}}})};
+  ws_client c{srv.port()};
+  c.auth("lin");
+  // after a restart: the deleted fact stays deleted, the edit stays edited
+  auto r = chat(c, "m5", "豆豆这两天不怎么吃东西，怎么办");
+  CHECK(r.reply.find("柯基") == std::string::npos);
+  CHECK(chat(c, "m6", "做老师的工作压力好大，苏州的学校都这样吗？").reply.find("我在苏州做中学老师")
+        != std::string::npos);
+  c.send({{"type", "memories"}});
+  auto list = c.read_until("memories");
+  REQUIRE(list["items"].size() == 1);
+  auto id = list["items"][0]["id"].get<std::string>();
+  auto del = http_call(srv.port(), "DELETE", "/v1/memories/" + id + "?user=lin");
+  CHECK(del.status == 200);
+  CHECK(json::parse(del.body) == json{{"type", "memory_deleted"}, {"id", id}});
+  CHECK(json::parse(http_call(srv.port(), "GET", "/v1/memories?user=lin").body)["items"].empty());
+  CHECK(chat(c, "m7", "做老师的工作压力好大，苏州的学校都这样吗？").reply.find("老师")
+        == std::string::npos);
+  // told again, it is remembered again (a new fact of a new turn)
+  chat(c, "m8", "我养了一只柯基，叫豆豆。");
+  CHECK(chat(c, "m9", "豆豆这两天不怎么吃东西，怎么办").reply.find("柯基") != std::string::npos);
+  remove_tree(dir);
+}
+
 TEST_CASE("e2e: an idle session is passivated and comes back with its counter", "[e2e][storage]") {
   server_process srv{fast({{"session", {{"idle_s", 1}}}})};
   {

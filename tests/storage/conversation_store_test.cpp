@@ -277,3 +277,63 @@ TEST_CASE("the sealed emergency contact is stored, kept by turn writes, erased b
   CHECK(snap.contact.empty());
   CHECK(snap.last_turn == 2);
 }
+
+TEST_CASE("memories are listed with their ids, edited and deleted durably, vectors kept honest",
+          "[store][memory]") {
+  temp_dir d;
+  {
+    auto s = open_store(d.path);
+    auto r1 = rec("u", 1, "我养了一只猫。我在杭州工作", "好的");
+    r1.facts = {"我养了一只猫", "我在杭州工作"};
+    REQUIRE(s->write({r1, rec("u", 3, "my dog is Rex", "nice", "my dog is Rex"),
+                      rec("other", 1, "I live in Oslo", "ok", "I live in Oslo")}));
+    std::vector<xinyu::core::memory_fact> v1{{"我养了一只猫", {0.6f, 0.8f}, "m1", 1, 0},
+                                             {"我在杭州工作", {0.8f, 0.6f}, "m1", 1, 1}};
+    REQUIRE(s->put_embeddings("u", 1, v1));
+    std::vector<xinyu::core::memory_fact> listed;
+    REQUIRE(s->list_memories("u", 10, listed));
+    REQUIRE(listed.size() == 3);
+    CHECK(listed[0].text == "我养了一只猫");
+    CHECK(listed[0].turn == 1);
+    CHECK(listed[0].index == 0);
+    CHECK(listed[0].ts == 1001);
+    CHECK(listed[0].embedding.empty()); // a list carries no vectors
+    CHECK(listed[1].turn == 1);
+    CHECK(listed[1].index == 1);
+    CHECK(listed[2].turn == 3);
+    REQUIRE(s->list_memories("u", 1, listed));
+    REQUIRE(listed.size() == 1);
+    CHECK(listed[0].text == "my dog is Rex"); // the newest within the bound
+
+    std::optional<std::string> old;
+    REQUIRE(s->edit_memory("u", {1, 1}, "我在苏州工作", old));
+    CHECK(old == "我在杭州工作");
+    REQUIRE(s->delete_memory("u", {1, 0}, old));
+    CHECK(old == "我养了一只猫");
+    REQUIRE(s->delete_memory("u", {1, 0}, old));
+    CHECK_FALSE(old); // deleted already
+    REQUIRE(s->edit_memory("u", {9, 0}, "x", old));
+    CHECK_FALSE(old); // never existed: nothing written
+    REQUIRE(s->delete_memory("other", {3, 0}, old));
+    CHECK_FALSE(old); // another user's ids are not this user's
+    // the old text's vector, computed before the edit, arrives late: it is not stored
+    REQUIRE(s->put_embeddings("u", 1, {{"我在杭州工作", {0.8f, 0.6f}, "m1", 1, 1}}));
+    // nor is a vector for the deleted fact
+    REQUIRE(s->put_embeddings("u", 1, {{"我养了一只猫", {0.6f, 0.8f}, "m1", 1, 0}}));
+  }
+  auto s = open_store(d.path); // durable across a reopen
+  user_snapshot snap;
+  REQUIRE(s->load("u", 2, 10, snap));
+  REQUIRE(snap.memories.size() == 2);
+  CHECK(snap.memories[0].text == "我在苏州工作");
+  CHECK(snap.memories[0].turn == 1);
+  CHECK(snap.memories[0].index == 1);
+  CHECK(snap.memories[0].embedding.empty()); // to be recomputed for the new text
+  CHECK(snap.memories[1].text == "my dog is Rex");
+  // the new text's vector is taken
+  REQUIRE(s->put_embeddings("u", 1, {{"我在苏州工作", {0.0f, 1.0f}, "m1", 1, 1}}));
+  REQUIRE(s->load("u", 2, 10, snap));
+  CHECK(snap.memories[0].embedding == std::vector<float>{0.0f, 1.0f});
+  REQUIRE(s->load("other", 2, 10, snap));
+  CHECK(snap.memories.size() == 1);
+}
