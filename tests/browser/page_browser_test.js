@@ -523,6 +523,51 @@ async function main() {
       await ctx7.close();
     });
 
+    await step("what xinyu remembers: listed, corrected and deleted from the settings panel", async () => {
+      const ctxM = await browser.newContext({ viewport: { width: 900, height: 760 }, locale: "en-US" });
+      const pm = watch(await ctxM.newPage(), "memories");
+      await signIn(pm, sideUrl, "mina");
+      const turn = await say(pm, "My cat is called Mochi. I work as a nurse in Leeds.");
+      await waitDone(pm, turn + 1);
+      await storedTurn(side.port, "mina", turn + 1);
+      const stored = async () => (await getJson(`http://127.0.0.1:${side.port}/v1/memories?user=mina`)).items.map((i) => i.text);
+      assert.strictEqual((await stored()).length, 2, "both facts remembered");
+      await pm.click("#menu summary");
+      await pm.click("#memories-btn");
+      await pm.waitForFunction(() => document.querySelectorAll("#mem-list li").length === 2, null, WAIT);
+      const row = (word) => pm.locator("#mem-list li", { hasText: word });
+      // correct one: the panel and the server agree on the new words
+      const nurse = pm.locator(`#mem-list li[data-id="${await row("nurse").getAttribute("data-id")}"]`);
+      await nurse.locator(".mem-edit").click();
+      await nurse.locator("textarea").fill("I work as a teacher in Leeds");
+      await nurse.locator(".mem-save").click();
+      await pm.waitForSelector("#mem-status:has-text('Corrected')", WAIT);
+      assert.strictEqual(await row("teacher").count(), 1);
+      assert.deepStrictEqual((await stored()).sort(), ["I work as a teacher in Leeds", "My cat is called Mochi"].sort());
+      // delete one: asked twice, then gone from the panel and the server
+      await row("Mochi").locator(".mem-delete").click();
+      assert.strictEqual(await row("Mochi").count(), 1, "one click must not delete");
+      await row("Mochi").locator(".mem-delete").click();
+      await pm.waitForSelector("#mem-status:has-text('Deleted')", WAIT);
+      assert.strictEqual(await row("Mochi").count(), 0);
+      assert.deepStrictEqual(await stored(), ["I work as a teacher in Leeds"]);
+      await pm.screenshot({ path: path.join(SCREENS, "memories.png") });
+      // a fact deleted elsewhere meanwhile: the panel says so kindly and refreshes
+      const id = (await getJson(`http://127.0.0.1:${side.port}/v1/memories?user=mina`)).items[0].id;
+      await new Promise((resolve, reject) => {
+        http.request({ host: "127.0.0.1", port: side.port, path: `/v1/memories/${id}?user=mina`, method: "DELETE" }, (res) => {
+          res.resume(); res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`DELETE ${res.statusCode}`))));
+        }).on("error", reject).end();
+      });
+      await row("teacher").locator(".mem-delete").click();
+      await row("teacher").locator(".mem-delete").click();
+      await pm.waitForSelector("#mem-status:has-text('already gone')", WAIT);
+      await pm.waitForSelector("#mem-empty:not([hidden])", WAIT);
+      assert.strictEqual(await pm.locator("#msgs .sys.warn").count(), 0, "a memory error leaked into the conversation");
+      await pm.click("#memories-close");
+      await ctxM.close();
+    });
+
     await step("screenshots: desktop with a bilingual conversation, phone at 360 px with no sideways scroll", async () => {
       const ctxD = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
       const pd = watch(await ctxD.newPage(), "desktop");
