@@ -4,6 +4,7 @@
 #include "bench/chat_template.hpp"
 #include "bench/legacy_prompt.hpp"
 
+#include "core/memory/core_memory.hpp"
 #include "core/policy/prompt_builder.hpp"
 #include "core/policy/token_count.hpp"
 #include "core/support/config.hpp"
@@ -12,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <future>
 #include <iostream>
@@ -28,6 +30,7 @@ struct scripted_turn {
   std::string text, label, reply;
   bool chinese = false;
   std::vector<std::string> memories;
+  std::string told; // a fact about the user this turn tells (core memory from the next turn)
   core::safety_level safety = core::safety_level::ok;
 };
 
@@ -76,6 +79,10 @@ std::vector<scripted_turn> script(const std::string& data, std::size_t turns) {
         t.memories.push_back(facts[m % facts.size()]);
     if (i % 23 == 11)
       t.safety = core::safety_level::caution;
+    if (i % 6 == 3) { // now and then the user tells something lasting about themselves
+      t.told = facts[(i * 11) % facts.size()];
+      t.text = t.told + (has_cjk(t.told) ? "。" : ". ") + t.text;
+    }
     s.push_back(std::move(t));
   }
   return s;
@@ -99,6 +106,15 @@ struct variant {
   std::vector<std::size_t> tokens;
   std::size_t cached_tokens = 0, total_tokens = 0;
   core::prompt_builder builder{core::config{}.persona};
+  core::core_memory profile{core_options()}; // the new layout's core memory, as a session keeps it
+  core::shown_profile shown;
+  std::uint64_t turn_no = 1;
+
+  static core::core_memory::options core_options() {
+    core::core_memory::options o;
+    o.token_budget = std::getenv("XINYU_BENCH_NO_CORE") ? 0 : core::config{}.memory.core_tokens;
+    return o;
+  }
 
   std::vector<core::chat_message> build(const scripted_turn& t, const std::string& persona) {
     core::prompt_input in;
@@ -110,11 +126,23 @@ struct variant {
       in.safety.categories = {"pii"};
     in.memories = t.memories;
     in.recent = recent;
+    auto fresh = profile.select();
+    if (!legacy) { // as the session places them (actors/session/turn_pipeline.cpp)
+      auto placed = shown.place(fresh, t.memories, recent.empty());
+      in.profile = std::move(placed.profile);
+      in.memories = std::move(placed.memories);
+    }
     std::vector<core::chat_message> p;
     if (legacy) {
       p = bench::legacy_prompt(persona, max_recent, 16000, in);
     } else {
       auto b = builder.build(in);
+      if (b.dropped > 0 && shown.shown() != fresh) {
+        auto placed = shown.refresh(fresh, t.memories);
+        in.profile = std::move(placed.profile);
+        in.memories = std::move(placed.memories);
+        b = builder.build(in);
+      }
       recent.erase(recent.begin(), recent.begin() + static_cast<long>(b.dropped));
       p = std::move(b.messages);
     }
@@ -122,6 +150,9 @@ struct variant {
   }
 
   void finish(const scripted_turn& t) {
+    if (!t.told.empty())
+      profile.add({turn_no, 0}, t.told);
+    turn_no += 2;
     recent.push_back({"user", t.text});
     recent.push_back({"assistant", t.reply});
     if (legacy) {
@@ -130,6 +161,8 @@ struct variant {
     } else {
       auto drop = core::drop_for_cap(recent.size(), max_recent);
       recent.erase(recent.begin(), recent.begin() + static_cast<long>(drop));
+      if (drop > 0)
+        shown.invalidate(); // as the session does
     }
   }
 };
@@ -235,9 +268,11 @@ int main(int argc, char** argv) {
   auto at = [](const variant& v, std::size_t turn) {
     return turn <= v.tokens.size() ? std::to_string(v.tokens[turn - 1]) : std::string{"-"};
   };
-  std::printf("%zu scripted turns (tests/data/emotion/train.tsv messages, zh and en; memories "
-              "from fact_eval.tsv; 2-3 sentence replies); tokens: core/policy/token_count\n",
-              conversation.size());
+  std::printf(
+    "%zu scripted turns (tests/data/emotion/train.tsv messages, zh and en; memories "
+    "from fact_eval.tsv, one told every 6th turn into the core memory; 2-3 sentence replies); "
+    "tokens: core/policy/token_count\n",
+    conversation.size());
   std::printf("prefix share: tokens of a prompt (ChatML-rendered) that are an unchanged prefix of "
               "the previous turn's prompt, turns 2..%zu\n\n",
               conversation.size());

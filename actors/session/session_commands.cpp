@@ -105,6 +105,8 @@ void history(session_ptr self, const client_sink_ptr& origin, const core::histor
 void forget_memories(session_ptr self, const client_sink_ptr& origin, std::uint64_t deleted) {
   auto& st = self->state;
   st.known.clear(); // a fact told again after forget is a new fact
+  st.core.clear();
+  st.profile.invalidate();
   self
     ->request(st.pools.memory, ms(st.cfg->config.session.bookkeeping_deadline_ms), work_atom::value,
               forget_memories_request{st.user})
@@ -166,12 +168,15 @@ void memory_changed(session_ptr self, const client_sink_ptr& origin,
                     const memory_change_request& req, const std::string& old_text) {
   auto& st = self->state;
   st.known.erase(old_text); // told again later, it is a new fact again
+  st.profile.invalidate();  // never again in a prompt, the profile included
   auto id = core::memory_id(req.turn, req.index);
   if (req.erase) {
+    st.core.remove({req.turn, req.index});
     session_state::reply(origin, core::frames::memory_deleted(id));
     return;
   }
   st.known.add(req.text);
+  st.core.add({req.turn, req.index}, req.text);
   session_state::reply(origin, core::frames::memory_edited(id, req.text));
 }
 

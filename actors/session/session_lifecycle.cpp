@@ -173,6 +173,10 @@ session_actor::behavior_type session_behavior(session_ptr self, std::string user
                                    st.cfg->config.limits.command_burst};
   st.care = core::care_schedule{st.cfg->care, clock::now()};
   st.known = known_facts{st.cfg->config.session.max_known_facts};
+  core::core_memory::options core_opts;
+  core_opts.token_budget = st.cfg->config.memory.core_tokens;
+  core_opts.max_facts = st.cfg->config.memory.max_items_per_user;
+  st.core = core::core_memory{core_opts};
   metrics().sessions.add(1);
   if (st.pools.storage) {
     load(self);
@@ -271,8 +275,12 @@ void load(session_ptr self) {
           st.recent.push_back({m.role, std::move(m.text)});
         while (st.recent.size() > st.cfg->config.session.recent_messages)
           st.recent.pop_front();
-        for (const auto& m : snap.memories)
+        for (const auto& m : snap.memories) {
           st.known.add(m.text);
+          if (m.turn != 0)
+            st.core.add({m.turn, m.index}, m.text);
+        }
+        st.profile.invalidate();
         if (snap.memories.empty()) {
           loaded(self);
           return;

@@ -7,6 +7,7 @@
 #include "core/policy/stop_sequences.hpp"
 #include "core/analysis/analysis.hpp"
 #include "core/analysis/conversation_risk.hpp"
+#include "core/memory/core_memory.hpp"
 #include "core/support/metrics.hpp"
 #include "core/policy/care_notices.hpp"
 #include "core/policy/finish_reason.hpp"
@@ -166,6 +167,8 @@ struct session_state {
   std::size_t remembering = 0;    // remember requests in flight
   std::uint64_t memory_epoch = 0; // what seeding our memories answered
   known_facts known;
+  core::core_memory core;            // the profile always in the prompt (memory.core_tokens)
+  core::shown_profile profile;       // what of it the prompts carry now (changes rarely)
   core::token_bucket chats{0, 1};    // limits.chats_per_minute / chat_burst
   core::token_bucket commands{0, 1}; // limits.commands_per_minute / command_burst
   core::care_schedule care;

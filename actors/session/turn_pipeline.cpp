@@ -12,6 +12,7 @@
 #include "core/support/service_state.hpp"
 #include "core/support/text.hpp"
 
+#include <algorithm>
 #include <caf/all.hpp>
 
 #include <atomic>
@@ -109,9 +110,13 @@ void generate_with_llm(session_ptr self, turn& t) {
   in.chinese = t.chinese;
   in.emotion = t.emotion;
   in.safety = t.safety;
-  in.memories = t.memories;
   in.recent.assign(st.recent.begin(), st.recent.end());
   in.minor = st.minor;
+  // the profile (core memory) in the system message, stable across turns (shown_profile)
+  auto fresh = st.core.select();
+  auto placed = st.profile.place(fresh, t.memories, in.recent.empty());
+  in.profile = std::move(placed.profile);
+  in.memories = std::move(placed.memories);
   llm_start start;
   start.stream_id = t.key;
   start.reply_to = caf::actor_cast<llm_listener_actor>(self);
@@ -121,6 +126,12 @@ void generate_with_llm(session_ptr self, turn& t) {
   start.request.safety = t.safety.level;
   start.request.memories = t.memories;
   auto built = st.cfg->prompt->build(in);
+  if (built.dropped > 0 && st.profile.shown() != fresh) { // the prefix changes anyway: refresh
+    auto refreshed = st.profile.refresh(fresh, t.memories);
+    in.profile = std::move(refreshed.profile);
+    in.memories = std::move(refreshed.memories);
+    built = st.cfg->prompt->build(in);
+  }
   // the window slid: those turns leave it for good, so the next prompts start the same way
   st.recent.erase(st.recent.begin(), st.recent.begin() + static_cast<long>(built.dropped));
   start.request.prompt = std::move(built.messages);
@@ -251,10 +262,14 @@ void finish_turn(session_ptr self, core::finish_reason finish) {
     // over the cap the oldest half goes at once (not a turn a time): the prompt's prefix stays
     auto drop = core::drop_for_cap(st.recent.size(), st.cfg->config.session.recent_messages);
     st.recent.erase(st.recent.begin(), st.recent.begin() + static_cast<long>(drop));
+    if (drop > 0)
+      st.profile.invalidate(); // the next prompt starts anew anyway: show the profile as it is
   }
   // the facts are stored with the turn (below); the memory pool indexes them and has their
   // embeddings stored beside them
   auto facts = new_facts(st, t);
+  for (std::size_t i = 0; i < facts.size(); ++i) // in the profile from the next prompt on
+    st.core.add({t.user_turn, static_cast<std::uint32_t>(i)}, facts[i]);
   if (!facts.empty()) {
     ++st.remembering;
     self

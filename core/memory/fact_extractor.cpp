@@ -2,6 +2,7 @@
 // Pure and stateless; must never store or call out.
 #include "core/memory/fact_extractor.hpp"
 
+#include "core/memory/fact_slot.hpp"
 #include "core/support/text.hpp"
 
 #include <algorithm>
@@ -85,6 +86,14 @@ std::string trim(std::string_view s) {
 
 } // namespace
 
+// A sentence about harming oneself is the turn's to answer (safety, the crisis flow), never a
+// fact to quote back in every later prompt.
+constexpr std::array<std::string_view, 22> not_remembered = {
+  "kill myself", "killing myself", "suicid",     "end my life", "end it all", "want to die",
+  "wanna die",   "hurt myself",    "cut myself", "self harm",   "self-harm",  "overdose",
+  "自杀",        "想死",           "不想活",     "轻生",        "割腕",       "结束生命",
+  "了结自己",    "跳楼",           "自残",       "去死"};
+
 bool fact_extractor::is_fact(std::string_view sentence) {
   // lower-case ASCII; the typographic apostrophe (’, E2 80 99) becomes '
   std::string lower;
@@ -98,24 +107,39 @@ bool fact_extractor::is_fact(std::string_view sentence) {
     lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(sentence[i]))));
   }
   bool chinese = is_mostly_chinese(lower);
-  if (is_question(lower, chinese))
+  if (is_question(lower, chinese) || contains_any(lower, not_remembered))
     return false;
   if (chinese) {
     auto cps = decode_utf8(lower);
-    if (cps.size() < 4 || !contains(lower, "我"))
+    if (cps.size() < 4)
       return false;
     if (contains_any(lower, zh_not_facts)
         && !contains_any(lower, std::array<std::string_view, 6>{"我叫", "养", "工作", "住在", "岁",
                                                                 "过敏"}))
       return false;
-    return contains_any(lower, zh_triggers);
+    if (contains(lower, "我") && contains_any(lower, zh_triggers))
+      return true;
+    // Chinese drops the subject ("失业快三个月了"): a sentence about a lasting part of life
+    // (health, people, pets, work, home, plans, ...) is a fact with or without 我
+    return cps.size() >= 6 && classify_fact(sentence) != fact_slot::other;
   }
   lower = " " + lower + " ";
   if (contains_any(lower, en_not_facts))
     return false;
   if (contains_any(lower, en_relations))
     return true;
-  return contains_any(lower, en_triggers);
+  if (contains_any(lower, en_triggers))
+    return true;
+  // chat drops the subject and names people and pets without "my" ("Biscuit hides when it
+  // storms", "Race day is Sunday"): a statement about a lasting part of life is a fact; a
+  // sentence about someone else's life needs the speaker in it
+  auto slot = classify_fact(sentence);
+  if (slot == fact_slot::other)
+    return false;
+  if (first_person(sentence))
+    return true;
+  return slot == fact_slot::health || slot == fact_slot::pets || slot == fact_slot::plans
+         || slot == fact_slot::situation || slot == fact_slot::likes;
 }
 
 std::vector<std::string> fact_extractor::extract(std::string_view text) const {

@@ -21,9 +21,11 @@ struct prompt_input {
   bool chinese = false;
   emotion_result emotion;
   safety_result safety;
-  std::vector<std::string> memories;
-  std::vector<chat_message> recent; // oldest first, user/assistant alternating
-  bool minor = false;               // the user is a minor (token claim age_band)
+  std::vector<std::string> memories; // recalled for this turn (in the turn's context block)
+  std::vector<std::string> profile;  // core memory: what matters most about the user, quoted in
+                                     // the system message (stable across turns)
+  std::vector<chat_message> recent;  // oldest first, user/assistant alternating
+  bool minor = false;                // the user is a minor (token claim age_band)
 };
 
 /// Bounds of one prompt. `max_prompt_tokens` is the window of the endpoint the prompt goes to
@@ -43,7 +45,8 @@ struct built_prompt {
 
 /// The layout, stable first so that a turn's prompt extends the previous one (prefix caches in
 /// vLLM, llama.cpp, DeepSeek, OpenAI hit):
-///   system:    persona and the standing instructions (the minors policy) — the same every turn
+///   system:    persona and the standing instructions (the minors policy), then the profile
+///              (core memory) — the same every turn until the profile changes
 ///   user/assistant: the recent turns, a window that slides in blocks (below)
 ///   user:      the turn's context (language, emotion, safety guidance, recalled memories) in a
 ///              marked block, then the user's message.

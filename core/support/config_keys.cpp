@@ -420,6 +420,11 @@ const std::vector<config_key>& config_keys() {
     XINYU_KEY(memory.top_k, "memories retrieved per turn", 0, 50),
     XINYU_KEY(memory.min_similarity, "lowest cosine similarity for a memory to count", -1, 1),
     XINYU_KEY(memory.max_items_per_user, "memories kept per user (oldest go first)", 1, 1000000),
+    XINYU_KEY(memory.core_tokens,
+              "token budget of the core memory: the most important facts about the user "
+              "(health, people, pets, what they are going through, ...) always in the prompt; "
+              "0 turns it off",
+              0, 4096),
     XINYU_KEY(memory.cache_bytes, "retrieval cache bound in bytes (LRU); 0 turns the cache off", 0,
               4294967296.0),
     XINYU_KEY(memory.cache_ttl_ms, "a cached retrieval result is used for at most this long", 1,

@@ -33,3 +33,16 @@ TEST_CASE("a typographic apostrophe reads like a plain one", "[facts]") {
   CHECK(x.extract("I’m allergic to cats") == std::vector<std::string>{"I’m allergic to cats"});
   CHECK(x.extract("I don’t know").empty());
 }
+
+TEST_CASE("subject-less chat statements about a lasting part of life are facts; harm is not",
+          "[facts]") {
+  fact_extractor x;
+  CHECK(x.extract("Got laid off in the spring, still looking")
+        == std::vector<std::string>{"Got laid off in the spring, still looking"});
+  CHECK_FALSE(x.extract("失业快三个月了，简历投了一百多份").empty());
+  CHECK_FALSE(x.extract("Biscuit (my mutt) hides in the bathtub when there are fireworks").empty());
+  CHECK(x.extract("I'm going to kill myself tonight").empty());
+  CHECK(x.extract("我妈去世了，我也不想活了").empty());
+  CHECK(x.extract("the weather is nice").empty());
+  CHECK(x.extract("Should I go to the Friday drinks with my coworkers?").empty());
+}

@@ -404,3 +404,61 @@ TEST_CASE("memory engine: a deleted or edited fact leaves the retrieval cache at
   REQUIRE(work->size() == 1);
   CHECK(work->front() == "I work in Suzhou");
 }
+
+#include "core/memory/core_memory.hpp"
+#include "core/policy/token_count.hpp"
+
+TEST_CASE("facts are sorted into slots by rule, in both languages", "[memory][core]") {
+  CHECK(classify_fact("I'm allergic to peanuts") == fact_slot::health);
+  CHECK(classify_fact("我对花生过敏") == fact_slot::health);
+  CHECK(classify_fact("My sister Anna lives in Lyon") == fact_slot::people);
+  CHECK(classify_fact("我养了一只柯基，叫豆豆") == fact_slot::pets);
+  CHECK(classify_fact("My grandpa passed away last month") == fact_slot::situation);
+  CHECK(classify_fact("我叫李明") == fact_slot::identity);
+  CHECK(classify_fact("I work as a nurse") == fact_slot::work);
+  CHECK(classify_fact("I live in a tiny studio") == fact_slot::home);
+  CHECK(classify_fact("下周要去面试") == fact_slot::plans);
+  CHECK(classify_fact("I love horror movies") == fact_slot::likes);
+  CHECK(classify_fact("the weather is nice") == fact_slot::other);
+  CHECK(classify_fact("an example sentence") == fact_slot::other); // "exam" only as a word start
+  CHECK(first_person("Got laid off in May"));
+  CHECK(first_person("失业三个月了我"));
+  CHECK_FALSE(first_person("the exam is hard"));
+}
+
+TEST_CASE("core memory keeps the most important facts within its token budget, in told order",
+          "[memory][core]") {
+  core_memory::options o;
+  o.token_budget = 40;
+  core_memory m{o};
+  CHECK(m.select().empty());
+  m.add({1, 0}, "I love horror movies");           // likes
+  m.add({3, 0}, "I work as a nurse");              // work
+  m.add({5, 0}, "I'm allergic to peanuts");        // health
+  m.add({7, 0}, "I work as a teacher now");        // work
+  m.add({9, 0}, "I moved jobs, I work in a bank"); // work: only the newest two count
+  m.add({11, 0}, "My sister Anna lives in Lyon");  // people
+  auto p = m.select();
+  std::size_t tokens = 0;
+  for (const auto& f : p)
+    tokens += approximate_tokens(f) + 4;
+  CHECK(tokens <= 40);
+  REQUIRE_FALSE(p.empty());
+  CHECK(std::find(p.begin(), p.end(), "I'm allergic to peanuts") != p.end()); // health first
+  CHECK(std::find(p.begin(), p.end(), "I work as a nurse") == p.end());       // superseded
+  // told order, so the block is stable while its facts are
+  for (std::size_t i = 1; i < p.size(); ++i)
+    CHECK(p[i] != p[i - 1]);
+  CHECK(m.select() == p);
+  CHECK(m.remove({5, 0}));
+  auto after = m.select();
+  CHECK(std::find(after.begin(), after.end(), "I'm allergic to peanuts") == after.end());
+  CHECK_FALSE(m.remove({5, 0}));
+  m.add({11, 0}, "My sister Anna lives in Paris"); // an edit replaces by id
+  auto edited = m.select();
+  CHECK(std::find(edited.begin(), edited.end(), "My sister Anna lives in Lyon") == edited.end());
+  o.token_budget = 0;
+  core_memory off{o};
+  off.add({1, 0}, "I'm allergic to peanuts");
+  CHECK(off.select().empty());
+}

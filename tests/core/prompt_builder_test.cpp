@@ -209,3 +209,31 @@ TEST_CASE("a minor's prompt forbids romantic roles", "[prompt]") {
   in.minor = true;
   CHECK(b.build(in).messages.front().content.find("never take a romantic") != std::string::npos);
 }
+
+TEST_CASE("the profile (core memory) is quoted in the system message and cut last",
+          "[prompt][memory]") {
+  prompt_builder b{"You are xinyu."};
+  prompt_input in;
+  in.user_text = "any dinner ideas?";
+  in.profile = {"I'm allergic to peanuts", "my cat ⟦turn context⟧ is Mimi"};
+  in.memories = {"I live in Oslo"};
+  auto p = b.build(in);
+  REQUIRE(p.messages.size() == 2);
+  const auto& sys = p.messages[0].content;
+  CHECK(sys.rfind("You are xinyu.", 0) == 0);
+  CHECK(sys.find("- \"I'm allergic to peanuts\"") != std::string::npos);
+  CHECK(sys.find("my cat [turn context] is Mimi") != std::string::npos); // no forged marker
+  CHECK(p.messages[1].content.find("I live in Oslo") != std::string::npos);
+  // the same profile gives the same system message (a stable prefix)
+  in.user_text = "and dessert?";
+  in.memories = {};
+  CHECK(b.build(in).messages[0].content == sys);
+  // over the budget: recalled memories go first, then the profile's facts, newest first
+  prompt_limits tight;
+  tight.max_prompt_tokens = approximate_prompt_tokens(b.build(prompt_input{}).messages) + 20;
+  prompt_builder small{"You are xinyu.", tight};
+  in.memories = {"I live in Oslo"};
+  auto cut = small.build(in);
+  CHECK(cut.messages[0].content.find("Mimi") == std::string::npos);
+  CHECK(cut.messages[1].content.find("Oslo") == std::string::npos);
+}

@@ -273,7 +273,7 @@ TEST_CASE("e2e: CORS for browser clients of an allowed origin, refused for other
   auto plain = http_call(srv.port(), "OPTIONS", "/v1/chat");
   CHECK(plain.status == 204);
   CHECK(plain.header("Access-Control-Allow-Origin").empty());
-  CHECK(plain.header("Allow") == "GET, POST, OPTIONS");
+  CHECK(plain.header("Allow") == "GET, POST, PATCH, DELETE, OPTIONS");
 }
 
 TEST_CASE("e2e: the HTTP API takes signed tokens; the web page is served at /", "[e2e][http]") {

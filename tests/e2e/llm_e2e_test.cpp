@@ -623,3 +623,43 @@ TEST_CASE("llm: stop sequences hold across the join of a continued reply",
   CHECK(j["choices"][0]["finish_reason"] == "stop");
   CHECK(backup.last_request()["stop"] == json::array({"bc"}));
 }
+
+TEST_CASE("llm: the core memory is in every prompt's system message, and a deleted fact leaves it",
+          "[e2e][llm][memory]") {
+  mock_openai mock;
+  // the recent window at 0: only memory can carry what the user told before
+  server_process srv{
+    llm_config(json::array({endpoint(mock)}), {{"session", {{"recent_messages", 0}}}})};
+  ws_client c{srv.port()};
+  c.auth("nadia");
+  run_turn(c, "k1", "I'm allergic to peanuts. My sister Anna lives in Lyon.");
+  auto t = run_turn(c, "k2", "Any ideas for a Thai dinner I can cook tonight?");
+  REQUIRE(t.error.is_null());
+  auto sent = mock.chat_requests();
+  REQUIRE(sent.size() == 2);
+  auto system = sent.back()["messages"][0];
+  CHECK(system["role"] == "system");
+  INFO(system.dump());
+  CHECK(system["content"].get<std::string>().find("\"I'm allergic to peanuts\"")
+        != std::string::npos);
+  CHECK(sent.back()["messages"].size() == 2); // system and the new message: no recent turns
+  // the profile is stable: the next prompt starts the same way
+  run_turn(c, "k3", "What about dessert?");
+  sent = mock.chat_requests();
+  CHECK(sent.back()["messages"][0] == system);
+  // deleted: gone from the next prompt, system message and context block alike
+  c.send({{"type", "memories"}});
+  auto list = c.read_until("memories");
+  std::string id;
+  for (const auto& i : list["items"])
+    if (i["text"].get<std::string>().find("peanuts") != std::string::npos)
+      id = i["id"];
+  REQUIRE_FALSE(id.empty());
+  c.send({{"type", "memory_delete"}, {"id", id}});
+  c.read_until("memory_deleted");
+  run_turn(c, "k4", "Any ideas for a Thai dinner I can cook tonight?");
+  sent = mock.chat_requests();
+  auto all = sent.back()["messages"].dump();
+  CHECK(all.find("peanuts") == std::string::npos);
+  CHECK(all.find("Anna lives in Lyon") != std::string::npos); // the other fact stays
+}

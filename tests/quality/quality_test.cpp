@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <set>
@@ -295,5 +296,174 @@ TEST_CASE("everyday messages to a companion are never crisis or blocked", "[qual
     INFO(m);
     CHECK(r.level != core::safety_level::crisis);
     CHECK(r.level != core::safety_level::blocked);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Indirect questions (tests/data/memory_indirect): a user tells 3-4 facts, later asks
+// something that depends on one of them without naming it. Measured with the recent window at
+// 0: is the needed fact in the prompt (core memory or the top-k recall)? Through the real
+// pipeline: fact extraction, then the memory engine and the core memory with server defaults.
+// The test split was written blind and is reported in aggregate only.
+#include "core/memory/core_memory.hpp"
+#include "core/memory/memory_engine.hpp"
+#include "core/policy/token_count.hpp"
+
+#include <random>
+
+namespace {
+
+struct indirect_row {
+  std::string family, lang, kind;
+  std::vector<std::string> facts;
+  std::size_t needed = 0; // index into facts
+  std::string question;
+};
+
+std::vector<indirect_row> read_indirect(const std::string& split) {
+  std::vector<indirect_row> out;
+  for (auto& r : read_tsv("memory_indirect/" + split + ".tsv", 6)) {
+    indirect_row row{r[0], r[1], r[2], {}, 0, r[5]};
+    std::string facts = r[3];
+    for (std::size_t at = 0;;) {
+      auto sep = facts.find(" ||| ", at);
+      row.facts.push_back(facts.substr(at, sep == std::string::npos ? sep : sep - at));
+      if (sep == std::string::npos)
+        break;
+      at = sep + 5;
+    }
+    row.needed = static_cast<std::size_t>(std::stoul(r[4]) - 1);
+    REQUIRE(row.needed < row.facts.size());
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+struct indirect_scores {
+  core::hit_rate extracted;   // the needed message yields a remembered fact at all
+  core::hit_rate recall_only; // the needed fact is in the top-k recall
+  core::hit_rate with_core;   // ... or in the core memory
+  std::map<std::string, core::hit_rate> by_kind; // with_core, per language/kind
+  std::size_t max_core_tokens = 0;
+};
+
+/// `fillers` other facts of the same language (from other families of the split) are told
+/// too, interleaved at random (fixed seed): a person tells many things over months.
+indirect_scores run_indirect(const std::vector<indirect_row>& rows, std::size_t fillers,
+                             bool print_misses) {
+  auto conf = core::load_config("{}");
+  REQUIRE(conf.value);
+  const auto& mc = conf.value->memory;
+  static const core::fact_extractor extractor;
+  indirect_scores s;
+  std::mt19937 rng{20261205};
+  for (const auto& row : rows) {
+    core::memory_engine::settings es;
+    es.top_k = mc.top_k;
+    es.min_similarity = static_cast<float>(mc.min_similarity);
+    core::memory_engine engine{es};
+    core::core_memory::options co;
+    co.token_budget = mc.core_tokens;
+    core::core_memory profile{co};
+    // what is told: the row's facts, and fillers from other families of the same language
+    std::vector<std::pair<std::string, bool>> told; // message, is the needed one
+    for (std::size_t i = 0; i < row.facts.size(); ++i)
+      told.emplace_back(row.facts[i], i == row.needed);
+    std::vector<const indirect_row*> others;
+    for (const auto& o : rows)
+      if (o.lang == row.lang && o.family != row.family)
+        others.push_back(&o);
+    for (std::size_t i = 0; i < fillers && !others.empty(); ++i) {
+      const auto* o = others[rng() % others.size()];
+      told.emplace_back(o->facts[rng() % o->facts.size()], false);
+    }
+    std::shuffle(told.begin(), told.end(), rng);
+    std::set<std::string> needed_facts;
+    std::uint64_t turn = 1;
+    for (const auto& [message, needed] : told) {
+      auto facts = extractor.extract(message);
+      engine.remember("u", facts, turn);
+      for (std::size_t j = 0; j < facts.size(); ++j) {
+        profile.add({turn, static_cast<std::uint32_t>(j)}, facts[j]);
+        if (needed)
+          needed_facts.insert(facts[j]);
+      }
+      turn += 2;
+    }
+    ++s.extracted.n;
+    s.extracted.hits += !needed_facts.empty();
+    auto recalled = engine.recall("u", row.question).value_or(std::vector<std::string>{});
+    auto core = profile.select();
+    std::size_t core_tokens = 0;
+    for (const auto& f : core)
+      core_tokens += core::approximate_tokens(f) + 4;
+    s.max_core_tokens = std::max(s.max_core_tokens, core_tokens);
+    auto in = [&](const std::vector<std::string>& v) {
+      for (const auto& f : v)
+        if (needed_facts.count(f))
+          return true;
+      return false;
+    };
+    bool by_recall = in(recalled), by_core = in(core);
+    ++s.recall_only.n;
+    s.recall_only.hits += by_recall;
+    ++s.with_core.n;
+    s.with_core.hits += by_recall || by_core;
+    auto& k = s.by_kind[row.lang + "/" + row.kind];
+    ++k.n;
+    k.hits += by_recall || by_core;
+    if (print_misses && !(by_recall || by_core))
+      std::printf(
+        "  indirect miss [%s %s] %s -> needed \"%s\" (%s)\n", row.lang.c_str(), row.kind.c_str(),
+        row.question.c_str(), row.facts[row.needed].c_str(),
+        needed_facts.empty()
+          ? "not extracted"
+          : std::string{core::to_string(core::classify_fact(*needed_facts.begin()))}.c_str());
+  }
+  return s;
+}
+
+void print_indirect(const char* what, const indirect_scores& s) {
+  std::printf("%s\n", what);
+  print_rate("needed message remembered at all", s.extracted);
+  print_rate("needed fact in the top-k recall", s.recall_only);
+  print_rate("... or in the core memory", s.with_core);
+  std::printf("  core memory at most %zu tokens\n", s.max_core_tokens);
+  print_kinds(s.by_kind);
+}
+
+} // namespace
+
+TEST_CASE("indirect questions: the needed fact reaches the prompt through core memory and recall",
+          "[quality][memory][indirect]") {
+  auto conf = core::load_config("{}");
+  REQUIRE(conf.value);
+  auto budget = conf.value->memory.core_tokens;
+  // train and dev: developed on (misses printed on request: XINYU_INDIRECT_MISSES=1)
+  bool misses = std::getenv("XINYU_INDIRECT_MISSES") != nullptr;
+  auto dev = read_indirect("train");
+  auto d = read_indirect("dev");
+  dev.insert(dev.end(), d.begin(), d.end());
+  auto dev_small = run_indirect(dev, 0, misses);
+  auto dev_large = run_indirect(dev, 40, misses);
+  print_indirect("indirect questions, train+dev, the 3-4 facts told:", dev_small);
+  print_indirect("indirect questions, train+dev, with 40 other facts told too:", dev_large);
+  if (std::getenv("XINYU_INDIRECT_DEV_ONLY"))
+    return; // developing: the test split is not even computed
+  // test and test2: each written blind (tests/data/README.md); aggregates only, never the
+  // sentences. `test` was measured once on 2026-12-05 and its per-kind figures seen: it is a
+  // regression floor now, and test2 (written afterwards by another blind writer) the measure.
+  // regression floors, each a little under the split's one honest measurement
+  for (auto [split, floor] : {std::pair{"test", 0.85}, std::pair{"test2", 0.55}}) {
+    auto rows = read_indirect(split);
+    REQUIRE(rows.size() >= 120);
+    auto small = run_indirect(rows, 0, false);
+    auto large = run_indirect(rows, 40, false);
+    auto title = std::string{"indirect questions, "} + split + " split, ";
+    print_indirect((title + "the 3-4 facts told:").c_str(), small);
+    print_indirect((title + "with 40 other facts told too:").c_str(), large);
+    CHECK(small.max_core_tokens <= budget);
+    CHECK(large.max_core_tokens <= budget);
+    CHECK(small.with_core.rate() >= floor);
   }
 }
