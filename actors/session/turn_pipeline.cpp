@@ -169,7 +169,10 @@ void generate_with_llm(session_ptr self, turn& t) {
 
 std::vector<std::string> new_facts(session_state& st, const turn& t) {
   static const core::fact_extractor extractor;
-  if (t.safety.level == core::safety_level::blocked || !t.started)
+  // a crisis turn is answered by the crisis flow; none of its sentences becomes a fact quoted
+  // back in every later prompt (a rule per sentence cannot tell which one was the crisis)
+  if (t.safety.level == core::safety_level::blocked || t.safety.level == core::safety_level::crisis
+      || !t.started)
     return {};
   auto facts = extractor.extract(t.redacted());
   if (facts.size() > 16)

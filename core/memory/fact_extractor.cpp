@@ -88,11 +88,108 @@ std::string trim(std::string_view s) {
 
 // A sentence about harming oneself is the turn's to answer (safety, the crisis flow), never a
 // fact to quote back in every later prompt.
-constexpr std::array<std::string_view, 22> not_remembered = {
-  "kill myself", "killing myself", "suicid",     "end my life", "end it all", "want to die",
-  "wanna die",   "hurt myself",    "cut myself", "self harm",   "self-harm",  "overdose",
-  "自杀",        "想死",           "不想活",     "轻生",        "割腕",       "结束生命",
-  "了结自己",    "跳楼",           "自残",       "去死"};
+constexpr std::array<std::string_view, 34> not_remembered = {"kill myself",
+                                                             "killing myself",
+                                                             "suicid",
+                                                             "end my life",
+                                                             "end it all",
+                                                             "want to die",
+                                                             "wanna die",
+                                                             "hurt myself",
+                                                             "cut myself",
+                                                             "self harm",
+                                                             "self-harm",
+                                                             "overdose",
+                                                             "better off without me",
+                                                             "goodbye letter",
+                                                             "disappear",
+                                                             "not be here",
+                                                             "自杀",
+                                                             "想死",
+                                                             "不想活",
+                                                             "轻生",
+                                                             "割腕",
+                                                             "结束生命",
+                                                             "了结自己",
+                                                             "跳楼",
+                                                             "自残",
+                                                             "去死",
+                                                             "遗书",
+                                                             "怎么死",
+                                                             "消失",
+                                                             "死了算了",
+                                                             "活着没意思",
+                                                             "没人会在意",
+                                                             "我要是走了",
+                                                             "过得更好"};
+
+// Beyond the words above, a statement is remembered unless it is one of these: small talk, a
+// request or remark to xinyu, or a passing mood. Word lists of what a fact *is* never cover how
+// people actually mention their lives ("Pepper threw up on the rug again", "40 min drive to the
+// warehouse"); what a fact is *not* is a much smaller set.
+constexpr std::array<std::string_view, 30> en_not_statements = {
+  " thank",      " lol ",     " haha",     " good morning", " good night", " hello ",
+  " hi ",        " hey ",     " bye ",     " ok ",          " okay ",      " i see ",
+  " never mind", " sure ",    " hmm",      " you ",         " you're ",    " your ",
+  " you've ",    " u ",       " tell me ", " help me ",     " let's ",     " please ",
+  " i think so", " i guess ", " me too ",  " same here ",   " nvm ",       " idk "};
+constexpr std::array<std::string_view, 24> en_feelings = {
+  " feel",    " tired",   " sad",    " happy",  " angry",   " mad ",      " upset",  " lonely",
+  " stress",  " anxious", " scared", " bored",  " annoyed", " exhausted", " frustr", " excited",
+  " nervous", " worried", " cry",    " crying", " ugh",     " meh",       " down ",  " hurt"};
+constexpr std::array<std::string_view, 12> en_passing = {" today",          " tonight",
+                                                         " right now",      " this morning",
+                                                         " this afternoon", " this evening",
+                                                         " at the moment",  " rn ",
+                                                         " just now",       " currently feeling",
+                                                         " atm ",           " lately"};
+constexpr std::array<std::string_view, 14> zh_not_statements = {"谢谢",   "哈哈", "早上好", "晚安",
+                                                                "你好",   "好的", "嗯",     "算了",
+                                                                "你",     "帮我", "给我",   "请",
+                                                                "我也是", "好吧"};
+constexpr std::array<std::string_view, 24> zh_feelings = {"累",   "难过", "开心", "高兴", "生气",
+                                                          "烦",   "孤独", "寂寞", "焦虑", "害怕",
+                                                          "紧张", "郁闷", "委屈", "伤心", "哭",
+                                                          "崩溃", "无聊", "emo",  "破防", "心累",
+                                                          "压力", "难受", "不爽", "激动"};
+constexpr std::array<std::string_view, 8> zh_passing = {"今天", "今晚",   "现在", "刚才",
+                                                        "此刻", "这会儿", "刚刚", "最近"};
+
+/// An English sentence names someone or something of the speaker's life: a capitalised word
+/// that is not a common sentence opener ("Pepper threw up again", "Koda blows his coat").
+bool names_someone(std::string_view sentence) {
+  static constexpr std::array<std::string_view, 40> openers = {
+    "The",   "This", "That", "These", "Those", "It",    "Its",   "It's", "He",  "She",
+    "They",  "We",   "You",  "What",  "When",  "Where", "Why",   "How",  "Who", "There",
+    "Here",  "And",  "But",  "So",    "Also",  "Just",  "Still", "Some", "Any", "Every",
+    "Today", "Now",  "Then", "Well",  "Yeah",  "Yes",   "No",    "Not",  "My",  "Our"};
+  std::size_t i = 0;
+  while (i < sentence.size()) {
+    while (i < sentence.size() && !std::isalpha(static_cast<unsigned char>(sentence[i])))
+      ++i;
+    auto start = i;
+    while (i < sentence.size()
+           && (std::isalpha(static_cast<unsigned char>(sentence[i])) || sentence[i] == '\''))
+      ++i;
+    auto word = sentence.substr(start, i - start);
+    if (word.size() >= 2 && std::isupper(static_cast<unsigned char>(word[0]))
+        && std::islower(static_cast<unsigned char>(word[1]))
+        && std::find(openers.begin(), openers.end(), word) == openers.end())
+      return true;
+  }
+  return false;
+}
+
+std::size_t words(std::string_view s) {
+  std::size_t n = 0;
+  bool in = false;
+  for (char c : s) {
+    bool w = !std::isspace(static_cast<unsigned char>(c));
+    n += w && !in;
+    in = w;
+  }
+  return n;
+}
 
 bool fact_extractor::is_fact(std::string_view sentence) {
   // lower-case ASCII; the typographic apostrophe (’, E2 80 99) becomes '
@@ -121,7 +218,13 @@ bool fact_extractor::is_fact(std::string_view sentence) {
       return true;
     // Chinese drops the subject ("失业快三个月了"): a sentence about a lasting part of life
     // (health, people, pets, work, home, plans, ...) is a fact with or without 我
-    return cps.size() >= 6 && classify_fact(sentence) != fact_slot::other;
+    if (cps.size() >= 6 && classify_fact(sentence) != fact_slot::other)
+      return true;
+    // any other statement of some length, unless small talk, a remark to xinyu or a mood
+    if (cps.size() < 8 || contains_any(lower, zh_not_statements))
+      return false;
+    bool feeling = contains_any(lower, zh_feelings);
+    return !(feeling && (cps.size() <= 12 || contains_any(lower, zh_passing)));
   }
   lower = " " + lower + " ";
   if (contains_any(lower, en_not_facts))
@@ -134,12 +237,19 @@ bool fact_extractor::is_fact(std::string_view sentence) {
   // storms", "Race day is Sunday"): a statement about a lasting part of life is a fact; a
   // sentence about someone else's life needs the speaker in it
   auto slot = classify_fact(sentence);
-  if (slot == fact_slot::other)
-    return false;
-  if (first_person(sentence))
+  bool mine = first_person(sentence);
+  if (slot != fact_slot::other
+      && (mine || slot == fact_slot::health || slot == fact_slot::pets || slot == fact_slot::plans
+          || slot == fact_slot::situation || slot == fact_slot::likes))
     return true;
-  return slot == fact_slot::health || slot == fact_slot::pets || slot == fact_slot::plans
-         || slot == fact_slot::situation || slot == fact_slot::likes;
+  // any other statement about the speaker's life, unless small talk, a remark to xinyu or a
+  // passing mood
+  if (words(lower) < 4 || contains_any(lower, en_not_statements))
+    return false;
+  if (!mine && !names_someone(sentence))
+    return false;
+  bool feeling = contains_any(lower, en_feelings);
+  return !(feeling && (words(lower) <= 7 || contains_any(lower, en_passing)));
 }
 
 std::vector<std::string> fact_extractor::extract(std::string_view text) const {
