@@ -35,5 +35,6 @@ using minor_atom = caf::atom_constant<caf::atom("minor")>;
 using contact_atom = caf::atom_constant<caf::atom("contact")>;
 using memories_atom = caf::atom_constant<caf::atom("memories")>;
 using memory_atom = caf::atom_constant<caf::atom("memory")>;
+using summary_atom = caf::atom_constant<caf::atom("summary")>;
 
 } // namespace xinyu::actors

@@ -151,6 +151,10 @@ typename Inspector::result_type inspect(Inspector& f, care_report_query& x) {
   return f(caf::meta::type_name("care_report_query"), x.from, x.to, x.csv);
 }
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, conversation_summary& x) {
+  return f(caf::meta::type_name("conversation_summary"), x.version, x.through_turn, x.text);
+}
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, chat_message& x) {
   return f(caf::meta::type_name("chat_message"), x.role, x.content);
 }
@@ -181,6 +185,6 @@ typename Inspector::result_type inspect(Inspector& f, report_count& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, user_snapshot& x) {
   return f(caf::meta::type_name("user_snapshot"), x.last_turn, x.recent, x.memories, x.care,
-           x.contact);
+           x.contact, x.summary);
 }
 } // namespace xinyu::storage

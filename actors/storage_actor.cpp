@@ -212,6 +212,11 @@ storage_actor::behavior_type storage_behavior(storage_actor_t self, core::config
         return make_error(ec::storage_failed, status.error);
       return out;
     },
+    [self, cfgp](summary_atom, std::string& user, core::conversation_summary& summary) {
+      flush(self, *cfgp); // the turns it covers first
+      if (auto status = self->state.store->put_summary(user, summary); !status)
+        core::log::error("storage_summary_failed", {{"detail", status.error}});
+    },
     [self, cfgp](memory_atom, memory_change_request& req) -> caf::result<memory_change> {
       flush(self, *cfgp); // the fact's own turn first
       std::optional<std::string> old;

@@ -47,6 +47,8 @@ using storage_actor = embeddings_sink_actor::extend<
   caf::replies_to<memories_atom, std::string>::with<std::vector<core::memory_fact>>,
   // a fact deleted or edited; durable before the reply
   caf::replies_to<memory_atom, memory_change_request>::with<memory_change>,
+  // the running summary of a user's older turns (a newer version replaces the stored one)
+  caf::reacts_to<summary_atom, std::string, core::conversation_summary>,
   // true when nothing is pending
   caf::replies_to<flush_atom>::with<bool>,
   // the duty-of-care counts of the days from..to (YYYY-MM-DD, inclusive); pending writes first

@@ -6,6 +6,7 @@
 
 #include "core/memory/core_memory.hpp"
 #include "core/policy/prompt_builder.hpp"
+#include "core/policy/rolling_summary.hpp"
 #include "core/policy/token_count.hpp"
 #include "core/support/config.hpp"
 #include "llm/upstream_client.hpp"
@@ -108,7 +109,12 @@ struct variant {
   core::prompt_builder builder{core::config{}.persona};
   core::core_memory profile{core_options()}; // the new layout's core memory, as a session keeps it
   core::shown_profile shown;
+  core::conversation_summary summary; // the running summary, as the session keeps it
   std::uint64_t turn_no = 1;
+
+  static std::size_t summary_budget() {
+    return std::getenv("XINYU_BENCH_NO_CORE") ? 0 : core::config{}.session.summary_tokens;
+  }
 
   static core::core_memory::options core_options() {
     core::core_memory::options o;
@@ -126,6 +132,8 @@ struct variant {
       in.safety.categories = {"pii"};
     in.memories = t.memories;
     in.recent = recent;
+    if (!legacy)
+      in.summary = summary.text;
     auto fresh = profile.select();
     if (!legacy) { // as the session places them (actors/session/turn_pipeline.cpp)
       auto placed = shown.place(fresh, t.memories, recent.empty());
@@ -160,9 +168,13 @@ struct variant {
         recent.erase(recent.begin());
     } else {
       auto drop = core::drop_for_cap(recent.size(), max_recent);
+      std::vector<core::chat_message> gone(recent.begin(),
+                                           recent.begin() + static_cast<long>(drop));
       recent.erase(recent.begin(), recent.begin() + static_cast<long>(drop));
-      if (drop > 0)
-        shown.invalidate(); // as the session does
+      if (drop > 0) { // as the session does
+        shown.invalidate();
+        summary = core::fold_extractive(summary, gone, turn_no, summary_budget());
+      }
     }
   }
 };

@@ -29,6 +29,7 @@ struct meta {
   std::uint64_t memory_seq = 0;
   core::care_times care;
   std::string contact; // sealed
+  core::conversation_summary summary;
 };
 
 json meta_json(const meta& m) {
@@ -38,6 +39,10 @@ json meta_json(const meta& m) {
                  m.care.last_break_reminder};
   if (!m.contact.empty())
     j["contact"] = m.contact;
+  if (m.summary.version > 0)
+    j["summary"] = {{"version", m.summary.version},
+                    {"through", m.summary.through_turn},
+                    {"text", m.summary.text}};
   return j;
 }
 
@@ -114,6 +119,7 @@ public:
     out.last_turn = m.last_turn;
     out.care = m.care;
     out.contact = m.contact;
+    out.summary = m.summary;
     bool more = false;
     if (auto st = history(user, std::nullopt, recent, out.recent, more); !st)
       return st;
@@ -196,6 +202,20 @@ public:
     return change_memory(user, ref, nullptr, old);
   }
 
+  store_status put_summary(const std::string& user,
+                           const core::conversation_summary& summary) override {
+    meta m;
+    if (auto st = read_meta(user, m); !st)
+      return st;
+    if (summary.version <= m.summary.version)
+      return {}; // a newer one is stored already
+    m.summary = summary;
+    auto s = db_->Put(write_opts_, meta_cf(), keys::meta_key(user), meta_json(m).dump());
+    if (!s.ok())
+      return store_status::failure("write failed: " + describe(s));
+    return {};
+  }
+
   store_status put_contact(const std::string& user, const std::string& sealed) override {
     meta m;
     if (auto st = read_meta(user, m); !st)
@@ -215,8 +235,10 @@ public:
     meta m;
     if (auto st = read_meta(user, m); !st)
       return st;
-    if (!m.contact.empty()) { // the emergency contact goes with the conversations
+    if (!m.contact.empty() || m.summary.version > 0) {
+      // the emergency contact and the summary (the person's words) go with the conversations
       m.contact.clear();
+      m.summary = {};
       batch.Put(meta_cf(), keys::meta_key(user), meta_json(m).dump());
     }
     auto prefix = keys::user_prefix(user);
@@ -375,6 +397,11 @@ private:
                 (*c)[2].get<std::int64_t>(), (*c)[3].get<std::int64_t>()};
     }
     m.contact = j.value("contact", "");
+    if (auto sm = j.find("summary"); sm != j.end() && sm->is_object()) {
+      m.summary.version = sm->value("version", std::uint64_t{0});
+      m.summary.through_turn = sm->value("through", std::uint64_t{0});
+      m.summary.text = sm->value("text", "");
+    }
     return {};
   }
 

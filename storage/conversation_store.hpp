@@ -5,6 +5,7 @@
 #include "core/analysis/analysis.hpp"
 #include "core/memory/memory_id.hpp"
 #include "core/policy/care_notices.hpp"
+#include "core/policy/rolling_summary.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -56,6 +57,7 @@ struct user_snapshot {
   std::vector<core::memory_fact> memories; // oldest first; embedding empty if never stored
   core::care_times care;                   // empty when never stored
   std::string contact;                     // the sealed emergency contact; empty: none
+  core::conversation_summary summary = {}; // the running summary of older turns
 };
 
 /// Outcome of a call: ok, or one clear sentence.
@@ -110,9 +112,14 @@ public:
   virtual store_status history(const std::string& user, std::optional<std::uint64_t> before,
                                std::size_t limit, std::vector<stored_message>& out, bool& more) = 0;
 
-  /// Erases the user's messages, memories and emergency contact durably; the turn counter is
-  /// kept. The duty-of-care counts (which carry no user) stay.
+  /// Erases the user's messages, memories, summary and emergency contact durably; the turn counter
+  /// is kept. The duty-of-care counts (which carry no user) stay.
   virtual store_status forget(const std::string& user, std::uint64_t& deleted_messages) = 0;
+
+  /// Stores the running summary of the user's older turns (a newer version only; an older one
+  /// arriving late is ignored). Not fsynced: it can be rebuilt from the history.
+  virtual store_status put_summary(const std::string& user,
+                                   const core::conversation_summary& summary) = 0;
 
   /// Stores the user's sealed emergency contact (empty: removes it), durably.
   virtual store_status put_contact(const std::string& user, const std::string& sealed) = 0;

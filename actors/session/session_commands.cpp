@@ -105,6 +105,7 @@ void history(session_ptr self, const client_sink_ptr& origin, const core::histor
 void forget_memories(session_ptr self, const client_sink_ptr& origin, std::uint64_t deleted) {
   auto& st = self->state;
   st.known.clear(); // a fact told again after forget is a new fact
+  st.summary = {};  // storage erased it with the conversation
   st.core.clear();
   st.profile.invalidate();
   self
@@ -168,7 +169,11 @@ void memory_changed(session_ptr self, const client_sink_ptr& origin,
                     const memory_change_request& req, const std::string& old_text) {
   auto& st = self->state;
   st.known.erase(old_text); // told again later, it is a new fact again
-  st.profile.invalidate();  // never again in a prompt, the profile included
+  if (auto pruned = core::without(st.summary, old_text); pruned.version != st.summary.version) {
+    st.summary = std::move(pruned); // nor in the summary of older turns
+    store_summary(self);
+  }
+  st.profile.invalidate(); // never again in a prompt, the profile included
   auto id = core::memory_id(req.turn, req.index);
   if (req.erase) {
     st.core.remove({req.turn, req.index});

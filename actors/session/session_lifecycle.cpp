@@ -268,6 +268,7 @@ void load(session_ptr self) {
         auto& st = self->state;
         st.last_turn = std::max(st.last_turn, snap.last_turn);
         st.contact_sealed = snap.contact;
+        st.summary = std::move(snap.summary);
         if (!snap.care.empty()) // the schedule continues where the last server left it
           st.care.restore(snap.care, clock::now(), now_ms());
         st.recent.clear();

@@ -12,6 +12,7 @@
 #include "core/policy/care_notices.hpp"
 #include "core/policy/finish_reason.hpp"
 #include "core/policy/prompt_builder.hpp"
+#include "core/policy/rolling_summary.hpp"
 #include "core/policy/token_bucket.hpp"
 
 #include <caf/stateful_actor.hpp>
@@ -167,10 +168,12 @@ struct session_state {
   std::size_t remembering = 0;    // remember requests in flight
   std::uint64_t memory_epoch = 0; // what seeding our memories answered
   known_facts known;
-  core::core_memory core;            // the profile always in the prompt (memory.core_tokens)
-  core::shown_profile profile;       // what of it the prompts carry now (changes rarely)
-  core::token_bucket chats{0, 1};    // limits.chats_per_minute / chat_burst
-  core::token_bucket commands{0, 1}; // limits.commands_per_minute / command_burst
+  core::core_memory core;             // the profile always in the prompt (memory.core_tokens)
+  core::shown_profile profile;        // what of it the prompts carry now (changes rarely)
+  core::conversation_summary summary; // older turns the window let go (session.summary_tokens)
+  std::vector<core::chat_message> unsummarised; // let go during a turn, folded in after it
+  core::token_bucket chats{0, 1};               // limits.chats_per_minute / chat_burst
+  core::token_bucket commands{0, 1};            // limits.commands_per_minute / command_burst
   core::care_schedule care;
   client_sink_ptr operator_sink; // an operator took the conversation over (null: the AI answers)
   bool minor = false;            // the minors policy applies (token claim age_band "minor")
@@ -264,6 +267,13 @@ void persist(session_ptr self, const turn& t, const std::string& reply, core::fi
              std::int64_t reply_ts, std::vector<std::string> facts);
 /// The facts worth remembering in the user message of `t` that this user has not told yet.
 std::vector<std::string> new_facts(session_state& st, const turn& t);
+/// The recent window let `dropped` go (oldest first, up to turn `through`): they are folded
+/// into the running summary, which is stored when it changed. After the turn, never before
+/// its `done`.
+void fold_into_summary(session_ptr self, const std::vector<core::chat_message>& dropped,
+                       std::uint64_t through);
+/// The summary changed some other way (a fact deleted or edited, forget): stored if it did.
+void store_summary(session_ptr self);
 
 // --- commands (session_commands.cpp) -------------------------------------------------------
 /// Runs one command (after the command rate for everything but chat).

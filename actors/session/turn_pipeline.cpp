@@ -125,6 +125,7 @@ void generate_with_llm(session_ptr self, turn& t) {
   start.request.emotion = t.emotion;
   start.request.safety = t.safety.level;
   start.request.memories = t.memories;
+  in.summary = st.summary.text;
   auto built = st.cfg->prompt->build(in);
   if (built.dropped > 0 && st.profile.shown() != fresh) { // the prefix changes anyway: refresh
     auto refreshed = st.profile.refresh(fresh, t.memories);
@@ -132,8 +133,13 @@ void generate_with_llm(session_ptr self, turn& t) {
     in.memories = std::move(refreshed.memories);
     built = st.cfg->prompt->build(in);
   }
-  // the window slid: those turns leave it for good, so the next prompts start the same way
-  st.recent.erase(st.recent.begin(), st.recent.begin() + static_cast<long>(built.dropped));
+  // the window slid: those turns leave it for good (into the summary, for the next prompts),
+  // so the next prompts start the same way
+  if (built.dropped > 0) { // folded into the summary after the turn, off its critical path
+    st.unsummarised.insert(st.unsummarised.end(), st.recent.begin(),
+                           st.recent.begin() + static_cast<long>(built.dropped));
+    st.recent.erase(st.recent.begin(), st.recent.begin() + static_cast<long>(built.dropped));
+  }
   start.request.prompt = std::move(built.messages);
   start.request.max_tokens =
     std::min(st.cfg->config.llm.max_tokens, t.max_tokens.value_or(st.cfg->config.llm.max_tokens));
@@ -165,6 +171,22 @@ void generate_with_llm(session_ptr self, turn& t) {
         if (auto* t = self->state.current(key); t && t->ph == phase::generating)
           end_stream_early(self, *t);
       });
+}
+
+void fold_into_summary(session_ptr self, const std::vector<core::chat_message>& dropped,
+                       std::uint64_t through) {
+  auto& st = self->state;
+  auto before = st.summary.version;
+  st.summary =
+    core::fold_extractive(st.summary, dropped, through, st.cfg->config.session.summary_tokens);
+  if (st.summary.version != before)
+    store_summary(self);
+}
+
+void store_summary(session_ptr self) {
+  auto& st = self->state;
+  if (st.pools.storage) // a newer version replaces the stored one; a lost write is rebuilt
+    self->send(st.pools.storage, summary_atom::value, st.user, st.summary);
 }
 
 std::vector<std::string> new_facts(session_state& st, const turn& t) {
@@ -264,9 +286,16 @@ void finish_turn(session_ptr self, core::finish_reason finish) {
     st.recent.push_back({"assistant", reply});
     // over the cap the oldest half goes at once (not a turn a time): the prompt's prefix stays
     auto drop = core::drop_for_cap(st.recent.size(), st.cfg->config.session.recent_messages);
-    st.recent.erase(st.recent.begin(), st.recent.begin() + static_cast<long>(drop));
-    if (drop > 0)
+    if (drop > 0) {
+      st.unsummarised.insert(st.unsummarised.end(), st.recent.begin(),
+                             st.recent.begin() + static_cast<long>(drop));
+      st.recent.erase(st.recent.begin(), st.recent.begin() + static_cast<long>(drop));
       st.profile.invalidate(); // the next prompt starts anew anyway: show the profile as it is
+    }
+  }
+  if (!st.unsummarised.empty()) { // the turn is answered: what the window let go is summarised
+    fold_into_summary(self, st.unsummarised, t.reply_turn);
+    st.unsummarised.clear();
   }
   // the facts are stored with the turn (below); the memory pool indexes them and has their
   // embeddings stored beside them

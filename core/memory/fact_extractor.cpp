@@ -252,6 +252,14 @@ bool fact_extractor::is_fact(std::string_view sentence) {
   return !(feeling && (words(lower) <= 7 || contains_any(lower, en_passing)));
 }
 
+bool fact_extractor::about_self_harm(std::string_view text) {
+  std::string lower;
+  lower.reserve(text.size());
+  for (char c : text)
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return contains_any(lower, not_remembered);
+}
+
 std::vector<std::string> fact_extractor::extract(std::string_view text) const {
   std::vector<std::string> out;
   std::string cur;

@@ -16,6 +16,9 @@ public:
 
   /// True when one sentence (no terminal punctuation needed) discloses a fact.
   static bool is_fact(std::string_view sentence);
+
+  /// True when the text speaks of harming oneself (never remembered, never quoted back).
+  static bool about_self_harm(std::string_view text);
 };
 
 } // namespace xinyu::core

@@ -24,6 +24,7 @@ struct prompt_input {
   std::vector<std::string> memories; // recalled for this turn (in the turn's context block)
   std::vector<std::string> profile;  // core memory: what matters most about the user, quoted in
                                      // the system message (stable across turns)
+  std::string summary = {};          // the running summary of older turns (system message)
   std::vector<chat_message> recent;  // oldest first, user/assistant alternating
   bool minor = false;                // the user is a minor (token claim age_band)
 };
@@ -45,8 +46,9 @@ struct built_prompt {
 
 /// The layout, stable first so that a turn's prompt extends the previous one (prefix caches in
 /// vLLM, llama.cpp, DeepSeek, OpenAI hit):
-///   system:    persona and the standing instructions (the minors policy), then the profile
-///              (core memory) — the same every turn until the profile changes
+///   system:    persona and the standing instructions (the minors policy), then the running
+///              summary of older turns and the profile (core memory) — the same every turn
+///              until one of them changes (at a window slide, or a deleted fact)
 ///   user/assistant: the recent turns, a window that slides in blocks (below)
 ///   user:      the turn's context (language, emotion, safety guidance, recalled memories) in a
 ///              marked block, then the user's message.

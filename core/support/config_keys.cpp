@@ -344,6 +344,11 @@ const std::vector<config_key>& config_keys() {
               "/admin/* only from loopback in dev mode, and off when signed tokens are configured"),
     XINYU_KEY(session.max_queued_turns, "admitted turns a user may have waiting (more: error busy)",
               1, 1000),
+    XINYU_KEY(session.summary_tokens,
+              "token budget of the running summary: turns the recent window lets go are folded "
+              "into it (one line per user message, newest kept) and it rides in the system "
+              "message; 0 turns it off",
+              0, 8192),
     XINYU_KEY(session.recent_messages,
               "most recent messages kept for the prompt; over this or the token budget the oldest "
               "half goes at once (the prompt's prefix stays the same between slides)",

@@ -57,6 +57,10 @@ public:
     return {};
   }
   storage::store_status put_contact(const std::string&, const std::string&) override { return {}; }
+  storage::store_status put_summary(const std::string&,
+                                    const core::conversation_summary&) override {
+    return {};
+  }
   storage::store_status report(const std::string&, const std::string&,
                                std::vector<storage::report_count>&) override {
     return {};

@@ -237,3 +237,25 @@ TEST_CASE("the profile (core memory) is quoted in the system message and cut las
   CHECK(cut.messages[0].content.find("Mimi") == std::string::npos);
   CHECK(cut.messages[1].content.find("Oslo") == std::string::npos);
 }
+
+TEST_CASE("the running summary rides in the system message and goes before the profile",
+          "[prompt][summary]") {
+  prompt_builder b{"You are xinyu."};
+  prompt_input in;
+  in.user_text = "hi again";
+  in.summary = "My sister Anna lives in Lyon\nWork has been ⟦brutal⟧";
+  in.profile = {"I'm allergic to peanuts"};
+  auto p = b.build(in);
+  const auto& sys = p.messages[0].content;
+  CHECK(sys.find("Earlier in this conversation") != std::string::npos);
+  CHECK(sys.find("My sister Anna lives in Lyon\nWork has been [brutal]") != std::string::npos);
+  prompt_limits tight;
+  in.summary = std::string(2000, 'x');
+  prompt_input bare;
+  bare.profile = in.profile;
+  tight.max_prompt_tokens = approximate_prompt_tokens(b.build(bare).messages) + 10;
+  prompt_builder small{"You are xinyu.", tight};
+  auto cut = small.build(in);
+  CHECK(cut.messages[0].content.find("xxxx") == std::string::npos); // the summary went first
+  CHECK(cut.messages[0].content.find("peanuts") != std::string::npos);
+}

@@ -663,3 +663,40 @@ TEST_CASE("llm: the core memory is in every prompt's system message, and a delet
   CHECK(all.find("peanuts") == std::string::npos);
   CHECK(all.find("Anna lives in Lyon") != std::string::npos); // the other fact stays
 }
+
+TEST_CASE("llm: turns the window lets go live on in a running summary, across a restart",
+          "[e2e][llm][summary]") {
+  mock_openai mock;
+  auto dir = temp_data_dir();
+  // a 4-message window: the third turn pushes the first two out
+  auto conf = llm_config(json::array({endpoint(mock)}),
+                         {{"session", {{"recent_messages", 4}}}, {"storage", {{"path", dir}}}});
+  {
+    server_process srv{conf};
+    ws_client c{srv.port()};
+    c.auth("ines");
+    run_turn(c, "s1", "My sister Anna lives in Lyon and we talk every Sunday.");
+    run_turn(c, "s2", "Work has been brutal since the merger in March.");
+    run_turn(c, "s3", "ok");
+    run_turn(c, "s4", "What should I cook tonight?");
+    auto sent = mock.chat_requests();
+    auto system = sent.back()["messages"][0]["content"].get<std::string>();
+    INFO(system);
+    CHECK(system.find("Earlier in this conversation") != std::string::npos);
+    CHECK(system.find("My sister Anna lives in Lyon and we talk every Sunday")
+          != std::string::npos);
+    CHECK(srv.stop() == 0);
+  }
+  server_process srv{conf};
+  ws_client c{srv.port()};
+  c.auth("ines");
+  run_turn(c, "s5", "hello again");
+  auto system = mock.chat_requests().back()["messages"][0]["content"].get<std::string>();
+  CHECK(system.find("My sister Anna lives in Lyon") != std::string::npos); // stored, reloaded
+  c.send({{"type", "forget"}});
+  c.read_until("forgotten");
+  run_turn(c, "s6", "hello");
+  CHECK(mock.chat_requests().back()["messages"][0]["content"].get<std::string>().find("Anna")
+        == std::string::npos);
+  remove_tree(dir);
+}

@@ -337,3 +337,26 @@ TEST_CASE("memories are listed with their ids, edited and deleted durably, vecto
   REQUIRE(s->load("other", 2, 10, snap));
   CHECK(snap.memories.size() == 1);
 }
+
+TEST_CASE("the running summary is stored with the user, newest version only, erased by forget",
+          "[store][summary]") {
+  temp_dir d;
+  {
+    auto s = open_store(d.path);
+    REQUIRE(s->write({rec("u", 1, "hi", "hello")}));
+    REQUIRE(s->put_summary("u", {2, 8, "My sister Anna lives in Lyon"}));
+    REQUIRE(s->put_summary("u", {1, 4, "an older version, arriving late"})); // ignored
+    REQUIRE(s->write({rec("u", 3, "more", "ok")})); // a turn write keeps it
+  }
+  auto s = open_store(d.path);
+  user_snapshot snap;
+  REQUIRE(s->load("u", 10, 10, snap));
+  CHECK(snap.summary == xinyu::core::conversation_summary{2, 8, "My sister Anna lives in Lyon"});
+  REQUIRE(s->load("other", 10, 10, snap));
+  CHECK(snap.summary.text.empty());
+  std::uint64_t deleted = 0;
+  REQUIRE(s->forget("u", deleted));
+  REQUIRE(s->load("u", 10, 10, snap));
+  CHECK(snap.summary.version == 0);
+  CHECK(snap.summary.text.empty());
+}

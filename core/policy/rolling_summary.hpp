@@ -1,0 +1,38 @@
+// The running summary of a conversation's older turns: what the recent window no longer holds,
+// folded in when the window slides, kept within a token budget, versioned. Pure; must never
+// call an LLM or store.
+#pragma once
+
+#include "core/policy/prompt_builder.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace xinyu::core {
+
+struct conversation_summary {
+  std::uint64_t version = 0;      // one more at every change; 0: never summarised
+  std::uint64_t through_turn = 0; // the newest turn it covers
+  std::string text;               // one line per remembered point, oldest first
+  bool operator==(const conversation_summary&) const = default;
+};
+
+/// The extractive summariser (the offline path, and the fallback of an LLM one): each user
+/// message of `dropped` gives at most one line, its most telling sentence (a fact about the
+/// user first, else its longest statement; small talk and questions give none), shortened to
+/// `max_line_bytes`; the summary keeps the newest lines that fit `budget_tokens`. The
+/// assistant's replies are not kept: what the person said is what must not be lost. A message
+/// about harming oneself leaves a neutral line saying so, never the words.
+conversation_summary fold_extractive(const conversation_summary& previous,
+                                     const std::vector<chat_message>& dropped,
+                                     std::uint64_t through_turn, std::size_t budget_tokens,
+                                     std::size_t max_line_bytes = 240);
+
+/// `summary` without the lines that contain `text` (a fact the user deleted or edited); the
+/// version moves on when a line went.
+conversation_summary without(const conversation_summary& summary, std::string_view text);
+
+} // namespace xinyu::core
