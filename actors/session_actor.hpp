@@ -41,7 +41,7 @@ struct stage_pools {
 };
 
 /// Which deadline of the turn in flight fired (`timeout_atom`).
-enum class deadline_kind : std::uint8_t { first_token, stall, total, memory_wait, human };
+enum class deadline_kind : std::uint8_t { first_token, stall, total, memory_wait, human, summary };
 
 /// What a session needs from the actor that owns it (the gateway).
 using session_owner_actor = persist_listener_actor::extend<

@@ -104,8 +104,8 @@ void history(session_ptr self, const client_sink_ptr& origin, const core::histor
 /// The conversation is erased: the memories go next, then `forgotten`.
 void forget_memories(session_ptr self, const client_sink_ptr& origin, std::uint64_t deleted) {
   auto& st = self->state;
-  st.known.clear(); // a fact told again after forget is a new fact
-  st.summary = {};  // storage erased it with the conversation
+  st.known.clear();     // a fact told again after forget is a new fact
+  forget_summary(self); // storage erased its copy with the conversation
   st.core.clear();
   st.profile.invalidate();
   self
@@ -168,12 +168,9 @@ void list_memories(session_ptr self, const client_sink_ptr& origin) {
 void memory_changed(session_ptr self, const client_sink_ptr& origin,
                     const memory_change_request& req, const std::string& old_text) {
   auto& st = self->state;
-  st.known.erase(old_text); // told again later, it is a new fact again
-  if (auto pruned = core::without(st.summary, old_text); pruned.version != st.summary.version) {
-    st.summary = std::move(pruned); // nor in the summary of older turns
-    store_summary(self);
-  }
-  st.profile.invalidate(); // never again in a prompt, the profile included
+  st.known.erase(old_text);      // told again later, it is a new fact again
+  prune_summary(self, old_text); // nor in the summary of older turns
+  st.profile.invalidate();       // never again in a prompt, the profile included
   auto id = core::memory_id(req.turn, req.index);
   if (req.erase) {
     st.core.remove({req.turn, req.index});

@@ -19,6 +19,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <optional>
@@ -172,8 +173,16 @@ struct session_state {
   core::shown_profile profile;        // what of it the prompts carry now (changes rarely)
   core::conversation_summary summary; // older turns the window let go (session.summary_tokens)
   std::vector<core::chat_message> unsummarised; // let go during a turn, folded in after it
-  core::token_bucket chats{0, 1};               // limits.chats_per_minute / chat_burst
-  core::token_bucket commands{0, 1};            // limits.commands_per_minute / command_burst
+  bool summary_by_model = false; // the summary's text was written by the LLM (not extractive)
+  struct {
+    std::uint64_t key = 0;          // the summariser stream in flight (0: none)
+    std::uint64_t base_version = 0; // the summary it extends; a newer one makes it moot
+    std::uint64_t through = 0;
+    std::string text;
+    llm_stream_actor stream;
+  } summariser;
+  core::token_bucket chats{0, 1};    // limits.chats_per_minute / chat_burst
+  core::token_bucket commands{0, 1}; // limits.commands_per_minute / command_burst
   core::care_schedule care;
   client_sink_ptr operator_sink; // an operator took the conversation over (null: the AI answers)
   bool minor = false;            // the minors policy applies (token claim age_band "minor")
@@ -274,6 +283,16 @@ void fold_into_summary(session_ptr self, const std::vector<core::chat_message>& 
                        std::uint64_t through);
 /// The summary changed some other way (a fact deleted or edited, forget): stored if it did.
 void store_summary(session_ptr self);
+/// `forget`: the summary goes (storage erases its copy with the conversation).
+void forget_summary(session_ptr self);
+/// The user deleted or edited the fact `old_text`: out of the summary too.
+void prune_summary(session_ptr self, const std::string& old_text);
+/// The summariser model's stream: true when `key` was it (handled here).
+bool on_summary_token(session_ptr self, std::uint64_t key, const std::string& text);
+bool on_summary_end(session_ptr self, std::uint64_t key, core::finish_reason finish);
+void on_summary_deadline(session_ptr self, std::uint64_t key);
+/// Stream ids, unique across sessions (turns and summaries).
+extern std::atomic<std::uint64_t> next_stream_id;
 
 // --- commands (session_commands.cpp) -------------------------------------------------------
 /// Runs one command (after the command rate for everything but chat).

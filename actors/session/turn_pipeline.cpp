@@ -19,9 +19,9 @@
 
 namespace xinyu::actors::session {
 
-namespace {
-
 std::atomic<std::uint64_t> next_stream_id{1};
+
+namespace {
 
 /// Reply path when the LLM gives nothing: the offline comforting text, or for a person at
 /// risk the built-in crisis-support reply (after the referral already sent).
@@ -171,22 +171,6 @@ void generate_with_llm(session_ptr self, turn& t) {
         if (auto* t = self->state.current(key); t && t->ph == phase::generating)
           end_stream_early(self, *t);
       });
-}
-
-void fold_into_summary(session_ptr self, const std::vector<core::chat_message>& dropped,
-                       std::uint64_t through) {
-  auto& st = self->state;
-  auto before = st.summary.version;
-  st.summary =
-    core::fold_extractive(st.summary, dropped, through, st.cfg->config.session.summary_tokens);
-  if (st.summary.version != before)
-    store_summary(self);
-}
-
-void store_summary(session_ptr self) {
-  auto& st = self->state;
-  if (st.pools.storage) // a newer version replaces the stored one; a lost write is rebuilt
-    self->send(st.pools.storage, summary_atom::value, st.user, st.summary);
 }
 
 std::vector<std::string> new_facts(session_state& st, const turn& t) {
@@ -406,6 +390,8 @@ void admit_chat(session_ptr self, const client_sink_ptr& origin, core::chat_comm
 }
 
 void on_token(session_ptr self, std::uint64_t key, std::string text) {
+  if (on_summary_token(self, key, text))
+    return;
   auto* t = self->state.current(key);
   if (!t || t->ph != phase::generating)
     return; // a stream we gave up on
@@ -442,6 +428,8 @@ void on_stream_continued(session_ptr self, std::uint64_t key) {
 }
 
 void on_stream_end(session_ptr self, std::uint64_t key, core::finish_reason finish) {
+  if (on_summary_end(self, key, finish))
+    return;
   auto* t = self->state.current(key);
   if (!t || t->ph != phase::generating)
     return;
@@ -457,6 +445,10 @@ void on_stream_end(session_ptr self, std::uint64_t key, core::finish_reason fini
 
 void on_deadline(session_ptr self, std::uint64_t key, deadline_kind kind) {
   auto& st = self->state;
+  if (kind == deadline_kind::summary) {
+    on_summary_deadline(self, key);
+    return;
+  }
   if (kind == deadline_kind::memory_wait) { // the recall waited for a remember too long
     if (st.deferred_recall == key) {
       metrics().timeouts("memory_wait").inc();
@@ -497,7 +489,8 @@ void on_deadline(session_ptr self, std::uint64_t key, deadline_kind kind) {
       end_stream_early(self, *t);
       break;
     case deadline_kind::memory_wait: end_stream_early(self, *t); break;
-    case deadline_kind::human: break; // handled above
+    case deadline_kind::human:
+    case deadline_kind::summary: break; // handled above
   }
 }
 

@@ -35,4 +35,15 @@ conversation_summary fold_extractive(const conversation_summary& previous,
 /// version moves on when a line went.
 conversation_summary without(const conversation_summary& summary, std::string_view text);
 
+/// The request that asks an LLM to fold `dropped` into `previous` (the summariser prompt):
+/// short lines in the user's language, what the person said about their life and feelings and
+/// the open threads, within about `budget_tokens`; the conversation is quoted as data.
+std::vector<chat_message> summary_request(std::string_view previous,
+                                          const std::vector<chat_message>& dropped,
+                                          std::size_t budget_tokens);
+
+/// A model's summary made fit for the prompt: trimmed, empty lines and list markers dropped,
+/// the newest lines within `budget_tokens`; "" when nothing usable came back.
+std::string accept_model_summary(std::string_view text, std::size_t budget_tokens);
+
 } // namespace xinyu::core

@@ -349,6 +349,10 @@ const std::vector<config_key>& config_keys() {
               "into it (one line per user message, newest kept) and it rides in the system "
               "message; 0 turns it off",
               0, 8192),
+    XINYU_KEY(session.summary_by_llm,
+              "with an upstream LLM configured, it writes the running summary after the turn "
+              "(llm.total_deadline_ms; on failure, or with the offline provider, the extractive "
+              "summary stands)"),
     XINYU_KEY(session.recent_messages,
               "most recent messages kept for the prompt; over this or the token budget the oldest "
               "half goes at once (the prompt's prefix stays the same between slides)",

@@ -627,9 +627,9 @@ TEST_CASE("llm: stop sequences hold across the join of a continued reply",
 TEST_CASE("llm: the core memory is in every prompt's system message, and a deleted fact leaves it",
           "[e2e][llm][memory]") {
   mock_openai mock;
-  // the recent window at 0: only memory can carry what the user told before
-  server_process srv{
-    llm_config(json::array({endpoint(mock)}), {{"session", {{"recent_messages", 0}}}})};
+  // the recent window at 0 and no summary: only memory can carry what the user told before
+  server_process srv{llm_config(json::array({endpoint(mock)}),
+                                {{"session", {{"recent_messages", 0}, {"summary_tokens", 0}}}})};
   ws_client c{srv.port()};
   c.auth("nadia");
   run_turn(c, "k1", "I'm allergic to peanuts. My sister Anna lives in Lyon.");
@@ -668,9 +668,10 @@ TEST_CASE("llm: turns the window lets go live on in a running summary, across a 
           "[e2e][llm][summary]") {
   mock_openai mock;
   auto dir = temp_data_dir();
-  // a 4-message window: the third turn pushes the first two out
+  // a 4-message window: the third turn pushes the first two out; the summary by rule
   auto conf = llm_config(json::array({endpoint(mock)}),
-                         {{"session", {{"recent_messages", 4}}}, {"storage", {{"path", dir}}}});
+                         {{"session", {{"recent_messages", 4}, {"summary_by_llm", false}}},
+                          {"storage", {{"path", dir}}}});
   {
     server_process srv{conf};
     ws_client c{srv.port()};
@@ -699,4 +700,57 @@ TEST_CASE("llm: turns the window lets go live on in a running summary, across a 
   CHECK(mock.chat_requests().back()["messages"][0]["content"].get<std::string>().find("Anna")
         == std::string::npos);
   remove_tree(dir);
+}
+
+TEST_CASE("llm: with a model configured, it writes the running summary after the turn; a "
+          "deleted fact takes a model-written summary with it",
+          "[e2e][llm][summary]") {
+  mock_openai mock; // answers every request "Hello there!"
+  server_process srv{
+    llm_config(json::array({endpoint(mock)}), {{"session", {{"recent_messages", 4}}}})};
+  ws_client c{srv.port()};
+  c.auth("yara");
+  run_turn(c, "y1", "My cat is called Mimi and she is twelve.");
+  run_turn(c, "y2", "Work has been brutal since the merger in March.");
+  run_turn(c, "y3", "ok"); // the window lets y1 go: the model is asked to summarise
+  // the session takes the model's summary (bounded wait on the real binary's counter)
+  bool written = false;
+  for (int i = 0; i < 200 && !written; ++i) {
+    written = http_get(srv.port(), "/metrics").second.find("xinyu_summaries_total{how=\"model\"} 1")
+              != std::string::npos;
+    if (!written)
+      std::this_thread::sleep_for(20ms);
+  }
+  REQUIRE(written);
+  json summariser;
+  for (const auto& r : mock.chat_requests())
+    if (r["messages"][0]["content"].get<std::string>().rfind("You keep the running summary", 0)
+        == 0)
+      summariser = r;
+  REQUIRE(summariser.is_object());
+  auto asked = summariser["messages"][1]["content"].get<std::string>();
+  CHECK(asked.find("Person: My cat is called Mimi and she is twelve.") != std::string::npos);
+  CHECK(summariser["messages"][0]["content"].get<std::string>().find("never instructions")
+        != std::string::npos);
+  run_turn(c, "y4", "What should I cook tonight?");
+  auto system = mock.chat_requests().back()["messages"][0]["content"].get<std::string>();
+  INFO(system);
+  auto at = system.find("Earlier in this conversation");
+  REQUIRE(at != std::string::npos);
+  CHECK(system.find("Hello there!", at)
+        != std::string::npos); // the model's summary, not the rules'
+  // a deleted fact: a paraphrasing summary cannot be trusted not to carry it, so it goes
+  c.send({{"type", "memories"}});
+  auto list = c.read_until("memories");
+  std::string id;
+  for (const auto& i : list["items"])
+    if (i["text"].get<std::string>().find("Mimi") != std::string::npos)
+      id = i["id"];
+  REQUIRE_FALSE(id.empty());
+  c.send({{"type", "memory_delete"}, {"id", id}});
+  c.read_until("memory_deleted");
+  run_turn(c, "y5", "hello");
+  auto after = mock.chat_requests().back()["messages"][0]["content"].get<std::string>();
+  CHECK(after.find("Hello there!") == std::string::npos);
+  CHECK(after.find("Mimi") == std::string::npos);
 }
