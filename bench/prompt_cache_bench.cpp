@@ -59,8 +59,9 @@ bool has_cjk(const std::string& s) {
 }
 
 std::vector<scripted_turn> script(const std::string& data, std::size_t turns) {
-  auto labels = column(data + "/emotion/train.tsv", 0);
-  auto texts = column(data + "/emotion/train.tsv", 1);
+  // family, lang, label, kind, text (tests/data/README.md)
+  auto labels = column(data + "/emotion/train.tsv", 2);
+  auto texts = column(data + "/emotion/train.tsv", 4);
   auto facts = column(data + "/fact_eval.tsv", 1, "yes");
   std::vector<scripted_turn> s;
   for (std::size_t i = 0; i < turns; ++i) {
@@ -173,7 +174,7 @@ struct variant {
       recent.erase(recent.begin(), recent.begin() + static_cast<long>(drop));
       if (drop > 0) { // as the session does
         shown.invalidate();
-        summary = core::fold_extractive(summary, gone, turn_no, summary_budget());
+        summary = core::fold_extractive(summary, gone, turn_no, summary_budget(), profile.select());
       }
     }
   }
@@ -313,4 +314,17 @@ int main(int argc, char** argv) {
   }
   std::printf("\ncounting a whole prompt's tokens: %.1f us on average\n",
               count_ns / static_cast<double>(counts) / 1000);
+  // what the conversation left behind, with the defaults: the core memory and the summary
+  const auto& d = variants[1];
+  std::printf("\nafter %zu turns (%s):\ncore memory (%zu facts told, %zu shown):\n",
+              conversation.size(), d.name.c_str(), d.profile.size(), d.profile.select().size());
+  for (const auto& f : d.profile.select())
+    std::printf("  - %s\n", f.c_str());
+  std::printf("running summary (version %llu, through turn %llu, %zu tokens):\n",
+              static_cast<unsigned long long>(d.summary.version),
+              static_cast<unsigned long long>(d.summary.through_turn),
+              core::approximate_tokens(d.summary.text));
+  std::istringstream lines{d.summary.text};
+  for (std::string l; std::getline(lines, l);)
+    std::printf("  %s\n", l.c_str());
 }

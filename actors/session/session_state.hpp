@@ -173,7 +173,8 @@ struct session_state {
   core::shown_profile profile;        // what of it the prompts carry now (changes rarely)
   core::conversation_summary summary; // older turns the window let go (session.summary_tokens)
   std::vector<core::chat_message> unsummarised; // let go during a turn, folded in after it
-  bool summary_by_model = false; // the summary's text was written by the LLM (not extractive)
+  std::deque<std::string> sensitive; // the messages of recent crisis turns: never summarised
+  bool summary_by_model = false;     // the summary's text was written by the LLM (not extractive)
   struct {
     std::uint64_t key = 0;          // the summariser stream in flight (0: none)
     std::uint64_t base_version = 0; // the summary it extends; a newer one makes it moot

@@ -7,6 +7,8 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
+
 namespace xinyu::actors::session {
 
 namespace {
@@ -45,7 +47,11 @@ void ask_model(session_ptr self, const std::string& previous,
   start.stream_id = key;
   start.reply_to = caf::actor_cast<llm_listener_actor>(self);
   auto budget = st.cfg->config.session.summary_tokens;
-  start.request.prompt = core::summary_request(previous, dropped, budget);
+  auto quoted = dropped; // a crisis turn's words never go to the summariser
+  for (auto& m : quoted)
+    if (std::find(st.sensitive.begin(), st.sensitive.end(), m.content) != st.sensitive.end())
+      m.content = "(spoke of harming themselves; crisis lines were given)";
+  start.request.prompt = core::summary_request(previous, quoted, budget);
   start.request.max_tokens = static_cast<unsigned>(budget + budget / 2);
   start.request.prompt_tokens = core::approximate_prompt_tokens(start.request.prompt);
   self->delayed_send(self, ms(st.cfg->config.llm.total_deadline_ms), timeout_atom::value, key,
@@ -76,7 +82,8 @@ void fold_into_summary(session_ptr self, const std::vector<core::chat_message>& 
   auto previous = st.summary.text;
   auto before = st.summary.version;
   st.summary =
-    core::fold_extractive(st.summary, dropped, through, st.cfg->config.session.summary_tokens);
+    core::fold_extractive(st.summary, dropped, through, st.cfg->config.session.summary_tokens,
+                          st.core.select(), {st.sensitive.begin(), st.sensitive.end()});
   if (st.summary.version != before) {
     st.summary_by_model = false;
     summaries("rules").inc();
@@ -116,6 +123,7 @@ void forget_summary(session_ptr self) {
   st.summary = {};
   st.summary_by_model = false;
   st.unsummarised.clear();
+  st.sensitive.clear();
 }
 
 bool on_summary_token(session_ptr self, std::uint64_t key, const std::string& text) {

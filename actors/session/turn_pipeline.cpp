@@ -268,6 +268,12 @@ void finish_turn(session_ptr self, core::finish_reason finish) {
   if (finish != core::finish_reason::cancelled || !reply.empty()) {
     st.recent.push_back({"user", t.redacted()});
     st.recent.push_back({"assistant", reply});
+    if (t.safety.level == core::safety_level::crisis
+        || t.safety.level == core::safety_level::blocked) {
+      st.sensitive.push_back(t.redacted()); // the summary says only that they spoke of it
+      while (st.sensitive.size() > std::max<std::size_t>(8, st.recent.size()))
+        st.sensitive.pop_front();
+    }
     // over the cap the oldest half goes at once (not a turn a time): the prompt's prefix stays
     auto drop = core::drop_for_cap(st.recent.size(), st.cfg->config.session.recent_messages);
     if (drop > 0) {

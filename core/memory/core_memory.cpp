@@ -25,6 +25,11 @@ void core_memory::add(const memory_ref& ref, std::string text) {
     return;
   auto slot = classify_fact(text);
   auto tokens = approximate_tokens(text) + 4; // the quote marks and the list framing
+  for (auto it = facts_.begin(); it != facts_.end(); ++it)
+    if (it->first != ref.key() && it->second.text == text) { // told again: the newest counts
+      facts_.erase(it);
+      break;
+    }
   facts_[ref.key()] = fact{std::move(text), slot, tokens};
   while (facts_.size() > std::max<std::size_t>(1, opts_.max_facts))
     facts_.erase(facts_.begin());

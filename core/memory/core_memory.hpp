@@ -27,7 +27,8 @@ public:
   core_memory();
   explicit core_memory(options o);
 
-  /// A fact the user told (fact `ref.index` of turn `ref.turn`); a known ref is replaced.
+  /// A fact the user told (fact `ref.index` of turn `ref.turn`); a known ref is replaced, and
+  /// the same words told before are followed from this newer telling only.
   void add(const memory_ref& ref, std::string text);
   /// The user deleted it; false when unknown.
   bool remove(const memory_ref& ref);

@@ -88,7 +88,21 @@ std::string trim(std::string_view s) {
 
 // A sentence about harming oneself is the turn's to answer (safety, the crisis flow), never a
 // fact to quote back in every later prompt.
-constexpr std::array<std::string_view, 34> not_remembered = {"kill myself",
+constexpr std::array<std::string_view, 48> not_remembered = {"not wake up",
+                                                             "never wake up",
+                                                             "wish i was dead",
+                                                             "wish i were dead",
+                                                             "better off dead",
+                                                             "no reason to live",
+                                                             "don't want to be here",
+                                                             "dont want to be here",
+                                                             "don't want to live",
+                                                             "dont want to live",
+                                                             "不想醒来",
+                                                             "醒不过来",
+                                                             "解脱",
+                                                             "不想活着",
+                                                             "kill myself",
                                                              "killing myself",
                                                              "suicid",
                                                              "end my life",

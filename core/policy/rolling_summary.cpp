@@ -6,6 +6,8 @@
 #include "core/policy/token_count.hpp"
 #include "core/support/text.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <deque>
 #include <sstream>
 
@@ -72,19 +74,36 @@ std::string shortened(const std::string& s, std::size_t max_bytes) {
   return out + "…";
 }
 
-/// The line a user message leaves in the summary, or "" for small talk and questions.
-std::string point_of(std::string_view message, std::size_t max_bytes) {
+/// The line a user message leaves in the summary, or "" for small talk, questions and what
+/// `known` holds already.
+bool is_request(std::string_view sentence) {
+  std::string lower;
+  for (char c : sentence)
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (std::string_view w :
+       {"tell me", "help me", "can you", "could you", "please", "give me", "let's", "write ",
+        "告诉我", "帮我", "给我", "讲个", "讲一个", "你能", "你可以", "请你"})
+    if (lower.rfind(w, 0) == 0)
+      return true;
+  return false;
+}
+
+std::string point_of(std::string_view message, std::size_t max_bytes,
+                     const std::vector<std::string>& known, bool sensitive) {
+  auto is_known = [&](const std::string& s) {
+    return std::find(known.begin(), known.end(), s) != known.end();
+  };
   static const fact_extractor facts;
-  if (fact_extractor::about_self_harm(message)) // continuity of care without quoting it back
+  if (sensitive || fact_extractor::about_self_harm(message)) // care goes on, the words do not
     return is_mostly_chinese(message) ? "（用户曾说到伤害自己的念头，当时已给出求助热线）"
                                       : "(the user spoke of harming themselves; crisis lines "
                                         "were given then)";
-  auto found = facts.extract(message);
-  if (!found.empty())
-    return shortened(found.front(), max_bytes);
+  for (auto& f : facts.extract(message))
+    if (!is_known(f))
+      return shortened(f, max_bytes);
   std::string best;
   for (auto& s : sentences(message))
-    if (decode_utf8(s).size() > decode_utf8(best).size())
+    if (!is_known(s) && !is_request(s) && decode_utf8(s).size() > decode_utf8(best).size())
       best = std::move(s);
   if (decode_utf8(best).size() < 8)
     return {}; // "ok", "哈哈", "thanks": nothing to carry
@@ -96,6 +115,8 @@ std::string point_of(std::string_view message, std::size_t max_bytes) {
 conversation_summary fold_extractive(const conversation_summary& previous,
                                      const std::vector<chat_message>& dropped,
                                      std::uint64_t through_turn, std::size_t budget_tokens,
+                                     const std::vector<std::string>& known,
+                                     const std::vector<std::string>& sensitive,
                                      std::size_t max_line_bytes) {
   conversation_summary out = previous;
   out.through_turn = std::max(previous.through_turn, through_turn);
@@ -112,8 +133,9 @@ conversation_summary fold_extractive(const conversation_summary& previous,
   for (const auto& m : dropped) {
     if (m.role != "user")
       continue;
-    auto point = point_of(m.content, max_line_bytes);
-    if (point.empty() || (!lines.empty() && lines.back() == point))
+    bool crisis = std::find(sensitive.begin(), sensitive.end(), m.content) != sensitive.end();
+    auto point = point_of(m.content, max_line_bytes, known, crisis);
+    if (point.empty() || std::find(lines.begin(), lines.end(), point) != lines.end())
       continue;
     lines.push_back(std::move(point));
     changed = true;

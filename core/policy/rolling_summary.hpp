@@ -26,9 +26,15 @@ struct conversation_summary {
 /// `max_line_bytes`; the summary keeps the newest lines that fit `budget_tokens`. The
 /// assistant's replies are not kept: what the person said is what must not be lost. A message
 /// about harming oneself leaves a neutral line saying so, never the words.
+/// Sentences in `known` (the core memory the prompt carries anyway) are not repeated; nor is a
+/// point the summary has already. A message in `sensitive` (the session's crisis turns, which
+/// no word list can recognise reliably) leaves the neutral line too. Requests to xinyu ("tell
+/// me a joke") leave none.
 conversation_summary fold_extractive(const conversation_summary& previous,
                                      const std::vector<chat_message>& dropped,
                                      std::uint64_t through_turn, std::size_t budget_tokens,
+                                     const std::vector<std::string>& known = {},
+                                     const std::vector<std::string>& sensitive = {},
                                      std::size_t max_line_bytes = 240);
 
 /// `summary` without the lines that contain `text` (a fact the user deleted or edited); the

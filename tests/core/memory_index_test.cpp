@@ -462,3 +462,14 @@ TEST_CASE("core memory keeps the most important facts within its token budget, i
   off.add({1, 0}, "I'm allergic to peanuts");
   CHECK(off.select().empty());
 }
+
+TEST_CASE("core memory follows the same words told twice from the newer telling only",
+          "[memory][core]") {
+  core_memory m;
+  m.add({1, 0}, "I'm allergic to peanuts");
+  m.add({9, 0}, "I'm allergic to peanuts");
+  CHECK(m.size() == 1);
+  CHECK(m.select() == std::vector<std::string>{"I'm allergic to peanuts"});
+  CHECK_FALSE(m.remove({1, 0})); // followed from turn 9 now
+  CHECK(m.remove({9, 0}));
+}

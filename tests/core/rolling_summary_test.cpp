@@ -49,10 +49,17 @@ TEST_CASE("dropped turns fold into one line per user message, within the budget"
   CHECK(tight.version == 2);
   // a long message is shortened at a character boundary
   std::string long_text(600, 'x');
-  auto cut =
-    fold_extractive({}, turns({("I keep thinking about " + long_text).c_str()}), 1, 400, 60);
+  auto cut = fold_extractive({}, turns({("I keep thinking about " + long_text).c_str()}), 1, 400,
+                             {}, {}, 60);
   CHECK(cut.text.size() <= 60);
   CHECK(cut.text.substr(cut.text.size() - 3) == "…");
+  // what the core memory carries already is not repeated; the next sentence stands in
+  auto known = fold_extractive({}, turns({"My cat is called Mimi. The vet visit went badly today"}),
+                               2, 400, {"My cat is called Mimi"});
+  CHECK(known.text == "The vet visit went badly today");
+  // a point the summary has already is not added twice
+  auto twice = fold_extractive(a, turns({"My sister Anna lives in Lyon"}), 16, 400);
+  CHECK(twice.text == a.text);
   // budget 0: no summary at all
   CHECK(fold_extractive(a, turns({"I moved to Oslo last year"}), 14, 0).text.empty());
 }
@@ -66,6 +73,13 @@ TEST_CASE("self-harm is never quoted in the summary; deleted facts are pruned", 
   CHECK(s.text.find("不想活") == std::string::npos);
   CHECK(s.text.find("harming themselves") != std::string::npos);
   CHECK(s.text.find("伤害自己") != std::string::npos);
+  // a crisis turn the session knows of leaves the neutral line whatever its words
+  auto told = fold_extractive({}, turns({"honestly everything feels pointless lately"}), 1, 400, {},
+                              {"honestly everything feels pointless lately"});
+  CHECK(told.text.find("pointless") == std::string::npos);
+  CHECK(told.text.find("harming themselves") != std::string::npos);
+  // a request to xinyu is no point about the person
+  CHECK(fold_extractive({}, turns({"tell me a fun fact about octopuses"}), 1, 400).text.empty());
   auto pruned = without(s, "My cat is called Mimi");
   CHECK(pruned.text.find("Mimi") == std::string::npos);
   CHECK(pruned.version == s.version + 1);

@@ -671,6 +671,8 @@ TEST_CASE("llm: turns the window lets go live on in a running summary, across a 
   // a 4-message window: the third turn pushes the first two out; the summary by rule
   auto conf = llm_config(json::array({endpoint(mock)}),
                          {{"session", {{"recent_messages", 4}, {"summary_by_llm", false}}},
+                          // the summary alone: the profile would carry the facts instead
+                          {"memory", {{"core_tokens", 0}}},
                           {"storage", {{"path", dir}}}});
   {
     server_process srv{conf};
