@@ -205,18 +205,25 @@ std::size_t words(std::string_view s) {
   return n;
 }
 
-bool fact_extractor::is_fact(std::string_view sentence) {
-  // lower-case ASCII; the typographic apostrophe (’, E2 80 99) becomes '
+namespace {
+/// Lower-case ASCII; the typographic apostrophe (’, E2 80 99) becomes '.
+std::string lowered(std::string_view text) {
   std::string lower;
-  lower.reserve(sentence.size());
-  for (std::size_t i = 0; i < sentence.size(); ++i) {
-    if (sentence.substr(i, 3) == "\xE2\x80\x99") {
+  lower.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text.substr(i, 3) == "\xE2\x80\x99") {
       lower.push_back('\'');
       i += 2;
       continue;
     }
-    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(sentence[i]))));
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(text[i]))));
   }
+  return lower;
+}
+} // namespace
+
+bool fact_extractor::is_fact(std::string_view sentence) {
+  auto lower = lowered(sentence);
   bool chinese = is_mostly_chinese(lower);
   if (is_question(lower, chinese) || contains_any(lower, not_remembered))
     return false;
@@ -267,11 +274,7 @@ bool fact_extractor::is_fact(std::string_view sentence) {
 }
 
 bool fact_extractor::about_self_harm(std::string_view text) {
-  std::string lower;
-  lower.reserve(text.size());
-  for (char c : text)
-    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return contains_any(lower, not_remembered);
+  return contains_any(lowered(text), not_remembered);
 }
 
 std::vector<std::string> fact_extractor::extract(std::string_view text) const {

@@ -217,19 +217,45 @@ std::optional<http_chat_request> parse_completion_request(std::string_view body,
   return r;
 }
 
+namespace {
+/// The key=value pairs of a URL query, unescaped, in order.
+std::vector<std::pair<std::string, std::string>> query_pairs(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    auto eq = pair.find('=');
+    out.emplace_back(unescape_query(pair.substr(0, eq)), eq == std::string_view::npos
+                                                           ? std::string{}
+                                                           : unescape_query(pair.substr(eq + 1)));
+  }
+  return out;
+}
+
+/// Dev mode names the user in `?user=`: required and valid, else `err`.
+bool dev_user(const std::optional<std::string>& user, const frame_limits& limits, std::string& out,
+              http_failure& err) {
+  if (!user) {
+    err = http_failure{401, "unauthorized", "this server runs in dev mode: add ?user=<name>"};
+    return false;
+  }
+  if (!is_valid_user_id(*user, limits.max_user_bytes)) {
+    err = http_failure{400, "bad_request", "'user' is not a valid user id"};
+    return false;
+  }
+  out = *user;
+  return true;
+}
+} // namespace
+
 std::optional<http_history_request> parse_http_history(std::string_view query, bool dev_mode,
                                                        const frame_limits& limits,
                                                        http_failure& err) {
   http_history_request r;
   json frame{{"type", "history"}};
   std::optional<std::string> user;
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    auto eq = pair.find('=');
-    auto key = unescape_query(pair.substr(0, eq));
-    auto value = eq == std::string_view::npos ? std::string{} : unescape_query(pair.substr(eq + 1));
+  for (auto& [key, value] : query_pairs(query)) {
     if (key == "user") {
       user = value;
     } else if (key == "before" || key == "limit") {
@@ -251,17 +277,8 @@ std::optional<http_history_request> parse_http_history(std::string_view query, b
     return std::nullopt;
   }
   r.history = std::get<history_command>(parsed);
-  if (dev_mode) {
-    if (!user) {
-      err = http_failure{401, "unauthorized", "this server runs in dev mode: add ?user=<name>"};
-      return std::nullopt;
-    }
-    if (!is_valid_user_id(*user, limits.max_user_bytes)) {
-      err = http_failure{400, "bad_request", "'user' is not a valid user id"};
-      return std::nullopt;
-    }
-    r.user = *user;
-  }
+  if (dev_mode && !dev_user(user, limits, r.user, err))
+    return std::nullopt;
   return r;
 }
 
@@ -282,13 +299,7 @@ parse_http_memories(std::string_view method, std::string_view path, std::string_
     return std::nullopt;
   }
   std::optional<std::string> user;
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    auto eq = pair.find('=');
-    auto key = unescape_query(pair.substr(0, eq));
-    auto value = eq == std::string_view::npos ? std::string{} : unescape_query(pair.substr(eq + 1));
+  for (auto& [key, value] : query_pairs(query)) {
     if (key == "user") {
       user = value;
     } else if (!key.empty()) {
@@ -296,17 +307,8 @@ parse_http_memories(std::string_view method, std::string_view path, std::string_
       return std::nullopt;
     }
   }
-  if (dev_mode) {
-    if (!user) {
-      err = http_failure{401, "unauthorized", "this server runs in dev mode: add ?user=<name>"};
-      return std::nullopt;
-    }
-    if (!is_valid_user_id(*user, limits.max_user_bytes)) {
-      err = http_failure{400, "bad_request", "'user' is not a valid user id"};
-      return std::nullopt;
-    }
-    r.user = *user;
-  }
+  if (dev_mode && !dev_user(user, limits, r.user, err))
+    return std::nullopt;
   if (!one) {
     r.command = memories_command{};
     return r;

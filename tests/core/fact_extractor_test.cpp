@@ -42,6 +42,8 @@ TEST_CASE("subject-less chat statements about a lasting part of life are facts; 
   CHECK_FALSE(x.extract("失业快三个月了，简历投了一百多份").empty());
   CHECK_FALSE(x.extract("Biscuit (my mutt) hides in the bathtub when there are fireworks").empty());
   CHECK(x.extract("I'm going to kill myself tonight").empty());
+  CHECK(fact_extractor::about_self_harm("I don\u2019t want to live anymore")); // typographic '
+  CHECK(x.extract("I don\u2019t want to live anymore").empty());
   CHECK(x.extract("我妈去世了，我也不想活了").empty());
   CHECK(x.extract("the weather is nice").empty());
   CHECK(x.extract("Should I go to the Friday drinks with my coworkers?").empty());
