@@ -22,10 +22,11 @@ using nlohmann::json;
 namespace {
 
 bool show_misses = false;      // --dev-misses: print every dev row the combined verdict gets wrong
+bool dev_training = true;      // the safety model learns from dev too (thresholds cross-fitted)
 llm::fasttext_training params; // --epoch --lr --dim --minn --maxn --ngrams --bucket
 
 int usage() {
-  std::cerr << "usage: xinyu-train --data DIR --out DIR [--dev-misses]\n"
+  std::cerr << "usage: xinyu-train --data DIR --out DIR [--dev-misses] [--no-dev-training]\n"
                "       xinyu-train --probe --out DIR   (verdicts for each line of stdin)\n"
                "  DIR/safety/train*.tsv, DIR/emotion/train*.tsv (plus the legacy sets\n"
                "  DIR/safety_*.tsv, DIR/emotion_*.tsv) train the models; DIR/*/dev*.tsv picks\n"
@@ -177,23 +178,58 @@ bool train_safety(const std::string& data, const std::string& out) {
       rows.emplace_back("benign", rules_only.model_input(r.text));
       ++everyday;
     }
+  std::vector<std::string> dev_inputs;
+  for (const auto& r : dev)
+    dev_inputs.push_back(rules_only.model_input(r.text));
   auto bin = out + "/safety.bin";
-  if (!llm::train_fasttext(rows, params, bin, error)) {
-    std::cerr << "xinyu-train: safety: " << error << "\n";
-    return false;
-  }
-  auto model = llm::load_fasttext_classifier(bin, error);
-  if (!model) {
-    std::cerr << "xinyu-train: safety: " << error << "\n";
-    return false;
+  auto train_and_load = [&](const std::vector<std::pair<std::string, std::string>>& on)
+    -> std::shared_ptr<const core::text_classifier> {
+    if (!llm::train_fasttext(on, params, bin, error)) {
+      std::cerr << "xinyu-train: safety: " << error << "\n";
+      return nullptr;
+    }
+    auto m = llm::load_fasttext_classifier(bin, error);
+    if (!m)
+      std::cerr << "xinyu-train: safety: " << error << "\n";
+    return m;
+  };
+  // Cross-fitting: dev's families are cut in two folds; each fold's probabilities come from a
+  // model trained on train plus the other fold, so the thresholds are picked on predictions for
+  // messages the model never saw. The shipped model then learns from train and all of dev
+  // (chosen on dev 2026-12-05: half of dev added to train raised the other half's crisis
+  // recall at the same benign budget). --no-dev-training keeps the older train-only model.
+  std::vector<std::vector<std::pair<std::string, double>>> probs(dev.size());
+  std::shared_ptr<const core::text_classifier> model;
+  if (dev_training) {
+    auto fold_of = [&](std::size_t i) { return std::hash<std::string>{}(dev[i].family) % 2; };
+    for (std::size_t fold = 0; fold < 2; ++fold) {
+      auto on = rows;
+      for (std::size_t i = 0; i < dev.size(); ++i)
+        if (fold_of(i) != fold)
+          on.emplace_back(dev[i].category, dev_inputs[i]);
+      auto m = train_and_load(on);
+      if (!m)
+        return false;
+      for (std::size_t i = 0; i < dev.size(); ++i)
+        if (fold_of(i) == fold)
+          probs[i] = m->predict(dev_inputs[i]);
+    }
+    auto all = rows;
+    for (std::size_t i = 0; i < dev.size(); ++i)
+      all.emplace_back(dev[i].category, dev_inputs[i]);
+    if (!(model = train_and_load(all)))
+      return false;
+  } else {
+    if (!(model = train_and_load(rows)))
+      return false;
+    for (std::size_t i = 0; i < dev.size(); ++i)
+      probs[i] = model->predict(dev_inputs[i]);
   }
   std::vector<core::safety_result> rules;
-  std::vector<std::vector<std::pair<std::string, double>>> probs;
   std::vector<bool> evidence;
   for (const auto& r : dev) {
     rules.push_back(rules_only.check_rules(r.text));
     evidence.push_back(rules_only.has_crisis_evidence(r.text));
-    probs.push_back(model->predict(rules_only.model_input(r.text)));
   }
   auto rules_scores = core::score_safety(dev, rules);
   core::safety_scores s;
@@ -206,7 +242,9 @@ bool train_safety(const std::string& data, const std::string& out) {
                   {"other", t.other},
                   {"veto", t.veto},
                   {"alone", t.alone}}},
-                {"trained_on", {{"rows", train.size()}}},
+                {"trained_on", {{"rows", train.size() + (dev_training ? dev.size() : 0)}}},
+                {"thresholds_from", dev_training ? "two-fold cross-fitted dev predictions"
+                                                 : "dev predictions of the train-only model"},
                 {"dev",
                  {{"rows", dev.size()},
                   {"crisis_recall", rate(s.crisis)},
@@ -324,6 +362,9 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     if (a == "--dev-misses") {
       show_misses = true;
+      --i;
+    } else if (a == "--no-dev-training") {
+      dev_training = false;
       --i;
     } else if (i + 1 >= argc) {
       return usage();
