@@ -22,11 +22,10 @@ using nlohmann::json;
 namespace {
 
 bool show_misses = false;      // --dev-misses: print every dev row the combined verdict gets wrong
-bool dev_training = true;      // the safety model learns from dev too (thresholds cross-fitted)
 llm::fasttext_training params; // --epoch --lr --dim --minn --maxn --ngrams --bucket
 
 int usage() {
-  std::cerr << "usage: xinyu-train --data DIR --out DIR [--dev-misses] [--no-dev-training]\n"
+  std::cerr << "usage: xinyu-train --data DIR --out DIR [--dev-misses]\n"
                "       xinyu-train --probe --out DIR   (verdicts for each line of stdin)\n"
                "  DIR/safety/train*.tsv, DIR/emotion/train*.tsv (plus the legacy sets\n"
                "  DIR/safety_*.tsv, DIR/emotion_*.tsv) train the models; DIR/*/dev*.tsv picks\n"
@@ -42,17 +41,21 @@ core::safety_thresholds pick_safety_thresholds(
   const std::vector<core::safety_example>& dev, const std::vector<core::safety_result>& rules,
   const std::vector<std::vector<std::pair<std::string, double>>>& probs,
   const std::vector<bool>& evidence, const std::shared_ptr<const core::text_classifier>& model,
-  core::safety_scores& best_scores, double& budget_severe) {
+  core::safety_scores& best_scores, double& budget_severe, core::safety_scores& everyday) {
   // The benign budget is measured on the look-alikes people actually write (idioms, slang,
   // news, worried friends, everyday chat), not on the contrast_* rows: those were written as
   // minimal pairs of a crisis ("bought rope for the tent") to teach the model, and a budget
   // spent on them would buy precision on sentences nobody sends at the price of crises missed.
-  std::vector<std::size_t> budget_rows;
+  // Everyday emotional messages have a budget of their own: among the look-alikes they would
+  // dilute the 3 % and buy looser thresholds on the hard cases.
+  std::vector<std::size_t> budget_rows, everyday_rows;
   for (std::size_t i = 0; i < dev.size(); ++i)
-    if (dev[i].category == "benign" && dev[i].kind.rfind("contrast_", 0) != 0)
+    if (dev[i].kind == "everyday_emotion")
+      everyday_rows.push_back(i);
+    else if (dev[i].category == "benign" && dev[i].kind.rfind("contrast_", 0) != 0)
       budget_rows.push_back(i);
   struct outcome {
-    core::safety_scores all, budget;
+    core::safety_scores all, budget, everyday;
   };
   auto evaluate_both = [&](const core::safety_thresholds& t) {
     core::safety_checker c{model, t};
@@ -60,18 +63,24 @@ core::safety_thresholds pick_safety_thresholds(
     v.reserve(dev.size());
     for (std::size_t i = 0; i < dev.size(); ++i)
       v.push_back(c.combine(rules[i], probs[i], evidence[i]));
-    std::vector<core::safety_example> bd;
-    std::vector<core::safety_result> bv;
-    for (auto i : budget_rows) {
-      bd.push_back(dev[i]);
-      bv.push_back(v[i]);
-    }
-    return outcome{core::score_safety(dev, v), core::score_safety(bd, bv)};
+    auto subset = [&](const std::vector<std::size_t>& rows) {
+      std::vector<core::safety_example> d;
+      std::vector<core::safety_result> r;
+      for (auto i : rows) {
+        d.push_back(dev[i]);
+        r.push_back(v[i]);
+      }
+      return core::score_safety(d, r);
+    };
+    return outcome{core::score_safety(dev, v), subset(budget_rows), subset(everyday_rows)};
   };
   constexpr double max_benign_severe = 0.03, max_benign_flagged = 0.20;
+  constexpr double max_everyday_severe = 0.01, max_everyday_flagged = 0.10;
   auto allowed = [&](const outcome& o) {
     return o.budget.benign_severe.rate() <= max_benign_severe
-           && o.budget.benign_flagged.rate() <= max_benign_flagged;
+           && o.budget.benign_flagged.rate() <= max_benign_flagged
+           && o.everyday.benign_severe.rate() <= max_everyday_severe
+           && o.everyday.benign_flagged.rate() <= max_everyday_flagged;
   };
   std::optional<outcome> last;
   core::safety_thresholds best;
@@ -134,6 +143,7 @@ core::safety_thresholds pick_safety_thresholds(
   auto final_outcome = evaluate_both(best);
   best_scores = final_outcome.all;
   budget_severe = final_outcome.budget.benign_severe.rate();
+  everyday = final_outcome.everyday;
   if (show_misses) {
     core::safety_checker c{model, best};
     for (std::size_t i = 0; i < dev.size(); ++i) {
@@ -165,6 +175,13 @@ bool train_safety(const std::string& data, const std::string& out) {
     auto rows = core::read_legacy_safety(data + "/" + legacy, error);
     train.insert(train.end(), rows.begin(), rows.end());
   }
+  // The emotion dev split's everyday messages (all but its crisis rows) join the benign dev
+  // rows, inside the benign budget: sad, lonely or angry is not in danger, and a threshold that
+  // calls "I feel lonely tonight" a crisis must not look cheap (2026-12-05: a model trained on
+  // dev too called 5 % of them crisis under a budget measured without them).
+  for (const auto& r : core::read_emotion_split(data, "dev", error))
+    if (r.kind != "crisis")
+      dev.push_back({"emotion-" + r.family, r.lang, "ok", "benign", "everyday_emotion", r.text});
   core::safety_checker rules_only;
   std::vector<std::pair<std::string, std::string>> rows;
   for (const auto& r : train)
@@ -178,63 +195,30 @@ bool train_safety(const std::string& data, const std::string& out) {
       rows.emplace_back("benign", rules_only.model_input(r.text));
       ++everyday;
     }
-  std::vector<std::string> dev_inputs;
-  for (const auto& r : dev)
-    dev_inputs.push_back(rules_only.model_input(r.text));
   auto bin = out + "/safety.bin";
-  auto train_and_load = [&](const std::vector<std::pair<std::string, std::string>>& on)
-    -> std::shared_ptr<const core::text_classifier> {
-    if (!llm::train_fasttext(on, params, bin, error)) {
-      std::cerr << "xinyu-train: safety: " << error << "\n";
-      return nullptr;
-    }
-    auto m = llm::load_fasttext_classifier(bin, error);
-    if (!m)
-      std::cerr << "xinyu-train: safety: " << error << "\n";
-    return m;
-  };
-  // Cross-fitting: dev's families are cut in two folds; each fold's probabilities come from a
-  // model trained on train plus the other fold, so the thresholds are picked on predictions for
-  // messages the model never saw. The shipped model then learns from train and all of dev
-  // (chosen on dev 2026-12-05: half of dev added to train raised the other half's crisis
-  // recall at the same benign budget). --no-dev-training keeps the older train-only model.
-  std::vector<std::vector<std::pair<std::string, double>>> probs(dev.size());
-  std::shared_ptr<const core::text_classifier> model;
-  if (dev_training) {
-    auto fold_of = [&](std::size_t i) { return std::hash<std::string>{}(dev[i].family) % 2; };
-    for (std::size_t fold = 0; fold < 2; ++fold) {
-      auto on = rows;
-      for (std::size_t i = 0; i < dev.size(); ++i)
-        if (fold_of(i) != fold)
-          on.emplace_back(dev[i].category, dev_inputs[i]);
-      auto m = train_and_load(on);
-      if (!m)
-        return false;
-      for (std::size_t i = 0; i < dev.size(); ++i)
-        if (fold_of(i) == fold)
-          probs[i] = m->predict(dev_inputs[i]);
-    }
-    auto all = rows;
-    for (std::size_t i = 0; i < dev.size(); ++i)
-      all.emplace_back(dev[i].category, dev_inputs[i]);
-    if (!(model = train_and_load(all)))
-      return false;
-  } else {
-    if (!(model = train_and_load(rows)))
-      return false;
-    for (std::size_t i = 0; i < dev.size(); ++i)
-      probs[i] = model->predict(dev_inputs[i]);
+  if (!llm::train_fasttext(rows, params, bin, error)) {
+    std::cerr << "xinyu-train: safety: " << error << "\n";
+    return false;
+  }
+  auto model = llm::load_fasttext_classifier(bin, error);
+  if (!model) {
+    std::cerr << "xinyu-train: safety: " << error << "\n";
+    return false;
   }
   std::vector<core::safety_result> rules;
+  std::vector<std::vector<std::pair<std::string, double>>> probs;
   std::vector<bool> evidence;
   for (const auto& r : dev) {
     rules.push_back(rules_only.check_rules(r.text));
     evidence.push_back(rules_only.has_crisis_evidence(r.text));
+    probs.push_back(model->predict(rules_only.model_input(r.text)));
   }
   auto rules_scores = core::score_safety(dev, rules);
   core::safety_scores s;
   double budget_severe = 0;
-  auto t = pick_safety_thresholds(dev, rules, probs, evidence, model, s, budget_severe);
+  core::safety_scores everyday_dev;
+  auto t =
+    pick_safety_thresholds(dev, rules, probs, evidence, model, s, budget_severe, everyday_dev);
   json settings{{"thresholds",
                  {{"crisis", t.crisis},
                   {"blocked", t.blocked},
@@ -242,9 +226,7 @@ bool train_safety(const std::string& data, const std::string& out) {
                   {"other", t.other},
                   {"veto", t.veto},
                   {"alone", t.alone}}},
-                {"trained_on", {{"rows", train.size() + (dev_training ? dev.size() : 0)}}},
-                {"thresholds_from", dev_training ? "two-fold cross-fitted dev predictions"
-                                                 : "dev predictions of the train-only model"},
+                {"trained_on", {{"rows", train.size()}}},
                 {"dev",
                  {{"rows", dev.size()},
                   {"crisis_recall", rate(s.crisis)},
@@ -254,6 +236,8 @@ bool train_safety(const std::string& data, const std::string& out) {
                   {"benign_flagged", rate(s.benign_flagged)},
                   {"benign_severe", rate(s.benign_severe)},
                   {"benign_severe_without_contrast", budget_severe},
+                  {"everyday_emotion_severe", rate(everyday_dev.benign_severe)},
+                  {"everyday_emotion_flagged", rate(everyday_dev.benign_flagged)},
                   {"rules_only",
                    {{"crisis_recall", rate(rules_scores.crisis)},
                     {"blocked_recall", rate(rules_scores.blocked)},
@@ -264,12 +248,13 @@ bool train_safety(const std::string& data, const std::string& out) {
     "(rules alone %.3f), "
     "blocked %.3f, pii %.3f, caution %.3f, benign crisis/blocked %.3f (%.3f without the contrast "
     "pairs; rules alone %.3f), "
-    "benign check-ins %.3f; thresholds crisis %.2f caution %.2f blocked %.2f other "
+    "benign check-ins %.3f; everyday emotional messages crisis/blocked %.3f, check-ins %.3f; "
+    "thresholds crisis %.2f caution %.2f blocked %.2f other "
     "%.2f veto %.2f alone %.2f\n",
     train.size(), everyday, dev.size(), s.crisis.rate(), rules_scores.crisis.rate(),
     s.blocked.rate(), s.pii.rate(), s.caution.rate(), s.benign_severe.rate(), budget_severe,
-    rules_scores.benign_severe.rate(), s.benign_flagged.rate(), t.crisis, t.caution, t.blocked,
-    t.other, t.veto, t.alone);
+    rules_scores.benign_severe.rate(), s.benign_flagged.rate(), everyday_dev.benign_severe.rate(),
+    everyday_dev.benign_flagged.rate(), t.crisis, t.caution, t.blocked, t.other, t.veto, t.alone);
   return true;
 }
 
@@ -362,9 +347,6 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     if (a == "--dev-misses") {
       show_misses = true;
-      --i;
-    } else if (a == "--no-dev-training") {
-      dev_training = false;
       --i;
     } else if (i + 1 >= argc) {
       return usage();

@@ -119,16 +119,19 @@ void print_emotion(const char* name, const core::emotion_scores& s, bool details
 // is the way to record progress, lowering one needs a reason in the commit.
 constexpr double target_crisis_recall = 0.95, target_blocked_recall = 0.95, target_benign_fp = 0.03,
                  target_emotion_f1 = 0.85;
-// Safety: measured on 2026-12-05 on a fresh test split (385 messages written blind that day by
-// two writers, en and zh; README "Understanding"). Before the wave-5 data and the cross-fitted
-// model it gave crisis 0.615, blocked 0.750, benign crisis/blocked 0.046; measured once after
-// them: crisis 0.832, blocked 0.833, personal data 0.958, benign crisis/blocked 0.085 (11 of
-// 130; the recall was bought with precision, above the 0.03 target). Emotion: the 2026-12-04
-// split, macro-F1 0.861 (that model is unchanged). Crisis, blocked and benign are off their
-// targets: the issue stays open on them. The floors sit just under the measurement (one message
-// is 0.6 points of crisis recall, 4 of blocked, 0.8 of benign).
-constexpr double floor_crisis_recall = 0.80, floor_blocked_recall = 0.79, floor_pii_recall = 0.90,
-                 floor_benign_fp = 0.10, floor_emotion_f1 = 0.83;
+// Safety: the 2026-12-05 test split (385 messages written blind that day by two writers, en and
+// zh; README "Understanding"). Measured three times, all figures reported: the morning's model
+// gave crisis 0.615, blocked 0.750, benign crisis/blocked 0.046; a model trained on dev too
+// gave 0.832 / 0.833 / 0.085 but called 5 % of everyday emotional messages (emotion dev) a
+// crisis, so it was not kept; the shipped model (wave 5 data, an everyday budget picked on
+// dev): crisis 0.621, blocked 0.750, personal data 0.958, benign crisis/blocked 0.046.
+// Emotion: the 2026-12-04 split, macro-F1 0.861 (that model is unchanged). Crisis, blocked and
+// benign are off their targets: the issue stays open on them. The floors sit just under the
+// measurement (one message is 0.6 points of crisis recall, 4 of blocked, 0.8 of benign); they
+// are lower than the previous split's because this split is harder: the morning's model scored
+// 0.790 on that one and 0.615 on this.
+constexpr double floor_crisis_recall = 0.60, floor_blocked_recall = 0.70, floor_pii_recall = 0.90,
+                 floor_benign_fp = 0.06, floor_emotion_f1 = 0.83;
 
 } // namespace
 
