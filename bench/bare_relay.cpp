@@ -127,15 +127,22 @@ private:
                           });
   }
 
+  // The floor as issue 12 defines it: one JSON parse per event (nlohmann, as a gateway written
+  // the obvious way would), not xinyu's DOM-free reading (core/protocol/completion_chunk).
   void on_event(const xinyu::core::sse_event& ev) {
-    auto chunk = xinyu::core::parse_completion_chunk(ev.data); // the one JSON parse
-    using kind = xinyu::core::completion_chunk::kind;
-    if (chunk.type == kind::content) {
-      send(R"({"type":"token","id":)" + json(id_).dump() + R"(,"seq":)" + std::to_string(seq_++)
-           + R"(,"text":)" + json(chunk.text).dump() + "}");
-    } else if (chunk.type == kind::done) {
+    if (ev.data == "[DONE]") {
       end_turn("stop");
+      return;
     }
+    auto j = json::parse(ev.data, nullptr, false); // the one JSON parse
+    if (!j.is_object() || !j.contains("choices") || !j["choices"].is_array()
+        || j["choices"].empty())
+      return;
+    const auto& delta = j["choices"][0]["delta"];
+    if (delta.is_object() && delta.contains("content") && delta["content"].is_string()
+        && !delta["content"].get_ref<const std::string&>().empty())
+      send(R"({"type":"token","id":)" + json(id_).dump() + R"(,"seq":)" + std::to_string(seq_++)
+           + R"(,"text":)" + delta["content"].dump() + "}");
   }
 
   void end_turn(const char* finish) {

@@ -73,7 +73,7 @@ def start_mock(tmp, ttft, token):
     return m, port
 
 
-def start_xinyu(tmp, llm_port, tag):
+def start_xinyu(tmp, llm_port, tag, binary=None):
     data = os.path.join(tmp, "data-" + tag)
     shutil.rmtree(data, ignore_errors=True)
     cfg = {"llm": {"provider": "openai", "max_streams": 4000, "pool_per_endpoint": 4000,
@@ -86,7 +86,7 @@ def start_xinyu(tmp, llm_port, tag):
                          "connections_per_second_per_ip": 0}}
     path = os.path.join(tmp, f"xinyu-{tag}.json")
     json.dump(cfg, open(path, "w"))
-    p = Proc([os.path.join(BUILD, "apps/xinyu-server"), "--config", path, "--port", "0"],
+    p = Proc([binary or os.path.join(BUILD, "apps/xinyu-server"), "--config", path, "--port", "0"],
              tmp=tmp, name="xinyu-" + tag)
     port = int(wait_line(p.out, r"listening on http://127.0.0.1:(\d+)").group(1))
     return p, port
@@ -161,7 +161,10 @@ def main():
     ap.add_argument("--idle-xinyu", type=int, default=19000)
     ap.add_argument("--idle-seed", type=int, default=2000)
     ap.add_argument("--servers", default="relay,xinyu,seed",
-                    help="relay = the bare relay (the floor), xinyu, seed = the seed's design")
+                    help="relay = the bare relay (the floor), xinyu, seed = the seed's design, "
+                         "baseline = another xinyu-server binary (--baseline)")
+    ap.add_argument("--baseline", default="",
+                    help="an older xinyu-server binary to measure beside this one (server 'baseline')")
     ap.add_argument("--out", default="docs/bench",
                     help="where the rows (compare.json) and the PNG charts go; '' = nowhere")
     a = ap.parse_args()
@@ -175,7 +178,9 @@ def main():
     zero, zport = start_mock(tmp, 0, 0)
     try:
         for name in servers:
-            start = {"xinyu": start_xinyu, "seed": start_seed, "relay": start_relay}[name]
+            start = {"xinyu": start_xinyu, "seed": start_seed, "relay": start_relay,
+                     "baseline": lambda tmp, port, tag: start_xinyu(tmp, port, tag + "-baseline",
+                                                                     a.baseline)}[name]
             srv, port = start(tmp, mport, "paced")
             try:
                 for u in [int(x) for x in a.users.split(",")]:
@@ -195,9 +200,11 @@ def main():
                 srv.stop()
             if name == "relay":
                 continue  # the floor holds connections as Beast does; nothing to learn here
+            if (a.idle_seed if name == "seed" else a.idle_xinyu) == 0:
+                continue  # --idle-xinyu 0 / --idle-seed 0: no idle hold
             srv, port = start(tmp, mport, "idle")
             try:
-                n = a.idle_xinyu if name == "xinyu" else a.idle_seed
+                n = a.idle_seed if name == "seed" else a.idle_xinyu
                 r = idle_hold(port, srv.p.pid, n, 10, f"{name}-idle")
                 r.update(server=name, scenario=f"idle hold, {n} connections")
                 rows.append(r)
@@ -227,6 +234,14 @@ def main():
             json.dump(rows, f, indent=1)
         subprocess.run(["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "charts.py"),
                         os.path.join(a.out, "compare.json"), a.out], check=True)
+    # CPU per turn of every server against the relay's, scenario by scenario (one run)
+    for scen in dict.fromkeys(r["scenario"] for r in rows if "kb_per_conn" not in r):
+        by = {r["server"]: r for r in rows if r["scenario"] == scen and r.get("turns", 0) > 0}
+        if "relay" in by:
+            floor = by["relay"]["cpu_s"] / by["relay"]["turns"]
+            parts = [f'{k} {by[k]["cpu_s"] / by[k]["turns"] / max(1e-9, floor):.2f}x'
+                     for k in by if k != "relay"]
+            print(f'CPU per turn against the relay, {scen}: ' + ", ".join(parts))
     z = {r["server"]: r for r in rows if r["scenario"].startswith("zero")}
     if "xinyu" in z and "relay" in z and z["relay"]["turns"] > 0 and z["xinyu"]["turns"] > 0:
         per = {k: z[k]["cpu_s"] / z[k]["turns"] for k in ("xinyu", "relay")}

@@ -10,6 +10,7 @@ packages=(
   libboost1.81-dev      # Beast / Asio
   librocksdb-dev        # conversation storage
   nlohmann-json3-dev    # JSON
+  libsimdjson-dev       # SSE chunks from the LLM read without a DOM (core/protocol/completion_chunk)
   catch2                # tests (v2)
   libssl-dev            # TLS for upstream LLM endpoints
   libhnswlib-dev        # vector index for memories

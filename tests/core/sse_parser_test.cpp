@@ -108,3 +108,72 @@ TEST_CASE("chunks are interpreted like the OpenAI, Ollama and llama.cpp streams"
   CHECK(parse_completion_chunk(R"({"choices":["x"]})").type == k::malformed);
   CHECK(parse_completion_chunk(R"({"choices":[{"text":"legacy"}]})").text == "legacy");
 }
+
+TEST_CASE("completion chunks in every vendor's shape read the same without a DOM", "[sse]") {
+  using k = completion_chunk::kind;
+  struct shape {
+    const char* what;
+    const char* data;
+    k type;
+    const char* text;
+    const char* finish;
+  };
+  const shape shapes[] = {
+    {"OpenAI content",
+     R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","system_fingerprint":"fp","choices":[{"index":0,"delta":{"content":" hi"},"logprobs":null,"finish_reason":null}]})",
+     k::content, " hi", ""},
+    {"OpenAI first (role only)",
+     R"({"id":"c","choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"finish_reason":null}]})",
+     k::empty, "", ""},
+    {"OpenAI last (empty delta, finish)",
+     R"({"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})", k::empty, "",
+     "stop"},
+    {"OpenAI usage chunk",
+     R"({"id":"c","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2}})", k::empty, "",
+     ""},
+    {"vLLM with stop_reason",
+     R"({"id":"cmpl-1","object":"chat.completion.chunk","created":1,"model":"qwen","choices":[{"index":0,"delta":{"content":"好"},"logprobs":null,"finish_reason":"length","stop_reason":null}]})",
+     k::content, "好", "length"},
+    {"llama.cpp timings after choices",
+     R"({"choices":[{"finish_reason":null,"index":0,"delta":{"content":"x"}}],"created":1,"id":"c","model":"m","object":"chat.completion.chunk","timings":{"prompt_n":3}})",
+     k::content, "x", ""},
+    {"Ollama",
+     R"({"id":"chatcmpl-9","object":"chat.completion.chunk","created":1,"model":"qwen2.5:7b","system_fingerprint":"fp_ollama","choices":[{"index":0,"delta":{"role":"assistant","content":"ok"},"finish_reason":null}]})",
+     k::content, "ok", ""},
+    {"DeepSeek reasoning only",
+     R"({"choices":[{"index":0,"delta":{"content":null,"reasoning_content":"think"},"finish_reason":null}]})",
+     k::empty, "", ""},
+    {"tool call delta",
+     R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{"}}]}}]})",
+     k::empty, "", ""},
+    {"escapes and unicode", R"({"choices":[{"delta":{"content":"a \"q\"\n\u4f60\ud83d\ude00"}}]})",
+     k::content, "a \"q\"\n\xe4\xbd\xa0\xf0\x9f\x98\x80", ""},
+    {"legacy text", R"({"choices":[{"text":"legacy","finish_reason":"stop"}]})", k::content,
+     "legacy", "stop"},
+    {"usage null", R"({"usage":null,"choices":[{"delta":{"content":"u"}}]})", k::content, "u", ""},
+    {"error null", R"({"error":null,"choices":[{"delta":{"content":"e"}}]})", k::content, "e", ""},
+    {"content a number", R"({"choices":[{"delta":{"content":5}}]})", k::empty, "", ""},
+    {"finish a number", R"({"choices":[{"delta":{"content":"f"},"finish_reason":1}]})", k::content,
+     "f", ""},
+    {"trailing junk", R"({"choices":[{"delta":{"content":"j"}}]} junk)", k::malformed, "", ""},
+    {"truncated", R"({"choices":[{"delta":{"content":"j"})", k::malformed, "", ""},
+    {"no choices, no usage", R"({"id":"c"})", k::malformed, "", ""},
+    {"choices not an array", R"({"choices":{"delta":{"content":"x"}}})", k::malformed, "", ""},
+    {"error object without message", R"({"error":{"code":500}})", k::error, "", ""},
+    {"invalid UTF-8", "{\"choices\":[{\"delta\":{\"content\":\"\xff\"}}]}", k::malformed, "", ""},
+  };
+  for (const auto& s : shapes) {
+    INFO(s.what);
+    auto c = parse_completion_chunk(s.data);
+    CHECK(c.type == s.type);
+    if (s.type != k::error) {
+      CHECK(c.text == s.text);
+      CHECK(c.finish_reason == s.finish);
+    }
+  }
+  auto usage = parse_completion_chunk(
+    R"({"choices":[],"usage":{"prompt_tokens":12,"completion_tokens":7.5,"total_tokens":19}})");
+  CHECK(usage.prompt_tokens == 12);
+  CHECK(usage.completion_tokens == -1); // not an integer
+  CHECK(parse_completion_chunk(R"({"error":{"code":500}})").error == R"({"code":500})");
+}
