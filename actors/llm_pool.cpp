@@ -1,9 +1,8 @@
 // LLM stream workers: the offline provider with paced tokens (CAF timers) or a streaming
-// provider whose I/O thread hands tokens straight to the turn's relay (or to the listener).
-// Must never block a scheduler thread: pacing uses delayed messages, not sleeps.
+// provider whose I/O thread sends tokens straight to the session. Must never block a
+// scheduler thread: pacing uses delayed messages, not sleeps.
 #include "actors/llm_pool.hpp"
 
-#include "actors/reply_relay.hpp"
 #include "actors/stage_pools.hpp"
 #include "actors/worker_pool.hpp"
 #include "core/support/config.hpp"
@@ -23,7 +22,6 @@ namespace {
 
 struct stream {
   llm_listener_actor reply_to;
-  std::shared_ptr<reply_relay> relay; // a turn's reply: pieces go here, not to reply_to
   std::vector<std::string> tokens;
   std::size_t next = 0;
   core::finish_reason finish = core::finish_reason::stop;
@@ -73,17 +71,7 @@ offline_worker(offline_worker_actor::stateful_pointer<offline_worker_state> self
         s.first_token = std::chrono::steady_clock::now();
         offline_figures().first_token(s.first_token - s.started);
       }
-      if (!s.relay) {
-        self->send(s.reply_to, token_atom::value, id, std::move(piece));
-      } else if (auto v = s.relay->push(piece);
-                 v == reply_relay::verdict::stop || v == reply_relay::verdict::length) {
-        record_offline_stream(s);
-        self->send(s.reply_to, end_atom::value, id,
-                   v == reply_relay::verdict::stop ? core::finish_reason::stop
-                                                   : core::finish_reason::length);
-        self->state.streams.erase(it);
-        return;
-      }
+      self->send(s.reply_to, token_atom::value, id, std::move(piece));
     }
     if (s.next >= s.tokens.size()) {
       record_offline_stream(s);
@@ -111,7 +99,6 @@ offline_worker(offline_worker_actor::stateful_pointer<offline_worker_state> self
       s.started = std::chrono::steady_clock::now();
       s.prompt_tokens = start.request.prompt_tokens;
       s.reply_to = std::move(start.reply_to);
-      s.relay = std::move(start.relay);
       s.tokens = core::split_into_tokens(provider.compose(start.request));
       if (s.tokens.size() > start.request.max_tokens) {
         s.tokens.resize(start.request.max_tokens);
@@ -143,7 +130,7 @@ struct provider_worker_state {
 using provider_worker_actor = llm_pool_actor::extend<caf::reacts_to<cancel_atom, std::uint64_t>,
                                                      caf::reacts_to<end_atom, std::uint64_t>>;
 
-/// Streams from a provider: its I/O thread hands tokens to the relay or the listener (same order as
+/// Streams from a provider: its I/O thread sends tokens straight to the session (same order as
 /// received); this actor only tracks handles for cancel.
 provider_worker_actor::behavior_type
 provider_worker(provider_worker_actor::stateful_pointer<provider_worker_state> self,
@@ -163,18 +150,9 @@ provider_worker(provider_worker_actor::stateful_pointer<provider_worker_state> s
         return me;
       }
       llm::stream_callbacks cb;
-      if (auto relay = start.relay) // a turn's reply: straight to the connections
-        cb.on_token = [reply_to, id, relay](std::string text) {
-          auto v = relay->push(text);
-          if (v == reply_relay::verdict::stop || v == reply_relay::verdict::length)
-            caf::anon_send(reply_to, end_atom::value, id,
-                           v == reply_relay::verdict::stop ? core::finish_reason::stop
-                                                           : core::finish_reason::length);
-        };
-      else
-        cb.on_token = [reply_to, id](std::string text) {
-          caf::anon_send(reply_to, token_atom::value, id, std::move(text));
-        };
+      cb.on_token = [reply_to, id](std::string text) {
+        caf::anon_send(reply_to, token_atom::value, id, std::move(text));
+      };
       cb.on_continue = [reply_to, id] {
         caf::anon_send(reply_to, retry_atom::value, id); // a next endpoint continues the reply
       };

@@ -28,8 +28,6 @@ struct upstream_config;
 
 namespace xinyu::actors {
 
-class reply_relay;
-
 /// Who receives a stream: `(token_atom, stream_id, text)`... then exactly one
 /// `(end_atom, stream_id, finish)`. Between them `(retry_atom, stream_id)` says the upstream
 /// stream broke after some text and the next endpoint was asked to continue the reply: the
@@ -43,19 +41,13 @@ using llm_listener_actor =
 /// A running stream: `(cancel_atom, stream_id)` stops it (no `end` follows a cancel).
 using llm_stream_actor = caf::typed_actor<caf::reacts_to<cancel_atom, std::uint64_t>>;
 
-/// Starts one streamed reply; tokens go to `reply_to` tagged `stream_id`, or, with `relay`,
-/// straight from the provider's thread into the relay (a turn's reply: one thread crossing per
-/// piece, not two); then `reply_to` hears only the end, and a stop sequence or the token limit
-/// the relay found as an end (`stop`, `length`).
+/// Starts one streamed reply; tokens go to `reply_to` tagged `stream_id`.
 struct llm_start {
   std::uint64_t stream_id = 0;
   llm_listener_actor reply_to;
   llm::llm_request request;
-  std::shared_ptr<reply_relay> relay = {};
 };
 
-/// The relay is a pointer into this process and is not inspected (the LLM pool is always
-/// local, nothing serialises this message).
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, llm_start& x) {
   return f(caf::meta::type_name("llm_start"), x.stream_id, x.reply_to, x.request);

@@ -35,10 +35,6 @@ void resume(session_ptr self, const client_sink_ptr& origin, const core::resume_
     if (t.id != r.id)
       continue;
     // in flight or queued: replay what exists; the rest arrives live (origin is subscribed)
-    if (t.relay) {
-      t.relay->replay(origin, r.seq);
-      return;
-    }
     for (std::size_t i = r.seq; i < t.tokens.size(); ++i)
       session_state::reply(origin, core::frames::token(t.id, i, t.tokens[i]));
     return;

@@ -31,7 +31,6 @@ void on_crash(session_ptr self, const std::string& what) {
   for (auto& t : st.turns) {
     if (t.stream)
       self->send(t.stream, cancel_atom::value, t.key);
-    take_reply(t);
     core::frames::done_info d;
     d.id = t.id;
     d.turn = t.reply_turn;
@@ -53,7 +52,6 @@ void on_crash(session_ptr self, const std::string& what) {
   if (st.owner)
     self->send(st.owner, handover_atom::value, st.user, std::move(st.sinks), self->address());
   st.sinks.clear();
-  st.sinks_changed();
 }
 
 /// The turn counter (and memories) are known: run what waited for them.
@@ -90,10 +88,8 @@ void load_failed(session_ptr self, const caf::error& err) {
 }
 
 void subscribe(session_state& st, const client_sink_ptr& sink) {
-  if (sink && std::find(st.sinks.begin(), st.sinks.end(), sink) == st.sinks.end()) {
+  if (sink && std::find(st.sinks.begin(), st.sinks.end(), sink) == st.sinks.end())
     st.sinks.push_back(sink);
-    st.sinks_changed();
-  }
 }
 
 /// A command routed by the owner: run it, or keep it until the load is done.
@@ -224,7 +220,6 @@ session_actor::behavior_type session_behavior(session_ptr self, std::string user
       ++st.routed;
       st.last_activity = clock::now();
       st.sinks.erase(std::remove(st.sinks.begin(), st.sinks.end(), sink), st.sinks.end());
-      st.sinks_changed();
     },
     [self](command_atom, client_sink_ptr& origin, core::client_command& cmd) -> bool {
       on_command(self, origin, cmd);

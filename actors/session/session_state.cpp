@@ -160,11 +160,6 @@ void session_state::broadcast(const frame_ptr& f) {
     s->deliver(f);
 }
 
-void session_state::sinks_changed() {
-  if (!turns.empty() && turns.front().relay)
-    turns.front().relay->set_sinks(sinks);
-}
-
 void session_state::broadcast(std::string f) {
   broadcast(std::make_shared<const std::string>(std::move(f)));
 }

@@ -3,7 +3,6 @@
 // actors/session/; must never be included outside it.
 #pragma once
 
-#include "actors/reply_relay.hpp"
 #include "actors/session_actor.hpp"
 #include "core/policy/stop_sequences.hpp"
 #include "core/analysis/analysis.hpp"
@@ -77,9 +76,6 @@ struct turn {
   bool chinese = false;
   // generation
   llm_stream_actor stream;
-  // while the model streams, its pieces go through the relay (provider thread -> connections)
-  // and `tokens` and `stops` live there; take_reply() brings them back
-  std::shared_ptr<reply_relay> relay;
   std::vector<std::string> tokens;
   std::size_t preface_tokens = 0; // the crisis referral's pieces, sent before the model's
   bool referred = false;          // the reply opened with the crisis referral
@@ -213,8 +209,6 @@ struct session_state {
 
   void broadcast(const frame_ptr& f);
   void broadcast(std::string f);
-  /// `sinks` changed: the reply streaming now goes to the new set too.
-  void sinks_changed();
   static void reply(const client_sink_ptr& to, std::string f);
 
   /// The turn in flight with this key, if it is past `queued`.
@@ -237,11 +231,8 @@ void reply_error(const client_sink_ptr& to, std::string_view code, std::string_v
 void admit_chat(session_ptr self, const client_sink_ptr& origin, core::chat_command& c);
 /// Starts the front turn if nothing is in flight: the stages go out at once.
 void start_next(session_ptr self);
-/// A token of the stream `key` sent to the session rather than into the turn's relay (the
-/// summariser's, or a worker's that does not use the relay).
+/// A token of the stream `key`; the first arms the stall deadline.
 void on_token(session_ptr self, std::uint64_t key, std::string text);
-/// Ends the relay of `t` (if any): its pieces, stop scanner and TTFT are the turn's again.
-void take_reply(turn& t);
 /// The stream `key` ended.
 void on_stream_end(session_ptr self, std::uint64_t key, core::finish_reason finish);
 /// The stream `key` broke after some text and goes on from the next endpoint: `llm` is

@@ -35,7 +35,6 @@ void fallback_reply(session_ptr self, turn& t) {
 
 /// The stream gave up: the fallback when nothing came, else what came ends with `error`.
 void end_stream_early(session_ptr self, turn& t) {
-  take_reply(t);
   if (t.model_tokens() == 0) {
     fallback_reply(self, t);
     return;
@@ -150,27 +149,8 @@ void generate_with_llm(session_ptr self, turn& t) {
   start.request.stop = t.stop;
   auto key = t.key;
   t.last_token_at = clock::now();
-  // the reply's pieces go from the provider's thread to the connections through the relay;
-  // the session hears only the end (and a stop sequence or the token limit, as an end)
-  reply_relay::options ro;
-  ro.chat_id = t.id;
-  ro.tokens = std::move(t.tokens);
-  ro.preface = t.preface_tokens;
-  ro.limit = start.request.max_tokens;
-  ro.stops = std::move(t.stops);
-  ro.sinks = st.sinks;
-  ro.accepted_at = t.accepted_at;
-  ro.ttft_ms = t.ttft_ms;
-  ro.token_count = &metrics().tokens;
-  ro.ttft = &metrics().ttft;
-  t.tokens.clear();
-  t.stops.reset();
-  t.relay = std::make_shared<reply_relay>(std::move(ro));
-  start.relay = t.relay;
   self->delayed_send(self, ms(st.cfg->config.llm.first_token_deadline_ms), timeout_atom::value, key,
                      deadline_kind::first_token);
-  self->delayed_send(self, ms(st.cfg->config.llm.stall_deadline_ms), timeout_atom::value, key,
-                     deadline_kind::stall); // re-armed from the relay's last piece
   self->delayed_send(self, ms(st.cfg->config.llm.total_deadline_ms), timeout_atom::value, key,
                      deadline_kind::total);
   self
@@ -248,7 +228,6 @@ void finish_turn(session_ptr self, core::finish_reason finish) {
   auto& t = st.turns.front();
   if (t.stream && t.ph == phase::generating)
     self->send(t.stream, cancel_atom::value, t.key); // no-op when the stream already ended
-  take_reply(t);
   double total = ms_since(t.accepted_at);
   core::frames::done_info d;
   d.id = t.id;
@@ -416,39 +395,42 @@ void admit_chat(session_ptr self, const client_sink_ptr& origin, core::chat_comm
   start_next(self);
 }
 
-void take_reply(turn& t) {
-  if (!t.relay)
-    return;
-  auto r = t.relay->close();
-  t.relay.reset();
-  t.tokens = std::move(r.tokens);
-  t.stops = std::move(r.stops);
-  if (!t.ttft_ms)
-    t.ttft_ms = r.ttft_ms;
-  t.last_token_at = r.last_piece_at;
-}
-
 void on_token(session_ptr self, std::uint64_t key, std::string text) {
   if (on_summary_token(self, key, text))
     return;
-  // a worker that streams through the listener rather than the relay: same path, this thread
   auto* t = self->state.current(key);
-  if (!t || t->ph != phase::generating || !t->relay)
+  if (!t || t->ph != phase::generating)
     return; // a stream we gave up on
-  auto v = t->relay->push(text);
-  if (v == reply_relay::verdict::stop)
-    finish_turn(self, core::finish_reason::stop);
-  else if (v == reply_relay::verdict::length)
+  auto limit = self->state.cfg->config.llm.max_tokens;
+  if (t->model_tokens() >= std::min(limit, t->max_tokens.value_or(limit))) {
     finish_turn(self, core::finish_reason::length);
+    return;
+  }
+  bool first = t->model_tokens() == 0;
+  if (t->stops) { // the caller's stop sequences: show what cannot be one, end before one
+    auto r = t->stops->feed(text);
+    if (!r.show.empty())
+      emit_token(self, *t, std::move(r.show));
+    if (r.stopped) {
+      finish_turn(self, core::finish_reason::stop);
+      return;
+    }
+    if (t->model_tokens() == 0)
+      return; // all held back so far
+  } else {
+    emit_token(self, *t, std::move(text));
+  }
+  if (first)
+    self->delayed_send(self, ms(self->state.cfg->config.llm.stall_deadline_ms), timeout_atom::value,
+                       key, deadline_kind::stall);
 }
 
 void on_stream_continued(session_ptr self, std::uint64_t key) {
   auto* t = self->state.current(key);
   if (!t || t->ph != phase::generating)
     return;
-  t->mark_degraded("llm"); // the reply goes on, from a fallback endpoint
-  if (t->relay)
-    t->relay->touch(); // a whole stall deadline for the continuation's first token
+  t->mark_degraded("llm");         // the reply goes on, from a fallback endpoint
+  t->last_token_at = clock::now(); // a whole stall deadline for the continuation's first token
 }
 
 void on_stream_end(session_ptr self, std::uint64_t key, core::finish_reason finish) {
@@ -457,7 +439,6 @@ void on_stream_end(session_ptr self, std::uint64_t key, core::finish_reason fini
   auto* t = self->state.current(key);
   if (!t || t->ph != phase::generating)
     return;
-  take_reply(*t);
   if (t->stops) // the stream ended: a held tail can no longer become a stop sequence
     if (auto rest = t->stops->flush(); !rest.empty())
       emit_token(self, *t, std::move(rest));
@@ -494,16 +475,13 @@ void on_deadline(session_ptr self, std::uint64_t key, deadline_kind kind) {
     return;
   switch (kind) {
     case deadline_kind::first_token:
-      if ((t->relay ? t->relay->model_pieces() : t->model_tokens()) == 0) {
+      if (t->model_tokens() == 0) {
         metrics().timeouts("first_token").inc();
         end_stream_early(self, *t);
       }
       break;
     case deadline_kind::stall: {
-      // before the model's first piece the first-token deadline governs: look again later
-      bool started = (t->relay ? t->relay->model_pieces() : t->model_tokens()) > 0;
-      auto idle = started ? clock::now() - (t->relay ? t->relay->last_piece_at() : t->last_token_at)
-                          : clock::duration::zero();
+      auto idle = clock::now() - t->last_token_at;
       if (idle >= ms(st.cfg->config.llm.stall_deadline_ms)) {
         metrics().timeouts("stall").inc();
         end_stream_early(self, *t);
