@@ -7,7 +7,7 @@ idle-connection hold (authenticated connections, RSS per connection; not for the
 a Markdown table with CPU per turn, writes the rows and PNG charts to --out (docs/bench).
 Run through bench/compare.sh (it builds first). Everything stays on 127.0.0.1.
 """
-import argparse, json, os, re, shutil, signal, subprocess, sys, tempfile, time
+import argparse, json, os, re, shutil, signal, subprocess, sys, tempfile, threading, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build")
@@ -73,7 +73,15 @@ def start_mock(tmp, ttft, token):
     return m, port
 
 
-def start_xinyu(tmp, llm_port, tag, binary=None):
+def merged(base, extra):
+    """base with extra's keys laid over it, recursively (config overrides)."""
+    out = dict(base)
+    for k, v in extra.items():
+        out[k] = merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def start_xinyu(tmp, llm_port, tag, binary=None, overrides=None):
     data = os.path.join(tmp, "data-" + tag)
     shutil.rmtree(data, ignore_errors=True)
     cfg = {"llm": {"provider": "openai", "max_streams": 4000, "pool_per_endpoint": 4000,
@@ -84,6 +92,7 @@ def start_xinyu(tmp, llm_port, tag, binary=None):
            # and every simulated user comes from 127.0.0.1
            "transport": {"max_connections": 100000, "max_connections_per_ip": 100000,
                          "connections_per_second_per_ip": 0}}
+    cfg = merged(cfg, overrides or {})
     path = os.path.join(tmp, f"xinyu-{tag}.json")
     json.dump(cfg, open(path, "w"))
     p = Proc([binary or os.path.join(BUILD, "apps/xinyu-server"), "--config", path, "--port", "0"],
@@ -127,11 +136,26 @@ def load(port, users, duration, label, ramp_ms=2000, extra=()):
 
 
 def measured(server_pid, fn):
+    """Runs fn (a load) and adds the server's CPU over it, its RSS at the end and its peak."""
     c0, t0 = cpu_seconds(server_pid), time.time()
-    r = fn()
+    peak, done = [0], threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], rss_kb(server_pid))
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        r = fn()
+    finally:
+        done.set()
+        sampler.join()
     r["cpu_s"] = cpu_seconds(server_pid) - c0
     r["cpu_pct"] = 100 * r["cpu_s"] / max(0.001, time.time() - t0)
     r["rss_mb"] = rss_kb(server_pid) / 1024
+    r["rss_peak_mb"] = max(peak[0], rss_kb(server_pid)) / 1024
     return r
 
 
@@ -165,6 +189,15 @@ def main():
                          "baseline = another xinyu-server binary (--baseline)")
     ap.add_argument("--baseline", default="",
                     help="an older xinyu-server binary to measure beside this one (server 'baseline')")
+    ap.add_argument("--baseline-config", default="{}",
+                    help="JSON laid over the baseline's config (e.g. another scheduler setting)")
+    ap.add_argument("--realistic", default="",
+                    help="connection counts for the realistic scenario (each user chats every "
+                         "--every-ms on average, open loop), e.g. 100,1000,5000,10000,19000; "
+                         "'' = not run")
+    ap.add_argument("--every-ms", type=int, default=20000)
+    ap.add_argument("--no-zero", action="store_true", help="skip the zero-delay LLM run")
+    ap.add_argument("--realistic-duration", type=int, default=40)
     ap.add_argument("--out", default="docs/bench",
                     help="where the rows (compare.json) and the PNG charts go; '' = nowhere")
     a = ap.parse_args()
@@ -179,25 +212,41 @@ def main():
     try:
         for name in servers:
             start = {"xinyu": start_xinyu, "seed": start_seed, "relay": start_relay,
-                     "baseline": lambda tmp, port, tag: start_xinyu(tmp, port, tag + "-baseline",
-                                                                     a.baseline)}[name]
+                     "baseline": lambda tmp, port, tag: start_xinyu(
+                         tmp, port, tag + "-baseline", a.baseline or None,
+                         json.loads(a.baseline_config))}[name]
             srv, port = start(tmp, mport, "paced")
             try:
-                for u in [int(x) for x in a.users.split(",")]:
+                for u in [int(x) for x in a.users.split(",") if x]:
                     r = measured(srv.p.pid, lambda: load(port, u, a.duration, f"{name}-{u}"))
                     r.update(server=name, scenario=f"LLM 100ms+20ms/token, {u} users")
                     rows.append(r)
                     print(json.dumps(r), file=sys.stderr)
             finally:
                 srv.stop()
-            srv, port = start(tmp, zport, "zero")
-            try:
-                r = measured(srv.p.pid, lambda: load(port, 100, a.duration, f"{name}-zero"))
-                r.update(server=name, scenario="zero-delay LLM, 100 users")
+            for n in [int(x) for x in a.realistic.split(",") if x]:
+                if name == "seed":
+                    continue  # the seed's design saturates at ~200 turns/s: not a fair ask
+                srv, port = start(tmp, mport, f"open{n}")  # fresh: RSS is this load's alone
+                try:
+                    r = measured(srv.p.pid, lambda: load(
+                        port, n, a.realistic_duration, f"{name}-open-{n}",
+                        ramp_ms=min(15000, max(2000, n)), extra=("--every-ms", str(a.every_ms))))
+                finally:
+                    srv.stop()
+                r.update(server=name,
+                         scenario=f"{n} connected, a chat every {a.every_ms / 1000:g} s each")
                 rows.append(r)
                 print(json.dumps(r), file=sys.stderr)
-            finally:
-                srv.stop()
+            if not a.no_zero:
+                srv, port = start(tmp, zport, "zero")
+                try:
+                    r = measured(srv.p.pid, lambda: load(port, 100, a.duration, f"{name}-zero"))
+                    r.update(server=name, scenario="zero-delay LLM, 100 users")
+                    rows.append(r)
+                    print(json.dumps(r), file=sys.stderr)
+                finally:
+                    srv.stop()
             if name == "relay":
                 continue  # the floor holds connections as Beast does; nothing to learn here
             if (a.idle_seed if name == "seed" else a.idle_xinyu) == 0:
@@ -216,7 +265,7 @@ def main():
         zero.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print("\n| server | scenario | turns | errors | turns/s | TTFT p50/p95/p99 ms | total p50/p95/p99 ms | server CPU | CPU per turn | RSS MB |")
+    print("\n| server | scenario | turns | errors | turns/s | TTFT p50/p95/p99 ms | total p50/p95/p99 ms | server CPU | CPU per turn | RSS MB (peak) |")
     print("| --- | --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: |")
     for r in rows:
         if "kb_per_conn" in r:
@@ -227,7 +276,7 @@ def main():
         print(f'| {r["server"]} | {r["scenario"]} | {r["turns"]} | {r["errors"] + r["timeouts"]} '
               f'| {r["turns_per_s"]:.0f} | {t["p50"]:.1f} / {t["p95"]:.1f} / {t["p99"]:.1f} '
               f'| {d["p50"]:.0f} / {d["p95"]:.0f} / {d["p99"]:.0f} | {r["cpu_pct"]:.0f} % '
-              f'| {1000 * r["cpu_s"] / max(1, r["turns"]):.2f} ms | {r["rss_mb"]:.0f} |')
+              f'| {1000 * r["cpu_s"] / max(1, r["turns"]):.2f} ms | {r.get("rss_peak_mb", r["rss_mb"]):.0f} |')
     if a.out:
         os.makedirs(a.out, exist_ok=True)
         with open(os.path.join(a.out, "compare.json"), "w") as f:

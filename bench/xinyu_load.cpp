@@ -14,6 +14,7 @@
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,10 @@ struct options {
   double duration_s = 0; // 0 = until every user did `turns`
   int ramp_ms = 1000;    // connections spread over this
   int think_ms = 0;      // pause between a user's turns
+  // > 0: open loop, as people chat: each user starts a chat every `every_ms` on average (the
+  // gap drawn uniformly from half to one and a half of it; the first at a random point of
+  // one gap), whatever the replies take; a chat still running when the next is due waits
+  int every_ms = 0;
   bool wait_persisted = false;
   int idle_s = 0;         // > 0: only hold authenticated connections this long
   int timeout_ms = 60000; // per turn
@@ -45,6 +50,7 @@ struct stats {
   std::vector<double> ttft, total, persisted, persist_lag;
   long turns = 0, errors = 0, timeouts = 0, conn_failures = 0, connected = 0, tokens = 0;
   std::vector<std::string> error_samples;
+  std::mt19937 rng{12345}; // fixed seed: runs are comparable
 };
 
 double pct(std::vector<double>& v, double p) {
@@ -146,6 +152,13 @@ private:
         timer_.async_wait([self = shared_from_this()](beast::error_code) { self->stop(); });
         return;
       }
+      if (opt_.every_ms > 0) { // the first chat at a random point of the first gap
+        next_at_ = clock_type::now()
+                   + std::chrono::milliseconds(
+                     std::uniform_int_distribution<int>{0, opt_.every_ms}(st_.rng));
+        wait_for_next();
+        return;
+      }
       next_turn();
       return;
     }
@@ -201,11 +214,31 @@ private:
     });
   }
 
+  /// Open loop: the next chat starts at next_at_ (now, if that has passed).
+  void wait_for_next() {
+    if (opt_.duration_s > 0 && next_at_ >= end_) {
+      stop(); // the next chat would fall after the run: leave now, not when it is due
+      return;
+    }
+    timer_.expires_at(next_at_);
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec)
+        self->next_turn();
+    });
+  }
+
   void end_turn() {
     in_turn_ = false;
     ++done_turns_;
     timer_.cancel();
-    if (opt_.think_ms > 0) {
+    if (opt_.every_ms > 0) {
+      next_at_ = std::max(sent_at_
+                            + std::chrono::milliseconds(
+                              std::uniform_int_distribution<int>{opt_.every_ms / 2,
+                                                                 opt_.every_ms * 3 / 2}(st_.rng)),
+                          clock_type::now());
+      wait_for_next();
+    } else if (opt_.think_ms > 0) {
       timer_.expires_after(std::chrono::milliseconds(opt_.think_ms));
       timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
         if (!ec)
@@ -225,6 +258,7 @@ private:
 
   websocket::stream<beast::tcp_stream> ws_;
   net::steady_timer timer_;
+  clock_type::time_point next_at_;
   beast::flat_buffer buf_;
   std::vector<std::shared_ptr<std::string>> out_;
   const options& opt_;
@@ -241,7 +275,8 @@ private:
 void usage() {
   std::cout
     << "xinyu-load [--host H] [--port P] [--users N] [--turns T] [--duration S]\n"
-       "           [--ramp-ms MS] [--think-ms MS] [--persisted] [--idle S] [--timeout-ms MS]\n"
+       "           [--ramp-ms MS] [--think-ms MS | --every-ms MS] [--persisted] [--idle S]\n"
+       "           [--timeout-ms MS]\n"
        "           [--label NAME] [--text TEXT]\n"
        "Prints one JSON line of results (turns/s, ttft/total/persisted p50/p95/p99 in ms).\n";
 }
@@ -273,6 +308,8 @@ int main(int argc, char** argv) {
       opt.ramp_ms = std::stoi(next());
     else if (a == "--think-ms")
       opt.think_ms = std::stoi(next());
+    else if (a == "--every-ms")
+      opt.every_ms = std::stoi(next());
     else if (a == "--persisted")
       opt.wait_persisted = true;
     else if (a == "--idle")

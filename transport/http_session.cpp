@@ -290,9 +290,9 @@ private:
       if (!svc.storage_ok)
         return respond(req, http::status::service_unavailable, "application/json",
                        R"({"ready":false,"reason":"storage writes are failing; retrying"})");
-      if (svc.shedding())
+      if (const char* why = svc.shed_reason())
         return respond(req, http::status::service_unavailable, "application/json",
-                       R"({"ready":false,"reason":"storage queue above its high-water mark"})");
+                       nlohmann::json{{"ready", false}, {"reason", why}}.dump());
       return respond(req, http::status::ok, "application/json", R"({"ready":true})");
     }
     if (path == "/metrics")

@@ -346,12 +346,9 @@ void admit_chat(session_ptr self, const client_sink_ptr& origin, core::chat_comm
       return;
     }
   }
-  if (cfg.svc && cfg.svc->shedding()) {
+  if (const char* why = cfg.svc ? cfg.svc->shed_reason() : nullptr) {
     metrics().overloaded.inc();
-    reply_error(origin, "overloaded",
-                cfg.svc->draining ? "the server is shutting down"
-                                  : "the server is busy storing; re-send later",
-                c.id, cfg.config.storage.retry_after_ms);
+    reply_error(origin, "overloaded", why, c.id, cfg.config.storage.retry_after_ms);
     return;
   }
   if (auto wait = st.chats.take(clock::now()); wait > 0) {

@@ -199,6 +199,12 @@ void configure_actor_system(caf::actor_system_config& sys_cfg, const core::confi
   auto threads = cfg.scheduler.threads != 0 ? cfg.scheduler.threads
                                             : std::max(1u, std::thread::hardware_concurrency());
   sys_cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
+  sys_cfg.set("work-stealing.aggressive-poll-attempts",
+              static_cast<size_t>(cfg.scheduler.spin_polls));
+  sys_cfg.set("work-stealing.moderate-poll-attempts",
+              static_cast<size_t>(cfg.scheduler.sleepy_polls));
+  sys_cfg.set("work-stealing.moderate-sleep-duration",
+              caf::timespan{std::chrono::microseconds{cfg.scheduler.sleepy_poll_us}});
 }
 
 actors::runtime start(caf::actor_system& sys, const core::config& cfg, components& parts) {

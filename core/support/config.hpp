@@ -95,6 +95,11 @@ struct config {
   std::string chaos_json = "{}"; // failure injection, validated by core::chaos_settings
   struct {
     unsigned threads = 0; // 0 = one per core
+    // How an idle CAF worker waits for work: spin, then poll with short sleeps, then sleep
+    // on a condition variable until work is enqueued (CAF's work-stealing policy).
+    unsigned spin_polls = 100;    // polls without sleeping (CAF: aggressive-poll-attempts)
+    unsigned sleepy_polls = 0;    // polls with a sleep between (moderate-poll-attempts; CAF: 500)
+    unsigned sleepy_poll_us = 50; // that sleep (moderate-sleep-duration)
   } scheduler;
   struct stage {
     unsigned workers = 2;

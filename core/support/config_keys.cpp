@@ -390,6 +390,13 @@ const std::vector<config_key>& config_keys() {
     chaos_key("failure injection per kind (emotion safety memory llm storage session): "
               "{crash_rate, hang_rate, fail_rate, delay_ms}; off by default"),
     XINYU_KEY(scheduler.threads, "CAF scheduler threads; 0 = one per core", 0, 256),
+    XINYU_KEY(scheduler.spin_polls,
+              "an idle CAF worker first polls its queue this often without sleeping", 1, 100000),
+    XINYU_KEY(scheduler.sleepy_polls,
+              "then this often with scheduler.sleepy_poll_us between, before it sleeps until "
+              "work arrives (each poll wakes the thread: CPU at low load)",
+              0, 100000),
+    XINYU_KEY(scheduler.sleepy_poll_us, "the sleep between those polls", 1, 100000),
     XINYU_KEY(emotion.workers, "emotion analyzer workers", 1, 256),
     XINYU_KEY(emotion.deadline_ms, "emotion stage deadline; late = neutral + degraded", 1, 60000),
     XINYU_KEY(emotion.model,

@@ -27,10 +27,17 @@ struct service_state {
   chaos_settings chaos;
 
   bool ready() const noexcept { return !draining.load() && storage_ok.load(); }
-  bool shedding() const noexcept {
-    return draining.load() || storage_queue.load() >= storage_high_water
-           || inflight_turns.load() >= max_inflight_turns;
+  /// Why new chats are refused now (said to the client and on /readyz), or null.
+  const char* shed_reason() const noexcept {
+    if (draining.load())
+      return "the server is shutting down";
+    if (storage_queue.load() >= storage_high_water)
+      return "the server is busy storing; re-send later";
+    if (inflight_turns.load() >= max_inflight_turns)
+      return "the server has too many replies in progress; re-send later";
+    return nullptr;
   }
+  bool shedding() const noexcept { return shed_reason() != nullptr; }
 };
 
 } // namespace xinyu::core

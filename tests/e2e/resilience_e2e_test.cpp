@@ -48,6 +48,11 @@ TEST_CASE("e2e: the global in-flight bound sheds new chats with overloaded", "[e
   auto t = run_turn(b, "b1", "me too");
   CHECK(t.error["code"] == "overloaded");
   CHECK(t.error["retry_after_ms"] == 321);
+  // the message names the bound that was hit, not storage (an operator reads it in logs)
+  CHECK(t.error["message"].get<std::string>().find("replies in progress") != std::string::npos);
+  auto ready = http_get(srv.port(), "/readyz");
+  CHECK(ready.first == 503);
+  CHECK(ready.second.find("replies in progress") != std::string::npos);
   CHECK(a.read_until("done")["finish"] == "stop");
   CHECK(run_turn(b, "b2", "now?").done["finish"] == "stop");
   auto m = http_get(srv.port(), "/metrics").second;
