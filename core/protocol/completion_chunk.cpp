@@ -11,17 +11,10 @@ namespace xinyu::core {
 
 namespace {
 
-/// The reference reading (a JSON DOM): every shape, every error; the fast path below defers
-/// to it whenever a chunk is not the common one.
-completion_chunk parse_with_dom(std::string_view data) {
+/// The reference reading (a JSON DOM) of a trimmed payload that is not [DONE]: every shape,
+/// every error; the fast path below defers to it whenever a chunk is not the common one.
+completion_chunk parse_with_dom(std::string_view trimmed) {
   completion_chunk c;
-  auto trimmed = data;
-  while (!trimmed.empty() && (trimmed.back() == ' ' || trimmed.back() == '\n'))
-    trimmed.remove_suffix(1);
-  if (trimmed == "[DONE]") {
-    c.type = completion_chunk::kind::done;
-    return c;
-  }
   auto j = nlohmann::json::parse(trimmed, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
     c.type = completion_chunk::kind::malformed;
@@ -29,8 +22,8 @@ completion_chunk parse_with_dom(std::string_view data) {
   }
   if (auto e = j.find("error"); e != j.end() && !e->is_null()) {
     c.type = completion_chunk::kind::error;
-    if (e->is_object())
-      c.error = e->value("message", e->dump());
+    if (auto m = e->find("message"); m != e->end() && m->is_string()) // end() if not an object
+      c.error = m->get<std::string>(); // (value("message", ...) throws on a non-string message)
     else if (e->is_string())
       c.error = e->get<std::string>();
     else

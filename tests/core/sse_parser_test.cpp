@@ -176,4 +176,9 @@ TEST_CASE("completion chunks in every vendor's shape read the same without a DOM
   CHECK(usage.prompt_tokens == 12);
   CHECK(usage.completion_tokens == -1); // not an integer
   CHECK(parse_completion_chunk(R"({"error":{"code":500}})").error == R"({"code":500})");
+  // an endpoint's error with a message that is not a string is an error, never an exception
+  // (it used to throw on the upstream client's thread)
+  auto odd = parse_completion_chunk(R"({"error":{"message":5}})");
+  CHECK(odd.type == k::error);
+  CHECK(odd.error == R"({"message":5})");
 }
