@@ -134,6 +134,10 @@ config_result load_config(const std::string& json_text,
     } catch (const json::parse_error& e) {
       res.error = "configuration is not valid JSON at " + position_of(json_text, e.byte);
       return res;
+    } catch (const json::exception& e) {
+      // e.g. out_of_range 406: a number too large for a double ("1e999").
+      res.error = std::string{"configuration is not valid JSON: "} + e.what();
+      return res;
     }
     if (!user.is_object()) {
       res.error = "configuration must be a JSON object";
