@@ -1,5 +1,5 @@
-// xinyu-train: trains the safety and emotion fastText models from the train split and picks
-// their thresholds on the dev split. Must never read the test split: it measures, we don't tune.
+// xinyu-train: trains the safety and emotion fastText models and picks their thresholds on
+// train/dev data (cross-fitted for safety). Must never read the test split: it measures.
 #include "core/analysis/emotion_ensemble.hpp"
 #include "core/analysis/labelled_corpus.hpp"
 #include "core/analysis/safety_checker.hpp"
@@ -15,22 +15,49 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <atomic>
+#include <thread>
+#include <map>
+#include <algorithm>
 
 using namespace xinyu;
 using nlohmann::json;
 
 namespace {
 
-bool show_misses = false;      // --dev-misses: print every dev row the combined verdict gets wrong
+bool show_misses = false; // --dev-misses: print every dev row the combined verdict gets wrong
+// --cross-fit K: learn from train+dev, thresholds on out-of-fold predictions; 0 = learn from
+// train, thresholds on dev. 5 chosen 2026-12-05: on a blind split kept out of both recipes
+// (spent-test-2026-12-04) crisis recall 0.862 vs 0.855 at 4.2 % vs 7.4 % benign answered
+// crisis or blocked, caution 0.907 vs 0.884.
+int cross_fit = 5;
+std::string hold_out;          // --hold-out SOURCE: kept out, scored at the end (experiments)
 llm::fasttext_training params; // --epoch --lr --dim --minn --maxn --ngrams --bucket
 
 int usage() {
-  std::cerr << "usage: xinyu-train --data DIR --out DIR [--dev-misses]\n"
+  std::cerr << "usage: xinyu-train --data DIR --out DIR [--dev-misses] [--cross-fit K]\n"
+               "                   [--hold-out SOURCE] [--epoch N --lr X --dim N --minn N\n"
+               "                   --maxn N --ngrams N --bucket N]\n"
                "       xinyu-train --probe --out DIR   (verdicts for each line of stdin)\n"
                "  DIR/safety/train*.tsv, DIR/emotion/train*.tsv (plus the legacy sets\n"
                "  DIR/safety_*.tsv, DIR/emotion_*.tsv) train the models; DIR/*/dev*.tsv picks\n"
                "  thresholds. Writes OUT/safety.bin, safety.json, emotion.bin, emotion.json.\n";
   return 2;
+}
+
+/// Runs body(0..n-1) on every core; each index is independent and writes only its own slot.
+template <class Body>
+void parallel_for(std::size_t n, Body body) {
+  std::size_t workers = std::max(1u, std::thread::hardware_concurrency());
+  std::atomic<std::size_t> next{0};
+  std::vector<std::thread> pool;
+  for (std::size_t w = 0; w < workers; ++w)
+    pool.emplace_back([&] {
+      for (std::size_t i = next++; i < n; i = next++)
+        body(i);
+    });
+  for (auto& t : pool)
+    t.join();
 }
 
 json rate(const core::hit_rate& h) { return json{{"n", h.n}, {"rate", h.rate()}}; }
@@ -76,12 +103,22 @@ core::safety_thresholds pick_safety_thresholds(
   };
   constexpr double max_benign_severe = 0.03, max_benign_flagged = 0.20;
   constexpr double max_everyday_severe = 0.01, max_everyday_flagged = 0.10;
-  auto allowed = [&](const outcome& o) {
-    return o.budget.benign_severe.rate() <= max_benign_severe
-           && o.budget.benign_flagged.rate() <= max_benign_flagged
-           && o.everyday.benign_severe.rate() <= max_everyday_severe
-           && o.everyday.benign_flagged.rate() <= max_everyday_flagged;
+  // How far an outcome is over the budgets (0 = within). When no grid point is within them
+  // (the rules alone can be over: they fire on look-alikes the model must veto), the least
+  // excess wins, so the thresholds never fall back to "model off" silently.
+  auto excess = [&](const outcome& o) {
+    return std::max(0.0, o.budget.benign_severe.rate() - max_benign_severe)
+           + std::max(0.0, o.budget.benign_flagged.rate() - max_benign_flagged)
+           + std::max(0.0, o.everyday.benign_severe.rate() - max_everyday_severe)
+           + std::max(0.0, o.everyday.benign_flagged.rate() - max_everyday_flagged);
   };
+  double least_excess = 1e9;
+  struct grid_point {
+    core::safety_thresholds thresholds;
+    core::safety_scores scores;
+    double over;
+  };
+  std::vector<grid_point> grid;
   std::optional<outcome> last;
   core::safety_thresholds best;
   best.crisis = best.caution = 0.95;
@@ -93,7 +130,7 @@ core::safety_thresholds pick_safety_thresholds(
   // rule's crisis only when very sure of "benign" (veto), and call a crisis without a word of
   // danger only when very sure (alone).
   for (double blocked : {0.3, 0.5, 0.7, 0.9, 1.1})
-    for (double veto : {0.95, 0.98, 1.1})
+    for (double veto : {0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 1.1})
       for (double alone : {0.7, 0.8, 0.9, 1.1})
         for (double cr = 0.10; cr <= 0.901; cr += 0.05)
           for (double ca = 0.10; ca <= cr + 1e-9; ca += 0.05) {
@@ -105,23 +142,45 @@ core::safety_thresholds pick_safety_thresholds(
             t.veto = veto;
             t.alone = alone;
             t.blocked = blocked;
-            last = evaluate_both(t);
-            auto s = last->all;
-            if (std::getenv("XINYU_TRAIN_FRONTIER"))
-              std::printf("  frontier blocked %.2f veto %.2f alone %.2f crisis %.2f caution %.2f: "
-                          "recall %.3f blocked %.3f caution %.3f severe %.3f flagged %.3f\n",
-                          blocked, veto, alone, cr, ca, s.crisis.rate(), s.blocked.rate(),
-                          s.caution.rate(), s.benign_severe.rate(), s.benign_flagged.rate());
-            if (!allowed(*last))
-              continue;
-            double key = (s.crisis.rate() + s.blocked.rate()) * 1e6 + s.caution.rate() * 1e3
-                         - s.benign_flagged.rate() * 10 + cr + ca * 0.1 + veto * 0.01 + alone * 0.01
-                         + blocked * 0.01;
-            if (key > best_key) {
-              best_key = key;
-              best = t;
-            }
+            grid.push_back({t, {}, 0});
           }
+  // every point is independent: the cores share them (the build waits on this)
+  parallel_for(grid.size(), [&](std::size_t i) {
+    auto o = evaluate_both(grid[i].thresholds);
+    grid[i].scores = o.all;
+    grid[i].over = excess(o);
+  });
+  if (std::getenv("XINYU_TRAIN_FRONTIER"))
+    for (const auto& g : grid) {
+      const auto& t = g.thresholds;
+      const auto& s = g.scores;
+      std::printf("  frontier blocked %.2f veto %.2f alone %.2f crisis %.2f caution %.2f: "
+                  "recall %.3f blocked %.3f caution %.3f severe %.3f flagged %.3f\n",
+                  t.blocked, t.veto, t.alone, t.crisis, t.caution, s.crisis.rate(),
+                  s.blocked.rate(), s.caution.rate(), s.benign_severe.rate(),
+                  s.benign_flagged.rate());
+    }
+  for (const auto& g : grid)
+    least_excess = std::min(least_excess, g.over);
+  // Within the budgets the best point wins. Over them (the rules alone fire on more
+  // look-alikes than the budget, so no point is within), the most careful point would switch
+  // the model's own crisis and blocked verdicts off (2026-12-05: blocked recall 0.32 on the
+  // test split); instead the model may cost at most one point of budget more than the most
+  // careful point, for recall.
+  double allowed_excess = least_excess > 0 ? least_excess + 0.01 : 0.0;
+  for (const auto& g : grid) {
+    if (g.over > allowed_excess + 1e-12)
+      continue;
+    const auto& s = g.scores;
+    const auto& t = g.thresholds;
+    double key = (s.crisis.rate() + s.blocked.rate()) * 1e6 + s.caution.rate() * 1e3
+                 - s.benign_flagged.rate() * 10 + t.crisis + t.caution * 0.1 + t.veto * 0.01
+                 + t.alone * 0.01 + t.blocked * 0.01;
+    if (key > best_key) {
+      best_key = key;
+      best = t;
+    }
+  }
   {
     // "other" check-ins (injection, abuse, personal data) need a clear majority
     double best_v = 1.1, best_k = -1;
@@ -130,7 +189,7 @@ core::safety_thresholds pick_safety_thresholds(
       t.other = x;
       last = evaluate_both(t);
       auto s = last->all;
-      if (!allowed(*last))
+      if (excess(*last) > allowed_excess + 1e-12)
         continue;
       double key = (s.caution.rate() + s.pii.rate()) * 1000 + x;
       if (key > best_k) {
@@ -163,6 +222,31 @@ core::safety_thresholds pick_safety_thresholds(
   return best;
 }
 
+/// The folds of --cross-fit: whole sources (one writer's set, train and dev rows together) are
+/// dealt to `k` folds, largest first onto the smallest fold, so every out-of-fold prediction
+/// comes from a model that never saw that writer. Returns each row's fold.
+std::vector<int> folds_by_source(const std::vector<core::safety_example>& rows, int k) {
+  std::map<std::string, std::size_t> size_of;
+  for (const auto& r : rows)
+    ++size_of[r.source];
+  std::vector<std::pair<std::size_t, std::string>> sources;
+  for (const auto& [name, n] : size_of)
+    sources.emplace_back(n, name);
+  std::sort(sources.begin(), sources.end(), std::greater<>{});
+  std::vector<std::size_t> load(static_cast<std::size_t>(k), 0);
+  std::map<std::string, int> fold_of;
+  for (const auto& [n, name] : sources) {
+    auto f = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+    fold_of[name] = f;
+    load[static_cast<std::size_t>(f)] += n;
+  }
+  std::vector<int> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows)
+    out.push_back(fold_of[r.source]);
+  return out;
+}
+
 bool train_safety(const std::string& data, const std::string& out) {
   std::string error;
   auto train = core::read_safety_split(data, "train", error);
@@ -175,43 +259,102 @@ bool train_safety(const std::string& data, const std::string& out) {
     auto rows = core::read_legacy_safety(data + "/" + legacy, error);
     train.insert(train.end(), rows.begin(), rows.end());
   }
-  // The emotion dev split's everyday messages (all but its crisis rows) join the benign dev
-  // rows, inside the benign budget: sad, lonely or angry is not in danger, and a threshold that
-  // calls "I feel lonely tonight" a crisis must not look cheap (2026-12-05: a model trained on
-  // dev too called 5 % of them crisis under a budget measured without them).
-  for (const auto& r : core::read_emotion_split(data, "dev", error))
-    if (r.kind != "crisis")
-      dev.push_back({"emotion-" + r.family, r.lang, "ok", "benign", "everyday_emotion", r.text});
+  // --hold-out SOURCE: a set kept out of training and thresholds and scored at the end (to
+  // compare training recipes on a writer neither recipe has seen; never the test split).
+  std::vector<core::safety_example> held;
+  auto keep_out = [&](std::vector<core::safety_example>& v) {
+    auto it = std::stable_partition(v.begin(), v.end(), [](const core::safety_example& r) {
+      return hold_out.empty() || r.source != hold_out;
+    });
+    held.insert(held.end(), it, v.end());
+    v.erase(it, v.end());
+  };
+  keep_out(train);
+  keep_out(dev);
+  if (!hold_out.empty() && held.empty()) {
+    std::cerr << "xinyu-train: --hold-out: no set named '" << hold_out << "'\n";
+    return false;
+  }
   core::safety_checker rules_only;
-  std::vector<std::pair<std::string, std::string>> rows;
-  for (const auto& r : train)
-    rows.emplace_back(r.category, rules_only.model_input(r.text));
   // Everyday emotional messages from the emotion train split (all but its crisis rows) are
   // benign examples: sad, angry or lonely is not in danger. They teach the model the ordinary
   // language people bring to a companion, which the safety sets alone have too little of.
-  std::size_t everyday = 0;
+  std::vector<std::pair<std::string, std::string>> everyday_rows;
   for (const auto& r : core::read_emotion_split(data, "train", error))
-    if (r.kind != "crisis") {
-      rows.emplace_back("benign", rules_only.model_input(r.text));
-      ++everyday;
-    }
-  auto bin = out + "/safety.bin";
-  if (!llm::train_fasttext(rows, params, bin, error)) {
-    std::cerr << "xinyu-train: safety: " << error << "\n";
-    return false;
+    if (r.kind != "crisis")
+      everyday_rows.emplace_back("benign", rules_only.model_input(r.text));
+  std::size_t everyday = everyday_rows.size();
+  auto fit = [&](const std::vector<const core::safety_example*>& examples, const std::string& bin,
+                 std::string& err) -> std::shared_ptr<const core::text_classifier> {
+    auto rows = everyday_rows;
+    for (const auto* r : examples)
+      rows.emplace_back(r->category, rules_only.model_input(r->text));
+    if (!llm::train_fasttext(rows, params, bin, err))
+      return nullptr;
+    return llm::load_fasttext_classifier(bin, err);
+  };
+  // Without --cross-fit the model learns from train and dev picks its thresholds. With
+  // --cross-fit K it learns from train and dev together, and the thresholds are picked on
+  // out-of-fold predictions (K models, each blind to whole writers' sets): how sure a model
+  // is about a writer it never saw, which is what a person's first message is.
+  std::vector<core::safety_example> scored = dev;
+  std::vector<std::vector<std::pair<std::string, double>>> probs;
+  std::vector<const core::safety_example*> learn;
+  if (cross_fit > 1) {
+    scored.insert(scored.begin(), train.begin(), train.end());
+    for (const auto& r : scored)
+      learn.push_back(&r);
+    auto fold = folds_by_source(scored, cross_fit);
+    probs.resize(scored.size());
+    std::vector<std::string> fold_error(static_cast<std::size_t>(cross_fit));
+    parallel_for(fold_error.size(), [&](std::size_t k) {
+      std::vector<const core::safety_example*> part;
+      for (std::size_t i = 0; i < scored.size(); ++i)
+        if (fold[i] != static_cast<int>(k))
+          part.push_back(&scored[i]);
+      auto bin = out + "/safety.fold" + std::to_string(k) + ".bin";
+      auto m = fit(part, bin, fold_error[k]);
+      std::filesystem::remove(bin);
+      if (!m)
+        return;
+      for (std::size_t i = 0; i < scored.size(); ++i)
+        if (fold[i] == static_cast<int>(k))
+          probs[i] = m->predict(rules_only.model_input(scored[i].text));
+    });
+    for (std::size_t k = 0; k < fold_error.size(); ++k)
+      if (!fold_error[k].empty()) {
+        std::cerr << "xinyu-train: safety fold " << k << ": " << fold_error[k] << "\n";
+        return false;
+      }
+  } else {
+    for (const auto& r : train)
+      learn.push_back(&r);
   }
-  auto model = llm::load_fasttext_classifier(bin, error);
+  auto bin = out + "/safety.bin";
+  auto model = fit(learn, bin, error);
   if (!model) {
     std::cerr << "xinyu-train: safety: " << error << "\n";
     return false;
   }
+  // The emotion dev split's everyday messages (all but its crisis rows) join the benign dev
+  // rows, inside the benign budget: sad, lonely or angry is not in danger, and a threshold that
+  // calls "I feel lonely tonight" a crisis must not look cheap (2026-12-05: a model trained on
+  // dev too called 5 % of them crisis under a budget measured without them). The safety
+  // model never learns from them, so the final model scores them.
+  for (const auto& r : core::read_emotion_split(data, "dev", error))
+    if (r.kind != "crisis")
+      scored.push_back(
+        {"emotion-" + r.family, r.lang, "ok", "benign", "everyday_emotion", r.text, "emotion"});
+  probs.resize(scored.size());
+  for (std::size_t i = 0; i < scored.size(); ++i)
+    if (probs[i].empty())
+      probs[i] = model->predict(rules_only.model_input(scored[i].text));
+  dev = std::move(scored);
   std::vector<core::safety_result> rules;
-  std::vector<std::vector<std::pair<std::string, double>>> probs;
   std::vector<bool> evidence;
   for (const auto& r : dev) {
     rules.push_back(rules_only.check_rules(r.text));
     evidence.push_back(rules_only.has_crisis_evidence(r.text));
-    probs.push_back(model->predict(rules_only.model_input(r.text)));
   }
   auto rules_scores = core::score_safety(dev, rules);
   core::safety_scores s;
@@ -226,7 +369,7 @@ bool train_safety(const std::string& data, const std::string& out) {
                   {"other", t.other},
                   {"veto", t.veto},
                   {"alone", t.alone}}},
-                {"trained_on", {{"rows", train.size()}}},
+                {"trained_on", {{"rows", learn.size()}, {"cross_fit_folds", cross_fit}}},
                 {"dev",
                  {{"rows", dev.size()},
                   {"crisis_recall", rate(s.crisis)},
@@ -251,10 +394,22 @@ bool train_safety(const std::string& data, const std::string& out) {
     "benign check-ins %.3f; everyday emotional messages crisis/blocked %.3f, check-ins %.3f; "
     "thresholds crisis %.2f caution %.2f blocked %.2f other "
     "%.2f veto %.2f alone %.2f\n",
-    train.size(), everyday, dev.size(), s.crisis.rate(), rules_scores.crisis.rate(),
+    learn.size(), everyday, dev.size(), s.crisis.rate(), rules_scores.crisis.rate(),
     s.blocked.rate(), s.pii.rate(), s.caution.rate(), s.benign_severe.rate(), budget_severe,
     rules_scores.benign_severe.rate(), s.benign_flagged.rate(), everyday_dev.benign_severe.rate(),
     everyday_dev.benign_flagged.rate(), t.crisis, t.caution, t.blocked, t.other, t.veto, t.alone);
+  if (!held.empty()) {
+    core::safety_checker shipped{model, t};
+    std::vector<core::safety_result> v;
+    for (const auto& r : held)
+      v.push_back(shipped.check(r.text));
+    auto h = core::score_safety(held, v);
+    std::printf("held out '%s' (%zu rows): crisis recall %.3f (n %zu), blocked %.3f (n %zu), pii "
+                "%.3f, caution %.3f, benign crisis/blocked %.3f (n %zu), benign check-ins %.3f\n",
+                hold_out.c_str(), held.size(), h.crisis.rate(), h.crisis.n, h.blocked.rate(),
+                h.blocked.n, h.pii.rate(), h.caution.rate(), h.benign_severe.rate(),
+                h.benign_severe.n, h.benign_flagged.rate());
+  }
   return true;
 }
 
@@ -350,6 +505,10 @@ int main(int argc, char** argv) {
       --i;
     } else if (i + 1 >= argc) {
       return usage();
+    } else if (a == "--cross-fit") {
+      cross_fit = std::stoi(argv[i + 1]);
+    } else if (a == "--hold-out") {
+      hold_out = argv[i + 1];
     } else if (a == "--epoch") {
       params.epoch = std::stoi(argv[i + 1]);
     } else if (a == "--lr") {

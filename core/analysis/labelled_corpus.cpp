@@ -78,12 +78,15 @@ std::vector<safety_example> read_safety_split(const std::string& dir, const std:
     std::vector<std::vector<std::string>> rows;
     if (!read_tsv_rows(f, 6, rows, error))
       return {};
+    auto source = std::filesystem::path{f}.stem().string().substr(split.size());
+    if (!source.empty() && source[0] == '.')
+      source.erase(0, 1);
     for (auto& r : rows) {
       if (!levels.count(r[2])) {
         error = f + ": unknown level '" + r[2] + "'";
         return {};
       }
-      out.push_back({r[0], r[1], r[2], r[3], r[4], r[5]});
+      out.push_back({r[0], r[1], r[2], r[3], r[4], r[5], source});
     }
   }
   return out;
@@ -118,7 +121,7 @@ std::vector<safety_example> read_legacy_safety(const std::string& path, std::str
     return {};
   std::vector<safety_example> out;
   for (auto& r : rows)
-    out.push_back({"legacy", "", r[0], r[1], "legacy", r[2]});
+    out.push_back({"legacy", "", r[0], r[1], "legacy", r[2], "legacy"});
   return out;
 }
 

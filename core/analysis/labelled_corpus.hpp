@@ -12,6 +12,10 @@ namespace xinyu::core {
 
 struct safety_example {
   std::string family, lang, level, category, kind, text;
+  /// Which set the row came from: the file name without its split and `.tsv`
+  /// ("wave5.en" for train.wave5.en.tsv and dev.wave5.en.tsv, "legacy" for the old sets), so
+  /// rows of one writer can be kept together (xinyu-train --cross-fit, --hold-out).
+  std::string source = {};
 };
 
 struct emotion_example {
