@@ -119,19 +119,21 @@ void print_emotion(const char* name, const core::emotion_scores& s, bool details
 // is the way to record progress, lowering one needs a reason in the commit.
 constexpr double target_crisis_recall = 0.95, target_blocked_recall = 0.95, target_benign_fp = 0.03,
                  target_emotion_f1 = 0.85;
-// Safety: the 2026-12-05 test split (385 messages written blind that day by two writers, en and
-// zh; README "Understanding"). Measured three times, all figures reported: the morning's model
-// gave crisis 0.615, blocked 0.750, benign crisis/blocked 0.046; a model trained on dev too
-// gave 0.832 / 0.833 / 0.085 but called 5 % of everyday emotional messages (emotion dev) a
-// crisis, so it was not kept; the shipped model (wave 5 data, an everyday budget picked on
-// dev): crisis 0.621, blocked 0.750, personal data 0.958, benign crisis/blocked 0.046.
-// Emotion: the 2026-12-04 split, macro-F1 0.861 (that model is unchanged). Crisis, blocked and
-// benign are off their targets: the issue stays open on them. The floors sit just under the
-// measurement (one message is 0.6 points of crisis recall, 4 of blocked, 0.8 of benign); they
-// are lower than the previous split's because this split is harder: the morning's model scored
-// 0.790 on that one and 0.615 on this.
-constexpr double floor_crisis_recall = 0.60, floor_blocked_recall = 0.70, floor_pii_recall = 0.90,
-                 floor_benign_fp = 0.06, floor_emotion_f1 = 0.83;
+// Safety: the 2026-12-05b test split (409 messages written blind on 2026-12-05 by two more
+// writers, en and zh; README "Understanding"), kept unread until the cross-fitted recipe with
+// wave 6 was finished on train/dev. Measured three times, all figures reported: the previous
+// shipped model gave crisis 0.506, blocked 0.581, benign crisis/blocked 0.037; the new recipe
+// as first built gave 0.659 / 0.323 / 0.075 (its threshold picker switched the model's own
+// blocked verdict off when no point met the benign budget; dev showed it too: 0.32 vs 0.57);
+// with that fixed (the model may cost one budget point over the most careful point): crisis
+// 0.665, blocked 0.710, personal data 0.958, benign crisis/blocked 0.075 (the same after
+// dropping two training rows that duplicated test texts). The benign floor moves from 0.06 to
+// 0.08: this recipe pays 3.8 points of benign crisis/blocked for 16 points of crisis recall
+// and 13 of blocked on this split. Emotion: the 2026-12-04 split, macro-F1 0.861 (that model
+// is unchanged). Crisis, blocked and benign are off their targets: the issue stays open on
+// them. One message is 0.6 points of crisis recall, 3.2 of blocked, 0.75 of benign.
+constexpr double floor_crisis_recall = 0.65, floor_blocked_recall = 0.70, floor_pii_recall = 0.90,
+                 floor_benign_fp = 0.08, floor_emotion_f1 = 0.83;
 
 } // namespace
 
@@ -158,8 +160,10 @@ TEST_CASE("safety on the dev split (tuned on: figures for comparison only)", "[q
   auto dev = core::read_safety_split(data_dir(), "dev", error);
   INFO(error);
   REQUIRE(dev.size() >= 300);
-  print_safety("dev split (thresholds were picked here)", run_safety(*trained_safety(), dev),
-               false);
+  // Since 2026-12-05 the shipped model learns from dev too (thresholds from out-of-fold
+  // predictions; xinyu-train prints those): these are in-sample figures, a regression view only.
+  print_safety("dev split (in the training data; thresholds picked out of fold)",
+               run_safety(*trained_safety(), dev), false);
 }
 
 TEST_CASE("emotion on the independent test split", "[quality][emotion]") {
