@@ -28,6 +28,7 @@ runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
   ms.top_k = cfg.memory.top_k;
   ms.min_similarity = static_cast<float>(cfg.memory.min_similarity);
   ms.index.max_items_per_user = cfg.memory.max_items_per_user;
+  ms.index.max_removed_per_user = cfg.memory.max_removed_per_user;
   ms.index.hnsw_m = cfg.memory.hnsw_m;
   ms.index.ef_search = cfg.memory.hnsw_ef_search;
   ms.index.hnsw_min_items = cfg.memory.hnsw_min_items;

@@ -3,6 +3,8 @@
 // oldest-first at the bound. Thread-safe; must never grow past it.
 #include "core/memory/memory_index.hpp"
 
+#include "core/support/metrics.hpp"
+
 #include <hnswlib/hnswlib.h>
 
 #include <algorithm>
@@ -34,6 +36,7 @@ struct memory_index::user_index {
 memory_index::memory_index(options opts) : opts_(opts) {
   opts_.max_items_per_user = std::max<std::size_t>(1, opts_.max_items_per_user);
   opts_.hnsw_m = std::clamp<std::size_t>(opts_.hnsw_m, 2, 100);
+  opts_.max_removed_per_user = std::max<std::size_t>(1, opts_.max_removed_per_user);
 }
 
 memory_index::~memory_index() = default;
@@ -45,9 +48,24 @@ std::shared_ptr<memory_index::user_index> memory_index::find(const std::string& 
 }
 
 namespace {
-/// Removed sources remembered per user: far more than the removals a late `remember` can race.
-constexpr std::size_t max_removed_sources = 1024;
+counter& removed_forgotten() {
+  static counter& c = metrics().get_counter(
+    "xinyu_memory_removed_forgotten_total",
+    "removed memories no longer remembered as removed (memory.max_removed_per_user reached)");
+  return c;
+}
 } // namespace
+
+void memory_index::remember_removed(user_index& u, std::uint64_t source) const {
+  if (!u.removed.insert(source).second)
+    return;
+  u.removed_order.push_back(source);
+  if (u.removed_order.size() > opts_.max_removed_per_user) {
+    u.removed.erase(u.removed_order.front());
+    u.removed_order.pop_front();
+    removed_forgotten().inc();
+  }
+}
 
 std::shared_ptr<memory_index::user_index> memory_index::find_or_create(const std::string& user,
                                                                        std::uint64_t& gen) {
@@ -154,13 +172,7 @@ std::optional<std::string> memory_index::remove(const std::string& user, std::ui
   // a removal that comes before the fact's own (late) add must still be remembered
   auto u = find_or_create(user, gen);
   std::unique_lock lock{u->mtx};
-  if (u->removed.insert(source).second) {
-    u->removed_order.push_back(source);
-    if (u->removed_order.size() > max_removed_sources) {
-      u->removed.erase(u->removed_order.front());
-      u->removed_order.pop_front();
-    }
-  }
+  remember_removed(*u, source);
   auto text = remove_locked(*u, source);
   u->generation = gen;
   return text;
@@ -176,14 +188,8 @@ bool memory_index::replace(const std::string& user, std::uint64_t source, std::s
   remove_locked(*u, source); // the old text goes whether or not the new one can be indexed
   bool added =
     !vec.empty() && !text.empty() && add_locked(*u, text, vec, std::move(features), source);
-  if (!added && !u->by_source.count(source) && u->removed.insert(source).second) {
-    // not indexed now (no vector): a late add of the old text must still be refused
-    u->removed_order.push_back(source);
-    if (u->removed_order.size() > max_removed_sources) {
-      u->removed.erase(u->removed_order.front());
-      u->removed_order.pop_front();
-    }
-  }
+  if (!added && !u->by_source.count(source))
+    remember_removed(*u, source); // not indexed now (no vector): a late add must be refused
   u->generation = gen;
   return added;
 }

@@ -35,6 +35,9 @@ struct memory_index_options {
   std::size_t ef_search = 64;           // query-time beam (at least k)
   std::size_t hnsw_min_items = 256;     // below this a user is searched exactly (a graph costs
                                         // ~3 MB of hnswlib locks, more than it saves)
+  /// Removed sources remembered per user so that a late add (a `remember` that lost the race
+  /// with a forget or an edit) is refused; the oldest is forgotten beyond this.
+  std::size_t max_removed_per_user = 1024;
 };
 
 class memory_index {
@@ -102,6 +105,7 @@ private:
   bool add_locked(user_index& u, std::string_view text, const std::vector<float>& vec,
                   sparse_vector features, std::uint64_t source) const;
   static std::optional<std::string> remove_locked(user_index& u, std::uint64_t source);
+  void remember_removed(user_index& u, std::uint64_t source) const;
   void build_graph(user_index& u) const;
 
 public:

@@ -132,6 +132,7 @@ struct config {
     std::size_t top_k = 3;
     double min_similarity = 0.12;
     std::size_t max_items_per_user = 500;
+    std::size_t max_removed_per_user = 1024;
     std::size_t core_tokens = 256; // the always-present profile (core memory); 0: none
     std::size_t cache_bytes = 8u << 20;
     unsigned cache_ttl_ms = 60000;

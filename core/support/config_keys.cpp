@@ -436,6 +436,11 @@ const std::vector<config_key>& config_keys() {
     XINYU_KEY(memory.top_k, "memories retrieved per turn", 0, 50),
     XINYU_KEY(memory.min_similarity, "lowest cosine similarity for a memory to count", -1, 1),
     XINYU_KEY(memory.max_items_per_user, "memories kept per user (oldest go first)", 1, 1000000),
+    XINYU_KEY(memory.max_removed_per_user,
+              "forgotten or edited memories remembered per user, so that a late write of one "
+              "(a remember that lost the race) is refused; the oldest is dropped beyond this "
+              "(metric xinyu_memory_removed_forgotten_total)",
+              1, 1000000),
     XINYU_KEY(memory.core_tokens,
               "token budget of the core memory: the most important facts about the user "
               "(health, people, pets, what they are going through, ...) always in the prompt; "

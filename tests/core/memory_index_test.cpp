@@ -4,6 +4,7 @@
 #include "core/memory/embedding.hpp"
 #include "core/memory/memory_index.hpp"
 #include "core/memory/retrieval_cache.hpp"
+#include "core/support/metrics.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -314,6 +315,24 @@ namespace {
 /// An index item's source key for fact `index` of `turn`.
 std::uint64_t src(std::uint64_t turn, std::uint32_t index) { return memory_ref{turn, index}.key(); }
 } // namespace
+
+TEST_CASE("removed sources are remembered up to memory.max_removed_per_user", "[memory]") {
+  memory_index::options o;
+  o.max_removed_per_user = 3;
+  memory_index idx{o};
+  auto& e = idx.builtin_embedder();
+  auto f = e.features("my cat is called Mimi");
+  auto& forgotten = metrics().get_counter("xinyu_memory_removed_forgotten_total", "");
+  auto before = forgotten.value();
+  for (std::uint64_t turn = 1; turn <= 4; ++turn)
+    idx.remove("u", src(turn, 0));        // four removals before their (late) adds
+  CHECK(forgotten.value() == before + 1); // the bound was hit once: turn 1 is forgotten
+  // turns 2..4 are still remembered: their late adds are refused
+  for (std::uint64_t turn = 2; turn <= 4; ++turn)
+    CHECK_FALSE(idx.add("u", "my cat is called Mimi", e.fold(f), f, src(turn, 0)));
+  // turn 1 was the oldest beyond the bound: a late add is no longer recognised
+  CHECK(idx.add("u", "my cat is called Mimi", e.fold(f), f, src(1, 0)));
+}
 
 TEST_CASE("a removed item is never found again, in exact search and in the graph", "[memory]") {
   for (std::size_t min_graph : {std::size_t{1000}, std::size_t{4}}) {
