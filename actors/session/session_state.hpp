@@ -179,7 +179,8 @@ struct session_state {
     std::uint64_t key = 0;          // the summariser stream in flight (0: none)
     std::uint64_t base_version = 0; // the summary it extends; a newer one makes it moot
     std::uint64_t through = 0;
-    std::string text;
+    std::string text; // bounded by core::summary_answer_cap(session.summary_tokens)
+    bool cut = false; // the answer outgrew that cap
     llm_stream_actor stream;
   } summariser;
   core::token_bucket chats{0, 1};    // limits.chats_per_minute / chat_burst

@@ -16,7 +16,8 @@ namespace {
 core::counter& summaries(const char* how) {
   return core::metrics().get_counter(
     "xinyu_summaries_total",
-    "running summaries of older turns written, by how (rules, model) or why not (model_failed)",
+    "running summaries of older turns written, by how (rules, model) or why not (model_failed); "
+    "cut: model answers cut at 16 bytes per session.summary_tokens",
     std::string{"how=\""} + how + "\"");
 }
 
@@ -43,6 +44,8 @@ void ask_model(session_ptr self, const std::string& previous,
   st.summariser.key = key;
   st.summariser.base_version = st.summary.version;
   st.summariser.through = through;
+  st.summariser.text.clear();
+  st.summariser.cut = false;
   llm_start start;
   start.stream_id = key;
   start.reply_to = caf::actor_cast<llm_listener_actor>(self);
@@ -130,8 +133,11 @@ bool on_summary_token(session_ptr self, std::uint64_t key, const std::string& te
   auto& w = self->state.summariser;
   if (key == 0 || key != w.key)
     return false;
-  if (w.text.size() < 64 * 1024) // far beyond any budget; a runaway model is cut here
-    w.text += text;
+  if (!core::append_summary_answer(w.text, text, self->state.cfg->config.session.summary_tokens)
+      && !w.cut) {
+    w.cut = true; // counted once per answer
+    summaries("cut").inc();
+  }
   return true;
 }
 

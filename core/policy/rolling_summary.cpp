@@ -184,6 +184,19 @@ std::vector<chat_message> summary_request(std::string_view previous,
   return {{"system", std::move(sys)}, {"user", std::move(user)}};
 }
 
+std::size_t summary_answer_cap(std::size_t budget_tokens) {
+  return std::max<std::size_t>(4096, budget_tokens * 16);
+}
+
+bool append_summary_answer(std::string& answer, std::string_view piece, std::size_t budget_tokens) {
+  auto cap = summary_answer_cap(budget_tokens);
+  if (answer.size() >= cap)
+    return piece.empty();
+  auto room = cap - answer.size();
+  answer.append(piece.substr(0, room));
+  return piece.size() <= room;
+}
+
 std::string accept_model_summary(std::string_view text, std::size_t budget_tokens) {
   std::deque<std::string> lines;
   for (auto& l : lines_of(text)) {

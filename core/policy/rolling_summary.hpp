@@ -48,6 +48,15 @@ std::vector<chat_message> summary_request(std::string_view previous,
                                           const std::vector<chat_message>& dropped,
                                           std::size_t budget_tokens);
 
+/// Appends a piece of the model's streamed summary to `answer`, at most
+/// `summary_answer_cap(budget_tokens)` bytes in all: a runaway model is cut there (the budget is
+/// what survives anyway). False when (part of) the piece was cut.
+bool append_summary_answer(std::string& answer, std::string_view piece, std::size_t budget_tokens);
+
+/// Bytes of a summary answer kept while it streams: 16 per budget token (a token is at most a
+/// few bytes; the model may write more than asked and the newest lines are kept), at least 4 KiB.
+std::size_t summary_answer_cap(std::size_t budget_tokens);
+
 /// A model's summary made fit for the prompt: trimmed, empty lines and list markers dropped,
 /// the newest lines within `budget_tokens`; "" when nothing usable came back.
 std::string accept_model_summary(std::string_view text, std::size_t budget_tokens);

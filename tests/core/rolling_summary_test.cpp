@@ -85,3 +85,20 @@ TEST_CASE("self-harm is never quoted in the summary; deleted facts are pruned", 
   CHECK(pruned.version == s.version + 1);
   CHECK(without(pruned, "not there").version == pruned.version);
 }
+
+TEST_CASE("a streamed summary answer is cut at its cap, never grows without bound", "[summary]") {
+  std::string answer;
+  const std::size_t budget = 400;
+  auto cap = summary_answer_cap(budget);
+  CHECK(cap == 6400);
+  CHECK(summary_answer_cap(10) == 4096); // a floor for tiny budgets
+  std::string piece(1000, 'x');
+  std::size_t appended = 0;
+  while (append_summary_answer(answer, piece, budget))
+    appended += piece.size();
+  CHECK(appended == 6000);
+  CHECK(answer.size() == cap); // the piece that crossed the cap was cut to fit
+  CHECK_FALSE(append_summary_answer(answer, "more", budget));
+  CHECK(answer.size() == cap);
+  CHECK(append_summary_answer(answer, "", budget)); // nothing to cut
+}
