@@ -31,7 +31,7 @@ bool show_misses = false; // --dev-misses: print every dev row the combined verd
 // (spent-test-2026-12-04) crisis recall 0.862 vs 0.855 at 4.2 % vs 7.4 % benign answered
 // crisis or blocked, caution 0.907 vs 0.884.
 int cross_fit = 5;
-std::string hold_out;          // --hold-out SOURCE: kept out, scored at the end (experiments)
+std::string hold_out;          // --hold-out PREFIX: sets named so, kept out, scored at the end
 llm::fasttext_training params; // --epoch --lr --dim --minn --maxn --ngrams --bucket
 
 int usage() {
@@ -132,18 +132,17 @@ core::safety_thresholds pick_safety_thresholds(
   for (double blocked : {0.3, 0.5, 0.7, 0.9, 1.1})
     for (double veto : {0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 1.1})
       for (double alone : {0.7, 0.8, 0.9, 1.1})
-        for (double cr = 0.10; cr <= 0.901; cr += 0.05)
-          for (double ca = 0.10; ca <= cr + 1e-9; ca += 0.05) {
-            if (alone < cr)
-              continue; // without evidence the model must be at least as sure as with it
-            core::safety_thresholds t = best;
-            t.crisis = cr;
-            t.caution = ca;
-            t.veto = veto;
-            t.alone = alone;
-            t.blocked = blocked;
-            grid.push_back({t, {}, 0});
-          }
+        for (double cr = 0.10; cr <= 0.901; cr += 0.05) {
+          if (alone < cr)
+            continue; // without evidence the model must be at least as sure as with it
+          core::safety_thresholds t = best;
+          t.crisis = cr;
+          t.caution = cr; // the fewest check-ins; the caution threshold is picked after
+          t.veto = veto;
+          t.alone = alone;
+          t.blocked = blocked;
+          grid.push_back({t, {}, 0});
+        }
   // every point is independent: the cores share them (the build waits on this)
   parallel_for(grid.size(), [&](std::size_t i) {
     auto o = evaluate_both(grid[i].thresholds);
@@ -174,12 +173,37 @@ core::safety_thresholds pick_safety_thresholds(
     const auto& s = g.scores;
     const auto& t = g.thresholds;
     double key = (s.crisis.rate() + s.blocked.rate()) * 1e6 + s.caution.rate() * 1e3
-                 - s.benign_flagged.rate() * 10 + t.crisis + t.caution * 0.1 + t.veto * 0.01
-                 + t.alone * 0.01 + t.blocked * 0.01;
+                 - s.benign_flagged.rate() * 10 + t.crisis + t.veto * 0.01 + t.alone * 0.01
+                 + t.blocked * 0.01;
     if (key > best_key) {
       best_key = key;
       best = t;
     }
+  }
+  {
+    // The caution threshold changes neither crisis nor blocked recall nor what benign
+    // messages get crisis: only check-ins. Picked after them, for caution recall within the
+    // check-in budgets, then fewer check-ins on benign.
+    std::vector<core::safety_thresholds> sweep;
+    for (double ca = 0.10; ca <= best.crisis + 1e-9; ca += 0.05) {
+      sweep.push_back(best);
+      sweep.back().caution = ca;
+    }
+    std::vector<outcome> outcomes(sweep.size());
+    parallel_for(sweep.size(), [&](std::size_t i) { outcomes[i] = evaluate_both(sweep[i]); });
+    double best_k = -1;
+    auto chosen = best;
+    for (std::size_t i = 0; i < sweep.size(); ++i) {
+      if (excess(outcomes[i]) > allowed_excess + 1e-12)
+        continue;
+      const auto& s = outcomes[i].all;
+      double key = s.caution.rate() * 1e3 - s.benign_flagged.rate() * 10 + sweep[i].caution * 0.1;
+      if (key > best_k) {
+        best_k = key;
+        chosen = sweep[i];
+      }
+    }
+    best = chosen;
   }
   {
     // "other" check-ins (injection, abuse, personal data) need a clear majority
@@ -264,7 +288,7 @@ bool train_safety(const std::string& data, const std::string& out) {
   std::vector<core::safety_example> held;
   auto keep_out = [&](std::vector<core::safety_example>& v) {
     auto it = std::stable_partition(v.begin(), v.end(), [](const core::safety_example& r) {
-      return hold_out.empty() || r.source != hold_out;
+      return hold_out.empty() || r.source.rfind(hold_out, 0) != 0;
     });
     held.insert(held.end(), it, v.end());
     v.erase(it, v.end());
@@ -272,7 +296,7 @@ bool train_safety(const std::string& data, const std::string& out) {
   keep_out(train);
   keep_out(dev);
   if (!hold_out.empty() && held.empty()) {
-    std::cerr << "xinyu-train: --hold-out: no set named '" << hold_out << "'\n";
+    std::cerr << "xinyu-train: --hold-out: no set whose name starts with '" << hold_out << "'\n";
     return false;
   }
   core::safety_checker rules_only;
