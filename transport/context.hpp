@@ -65,6 +65,7 @@ struct context {
   std::chrono::milliseconds close_timeout{2000};  // transport.close_timeout_ms
   std::chrono::milliseconds idle_timeout{120000}; // transport.idle_timeout_ms; 0 = never
   std::chrono::milliseconds keepalive{15000};     // transport.keepalive_ms; 0 = off
+  std::size_t max_awaited_replies = 9;            // session.max_queued_turns + 1
   std::vector<std::string> allowed_origins;       // transport.allowed_origins
   std::vector<std::string> allowed_hosts;         // transport.allowed_hosts (dev mode)
   std::string admin_token;                        // admin.token; empty: see http_session
@@ -205,6 +206,10 @@ struct context {
   core::counter& keepalives_sse = core::metrics().get_counter(
     "xinyu_keepalives_total",
     "keep-alives sent while a reply was awaited (transport.keepalive_ms), by kind", "kind=\"sse\"");
+  core::counter& keepalive_waits_dropped = core::metrics().get_counter(
+    "xinyu_keepalive_waits_dropped_total",
+    "replies a connection stopped awaiting because more than session.max_queued_turns + 1 "
+    "were open (their done was lost)");
   core::counter& keepalives_ws = core::metrics().get_counter(
     "xinyu_keepalives_total",
     "keep-alives sent while a reply was awaited (transport.keepalive_ms), by kind", "kind=\"ws\"");

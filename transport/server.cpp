@@ -218,6 +218,7 @@ std::unique_ptr<server> server::start(const core::config& cfg, actors::gateway_a
   ctx->close_timeout = std::chrono::milliseconds{cfg.transport.close_timeout_ms};
   ctx->idle_timeout = std::chrono::milliseconds{cfg.transport.idle_timeout_ms};
   ctx->keepalive = std::chrono::milliseconds{cfg.transport.keepalive_ms};
+  ctx->max_awaited_replies = cfg.session.max_queued_turns + 1;
   ctx->allowed_origins = cfg.transport.allowed_origins;
   ctx->allowed_hosts = cfg.transport.allowed_hosts;
   ctx->admin_token = cfg.admin.token;

@@ -2,6 +2,7 @@
 // bounded outbound queue (client_sink). Must never touch storage or hold conversation state.
 #include "transport/websocket_session.hpp"
 
+#include "core/protocol/awaited_replies.hpp"
 #include "core/protocol/http_api.hpp"
 #include "core/protocol/server_frame.hpp"
 #include "transport/context.hpp"
@@ -15,7 +16,6 @@
 
 #include <atomic>
 #include <deque>
-#include <unordered_set>
 
 namespace xinyu::transport {
 
@@ -59,6 +59,7 @@ public:
     : ws_(std::move(stream)), auth_timer_(ws_.get_executor()), close_timer_(ws_.get_executor()),
       keepalive_timer_(ws_.get_executor()), ctx_(std::move(ctx)), slot_(std::move(slot)) {
     ctx_->connections.add(1);
+    awaited_ = core::awaited_replies{ctx_->max_awaited_replies};
   }
 
   ~websocket_session() {
@@ -144,13 +145,13 @@ private:
     if (accepted)
       await_reply(head.id);
     else
-      awaited_.erase(head.id); // this chat's done, or its error (e.g. a resume not found)
+      awaited_.close(head.id); // this chat's done, or its error (e.g. a resume not found)
   }
 
   /// Keyed by chat id: another tab's done or a replayed done never ends this one's wait.
   void await_reply(const std::string& id) {
-    if (awaited_.size() < 64) // bounded: a user has at most session.max_queued_turns
-      awaited_.insert(id);
+    if (awaited_.open(id)) // bounded by session.max_queued_turns + 1: a done was lost
+      ctx_->keepalive_waits_dropped.inc();
     if (!keepalive_armed_)
       arm_keepalive();
   }
@@ -435,7 +436,7 @@ private:
   net::steady_timer auth_timer_;
   net::steady_timer close_timer_;
   net::steady_timer keepalive_timer_;
-  std::unordered_set<std::string> awaited_; // chats whose `done` this connection awaits
+  core::awaited_replies awaited_{1}; // chats whose `done` it awaits (bound set in the ctor)
   bool keepalive_armed_ = false;
   bool wrote_since_tick_ = false;
   bool ping_in_flight_ = false;
