@@ -125,17 +125,23 @@ void flush(storage_actor_t self, const core::config& cfg) {
     }
     st.svc->storage_ok = true;
     st.batch_seconds.observe(now - t0);
+    // the queue gauge drops before anyone hears `persisted`: a client that reads /metrics
+    // after its persisted frame sees the write it was told about gone from the queue
+    std::vector<pending_write> done;
+    done.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
-      auto& p = st.pending.front();
+      done.push_back(std::move(st.pending.front()));
+      st.pending.pop_front();
+    }
+    st.written.inc(n);
+    publish_queue(self);
+    for (auto& p : done) {
       st.queue_wait_seconds.observe(t0 - p.queued_at);
       st.persist_seconds.observe(now - p.queued_at);
       if (p.reply_to)
         self->send(p.reply_to, persisted_atom::value, p.record.id, p.record.reply_turn,
                    p.record.user);
-      st.pending.pop_front();
     }
-    st.written.inc(n);
-    publish_queue(self);
   }
 }
 
