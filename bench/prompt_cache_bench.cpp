@@ -226,7 +226,7 @@ int main(int argc, char** argv) {
   }
   auto conversation = script(data, turns);
   core::config defaults;
-  std::vector<variant> variants(3);
+  std::vector<variant> variants(4);
   variants[0].name = "old layout (system per turn, last 8 messages, 16000 bytes)";
   variants[0].legacy = true;
   variants[1].name = "new layout, defaults (8192 window, 1024 reserve, 64 messages)";
@@ -234,6 +234,8 @@ int main(int argc, char** argv) {
   variants[2].name = "new layout, 32768 window, 200 messages";
   variants[2].max_recent = 200;
   variants[2].window = 32768;
+  variants[3].name = "new layout, 8192 window, 128 messages";
+  variants[3].max_recent = 128;
   for (auto& v : variants)
     v.builder = core::prompt_builder{defaults.persona, {v.max_recent, v.window - v.reserve}};
 
