@@ -9,16 +9,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
-#include <optional>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <atomic>
-#include <thread>
 #include <map>
-#include <algorithm>
+#include <optional>
+#include <thread>
 
 using namespace xinyu;
 using nlohmann::json;
@@ -36,7 +36,7 @@ llm::fasttext_training params; // --epoch --lr --dim --minn --maxn --ngrams --bu
 
 int usage() {
   std::cerr << "usage: xinyu-train --data DIR --out DIR [--dev-misses] [--cross-fit K]\n"
-               "                   [--hold-out SOURCE] [--epoch N --lr X --dim N --minn N\n"
+               "                   [--hold-out PREFIX] [--epoch N --lr X --dim N --minn N\n"
                "                   --maxn N --ngrams N --bucket N]\n"
                "       xinyu-train --probe --out DIR   (verdicts for each line of stdin)\n"
                "  DIR/safety/train*.tsv, DIR/emotion/train*.tsv (plus the legacy sets\n"
@@ -283,8 +283,8 @@ bool train_safety(const std::string& data, const std::string& out) {
     auto rows = core::read_legacy_safety(data + "/" + legacy, error);
     train.insert(train.end(), rows.begin(), rows.end());
   }
-  // --hold-out SOURCE: a set kept out of training and thresholds and scored at the end (to
-  // compare training recipes on a writer neither recipe has seen; never the test split).
+  // --hold-out PREFIX: the sets so named kept out of training and thresholds and scored at the end
+  // (to compare training recipes on a writer neither recipe has seen; never the test split).
   std::vector<core::safety_example> held;
   auto keep_out = [&](std::vector<core::safety_example>& v) {
     auto it = std::stable_partition(v.begin(), v.end(), [](const core::safety_example& r) {
@@ -308,11 +308,15 @@ bool train_safety(const std::string& data, const std::string& out) {
     if (r.kind != "crisis")
       everyday_rows.emplace_back("benign", rules_only.model_input(r.text));
   std::size_t everyday = everyday_rows.size();
-  auto fit = [&](const std::vector<const core::safety_example*>& examples, const std::string& bin,
+  // (category, model input) of each row a model learns from, computed once: the folds and
+  // the final model share them
+  std::vector<std::pair<std::string, std::string>> labelled;
+  auto fit = [&](const auto& use, const std::string& bin,
                  std::string& err) -> std::shared_ptr<const core::text_classifier> {
     auto rows = everyday_rows;
-    for (const auto* r : examples)
-      rows.emplace_back(r->category, rules_only.model_input(r->text));
+    for (std::size_t i = 0; i < labelled.size(); ++i)
+      if (use(i))
+        rows.push_back(labelled[i]);
     if (!llm::train_fasttext(rows, params, bin, err))
       return nullptr;
     return llm::load_fasttext_classifier(bin, err);
@@ -323,39 +327,33 @@ bool train_safety(const std::string& data, const std::string& out) {
   // is about a writer it never saw, which is what a person's first message is.
   std::vector<core::safety_example> scored = dev;
   std::vector<std::vector<std::pair<std::string, double>>> probs;
-  std::vector<const core::safety_example*> learn;
-  if (cross_fit > 1) {
+  if (cross_fit > 1)
     scored.insert(scored.begin(), train.begin(), train.end());
-    for (const auto& r : scored)
-      learn.push_back(&r);
+  for (const auto& r : cross_fit > 1 ? scored : train)
+    labelled.emplace_back(r.category, rules_only.model_input(r.text));
+  if (cross_fit > 1) {
     auto fold = folds_by_source(scored, cross_fit);
     probs.resize(scored.size());
     std::vector<std::string> fold_error(static_cast<std::size_t>(cross_fit));
     parallel_for(fold_error.size(), [&](std::size_t k) {
-      std::vector<const core::safety_example*> part;
-      for (std::size_t i = 0; i < scored.size(); ++i)
-        if (fold[i] != static_cast<int>(k))
-          part.push_back(&scored[i]);
       auto bin = out + "/safety.fold" + std::to_string(k) + ".bin";
-      auto m = fit(part, bin, fold_error[k]);
+      auto in_fold = [&](std::size_t i) { return fold[i] == static_cast<int>(k); };
+      auto m = fit([&](std::size_t i) { return !in_fold(i); }, bin, fold_error[k]);
       std::filesystem::remove(bin);
       if (!m)
         return;
       for (std::size_t i = 0; i < scored.size(); ++i)
-        if (fold[i] == static_cast<int>(k))
-          probs[i] = m->predict(rules_only.model_input(scored[i].text));
+        if (in_fold(i))
+          probs[i] = m->predict(labelled[i].second);
     });
     for (std::size_t k = 0; k < fold_error.size(); ++k)
       if (!fold_error[k].empty()) {
         std::cerr << "xinyu-train: safety fold " << k << ": " << fold_error[k] << "\n";
         return false;
       }
-  } else {
-    for (const auto& r : train)
-      learn.push_back(&r);
   }
   auto bin = out + "/safety.bin";
-  auto model = fit(learn, bin, error);
+  auto model = fit([](std::size_t) { return true; }, bin, error);
   if (!model) {
     std::cerr << "xinyu-train: safety: " << error << "\n";
     return false;
@@ -393,7 +391,7 @@ bool train_safety(const std::string& data, const std::string& out) {
                   {"other", t.other},
                   {"veto", t.veto},
                   {"alone", t.alone}}},
-                {"trained_on", {{"rows", learn.size()}, {"cross_fit_folds", cross_fit}}},
+                {"trained_on", {{"rows", labelled.size()}, {"cross_fit_folds", cross_fit}}},
                 {"dev",
                  {{"rows", dev.size()},
                   {"crisis_recall", rate(s.crisis)},
@@ -418,7 +416,7 @@ bool train_safety(const std::string& data, const std::string& out) {
     "benign check-ins %.3f; everyday emotional messages crisis/blocked %.3f, check-ins %.3f; "
     "thresholds crisis %.2f caution %.2f blocked %.2f other "
     "%.2f veto %.2f alone %.2f\n",
-    learn.size(), everyday, dev.size(), s.crisis.rate(), rules_scores.crisis.rate(),
+    labelled.size(), everyday, dev.size(), s.crisis.rate(), rules_scores.crisis.rate(),
     s.blocked.rate(), s.pii.rate(), s.caution.rate(), s.benign_severe.rate(), budget_severe,
     rules_scores.benign_severe.rate(), s.benign_flagged.rate(), everyday_dev.benign_severe.rate(),
     everyday_dev.benign_flagged.rate(), t.crisis, t.caution, t.blocked, t.other, t.veto, t.alone);
