@@ -23,7 +23,6 @@ struct service_state;
 
 namespace xinyu::llm {
 class provider;
-struct upstream_config;
 } // namespace xinyu::llm
 
 namespace xinyu::actors {
@@ -61,8 +60,5 @@ using llm_pool_actor = pool_actor<op<llm_start, llm_stream_actor>>;
 llm_pool_actor spawn_llm_pool(caf::actor_system& sys, const core::config& cfg,
                               std::shared_ptr<llm::provider> provider = nullptr,
                               std::shared_ptr<core::service_state> svc = nullptr);
-
-/// The upstream client settings named by `cfg.llm`.
-llm::upstream_config make_upstream_config(const core::config& cfg);
 
 } // namespace xinyu::actors

@@ -243,7 +243,7 @@ int main(int argc, char** argv) {
   if (!mock.empty()) {
     llm::upstream_config u;
     u.endpoints.push_back({"mock", mock, "mock", "", 1u << 30, 1024});
-    u.first_token_timeout_ms = 60000;
+    u.attempt_first_token_ms = 60000;
     u.stream_usage = false;
     std::string err;
     client = llm::upstream_client::make(u, err);

@@ -439,7 +439,7 @@ private:
     req_.keep_alive(true);
     req_.body() = op_->body_for(e);
     req_.prepare_payload();
-    beast::get_lowest_layer(*stream_).expires_after(milliseconds{c_.cfg.first_token_timeout_ms});
+    beast::get_lowest_layer(*stream_).expires_after(milliseconds{c_.cfg.attempt_first_token_ms});
     http::async_write(*stream_, req_,
                       [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         if (self->aborted_)
@@ -516,7 +516,7 @@ private:
       if (ec == beast::error::timeout)
         return got_token_ ? stream_error("no token for " + std::to_string(stall_ms()) + " ms")
                           : fail("no first token within "
-                                 + std::to_string(c_.cfg.first_token_timeout_ms) + " ms");
+                                 + std::to_string(c_.cfg.attempt_first_token_ms) + " ms");
       return fail_io("connection lost", ec);
     }
     if (parser_->is_done()) {
@@ -645,7 +645,8 @@ private:
   /// reply (so the client moves on before the session's own stall deadline ends it), the
   /// whole deadline on the chain's last endpoint.
   unsigned stall_ms() const {
-    return ep_ + 1 < c_.eps.size() ? c_.cfg.stall_before_continue_ms : c_.cfg.stall_timeout_ms;
+    auto whole = c_.cfg.stall_deadline_ms;
+    return ep_ + 1 < c_.eps.size() ? std::max(1u, whole - whole / 4) : whole;
   }
   bool got_token_ = false;
   std::string pending_text_; // text of the current read, not yet handed on

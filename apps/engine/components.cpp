@@ -91,7 +91,7 @@ std::optional<components> build_components(const core::config& cfg, std::string&
   c.svc->chaos.apply_json(cfg.chaos_json); // validated by load_config
   c.svc->max_inflight_turns = cfg.limits.max_inflight_turns;
   if (cfg.llm.provider == "openai") {
-    c.upstream = llm::upstream_client::make(actors::make_upstream_config(cfg), error);
+    c.upstream = llm::upstream_client::make(cfg.llm, error);
     if (!c.upstream) {
       error = "configuration error: " + error;
       return std::nullopt;

@@ -154,9 +154,10 @@ struct config {
     std::size_t context_window = 8192; // the model's window in tokens (prompt + reply)
     std::size_t reply_reserve = 1024;  // of it, kept for the reply; the prompt gets the rest
   };
-  struct {
+  /// The LLM section; also the upstream client's settings as they are (llm/upstream_client).
+  struct llm_config {
     std::string provider = "offline";
-    std::vector<endpoint> endpoints;
+    std::vector<endpoint> endpoints; // tried in order
     unsigned connect_timeout_ms = 3000;
     unsigned attempt_first_token_ms = 8000;
     unsigned max_attempts = 2;

@@ -1,7 +1,6 @@
 // End-to-end tests of the OpenAI-compatible provider: the real xinyu-server binary against an
 // in-test mock endpoint that streams normally or misbehaves; each case checks the exact frames
 // a WebSocket client receives.
-#include "llm/offline_provider.hpp"
 #include "core/policy/canned_replies.hpp"
 #include "core/policy/prompt_builder.hpp"
 #include "tests/support/mock_openai.hpp"

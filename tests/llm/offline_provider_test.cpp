@@ -1,79 +1,146 @@
-// Unit tests for llm/offline_provider: context-aware replies, language, tokenisation, pacing.
+// Unit tests for llm/offline_provider: the offline reply as a paced stream behind
+// llm::provider (pieces, end once, length, cancel, a callback cancelling, shutdown).
 #include "llm/offline_provider.hpp"
+
+#include "llm/offline_composer.hpp"
 #include "core/policy/canned_replies.hpp"
 
-#include "core/support/text.hpp"
-
 #include <catch2/catch.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 using namespace xinyu;
 
 namespace {
-llm::llm_request req(std::string text, bool zh, std::string label, double score = 0.8) {
+
+llm::llm_request request(std::string text) {
   llm::llm_request r;
   r.user_text = std::move(text);
-  r.chinese = zh;
-  r.emotion = {std::move(label), score, -0.5};
+  r.emotion = {"sadness", 0.8, -0.5};
   return r;
 }
+
+/// What one stream delivered; wait_end() blocks until on_end (bounded: a hung stream fails).
+struct recorder {
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<std::string> pieces;
+  std::vector<std::string> ends;
+  std::thread::id token_thread;
+
+  llm::stream_callbacks callbacks() {
+    llm::stream_callbacks cb;
+    cb.on_token = [this](std::string t) {
+      std::lock_guard l{m};
+      token_thread = std::this_thread::get_id();
+      pieces.push_back(std::move(t));
+    };
+    cb.on_end = [this](std::string finish, std::string) {
+      std::lock_guard l{m};
+      ends.push_back(std::move(finish));
+      cv.notify_all();
+    };
+    return cb;
+  }
+  bool wait_end() {
+    std::unique_lock l{m};
+    return cv.wait_for(l, std::chrono::seconds{30}, [this] { return !ends.empty(); });
+  }
+  std::string text() {
+    std::lock_guard l{m};
+    std::string s;
+    for (auto& p : pieces)
+      s += p;
+    return s;
+  }
+};
+
 } // namespace
 
-TEST_CASE("reply language follows the user", "[offline]") {
-  llm::offline_provider p;
-  CHECK(core::is_mostly_chinese(p.compose(req("我很难过", true, "sadness"))));
-  CHECK_FALSE(core::is_mostly_chinese(p.compose(req("I am sad", false, "sadness"))));
-}
-
-TEST_CASE("reply uses emotion, topic, memories and safety", "[offline]") {
-  llm::offline_provider p;
-  auto sad = p.compose(req("I am sad", false, "sadness"));
-  auto joy = p.compose(req("I am happy", false, "joy"));
-  CHECK(sad != joy);
-  CHECK(p.compose(req("my boss yelled at me at work", false, "anger")).find("Work")
-        != std::string::npos);
-  auto r = req("我还是很想她", true, "loneliness");
-  r.memories = {"我和女朋友上个月分手了"};
-  CHECK(p.compose(r).find("我和女朋友上个月分手了") != std::string::npos);
-  auto crisis = req("I want to end my life", false, "sadness");
-  crisis.safety = core::safety_level::crisis;
-  CHECK(p.compose(crisis).find("safety") != std::string::npos);
-  auto caution = req("call me 138", false, "neutral");
-  caution.safety = core::safety_level::caution;
-  CHECK(p.compose(caution).find("personal details") != std::string::npos);
-}
-
-TEST_CASE("tokens concatenate back to the reply exactly", "[offline]") {
-  for (std::string s : {std::string{"听起来你现在真的很难过，谢谢你愿意说出来。"},
-                        std::string{"I'm here - tell me more, okay?"},
-                        std::string{"混合 mixed text 😊 with emoji"}}) {
-    auto toks = core::split_into_tokens(s);
-    std::string joined;
-    for (auto& t : toks)
-      joined += t;
-    CHECK(joined == s);
-    CHECK(toks.size() > 3);
-    for (auto& t : toks)
-      CHECK(core::decode_utf8(t).size() <= 12);
+TEST_CASE("offline stream: the composer's reply, once, on the provider's thread",
+          "[offline][provider]") {
+  auto req = request("I miss my grandmother so much today");
+  recorder r;
+  {
+    llm::offline_provider p{{0, 0}};
+    auto h = p.start(req, r.callbacks());
+    REQUIRE(r.wait_end());
   }
+  CHECK(r.text() == llm::offline_composer{}.compose(req));
+  CHECK(r.pieces.size() == 1); // every token due at once goes out as one piece
+  CHECK(r.ends == std::vector<std::string>{"stop"});
+  CHECK(r.token_thread != std::this_thread::get_id());
 }
 
-TEST_CASE("pacing: first token delay then a steady rate, or none", "[offline]") {
-  llm::pacing p{150, 30};
-  CHECK(p.delay_before(0) == 150);
-  CHECK(p.delay_before(1) == 33);
-  llm::pacing off{0, 0};
-  CHECK(off.delay_before(0) == 0);
-  CHECK(off.delay_before(5) == 0);
+TEST_CASE("offline stream: paced tokens arrive in order, several pieces", "[offline][provider]") {
+  auto req = request("work has been exhausting and my boss keeps yelling");
+  recorder r;
+  llm::offline_provider p{{0, 1000}}; // a token per millisecond
+  auto h = p.start(req, r.callbacks());
+  REQUIRE(r.wait_end());
+  CHECK(r.text() == llm::offline_composer{}.compose(req));
+  CHECK(r.pieces.size() > 1);
+  CHECK(r.ends == std::vector<std::string>{"stop"});
 }
 
-TEST_CASE("fallback, blocked and crisis texts exist in both languages", "[offline]") {
-  CHECK(core::is_mostly_chinese(core::fallback_reply(true)));
-  CHECK_FALSE(core::is_mostly_chinese(core::fallback_reply(false)));
-  CHECK_FALSE(core::blocked_reply(true).empty());
-  auto referral = core::crisis_referral(false, {"call 988"});
-  CHECK(referral.find("call 988") != std::string::npos);
-  CHECK(referral.substr(referral.size() - 2) == "\n\n"); // the reply follows after a blank line
-  CHECK(core::crisis_referral(true, {}).empty());
-  CHECK(core::is_mostly_chinese(core::crisis_support_reply(true)));
-  CHECK(core::crisis_support_reply(false).find("safe") != std::string::npos);
+TEST_CASE("offline stream: max_tokens cuts the reply and says length", "[offline][provider]") {
+  auto req = request("我最近总是睡不着，心里很乱");
+  req.max_tokens = 3;
+  recorder r;
+  llm::offline_provider p{{0, 0}};
+  auto h = p.start(req, r.callbacks());
+  REQUIRE(r.wait_end());
+  auto full = core::split_into_tokens(llm::offline_composer{}.compose(req));
+  REQUIRE(full.size() > 3);
+  CHECK(r.text() == full[0] + full[1] + full[2]);
+  CHECK(r.ends == std::vector<std::string>{"length"});
+}
+
+TEST_CASE("offline stream: cancel ends it at once, no token follows", "[offline][provider]") {
+  recorder r;
+  {
+    llm::offline_provider p{{60000, 30}}; // the first token would be a minute away
+    auto h = p.start(request("hello"), r.callbacks());
+    h->cancel();
+    h->cancel(); // idempotent
+    CHECK(r.ends == std::vector<std::string>{"cancelled"});
+  } // the provider stops with the cancelled stream still queued: no second end
+  CHECK(r.pieces.empty());
+  CHECK(r.ends == std::vector<std::string>{"cancelled"});
+}
+
+TEST_CASE("offline stream: a callback may cancel its own stream", "[offline][provider]") {
+  recorder r;
+  llm::offline_provider p{{0, 1000}};
+  std::shared_ptr<llm::stream_handle> h;
+  std::mutex hm;
+  auto cb = r.callbacks();
+  auto record = cb.on_token;
+  cb.on_token = [&](std::string t) {
+    record(std::move(t));
+    std::lock_guard l{hm};
+    if (h)
+      h->cancel(); // from inside the callback, on the pacing thread
+  };
+  {
+    std::lock_guard l{hm};
+    h = p.start(request("I feel so lonely tonight"), cb);
+  }
+  REQUIRE(r.wait_end());
+  CHECK(r.pieces.size() == 1);
+  CHECK(r.ends == std::vector<std::string>{"cancelled"});
+}
+
+TEST_CASE("offline stream: a provider that stops ends its streams with error",
+          "[offline][provider]") {
+  recorder r;
+  {
+    llm::offline_provider p{{60000, 30}};
+    auto h = p.start(request("hello"), r.callbacks());
+  }
+  CHECK(r.pieces.empty());
+  CHECK(r.ends == std::vector<std::string>{"error"});
 }
