@@ -24,6 +24,9 @@
 
 namespace xinyu::actors {
 
+/// A generic pool's settings. The server fills every field from the key table
+/// (stage_pool_settings: <stage>.workers and deadline_ms, limits.max_worker_queue,
+/// supervision.*); the defaults here serve the pool's own tests only.
 struct pool_settings {
   std::string kind;                         // emotion | safety | memory | llm (metric label)
   unsigned size = 2;                        // workers

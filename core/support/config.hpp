@@ -2,7 +2,10 @@
 // and flags, validated into one struct. Must never exit the process: errors are returned.
 #pragma once
 
+#include "core/analysis/conversation_risk.hpp"
 #include "core/policy/care_notices.hpp"
+
+#include <chrono>
 
 #include <cstdint>
 #include <map>
@@ -11,6 +14,11 @@
 #include <vector>
 
 namespace xinyu::core {
+
+/// Whole seconds of a component's default duration (for keys given in seconds).
+constexpr unsigned seconds_of(std::chrono::milliseconds d) {
+  return static_cast<unsigned>(std::chrono::duration_cast<std::chrono::seconds>(d).count());
+}
 
 struct config {
   struct {
@@ -110,8 +118,9 @@ struct config {
   } emotion;
   struct : stage {
     std::string model = "auto"; // fastText .bin/.ftz; "auto" = the build's; empty = rules only
-    double risk_half_life_s = 1800;
-    double risk_crisis_at = 1.0;
+    // the defaults are the component's own (one place for each value)
+    double risk_half_life_s = conversation_risk_settings{}.half_life_s;
+    double risk_crisis_at = conversation_risk_settings{}.crisis_at;
     struct {
       std::string base_url; // empty: no external guard model
       std::string model;
@@ -191,15 +200,17 @@ struct config {
     "You are Xinyu (心语), a warm, patient AI companion. You listen first, reflect feelings back, "
     "and offer gentle, practical support. You are not a therapist and say so when it matters.";
   struct care_config {
-    bool disclosure = true;
-    unsigned disclosure_interval_s = 3600;
-    unsigned break_after_s = 7200;
-    unsigned break_reset_s = 900;
+    bool disclosure = care_settings{}.disclosure;
+    // the defaults are care_settings' own, in seconds (one place for each value)
+    unsigned disclosure_interval_s = seconds_of(care_settings{}.disclosure_interval);
+    unsigned break_after_s = seconds_of(care_settings{}.break_after);
+    unsigned break_reset_s = seconds_of(care_settings{}.break_reset);
     std::string disclosure_text = default_disclosure_text;
     std::string break_text = default_break_text; // {minutes} = minutes of use
     unsigned handoff_timeout_s = 60; // a taken-over chat unanswered this long: the AI replies
-    unsigned minor_reminder_interval_s = 3600; // a minor's disclosure and break reminders
-    bool operator_sees_text = false;           // crisis alerts carry the message text
+    unsigned minor_reminder_interval_s =
+      seconds_of(care_settings{}.minor_interval); // a minor's disclosure and break reminders
+    bool operator_sees_text = false;              // crisis alerts carry the message text
     bool emergency_contacts = false; // users may register one (sealed at rest with contact_key)
     std::string contact_key;         // base64 of 32 bytes (AES-256-GCM)
     std::string escalation_url;      // crisis events are POSTed here (empty: off)
