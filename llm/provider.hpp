@@ -26,10 +26,11 @@ struct llm_request {
   std::vector<std::string> stop; // OpenAI stop sequences (the session enforces them too)
 };
 
-/// Callbacks of one stream; called on the provider's own thread. `on_end` is called exactly
-/// once with finish "stop", "length", "cancelled" or "error" (then `error` says why).
-/// `on_continue` (optional) is called when the stream broke after some text and the reply goes
-/// on from another endpoint, asked to continue it: the text already given stays, the tokens
+/// Callbacks of one stream; called on the provider's own thread (the offline provider calls
+/// them inside start() for tokens due at once), never concurrently for one stream. `on_end` is
+/// called exactly once with finish "stop", "length", "cancelled" or "error" (then `error` says
+/// why). `on_continue` (optional) is called when the stream broke after some text and the reply
+/// goes on from another endpoint, asked to continue it: the text already given stays, the tokens
 /// that follow extend it (never repeat it), and the one `on_end` still comes.
 struct stream_callbacks {
   std::function<void(std::string text)> on_token;

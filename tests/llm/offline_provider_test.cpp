@@ -60,7 +60,7 @@ struct recorder {
 
 } // namespace
 
-TEST_CASE("offline stream: the composer's reply, once, on the provider's thread",
+TEST_CASE("offline stream: the composer's reply, once; unpaced inside start()",
           "[offline][provider]") {
   auto req = request("I miss my grandmother so much today");
   recorder r;
@@ -72,7 +72,7 @@ TEST_CASE("offline stream: the composer's reply, once, on the provider's thread"
   CHECK(r.text() == llm::offline_composer{}.compose(req));
   CHECK(r.pieces.size() == 1); // every token due at once goes out as one piece
   CHECK(r.ends == std::vector<std::string>{"stop"});
-  CHECK(r.token_thread != std::this_thread::get_id());
+  CHECK(r.token_thread == std::this_thread::get_id()); // due at once: no thread hand-off
 }
 
 TEST_CASE("offline stream: paced tokens arrive in order, several pieces", "[offline][provider]") {
@@ -84,6 +84,7 @@ TEST_CASE("offline stream: paced tokens arrive in order, several pieces", "[offl
   CHECK(r.text() == llm::offline_composer{}.compose(req));
   CHECK(r.pieces.size() > 1);
   CHECK(r.ends == std::vector<std::string>{"stop"});
+  CHECK(r.token_thread != std::this_thread::get_id()); // paced: on the pacing thread
 }
 
 TEST_CASE("offline stream: max_tokens cuts the reply and says length", "[offline][provider]") {
@@ -114,7 +115,7 @@ TEST_CASE("offline stream: cancel ends it at once, no token follows", "[offline]
 
 TEST_CASE("offline stream: a callback may cancel its own stream", "[offline][provider]") {
   recorder r;
-  llm::offline_provider p{{0, 1000}};
+  llm::offline_provider p{{1, 1000}}; // paced: the callbacks run on the pacing thread
   std::shared_ptr<llm::stream_handle> h;
   std::mutex hm;
   auto cb = r.callbacks();
