@@ -131,7 +131,7 @@ core::safety_thresholds pick_safety_thresholds(
   // danger only when very sure (alone).
   for (double blocked : {0.3, 0.5, 0.7, 0.9, 1.1})
     for (double veto : {0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 1.1})
-      for (double alone : {0.7, 0.8, 0.9, 1.1})
+      for (double alone : {0.7, 0.8, 0.9, 0.95, 0.98, 1.1})
         for (double cr = 0.10; cr <= 0.901; cr += 0.05) {
           if (alone < cr)
             continue; // without evidence the model must be at least as sure as with it
@@ -154,10 +154,10 @@ core::safety_thresholds pick_safety_thresholds(
       const auto& t = g.thresholds;
       const auto& s = g.scores;
       std::printf("  frontier blocked %.2f veto %.2f alone %.2f crisis %.2f caution %.2f: "
-                  "recall %.3f blocked %.3f caution %.3f severe %.3f flagged %.3f\n",
+                  "recall %.3f blocked %.3f caution %.3f severe %.3f flagged %.3f over %.3f\n",
                   t.blocked, t.veto, t.alone, t.crisis, t.caution, s.crisis.rate(),
                   s.blocked.rate(), s.caution.rate(), s.benign_severe.rate(),
-                  s.benign_flagged.rate());
+                  s.benign_flagged.rate(), g.over);
     }
   for (const auto& g : grid)
     least_excess = std::min(least_excess, g.over);
