@@ -40,8 +40,21 @@ struct stage_pools {
   escalation_backlog escalation_queued; // with `escalation`: events queued at it
 };
 
-/// Which deadline of the turn in flight fired (`timeout_atom`).
-enum class deadline_kind : std::uint8_t { first_token, stall, total, memory_wait, human, summary };
+/// Which deadline of the session's work came due (kept in its deadline table, behind one timer:
+/// actors/session/deadlines.cpp). The stage and LLM-start deadlines are the requests' own.
+enum class deadline_kind : std::uint8_t {
+  first_token,
+  stall,
+  total,
+  memory_wait,
+  human,
+  summary,
+  stage_emotion,
+  stage_safety,
+  stage_memory,
+  stage_guard,
+  llm_start,
+};
 
 /// What a session needs from the actor that owns it (the gateway).
 using session_owner_actor = persist_listener_actor::extend<
@@ -67,9 +80,9 @@ using session_actor = llm_listener_actor::extend_with<persist_listener_actor>::e
   caf::reacts_to<handoff_atom, bool, client_sink_ptr>,
   // the operator's reply to the chat `id`
   caf::reacts_to<reply_atom, std::string, std::string, client_sink_ptr>,
-  // internal: load retry, idle check, the deadlines of the turn in flight
-  caf::reacts_to<load_atom>, caf::reacts_to<idle_atom>,
-  caf::reacts_to<timeout_atom, std::uint64_t, deadline_kind>>;
+  // internal: load retry, idle check, the one wake-up of the deadline table (armed for this
+  // steady-clock time, in nanoseconds)
+  caf::reacts_to<load_atom>, caf::reacts_to<idle_atom>, caf::reacts_to<timeout_atom, std::int64_t>>;
 
 /// What every session of this server runs with: the configuration itself (every deadline,
 /// bound and text is read from it where it is used) and what is built from it once.

@@ -46,8 +46,8 @@ void await_operator(session_ptr self, turn& t) {
   auto& st = self->state;
   t.ph = phase::awaiting_human;
   tell(st.operator_sink, core::frames::user_chat(st.user, t.id, t.user_turn, t.text, t.safety));
-  self->delayed_send(self, std::chrono::seconds{st.cfg->config.care.handoff_timeout_s},
-                     timeout_atom::value, t.key, deadline_kind::human);
+  arm_deadline(self, t.key, deadline_kind::human,
+               std::chrono::seconds{st.cfg->config.care.handoff_timeout_s});
 }
 
 void on_operator_reply(session_ptr self, const std::string& id, const std::string& text,

@@ -239,7 +239,7 @@ session_actor::behavior_type session_behavior(session_ptr self, std::string user
     [self](end_atom, std::uint64_t key, core::finish_reason finish) {
       on_stream_end(self, key, finish);
     },
-    [self](timeout_atom, std::uint64_t key, deadline_kind kind) { on_deadline(self, key, kind); },
+    [self](timeout_atom, std::int64_t at) { on_wakeup(self, at); },
     [self](handoff_atom, bool human, client_sink_ptr& op) { on_handoff(self, human, op); },
     [self](minor_atom) {
       auto& st = self->state;

@@ -10,6 +10,7 @@
 #include "core/memory/core_memory.hpp"
 #include "core/support/metrics.hpp"
 #include "core/policy/care_notices.hpp"
+#include "core/policy/deadline_table.hpp"
 #include "core/policy/finish_reason.hpp"
 #include "core/policy/prompt_builder.hpp"
 #include "core/policy/rolling_summary.hpp"
@@ -87,6 +88,17 @@ struct turn {
     return safety.redacted_text.empty() ? text : safety.redacted_text;
   }
   std::string reply() const;
+  /// The stage answered or failed: true the first time only (its answer and its deadline
+  /// race; whichever comes second is ignored).
+  bool settle(stage s) { return settle_bit(1u << static_cast<unsigned>(s)); }
+  bool settle_guard() { return settle_bit(1u << stage_count); }
+  bool settle_bit(unsigned bit) {
+    if (settled & bit)
+      return false;
+    settled |= bit;
+    return true;
+  }
+  std::uint8_t settled = 0; // stages (and the guard) answered or failed
   /// Pieces of the reply that came from the model (or the fallback), not the preface.
   std::size_t model_tokens() const { return tokens.size() - preface_tokens; }
   void mark_degraded(std::string_view component);
@@ -195,7 +207,8 @@ struct session_state {
   std::vector<client_sink_ptr> sinks;
   std::deque<finished_turn> finished;
   std::deque<core::chat_message> recent;
-  core::conversation_risk risk; // decaying distress score across this user's turns
+  core::conversation_risk risk;   // decaying distress score across this user's turns
+  core::deadline_table deadlines; // every deadline of this session, behind one timer
   static inline const char* name = "session_actor";
 
   ~session_state();
@@ -241,12 +254,29 @@ void on_stream_end(session_ptr self, std::uint64_t key, core::finish_reason fini
 void on_stream_continued(session_ptr self, std::uint64_t key);
 /// A deadline of the turn `key` fired.
 void on_deadline(session_ptr self, std::uint64_t key, deadline_kind kind);
+
+// --- deadlines (deadlines.cpp) ------------------------------------------------------------
+/// The deadline (key, kind) `after` from now; a wake-up is armed only when it is earlier than
+/// every one already armed.
+void arm_deadline(session_ptr self, std::uint64_t key, deadline_kind kind,
+                  std::chrono::milliseconds after);
+/// The deadline (key, kind), or every deadline of `key`, is no longer needed.
+void clear_deadline(session_ptr self, std::uint64_t key, deadline_kind kind);
+void clear_deadlines(session_ptr self, std::uint64_t key);
+/// The wake-up armed for `at_ns` (steady clock) came: due deadlines go to on_deadline (and
+/// on_summary_deadline), then the next wake-up is armed if one is needed.
+void on_wakeup(session_ptr self, std::int64_t at_ns);
 /// The LLM worker of the turn in flight died.
 void on_stream_worker_down(session_ptr self, const caf::actor_addr& worker);
 /// Asks the stages for the turn just started (turn_stages.cpp); generation follows.
 void ask_stages(session_ptr self, turn& t);
 /// A stage failed or was late: its fallback (the safety rules run here) and `degraded`.
 void stage_failed(session_ptr self, std::uint64_t key, stage s);
+/// The deadline kind of a stage's request.
+deadline_kind deadline_of(stage s);
+/// A stage's (or the guard's) deadline came due: it fails as if its worker had. False when
+/// `kind` is not a stage's.
+bool on_stage_deadline(session_ptr self, std::uint64_t key, deadline_kind kind);
 /// A `remember` of this session finished: a recall that waited for it goes out now.
 void on_remembered(session_ptr self);
 /// A chat queued behind another turn is screened at once (crisis_priority.cpp): at crisis level

@@ -57,8 +57,7 @@ void ask_model(session_ptr self, const std::string& previous,
   start.request.prompt = core::summary_request(previous, quoted, budget);
   start.request.max_tokens = static_cast<unsigned>(budget + budget / 2);
   start.request.prompt_tokens = core::approximate_prompt_tokens(start.request.prompt);
-  self->delayed_send(self, ms(st.cfg->config.llm.total_deadline_ms), timeout_atom::value, key,
-                     deadline_kind::summary);
+  arm_deadline(self, key, deadline_kind::summary, ms(st.cfg->config.llm.total_deadline_ms));
   self
     ->request(st.pools.llm, ms(st.cfg->config.llm.start_deadline_ms), work_atom::value,
               std::move(start))

@@ -149,15 +149,15 @@ void generate_with_llm(session_ptr self, turn& t) {
   start.request.stop = t.stop;
   auto key = t.key;
   t.last_token_at = clock::now();
-  self->delayed_send(self, ms(st.cfg->config.llm.first_token_deadline_ms), timeout_atom::value, key,
-                     deadline_kind::first_token);
-  self->delayed_send(self, ms(st.cfg->config.llm.total_deadline_ms), timeout_atom::value, key,
-                     deadline_kind::total);
-  self
-    ->request(st.pools.llm, ms(st.cfg->config.llm.start_deadline_ms), work_atom::value,
-              std::move(start))
+  arm_deadline(self, key, deadline_kind::first_token,
+               ms(st.cfg->config.llm.first_token_deadline_ms));
+  arm_deadline(self, key, deadline_kind::total, ms(st.cfg->config.llm.total_deadline_ms));
+  // the request's deadline is in the session's table (one timer), not a CAF timer of its own
+  arm_deadline(self, key, deadline_kind::llm_start, ms(st.cfg->config.llm.start_deadline_ms));
+  self->request(st.pools.llm, caf::infinite, work_atom::value, std::move(start))
     .then(
       [self, key](llm_stream_actor& stream) {
+        clear_deadline(self, key, deadline_kind::llm_start);
         auto* t = self->state.current(key);
         if (!t || t->ph != phase::generating) {
           // already over (cancelled or timed out): stop the stream if it still runs
@@ -168,6 +168,7 @@ void generate_with_llm(session_ptr self, turn& t) {
         self->monitor(stream);
       },
       [self, key](caf::error&) {
+        clear_deadline(self, key, deadline_kind::llm_start);
         if (auto* t = self->state.current(key); t && t->ph == phase::generating)
           end_stream_early(self, *t);
       });
@@ -226,6 +227,7 @@ void persist(session_ptr self, const turn& t, const std::string& reply, core::fi
 void finish_turn(session_ptr self, core::finish_reason finish) {
   auto& st = self->state;
   auto& t = st.turns.front();
+  clear_deadlines(self, t.key); // none of them can change this turn now
   if (t.stream && t.ph == phase::generating)
     self->send(t.stream, cancel_atom::value, t.key); // no-op when the stream already ended
   double total = ms_since(t.accepted_at);
@@ -417,9 +419,9 @@ void on_token(session_ptr self, std::uint64_t key, std::string text) {
   } else {
     emit_token(self, *t, std::move(text));
   }
-  if (first)
-    self->delayed_send(self, ms(self->state.cfg->config.llm.stall_deadline_ms), timeout_atom::value,
-                       key, deadline_kind::stall);
+  if (first) // checked lazily: when it comes due, the time since the last token decides
+    arm_deadline(self, key, deadline_kind::stall,
+                 ms(self->state.cfg->config.llm.stall_deadline_ms));
 }
 
 void on_stream_continued(session_ptr self, std::uint64_t key) {
@@ -460,6 +462,8 @@ void on_deadline(session_ptr self, std::uint64_t key, deadline_kind kind) {
     }
     return;
   }
+  if (on_stage_deadline(self, key, kind))
+    return;
   auto* t = st.current(key);
   if (t && kind == deadline_kind::human && t->ph == phase::awaiting_human) {
     // no operator answer in time: the AI replies, so the chat still gets its one `done`
@@ -483,17 +487,28 @@ void on_deadline(session_ptr self, std::uint64_t key, deadline_kind kind) {
         metrics().timeouts("stall").inc();
         end_stream_early(self, *t);
       } else
-        self->delayed_send(self, ms(st.cfg->config.llm.stall_deadline_ms) - idle,
-                           timeout_atom::value, key, deadline_kind::stall);
+        arm_deadline(self, key, deadline_kind::stall,
+                     std::chrono::ceil<std::chrono::milliseconds>(
+                       ms(st.cfg->config.llm.stall_deadline_ms) - idle));
       break;
     }
+    case deadline_kind::llm_start:
+      if (!t->stream && t->model_tokens() == 0) { // the pool did not answer in time
+        metrics().timeouts("llm_start").inc();
+        end_stream_early(self, *t);
+      }
+      break;
     case deadline_kind::total:
       metrics().timeouts("total").inc();
       end_stream_early(self, *t);
       break;
     case deadline_kind::memory_wait: end_stream_early(self, *t); break;
     case deadline_kind::human:
-    case deadline_kind::summary: break; // handled above
+    case deadline_kind::summary:
+    case deadline_kind::stage_emotion:
+    case deadline_kind::stage_safety:
+    case deadline_kind::stage_memory:
+    case deadline_kind::stage_guard: break; // handled above
   }
 }
 

@@ -48,7 +48,47 @@ void stage_done(session_ptr self, std::uint64_t key) {
 
 void ask_memory(session_ptr self, const turn& t);
 
+/// A late or failing guard: the local verdict stands.
+void guard_failed(session_ptr self, std::uint64_t key) {
+  clear_deadline(self, key, deadline_kind::stage_guard);
+  if (auto* t = self->state.current(key); t && t->ph == phase::analyzing && t->settle_guard()) {
+    t->degraded.emplace_back("safety_guard");
+    stage_done(self, key);
+  }
+}
+
 } // namespace
+
+deadline_kind deadline_of(stage s) {
+  switch (s) {
+    case stage::emotion: return deadline_kind::stage_emotion;
+    case stage::safety: return deadline_kind::stage_safety;
+    case stage::memory: return deadline_kind::stage_memory;
+  }
+  return deadline_kind::stage_memory;
+}
+
+bool on_stage_deadline(session_ptr self, std::uint64_t key, deadline_kind kind) {
+  switch (kind) {
+    case deadline_kind::stage_emotion:
+      metrics().timeouts("emotion").inc();
+      stage_failed(self, key, stage::emotion);
+      return true;
+    case deadline_kind::stage_safety:
+      metrics().timeouts("safety").inc();
+      stage_failed(self, key, stage::safety);
+      return true;
+    case deadline_kind::stage_memory:
+      metrics().timeouts("memory").inc();
+      stage_failed(self, key, stage::memory);
+      return true;
+    case deadline_kind::stage_guard:
+      metrics().timeouts("safety_guard").inc();
+      guard_failed(self, key);
+      return true;
+    default: return false;
+  }
+}
 
 const core::safety_checker& local_safety_rules() {
   static const core::safety_checker rules; // the rules alone: no model, no worker
@@ -56,9 +96,10 @@ const core::safety_checker& local_safety_rules() {
 }
 
 void stage_failed(session_ptr self, std::uint64_t key, stage s) {
+  clear_deadline(self, key, deadline_of(s));
   auto* t = self->state.current(key);
-  if (!t || t->ph != phase::analyzing)
-    return;
+  if (!t || t->ph != phase::analyzing || !t->settle(s))
+    return; // over, or this stage already answered (or failed) once
   record_stage(*t, s);
   t->degraded.emplace_back(to_string(s));
   if (s == stage::safety) {
@@ -75,13 +116,17 @@ void stage_failed(session_ptr self, std::uint64_t key, stage s) {
 namespace {
 
 /// Asks `pool` for the turn `key`; the `Response` goes into the turn through `store`.
+/// The request's deadline is in the session's table (one timer), not a CAF timer of its own;
+/// whichever comes first, the answer or the deadline, settles the stage.
 template <class Response, class Pool, class Request, class Store>
 void ask_stage(session_ptr self, const Pool& pool, std::chrono::milliseconds deadline, Request req,
                std::uint64_t key, stage s, Store store) {
-  self->request(pool, deadline, work_atom::value, std::move(req))
+  arm_deadline(self, key, deadline_of(s), deadline);
+  self->request(pool, caf::infinite, work_atom::value, std::move(req))
     .then(
       [self, key, s, store](Response& r) {
-        if (auto* t = self->state.current(key); t && t->ph == phase::analyzing) {
+        clear_deadline(self, key, deadline_of(s));
+        if (auto* t = self->state.current(key); t && t->ph == phase::analyzing && t->settle(s)) {
           record_stage(*t, s);
           store(*t, std::move(r));
           stage_done(self, key);
@@ -133,30 +178,25 @@ void ask_stages(session_ptr self, turn& t) {
   ask_stage<core::safety_result>(self, st.pools.safety, ms(cfg.config.safety.deadline_ms),
                                  stage_request{st.user, t.text}, key, stage::safety,
                                  [](turn& t, core::safety_result&& r) { t.safety = std::move(r); });
-  if (st.pools.guard)
-    self
-      ->request(st.pools.guard, ms(cfg.config.safety.guard.deadline_ms), work_atom::value,
-                stage_request{st.user, t.text})
+  if (st.pools.guard) {
+    arm_deadline(self, key, deadline_kind::stage_guard, ms(cfg.config.safety.guard.deadline_ms));
+    self->request(st.pools.guard, caf::infinite, work_atom::value, stage_request{st.user, t.text})
       .then(
         [self, key](core::safety_result& r) {
-          if (auto* t = self->state.current(key); t && t->ph == phase::analyzing) {
+          clear_deadline(self, key, deadline_kind::stage_guard);
+          if (auto* t = self->state.current(key);
+              t && t->ph == phase::analyzing && t->settle_guard()) {
             t->guard = std::move(r);
             stage_done(self, key);
           }
         },
-        [self, key](caf::error&) {
-          // late or failing guard: the local verdict stands
-          if (auto* t = self->state.current(key); t && t->ph == phase::analyzing) {
-            t->degraded.emplace_back("safety_guard");
-            stage_done(self, key);
-          }
-        });
+        [self, key](caf::error&) { guard_failed(self, key); });
+  }
   if (st.remembering > 0) {
     // what the user just said is still being indexed: recall once it is, within the stage's
     // deadline from now
     st.deferred_recall = key;
-    self->delayed_send(self, ms(cfg.config.memory.deadline_ms), timeout_atom::value, key,
-                       deadline_kind::memory_wait);
+    arm_deadline(self, key, deadline_kind::memory_wait, ms(cfg.config.memory.deadline_ms));
   } else {
     ask_memory(self, t);
   }
