@@ -51,6 +51,16 @@ struct pool_state {
   pool_settings cfg;
   worker_factory<Handle> factory;
   std::vector<slot> slots;
+  /// Requests in the order they went to a worker, for the deadline: checked when the next
+  /// request comes (no timer per request). Settled ones leave from the front; at most
+  /// 4 x (size x max_queue) are kept, the settled ones in the middle dropped beyond that.
+  struct sent {
+    clock::time_point at;
+    std::size_t slot;
+    Handle worker;
+    std::uint64_t id;
+  };
+  std::deque<sent> sent_order;
   std::uint64_t next_request = 0;
   std::size_t next_slot = 0;
   std::deque<clock::time_point> restarts_in_window;
@@ -115,12 +125,42 @@ typename pool_state<Handle>::slot* pick_slot(pool_pointer<Handle> self, caf::err
   return &st.slots[idx];
 }
 
+/// The pool's deadline, checked lazily: requests older than cfg.deadline that are still in
+/// flight fail with request_timeout (their worker hangs; the caller has its own deadline and
+/// this frees the worker's room). Runs before every new request instead of a CAF timer each.
+template <class Handle>
+void expire_overdue(pool_pointer<Handle> self) {
+  auto& st = self->state;
+  auto now = pool_state<Handle>::clock::now();
+  auto in_flight = [&st](const typename pool_state<Handle>::sent& f) {
+    auto& slot = st.slots[f.slot];
+    return slot.worker == f.worker && slot.inflight.count(f.id) > 0;
+  };
+  while (!st.sent_order.empty()) {
+    auto& f = st.sent_order.front();
+    if (in_flight(f)) {
+      if (now - f.at < st.cfg.deadline)
+        break;
+      auto& slot = st.slots[f.slot];
+      auto it = slot.inflight.find(f.id);
+      auto fail = std::move(it->second);
+      slot.inflight.erase(it);
+      st.inflight_gauge->add(-1);
+      fail(caf::make_error(caf::sec::request_timeout));
+    }
+    st.sent_order.pop_front();
+  }
+  if (st.sent_order.size() > 4 * st.slots.size() * std::max<std::size_t>(1, st.cfg.max_queue))
+    std::erase_if(st.sent_order, [&](const auto& f) { return !in_flight(f); });
+}
+
 /// The handler of one operation: forwards it to a worker and relays the answer.
 template <class Handle, class Op>
 auto route(pool_pointer<Handle> self) {
   using request = typename Op::request;
   using response = typename Op::response;
   return [self](work_atom, request& req) -> caf::result<response> {
+    expire_overdue<Handle>(self);
     caf::error why;
     auto* s = pick_slot<Handle>(self, why);
     if (!s)
@@ -132,6 +172,7 @@ auto route(pool_pointer<Handle> self) {
     st.inflight_gauge->add(1);
     auto worker = s->worker;
     auto idx = static_cast<std::size_t>(s - st.slots.data());
+    st.sent_order.push_back({pool_state<Handle>::clock::now(), idx, worker, id});
     // true when the request was still in flight (its worker did not die meanwhile)
     auto settle = [self, idx, worker, id] {
       auto& slot = self->state.slots[idx];
@@ -142,7 +183,7 @@ auto route(pool_pointer<Handle> self) {
       self->state.inflight_gauge->add(-1);
       return true;
     };
-    self->request(worker, st.cfg.deadline, work_atom::value, std::move(req))
+    self->request(worker, caf::infinite, work_atom::value, std::move(req))
       .then(
         [rp, settle](response& r) mutable {
           if (settle())

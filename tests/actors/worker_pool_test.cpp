@@ -140,3 +140,30 @@ TEST_CASE("a pool whose workers are all full refuses at once", "[pool]") {
   CHECK(counter_value("xinyu_pool_rejected_total", "pool=\"bounded\"") == before + 1);
   caf::anon_send_exit(pool, caf::exit_reason::user_shutdown);
 }
+
+TEST_CASE("a request past the pool's deadline fails when the next one comes, freeing its room",
+          "[pool]") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  pool_settings ps;
+  ps.kind = "expiring";
+  ps.size = 1;
+  ps.deadline = 0ms; // every request in flight is overdue by the time the next one comes
+  ps.max_queue = 1;
+  auto pool = spawn_worker_pool<echo_op>(sys, ps, [](caf::actor_system& s) -> echo_actor {
+    return s.spawn(test_worker);
+  });
+  caf::scoped_actor self{sys};
+  // a request that never finishes fills the only worker's room ...
+  bool timed_out = false;
+  auto hung = self->request(pool, 5s, work_atom::value, stage_request{"u", "hang"});
+  // ... and the next request expires it (no timer of its own) and takes the room
+  std::string echoed;
+  self->request(pool, 5s, work_atom::value, stage_request{"u", "second"})
+    .receive([&](std::string& s) { echoed = s; }, [&](caf::error&) {});
+  hung.receive([](std::string&) {},
+               [&](caf::error& e) { timed_out = e == caf::sec::request_timeout; });
+  CHECK(echoed == "second");
+  CHECK(timed_out);
+  caf::anon_send_exit(pool, caf::exit_reason::user_shutdown);
+}
