@@ -1,5 +1,7 @@
 // xinyu-train: trains the safety and emotion fastText models and picks their thresholds on
 // train/dev data (cross-fitted for safety). Must never read the test split: it measures.
+// Over 400 lines: a program (corpus, cross-fit, threshold picker, probe) whose steps share its
+// options.
 #include "core/analysis/emotion_ensemble.hpp"
 #include "core/analysis/labelled_corpus.hpp"
 #include "core/analysis/safety_checker.hpp"

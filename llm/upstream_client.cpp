@@ -4,6 +4,8 @@
 // on one I/O thread; must never log the API key or a reply's text.
 // Over 400 lines: one stream's attempt state machine (connect, TLS, request, SSE, retry,
 // fallback, continuation, reuse) is one unit; split, its invariants would span files.
+// Over 400 lines: one Beast client (attempts, pool, chain, breaker); splitting it would add Beast
+// TUs.
 #include "llm/upstream_client.hpp"
 
 #include "llm/stream_metrics.hpp"

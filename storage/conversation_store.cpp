@@ -1,5 +1,7 @@
 // Durable conversation storage over RocksDB: one WriteBatch per call, rocksdb::Status turned
 // into store_status at this boundary. Not thread-safe: one owner calls it.
+// Over 400 lines because the whole key layout (turns, meta, memories, vectors) is one schema, kept
+// in one place.
 #include "storage/conversation_store.hpp"
 
 #include "core/memory/embedding.hpp"

@@ -1,6 +1,8 @@
 // One HTTP API call of protocol v1 (POST /v1/chat as SSE, GET /v1/history, POST
 // /v1/chat/completions), routed to the user's session through a client_sink like a WebSocket
 // connection. Every wait is bounded; must never touch storage.
+// Over 400 lines: one Beast session template; splitting it would add Beast TUs (compile time on 2
+// cores).
 #include "transport/api_session.hpp"
 
 #include "core/policy/care_report.hpp"

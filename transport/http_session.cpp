@@ -1,6 +1,8 @@
 // Plain HTTP on the shared port: the web page, /healthz, /readyz, /metrics, JSON errors
 // elsewhere; hands GET /v1/ws to a WebSocket session and /v1/chat, /v1/history,
 // /v1/chat/completions to an API call. Must never touch storage or actors directly.
+// Over 400 lines: one Beast session template; splitting it would add Beast TUs (compile time on 2
+// cores).
 #include "transport/sessions.hpp"
 
 #include "core/protocol/http_api.hpp"

@@ -1,5 +1,7 @@
 // One WebSocket connection of protocol v1: auth, frame validation, routing to the gateway and a
 // bounded outbound queue (client_sink). Must never touch storage or hold conversation state.
+// Over 400 lines: one Beast session template; splitting it would add Beast TUs (compile time on 2
+// cores).
 #include "transport/websocket_session.hpp"
 
 #include "core/protocol/awaited_replies.hpp"

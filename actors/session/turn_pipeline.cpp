@@ -1,5 +1,7 @@
 // The turn pipeline of a session: admit a chat, start it (the stages are in turn_stages.cpp),
 // stream the LLM reply and end every turn with exactly one `done`. Never sockets.
+// Over 400 lines: the turn's state machine from admission to `done` reads best whole (stages and
+// deadlines are apart).
 #include "actors/session/session_state.hpp"
 
 #include "actors/error.hpp"

@@ -1,5 +1,6 @@
 // Normalisation for the classifiers: ICU NFKC case folding and confusables, then tokens with
 // leetspeak, squeezing, joined spelled-out letters and crisis-word aliases. Must never call out.
+// Over 400 lines for its tables: leetspeak, confusables and the pinyin/homophone crisis aliases.
 #include "core/analysis/text_normalizer.hpp"
 
 #include "core/support/text.hpp"

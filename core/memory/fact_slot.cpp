@@ -1,5 +1,6 @@
 // What a remembered fact is about, by rule over Chinese and English words. Pure; must never
 // store, embed or call out.
+// Over 400 lines for its word tables (Chinese and English) per slot.
 #include "core/memory/fact_slot.hpp"
 
 #include <cctype>

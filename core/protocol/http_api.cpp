@@ -1,5 +1,6 @@
 // The HTTP faces of protocol v1: request parsing and frame -> SSE / OpenAI conversion.
 // Pure; must never do I/O.
+// Over 400 lines because every HTTP route's parsing and every OpenAI shape are read in one place.
 #include "core/protocol/http_api.hpp"
 
 #include "core/protocol/strict_json.hpp"
