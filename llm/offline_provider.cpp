@@ -156,8 +156,9 @@ void offline_provider::run() {
       wake_.wait(lock);
       continue;
     }
-    if (clock_type::now() < queue_.front().at) {
-      wake_.wait_until(lock, queue_.front().at);
+    // a copy: while this thread waits, start() may grow the queue and move its elements
+    if (auto at = queue_.front().at; clock_type::now() < at) {
+      wake_.wait_until(lock, at);
       continue;
     }
     std::pop_heap(queue_.begin(), queue_.end());
