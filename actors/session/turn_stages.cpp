@@ -69,25 +69,18 @@ deadline_kind deadline_of(stage s) {
 }
 
 bool on_stage_deadline(session_ptr self, std::uint64_t key, deadline_kind kind) {
-  switch (kind) {
-    case deadline_kind::stage_emotion:
-      metrics().timeouts("emotion").inc();
-      stage_failed(self, key, stage::emotion);
-      return true;
-    case deadline_kind::stage_safety:
-      metrics().timeouts("safety").inc();
-      stage_failed(self, key, stage::safety);
-      return true;
-    case deadline_kind::stage_memory:
-      metrics().timeouts("memory").inc();
-      stage_failed(self, key, stage::memory);
-      return true;
-    case deadline_kind::stage_guard:
-      metrics().timeouts("safety_guard").inc();
-      guard_failed(self, key);
-      return true;
-    default: return false;
+  if (kind == deadline_kind::stage_guard) {
+    metrics().timeouts("safety_guard").inc();
+    guard_failed(self, key);
+    return true;
   }
+  for (auto s : {stage::emotion, stage::safety, stage::memory})
+    if (kind == deadline_of(s)) {
+      metrics().timeouts(to_string(s)).inc();
+      stage_failed(self, key, s);
+      return true;
+    }
+  return false;
 }
 
 const core::safety_checker& local_safety_rules() {
