@@ -51,6 +51,9 @@ struct storage_state {
     core::metrics().get_counter("xinyu_storage_turns_written_total", "turns durably written");
   core::counter& failures = core::metrics().get_counter("xinyu_storage_write_failures_total",
                                                         "failed storage write batches");
+  core::counter& fenced = core::metrics().get_counter(
+    "xinyu_storage_fenced_total",
+    "turns refused by storage because another node owns the user now (a newer epoch)");
   core::counter& embedding_failures = core::metrics().get_counter(
     "xinyu_storage_embedding_failures_total",
     "fact embeddings not stored (they are recomputed when the user is loaded)");
@@ -87,13 +90,14 @@ void flush(storage_actor_t self, const core::config& cfg) {
       batch.push_back(st.pending[i].record);
     auto t0 = clock::now();
     storage::store_status status;
+    std::vector<std::size_t> fenced; // positions in `batch` refused for a stale epoch
     auto chaos = st.svc->chaos.decide(core::chaos_kind::storage);
     if (chaos.delay_ms > 0 || chaos.hang) // a slow or stuck disk: this thread waits
       std::this_thread::sleep_for(std::chrono::milliseconds{chaos.hang ? 5000u : chaos.delay_ms});
     if (chaos.fail)
       status = storage::store_status::failure("injected storage failure (chaos.storage.fail_rate)");
     else
-      status = st.store->write(batch);
+      status = st.store->write(batch, fenced);
     auto now = clock::now();
     if (!status) {
       st.failures.inc();
@@ -133,8 +137,15 @@ void flush(storage_actor_t self, const core::config& cfg) {
       done.push_back(std::move(st.pending.front()));
       st.pending.pop_front();
     }
-    st.written.inc(n);
+    st.written.inc(n - fenced.size());
     publish_queue(self);
+    for (auto i : fenced) {
+      // never `persisted`: the turn is not in storage, another node owns the user now
+      st.fenced.inc();
+      core::log::warn("storage_write_fenced",
+                      {{"turn", done[i].record.reply_turn}, {"epoch", done[i].record.epoch}});
+      done[i].reply_to = nullptr;
+    }
     for (auto& p : done) {
       st.queue_wait_seconds.observe(t0 - p.queued_at);
       st.persist_seconds.observe(now - p.queued_at);

@@ -9,6 +9,7 @@ packages=(
   libcaf-dev            # CAF 0.17 actors
   libboost1.81-dev      # Beast / Asio
   librocksdb-dev        # conversation storage
+  libpq-dev postgresql  # cluster mode: conversations in PostgreSQL (tests start a throwaway cluster)
   nlohmann-json3-dev    # JSON
   libsimdjson-dev       # SSE chunks from the LLM read without a DOM (core/protocol/completion_chunk)
   catch2                # tests (v2)

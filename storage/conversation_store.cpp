@@ -8,6 +8,7 @@
 #include "core/policy/care_report.hpp"
 
 #include "storage/key_codec.hpp"
+#include "storage/store_backends.hpp"
 
 #include <nlohmann/json.hpp>
 #include <rocksdb/db.h>
@@ -64,7 +65,10 @@ public:
     delete db_;
   }
 
-  store_status write(const std::vector<turn_record>& records) override {
+  using conversation_store::write;
+  store_status write(const std::vector<turn_record>& records,
+                     std::vector<std::size_t>& fenced) override {
+    fenced.clear(); // one node owns every user: nothing is ever fenced
     rocksdb::WriteBatch batch;
     std::map<std::string, meta> metas;
     std::map<std::string, std::uint64_t> counts; // report key -> count to add
@@ -110,6 +114,11 @@ public:
     auto s = db_->Write(write_opts_, &batch);
     if (!s.ok())
       return store_status::failure("write failed: " + describe(s));
+    return {};
+  }
+
+  store_status claim(const std::string&, std::uint64_t, bool& granted) override {
+    granted = true; // an embedded store has one writer: ownership is never contested
     return {};
   }
 
@@ -414,8 +423,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<conversation_store> conversation_store::open(const options& opt,
-                                                             std::string& error) {
+std::unique_ptr<conversation_store> open_rocksdb_store(const conversation_store::options& opt,
+                                                       std::string& error) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(opt.path, ec);
@@ -457,6 +466,17 @@ std::unique_ptr<conversation_store> conversation_store::open(const options& opt,
     return nullptr;
   }
   return std::make_unique<rocksdb_store>(db, std::move(handles), opt.sync);
+}
+
+std::unique_ptr<conversation_store> conversation_store::open(const options& opt,
+                                                             std::string& error) {
+  if (opt.backend == "postgres")
+    return open_postgres_store(opt, error);
+  if (opt.backend != "rocksdb") {
+    error = "unknown storage backend '" + opt.backend + "' (rocksdb or postgres)";
+    return nullptr;
+  }
+  return open_rocksdb_store(opt, error);
 }
 
 } // namespace xinyu::storage

@@ -1,5 +1,6 @@
-// Durable conversation storage over RocksDB (column families messages, memories, meta). Not
-// thread-safe: one owner (storage_actor) calls it. Must never include RocksDB headers here.
+// Durable conversation storage: RocksDB embedded (one node) or PostgreSQL (cluster mode), behind
+// one interface. Not thread-safe: one owner (storage_actor) calls it. Must never include RocksDB
+// or libpq headers here.
 #pragma once
 
 #include "core/analysis/analysis.hpp"
@@ -42,6 +43,10 @@ struct turn_record {
   std::vector<std::string> report_events;
   /// The user's care-notice schedule after this turn (empty: leave the stored one).
   core::care_times care;
+  /// The writer's ownership epoch for this user (cluster mode): a record whose epoch is older
+  /// than one the store has seen for the user (a claim or a write) is refused, never written.
+  /// 0 on a single node.
+  std::uint64_t epoch = 0;
 };
 
 /// One day's count of one duty-of-care event.
@@ -71,18 +76,33 @@ struct store_status {
 class conversation_store {
 public:
   struct options {
-    std::string path = "./data";
-    bool sync = true; // fsync the WAL on every batch
+    std::string path = "./data";     // RocksDB directory
+    bool sync = true;                // fsync (RocksDB WAL) / synchronous_commit (PostgreSQL)
+    std::string backend = "rocksdb"; // "rocksdb" or "postgres"
+    std::string postgres = {};       // libpq connection string (backend "postgres")
   };
 
-  /// Opens (creating if missing) the store at `opt.path`. On failure returns null and sets
-  /// `error` (in use by another process, not writable, corrupt, ...).
+  /// Opens the store `opt.backend` names: RocksDB at `opt.path` (created if missing), or the
+  /// PostgreSQL database `opt.postgres` (tables created if missing). On failure returns null and
+  /// sets `error` (in use by another process, not writable, corrupt, unreachable, ...).
   static std::unique_ptr<conversation_store> open(const options& opt, std::string& error);
 
   virtual ~conversation_store() = default;
 
-  /// Writes all records (both messages, memory, meta.last_turn) in one atomic batch.
-  virtual store_status write(const std::vector<turn_record>& records) = 0;
+  /// Writes all records (both messages, memory, meta.last_turn) in one atomic batch. Records
+  /// refused for a stale epoch are not written; their positions go to `fenced` (the rest are).
+  virtual store_status write(const std::vector<turn_record>& records,
+                             std::vector<std::size_t>& fenced) = 0;
+  /// write() where no record can be fenced (a single node, tests).
+  store_status write(const std::vector<turn_record>& records) {
+    std::vector<std::size_t> fenced;
+    return write(records, fenced);
+  }
+
+  /// Records that the writer holding `epoch` owns `user` from now on: `granted` false (nothing
+  /// changed) when a newer epoch was seen already. Once granted, writes with older epochs are
+  /// refused, and everything they wrote before is visible to a load that follows.
+  virtual store_status claim(const std::string& user, std::uint64_t epoch, bool& granted) = 0;
 
   /// Stores the embeddings of the facts of `turn` (written with the turn) beside them, each
   /// under its fact's `index`; skipped for a fact that is gone or now reads otherwise (an

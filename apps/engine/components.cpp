@@ -82,7 +82,9 @@ std::optional<std::string> secret_from_env(const char* key, const std::string& v
 
 std::optional<components> build_components(const core::config& cfg, std::string& error) {
   components c;
-  c.store = storage::conversation_store::open({cfg.storage.path, cfg.storage.sync}, error);
+  c.store = storage::conversation_store::open({cfg.storage.path, cfg.storage.sync,
+                                               cfg.storage.backend, cfg.storage.postgres},
+                                              error);
   if (!c.store) {
     error = "storage error: " + error;
     return std::nullopt;

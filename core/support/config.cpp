@@ -204,6 +204,16 @@ config_result load_config(const std::string& json_text,
     err = "server.tls_cert and server.tls_key go together: set both (TLS) or neither (plain)";
     return res;
   }
+  if (c.storage.backend != "rocksdb" && c.storage.backend != "postgres") {
+    err = "configuration key 'storage.backend' must be \"rocksdb\" or \"postgres\", got \""
+          + c.storage.backend + "\"";
+    return res;
+  }
+  if (c.storage.backend == "postgres" && c.storage.postgres.empty()) {
+    err = "storage.backend is \"postgres\" but storage.postgres (a libpq connection string) is "
+          "empty";
+    return res;
+  }
   if (c.storage.path.empty()) {
     err = "configuration key 'storage.path' must not be empty";
     return res;

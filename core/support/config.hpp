@@ -87,6 +87,8 @@ struct config {
     unsigned idle_s = 300;
   } session;
   struct {
+    std::string backend = "rocksdb"; // rocksdb | postgres
+    std::string postgres;            // libpq connection string (backend postgres)
     std::string path = "./data";
     bool sync = true;
     unsigned flush_interval_ms = 2;

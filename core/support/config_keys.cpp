@@ -184,8 +184,8 @@ config_key make_key(const char* path, Access access, const char* help, double mi
   k.min = min;
   k.max = max;
   std::string_view p{path};
-  k.secret =
-    p.find("secret") != std::string_view::npos || p.find("token") != std::string_view::npos;
+  k.secret = p.find("secret") != std::string_view::npos || p.find("token") != std::string_view::npos
+             || p == "storage.postgres"; // a connection string may carry a password
   k.object_leaf = std::is_same_v<T, std::map<std::string, std::vector<std::string>>>;
   k.get = [access](const config& c) { return get_value(access(const_cast<config&>(c))); };
   k.set = [limits = key_limits{path, min, max, k.secret}, access](const json& v, config& c,
@@ -370,10 +370,18 @@ const std::vector<config_key>& config_keys() {
     XINYU_KEY(session.idle_s,
               "a session with no connection and no work for this long stops (state is in storage)",
               1, 86400),
+    XINYU_KEY(storage.backend,
+              "where conversations live: \"rocksdb\" (embedded, one node) or \"postgres\" "
+              "(cluster mode; storage.postgres)"),
+    XINYU_KEY(storage.postgres,
+              "libpq connection string of the PostgreSQL database (backend \"postgres\"; tables "
+              "are created if missing; a password is better in PGPASSWORD or ~/.pgpass)"),
     XINYU_KEY(storage.path, "RocksDB data directory (created if missing)"),
     XINYU_KEY(
       storage.sync,
-      "fsync the write-ahead log on every batch (survives power loss; costs ~1 fsync per batch)"),
+      "fsync the write-ahead log on every batch (survives power loss; costs ~1 fsync per batch); "
+      "with postgres, off means synchronous_commit off: a PostgreSQL crash may lose the last "
+      "fraction of a second of turns"),
     XINYU_KEY(storage.flush_interval_ms,
               "group commit: a batch is written at most this long after its first turn", 0, 10000),
     XINYU_KEY(storage.batch_max, "group commit: turns per write batch", 1, 100000),
