@@ -36,5 +36,7 @@ using contact_atom = caf::atom_constant<caf::atom("contact")>;
 using memories_atom = caf::atom_constant<caf::atom("memories")>;
 using memory_atom = caf::atom_constant<caf::atom("memory")>;
 using summary_atom = caf::atom_constant<caf::atom("summary")>;
+using lease_atom = caf::atom_constant<caf::atom("lease")>;
+using release_atom = caf::atom_constant<caf::atom("release")>;
 
 } // namespace xinyu::actors

@@ -8,6 +8,7 @@
 #include "core/policy/prompt_builder.hpp"
 #include "llm/provider.hpp"
 #include "storage/conversation_store.hpp"
+#include "storage/lease_store.hpp"
 
 #include <caf/meta/type_name.hpp>
 
@@ -176,7 +177,12 @@ typename Inspector::result_type inspect(Inspector& f, stored_message& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, turn_record& x) {
   return f(caf::meta::type_name("turn_record"), x.user, x.id, x.user_turn, x.reply_turn,
-           x.user_text, x.reply_text, x.finish, x.ts, x.reply_ts, x.facts, x.report_events, x.care);
+           x.user_text, x.reply_text, x.finish, x.ts, x.reply_ts, x.facts, x.report_events, x.care,
+           x.epoch);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lease_grant& x) {
+  return f(caf::meta::type_name("lease_grant"), x.granted, x.epoch, x.held_for_ms);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, report_count& x) {
@@ -185,6 +191,6 @@ typename Inspector::result_type inspect(Inspector& f, report_count& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, user_snapshot& x) {
   return f(caf::meta::type_name("user_snapshot"), x.last_turn, x.recent, x.memories, x.care,
-           x.contact, x.summary);
+           x.contact, x.summary, x.newer_epoch);
 }
 } // namespace xinyu::storage

@@ -8,6 +8,7 @@
 #include "core/support/service_state.hpp"
 #include "core/support/webhook.hpp"
 #include "llm/provider.hpp"
+#include "storage/lease_store.hpp"
 #include "storage/conversation_store.hpp"
 
 #include <caf/all.hpp>
@@ -22,7 +23,8 @@ runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
                       std::shared_ptr<const core::emotion_scorer> emotion,
                       std::shared_ptr<const core::safety_checker> safety,
                       std::shared_ptr<const core::safety_guard> guard,
-                      std::shared_ptr<const core::webhook> escalation) {
+                      std::shared_ptr<const core::webhook> escalation,
+                      std::unique_ptr<storage::lease_store> leases) {
   runtime rt;
   core::memory_engine::settings ms;
   ms.top_k = cfg.memory.top_k;
@@ -37,6 +39,8 @@ runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
   auto engine = std::make_shared<core::memory_engine>(ms, std::move(embeddings));
   if (store)
     rt.pools.storage = spawn_storage_actor(sys, cfg, std::move(store), svc);
+  if (leases)
+    rt.pools.lease = spawn_lease_actor(sys, cfg, std::move(leases), svc);
   rt.pools.emotion = spawn_emotion_pool(sys, cfg, svc, std::move(emotion));
   rt.pools.safety = spawn_safety_pool(sys, cfg, svc, std::move(safety));
   if (guard)
@@ -66,6 +70,7 @@ void stop_runtime(runtime& rt) {
   stop(rt.pools.storage);
   stop(rt.pools.guard);
   stop(rt.pools.escalation);
+  stop(rt.pools.lease); // the leases expire on their own: another node takes the users over
 }
 
 } // namespace xinyu::actors

@@ -21,7 +21,8 @@ struct service_state;
 
 namespace xinyu::storage {
 class conversation_store;
-}
+class lease_store;
+} // namespace xinyu::storage
 
 namespace xinyu::llm {
 class provider;
@@ -38,7 +39,7 @@ struct runtime {
 /// `store` may be null (in-memory only: no `persisted`, history lost on restart); `provider`
 /// null means the offline provider; `embeddings` null means the built-in hashed embedder;
 /// `emotion` null means the built-in lexicon analyzer, `safety` null the rules alone, `guard`
-/// null no external guard model.
+/// null no external guard model, `leases` null a single node (no ownership leases).
 runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
                       std::unique_ptr<storage::conversation_store> store,
                       std::shared_ptr<core::service_state> svc,
@@ -47,7 +48,8 @@ runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
                       std::shared_ptr<const core::emotion_scorer> emotion = nullptr,
                       std::shared_ptr<const core::safety_checker> safety = nullptr,
                       std::shared_ptr<const core::safety_guard> guard = nullptr,
-                      std::shared_ptr<const core::webhook> escalation = nullptr);
+                      std::shared_ptr<const core::webhook> escalation = nullptr,
+                      std::unique_ptr<storage::lease_store> leases = nullptr);
 
 /// Stops the gateway (and with it every session), the pools and the storage actor.
 void stop_runtime(runtime& rt);

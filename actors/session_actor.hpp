@@ -4,6 +4,7 @@
 
 #include "actors/fwd.hpp"
 #include "actors/escalation_actor.hpp"
+#include "actors/lease_actor.hpp"
 #include "actors/llm_pool.hpp"
 #include "actors/local_message_types.hpp"
 #include "actors/stage_pools.hpp"
@@ -38,6 +39,7 @@ struct stage_pools {
   safety_actor guard;          // null: no external guard model (safety.guard.base_url empty)
   escalation_actor escalation; // null: no escalation webhook (care.escalation_url empty)
   escalation_backlog escalation_queued; // with `escalation`: events queued at it
+  lease_actor lease; // null: a single node (cluster.redis empty: no ownership leases)
 };
 
 /// Which deadline of the session's work came due (kept in its deadline table, behind one timer:
@@ -65,24 +67,26 @@ using session_owner_actor = persist_listener_actor::extend<
   // a crisis was seen: the alert frame for the operators, the body for the escalation webhook
   caf::reacts_to<alert_atom, std::string, std::string>>;
 
-using session_actor = llm_listener_actor::extend_with<persist_listener_actor>::extend<
-  // a connection subscribes: it gets `ready` (and the disclosure)
-  caf::reacts_to<attach_atom, client_sink_ptr>,
-  // a connection of a crashed predecessor: subscribed without a new `ready`
-  caf::reacts_to<handover_atom, client_sink_ptr>, caf::reacts_to<detach_atom, client_sink_ptr>,
-  // a command from `origin`; true = it reached a live session (an error: it never did)
-  caf::replies_to<command_atom, client_sink_ptr, core::client_command>::with<bool>,
-  // storage wrote (chat id, reply turn), through the gateway; true = the frame went out
-  caf::replies_to<persisted_atom, std::string, std::uint64_t>::with<bool>,
-  // the user is a minor: the minors policy from now on
-  caf::reacts_to<minor_atom>,
-  // an operator takes the conversation over (true) or hands it back (false)
-  caf::reacts_to<handoff_atom, bool, client_sink_ptr>,
-  // the operator's reply to the chat `id`
-  caf::reacts_to<reply_atom, std::string, std::string, client_sink_ptr>,
-  // internal: load retry, idle check, the one wake-up of the deadline table (armed for this
-  // steady-clock time, in nanoseconds)
-  caf::reacts_to<load_atom>, caf::reacts_to<idle_atom>, caf::reacts_to<timeout_atom, std::int64_t>>;
+using session_actor = llm_listener_actor::extend_with<persist_listener_actor>::
+  extend_with<lease_listener_actor>::extend<
+    // a connection subscribes: it gets `ready` (and the disclosure)
+    caf::reacts_to<attach_atom, client_sink_ptr>,
+    // a connection of a crashed predecessor: subscribed without a new `ready`
+    caf::reacts_to<handover_atom, client_sink_ptr>, caf::reacts_to<detach_atom, client_sink_ptr>,
+    // a command from `origin`; true = it reached a live session (an error: it never did)
+    caf::replies_to<command_atom, client_sink_ptr, core::client_command>::with<bool>,
+    // storage wrote (chat id, reply turn), through the gateway; true = the frame went out
+    caf::replies_to<persisted_atom, std::string, std::uint64_t>::with<bool>,
+    // the user is a minor: the minors policy from now on
+    caf::reacts_to<minor_atom>,
+    // an operator takes the conversation over (true) or hands it back (false)
+    caf::reacts_to<handoff_atom, bool, client_sink_ptr>,
+    // the operator's reply to the chat `id`
+    caf::reacts_to<reply_atom, std::string, std::string, client_sink_ptr>,
+    // internal: load retry, idle check, the one wake-up of the deadline table (armed for this
+    // steady-clock time, in nanoseconds)
+    caf::reacts_to<load_atom>, caf::reacts_to<idle_atom>,
+    caf::reacts_to<timeout_atom, std::int64_t>>;
 
 /// What every session of this server runs with: the configuration itself (every deadline,
 /// bound and text is read from it where it is used) and what is built from it once.

@@ -144,6 +144,8 @@ void flush(storage_actor_t self, const core::config& cfg) {
       st.fenced.inc();
       core::log::warn("storage_write_fenced",
                       {{"turn", done[i].record.reply_turn}, {"epoch", done[i].record.epoch}});
+      if (done[i].reply_to)
+        --st.svc->persisted_unsent; // nobody will be told
       done[i].reply_to = nullptr;
     }
     for (auto& p : done) {
@@ -188,9 +190,21 @@ storage_actor::behavior_type storage_behavior(storage_actor_t self, core::config
       flush(self, *cfgp);
       return self->state.pending.empty();
     },
-    [self, cfgp](load_atom, std::string& user) -> caf::result<storage::user_snapshot> {
+    [self, cfgp](load_atom, std::string& user,
+                 std::uint64_t epoch) -> caf::result<storage::user_snapshot> {
       auto& st = self->state;
       flush(self, *cfgp); // read your writes
+      if (epoch != 0) {   // cluster mode: older owners' writes are refused from now on
+        bool granted = false;
+        std::uint64_t seen = 0;
+        if (auto status = st.store->claim(user, epoch, granted, seen); !status)
+          return make_error(ec::storage_failed, status.error);
+        if (!granted) { // the session asks Redis for an epoch above this one
+          storage::user_snapshot refused;
+          refused.newer_epoch = std::max<std::uint64_t>(seen, epoch);
+          return refused;
+        }
+      }
       storage::user_snapshot snap;
       auto status =
         st.store->load(user, cfgp->session.recent_messages, cfgp->memory.max_items_per_user, snap);

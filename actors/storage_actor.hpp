@@ -35,8 +35,9 @@ using persist_listener_actor =
 using storage_actor = embeddings_sink_actor::extend<
   // queued; (persisted_atom, ...) to the listener once the batch holding it is written
   caf::reacts_to<persist_atom, storage::turn_record, persist_listener_actor>,
-  // pending writes are flushed first (read your writes)
-  caf::replies_to<load_atom, std::string>::with<storage::user_snapshot>,
+  // (user, ownership epoch: 0 on a single node, else claimed first); pending writes are flushed
+  // first (read your writes)
+  caf::replies_to<load_atom, std::string, std::uint64_t>::with<storage::user_snapshot>,
   // (user, before (0 = newest), limit)
   caf::replies_to<history_atom, std::string, std::uint64_t, std::uint32_t>::with<history_page>,
   // deleted messages; durable before the reply

@@ -10,6 +10,7 @@ packages=(
   libboost1.81-dev      # Beast / Asio
   librocksdb-dev        # conversation storage
   libpq-dev postgresql  # cluster mode: conversations in PostgreSQL (tests start a throwaway cluster)
+  libhiredis-dev redis-server  # cluster mode: users' ownership leases in Redis (tests start one)
   nlohmann-json3-dev    # JSON
   libsimdjson-dev       # SSE chunks from the LLM read without a DOM (core/protocol/completion_chunk)
   catch2                # tests (v2)

@@ -117,8 +117,10 @@ public:
     return {};
   }
 
-  store_status claim(const std::string&, std::uint64_t, bool& granted) override {
+  store_status claim(const std::string&, std::uint64_t epoch, bool& granted,
+                     std::uint64_t& seen) override {
     granted = true; // an embedded store has one writer: ownership is never contested
+    seen = epoch;
     return {};
   }
 

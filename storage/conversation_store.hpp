@@ -63,6 +63,9 @@ struct user_snapshot {
   core::care_times care;                   // empty when never stored
   std::string contact;                     // the sealed emergency contact; empty: none
   core::conversation_summary summary = {}; // the running summary of older turns
+  /// Cluster mode: the load's claim was refused because the store has seen this newer epoch
+  /// (nothing else is filled in); 0 otherwise.
+  std::uint64_t newer_epoch = 0;
 };
 
 /// Outcome of a call: ok, or one clear sentence.
@@ -100,9 +103,11 @@ public:
   }
 
   /// Records that the writer holding `epoch` owns `user` from now on: `granted` false (nothing
-  /// changed) when a newer epoch was seen already. Once granted, writes with older epochs are
-  /// refused, and everything they wrote before is visible to a load that follows.
-  virtual store_status claim(const std::string& user, std::uint64_t epoch, bool& granted) = 0;
+  /// changed) when a newer epoch was seen already, which `seen` then tells. Once granted, writes
+  /// with older epochs are refused, and everything they wrote before is visible to a load that
+  /// follows.
+  virtual store_status claim(const std::string& user, std::uint64_t epoch, bool& granted,
+                             std::uint64_t& seen) = 0;
 
   /// Stores the embeddings of the facts of `turn` (written with the turn) beside them, each
   /// under its fact's `index`; skipped for a fact that is gone or now reads otherwise (an

@@ -134,8 +134,10 @@ public:
     return {};
   }
 
-  store_status claim(const std::string& user, std::uint64_t epoch, bool& granted) override {
+  store_status claim(const std::string& user, std::uint64_t epoch, bool& granted,
+                     std::uint64_t& seen) override {
     granted = false;
+    seen = 0;
     std::string error;
     if (!db_->ensure_connected(error))
       return store_status::failure(error);
@@ -146,6 +148,15 @@ public:
     if (!r)
       return store_status::failure("claim failed: " + error);
     granted = r->rows() == 1;
+    if (granted) {
+      seen = epoch;
+      return {};
+    }
+    auto now = db_->exec("SELECT epoch FROM xinyu_users WHERE user_id = $1::bytea",
+                         pg::param_list{}.bytes(user), error);
+    if (!now)
+      return store_status::failure("claim failed: " + error);
+    seen = now->rows() ? static_cast<std::uint64_t>(now->i64(0, 0)) : 0;
     return {};
   }
 

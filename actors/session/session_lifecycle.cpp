@@ -1,6 +1,7 @@
 // A session's lifecycle: spawn and settings, loading its user from storage, routing what the
 // gateway sends, passivation when idle and the hand-over when it crashes. Never sockets.
 #include "actors/session/session_state.hpp"
+#include "actors/error.hpp"
 
 #include "core/auth/sealed_box.hpp"
 
@@ -57,6 +58,7 @@ void on_crash(session_ptr self, const std::string& what) {
 /// The turn counter (and memories) are known: run what waited for them.
 void loaded(session_ptr self) {
   auto& st = self->state;
+  st.loading = false;
   if (st.loaded)
     return;
   st.loaded = true;
@@ -72,6 +74,7 @@ void loaded(session_ptr self) {
 /// Nobody waits silently when the load failed: what arrived is refused, and it is retried.
 void load_failed(session_ptr self, const caf::error& err) {
   auto& st = self->state;
+  st.loading = false;
   core::log::error("session_load_failed", {{"detail", self->system().render(err)}});
   for (auto& w : st.waiting) {
     if (auto* chat = std::get_if<core::chat_command>(&w.cmd)) {
@@ -85,6 +88,38 @@ void load_failed(session_ptr self, const caf::error& err) {
   st.waiting.clear();
   self->delayed_send(self, std::chrono::milliseconds{st.cfg->config.storage.retry_after_ms},
                      load_atom::value);
+}
+
+/// Cluster mode: another node owns the user. What arrived is refused with the time its lease
+/// still runs; the next command asks again (no retry timer: an unused session may stop).
+void lease_refused(session_ptr self, std::uint64_t held_for_ms) {
+  auto& st = self->state;
+  st.loading = false;
+  auto retry = static_cast<unsigned>(
+    std::clamp<std::uint64_t>(held_for_ms, 100, st.cfg->config.cluster.lease_ms));
+  for (auto& w : st.waiting) {
+    std::optional<std::string_view> id;
+    if (auto* chat = std::get_if<core::chat_command>(&w.cmd))
+      id = chat->id;
+    metrics().overloaded.inc();
+    reply_error(w.origin, "overloaded",
+                "this conversation is open on another server of this service; re-send later", id,
+                retry);
+  }
+  st.waiting.clear();
+}
+
+/// Cluster mode: the lease this session held was lost (expired and taken by another node, or
+/// Redis unreachable for a whole lease). It stops acting as the owner: turns still in flight are
+/// fenced off by storage, the next command asks for the lease again.
+void on_lease_lost(session_ptr self, std::uint64_t epoch) {
+  auto& st = self->state;
+  if (epoch != st.lease_epoch || !st.loaded)
+    return;
+  core::log::warn("session_lease_lost", {{"epoch", epoch}});
+  st.loaded = false;
+  st.lease_epoch = 0;
+  st.pending_persists = 0; // fenced turns never get `persisted`
 }
 
 void subscribe(session_state& st, const client_sink_ptr& sink) {
@@ -104,6 +139,8 @@ void on_command(session_ptr self, const client_sink_ptr& origin, core::client_co
     dispatch(self, origin, cmd);
     return;
   }
+  if (!st.loading && st.pools.storage)
+    load(self); // refused by another node's lease before, or lost it: ask again
   if (st.waiting.size() >= st.cfg->config.session.max_queued_turns) {
     std::optional<std::string_view> id;
     if (auto* chat = std::get_if<core::chat_command>(&cmd))
@@ -120,9 +157,10 @@ void on_command(session_ptr self, const client_sink_ptr& origin, core::client_co
 void on_idle_check(session_ptr self) {
   auto& st = self->state;
   self->delayed_send(self, std::chrono::seconds{st.cfg->config.session.idle_s}, idle_atom::value);
+  // a session that never got the user's lease (another node owns it) may stop too
   bool idle =
     st.sinks.empty() && st.turns.empty() && st.waiting.empty() && st.pending_persists == 0
-    && st.loaded
+    && !st.loading
     && clock::now() - st.last_activity >= std::chrono::seconds{st.cfg->config.session.idle_s};
   if (!idle || !st.owner || !st.pools.storage)
     return;
@@ -136,6 +174,9 @@ void on_idle_check(session_ptr self) {
           return;
         metrics().passivated.inc();
         auto& st = self->state;
+        if (st.pools.lease && st.lease_epoch != 0) // another node may take the user at once
+          self->send(st.pools.lease, release_atom::value, st.user, st.lease_epoch,
+                     caf::actor_cast<lease_listener_actor>(self));
         // the epoch keeps this from dropping what a successor already loaded
         self
           ->request(st.pools.memory, ms(st.cfg->config.session.bookkeeping_deadline_ms),
@@ -251,21 +292,39 @@ session_actor::behavior_type session_behavior(session_ptr self, std::string user
     [self](reply_atom, std::string& id, std::string& text, client_sink_ptr& op) {
       on_operator_reply(self, id, text, op);
     },
-    [self](load_atom) { load(self); },
+    [self](load_atom) {
+      if (!self->state.loaded && !self->state.loading)
+        load(self);
+    },
+    [self](lease_atom, std::uint64_t epoch) { on_lease_lost(self, epoch); },
     [self](idle_atom) { on_idle_check(self); },
   };
 }
 
 } // namespace
 
-void load(session_ptr self) {
+void acquire_lease(session_ptr self, std::uint64_t floor);
+
+/// The user's stored state, after the lease (cluster mode) is ours: storage claims the epoch
+/// first, so that everything a previous owner wrote is in the snapshot.
+void load_snapshot(session_ptr self, bool may_raise_epoch) {
   auto& st = self->state;
   self
     ->request(st.pools.storage, ms(st.cfg->config.storage.load_timeout_ms), load_atom::value,
-              st.user)
+              st.user, st.lease_epoch)
     .then(
-      [self](storage::user_snapshot& snap) {
+      [self, may_raise_epoch](storage::user_snapshot& snap) {
         auto& st = self->state;
+        if (snap.newer_epoch != 0) {
+          // storage has seen a newer epoch than Redis gave us (Redis lost its counters): once,
+          // ask for one above it; a second refusal means another owner is really newer
+          st.lease_epoch = 0;
+          if (may_raise_epoch)
+            acquire_lease(self, snap.newer_epoch);
+          else
+            load_failed(self, make_error(ec::storage_failed, "another node owns this user now"));
+          return;
+        }
         st.last_turn = std::max(st.last_turn, snap.last_turn);
         st.contact_sealed = snap.contact;
         st.summary = std::move(snap.summary);
@@ -299,6 +358,34 @@ void load(session_ptr self) {
             [self](caf::error&) { loaded(self); });
       },
       [self](caf::error& err) { load_failed(self, err); });
+}
+
+/// Cluster mode: this node's lease on the user (an epoch above `floor`), then the load.
+void acquire_lease(session_ptr self, std::uint64_t floor) {
+  auto& st = self->state;
+  self
+    ->request(st.pools.lease, ms(st.cfg->config.storage.load_timeout_ms), lease_atom::value,
+              st.user, caf::actor_cast<lease_listener_actor>(self), floor)
+    .then(
+      [self, floor](storage::lease_grant& g) {
+        if (!g.granted) {
+          lease_refused(self, g.held_for_ms);
+          return;
+        }
+        self->state.lease_epoch = g.epoch;
+        load_snapshot(self, floor == 0);
+      },
+      [self](caf::error& err) { load_failed(self, err); });
+}
+
+void load(session_ptr self) {
+  auto& st = self->state;
+  st.loading = true;
+  if (!st.pools.lease) {
+    load_snapshot(self, false);
+    return;
+  }
+  acquire_lease(self, 0);
 }
 
 } // namespace session

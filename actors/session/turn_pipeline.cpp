@@ -208,6 +208,7 @@ void persist(session_ptr self, const turn& t, const std::string& reply, core::fi
   rec.finish = core::to_string(finish);
   rec.ts = t.ts;
   rec.reply_ts = reply_ts;
+  rec.epoch = st.lease_epoch; // a write after this node lost the user is refused by storage
   // what the user told about themselves is remembered (personal data already masked)
   rec.facts = std::move(facts);
   // the care-notice schedule too, so a restart or another node continues it

@@ -16,6 +16,7 @@
 #include "llm/upstream_client.hpp"
 #include "llm/webhook_client.hpp"
 #include "storage/conversation_store.hpp"
+#include "storage/lease_store.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -25,6 +26,7 @@
 #include <filesystem>
 #include <thread>
 #include <tuple>
+#include <unistd.h>
 
 extern char** environ;
 
@@ -88,6 +90,23 @@ std::optional<components> build_components(const core::config& cfg, std::string&
   if (!c.store) {
     error = "storage error: " + error;
     return std::nullopt;
+  }
+  if (!cfg.cluster.redis.empty()) {
+    storage::lease_store::options lo;
+    lo.address = cfg.cluster.redis;
+    lo.node = cfg.cluster.node_id;
+    if (lo.node.empty()) {
+      char host[256] = {};
+      ::gethostname(host, sizeof host - 1);
+      lo.node = std::string{host} + "-" + std::to_string(::getpid());
+    }
+    lo.lease_ms = cfg.cluster.lease_ms;
+    lo.timeout_ms = cfg.cluster.redis_timeout_ms;
+    c.leases = storage::lease_store::open(lo, error);
+    if (!c.leases) {
+      error = "cluster error: " + error;
+      return std::nullopt;
+    }
   }
   c.svc = std::make_shared<core::service_state>();
   c.svc->chaos.apply_json(cfg.chaos_json); // validated by load_config
@@ -212,7 +231,7 @@ void configure_actor_system(caf::actor_system_config& sys_cfg, const core::confi
 actors::runtime start(caf::actor_system& sys, const core::config& cfg, components& parts) {
   return actors::start_runtime(sys, cfg, std::move(parts.store), parts.svc, parts.upstream,
                                parts.embeddings, parts.emotion, parts.safety, parts.guard,
-                               parts.escalation);
+                               parts.escalation, std::move(parts.leases));
 }
 
 void drain_runtime(actors::runtime& rt, core::service_state& svc, caf::actor_system& sys,

@@ -30,13 +30,15 @@ class upstream_client;
 }
 namespace xinyu::storage {
 class conversation_store;
-}
+class lease_store;
+} // namespace xinyu::storage
 
 namespace xinyu::apps {
 
 /// Everything start_runtime takes, built and validated from `cfg`.
 struct components {
   std::unique_ptr<storage::conversation_store> store;
+  std::unique_ptr<storage::lease_store> leases; // null: a single node
   std::shared_ptr<core::service_state> svc;
   std::shared_ptr<llm::upstream_client> upstream;      // null: the offline provider
   std::shared_ptr<const core::embedder> embeddings;    // null: hashed embeddings

@@ -214,6 +214,11 @@ config_result load_config(const std::string& json_text,
           "empty";
     return res;
   }
+  if (!c.cluster.redis.empty() && c.storage.backend != "postgres") {
+    err = "cluster.redis is set (cluster mode) but storage.backend is not \"postgres\": nodes "
+          "can only share conversations through PostgreSQL";
+    return res;
+  }
   if (c.storage.path.empty()) {
     err = "configuration key 'storage.path' must not be empty";
     return res;

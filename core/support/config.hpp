@@ -100,6 +100,12 @@ struct config {
     unsigned retry_after_ms = 1000;
   } storage;
   struct {
+    std::string redis;         // "host:port" or "unix:/path"; empty: a single node
+    std::string node_id;       // unique per node; empty: hostname-pid
+    unsigned lease_ms = 10000; // a user's ownership lease, renewed every third of it
+    unsigned redis_timeout_ms = 1000;
+  } cluster;
+  struct {
     unsigned drain_s = 10;
   } shutdown;
   std::string chaos_json = "{}"; // failure injection, validated by core::chaos_settings

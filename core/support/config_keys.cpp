@@ -370,6 +370,16 @@ const std::vector<config_key>& config_keys() {
     XINYU_KEY(session.idle_s,
               "a session with no connection and no work for this long stops (state is in storage)",
               1, 86400),
+    XINYU_KEY(cluster.redis,
+              "cluster mode: Redis address (\"host:port\" or \"unix:/path\") for users' "
+              "ownership leases; empty: a single node. Needs storage.backend \"postgres\""),
+    XINYU_KEY(cluster.node_id, "this node's id in the cluster (unique); empty: hostname-pid"),
+    XINYU_KEY(cluster.lease_ms,
+              "a user's ownership lease; renewed every third of it; after a node dies its users "
+              "move to another node within this long",
+              300, 600000),
+    XINYU_KEY(cluster.redis_timeout_ms, "deadline of one Redis request (and of connecting)", 10,
+              60000),
     XINYU_KEY(storage.backend,
               "where conversations live: \"rocksdb\" (embedded, one node) or \"postgres\" "
               "(cluster mode; storage.postgres)"),

@@ -13,6 +13,7 @@ namespace xinyu::core {
 struct service_state {
   std::atomic<bool> draining{false};         // shutting down: refuse new chats, /readyz 503
   std::atomic<bool> storage_ok{true};        // last storage write succeeded
+  std::atomic<bool> leases_ok{true};         // cluster mode: Redis answers lease requests
   std::atomic<std::size_t> storage_queue{0}; // turns waiting to be written
   std::size_t storage_high_water = 5000;     // shed new chats at or above this
   unsigned retry_after_ms = 1000;            // advised to shed clients
@@ -26,11 +27,13 @@ struct service_state {
   // failure injection (off by default): per worker kind, set by config or /admin/chaos
   chaos_settings chaos;
 
-  bool ready() const noexcept { return !draining.load() && storage_ok.load(); }
+  bool ready() const noexcept { return !draining.load() && storage_ok.load() && leases_ok.load(); }
   /// Why new chats are refused now (said to the client and on /readyz), or null.
   const char* shed_reason() const noexcept {
     if (draining.load())
       return "the server is shutting down";
+    if (!leases_ok.load())
+      return "the cluster's coordination service (Redis) is unreachable; re-send later";
     if (storage_queue.load() >= storage_high_water)
       return "the server is busy storing; re-send later";
     if (inflight_turns.load() >= max_inflight_turns)

@@ -45,8 +45,10 @@ public:
                                        const std::vector<core::memory_fact>&) override {
     return {};
   }
-  storage::store_status claim(const std::string&, std::uint64_t, bool& granted) override {
+  storage::store_status claim(const std::string&, std::uint64_t epoch, bool& granted,
+                              std::uint64_t& seen) override {
     granted = true;
+    seen = epoch;
     return {};
   }
   storage::store_status load(const std::string&, std::size_t, std::size_t,

@@ -1,0 +1,49 @@
+// The throwaway redis-server: a background_process with its own socket path. Must never touch a
+// Redis it did not start.
+#include "tests/support/redis_server.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+#include <stdlib.h>
+#include <thread>
+
+namespace xinyu::test {
+
+redis_server::redis_server() {
+  char tmpl[] = "/tmp/xinyu-redis-XXXXXX";
+  if (!::mkdtemp(tmpl))
+    throw std::runtime_error("mkdtemp failed");
+  dir_ = tmpl;
+  socket_ = dir_ + "/redis.sock";
+  start();
+}
+
+void redis_server::stop() {
+  process_.reset(); // SIGTERM and wait
+  std::error_code ec;
+  std::filesystem::remove(socket_, ec);
+}
+
+void redis_server::start() {
+  process_ = std::make_unique<background_process>(
+    std::vector<std::string>{"redis-server", "--port", "0", "--unixsocket", socket_,
+                             "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--dir",
+                             dir_, "--daemonize", "no"});
+  for (int i = 0; i < 500; ++i) { // bounded wait for the socket (5 s)
+    if (std::filesystem::exists(socket_))
+      return;
+    if (!process_->running())
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+  throw std::runtime_error("redis-server did not start: " + process_->output());
+}
+
+redis_server::~redis_server() {
+  process_.reset(); // SIGTERM and wait
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+} // namespace xinyu::test
