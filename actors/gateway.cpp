@@ -99,6 +99,10 @@ gateway_actor::behavior_type gateway(gateway_ptr self, stage_pools pools,
     [self](attach_atom, std::string& user, client_sink_ptr& sink) {
       self->send(route_of(self, user).session, attach_atom::value, std::move(sink));
     },
+    [self](handover_atom, std::string& user, client_sink_ptr& sink) {
+      // a connection of another node: subscribed to the session without a `ready`
+      self->send(route_of(self, user).session, handover_atom::value, std::move(sink));
+    },
     [self](detach_atom, std::string& user, client_sink_ptr& sink) {
       auto it = self->state.sessions.find(user);
       if (it != self->state.sessions.end()) {
@@ -286,6 +290,9 @@ public:
   }
   void detach(const std::string& user, client_sink_ptr sink) override {
     caf::anon_send(gw_, detach_atom::value, user, std::move(sink));
+  }
+  void subscribe(const std::string& user, client_sink_ptr sink) override {
+    caf::anon_send(gw_, handover_atom::value, user, std::move(sink));
   }
   void command(const std::string& user, client_sink_ptr origin, core::client_command cmd) override {
     caf::anon_send(gw_, command_atom::value, user, std::move(origin), std::move(cmd));

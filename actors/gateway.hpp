@@ -10,6 +10,8 @@ namespace xinyu::actors {
 using gateway_actor = session_owner_actor::extend<
   caf::reacts_to<attach_atom, std::string, client_sink_ptr>,
   caf::reacts_to<detach_atom, std::string, client_sink_ptr>,
+  // a connection of another node (cluster mode): attach without `ready`
+  caf::reacts_to<handover_atom, std::string, client_sink_ptr>,
   caf::reacts_to<command_atom, std::string, client_sink_ptr, core::client_command>,
   // the user is a minor (token claim): the session applies the minors policy
   caf::reacts_to<minor_atom, std::string>,

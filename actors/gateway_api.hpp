@@ -18,6 +18,9 @@ public:
   /// Subscribes `sink` to `user`'s session; it gets `ready` first.
   virtual void attach(const std::string& user, client_sink_ptr sink) = 0;
   virtual void detach(const std::string& user, client_sink_ptr sink) = 0;
+  /// Like attach, without `ready`: a connection of another node (cluster mode) that had its
+  /// `ready` there gets this user's frames from now on.
+  virtual void subscribe(const std::string& user, client_sink_ptr sink) = 0;
   /// The user is a minor (token claim age_band): their session applies the minors policy from
   /// now on (docs/crisis-protocol.md). Call it before attach / command.
   virtual void mark_minor(const std::string& user) = 0;

@@ -182,7 +182,7 @@ typename Inspector::result_type inspect(Inspector& f, turn_record& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, lease_grant& x) {
-  return f(caf::meta::type_name("lease_grant"), x.granted, x.epoch, x.held_for_ms);
+  return f(caf::meta::type_name("lease_grant"), x.granted, x.epoch, x.held_for_ms, x.holder);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, report_count& x) {

@@ -2,6 +2,7 @@
 // Must never start transport or touch sockets.
 #include "actors/runtime.hpp"
 
+#include "actors/cluster_router.hpp"
 #include "actors/gateway_client.hpp"
 #include "core/support/config.hpp"
 #include "core/memory/memory_engine.hpp"
@@ -15,17 +16,16 @@
 
 namespace xinyu::actors {
 
-runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
-                      std::unique_ptr<storage::conversation_store> store,
-                      std::shared_ptr<core::service_state> svc,
-                      std::shared_ptr<llm::provider> provider,
-                      std::shared_ptr<const core::embedder> embeddings,
-                      std::shared_ptr<const core::emotion_scorer> emotion,
-                      std::shared_ptr<const core::safety_checker> safety,
-                      std::shared_ptr<const core::safety_guard> guard,
-                      std::shared_ptr<const core::webhook> escalation,
-                      std::unique_ptr<storage::lease_store> leases) {
+runtime start_runtime(
+  caf::actor_system& sys, const core::config& cfg,
+  std::unique_ptr<storage::conversation_store> store, std::shared_ptr<core::service_state> svc,
+  std::shared_ptr<llm::provider> provider, std::shared_ptr<const core::embedder> embeddings,
+  std::shared_ptr<const core::emotion_scorer> emotion,
+  std::shared_ptr<const core::safety_checker> safety,
+  std::shared_ptr<const core::safety_guard> guard, std::shared_ptr<const core::webhook> escalation,
+  std::unique_ptr<storage::lease_store> leases, std::shared_ptr<cluster_router> router) {
   runtime rt;
+  rt.router = router;
   core::memory_engine::settings ms;
   ms.top_k = cfg.memory.top_k;
   ms.min_similarity = static_cast<float>(cfg.memory.min_similarity);
@@ -52,8 +52,10 @@ runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
     rt.pools.escalation =
       spawn_escalation_actor(sys, cfg, std::move(escalation), rt.pools.escalation_queued);
   }
-  rt.gateway = spawn_gateway(sys, rt.pools, make_session_settings(cfg, svc));
+  rt.gateway = spawn_gateway(sys, rt.pools, make_session_settings(cfg, svc, router));
   rt.api = make_gateway_api(rt.gateway);
+  if (router)
+    router->set_gateway(rt.api);
   return rt;
 }
 
@@ -62,6 +64,8 @@ void stop_runtime(runtime& rt) {
     if (a)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   };
+  if (rt.router)
+    rt.router->stop(); // nothing more from other nodes
   stop(rt.gateway);
   stop(rt.pools.emotion);
   stop(rt.pools.safety);

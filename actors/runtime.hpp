@@ -30,8 +30,11 @@ class provider;
 
 namespace xinyu::actors {
 
+class cluster_router;
+
 struct runtime {
-  stage_pools pools; // includes the storage actor
+  stage_pools pools;                      // includes the storage actor
+  std::shared_ptr<cluster_router> router; // cluster mode: forwarding between nodes
   gateway_actor gateway;
   gateway_api_ptr api; // what transport gets
 };
@@ -49,7 +52,8 @@ runtime start_runtime(caf::actor_system& sys, const core::config& cfg,
                       std::shared_ptr<const core::safety_checker> safety = nullptr,
                       std::shared_ptr<const core::safety_guard> guard = nullptr,
                       std::shared_ptr<const core::webhook> escalation = nullptr,
-                      std::unique_ptr<storage::lease_store> leases = nullptr);
+                      std::unique_ptr<storage::lease_store> leases = nullptr,
+                      std::shared_ptr<cluster_router> router = nullptr);
 
 /// Stops the gateway (and with it every session), the pools and the storage actor.
 void stop_runtime(runtime& rt);

@@ -29,6 +29,8 @@ struct service_state;
 
 namespace xinyu::actors {
 
+class cluster_router;
+
 /// The worker pools a session fans out to.
 struct stage_pools {
   emotion_actor emotion;
@@ -96,10 +98,12 @@ struct session_settings {
   std::shared_ptr<const core::prompt_builder> prompt;
   std::shared_ptr<core::service_state> svc; // shedding and draining flags (may be null)
   std::string contact_key; // the decoded care.contact_key (empty: emergency contacts off)
+  std::shared_ptr<cluster_router> router; // cluster mode: forwarding to the owner node
 };
 
 std::shared_ptr<const session_settings>
-make_session_settings(const core::config& cfg, std::shared_ptr<core::service_state> svc = nullptr);
+make_session_settings(const core::config& cfg, std::shared_ptr<core::service_state> svc = nullptr,
+                      std::shared_ptr<cluster_router> router = nullptr);
 
 /// With storage, a session loads its turn counter before it admits a chat, and when idle
 /// (no connection, no work) for session.idle_s asks its owner whether it may stop.

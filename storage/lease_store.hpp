@@ -15,6 +15,7 @@ struct lease_grant {
   bool granted = false;
   std::uint64_t epoch = 0;       // when granted: the fencing epoch of this node's ownership
   std::uint64_t held_for_ms = 0; // when refused: how long the other node's lease still runs
+  std::string holder;            // when refused: the node that owns the user
 };
 
 class lease_store {

@@ -21,7 +21,7 @@ if cur then
   local sp = string.find(cur, ' ', 1, true)
   local mine = sp and string.sub(cur, 1, sp - 1) == ARGV[1]
   if not mine then
-    return {0, redis.call('PTTL', KEYS[1])}
+    return {0, redis.call('PTTL', KEYS[1]), sp and string.sub(cur, 1, sp - 1) or ''}
   end
   local held = tonumber(string.sub(cur, sp + 1))
   if held > floor then
@@ -102,7 +102,7 @@ public:
                   {opt_.node, std::to_string(opt_.lease_ms), std::to_string(floor)}, error);
     if (!r)
       return false;
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 2
         || r->element[0]->type != REDIS_REPLY_INTEGER
         || r->element[1]->type != REDIS_REPLY_INTEGER) {
       error = "unexpected reply from Redis to a lease request";
@@ -111,6 +111,8 @@ public:
     out.granted = r->element[0]->integer == 1;
     auto n = static_cast<std::uint64_t>(std::max<long long>(0, r->element[1]->integer));
     (out.granted ? out.epoch : out.held_for_ms) = n;
+    if (!out.granted && r->elements > 2 && r->element[2]->type == REDIS_REPLY_STRING)
+      out.holder.assign(r->element[2]->str, r->element[2]->len);
     return true;
   }
 

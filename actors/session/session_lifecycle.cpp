@@ -1,6 +1,7 @@
 // A session's lifecycle: spawn and settings, loading its user from storage, routing what the
 // gateway sends, passivation when idle and the hand-over when it crashes. Never sockets.
 #include "actors/session/session_state.hpp"
+#include "actors/cluster_router.hpp"
 #include "actors/error.hpp"
 
 #include "core/auth/sealed_box.hpp"
@@ -90,13 +91,39 @@ void load_failed(session_ptr self, const caf::error& err) {
                      load_atom::value);
 }
 
-/// Cluster mode: another node owns the user. What arrived is refused with the time its lease
-/// still runs; the next command asks again (no retry timer: an unused session may stop).
-void lease_refused(session_ptr self, std::uint64_t held_for_ms) {
+lease_listener_actor as_lease_listener(session_ptr self) {
+  return caf::actor_cast<lease_listener_actor>(self);
+}
+
+/// Cluster mode: another node owns the user and we can reach it: this session forwards its
+/// connections and commands there, and the owner's frames come back to them.
+void enter_proxy(session_ptr self, const std::string& owner) {
   auto& st = self->state;
   st.loading = false;
+  if (st.proxy_to != owner)
+    core::log::info("session_forwards", {{"owner", owner}});
+  st.proxy_to = owner;
+  st.proxy_checked = clock::now();
+  auto& router = *st.cfg->router;
+  for (const auto& sink : st.sinks)
+    router.proxy_attach(owner, st.user, sink, as_lease_listener(self));
+  for (auto& w : st.waiting)
+    router.proxy_command(owner, st.user, w.origin, w.cmd, as_lease_listener(self));
+  st.waiting.clear();
+}
+
+/// Cluster mode: another node owns the user. With a router what waits is forwarded to it;
+/// without one it is refused with the time its lease still runs, and the next command asks
+/// again (no retry timer: an unused session may stop).
+void lease_refused(session_ptr self, const storage::lease_grant& g) {
+  auto& st = self->state;
+  st.loading = false;
+  if (st.cfg->router && !g.holder.empty() && g.holder != st.cfg->router->node()) {
+    enter_proxy(self, g.holder);
+    return;
+  }
   auto retry = static_cast<unsigned>(
-    std::clamp<std::uint64_t>(held_for_ms, 100, st.cfg->config.cluster.lease_ms));
+    std::clamp<std::uint64_t>(g.held_for_ms, 100, st.cfg->config.cluster.lease_ms));
   for (auto& w : st.waiting) {
     std::optional<std::string_view> id;
     if (auto* chat = std::get_if<core::chat_command>(&w.cmd))
@@ -114,6 +141,11 @@ void lease_refused(session_ptr self, std::uint64_t held_for_ms) {
 /// fenced off by storage, the next command asks for the lease again.
 void on_lease_lost(session_ptr self, std::uint64_t epoch) {
   auto& st = self->state;
+  if (epoch == 0 && !st.proxy_to.empty()) { // the owner we forwarded to is gone
+    core::log::warn("session_owner_gone", {{"owner", st.proxy_to}});
+    st.proxy_to.clear(); // the next command asks for the lease (ours once the old one expires)
+    return;
+  }
   if (epoch != st.lease_epoch || !st.loaded)
     return;
   core::log::warn("session_lease_lost", {{"epoch", epoch}});
@@ -135,6 +167,16 @@ void on_command(session_ptr self, const client_sink_ptr& origin, core::client_co
   // it reached us before the hand-over of a crashed predecessor did.
   subscribe(st, origin);
   st.last_activity = clock::now();
+  if (!st.proxy_to.empty()) {
+    // the owner may have stalled (its lease then runs out): every third of a lease the lease is
+    // asked for again before forwarding, so this node takes the user over once it is free
+    if (clock::now() - st.proxy_checked
+        < std::chrono::milliseconds{st.cfg->config.cluster.lease_ms / 3}) {
+      st.cfg->router->proxy_command(st.proxy_to, st.user, origin, cmd, as_lease_listener(self));
+      return;
+    }
+    st.proxy_to.clear();
+  }
   if (st.loaded) {
     dispatch(self, origin, cmd);
     return;
@@ -249,6 +291,10 @@ session_actor::behavior_type session_behavior(session_ptr self, std::string user
       st.last_activity = clock::now();
       subscribe(st, sink);
       session_state::reply(sink, core::frames::ready(st.user, st.cfg->config.server.name));
+      if (!st.proxy_to.empty()) { // the owner node's session sends the rest
+        st.cfg->router->proxy_attach(st.proxy_to, st.user, sink, as_lease_listener(self));
+        return;
+      }
       if (auto n = st.care.on_attach(clock::now()))
         session_state::reply(sink, core::frames::notice(n->kind, n->text));
     },
@@ -261,6 +307,8 @@ session_actor::behavior_type session_behavior(session_ptr self, std::string user
       ++st.routed;
       st.last_activity = clock::now();
       st.sinks.erase(std::remove(st.sinks.begin(), st.sinks.end(), sink), st.sinks.end());
+      if (!st.proxy_to.empty())
+        st.cfg->router->proxy_detach(st.proxy_to, st.user, sink);
     },
     [self](command_atom, client_sink_ptr& origin, core::client_command& cmd) -> bool {
       on_command(self, origin, cmd);
@@ -365,11 +413,11 @@ void acquire_lease(session_ptr self, std::uint64_t floor) {
   auto& st = self->state;
   self
     ->request(st.pools.lease, ms(st.cfg->config.storage.load_timeout_ms), lease_atom::value,
-              st.user, caf::actor_cast<lease_listener_actor>(self), floor)
+              st.user, as_lease_listener(self), floor)
     .then(
       [self, floor](storage::lease_grant& g) {
         if (!g.granted) {
-          lease_refused(self, g.held_for_ms);
+          lease_refused(self, g);
           return;
         }
         self->state.lease_epoch = g.epoch;
@@ -391,8 +439,10 @@ void load(session_ptr self) {
 } // namespace session
 
 std::shared_ptr<const session_settings>
-make_session_settings(const core::config& cfg, std::shared_ptr<core::service_state> svc) {
+make_session_settings(const core::config& cfg, std::shared_ptr<core::service_state> svc,
+                      std::shared_ptr<cluster_router> router) {
   auto s = std::make_shared<session_settings>();
+  s->router = std::move(router);
   s->config = cfg;
   s->care = core::care_settings_of(cfg.care);
   if (cfg.care.emergency_contacts) {

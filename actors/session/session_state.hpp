@@ -172,10 +172,12 @@ struct session_state {
   std::string user;
   stage_pools pools;
   std::shared_ptr<const session_settings> cfg;
-  session_owner_actor owner;            // the gateway (null in tests: no passivation)
-  bool loaded = false;                  // turn counter known (from storage)
-  bool loading = false;                 // a lease request or a load is in flight
-  std::uint64_t lease_epoch = 0;        // cluster mode: this node's ownership epoch (0: none)
+  session_owner_actor owner;     // the gateway (null in tests: no passivation)
+  bool loaded = false;           // turn counter known (from storage)
+  bool loading = false;          // a lease request or a load is in flight
+  std::uint64_t lease_epoch = 0; // cluster mode: this node's ownership epoch (0: none)
+  std::string proxy_to; // cluster mode: the node that owns the user (commands are forwarded)
+  clock::time_point proxy_checked = {}; // when the owner's lease was last seen held
   std::deque<buffered_command> waiting; // commands that arrived before the load finished
   std::uint64_t routed = 0;             // messages received from the owner
   clock::time_point last_activity = clock::now();

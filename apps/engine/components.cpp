@@ -3,6 +3,7 @@
 #include "apps/engine/components.hpp"
 
 #include "actors/atoms.hpp"
+#include "actors/cluster_router.hpp"
 #include "actors/error.hpp"
 #include "actors/llm_pool.hpp"
 #include "apps/build_info.hpp"
@@ -17,6 +18,7 @@
 #include "llm/webhook_client.hpp"
 #include "storage/conversation_store.hpp"
 #include "storage/lease_store.hpp"
+#include "storage/message_bus.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -107,6 +109,32 @@ std::optional<components> build_components(const core::config& cfg, std::string&
       error = "cluster error: " + error;
       return std::nullopt;
     }
+    actors::cluster_router::options ro;
+    ro.node = lo.node;
+    ro.max_remote = cfg.transport.max_connections;
+    ro.retry_after_ms = cfg.storage.retry_after_ms;
+    c.router = std::make_shared<actors::cluster_router>(ro);
+    std::weak_ptr<actors::cluster_router> weak = c.router;
+    storage::message_bus::options bo;
+    bo.address = cfg.cluster.redis;
+    bo.node = lo.node;
+    bo.timeout_ms = cfg.cluster.redis_timeout_ms;
+    auto bus = storage::message_bus::open(
+      bo,
+      [weak](std::string payload) {
+        if (auto r = weak.lock())
+          r->on_receive(payload);
+      },
+      [weak](const std::string& to, const std::string& payload) {
+        if (auto r = weak.lock())
+          r->on_undelivered(to, payload);
+      },
+      error);
+    if (!bus) {
+      error = "cluster error: " + error;
+      return std::nullopt;
+    }
+    c.router->set_bus(std::move(bus));
   }
   c.svc = std::make_shared<core::service_state>();
   c.svc->chaos.apply_json(cfg.chaos_json); // validated by load_config
@@ -231,7 +259,7 @@ void configure_actor_system(caf::actor_system_config& sys_cfg, const core::confi
 actors::runtime start(caf::actor_system& sys, const core::config& cfg, components& parts) {
   return actors::start_runtime(sys, cfg, std::move(parts.store), parts.svc, parts.upstream,
                                parts.embeddings, parts.emotion, parts.safety, parts.guard,
-                               parts.escalation, std::move(parts.leases));
+                               parts.escalation, std::move(parts.leases), parts.router);
 }
 
 void drain_runtime(actors::runtime& rt, core::service_state& svc, caf::actor_system& sys,

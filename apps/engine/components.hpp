@@ -38,7 +38,8 @@ namespace xinyu::apps {
 /// Everything start_runtime takes, built and validated from `cfg`.
 struct components {
   std::unique_ptr<storage::conversation_store> store;
-  std::unique_ptr<storage::lease_store> leases; // null: a single node
+  std::unique_ptr<storage::lease_store> leases;   // null: a single node
+  std::shared_ptr<actors::cluster_router> router; // null: a single node
   std::shared_ptr<core::service_state> svc;
   std::shared_ptr<llm::upstream_client> upstream;      // null: the offline provider
   std::shared_ptr<const core::embedder> embeddings;    // null: hashed embeddings

@@ -36,6 +36,7 @@ TEST_CASE("leases: one node owns a user; the other is told how long to wait", "[
   CHECK_FALSE(g.granted);
   CHECK(g.held_for_ms > 0);
   CHECK(g.held_for_ms <= 10000);
+  CHECK(g.holder == "node-a");           // where to forward its connections
   REQUIRE(a->acquire("mei", 0, g, err)); // a session restarted on the owner: the same epoch
   CHECK(g.granted);
   CHECK(g.epoch == 1);

@@ -1,0 +1,257 @@
+// The cluster router: JSON envelopes on the message bus ("a" attach, "d" detach, "x" command to
+// the owner; "f" frame back), a registry of local connections being forwarded and of other nodes'
+// connections served here. Must never deliver a frame to a connection of another user.
+#include "actors/cluster_router.hpp"
+
+#include "actors/atoms.hpp"
+#include "core/protocol/forwarded_command.hpp"
+#include "core/protocol/server_frame.hpp"
+#include "core/support/log.hpp"
+#include "core/support/metrics.hpp"
+#include "storage/message_bus.hpp"
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+namespace xinyu::actors {
+
+using nlohmann::json;
+
+namespace {
+
+core::gauge& remote_gauge() {
+  static auto& g =
+    core::metrics().get_gauge("xinyu_cluster_remote_connections",
+                              "connections of other nodes whose user this node owns");
+  return g;
+}
+core::counter& forwarded_counter() {
+  static auto& c =
+    core::metrics().get_counter("xinyu_cluster_forwarded_total",
+                                "commands forwarded to the node that owns their user");
+  return c;
+}
+core::counter& dropped_counter() {
+  static auto& c = core::metrics().get_counter(
+    "xinyu_cluster_dropped_total",
+    "node-to-node messages dropped (the send queue full, or the other node gone)");
+  return c;
+}
+
+} // namespace
+
+/// A connection on another node, as this node's session sees it: frames go back over the bus.
+class cluster_router::remote_sink final : public client_sink {
+public:
+  remote_sink(std::weak_ptr<cluster_router> router, std::string node, std::uint64_t conn,
+              std::string user)
+    : router_(std::move(router)), node_(std::move(node)), conn_(conn), user_(std::move(user)) {}
+  void deliver(std::shared_ptr<const std::string> frame) override {
+    if (auto r = router_.lock())
+      r->send(node_, json{{"k", "f"}, {"c", conn_}, {"f", *frame}}.dump());
+  }
+  const std::string& user() const { return user_; }
+
+private:
+  std::weak_ptr<cluster_router> router_;
+  std::string node_;
+  std::uint64_t conn_;
+  std::string user_;
+};
+
+cluster_router::cluster_router(options opt) : opt_(std::move(opt)) {}
+
+cluster_router::~cluster_router() = default;
+
+void cluster_router::set_bus(std::unique_ptr<storage::message_bus> bus) {
+  std::lock_guard lock{mutex_};
+  bus_ = std::move(bus);
+}
+
+void cluster_router::stop() {
+  std::shared_ptr<storage::message_bus> bus;
+  {
+    std::lock_guard lock{mutex_};
+    bus = std::move(bus_);
+    gateway_ = nullptr;
+  }
+  bus.reset(); // joins the bus's threads (their callbacks find no gateway and no bus)
+}
+
+void cluster_router::set_gateway(gateway_api_ptr api) {
+  std::lock_guard lock{mutex_};
+  gateway_ = std::move(api);
+}
+
+void cluster_router::send(const std::string& to, std::string payload) {
+  std::shared_ptr<storage::message_bus> bus;
+  {
+    std::lock_guard lock{mutex_};
+    bus = bus_;
+  }
+  if (!bus || !bus->send(to, std::move(payload)))
+    dropped_counter().inc();
+}
+
+std::uint64_t cluster_router::conn_id(const client_sink_ptr& sink,
+                                      const lease_listener_actor& session) {
+  std::lock_guard lock{mutex_};
+  auto [it, fresh] = ids_.try_emplace(sink.get(), next_conn_);
+  if (fresh)
+    ++next_conn_;
+  conns_[it->second] = local_conn{sink, session};
+  return it->second;
+}
+
+void cluster_router::proxy_attach(const std::string& owner, const std::string& user,
+                                  const client_sink_ptr& sink,
+                                  const lease_listener_actor& session) {
+  auto id = conn_id(sink, session);
+  send(owner, json{{"k", "a"}, {"u", user}, {"n", opt_.node}, {"c", id}}.dump());
+}
+
+void cluster_router::proxy_detach(const std::string& owner, const std::string& user,
+                                  const client_sink_ptr& sink) {
+  std::uint64_t id = 0;
+  {
+    std::lock_guard lock{mutex_};
+    auto it = ids_.find(sink.get());
+    if (it == ids_.end())
+      return;
+    id = it->second;
+    ids_.erase(it);
+    conns_.erase(id);
+  }
+  send(owner, json{{"k", "d"}, {"u", user}, {"n", opt_.node}, {"c", id}}.dump());
+}
+
+void cluster_router::proxy_command(const std::string& owner, const std::string& user,
+                                   const client_sink_ptr& origin, const core::client_command& cmd,
+                                   const lease_listener_actor& session) {
+  auto id = conn_id(origin, session);
+  forwarded_counter().inc();
+  send(owner, json{{"k", "x"},
+                   {"u", user},
+                   {"n", opt_.node},
+                   {"c", id},
+                   {"cmd", core::forwarded_command_json(cmd)}}
+                .dump());
+}
+
+std::shared_ptr<cluster_router::remote_sink> cluster_router::remote(const std::string& from,
+                                                                    std::uint64_t conn,
+                                                                    const std::string& user,
+                                                                    bool create) {
+  std::lock_guard lock{mutex_};
+  auto key = std::make_pair(from, conn);
+  if (auto it = remotes_.find(key); it != remotes_.end())
+    return it->second->user() == user ? it->second : nullptr;
+  if (!create || remotes_.size() >= opt_.max_remote)
+    return nullptr;
+  auto sink = std::make_shared<remote_sink>(weak_from_this(), from, conn, user);
+  remotes_.emplace(key, sink);
+  remote_gauge().set(static_cast<std::int64_t>(remotes_.size()));
+  return sink;
+}
+
+void cluster_router::drop_remote(const std::string& from, std::uint64_t conn) {
+  std::shared_ptr<remote_sink> sink;
+  gateway_api_ptr gw;
+  {
+    std::lock_guard lock{mutex_};
+    auto it = remotes_.find({from, conn});
+    if (it == remotes_.end())
+      return;
+    sink = it->second;
+    remotes_.erase(it);
+    remote_gauge().set(static_cast<std::int64_t>(remotes_.size()));
+    gw = gateway_;
+  }
+  if (gw)
+    gw->detach(sink->user(), sink);
+}
+
+void cluster_router::on_receive(const std::string& payload) {
+  auto m = json::parse(payload, nullptr, false);
+  if (!m.is_object() || !m.contains("k") || !m["k"].is_string())
+    return;
+  auto k = m["k"].get<std::string>();
+  auto conn = m.value("c", std::uint64_t{0});
+  if (k == "f") { // a frame for one of our connections
+    client_sink_ptr sink;
+    {
+      std::lock_guard lock{mutex_};
+      if (auto it = conns_.find(conn); it != conns_.end())
+        sink = it->second.sink.lock();
+    }
+    if (sink && m.contains("f") && m["f"].is_string())
+      sink->deliver(std::make_shared<const std::string>(m["f"].get<std::string>()));
+    return;
+  }
+  auto user = m.value("u", std::string{});
+  auto from = m.value("n", std::string{});
+  if (user.empty() || from.empty() || conn == 0)
+    return;
+  gateway_api_ptr gw;
+  {
+    std::lock_guard lock{mutex_};
+    gw = gateway_;
+  }
+  if (!gw)
+    return;
+  if (k == "d") {
+    drop_remote(from, conn);
+    return;
+  }
+  auto sink = remote(from, conn, user, true);
+  if (!sink) {
+    core::log::warn("cluster_remote_refused", {{"node", from}});
+    return;
+  }
+  if (k == "a") {
+    gw->subscribe(user, sink); // the connection had its `ready` from its own node
+    return;
+  }
+  if (k == "x") {
+    auto cmd = core::forwarded_command_from_json(m.value("cmd", json{}));
+    if (!cmd)
+      return;
+    gw->subscribe(user, sink); // a command may come before (or instead of) its attach
+    gw->command(user, sink, std::move(*cmd));
+  }
+}
+
+void cluster_router::on_undelivered(const std::string& to, const std::string& payload) {
+  dropped_counter().inc();
+  auto m = json::parse(payload, nullptr, false);
+  if (!m.is_object())
+    return;
+  auto k = m.value("k", std::string{});
+  auto conn = m.value("c", std::uint64_t{0});
+  if (k == "f") { // the node of that connection is gone
+    drop_remote(to, conn);
+    return;
+  }
+  // the owner we forwarded to is gone: its session must stop forwarding, and a lost chat is
+  // answered so the client re-sends
+  local_conn lc;
+  {
+    std::lock_guard lock{mutex_};
+    auto it = conns_.find(conn);
+    if (it == conns_.end())
+      return;
+    lc = it->second;
+  }
+  if (lc.session)
+    caf::anon_send(lc.session, lease_atom::value, std::uint64_t{0});
+  if (k != "x")
+    return;
+  auto sink = lc.sink.lock();
+  auto cmd = m.value("cmd", json{});
+  if (sink && cmd.value("k", std::string{}) == "chat")
+    sink->deliver(std::make_shared<const std::string>(
+      core::frames::error("overloaded", "the server holding this conversation stopped; re-send",
+                          cmd.value("id", std::string{}), opt_.retry_after_ms)));
+}
+
+} // namespace xinyu::actors

@@ -1,0 +1,82 @@
+// Cluster mode: forwarding between nodes. A session whose user another node owns forwards its
+// connections and commands to that node; the owner's frames come back to those connections. Rides
+// on storage::message_bus (Redis pub/sub). Must never hold a lease, never touch storage, never
+// block the caller.
+#pragma once
+
+#include "actors/client_sink.hpp"
+#include "actors/gateway_api.hpp"
+#include "actors/lease_actor.hpp"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace xinyu::storage {
+class message_bus;
+}
+
+namespace xinyu::actors {
+
+class cluster_router : public std::enable_shared_from_this<cluster_router> {
+public:
+  struct options {
+    std::string node;                // this node's id
+    std::size_t max_remote = 100000; // connections of other nodes served here (transport's cap)
+    unsigned retry_after_ms = 1000;  // advised when the owner node is gone
+  };
+  explicit cluster_router(options opt);
+  ~cluster_router();
+
+  /// The bus the router sends through (opened with on_receive / on_undelivered below).
+  void set_bus(std::unique_ptr<storage::message_bus> bus);
+  /// Stops the bus (its threads are joined) and forgets the gateway: nothing reaches the actor
+  /// system after this (called before it shuts down).
+  void stop();
+  /// Where forwarded connections and commands go on this node.
+  void set_gateway(gateway_api_ptr api);
+  const std::string& node() const { return opt_.node; }
+
+  // --- the node a connection is on (called by the proxying session) --------------------------
+  /// `sink` (a local connection of `user`) gets the frames of `owner`'s session from now on;
+  /// `session` hears (lease_atom, 0) if `owner` turns out to be gone.
+  void proxy_attach(const std::string& owner, const std::string& user, const client_sink_ptr& sink,
+                    const lease_listener_actor& session);
+  void proxy_detach(const std::string& owner, const std::string& user, const client_sink_ptr& sink);
+  void proxy_command(const std::string& owner, const std::string& user,
+                     const client_sink_ptr& origin, const core::client_command& cmd,
+                     const lease_listener_actor& session);
+
+  // --- the bus's callbacks -------------------------------------------------------------------
+  void on_receive(const std::string& payload);
+  void on_undelivered(const std::string& to, const std::string& payload);
+
+private:
+  class remote_sink;
+  struct local_conn {
+    std::weak_ptr<client_sink> sink;
+    lease_listener_actor session;
+  };
+
+  std::uint64_t conn_id(const client_sink_ptr& sink, const lease_listener_actor& session);
+  void send(const std::string& to, std::string payload);
+  std::shared_ptr<remote_sink> remote(const std::string& from, std::uint64_t conn,
+                                      const std::string& user, bool create);
+  void drop_remote(const std::string& from, std::uint64_t conn);
+
+  options opt_;
+  std::shared_ptr<storage::message_bus> bus_;
+  gateway_api_ptr gateway_;
+  std::mutex mutex_;
+  std::uint64_t next_conn_ = 1;
+  std::unordered_map<const client_sink*, std::uint64_t> ids_;
+  std::unordered_map<std::uint64_t, local_conn> conns_;
+  std::map<std::pair<std::string, std::uint64_t>, std::shared_ptr<remote_sink>> remotes_;
+};
+
+using cluster_router_ptr = std::shared_ptr<cluster_router>;
+
+} // namespace xinyu::actors
