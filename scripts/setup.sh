@@ -11,6 +11,7 @@ packages=(
   librocksdb-dev        # conversation storage
   libpq-dev postgresql  # cluster mode: conversations in PostgreSQL (tests start a throwaway cluster)
   libhiredis-dev redis-server  # cluster mode: users' ownership leases in Redis (tests start one)
+  haproxy               # cluster mode: config/haproxy-cluster.cfg, and the e2e test behind it
   nlohmann-json3-dev    # JSON
   libsimdjson-dev       # SSE chunks from the LLM read without a DOM (core/protocol/completion_chunk)
   catch2                # tests (v2)
