@@ -43,6 +43,7 @@ struct options {
   int idle_s = 0;         // > 0: only hold authenticated connections this long
   int timeout_ms = 60000; // per turn
   std::string label = "run";
+  bool route_hint = false; // connect to /v1/ws?user=<name> (a load balancer hashes by it)
   std::string text = "我最近工作压力很大，晚上总是睡不着，感觉很焦虑";
 };
 
@@ -81,7 +82,8 @@ private:
         return self->fail_conn();
       beast::get_lowest_layer(self->ws_).expires_never();
       self->ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-      self->ws_.async_handshake(self->opt_.host + ":" + std::to_string(self->opt_.port), "/v1/ws",
+      self->ws_.async_handshake(self->opt_.host + ":" + std::to_string(self->opt_.port),
+                                self->opt_.route_hint ? "/v1/ws?user=" + self->name() : "/v1/ws",
                                 [self](beast::error_code ec) {
                                   if (ec)
                                     return self->fail_conn();
@@ -92,9 +94,10 @@ private:
 
   void fail_conn() { st_.conn_failures++; }
 
+  std::string name() const { return "bench-" + opt_.label + "-" + std::to_string(index_); }
+
   void auth() {
-    write(json{{"type", "auth"}, {"user", "bench-" + opt_.label + "-" + std::to_string(index_)}}
-            .dump());
+    write(json{{"type", "auth"}, {"user", name()}}.dump());
     read();
   }
 
@@ -277,7 +280,7 @@ void usage() {
     << "xinyu-load [--host H] [--port P] [--users N] [--turns T] [--duration S]\n"
        "           [--ramp-ms MS] [--think-ms MS | --every-ms MS] [--persisted] [--idle S]\n"
        "           [--timeout-ms MS]\n"
-       "           [--label NAME] [--text TEXT]\n"
+       "           [--label NAME] [--text TEXT] [--route-hint]\n"
        "Prints one JSON line of results (turns/s, ttft/total/persisted p50/p95/p99 in ms).\n";
 }
 
@@ -320,6 +323,8 @@ int main(int argc, char** argv) {
       opt.label = next();
     else if (a == "--text")
       opt.text = next();
+    else if (a == "--route-hint")
+      opt.route_hint = true;
     else if (a == "--help" || a == "-h") {
       usage();
       return 0;
