@@ -31,6 +31,12 @@ core::counter& forwarded_counter() {
                                 "commands forwarded to the node that owns their user");
   return c;
 }
+core::gauge& awaited_gauge() {
+  static auto& g = core::metrics().get_gauge(
+    "xinyu_cluster_forwards_awaited",
+    "chats forwarded to the owner node whose accepted (or error) has not come back yet");
+  return g;
+}
 core::counter& dropped_counter() {
   static auto& c = core::metrics().get_counter(
     "xinyu_cluster_dropped_total",
@@ -121,6 +127,10 @@ void cluster_router::proxy_detach(const std::string& owner, const std::string& u
     id = it->second;
     ids_.erase(it);
     conns_.erase(id);
+    for (auto a = awaited_.lower_bound({id, std::string{}});
+         a != awaited_.end() && a->first.first == id;)
+      a = awaited_.erase(a);
+    awaited_gauge().set(static_cast<std::int64_t>(awaited_.size()));
   }
   send(owner, json{{"k", "d"}, {"u", user}, {"n", opt_.node}, {"c", id}}.dump());
 }
@@ -130,12 +140,32 @@ void cluster_router::proxy_command(const std::string& owner, const std::string& 
                                    const lease_listener_actor& session) {
   auto id = conn_id(origin, session);
   forwarded_counter().inc();
+  if (const auto* chat = std::get_if<core::chat_command>(&cmd)) {
+    std::lock_guard lock{mutex_};
+    if (awaited_.size() < opt_.max_awaited) // past the bound the chat is simply not watched
+      awaited_[{id, chat->id}] = false;
+    awaited_gauge().set(static_cast<std::int64_t>(awaited_.size()));
+  }
   send(owner, json{{"k", "x"},
                    {"u", user},
                    {"n", opt_.node},
                    {"c", id},
                    {"cmd", core::forwarded_command_json(cmd)}}
                 .dump());
+}
+
+bool cluster_router::forward_answered(const client_sink_ptr& origin, const std::string& id) {
+  std::lock_guard lock{mutex_};
+  auto conn = ids_.find(origin.get());
+  if (conn == ids_.end())
+    return true; // the connection is gone: nobody to answer
+  auto it = awaited_.find({conn->second, id});
+  if (it == awaited_.end())
+    return true; // not watched (over the bound)
+  bool answered = it->second;
+  awaited_.erase(it);
+  awaited_gauge().set(static_cast<std::int64_t>(awaited_.size()));
+  return answered;
 }
 
 std::shared_ptr<cluster_router::remote_sink> cluster_router::remote(const std::string& from,
@@ -178,14 +208,26 @@ void cluster_router::on_receive(const std::string& payload) {
   auto k = m["k"].get<std::string>();
   auto conn = m.value("c", std::uint64_t{0});
   if (k == "f") { // a frame for one of our connections
+    if (!m.contains("f") || !m["f"].is_string())
+      return;
+    auto frame = m["f"].get<std::string>();
     client_sink_ptr sink;
     {
       std::lock_guard lock{mutex_};
       if (auto it = conns_.find(conn); it != conns_.end())
         sink = it->second.sink.lock();
+      // the owner answered a forwarded chat (server frames open with their type)
+      if (!awaited_.empty()
+          && (frame.rfind(R"({"type":"accepted")", 0) == 0
+              || frame.rfind(R"({"type":"error")", 0) == 0)) {
+        auto f = json::parse(frame, nullptr, false);
+        if (f.is_object() && f.contains("id") && f["id"].is_string())
+          if (auto a = awaited_.find({conn, f["id"].get<std::string>()}); a != awaited_.end())
+            a->second = true;
+      }
     }
-    if (sink && m.contains("f") && m["f"].is_string())
-      sink->deliver(std::make_shared<const std::string>(m["f"].get<std::string>()));
+    if (sink)
+      sink->deliver(std::make_shared<const std::string>(std::move(frame)));
     return;
   }
   auto user = m.value("u", std::string{});

@@ -24,9 +24,10 @@ namespace xinyu::actors {
 class cluster_router : public std::enable_shared_from_this<cluster_router> {
 public:
   struct options {
-    std::string node;                // this node's id
-    std::size_t max_remote = 100000; // connections of other nodes served here (transport's cap)
-    unsigned retry_after_ms = 1000;  // advised when the owner node is gone
+    std::string node;                 // this node's id
+    std::size_t max_remote = 100000;  // connections of other nodes served here (transport's cap)
+    std::size_t max_awaited = 100000; // forwarded chats awaiting their answer
+    unsigned retry_after_ms = 1000;   // advised when the owner node is gone
   };
   explicit cluster_router(options opt);
   ~cluster_router();
@@ -49,6 +50,9 @@ public:
   void proxy_command(const std::string& owner, const std::string& user,
                      const client_sink_ptr& origin, const core::client_command& cmd,
                      const lease_listener_actor& session);
+  /// Whether the owner answered the forwarded chat `id` of `origin` (accepted or an error)
+  /// since it was forwarded; forgets it either way.
+  bool forward_answered(const client_sink_ptr& origin, const std::string& id);
 
   // --- the bus's callbacks -------------------------------------------------------------------
   void on_receive(const std::string& payload);
@@ -75,6 +79,8 @@ private:
   std::unordered_map<const client_sink*, std::uint64_t> ids_;
   std::unordered_map<std::uint64_t, local_conn> conns_;
   std::map<std::pair<std::string, std::uint64_t>, std::shared_ptr<remote_sink>> remotes_;
+  // forwarded chats (conn, id): false until the owner's `accepted` or `error` passes by
+  std::map<std::pair<std::uint64_t, std::string>, bool> awaited_;
 };
 
 using cluster_router_ptr = std::shared_ptr<cluster_router>;

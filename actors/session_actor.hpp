@@ -88,7 +88,9 @@ using session_actor = llm_listener_actor::extend_with<persist_listener_actor>::
     // internal: load retry, idle check, the one wake-up of the deadline table (armed for this
     // steady-clock time, in nanoseconds)
     caf::reacts_to<load_atom>, caf::reacts_to<idle_atom>,
-    caf::reacts_to<timeout_atom, std::int64_t>>;
+    caf::reacts_to<timeout_atom, std::int64_t>,
+    // internal (cluster mode): the deadline of a chat forwarded to the owner node
+    caf::reacts_to<timeout_atom, client_sink_ptr, std::string>>;
 
 /// What every session of this server runs with: the configuration itself (every deadline,
 /// bound and text is read from it where it is used) and what is built from it once.

@@ -175,15 +175,22 @@ private:
     return eval_command(eval_args(script, keys, args), error);
   }
 
+  /// Every command here is idempotent (acquire by the holder returns its epoch again, renew,
+  /// release, PING): a connection found broken (Redis restarted since the last call) is
+  /// reopened and the command sent once more.
   reply_ptr eval_command(const std::vector<std::string>& command, std::string& error) {
-    if (!connect(error))
-      return nullptr;
-    append(command);
     void* raw = nullptr;
-    if (redisGetReply(c_, &raw) != REDIS_OK) {
-      error = std::string{"Redis: "} + c_->errstr;
-      return nullptr;
+    for (int attempt = 0; attempt < 2 && !raw; ++attempt) {
+      if (!connect(error))
+        return nullptr;
+      append(command);
+      if (redisGetReply(c_, &raw) != REDIS_OK) {
+        error = std::string{"Redis: "} + c_->errstr;
+        raw = nullptr;
+      }
     }
+    if (!raw)
+      return nullptr;
     reply_ptr r{static_cast<redisReply*>(raw)};
     if (r->type == REDIS_REPLY_ERROR) {
       error = "Redis: " + std::string{r->str, r->len};

@@ -170,33 +170,42 @@ private:
   }
 
   /// One pipelined round trip for the batch; a message that reached no listener is reported.
+  /// A connection found broken before any reply (Redis restarted since the last batch: the
+  /// first write fails) is reopened and the batch sent again once; a batch that breaks after
+  /// some replies keeps what was answered and drops the rest (no duplicates).
   void publish(const std::vector<outgoing>& batch) {
-    if (!pub_ || pub_->err) { // broken: one reconnect per batch; failing that, it is lost
-      if (pub_)
-        redisFree(pub_);
-      pub_ = connect_to(opt_.address, opt_.timeout_ms, true);
+    for (int attempt = 0; attempt < 2; ++attempt) {
       if (!pub_ || pub_->err) {
         if (pub_)
           redisFree(pub_);
-        pub_ = nullptr;
-        return;
+        pub_ = connect_to(opt_.address, opt_.timeout_ms, true);
+        if (!pub_ || pub_->err) {
+          if (pub_)
+            redisFree(pub_);
+          pub_ = nullptr;
+          return; // Redis is away: the batch is lost (the node reports it on /readyz)
+        }
       }
-    }
-    for (const auto& m : batch) {
-      auto ch = channel_of(m.to);
-      const char* argv[] = {"PUBLISH", ch.c_str(), m.payload.data()};
-      size_t lens[] = {7, ch.size(), m.payload.size()};
-      redisAppendCommandArgv(pub_, 3, argv, lens);
-    }
-    for (const auto& m : batch) {
-      void* raw = nullptr;
-      if (redisGetReply(pub_, &raw) != REDIS_OK)
-        return; // broken mid-batch: reconnect on the next one
-      auto* r = static_cast<redisReply*>(raw);
-      bool nobody = r->type == REDIS_REPLY_INTEGER && r->integer == 0;
-      freeReplyObject(r);
-      if (nobody && on_undelivered_)
-        on_undelivered_(m.to, m.payload);
+      for (const auto& m : batch) {
+        auto ch = channel_of(m.to);
+        const char* argv[] = {"PUBLISH", ch.c_str(), m.payload.data()};
+        size_t lens[] = {7, ch.size(), m.payload.size()};
+        redisAppendCommandArgv(pub_, 3, argv, lens);
+      }
+      std::size_t answered = 0;
+      for (const auto& m : batch) {
+        void* raw = nullptr;
+        if (redisGetReply(pub_, &raw) != REDIS_OK)
+          break;
+        ++answered;
+        auto* r = static_cast<redisReply*>(raw);
+        bool nobody = r->type == REDIS_REPLY_INTEGER && r->integer == 0;
+        freeReplyObject(r);
+        if (nobody && on_undelivered_)
+          on_undelivered_(m.to, m.payload);
+      }
+      if (answered == batch.size() || answered > 0)
+        return;
     }
   }
 

@@ -95,6 +95,16 @@ lease_listener_actor as_lease_listener(session_ptr self) {
   return caf::actor_cast<lease_listener_actor>(self);
 }
 
+/// Cluster mode: `cmd` goes to the owner node; a chat must be accepted (or refused) there
+/// within cluster.forward_timeout_ms.
+void forward(session_ptr self, const client_sink_ptr& origin, const core::client_command& cmd) {
+  auto& st = self->state;
+  st.cfg->router->proxy_command(st.proxy_to, st.user, origin, cmd, as_lease_listener(self));
+  if (const auto* chat = std::get_if<core::chat_command>(&cmd))
+    self->delayed_send(self, std::chrono::milliseconds{st.cfg->config.cluster.forward_timeout_ms},
+                       timeout_atom::value, origin, chat->id);
+}
+
 /// Cluster mode: another node owns the user and we can reach it: this session forwards its
 /// connections and commands there, and the owner's frames come back to them.
 void enter_proxy(session_ptr self, const std::string& owner) {
@@ -108,7 +118,7 @@ void enter_proxy(session_ptr self, const std::string& owner) {
   for (const auto& sink : st.sinks)
     router.proxy_attach(owner, st.user, sink, as_lease_listener(self));
   for (auto& w : st.waiting)
-    router.proxy_command(owner, st.user, w.origin, w.cmd, as_lease_listener(self));
+    forward(self, w.origin, w.cmd);
   st.waiting.clear();
 }
 
@@ -172,7 +182,7 @@ void on_command(session_ptr self, const client_sink_ptr& origin, core::client_co
     // asked for again before forwarding, so this node takes the user over once it is free
     if (clock::now() - st.proxy_checked
         < std::chrono::milliseconds{st.cfg->config.cluster.lease_ms / 3}) {
-      st.cfg->router->proxy_command(st.proxy_to, st.user, origin, cmd, as_lease_listener(self));
+      forward(self, origin, cmd);
       return;
     }
     st.proxy_to.clear();
@@ -345,6 +355,20 @@ session_actor::behavior_type session_behavior(session_ptr self, std::string user
         load(self);
     },
     [self](lease_atom, std::uint64_t epoch) { on_lease_lost(self, epoch); },
+    [self](timeout_atom, client_sink_ptr& origin, std::string& id) {
+      // a chat forwarded to the owner node: its `accepted` (or error) must have come back
+      auto& st = self->state;
+      if (!st.cfg->router || st.cfg->router->forward_answered(origin, id))
+        return;
+      metrics().overloaded.inc();
+      reply_error(origin, "overloaded",
+                  "the server holding this conversation does not answer; re-send", id,
+                  st.cfg->config.storage.retry_after_ms);
+      if (!st.proxy_to.empty()) {
+        core::log::warn("session_owner_stalled", {{"owner", st.proxy_to}});
+        st.proxy_to.clear(); // the next command asks for the lease again
+      }
+    },
     [self](idle_atom) { on_idle_check(self); },
   };
 }

@@ -112,6 +112,8 @@ std::optional<components> build_components(const core::config& cfg, std::string&
     actors::cluster_router::options ro;
     ro.node = lo.node;
     ro.max_remote = cfg.transport.max_connections;
+    // at most every connection's queue of turns waits for the owner at once
+    ro.max_awaited = cfg.transport.max_connections * cfg.session.max_queued_turns;
     ro.retry_after_ms = cfg.storage.retry_after_ms;
     c.router = std::make_shared<actors::cluster_router>(ro);
     std::weak_ptr<actors::cluster_router> weak = c.router;

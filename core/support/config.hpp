@@ -104,6 +104,7 @@ struct config {
     std::string node_id;       // unique per node; empty: hostname-pid
     unsigned lease_ms = 10000; // a user's ownership lease, renewed every third of it
     unsigned redis_timeout_ms = 1000;
+    unsigned forward_timeout_ms = 5000; // a forwarded chat is accepted (or refused) within this
   } cluster;
   struct {
     unsigned drain_s = 10;

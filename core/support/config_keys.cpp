@@ -380,6 +380,10 @@ const std::vector<config_key>& config_keys() {
               300, 600000),
     XINYU_KEY(cluster.redis_timeout_ms, "deadline of one Redis request (and of connecting)", 10,
               60000),
+    XINYU_KEY(cluster.forward_timeout_ms,
+              "a chat forwarded to the owner node must be accepted or refused within this long; "
+              "else it is answered 'overloaded' and the owner is asked for again",
+              100, 600000),
     XINYU_KEY(storage.backend,
               "where conversations live: \"rocksdb\" (embedded, one node) or \"postgres\" "
               "(cluster mode; storage.postgres)"),

@@ -6,9 +6,30 @@
 #include <filesystem>
 #include <stdexcept>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <thread>
+#include <unistd.h>
 
 namespace xinyu::test {
+
+namespace {
+
+/// True when something listens on the Unix socket `path` (the file alone appears at bind(),
+/// before listen()).
+bool accepts(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd < 0)
+    return false;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  path.copy(addr.sun_path, sizeof addr.sun_path - 1);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+} // namespace
 
 redis_server::redis_server() {
   char tmpl[] = "/tmp/xinyu-redis-XXXXXX";
@@ -30,8 +51,8 @@ void redis_server::start() {
     std::vector<std::string>{"redis-server", "--port", "0", "--unixsocket", socket_,
                              "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--dir",
                              dir_, "--daemonize", "no"});
-  for (int i = 0; i < 500; ++i) { // bounded wait for the socket (5 s)
-    if (std::filesystem::exists(socket_))
+  for (int i = 0; i < 500; ++i) { // bounded wait until it accepts connections (5 s)
+    if (accepts(socket_))
       return;
     if (!process_->running())
       break;
