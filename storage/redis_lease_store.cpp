@@ -2,6 +2,7 @@
 // Lua scripts make acquire, renew and release atomic. Must never hand out a lease another node
 // holds, and never renew a lease this node lost.
 #include "storage/lease_store.hpp"
+#include "storage/redis_connect.hpp"
 
 #include <hiredis/hiredis.h>
 
@@ -76,22 +77,12 @@ public:
       redisFree(c_);
       c_ = nullptr;
     }
-    timeval tv{static_cast<time_t>(opt_.timeout_ms / 1000),
-               static_cast<suseconds_t>((opt_.timeout_ms % 1000) * 1000)};
     const auto& a = opt_.address;
-    if (a.rfind("unix:", 0) == 0) {
-      c_ = redisConnectUnixWithTimeout(a.substr(5).c_str(), tv);
-    } else {
-      auto colon = a.rfind(':');
-      auto host = colon == std::string::npos ? a : a.substr(0, colon);
-      int port = colon == std::string::npos ? 6379 : std::atoi(a.c_str() + colon + 1);
-      c_ = redisConnectWithTimeout(host.c_str(), port, tv);
-    }
+    c_ = redis_connect(a, opt_.timeout_ms, true);
     if (!c_ || c_->err) {
       error = "cannot connect to Redis at " + a + ": " + (c_ ? c_->errstr : "out of memory");
       return false;
     }
-    redisSetTimeout(c_, tv);
     return true;
   }
 

@@ -2,6 +2,7 @@
 // everything queued (and reports messages nobody received), and a listening thread on
 // SUBSCRIBE that reconnects with backoff. Must never block the caller of send().
 #include "storage/message_bus.hpp"
+#include "storage/redis_connect.hpp"
 
 #include <hiredis/hiredis.h>
 
@@ -21,30 +22,13 @@ namespace {
 
 std::string channel_of(const std::string& node) { return "xinyu:node:" + node; }
 
-redisContext* connect_to(const std::string& a, unsigned timeout_ms, bool with_timeout) {
-  timeval tv{static_cast<time_t>(timeout_ms / 1000),
-             static_cast<suseconds_t>((timeout_ms % 1000) * 1000)};
-  redisContext* c = nullptr;
-  if (a.rfind("unix:", 0) == 0) {
-    c = redisConnectUnixWithTimeout(a.substr(5).c_str(), tv);
-  } else {
-    auto colon = a.rfind(':');
-    auto host = colon == std::string::npos ? a : a.substr(0, colon);
-    int port = colon == std::string::npos ? 6379 : std::atoi(a.c_str() + colon + 1);
-    c = redisConnectWithTimeout(host.c_str(), port, tv);
-  }
-  if (c && !c->err && with_timeout)
-    redisSetTimeout(c, tv);
-  return c;
-}
-
 class redis_message_bus final : public message_bus {
 public:
   redis_message_bus(options opt, receive_fn rx, undelivered_fn lost)
     : opt_(std::move(opt)), on_receive_(std::move(rx)), on_undelivered_(std::move(lost)) {}
 
   bool start(std::string& error) {
-    pub_ = connect_to(opt_.address, opt_.timeout_ms, true);
+    pub_ = redis_connect(opt_.address, opt_.timeout_ms, true);
     if (!pub_ || pub_->err) {
       error = "cannot connect to Redis at " + opt_.address + ": "
               + (pub_ ? pub_->errstr : "out of memory");
@@ -96,7 +80,7 @@ private:
   };
 
   bool subscribe(std::string& error) {
-    auto* c = connect_to(opt_.address, opt_.timeout_ms, false); // blocking reads: no timeout
+    auto* c = redis_connect(opt_.address, opt_.timeout_ms, false); // blocking reads: no timeout
     if (!c || c->err) {
       error = "cannot connect to Redis at " + opt_.address + ": " + (c ? c->errstr : "oom");
       if (c)
@@ -178,7 +162,7 @@ private:
       if (!pub_ || pub_->err) {
         if (pub_)
           redisFree(pub_);
-        pub_ = connect_to(opt_.address, opt_.timeout_ms, true);
+        pub_ = redis_connect(opt_.address, opt_.timeout_ms, true);
         if (!pub_ || pub_->err) {
           if (pub_)
             redisFree(pub_);

@@ -509,20 +509,7 @@ TEST_CASE("e2e cluster: PostgreSQL and Redis restart in the middle of load: read
     INFO("history of " << user);
     ws_client c{nodes[0]->port()};
     c.auth(user);
-    json h = json::array(); // every page, oldest first
-    std::optional<std::uint64_t> before;
-    for (;;) {
-      json req{{"type", "history"}, {"limit", 100}};
-      if (before)
-        req["before"] = *before;
-      c.send(req);
-      auto page = c.read_until("history");
-      auto msgs = page["messages"];
-      h.insert(h.begin(), msgs.begin(), msgs.end());
-      if (!page["more"].get<bool>() || msgs.empty())
-        break;
-      before = msgs.front()["turn"].get<std::uint64_t>();
-    }
+    json h = full_history(c);
     check_gap_free(h);
     std::set<std::string> stored;
     for (const auto& m : h)

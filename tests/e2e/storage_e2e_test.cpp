@@ -46,23 +46,6 @@ turn_result chat(ws_client& c, const std::string& id, const std::string& text,
   return r;
 }
 
-std::vector<json> full_history(ws_client& c) {
-  std::vector<json> all;
-  std::optional<std::uint64_t> before;
-  for (;;) {
-    json req{{"type", "history"}, {"limit", 100}};
-    if (before)
-      req["before"] = *before;
-    c.send(req);
-    auto h = c.read_until("history");
-    auto msgs = h["messages"];
-    all.insert(all.begin(), msgs.begin(), msgs.end());
-    if (!h["more"].get<bool>() || msgs.empty())
-      return all;
-    before = msgs.front()["turn"].get<std::uint64_t>();
-  }
-}
-
 } // namespace
 
 TEST_CASE("e2e: history is exactly what was said, also after a restart", "[e2e][storage]") {

@@ -5,6 +5,7 @@
 #include "tests/support/ws_client.hpp"
 
 #include <string>
+#include <optional>
 #include <vector>
 
 namespace xinyu::test {
@@ -55,6 +56,24 @@ inline turn_frames run_turn(ws_client& c, const std::string& id, const std::stri
       t.persisted = f;
       return t;
     }
+  }
+}
+
+/// Every message of the user's history, oldest first, read page by page (`before`).
+inline std::vector<nlohmann::json> full_history(ws_client& c) {
+  std::vector<nlohmann::json> all;
+  std::optional<std::uint64_t> before;
+  for (;;) {
+    nlohmann::json req{{"type", "history"}, {"limit", 100}};
+    if (before)
+      req["before"] = *before;
+    c.send(req);
+    auto h = c.read_until("history");
+    auto msgs = h["messages"];
+    all.insert(all.begin(), msgs.begin(), msgs.end());
+    if (!h["more"].get<bool>() || msgs.empty())
+      return all;
+    before = msgs.front()["turn"].get<std::uint64_t>();
   }
 }
 
