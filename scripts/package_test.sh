@@ -29,23 +29,28 @@ if grep -Eq '/(tests?|bench)/|xinyu_.*_tests|mock-llm' <<<"$contents"; then
 fi
 control=$(dpkg-deb -I "$deb")
 grep -q '^ Depends: .*librocksdb' <<<"$control" || fail "Depends lacks librocksdb (shlibdeps)"
-dpkg-deb --ctrl-tarfile "$deb" | tar -t | grep -q conffiles || fail "no conffiles"
-dpkg-deb -f "$deb" Version | grep -q . || fail "no version"
+# (grep -q on a pipe would exit at the first match and, under pipefail, fail the writer with
+# SIGPIPE: lists are captured first)
+control_files=$(dpkg-deb --ctrl-tarfile "$deb" | tar -t)
+grep -q conffiles <<<"$control_files" || fail "no conffiles"
+version=$(dpkg-deb -f "$deb" Version)
+grep -q . <<<"$version" || fail "no version"
 mkdir -p "$out/unit" && dpkg-deb -x "$deb" "$out/unit"
 # the unit as systemd reads it (without a running systemd, verify still parses it; complaints
 # about the machine itself, such as missing units in a container, are not the unit's fault)
 if command -v systemd-analyze >/dev/null; then
   if ! systemd-analyze verify --root="$out/unit" /lib/systemd/system/xinyu.service \
     2>"$out/verify.log"; then
-    if grep -v -E "Failed to (open|load)|ignoring|not found|No such file|Unit .* not found|Assertion" \
-      "$out/verify.log" | grep -q .; then
+    grep -v -E "Failed to (open|load)|ignoring|not found|No such file|Unit .* not found|Assertion" \
+      "$out/verify.log" >"$out/verify.rest" || true
+    if [ -s "$out/verify.rest" ]; then
       cat "$out/verify.log"
       fail "systemd-analyze verify"
     fi
   fi
 fi
 # the packaged binary is stripped but runs: --version
-"$out/unit/usr/bin/xinyu-server" --version | grep -q "xinyu-server" || fail "--version"
+grep -q "xinyu-server" <<<"$("$out/unit/usr/bin/xinyu-server" --version)" || fail "--version"
 
 if [ "${CI:-}" != "true" ] && [ "${XINYU_PACKAGE_INSTALL:-}" != "1" ]; then
   echo "package_test: ok (contents; set CI=true or XINYU_PACKAGE_INSTALL=1 to install it too)"
@@ -68,7 +73,7 @@ for _ in $(seq 1 200); do
   sleep 0.1
 done
 [ -n "${port:-}" ] || { cat "$out/server.err"; fail "the installed server did not start"; }
-curl -fsS "http://127.0.0.1:$port/healthz" | grep -q ok || fail "/healthz"
+grep -q ok <<<"$(curl -fsS "http://127.0.0.1:$port/healthz")" || fail "/healthz"
 grep -q model_missing "$out/server.err" && fail "the installed server did not find its models"
 kill -TERM "$pid" && wait "$pid" || fail "the installed server did not exit cleanly"
 pid=

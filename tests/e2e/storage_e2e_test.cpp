@@ -233,6 +233,16 @@ TEST_CASE("e2e: new chats are shed with overloaded at the storage high-water mar
   c.auth("shed");
   chat(c, "s1", "one", false);
   chat(c, "s2", "two", false);
+  // `done` is sent as the turn is handed to the storage actor, which counts it a moment later on
+  // another thread: wait until it has (a chat sent in between is admitted, seen once in CI)
+  bool counted = false;
+  for (int i = 0; i < 500 && !counted; ++i) {
+    counted = http_get(srv.port(), "/metrics").second.find("\nxinyu_storage_queue 2\n")
+              != std::string::npos;
+    if (!counted)
+      std::this_thread::sleep_for(10ms); // bounded poll of the real binary
+  }
+  REQUIRE(counted);
   c.send({{"type", "chat"}, {"id", "s3"}, {"text", "three"}});
   auto err = c.read_until("error");
   CHECK(err["code"] == "overloaded");
