@@ -1,6 +1,7 @@
 // The cluster router: JSON envelopes on the message bus ("a" attach, "d" detach, "x" command to
-// the owner; "f" frame back), a registry of local connections being forwarded and of other nodes'
-// connections served here. Must never deliver a frame to a connection of another user.
+// the owner; "f" frame and "m" moved back), a registry of local connections being forwarded and
+// of other nodes' connections served here. Must never deliver a frame to a connection of another
+// user.
 #include "actors/cluster_router.hpp"
 
 #include "actors/atoms.hpp"
@@ -12,6 +13,11 @@
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <optional>
 
 namespace xinyu::actors {
 
@@ -37,6 +43,29 @@ core::gauge& awaited_gauge() {
     "chats forwarded to the owner node whose accepted (or error) has not come back yet");
   return g;
 }
+core::counter& malformed_counter() {
+  static auto& c = core::metrics().get_counter(
+    "xinyu_cluster_malformed_total",
+    "node-to-node messages that did not parse or lacked a field (dropped)");
+  return c;
+}
+core::counter& refused_counter() {
+  static auto& c = core::metrics().get_counter(
+    "xinyu_cluster_remote_refused_total",
+    "connections of other nodes not served here: transport.max_connections of them already are");
+  return c;
+}
+core::counter& late_counter() {
+  static auto& c = core::metrics().get_counter(
+    "xinyu_cluster_forwards_late_total",
+    "forwarded chats that reached this owner after their deadline: refused, not run");
+  return c;
+}
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
 core::counter& dropped_counter() {
   static auto& c = core::metrics().get_counter(
     "xinyu_cluster_dropped_total",
@@ -53,12 +82,16 @@ public:
               std::string user)
     : router_(std::move(router)), node_(std::move(node)), conn_(conn), user_(std::move(user)) {}
   void deliver(std::shared_ptr<const std::string> frame) override {
+    if (released_.load(std::memory_order_acquire))
+      return; // no longer this node's to serve (its node detached, or this node lost the user)
     if (auto r = router_.lock())
       r->send(node_, json{{"k", "f"}, {"c", conn_}, {"f", *frame}}.dump());
   }
   const std::string& user() const { return user_; }
+  void release() { released_.store(true, std::memory_order_release); }
 
 private:
+  std::atomic<bool> released_{false};
   std::weak_ptr<cluster_router> router_;
   std::string node_;
   std::uint64_t conn_;
@@ -135,6 +168,19 @@ void cluster_router::proxy_detach(const std::string& owner, const std::string& u
   send(owner, json{{"k", "d"}, {"u", user}, {"n", opt_.node}, {"c", id}}.dump());
 }
 
+void cluster_router::proxy_move(const std::string& former, const std::string& user,
+                                const client_sink_ptr& sink) {
+  std::uint64_t id = 0;
+  {
+    std::lock_guard lock{mutex_};
+    auto it = ids_.find(sink.get());
+    if (it == ids_.end())
+      return;
+    id = it->second;
+  }
+  send(former, json{{"k", "d"}, {"u", user}, {"n", opt_.node}, {"c", id}}.dump());
+}
+
 void cluster_router::proxy_command(const std::string& owner, const std::string& user,
                                    const client_sink_ptr& origin, const core::client_command& cmd,
                                    const lease_listener_actor& session) {
@@ -142,16 +188,21 @@ void cluster_router::proxy_command(const std::string& owner, const std::string& 
   forwarded_counter().inc();
   if (const auto* chat = std::get_if<core::chat_command>(&cmd)) {
     std::lock_guard lock{mutex_};
+    if (awaited_.size() >= opt_.max_awaited) // abandoned ones go first
+      for (auto a = awaited_.begin(); a != awaited_.end();)
+        a = a->second == forward_state::abandoned ? awaited_.erase(a) : std::next(a);
     if (awaited_.size() < opt_.max_awaited) // past the bound the chat is simply not watched
-      awaited_[{id, chat->id}] = false;
+      awaited_[{id, chat->id}] = forward_state::waiting;
     awaited_gauge().set(static_cast<std::int64_t>(awaited_.size()));
   }
-  send(owner, json{{"k", "x"},
-                   {"u", user},
-                   {"n", opt_.node},
-                   {"c", id},
-                   {"cmd", core::forwarded_command_json(cmd)}}
-                .dump());
+  json m{{"k", "x"},
+         {"u", user},
+         {"n", opt_.node},
+         {"c", id},
+         {"cmd", core::forwarded_command_json(cmd)}};
+  if (opt_.forward_deadline_ms != 0 && std::holds_alternative<core::chat_command>(cmd))
+    m["dl"] = wall_ms() + opt_.forward_deadline_ms; // node clocks agree (NTP) within this
+  send(owner, m.dump());
 }
 
 bool cluster_router::forward_answered(const client_sink_ptr& origin, const std::string& id) {
@@ -160,12 +211,66 @@ bool cluster_router::forward_answered(const client_sink_ptr& origin, const std::
   if (conn == ids_.end())
     return true; // the connection is gone: nobody to answer
   auto it = awaited_.find({conn->second, id});
-  if (it == awaited_.end())
-    return true; // not watched (over the bound)
-  bool answered = it->second;
-  awaited_.erase(it);
-  awaited_gauge().set(static_cast<std::int64_t>(awaited_.size()));
-  return answered;
+  if (it == awaited_.end() || it->second == forward_state::abandoned)
+    return true; // not watched (over the bound), or answered here already
+  if (it->second == forward_state::answered) {
+    awaited_.erase(it);
+    awaited_gauge().set(static_cast<std::int64_t>(awaited_.size()));
+    return true;
+  }
+  it->second = forward_state::abandoned; // the caller answers it now
+  return false;
+}
+
+std::vector<client_sink_ptr> cluster_router::disown(const std::string& user,
+                                                    const std::vector<client_sink_ptr>& sinks) {
+  std::vector<client_sink_ptr> released;
+  std::vector<std::pair<std::string, std::uint64_t>> moved;
+  {
+    std::lock_guard lock{mutex_};
+    for (auto it = remotes_.begin(); it != remotes_.end();) {
+      const auto& sink = it->second;
+      if (sink->user() == user
+          && std::find(sinks.begin(), sinks.end(), client_sink_ptr{sink}) != sinks.end()) {
+        sink->release();
+        released.push_back(sink);
+        moved.push_back(it->first);
+        it = remotes_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    remote_gauge().set(static_cast<std::int64_t>(remotes_.size()));
+  }
+  for (const auto& [node, conn] : moved)
+    send(node, json{{"k", "m"}, {"u", user}, {"n", opt_.node}, {"c", conn}}.dump());
+  return released;
+}
+
+void cluster_router::refuse_remote(const std::string& from, std::uint64_t conn,
+                                   const std::string& chat_id) {
+  refused_counter().inc();
+  core::log::warn("cluster_remote_refused", {{"node", from}});
+  if (chat_id.empty())
+    return;
+  send(from, json{{"k", "f"},
+                  {"c", conn},
+                  {"f", core::frames::error("overloaded", "this server is full; re-send", chat_id,
+                                            opt_.retry_after_ms)}}
+               .dump());
+}
+
+void cluster_router::session_of_conn_lost_owner(std::uint64_t conn) {
+  lease_listener_actor session;
+  {
+    std::lock_guard lock{mutex_};
+    auto it = conns_.find(conn);
+    if (it == conns_.end())
+      return;
+    session = it->second.session;
+  }
+  if (session)
+    caf::anon_send(session, lease_atom::value, std::uint64_t{0});
 }
 
 std::shared_ptr<cluster_router::remote_sink> cluster_router::remote(const std::string& from,
@@ -193,6 +298,7 @@ void cluster_router::drop_remote(const std::string& from, std::uint64_t conn) {
     if (it == remotes_.end())
       return;
     sink = it->second;
+    sink->release();
     remotes_.erase(it);
     remote_gauge().set(static_cast<std::int64_t>(remotes_.size()));
     gw = gateway_;
@@ -203,13 +309,18 @@ void cluster_router::drop_remote(const std::string& from, std::uint64_t conn) {
 
 void cluster_router::on_receive(const std::string& payload) {
   auto m = json::parse(payload, nullptr, false);
-  if (!m.is_object() || !m.contains("k") || !m["k"].is_string())
+  if (!m.is_object() || !m.contains("k") || !m["k"].is_string() || !m.contains("c")
+      || !m["c"].is_number_unsigned()) {
+    malformed_counter().inc();
     return;
+  }
   auto k = m["k"].get<std::string>();
-  auto conn = m.value("c", std::uint64_t{0});
+  auto conn = m["c"].get<std::uint64_t>();
   if (k == "f") { // a frame for one of our connections
-    if (!m.contains("f") || !m["f"].is_string())
+    if (!m.contains("f") || !m["f"].is_string()) {
+      malformed_counter().inc();
       return;
+    }
     auto frame = m["f"].get<std::string>();
     client_sink_ptr sink;
     {
@@ -217,23 +328,40 @@ void cluster_router::on_receive(const std::string& payload) {
       if (auto it = conns_.find(conn); it != conns_.end())
         sink = it->second.sink.lock();
       // the owner answered a forwarded chat (server frames open with their type)
-      if (!awaited_.empty()
-          && (frame.rfind(R"({"type":"accepted")", 0) == 0
-              || frame.rfind(R"({"type":"error")", 0) == 0)) {
+      bool error = frame.rfind(R"({"type":"error")", 0) == 0;
+      if (!awaited_.empty() && (error || frame.rfind(R"({"type":"accepted")", 0) == 0)) {
         auto f = json::parse(frame, nullptr, false);
         if (f.is_object() && f.contains("id") && f["id"].is_string())
-          if (auto a = awaited_.find({conn, f["id"].get<std::string>()}); a != awaited_.end())
-            a->second = true;
+          if (auto a = awaited_.find({conn, f["id"].get<std::string>()}); a != awaited_.end()) {
+            if (a->second == forward_state::abandoned) {
+              awaited_.erase(a);
+              awaited_gauge().set(static_cast<std::int64_t>(awaited_.size()));
+              if (error)
+                return; // answered `overloaded` here already: once is enough
+            } else {
+              a->second = forward_state::answered;
+            }
+          }
       }
     }
     if (sink)
       sink->deliver(std::make_shared<const std::string>(std::move(frame)));
     return;
   }
-  auto user = m.value("u", std::string{});
-  auto from = m.value("n", std::string{});
-  if (user.empty() || from.empty() || conn == 0)
+  if (k == "m") { // the owner we forwarded this connection to lost the user
+    session_of_conn_lost_owner(conn);
     return;
+  }
+  auto user = m.contains("u") && m["u"].is_string() ? m["u"].get<std::string>() : std::string{};
+  auto from = m.contains("n") && m["n"].is_string() ? m["n"].get<std::string>() : std::string{};
+  std::optional<core::client_command> cmd;
+  if (k == "x")
+    cmd = core::forwarded_command_from_json(m.value("cmd", json{}));
+  if (user.empty() || from.empty() || conn == 0 || (k != "a" && k != "d" && k != "x")
+      || (k == "x" && !cmd)) {
+    malformed_counter().inc();
+    return;
+  }
   gateway_api_ptr gw;
   {
     std::lock_guard lock{mutex_};
@@ -241,26 +369,33 @@ void cluster_router::on_receive(const std::string& payload) {
   }
   if (!gw)
     return;
+  const auto* chat = cmd ? std::get_if<core::chat_command>(&*cmd) : nullptr;
+  if (chat && m.contains("dl") && m["dl"].is_number_integer()
+      && wall_ms() > m["dl"].get<std::int64_t>()) {
+    // this node stalled (or the bus did) for longer than the sender waits: its node answers
+    // the chat `overloaded` and the client re-sends; running it too would make it twice
+    late_counter().inc();
+    send(from, json{{"k", "f"},
+                    {"c", conn},
+                    {"f", core::frames::error("overloaded",
+                                              "the server holding this conversation answered "
+                                              "too late; re-send",
+                                              chat->id, opt_.retry_after_ms)}}
+                 .dump());
+    return;
+  }
   if (k == "d") {
     drop_remote(from, conn);
     return;
   }
   auto sink = remote(from, conn, user, true);
   if (!sink) {
-    core::log::warn("cluster_remote_refused", {{"node", from}});
+    refuse_remote(from, conn, chat ? chat->id : std::string{});
     return;
   }
-  if (k == "a") {
-    gw->subscribe(user, sink); // the connection had its `ready` from its own node
-    return;
-  }
-  if (k == "x") {
-    auto cmd = core::forwarded_command_from_json(m.value("cmd", json{}));
-    if (!cmd)
-      return;
-    gw->subscribe(user, sink); // a command may come before (or instead of) its attach
+  gw->subscribe(user, sink); // had its `ready` from its own node; a command may come first
+  if (cmd)
     gw->command(user, sink, std::move(*cmd));
-  }
 }
 
 void cluster_router::on_undelivered(const std::string& to, const std::string& payload) {
@@ -274,6 +409,8 @@ void cluster_router::on_undelivered(const std::string& to, const std::string& pa
     drop_remote(to, conn);
     return;
   }
+  if (k == "m" || k == "d") // that node is gone: nothing of it to move or detach
+    return;
   // the owner we forwarded to is gone: its session must stop forwarding, and a lost chat is
   // answered so the client re-sends
   local_conn lc;

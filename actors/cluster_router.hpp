@@ -2,6 +2,9 @@
 // connections and commands to that node; the owner's frames come back to those connections. Rides
 // on storage::message_bus (Redis pub/sub). Must never hold a lease, never touch storage, never
 // block the caller.
+//
+// Envelopes (JSON): "a" attach, "d" detach, "x" command (to the owner); "f" frame, "m" moved
+// (back to the connection's node: the owner lost the user, ask for the lease again).
 #pragma once
 
 #include "actors/client_sink.hpp"
@@ -14,6 +17,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace xinyu::storage {
 class message_bus;
@@ -28,6 +32,9 @@ public:
     std::size_t max_remote = 100000;  // connections of other nodes served here (transport's cap)
     std::size_t max_awaited = 100000; // forwarded chats awaiting their answer
     unsigned retry_after_ms = 1000;   // advised when the owner node is gone
+    // a forwarded chat that reaches the owner later than this after it was sent is refused,
+    // not run (its node answers it `overloaded` at cluster.forward_timeout_ms); 0: no deadline
+    unsigned forward_deadline_ms = 0;
   };
   explicit cluster_router(options opt);
   ~cluster_router();
@@ -46,13 +53,24 @@ public:
   /// `session` hears (lease_atom, 0) if `owner` turns out to be gone.
   void proxy_attach(const std::string& owner, const std::string& user, const client_sink_ptr& sink,
                     const lease_listener_actor& session);
+  /// `sink` closed: `owner` stops serving it, and this node forgets it.
   void proxy_detach(const std::string& owner, const std::string& user, const client_sink_ptr& sink);
+  /// `sink` (still open) is served by another owner from now on: `former` stops serving it.
+  /// Forwarded chats it still awaits stay watched (their timeout still answers them).
+  void proxy_move(const std::string& former, const std::string& user, const client_sink_ptr& sink);
   void proxy_command(const std::string& owner, const std::string& user,
                      const client_sink_ptr& origin, const core::client_command& cmd,
                      const lease_listener_actor& session);
   /// Whether the owner answered the forwarded chat `id` of `origin` (accepted or an error)
   /// since it was forwarded; forgets it either way.
   bool forward_answered(const client_sink_ptr& origin, const std::string& id);
+
+  // --- the owner node (called by a session that lost its lease) ------------------------------
+  /// The session stopped owning `user`: each of `sinks` that is another node's connection is
+  /// forgotten here and its node told to ask for the lease again ("m"). Returns those sinks (the
+  /// session unsubscribes them, so it can passivate).
+  std::vector<client_sink_ptr> disown(const std::string& user,
+                                      const std::vector<client_sink_ptr>& sinks);
 
   // --- the bus's callbacks -------------------------------------------------------------------
   void on_receive(const std::string& payload);
@@ -69,6 +87,10 @@ private:
   void send(const std::string& to, std::string payload);
   std::shared_ptr<remote_sink> remote(const std::string& from, std::uint64_t conn,
                                       const std::string& user, bool create);
+  /// Another node's connection this node cannot serve (max_remote reached): a chat in it is
+  /// answered `overloaded` (`chat_id` empty: nothing to answer).
+  void refuse_remote(const std::string& from, std::uint64_t conn, const std::string& chat_id);
+  void session_of_conn_lost_owner(std::uint64_t conn);
   void drop_remote(const std::string& from, std::uint64_t conn);
 
   options opt_;
@@ -79,8 +101,11 @@ private:
   std::unordered_map<const client_sink*, std::uint64_t> ids_;
   std::unordered_map<std::uint64_t, local_conn> conns_;
   std::map<std::pair<std::string, std::uint64_t>, std::shared_ptr<remote_sink>> remotes_;
-  // forwarded chats (conn, id): false until the owner's `accepted` or `error` passes by
-  std::map<std::pair<std::uint64_t, std::string>, bool> awaited_;
+  // forwarded chats (conn, id) until the owner's `accepted` or `error` passes by; one answered
+  // `overloaded` here at its timeout is kept (abandoned) so that a late refusal of the owner
+  // does not reach the client a second time
+  enum class forward_state { waiting, answered, abandoned };
+  std::map<std::pair<std::uint64_t, std::string>, forward_state> awaited_;
 };
 
 using cluster_router_ptr = std::shared_ptr<cluster_router>;

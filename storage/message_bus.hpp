@@ -32,6 +32,8 @@ public:
 
   /// Queues `payload` for node `to`. False (dropped) when max_queued are waiting already.
   virtual bool send(const std::string& to, std::string payload) = 0;
+  /// Messages waiting for the sending thread (not those it is sending now).
+  virtual std::size_t queued() const = 0;
 };
 
 } // namespace xinyu::storage

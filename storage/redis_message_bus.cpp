@@ -73,6 +73,11 @@ public:
     return true;
   }
 
+  std::size_t queued() const override {
+    std::lock_guard lock{mutex_};
+    return queue_.size();
+  }
+
 private:
   struct outgoing {
     std::string to;
@@ -199,7 +204,7 @@ private:
   redisContext* pub_ = nullptr;
   redisContext* sub_ = nullptr;
   std::mutex sub_mutex_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<outgoing> queue_;
   std::atomic<bool> stopping_{false};

@@ -91,6 +91,22 @@ void load_failed(session_ptr self, const caf::error& err) {
                      load_atom::value);
 }
 
+} // namespace
+
+/// Cluster mode: a session that does not own its user (lost the lease) and has no turn in flight
+/// lets go of other nodes' connections: their node is told to ask for the lease again (and finds
+/// the new owner); unsubscribed here, so this session can passivate. A turn in flight keeps them
+/// until its `done` went out (called again when the last one finishes).
+void release_other_nodes(session_ptr self) {
+  auto& st = self->state;
+  if (!st.cfg->router || st.lease_epoch != 0 || st.loaded || !st.turns.empty())
+    return;
+  for (const auto& gone : st.cfg->router->disown(st.user, st.sinks))
+    st.sinks.erase(std::remove(st.sinks.begin(), st.sinks.end(), gone), st.sinks.end());
+}
+
+namespace {
+
 lease_listener_actor as_lease_listener(session_ptr self) {
   return caf::actor_cast<lease_listener_actor>(self);
 }
@@ -105,6 +121,18 @@ void forward(session_ptr self, const client_sink_ptr& origin, const core::client
                        timeout_atom::value, origin, chat->id);
 }
 
+/// Cluster mode: this node owns the user now, or another node than the one this session's
+/// connections were attached to: the former owner stops serving them (a stale owner's frames
+/// stop, and its session may passivate).
+void detach_from_owner(session_ptr self) {
+  auto& st = self->state;
+  if (st.attached_to.empty())
+    return;
+  for (const auto& sink : st.sinks)
+    st.cfg->router->proxy_move(st.attached_to, st.user, sink);
+  st.attached_to.clear();
+}
+
 /// Cluster mode: another node owns the user and we can reach it: this session forwards its
 /// connections and commands there, and the owner's frames come back to them.
 void enter_proxy(session_ptr self, const std::string& owner) {
@@ -112,6 +140,9 @@ void enter_proxy(session_ptr self, const std::string& owner) {
   st.loading = false;
   if (st.proxy_to != owner)
     core::log::info("session_forwards", {{"owner", owner}});
+  if (st.attached_to != owner)
+    detach_from_owner(self);
+  st.attached_to = owner;
   st.proxy_to = owner;
   st.proxy_checked = clock::now();
   auto& router = *st.cfg->router;
@@ -151,8 +182,9 @@ void lease_refused(session_ptr self, const storage::lease_grant& g) {
 /// fenced off by storage, the next command asks for the lease again.
 void on_lease_lost(session_ptr self, std::uint64_t epoch) {
   auto& st = self->state;
-  if (epoch == 0 && !st.proxy_to.empty()) { // the owner we forwarded to is gone
-    core::log::warn("session_owner_gone", {{"owner", st.proxy_to}});
+  if (epoch == 0) { // the owner we forwarded to is gone, or told us it lost the user
+    if (!st.proxy_to.empty())
+      core::log::warn("session_owner_gone", {{"owner", st.proxy_to}});
     st.proxy_to.clear(); // the next command asks for the lease (ours once the old one expires)
     return;
   }
@@ -162,6 +194,7 @@ void on_lease_lost(session_ptr self, std::uint64_t epoch) {
   st.loaded = false;
   st.lease_epoch = 0;
   st.pending_persists = 0; // fenced turns never get `persisted`
+  release_other_nodes(self);
 }
 
 void subscribe(session_state& st, const client_sink_ptr& sink) {
@@ -317,8 +350,8 @@ session_actor::behavior_type session_behavior(session_ptr self, std::string user
       ++st.routed;
       st.last_activity = clock::now();
       st.sinks.erase(std::remove(st.sinks.begin(), st.sinks.end(), sink), st.sinks.end());
-      if (!st.proxy_to.empty())
-        st.cfg->router->proxy_detach(st.proxy_to, st.user, sink);
+      if (!st.attached_to.empty())
+        st.cfg->router->proxy_detach(st.attached_to, st.user, sink);
     },
     [self](command_atom, client_sink_ptr& origin, core::client_command& cmd) -> bool {
       on_command(self, origin, cmd);
@@ -445,6 +478,7 @@ void acquire_lease(session_ptr self, std::uint64_t floor) {
           return;
         }
         self->state.lease_epoch = g.epoch;
+        detach_from_owner(self); // this node owns the user now: a former owner's frames stop
         load_snapshot(self, floor == 0);
       },
       [self](caf::error& err) { load_failed(self, err); });

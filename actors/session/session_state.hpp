@@ -177,6 +177,9 @@ struct session_state {
   bool loading = false;          // a lease request or a load is in flight
   std::uint64_t lease_epoch = 0; // cluster mode: this node's ownership epoch (0: none)
   std::string proxy_to; // cluster mode: the node that owns the user (commands are forwarded)
+  // cluster mode: the node this session's connections are attached to (stays set while
+  // proxy_to is cleared to re-ask for the lease; detached when another node, or this one, owns)
+  std::string attached_to;
   clock::time_point proxy_checked = {}; // when the owner's lease was last seen held
   std::deque<buffered_command> waiting; // commands that arrived before the load finished
   std::uint64_t routed = 0;             // messages received from the owner
@@ -307,6 +310,8 @@ void await_operator(session_ptr self, turn& t);
 void alert_operators(session_ptr self, const turn& t);
 /// Ends the front turn with exactly one `done`, records it and starts the next one.
 void finish_turn(session_ptr self, core::finish_reason finish);
+/// Cluster mode, lease lost and no turn in flight: other nodes' connections are let go.
+void release_other_nodes(session_ptr self);
 /// Queues the turn for storage; `persisted` comes back when its batch is written.
 void persist(session_ptr self, const turn& t, const std::string& reply, core::finish_reason finish,
              std::int64_t reply_ts, std::vector<std::string> facts);

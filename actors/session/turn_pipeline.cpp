@@ -314,6 +314,8 @@ void finish_turn(session_ptr self, core::finish_reason finish) {
     st.finished.pop_front();
   st.last_activity = clock::now();
   st.turns.pop_front();
+  if (st.turns.empty() && st.lease_epoch == 0 && st.cfg->router)
+    release_other_nodes(self); // the owner lost the user while this turn was in flight
   start_next(self);
 }
 

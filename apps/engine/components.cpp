@@ -115,12 +115,16 @@ std::optional<components> build_components(const core::config& cfg, std::string&
     // at most every connection's queue of turns waits for the owner at once
     ro.max_awaited = cfg.transport.max_connections * cfg.session.max_queued_turns;
     ro.retry_after_ms = cfg.storage.retry_after_ms;
+    // half the forwarding node's wait: a chat the owner refuses as late is answered by that
+    // refusal, before the forwarding node would answer it `overloaded` itself
+    ro.forward_deadline_ms = cfg.cluster.forward_timeout_ms / 2;
     c.router = std::make_shared<actors::cluster_router>(ro);
     std::weak_ptr<actors::cluster_router> weak = c.router;
     storage::message_bus::options bo;
     bo.address = cfg.cluster.redis;
     bo.node = lo.node;
     bo.timeout_ms = cfg.cluster.redis_timeout_ms;
+    bo.max_queued = cfg.cluster.bus_queue_max;
     auto bus = storage::message_bus::open(
       bo,
       [weak](std::string payload) {

@@ -105,6 +105,7 @@ struct config {
     unsigned lease_ms = 10000; // a user's ownership lease, renewed every third of it
     unsigned redis_timeout_ms = 1000;
     unsigned forward_timeout_ms = 5000; // a forwarded chat is accepted (or refused) within this
+    std::size_t bus_queue_max = 100000; // node-to-node messages waiting for Redis; more dropped
   } cluster;
   struct {
     unsigned drain_s = 10;

@@ -384,6 +384,10 @@ const std::vector<config_key>& config_keys() {
               "a chat forwarded to the owner node must be accepted or refused within this long; "
               "else it is answered 'overloaded' and the owner is asked for again",
               100, 600000),
+    XINYU_KEY(cluster.bus_queue_max,
+              "node-to-node messages (forwarded commands and frames) waiting to be sent to Redis; "
+              "more are dropped and counted in xinyu_cluster_dropped_total",
+              16, 10000000),
     XINYU_KEY(storage.backend,
               "where conversations live: \"rocksdb\" (embedded, one node) or \"postgres\" "
               "(cluster mode; storage.postgres)"),

@@ -518,3 +518,49 @@ TEST_CASE("e2e cluster: PostgreSQL and Redis restart in the middle of load: read
       CHECK(stored.count(id) == 1); // every persisted turn is there
   }
 }
+
+TEST_CASE("e2e cluster: an owner that lost the user lets go of other nodes' connections; they "
+          "find the new owner without reconnecting",
+          "[e2e][cluster]") {
+  redis_server redis;
+  auto db = postgres_cluster::shared().create_database();
+  server_process a{node_config(redis, db, "node-a")};
+  server_process b{node_config(redis, db, "node-b")};
+  server_process c{node_config(redis, db, "node-c")};
+  ws_client on_a{a.port()};
+  on_a.auth("lan");
+  REQUIRE(try_chat(on_a, "a1", "hello node a").error.is_null());
+  ws_client on_b{b.port()}; // stays open throughout, forwarded to node a
+  on_b.auth("lan");
+  auto via_b = try_chat(on_b, "b1", "hello through node b");
+  REQUIRE(via_b.error.is_null());
+  CHECK(via_b.accepted["turn"] == 3);
+  REQUIRE(metric(a.port(), "xinyu_cluster_remote_connections") == 1);
+
+  ::kill(a.pid(), SIGSTOP); // node a stalls past its lease; node c takes the user over
+  auto t = chat_until_answered(c.port(), "lan", "c", "node c speaking");
+  ::kill(a.pid(), SIGCONT);
+  // node a notices the loss at its next renewal and tells node b; node b's connection is no
+  // longer served by node a (its session may passivate)
+  bool released = false;
+  for (int i = 0; i < 500 && !released; ++i) { // bounded poll of the real binary
+    released = metric(a.port(), "xinyu_cluster_remote_connections") == 0;
+    if (!released)
+      std::this_thread::sleep_for(10ms);
+  }
+  CHECK(released);
+  // the open connection on node b goes on with the new owner's numbering
+  turn_frames next;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    next = try_chat(on_b, "b2-" + std::to_string(attempt), "still here on node b");
+    if (next.error.is_null())
+      break;
+    REQUIRE(next.error["code"] == "overloaded");
+    std::this_thread::sleep_for(100ms);
+  }
+  REQUIRE(next.error.is_null());
+  CHECK(next.accepted["turn"] == t.accepted["turn"].get<std::uint64_t>() + 2);
+  auto h = history(on_b);
+  check_gap_free(h);
+  CHECK(h.back()["text"] == next.text());
+}

@@ -30,6 +30,8 @@ public:
   bool running();
   /// What the program wrote to stdout and stderr so far.
   std::string output() const;
+  /// Its process id (for SIGSTOP / SIGCONT).
+  int pid() const { return pid_; }
 
 private:
   int pid_ = -1;

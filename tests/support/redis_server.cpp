@@ -3,6 +3,7 @@
 #include "tests/support/redis_server.hpp"
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <stdexcept>
 #include <stdlib.h>
@@ -40,7 +41,18 @@ redis_server::redis_server() {
   start();
 }
 
+void redis_server::pause() {
+  if (process_)
+    ::kill(process_->pid(), SIGSTOP);
+}
+
+void redis_server::resume() {
+  if (process_)
+    ::kill(process_->pid(), SIGCONT);
+}
+
 void redis_server::stop() {
+  resume();         // a paused server could not act on the SIGTERM
   process_.reset(); // SIGTERM and wait
   std::error_code ec;
   std::filesystem::remove(socket_, ec);
@@ -62,6 +74,7 @@ void redis_server::start() {
 }
 
 redis_server::~redis_server() {
+  resume();
   process_.reset(); // SIGTERM and wait
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);

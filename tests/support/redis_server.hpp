@@ -24,6 +24,9 @@ public:
   /// Stops the server (its data is gone: nothing is saved) / starts a fresh one on the socket.
   void stop();
   void start();
+  /// SIGSTOP / SIGCONT: a Redis that hangs (it accepts bytes and never answers).
+  void pause();
+  void resume();
 
 private:
   std::string dir_;
