@@ -34,11 +34,15 @@ bool show_misses = false; // --dev-misses: print every dev row the combined verd
 // crisis or blocked, caution 0.907 vs 0.884.
 int cross_fit = 5;
 std::string hold_out;          // --hold-out PREFIX: sets named so, kept out, scored at the end
+// --labels kind: the safety model learns each kind of phrasing as a class of its own
+// ("self_harm/method"; kinds with fewer than 30 rows as "<category>/other"), and its
+// probabilities are summed per category when it predicts; "category": one class per category
+std::string label_scheme = "category";
 llm::fasttext_training params; // --epoch --lr --dim --minn --maxn --ngrams --bucket
 
 int usage() {
   std::cerr << "usage: xinyu-train --data DIR --out DIR [--dev-misses] [--cross-fit K]\n"
-               "                   [--hold-out PREFIX] [--epoch N --lr X --dim N --minn N\n"
+               "                   [--hold-out PREFIX] [--labels category|kind] [--epoch N --lr X --dim N --minn N\n"
                "                   --maxn N --ngrams N --bucket N]\n"
                "       xinyu-train --probe --out DIR   (verdicts for each line of stdin)\n"
                "  DIR/safety/train*.tsv, DIR/emotion/train*.tsv (plus the legacy sets\n"
@@ -308,7 +312,8 @@ bool train_safety(const std::string& data, const std::string& out) {
   std::vector<std::pair<std::string, std::string>> everyday_rows;
   for (const auto& r : core::read_emotion_split(data, "train", error))
     if (r.kind != "crisis")
-      everyday_rows.emplace_back("benign", rules_only.model_input(r.text));
+      everyday_rows.emplace_back(label_scheme == "kind" ? "benign/everyday" : "benign",
+                                 rules_only.model_input(r.text));
   std::size_t everyday = everyday_rows.size();
   // (category, model input) of each row a model learns from, computed once: the folds and
   // the final model share them
@@ -331,8 +336,17 @@ bool train_safety(const std::string& data, const std::string& out) {
   std::vector<std::vector<std::pair<std::string, double>>> probs;
   if (cross_fit > 1)
     scored.insert(scored.begin(), train.begin(), train.end());
-  for (const auto& r : cross_fit > 1 ? scored : train)
-    labelled.emplace_back(r.category, rules_only.model_input(r.text));
+  const auto& learned = cross_fit > 1 ? scored : train;
+  std::map<std::string, std::size_t> kind_rows;
+  for (const auto& r : learned)
+    ++kind_rows[r.category + "/" + r.kind];
+  for (const auto& r : learned) {
+    auto label = r.category;
+    if (label_scheme == "kind")
+      label += kind_rows[r.category + "/" + r.kind] >= 30 && !r.kind.empty() ? "/" + r.kind
+                                                                             : "/other";
+    labelled.emplace_back(label, rules_only.model_input(r.text));
+  }
   if (cross_fit > 1) {
     auto fold = folds_by_source(scored, cross_fit);
     probs.resize(scored.size());
@@ -531,6 +545,10 @@ int main(int argc, char** argv) {
       return usage();
     } else if (a == "--cross-fit") {
       cross_fit = std::stoi(argv[i + 1]);
+    } else if (a == "--labels") {
+      label_scheme = argv[i + 1];
+      if (label_scheme != "kind" && label_scheme != "category")
+        return usage();
     } else if (a == "--hold-out") {
       hold_out = argv[i + 1];
     } else if (a == "--epoch") {

@@ -4,6 +4,7 @@
 
 #include <fasttext/fasttext.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -33,8 +34,20 @@ public:
     out.reserve(predictions.size());
     for (auto& [p, label] : predictions) {
       std::string name = label.rfind(prefix, 0) == 0 ? label.substr(prefix.size()) : label;
+      // a model trained on kinds ("self_harm/method") answers per category: their sum
+      if (auto slash = name.find('/'); slash != std::string::npos) {
+        name.resize(slash);
+        auto same = std::find_if(out.begin(), out.end(),
+                                 [&](const auto& o) { return o.first == name; });
+        if (same != out.end()) {
+          same->second += static_cast<double>(p);
+          continue;
+        }
+      }
       out.emplace_back(std::move(name), static_cast<double>(p));
     }
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.second > b.second; });
     return out;
   }
 

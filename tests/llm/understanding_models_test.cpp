@@ -72,6 +72,30 @@ TEST_CASE("a trained safety model adds recall beside the rules; thresholds come 
   CHECK_FALSE(llm::load_safety_model((d.path / "junk.bin").string(), error));
 }
 
+TEST_CASE("a model trained on kinds of phrasing answers per category: the kinds' sum",
+          "[fasttext]") {
+  temp_dir d;
+  auto bin = (d.path / "kinds.bin").string();
+  std::string error;
+  llm::fasttext_training small;
+  small.bucket = 10000;
+  small.epoch = 30;
+  REQUIRE(llm::train_fasttext(rows({{"self_harm/method", "the blue rope is waiting in the shed"},
+                                    {"self_harm/farewell", "goodbye letters are on the desk"},
+                                    {"benign/everyday", "what a lovely sunny afternoon"},
+                                    {"benign/cooking", "let us bake bread this afternoon"}},
+                                   20),
+                              small, bin, error));
+  auto model = llm::load_fasttext_classifier(bin, error);
+  REQUIRE(model);
+  auto p = model->predict(core::normalize_text("goodbye letters on the desk").model_input());
+  REQUIRE(p.size() == 2); // two categories, not four kinds
+  CHECK(p[0].first == "self_harm");
+  CHECK(p[1].first == "benign");
+  CHECK(p[0].second + p[1].second == Approx(1.0).margin(0.01));
+  CHECK(p[0].second > 0.5);
+}
+
 TEST_CASE("the emotion ensemble takes the model when sure and never leaves a crisis neutral",
           "[fasttext]") {
   temp_dir d;
