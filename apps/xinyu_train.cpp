@@ -33,7 +33,7 @@ bool show_misses = false; // --dev-misses: print every dev row the combined verd
 // (spent-test-2026-12-04) crisis recall 0.862 vs 0.855 at 4.2 % vs 7.4 % benign answered
 // crisis or blocked, caution 0.907 vs 0.884.
 int cross_fit = 5;
-std::string hold_out;          // --hold-out PREFIX: sets named so, kept out, scored at the end
+std::string hold_out; // --hold-out PREFIX: sets named so, kept out, scored at the end
 // --labels kind: the safety model learns each kind of phrasing as a class of its own
 // ("self_harm/method"; kinds with fewer than 30 rows as "<category>/other"), and its
 // probabilities are summed per category when it predicts; "category": one class per category
@@ -42,7 +42,8 @@ llm::fasttext_training params; // --epoch --lr --dim --minn --maxn --ngrams --bu
 
 int usage() {
   std::cerr << "usage: xinyu-train --data DIR --out DIR [--dev-misses] [--cross-fit K]\n"
-               "                   [--hold-out PREFIX] [--labels category|kind] [--epoch N --lr X --dim N --minn N\n"
+               "                   [--hold-out PREFIX] [--labels category|kind] [--epoch N --lr X "
+               "--dim N --minn N\n"
                "                   --maxn N --ngrams N --bucket N]\n"
                "       xinyu-train --probe --out DIR   (verdicts for each line of stdin)\n"
                "  DIR/safety/train*.tsv, DIR/emotion/train*.tsv (plus the legacy sets\n"
@@ -343,8 +344,8 @@ bool train_safety(const std::string& data, const std::string& out) {
   for (const auto& r : learned) {
     auto label = r.category;
     if (label_scheme == "kind")
-      label += kind_rows[r.category + "/" + r.kind] >= 30 && !r.kind.empty() ? "/" + r.kind
-                                                                             : "/other";
+      label +=
+        kind_rows[r.category + "/" + r.kind] >= 30 && !r.kind.empty() ? "/" + r.kind : "/other";
     labelled.emplace_back(label, rules_only.model_input(r.text));
   }
   if (cross_fit > 1) {

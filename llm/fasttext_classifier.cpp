@@ -37,8 +37,8 @@ public:
       // a model trained on kinds ("self_harm/method") answers per category: their sum
       if (auto slash = name.find('/'); slash != std::string::npos) {
         name.resize(slash);
-        auto same = std::find_if(out.begin(), out.end(),
-                                 [&](const auto& o) { return o.first == name; });
+        auto same =
+          std::find_if(out.begin(), out.end(), [&](const auto& o) { return o.first == name; });
         if (same != out.end()) {
           same->second += static_cast<double>(p);
           continue;
