@@ -88,7 +88,10 @@ public:
       r->send(node_, json{{"k", "f"}, {"c", conn_}, {"f", *frame}}.dump());
   }
   const std::string& user() const { return user_; }
+  const std::string& node() const { return node_; }
+  std::uint64_t conn() const { return conn_; }
   void release() { released_.store(true, std::memory_order_release); }
+  bool released() const { return released_.load(std::memory_order_acquire); }
 
 private:
   std::atomic<bool> released_{false};
@@ -165,7 +168,8 @@ void cluster_router::proxy_detach(const std::string& owner, const std::string& u
       a = awaited_.erase(a);
     awaited_gauge().set(static_cast<std::int64_t>(awaited_.size()));
   }
-  send(owner, json{{"k", "d"}, {"u", user}, {"n", opt_.node}, {"c", id}}.dump());
+  if (!owner.empty())
+    send(owner, json{{"k", "d"}, {"u", user}, {"n", opt_.node}, {"c", id}}.dump());
 }
 
 void cluster_router::proxy_move(const std::string& former, const std::string& user,
@@ -188,11 +192,17 @@ void cluster_router::proxy_command(const std::string& owner, const std::string& 
   forwarded_counter().inc();
   if (const auto* chat = std::get_if<core::chat_command>(&cmd)) {
     std::lock_guard lock{mutex_};
-    if (awaited_.size() >= opt_.max_awaited) // abandoned ones go first
-      for (auto a = awaited_.begin(); a != awaited_.end();)
-        a = a->second == forward_state::abandoned ? awaited_.erase(a) : std::next(a);
-    if (awaited_.size() < opt_.max_awaited) // past the bound the chat is simply not watched
-      awaited_[{id, chat->id}] = forward_state::waiting;
+    if (auto a = awaited_.find({id, chat->id}); a != awaited_.end()) {
+      // re-sent with the same id: a refusal of the earlier copy may still come (`late` counts
+      // it since that copy was answered here)
+      a->second.state = forward_state::waiting;
+    } else {
+      if (awaited_.size() >= opt_.max_awaited) // abandoned ones go first
+        for (auto e = awaited_.begin(); e != awaited_.end();)
+          e = e->second.state == forward_state::abandoned ? awaited_.erase(e) : std::next(e);
+      if (awaited_.size() < opt_.max_awaited) // past the bound the chat is simply not watched
+        awaited_[{id, chat->id}] = forward_watch{};
+    }
     awaited_gauge().set(static_cast<std::int64_t>(awaited_.size()));
   }
   json m{{"k", "x"},
@@ -211,14 +221,16 @@ bool cluster_router::forward_answered(const client_sink_ptr& origin, const std::
   if (conn == ids_.end())
     return true; // the connection is gone: nobody to answer
   auto it = awaited_.find({conn->second, id});
-  if (it == awaited_.end() || it->second == forward_state::abandoned)
+  if (it == awaited_.end() || it->second.state == forward_state::abandoned)
     return true; // not watched (over the bound), or answered here already
-  if (it->second == forward_state::answered) {
-    awaited_.erase(it);
+  if (it->second.state == forward_state::answered) {
+    if (it->second.late == 0)
+      awaited_.erase(it);
     awaited_gauge().set(static_cast<std::int64_t>(awaited_.size()));
     return true;
   }
-  it->second = forward_state::abandoned; // the caller answers it now
+  it->second.state = forward_state::abandoned; // the caller answers it now
+  ++it->second.late;                           // and the owner may still refuse it
   return false;
 }
 
@@ -228,23 +240,30 @@ std::vector<client_sink_ptr> cluster_router::disown(const std::string& user,
   std::vector<std::pair<std::string, std::uint64_t>> moved;
   {
     std::lock_guard lock{mutex_};
-    for (auto it = remotes_.begin(); it != remotes_.end();) {
-      const auto& sink = it->second;
-      if (sink->user() == user
-          && std::find(sinks.begin(), sinks.end(), client_sink_ptr{sink}) != sinks.end()) {
-        sink->release();
-        released.push_back(sink);
-        moved.push_back(it->first);
-        it = remotes_.erase(it);
-      } else {
-        ++it;
-      }
+    for (const auto& s : sinks) {
+      auto* r = dynamic_cast<remote_sink*>(s.get());
+      if (!r || r->user() != user)
+        continue;
+      auto it = remotes_.find({r->node(), r->conn()});
+      if (it != remotes_.end() && it->second.get() == r)
+        remotes_.erase(it);
+      if (!r->released())
+        moved.emplace_back(r->node(), r->conn());
+      r->release();
+      released.push_back(s);
     }
     remote_gauge().set(static_cast<std::int64_t>(remotes_.size()));
   }
   for (const auto& [node, conn] : moved)
     send(node, json{{"k", "m"}, {"u", user}, {"n", opt_.node}, {"c", conn}}.dump());
   return released;
+}
+
+cluster_router::sink_kind cluster_router::kind_of(const client_sink_ptr& sink) {
+  auto* r = dynamic_cast<const remote_sink*>(sink.get());
+  if (!r)
+    return sink_kind::local;
+  return r->released() ? sink_kind::released : sink_kind::remote;
 }
 
 void cluster_router::refuse_remote(const std::string& from, std::uint64_t conn,
@@ -333,14 +352,20 @@ void cluster_router::on_receive(const std::string& payload) {
         auto f = json::parse(frame, nullptr, false);
         if (f.is_object() && f.contains("id") && f["id"].is_string())
           if (auto a = awaited_.find({conn, f["id"].get<std::string>()}); a != awaited_.end()) {
-            if (a->second == forward_state::abandoned) {
-              awaited_.erase(a);
+            auto& w = a->second;
+            if (error && w.late > 0) {
+              // the owner's late refusal of a copy this node answered `overloaded` already
+              if (--w.late == 0 && w.state != forward_state::waiting)
+                awaited_.erase(a);
               awaited_gauge().set(static_cast<std::int64_t>(awaited_.size()));
-              if (error)
-                return; // answered `overloaded` here already: once is enough
-            } else {
-              a->second = forward_state::answered;
+              return;
             }
+            if (w.state == forward_state::abandoned) {
+              awaited_.erase(a); // accepted after all (the bus was slower than the deadline)
+            } else {
+              w.state = forward_state::answered;
+            }
+            awaited_gauge().set(static_cast<std::int64_t>(awaited_.size()));
           }
       }
     }
@@ -357,6 +382,9 @@ void cluster_router::on_receive(const std::string& payload) {
   std::optional<core::client_command> cmd;
   if (k == "x")
     cmd = core::forwarded_command_from_json(m.value("cmd", json{}));
+  auto* chat = cmd ? std::get_if<core::chat_command>(&*cmd) : nullptr;
+  if (chat && m.contains("dl") && m["dl"].is_number_integer())
+    chat->not_after_ms = m["dl"].get<std::int64_t>(); // the session checks it again on admission
   if (user.empty() || from.empty() || conn == 0 || (k != "a" && k != "d" && k != "x")
       || (k == "x" && !cmd)) {
     malformed_counter().inc();
@@ -369,9 +397,7 @@ void cluster_router::on_receive(const std::string& payload) {
   }
   if (!gw)
     return;
-  const auto* chat = cmd ? std::get_if<core::chat_command>(&*cmd) : nullptr;
-  if (chat && m.contains("dl") && m["dl"].is_number_integer()
-      && wall_ms() > m["dl"].get<std::int64_t>()) {
+  if (chat && chat->not_after_ms != 0 && wall_ms() > chat->not_after_ms) {
     // this node stalled (or the bus did) for longer than the sender waits: its node answers
     // the chat `overloaded` and the client re-sends; running it too would make it twice
     late_counter().inc();
@@ -427,7 +453,19 @@ void cluster_router::on_undelivered(const std::string& to, const std::string& pa
     return;
   auto sink = lc.sink.lock();
   auto cmd = m.value("cmd", json{});
-  if (sink && cmd.value("k", std::string{}) == "chat")
+  if (cmd.value("k", std::string{}) != "chat")
+    return;
+  {
+    std::lock_guard lock{mutex_};
+    if (auto a = awaited_.find({conn, cmd.value("id", std::string{})}); a != awaited_.end()) {
+      if (a->second.late == 0)
+        awaited_.erase(a); // answered here and now: the session's timeout says nothing more
+      else
+        a->second.state = forward_state::abandoned;
+      awaited_gauge().set(static_cast<std::int64_t>(awaited_.size()));
+    }
+  }
+  if (sink)
     sink->deliver(std::make_shared<const std::string>(
       core::frames::error("overloaded", "the server holding this conversation stopped; re-send",
                           cmd.value("id", std::string{}), opt_.retry_after_ms)));

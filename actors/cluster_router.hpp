@@ -53,7 +53,8 @@ public:
   /// `session` hears (lease_atom, 0) if `owner` turns out to be gone.
   void proxy_attach(const std::string& owner, const std::string& user, const client_sink_ptr& sink,
                     const lease_listener_actor& session);
-  /// `sink` closed: `owner` stops serving it, and this node forgets it.
+  /// `sink` closed: `owner` stops serving it (none told when `owner` is empty), and this node
+  /// forgets it.
   void proxy_detach(const std::string& owner, const std::string& user, const client_sink_ptr& sink);
   /// `sink` (still open) is served by another owner from now on: `former` stops serving it.
   /// Forwarded chats it still awaits stay watched (their timeout still answers them).
@@ -71,6 +72,10 @@ public:
   /// session unsubscribes them, so it can passivate).
   std::vector<client_sink_ptr> disown(const std::string& user,
                                       const std::vector<client_sink_ptr>& sinks);
+  /// What `sink` is to this node: a local connection, another node's connection served here,
+  /// or one let go of (disowned or detached: its commands are dropped, its node answers them).
+  enum class sink_kind { local, remote, released };
+  static sink_kind kind_of(const client_sink_ptr& sink);
 
   // --- the bus's callbacks -------------------------------------------------------------------
   void on_receive(const std::string& payload);
@@ -104,8 +109,14 @@ private:
   // forwarded chats (conn, id) until the owner's `accepted` or `error` passes by; one answered
   // `overloaded` here at its timeout is kept (abandoned) so that a late refusal of the owner
   // does not reach the client a second time
+  // (`late`: refusals still owed for earlier copies of a chat re-sent with the same id: each
+  // is swallowed, never mistaken for the answer to the copy now waiting)
   enum class forward_state { waiting, answered, abandoned };
-  std::map<std::pair<std::uint64_t, std::string>, forward_state> awaited_;
+  struct forward_watch {
+    forward_state state = forward_state::waiting;
+    unsigned late = 0;
+  };
+  std::map<std::pair<std::uint64_t, std::string>, forward_watch> awaited_;
 };
 
 using cluster_router_ptr = std::shared_ptr<cluster_router>;

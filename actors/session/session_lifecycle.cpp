@@ -107,6 +107,27 @@ void release_other_nodes(session_ptr self) {
 
 namespace {
 
+using sink_kind = cluster_router::sink_kind;
+
+/// Cluster mode: whether this session drops `sink`'s command or subscription instead of serving
+/// it: another node's connection this node let go of, or one that reached a session that
+/// forwards itself (never a chain of nodes: its node is told to find the owner directly, and
+/// answers the command `overloaded` at its own timeout, so it runs once or not at all).
+bool let_go_of(session_ptr self, const client_sink_ptr& sink) {
+  auto& st = self->state;
+  if (!st.cfg->router || !sink)
+    return false;
+  auto kind = cluster_router::kind_of(sink);
+  if (kind == sink_kind::released)
+    return true;
+  if (kind == sink_kind::remote && !st.proxy_to.empty()) {
+    st.cfg->router->disown(st.user, {sink});
+    st.sinks.erase(std::remove(st.sinks.begin(), st.sinks.end(), sink), st.sinks.end());
+    return true;
+  }
+  return false;
+}
+
 lease_listener_actor as_lease_listener(session_ptr self) {
   return caf::actor_cast<lease_listener_actor>(self);
 }
@@ -144,6 +165,22 @@ void enter_proxy(session_ptr self, const std::string& owner) {
     detach_from_owner(self);
   st.attached_to = owner;
   st.proxy_to = owner;
+  // other nodes' connections find the owner themselves (no chain of nodes): let go of them and
+  // drop what they sent (their node answers it `overloaded` at its timeout)
+  std::vector<client_sink_ptr> remote;
+  for (const auto& sink : st.sinks)
+    if (cluster_router::kind_of(sink) != cluster_router::sink_kind::local)
+      remote.push_back(sink);
+  if (!remote.empty()) {
+    for (const auto& gone : st.cfg->router->disown(st.user, remote))
+      st.sinks.erase(std::remove(st.sinks.begin(), st.sinks.end(), gone), st.sinks.end());
+    st.waiting.erase(std::remove_if(st.waiting.begin(), st.waiting.end(),
+                                    [](const auto& w) {
+                                      return cluster_router::kind_of(w.origin)
+                                             != cluster_router::sink_kind::local;
+                                    }),
+                     st.waiting.end());
+  }
   st.proxy_checked = clock::now();
   auto& router = *st.cfg->router;
   for (const auto& sink : st.sinks)
@@ -206,6 +243,8 @@ void subscribe(session_state& st, const client_sink_ptr& sink) {
 void on_command(session_ptr self, const client_sink_ptr& origin, core::client_command& cmd) {
   auto& st = self->state;
   ++st.routed;
+  if (let_go_of(self, origin))
+    return;
   // A command from a connection proves it is this user's: make sure it sees our frames even if
   // it reached us before the hand-over of a crashed predecessor did.
   subscribe(st, origin);
@@ -343,14 +382,15 @@ session_actor::behavior_type session_behavior(session_ptr self, std::string user
     },
     [self](handover_atom, client_sink_ptr& sink) {
       ++self->state.routed;
-      subscribe(self->state, sink);
+      if (!let_go_of(self, sink))
+        subscribe(self->state, sink);
     },
     [self](detach_atom, client_sink_ptr& sink) {
       auto& st = self->state;
       ++st.routed;
       st.last_activity = clock::now();
       st.sinks.erase(std::remove(st.sinks.begin(), st.sinks.end(), sink), st.sinks.end());
-      if (!st.attached_to.empty())
+      if (st.cfg->router) // forgotten here, and the owner told when it serves the connection
         st.cfg->router->proxy_detach(st.attached_to, st.user, sink);
     },
     [self](command_atom, client_sink_ptr& origin, core::client_command& cmd) -> bool {

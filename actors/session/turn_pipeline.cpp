@@ -11,6 +11,7 @@
 #include "core/policy/minor_policy.hpp"
 #include "core/policy/token_count.hpp"
 #include "core/protocol/server_frame.hpp"
+#include "core/support/metrics.hpp"
 #include "core/support/service_state.hpp"
 #include "core/support/text.hpp"
 
@@ -347,6 +348,19 @@ void start_next(session_ptr self) {
 void admit_chat(session_ptr self, const client_sink_ptr& origin, core::chat_command& c) {
   auto& st = self->state;
   const auto& cfg = *st.cfg;
+  if (c.not_after_ms != 0 && now_ms() > c.not_after_ms) {
+    // forwarded from another node, which has answered it `overloaded` by now (this node, or
+    // the load of the user, was slower than its deadline): running it too would run it twice
+    static auto& late = core::metrics().get_counter(
+      "xinyu_cluster_forwards_late_total",
+      "forwarded chats that reached this owner after their deadline: refused, not run");
+    late.inc();
+    metrics().overloaded.inc();
+    reply_error(origin, "overloaded",
+                "the server holding this conversation answered too late; re-send", c.id,
+                cfg.config.storage.retry_after_ms);
+    return;
+  }
   for (const auto& t : st.turns) {
     if (t.id == c.id) {
       reply_error(origin, "bad_request", "a turn with this id is already in progress", c.id);

@@ -41,6 +41,9 @@ struct chat_command {
   std::optional<trace_context> trace = {}; // the caller's W3C traceparent (HTTP API), when valid
   std::optional<unsigned> max_tokens = {}; // the caller's bound on the reply (OpenAI facade)
   std::vector<std::string> stop = {};      // OpenAI stop sequences: the reply ends before one
+  // cluster mode: a chat forwarded from another node is admitted only until this wall-clock
+  // time (ms since the epoch; 0: no limit), after which that node has answered it `overloaded`
+  std::int64_t not_after_ms = 0;
 };
 struct cancel_command {
   std::string id;

@@ -252,3 +252,51 @@ TEST_CASE("cluster router: a session that lost its user disowns other nodes' con
   CHECK(f.get() == 0);
   caf::anon_send_exit(session, caf::exit_reason::user_shutdown);
 }
+
+TEST_CASE("cluster router: each forwarded chat is answered once: a late refusal of a copy the "
+          "node answered is swallowed, also after a re-send with the same id; an owner gone "
+          "answers it here and the timeout says nothing more",
+          "[cluster]") {
+  node_fixture n;
+  auto conn = std::make_shared<test::test_sink>();
+  auto chat = [&](const std::string& id) {
+    core::chat_command c;
+    c.id = id;
+    c.text = "hi";
+    n.router->proxy_command("node-b", "mei", conn, c, {});
+  };
+  auto from_owner = [&](std::uint64_t c, const std::string& frame) {
+    n.router->on_receive(json{{"k", "f"}, {"c", c}, {"f", frame}}.dump());
+  };
+  chat("x");
+  auto conn_id = n.sent[0].message["c"].get<std::uint64_t>();
+  CHECK_FALSE(n.router->forward_answered(conn, "x")); // timeout: the session answers overloaded
+  chat("x");                                          // the client re-sends with the same id
+  from_owner(conn_id, R"({"type":"error","code":"overloaded","id":"x"})"); // first copy, late
+  CHECK(conn->of("error", "x").empty());
+  from_owner(conn_id, R"({"type":"accepted","id":"x","turn":3})"); // the second copy runs
+  CHECK(conn->of("accepted", "x").size() == 1);
+  CHECK(n.router->forward_answered(conn, "x"));
+  CHECK(core::metrics().get_gauge("xinyu_cluster_forwards_awaited", "").value() == 0);
+
+  // the owner node is gone: the chat is answered here once, and its timeout stays silent
+  chat("y");
+  n.router->on_undelivered("node-b", n.sent.back().message.dump());
+  CHECK(conn->of("error", "y").size() == 1);
+  CHECK(n.router->forward_answered(conn, "y"));
+}
+
+TEST_CASE("cluster router: a connection is local, another node's, or let go of", "[cluster]") {
+  node_fixture n;
+  auto local = std::make_shared<test::test_sink>();
+  CHECK(cluster_router::kind_of(local) == cluster_router::sink_kind::local);
+  n.router->on_receive(chat_from("node-b", 4, "mei", "c1"));
+  auto remote = n.gateway->subscribed.at(0).second;
+  CHECK(cluster_router::kind_of(remote) == cluster_router::sink_kind::remote);
+  n.router->disown("mei", {remote});
+  CHECK(cluster_router::kind_of(remote) == cluster_router::sink_kind::released);
+  // a second disown of the same connection tells its node nothing more
+  auto told = n.sent.size();
+  CHECK(n.router->disown("mei", {remote}).size() == 1);
+  CHECK(n.sent.size() == told);
+}

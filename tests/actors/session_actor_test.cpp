@@ -15,6 +15,8 @@
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -816,4 +818,24 @@ TEST_CASE("the care schedule survives the session through storage (a restart, an
   })["type"]
         == "notice");
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a forwarded chat admitted after its deadline is refused overloaded, never run; one in "
+          "time runs",
+          "[session][cluster]") {
+  fixture f;
+  auto s = f.session(f.real_pools());
+  auto sink = std::make_shared<test::test_sink>();
+  attach(s, sink);
+  sink->wait_type("ready");
+  core::chat_command late{"late", "hello there"};
+  late.not_after_ms = 1; // long past: the forwarding node has answered it by now
+  caf::anon_send(s, command_atom::value, client_sink_ptr{sink}, core::client_command{late});
+  auto err = sink->wait_type("error", "late");
+  CHECK(err["code"] == "overloaded");
+  core::chat_command in_time{"in-time", "hello there"};
+  in_time.not_after_ms = std::numeric_limits<std::int64_t>::max();
+  caf::anon_send(s, command_atom::value, client_sink_ptr{sink}, core::client_command{in_time});
+  CHECK(sink->wait_type("done", "in-time")["turn"] == 2); // the late one took no number
+  CHECK(sink->of("accepted", "late").empty());
 }
