@@ -25,52 +25,40 @@ using nlohmann::json;
 
 namespace {
 
-core::gauge& remote_gauge() {
-  static auto& g =
+/// The router's metrics, registered once.
+struct router_metrics {
+  core::gauge& remote =
     core::metrics().get_gauge("xinyu_cluster_remote_connections",
                               "connections of other nodes whose user this node owns");
-  return g;
-}
-core::counter& forwarded_counter() {
-  static auto& c =
+  core::counter& forwarded =
     core::metrics().get_counter("xinyu_cluster_forwarded_total",
                                 "commands forwarded to the node that owns their user");
-  return c;
-}
-core::gauge& awaited_gauge() {
-  static auto& g = core::metrics().get_gauge(
+  core::gauge& awaited = core::metrics().get_gauge(
     "xinyu_cluster_forwards_awaited",
     "chats forwarded to the owner node whose accepted (or error) has not come back yet");
-  return g;
-}
-core::counter& malformed_counter() {
-  static auto& c = core::metrics().get_counter(
+  core::counter& malformed = core::metrics().get_counter(
     "xinyu_cluster_malformed_total",
     "node-to-node messages that did not parse or lacked a field (dropped)");
-  return c;
-}
-core::counter& refused_counter() {
-  static auto& c = core::metrics().get_counter(
+  core::counter& refused = core::metrics().get_counter(
     "xinyu_cluster_remote_refused_total",
     "connections of other nodes not served here: transport.max_connections of them already are");
-  return c;
-}
-core::counter& late_counter() {
-  static auto& c = core::metrics().get_counter(
+  core::counter& late = core::metrics().get_counter(
     "xinyu_cluster_forwards_late_total",
     "forwarded chats that reached this owner after their deadline: refused, not run");
-  return c;
+  core::counter& dropped = core::metrics().get_counter(
+    "xinyu_cluster_dropped_total",
+    "node-to-node messages dropped (the send queue full, or the other node gone)");
+};
+
+router_metrics& router_counters() {
+  static router_metrics r;
+  return r;
 }
+
 std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
            std::chrono::system_clock::now().time_since_epoch())
     .count();
-}
-core::counter& dropped_counter() {
-  static auto& c = core::metrics().get_counter(
-    "xinyu_cluster_dropped_total",
-    "node-to-node messages dropped (the send queue full, or the other node gone)");
-  return c;
 }
 
 } // namespace
@@ -132,7 +120,7 @@ void cluster_router::send(const std::string& to, std::string payload) {
     bus = bus_;
   }
   if (!bus || !bus->send(to, std::move(payload)))
-    dropped_counter().inc();
+    router_counters().dropped.inc();
 }
 
 std::uint64_t cluster_router::conn_id(const client_sink_ptr& sink,
@@ -166,7 +154,7 @@ void cluster_router::proxy_detach(const std::string& owner, const std::string& u
     for (auto a = awaited_.lower_bound({id, std::string{}});
          a != awaited_.end() && a->first.first == id;)
       a = awaited_.erase(a);
-    awaited_gauge().set(static_cast<std::int64_t>(awaited_.size()));
+    router_counters().awaited.set(static_cast<std::int64_t>(awaited_.size()));
   }
   if (!owner.empty())
     send(owner, json{{"k", "d"}, {"u", user}, {"n", opt_.node}, {"c", id}}.dump());
@@ -189,7 +177,7 @@ void cluster_router::proxy_command(const std::string& owner, const std::string& 
                                    const client_sink_ptr& origin, const core::client_command& cmd,
                                    const lease_listener_actor& session) {
   auto id = conn_id(origin, session);
-  forwarded_counter().inc();
+  router_counters().forwarded.inc();
   if (const auto* chat = std::get_if<core::chat_command>(&cmd)) {
     std::lock_guard lock{mutex_};
     if (auto a = awaited_.find({id, chat->id}); a != awaited_.end()) {
@@ -203,7 +191,7 @@ void cluster_router::proxy_command(const std::string& owner, const std::string& 
       if (awaited_.size() < opt_.max_awaited) // past the bound the chat is simply not watched
         awaited_[{id, chat->id}] = forward_watch{};
     }
-    awaited_gauge().set(static_cast<std::int64_t>(awaited_.size()));
+    router_counters().awaited.set(static_cast<std::int64_t>(awaited_.size()));
   }
   json m{{"k", "x"},
          {"u", user},
@@ -226,7 +214,7 @@ bool cluster_router::forward_answered(const client_sink_ptr& origin, const std::
   if (it->second.state == forward_state::answered) {
     if (it->second.late == 0)
       awaited_.erase(it);
-    awaited_gauge().set(static_cast<std::int64_t>(awaited_.size()));
+    router_counters().awaited.set(static_cast<std::int64_t>(awaited_.size()));
     return true;
   }
   it->second.state = forward_state::abandoned; // the caller answers it now
@@ -252,12 +240,14 @@ std::vector<client_sink_ptr> cluster_router::disown(const std::string& user,
       r->release();
       released.push_back(s);
     }
-    remote_gauge().set(static_cast<std::int64_t>(remotes_.size()));
+    router_counters().remote.set(static_cast<std::int64_t>(remotes_.size()));
   }
   for (const auto& [node, conn] : moved)
     send(node, json{{"k", "m"}, {"u", user}, {"n", opt_.node}, {"c", conn}}.dump());
   return released;
 }
+
+void cluster_router::count_late() { router_counters().late.inc(); }
 
 cluster_router::sink_kind cluster_router::kind_of(const client_sink_ptr& sink) {
   auto* r = dynamic_cast<const remote_sink*>(sink.get());
@@ -268,7 +258,7 @@ cluster_router::sink_kind cluster_router::kind_of(const client_sink_ptr& sink) {
 
 void cluster_router::refuse_remote(const std::string& from, std::uint64_t conn,
                                    const std::string& chat_id) {
-  refused_counter().inc();
+  router_counters().refused.inc();
   core::log::warn("cluster_remote_refused", {{"node", from}});
   if (chat_id.empty())
     return;
@@ -304,7 +294,7 @@ std::shared_ptr<cluster_router::remote_sink> cluster_router::remote(const std::s
     return nullptr;
   auto sink = std::make_shared<remote_sink>(weak_from_this(), from, conn, user);
   remotes_.emplace(key, sink);
-  remote_gauge().set(static_cast<std::int64_t>(remotes_.size()));
+  router_counters().remote.set(static_cast<std::int64_t>(remotes_.size()));
   return sink;
 }
 
@@ -319,7 +309,7 @@ void cluster_router::drop_remote(const std::string& from, std::uint64_t conn) {
     sink = it->second;
     sink->release();
     remotes_.erase(it);
-    remote_gauge().set(static_cast<std::int64_t>(remotes_.size()));
+    router_counters().remote.set(static_cast<std::int64_t>(remotes_.size()));
     gw = gateway_;
   }
   if (gw)
@@ -330,14 +320,14 @@ void cluster_router::on_receive(const std::string& payload) {
   auto m = json::parse(payload, nullptr, false);
   if (!m.is_object() || !m.contains("k") || !m["k"].is_string() || !m.contains("c")
       || !m["c"].is_number_unsigned()) {
-    malformed_counter().inc();
+    router_counters().malformed.inc();
     return;
   }
   auto k = m["k"].get<std::string>();
   auto conn = m["c"].get<std::uint64_t>();
   if (k == "f") { // a frame for one of our connections
     if (!m.contains("f") || !m["f"].is_string()) {
-      malformed_counter().inc();
+      router_counters().malformed.inc();
       return;
     }
     auto frame = m["f"].get<std::string>();
@@ -357,7 +347,7 @@ void cluster_router::on_receive(const std::string& payload) {
               // the owner's late refusal of a copy this node answered `overloaded` already
               if (--w.late == 0 && w.state != forward_state::waiting)
                 awaited_.erase(a);
-              awaited_gauge().set(static_cast<std::int64_t>(awaited_.size()));
+              router_counters().awaited.set(static_cast<std::int64_t>(awaited_.size()));
               return;
             }
             if (w.state == forward_state::abandoned) {
@@ -365,7 +355,7 @@ void cluster_router::on_receive(const std::string& payload) {
             } else {
               w.state = forward_state::answered;
             }
-            awaited_gauge().set(static_cast<std::int64_t>(awaited_.size()));
+            router_counters().awaited.set(static_cast<std::int64_t>(awaited_.size()));
           }
       }
     }
@@ -387,7 +377,7 @@ void cluster_router::on_receive(const std::string& payload) {
     chat->not_after_ms = m["dl"].get<std::int64_t>(); // the session checks it again on admission
   if (user.empty() || from.empty() || conn == 0 || (k != "a" && k != "d" && k != "x")
       || (k == "x" && !cmd)) {
-    malformed_counter().inc();
+    router_counters().malformed.inc();
     return;
   }
   gateway_api_ptr gw;
@@ -400,7 +390,7 @@ void cluster_router::on_receive(const std::string& payload) {
   if (chat && chat->not_after_ms != 0 && wall_ms() > chat->not_after_ms) {
     // this node stalled (or the bus did) for longer than the sender waits: its node answers
     // the chat `overloaded` and the client re-sends; running it too would make it twice
-    late_counter().inc();
+    router_counters().late.inc();
     send(from, json{{"k", "f"},
                     {"c", conn},
                     {"f", core::frames::error("overloaded",
@@ -425,7 +415,7 @@ void cluster_router::on_receive(const std::string& payload) {
 }
 
 void cluster_router::on_undelivered(const std::string& to, const std::string& payload) {
-  dropped_counter().inc();
+  router_counters().dropped.inc();
   auto m = json::parse(payload, nullptr, false);
   if (!m.is_object())
     return;
@@ -462,7 +452,7 @@ void cluster_router::on_undelivered(const std::string& to, const std::string& pa
         awaited_.erase(a); // answered here and now: the session's timeout says nothing more
       else
         a->second.state = forward_state::abandoned;
-      awaited_gauge().set(static_cast<std::int64_t>(awaited_.size()));
+      router_counters().awaited.set(static_cast<std::int64_t>(awaited_.size()));
     }
   }
   if (sink)

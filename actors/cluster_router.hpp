@@ -76,6 +76,9 @@ public:
   /// or one let go of (disowned or detached: its commands are dropped, its node answers them).
   enum class sink_kind { local, remote, released };
   static sink_kind kind_of(const client_sink_ptr& sink);
+  /// Counts a forwarded chat refused because it came after its deadline (xinyu_cluster_
+  /// forwards_late_total): here on arrival, or by the session that would have admitted it.
+  static void count_late();
 
   // --- the bus's callbacks -------------------------------------------------------------------
   void on_receive(const std::string& payload);

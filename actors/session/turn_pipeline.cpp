@@ -4,6 +4,7 @@
 // deadlines are apart).
 #include "actors/session/session_state.hpp"
 
+#include "actors/cluster_router.hpp"
 #include "actors/error.hpp"
 #include "core/memory/fact_extractor.hpp"
 #include "core/policy/canned_replies.hpp"
@@ -11,7 +12,6 @@
 #include "core/policy/minor_policy.hpp"
 #include "core/policy/token_count.hpp"
 #include "core/protocol/server_frame.hpp"
-#include "core/support/metrics.hpp"
 #include "core/support/service_state.hpp"
 #include "core/support/text.hpp"
 
@@ -351,10 +351,7 @@ void admit_chat(session_ptr self, const client_sink_ptr& origin, core::chat_comm
   if (c.not_after_ms != 0 && now_ms() > c.not_after_ms) {
     // forwarded from another node, which has answered it `overloaded` by now (this node, or
     // the load of the user, was slower than its deadline): running it too would run it twice
-    static auto& late = core::metrics().get_counter(
-      "xinyu_cluster_forwards_late_total",
-      "forwarded chats that reached this owner after their deadline: refused, not run");
-    late.inc();
+    cluster_router::count_late();
     metrics().overloaded.inc();
     reply_error(origin, "overloaded",
                 "the server holding this conversation answered too late; re-send", c.id,
