@@ -229,13 +229,13 @@ int main(int argc, char** argv) {
   std::vector<variant> variants(4);
   variants[0].name = "old layout (system per turn, last 8 messages, 16000 bytes)";
   variants[0].legacy = true;
-  variants[1].name = "new layout, defaults (8192 window, 1024 reserve, 64 messages)";
+  variants[1].name = "new layout, defaults (8192 window, 1024 reserve, 128 messages)";
   variants[1].max_recent = defaults.session.recent_messages;
   variants[2].name = "new layout, 32768 window, 200 messages";
   variants[2].max_recent = 200;
   variants[2].window = 32768;
-  variants[3].name = "new layout, 8192 window, 128 messages";
-  variants[3].max_recent = 128;
+  variants[3].name = "new layout, 8192 window, 64 messages (no prefix cache upstream)";
+  variants[3].max_recent = 64;
   for (auto& v : variants)
     v.builder = core::prompt_builder{defaults.persona, {v.max_recent, v.window - v.reserve}};
 

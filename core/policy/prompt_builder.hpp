@@ -32,7 +32,7 @@ struct prompt_input {
 /// Bounds of one prompt. `max_prompt_tokens` is the window of the endpoint the prompt goes to
 /// first, less its reply reserve (approximate tokens, core/policy/token_count).
 struct prompt_limits {
-  std::size_t max_recent_messages = 64;
+  std::size_t max_recent_messages = 128;
   std::size_t max_prompt_tokens = 8192 - 1024;
 };
 

@@ -78,9 +78,9 @@ struct config {
   } admin;
   struct {
     std::size_t max_queued_turns = 8;
-    std::size_t summary_tokens = 400; // the running summary of turns the window let go; 0: none
-    bool summary_by_llm = true;       // with an upstream LLM, it writes the summary (else rules)
-    std::size_t recent_messages = 64; // the prompt's window of recent messages, at most
+    std::size_t summary_tokens = 400;  // the running summary of turns the window let go; 0: none
+    bool summary_by_llm = true;        // with an upstream LLM, it writes the summary (else rules)
+    std::size_t recent_messages = 128; // the prompt's window of recent messages, at most
     std::size_t keep_turns = 50;
     std::size_t max_known_facts = 512; // facts remembered as already told, per session
     unsigned bookkeeping_deadline_ms = 5000;
