@@ -55,10 +55,12 @@ constexpr std::array<std::string_view, 12> en_not_facts = {
   "i don't know", "i have no idea", "i have to go",        "i have a question",
   "i like it",    "i love it",      "i love you",          "i like that",
   "i hate it",    "i hate this",    "i have been feeling", "i have a feeling"};
-constexpr std::array<std::string_view, 11> en_question_starts = {"what ",   "why ",      "how ",
-                                                                 "when ",   "where ",    "who ",
-                                                                 "can you", "could you", "do you",
-                                                                 "are you", "is it"};
+// questions typed without a question mark ("is the post office open saturday afternoon")
+constexpr std::array<std::string_view, 26> en_question_starts = {
+  "what ",     "why ",    "how ",      "when ",   "where ", "who ",     "can you",
+  "could you", "do you",  "are you",   "is it",   "is the", "is there", "are there",
+  "does ",     "will ",   "would ",    "should ", "whats ", "what's ",  "hows ",
+  "how's ",    "do most", "do people", "do i ",   "am i "};
 
 bool is_question(std::string_view lower, bool chinese) {
   if (chinese) {
@@ -206,6 +208,119 @@ std::size_t words(std::string_view s) {
 }
 
 namespace {
+
+/// Chat fillers that say nothing about the speaker's life ("lol", "ngl", emoji): a fact
+/// written in chat style is judged without them.
+constexpr std::array<std::string_view, 16> en_fillers = {
+  " lol ", " lmao ", " haha ", " hahaha ", " ngl ",     " tbh ",    " omg ", " fr ",
+  " btw ", " ugh ",  " oh ",   " ok so ",  " so yeah ", " anyway ", " idk ", " welp "};
+
+/// Chat spellings of contractions, so that "im a barista" reads as "i'm a barista".
+constexpr std::array<std::pair<std::string_view, std::string_view>, 8> en_contractions = {{
+  {" im ", " i'm "},
+  {" ive ", " i've "},
+  {" dont ", " don't "},
+  {" cant ", " can't "},
+  {" didnt ", " didn't "},
+  {" doesnt ", " doesn't "},
+  {" ill ", " i'll "},
+  {" its ", " it's "},
+}};
+
+/// Words that carry no part of a life story: what is left when a mood sentence is told
+/// without them decides whether it is only a mood.
+constexpr std::array<std::string_view, 48> en_light_words = {
+  "the", "and",   "but",    "so",      "too",  "very", "really", "just",  "again", "still",
+  "all", "that",  "this",   "it's",    "was",  "were", "are",    "is",    "have",  "has",
+  "had", "been",  "feel",   "feeling", "felt", "i'm",  "i've",   "me",    "my",    "myself",
+  "not", "like",  "kinda",  "super",   "sooo", "soo",  "much",   "about", "today", "tonight",
+  "now", "right", "lately", "morning", "day",  "week", "can't",  "don't"};
+
+/// Openers of a remark about the world rather than the speaker ("the weather is nice").
+constexpr std::array<std::string_view, 10> en_world_openers = {" the ",    " this ",  " that ",
+                                                               " that's ", " it ",    " it's ",
+                                                               " there ",  " these ", " those ",
+                                                               " what a "};
+
+/// Emoji, pictographs and their joiners become spaces.
+bool pictograph(char32_t c) {
+  return (c >= 0x2190 && c <= 0x2BFF) || (c >= 0x1F000 && c <= 0x1FAFF) || c == 0xFE0F
+         || c == 0x200D || (c >= 0x1F1E6 && c <= 0x1F1FF);
+}
+
+/// " " + the sentence + " ", lower-case, in plain chat spelling: pictographs, fillers and
+/// punctuation out, contractions spelled out.
+std::string english_chat(std::string_view lower) {
+  std::string out = " ";
+  for (char32_t c : decode_utf8(lower)) {
+    if (pictograph(c) || c == ',' || c == '!' || c == '"' || c == '(' || c == ')' || c == ':'
+        || c == '.')
+      out += ' ';
+    else
+      append_utf8(out, c);
+  }
+  out += ' ';
+  auto replace_all = [&out](std::string_view from, std::string_view to) {
+    for (auto at = out.find(from); at != std::string::npos; at = out.find(from, at))
+      out.replace(at, from.size(), to);
+  };
+  replace_all("  ", " ");
+  for (auto [from, to] : en_contractions)
+    replace_all(from, to);
+  for (auto f : en_fillers)
+    replace_all(f, " ");
+  return out;
+}
+
+/// Words of at least three letters that are not light words: the life around a mood.
+std::size_t content_words(std::string_view chat) {
+  std::size_t n = 0, i = 0;
+  while (i < chat.size()) {
+    while (i < chat.size() && chat[i] == ' ')
+      ++i;
+    auto start = i;
+    while (i < chat.size() && chat[i] != ' ')
+      ++i;
+    auto w = chat.substr(start, i - start);
+    if (w.size() >= 3
+        && std::find(en_light_words.begin(), en_light_words.end(), w) == en_light_words.end()
+        && !contains_any(" " + std::string{w} + " ", en_feelings))
+      ++n;
+  }
+  return n;
+}
+
+/// Chinese chat fillers (laughter, "let me tell you") judged without, like English "lol".
+constexpr std::array<std::string_view, 10> zh_fillers = {"哈",     "嘿嘿", "呵呵", "嗯",  "跟你说",
+                                                         "告诉你", "hhh",  "233",  "lol", "啊"};
+/// ... and the little words of a mood sentence (好累啊 is 累 and nothing else).
+constexpr std::array<std::string_view, 18> zh_light_words = {"我",   "好",   "很",   "太",   "了",
+                                                             "呀",   "吧",   "的",   "真",   "又",
+                                                             "都",   "也",   "有点", "特别", "非常",
+                                                             "感觉", "觉得", "好像"};
+
+/// Code points of a Chinese sentence left after fillers, moods, passing-time words, little
+/// words and punctuation are taken out.
+std::size_t zh_content(std::string s) {
+  auto drop = [&s](std::string_view w) {
+    for (auto at = s.find(w); at != std::string::npos; at = s.find(w, at))
+      s.erase(at, w.size());
+  };
+  for (auto w : zh_fillers)
+    drop(w);
+  for (auto w : zh_feelings)
+    drop(w);
+  for (auto w : zh_passing)
+    drop(w);
+  for (auto w : zh_light_words)
+    drop(w);
+  std::size_t n = 0;
+  for (char32_t c : decode_utf8(s))
+    n += !(c == ' ' || c == U'，' || c == ',' || c == U'、' || c == U'～' || c == '~' || c == U'…'
+           || c == U'《' || c == U'》' || pictograph(c));
+  return n;
+}
+
 /// Lower-case ASCII; the typographic apostrophe (’, E2 80 99) becomes '.
 std::string lowered(std::string_view text) {
   std::string lower;
@@ -241,13 +356,18 @@ bool fact_extractor::is_fact(std::string_view sentence) {
     // (health, people, pets, work, home, plans, ...) is a fact with or without 我
     if (cps.size() >= 6 && classify_fact(sentence) != fact_slot::other)
       return true;
-    // any other statement of some length, unless small talk, a remark to xinyu or a mood
-    if (cps.size() < 8 || contains_any(lower, zh_not_statements))
+    // any other statement of some length, unless small talk, a remark to xinyu or a mood;
+    // laughter and "let me tell you" are read past ("裸辞了 在家躺平中 哈哈哈")
+    std::string plain = lower;
+    for (auto f : zh_fillers)
+      for (auto at = plain.find(f); at != std::string::npos; at = plain.find(f, at))
+        plain.erase(at, f.size());
+    if (decode_utf8(plain).size() < 8 || contains_any(plain, zh_not_statements))
       return false;
-    bool feeling = contains_any(lower, zh_feelings);
-    return !(feeling && (cps.size() <= 12 || contains_any(lower, zh_passing)));
+    // a mood is remembered only with a piece of life around it ("今天签了购房合同 ... 哭")
+    return !contains_any(plain, zh_feelings) || zh_content(plain) >= 8;
   }
-  lower = " " + lower + " ";
+  lower = english_chat(lower);
   if (contains_any(lower, en_not_facts))
     return false;
   if (contains_any(lower, en_relations))
@@ -258,24 +378,67 @@ bool fact_extractor::is_fact(std::string_view sentence) {
   // storms", "Race day is Sunday"): a statement about a lasting part of life is a fact; a
   // sentence about someone else's life needs the speaker in it
   auto slot = classify_fact(sentence);
-  bool mine = first_person(sentence);
+  bool mine = first_person(lower);
   if (slot != fact_slot::other
       && (mine || slot == fact_slot::health || slot == fact_slot::pets || slot == fact_slot::plans
           || slot == fact_slot::situation || slot == fact_slot::likes))
     return true;
   // any other statement about the speaker's life, unless small talk, a remark to xinyu or a
-  // passing mood
-  if (words(lower) < 4 || contains_any(lower, en_not_statements))
+  // passing mood; chat drops the subject ("no car, bike everywhere", "studio apartment, tiny
+  // kitchen"), so a short statement needs only not to be a remark about the world ("the
+  // weather is nice")
+  auto n = words(lower);
+  if (n < 4 || contains_any(lower, en_not_statements))
     return false;
-  if (!mine && !names_someone(sentence))
+  bool about_the_world =
+    std::any_of(en_world_openers.begin(), en_world_openers.end(),
+                [&lower](std::string_view o) { return lower.rfind(o, 0) == 0; });
+  if (!mine && !names_someone(sentence) && n < 8 && about_the_world)
     return false;
-  bool feeling = contains_any(lower, en_feelings);
-  return !(feeling && (words(lower) <= 7 || contains_any(lower, en_passing)));
+  // a mood is remembered only with a piece of life around it ("Mia came home crying again
+  // today, the girls in her class keep leaving her out"), never alone ("so tired today")
+  return !contains_any(lower, en_feelings) || content_words(lower) >= 4;
 }
 
 bool fact_extractor::about_self_harm(std::string_view text) {
   return contains_any(lowered(text), not_remembered);
 }
+
+namespace {
+
+/// A question that is a statement with a tag ("Dr. Patel says six more weeks in the boot, did I
+/// tell you that?", "搬到成都了，你知道吗？"): the statement before the tag, else empty.
+std::string untagged(const std::string& sentence) {
+  static constexpr std::array<std::string_view, 14> tags = {
+    "did i tell you",  "did i mention", "you know", "right",    "remember", "isn't it", "u know",
+    "have i told you", "you remember",  "你知道吗", "还记得吗", "记得吗",   "对吧",     "是吧"};
+  auto comma = sentence.rfind(',');
+  auto zh_comma = sentence.rfind("，");
+  if (zh_comma != std::string::npos && (comma == std::string::npos || zh_comma > comma))
+    comma = zh_comma;
+  if (comma == std::string::npos)
+    return {};
+  auto tail = lowered(sentence.substr(comma + (sentence[comma] == ',' ? 1 : 3)));
+  auto start = tail.find_first_not_of(' ');
+  if (start == std::string::npos)
+    return {};
+  tail.erase(0, start);
+  for (auto t : tags)
+    if (tail.rfind(t, 0) == 0)
+      return trim(sentence.substr(0, comma));
+  return {};
+}
+
+/// "Dr." and the like do not end a sentence.
+bool abbreviation_before(const std::string& cur) {
+  for (std::string_view a : {"Dr", "Mr", "Mrs", "Ms", "St", "Prof", "vs", "etc", "approx"})
+    if (cur.size() >= a.size() && cur.compare(cur.size() - a.size(), a.size(), a) == 0
+        && (cur.size() == a.size() || cur[cur.size() - a.size() - 1] == ' '))
+      return true;
+  return false;
+}
+
+} // namespace
 
 std::vector<std::string> fact_extractor::extract(std::string_view text) const {
   std::vector<std::string> out;
@@ -283,15 +446,18 @@ std::vector<std::string> fact_extractor::extract(std::string_view text) const {
   auto flush = [&](bool question) {
     auto s = trim(cur);
     cur.clear();
-    if (!question && !s.empty() && is_fact(s))
+    if (question)
+      s = untagged(s);
+    if (!s.empty() && is_fact(s))
       out.push_back(std::move(s));
   };
   auto cps = decode_utf8(text);
   for (std::size_t i = 0; i < cps.size(); ++i) {
     char32_t cp = cps[i];
-    bool end = cp == U'。' || cp == U'！' || cp == '!' || cp == '\n' || cp == U'；' || cp == ';'
-               || cp == U'？' || cp == '?'
-               || (cp == '.' && (i + 1 == cps.size() || cps[i + 1] == ' '));
+    bool end =
+      cp == U'。' || cp == U'！' || cp == '!' || cp == '\n' || cp == U'；' || cp == ';'
+      || cp == U'？' || cp == '?'
+      || (cp == '.' && (i + 1 == cps.size() || cps[i + 1] == ' ') && !abbreviation_before(cur));
     if (end) {
       flush(cp == U'？' || cp == '?');
       continue;

@@ -665,9 +665,9 @@ bool contains(const std::string& text, std::string_view word) {
 bool first_person(std::string_view text) {
   auto t = " " + lower_ascii(text) + " ";
   for (std::string_view w :
-       {" i ",  " i'm ",  " im ",   " i've ",  " ive ",   " i'd ", " i'll ", " my ",
-        " me ", " mine ", " we ",   " we're ", " we've ", " our ", " us ",   " me,",
-        " me.", " i’m ",  " i’ve ", "(my ",    "我",      "咱"})
+       {" i ",  " i'm ",    " im ",   " i've ", " ive ",   " i'd ",   " i'll ", " my ",
+        " me ", " myself ", " mine ", " we ",   " we're ", " we've ", " our ",  " us ",
+        " me,", " me.",     " i’m ",  " i’ve ", "(my ",    "我",      "咱"})
     if (t.find(w) != std::string::npos)
       return true;
   // an English sentence that drops its subject ("Got laid off in May", "Been vegan for years")

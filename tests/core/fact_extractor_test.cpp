@@ -48,3 +48,33 @@ TEST_CASE("subject-less chat statements about a lasting part of life are facts; 
   CHECK(x.extract("the weather is nice").empty());
   CHECK(x.extract("Should I go to the Friday drinks with my coworkers?").empty());
 }
+
+TEST_CASE("chat style: fillers, chat spellings, tags and moods with a life around them",
+          "[facts]") {
+  fact_extractor x;
+  // fillers and chat spellings are read past
+  CHECK_FALSE(x.extract("lol im a barista now, the 5am opens are killing me").empty());
+  CHECK_FALSE(x.extract("裸辞了 在家躺平中 存款只够撑半年 哈哈哈").empty());
+  // subject dropped, no name: still the speaker's life
+  CHECK_FALSE(x.extract("no car, bike everywhere").empty());
+  CHECK_FALSE(x.extract("studio apartment, like 300 sq ft, tiny kitchen").empty());
+  // a statement with a tag question, and a title that does not end the sentence
+  CHECK(x.extract("Dr. Patel says the ankle needs six more weeks in the boot, did I tell you?")
+        == std::vector<std::string>{"Dr. Patel says the ankle needs six more weeks in the boot"});
+  CHECK(x.extract("上个月搬到成都了，房子离公司很近，你知道吗？")
+        == std::vector<std::string>{"上个月搬到成都了，房子离公司很近"});
+  // a mood with a piece of life around it is remembered; a mood alone is not
+  CHECK_FALSE(x.extract("ugh Mia came home crying again today, the girls in her class keep "
+                        "leaving her out")
+                .empty());
+  CHECK_FALSE(x.extract("今天签了购房合同，接下来三十年都是房奴了，哭").empty());
+  CHECK(x.extract("ugh so tired today lol").empty());
+  CHECK(x.extract("今天好累啊哈哈哈").empty());
+  CHECK(x.extract("stressed beyond belief rn").empty());
+  // questions typed without a question mark, remarks about the world, small talk
+  CHECK(x.extract("is the post office open saturday afternoon").empty());
+  CHECK(x.extract("whats the weather like in shanghai tomorrow").empty());
+  CHECK(x.extract("that movie was so good").empty());
+  CHECK(x.extract("lol ok thanks").empty());
+  CHECK(x.extract("What should I eat, any ideas?").empty());
+}
