@@ -135,7 +135,8 @@ typename Inspector::result_type inspect(Inspector& f, emotion_result& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, safety_result& x) {
-  return f(caf::meta::type_name("safety_result"), x.level, x.categories, x.redacted_text);
+  return f(caf::meta::type_name("safety_result"), x.level, x.categories, x.redacted_text,
+           x.explicit_crisis, x.intent_or_plan, x.danger_words);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, memory_fact& x) {

@@ -28,6 +28,10 @@ struct safety_result {
   // internal, never on the wire: a crisis with intent, a plan, a method or preparation (the
   // escalation webhook then carries an opted-in emergency contact)
   bool intent_or_plan = false;
+  // internal, never on the wire: the text holds a word of danger (death, farewell, burden,
+  // disappearing, a wish to be dead, a method, a wound, ...), not only the model's suspicion;
+  // conversation-level risk escalates only a conversation that has had such words
+  bool danger_words = false;
 };
 
 /// A remembered fact with its embedding (empty when it could not be made) and the model id

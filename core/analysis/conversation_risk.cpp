@@ -7,12 +7,14 @@
 
 namespace xinyu::core {
 
-double conversation_risk::score(time_point now) const {
-  if (score_ <= 0 || at_ == time_point{})
-    return score_;
+double conversation_risk::decayed(double value, time_point now) const {
+  if (value <= 0 || at_ == time_point{})
+    return value;
   double dt = std::chrono::duration<double>(now - at_).count();
-  return score_ * std::pow(0.5, std::max(0.0, dt) / s_.half_life_s);
+  return value * std::pow(0.5, std::max(0.0, dt) / s_.half_life_s);
 }
+
+double conversation_risk::score(time_point now) const { return decayed(score_, now); }
 
 safety_result conversation_risk::observe(safety_result r, const emotion_result& e, time_point now) {
   auto has = [&r](const char* c) {
@@ -28,8 +30,10 @@ safety_result conversation_risk::observe(safety_result r, const emotion_result& 
   if (low_mood)
     signal += s_.low_mood;
   score_ = score(now) + signal;
+  bool danger = r.danger_words || r.level == safety_level::crisis;
+  danger_ = decayed(danger_, now) + ((danger && signal > 0) ? 1.0 : 0.0);
   at_ = now;
-  if (r.level == safety_level::caution && signal > 0 && score_ >= s_.crisis_at) {
+  if (r.level == safety_level::caution && signal > 0 && score_ >= s_.crisis_at && danger_ >= 0.5) {
     r.level = safety_level::crisis;
     if (!has("self_harm"))
       r.categories.push_back("self_harm");

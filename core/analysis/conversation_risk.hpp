@@ -25,14 +25,21 @@ public:
 
   /// Adds this turn's signals to the decayed score and returns the turn's verdict: unchanged,
   /// or crisis (self_harm, with "conversation_risk" among the categories) when the score
-  /// reaches crisis_at and this turn itself carries a signal (caution or a low mood).
+  /// reaches crisis_at, this turn itself carries a signal (caution or a low mood), and the
+  /// conversation has had words of danger (`safety_result::danger_words`: hopelessness,
+  /// burden, farewell, a wish to be dead, ...) within about one half-life. The model's
+  /// suspicion alone raises the score but never escalates: repeated venting about work or
+  /// loneliness gets a gentle check-in each turn, not the crisis path.
   safety_result observe(safety_result s, const emotion_result& e, time_point now);
 
   double score(time_point now) const;
 
 private:
+  double decayed(double value, time_point now) const;
+
   conversation_risk_settings s_;
   double score_ = 0;
+  double danger_ = 0; // decayed count of turns with words of danger
   time_point at_{};
 };
 

@@ -817,6 +817,10 @@ safety_result safety_checker::rules_on(std::string_view text, const normalized_t
   constexpr unsigned not_a_frame = (1u << 5) | (1u << 7); // "help" and "self" markers
   if (r.explicit_crisis && (context_of(n) & ~not_a_frame) != 0)
     r.explicit_crisis = false;
+  r.danger_words =
+    evidence_in(found) || std::any_of(r.categories.begin(), r.categories.end(), [](const auto& c) {
+      return c == "self_harm" || c == "violence" || c == "distress";
+    });
   if (pii)
     add_cat("pii", safety_level::caution);
   if (r.level == safety_level::crisis) {

@@ -440,10 +440,12 @@ const std::vector<config_key>& config_keys() {
     XINYU_KEY(safety.risk_half_life_s,
               "conversation-level risk: a turn's signal of distress counts half after this long", 1,
               2592000),
-    XINYU_KEY(safety.risk_crisis_at,
-              "conversation-level risk: decayed score at which a turn with a distress signal takes "
-              "the crisis path (a distress turn adds 0.35, 0.45 with a low mood; a crisis turn 1)",
-              0.1, 100),
+    XINYU_KEY(
+      safety.risk_crisis_at,
+      "conversation-level risk: decayed score at which a turn with a distress signal takes "
+      "the crisis path (a distress turn adds 0.35, 0.45 with a low mood; a crisis turn 1), in a "
+      "conversation with words of danger within about one half-life",
+      0.1, 100),
     XINYU_KEY(safety.guard.base_url,
               "optional guard model, asked in parallel with the other stages: an OpenAI-compatible "
               "base URL (vLLM/Ollama serving Llama Guard, or a /moderations service); empty = off"),

@@ -682,7 +682,7 @@ TEST_CASE("repeated distress across turns takes the crisis path", "[session][saf
   fixture f;
   auto pools = f.real_pools();
   caf::anon_send_exit(pools.safety, caf::exit_reason::user_shutdown);
-  // every message is a check-in on its own (caution, distress)
+  // every message is a check-in on its own (caution, distress), with words of danger (burden)
   pools.safety = spawn_worker_pool<op<stage_request, core::safety_result>>(
     f.sys, pool_settings{"safety", 1, 5s}, [](caf::actor_system& sys) -> safety_actor {
       return sys.spawn([](safety_actor::pointer) -> safety_actor::behavior_type {
@@ -691,6 +691,7 @@ TEST_CASE("repeated distress across turns takes the crisis path", "[session][saf
             core::safety_result s;
             s.level = core::safety_level::caution;
             s.categories = {"distress"};
+            s.danger_words = true;
             s.redacted_text = r.text;
             return s;
           },

@@ -10,10 +10,20 @@ using namespace std::chrono_literals;
 
 namespace {
 
+/// A check-in for words of danger ("nothing ever gets better", "everyone would be better off").
 safety_result caution(const char* category) {
   safety_result r;
   r.level = safety_level::caution;
   r.categories = {category};
+  r.danger_words = true;
+  return r;
+}
+
+/// A check-in on the model's suspicion alone ("stressed about work, can't sleep").
+safety_result suspected() {
+  safety_result r;
+  r.level = safety_level::caution;
+  r.categories = {"distress"};
   return r;
 }
 
@@ -75,4 +85,29 @@ TEST_CASE("a crisis primes the conversation: the next distress turn stays on the
   crisis.categories = {"self_harm"};
   risk.observe(crisis, mood("sadness", -0.9), t0);
   CHECK(escalated(risk.observe(caution("distress"), mood("neutral", 0), t0 + 5min)));
+}
+
+TEST_CASE("the model's suspicion alone never escalates, however often; words of danger then do",
+          "[risk]") {
+  conversation_risk risk;
+  auto t0 = std::chrono::steady_clock::time_point{} + 1h;
+  // venting about work or loneliness, forty times in twenty minutes, each a check-in
+  for (int i = 0; i < 40; ++i) {
+    auto r = risk.observe(suspected(), mood("loneliness", -0.7), t0 + std::chrono::seconds{30 * i});
+    CHECK(r.level == safety_level::caution);
+  }
+  CHECK(risk.score(t0 + 20min) >= 1.0); // the score is high ...
+  // ... and the first words of hopelessness on top of it take the crisis path at once
+  CHECK(escalated(risk.observe(caution("distress"), mood("sadness", -0.8), t0 + 21min)));
+  // after them, the model's suspicion keeps the conversation there
+  CHECK(escalated(risk.observe(suspected(), mood("sadness", -0.8), t0 + 22min)));
+}
+
+TEST_CASE("words of danger long ago no longer let the model's suspicion escalate", "[risk]") {
+  conversation_risk risk;
+  auto t0 = std::chrono::steady_clock::time_point{} + 1h;
+  CHECK_FALSE(escalated(risk.observe(caution("distress"), mood("sadness", -0.6), t0)));
+  for (int i = 1; i <= 40; ++i) // hours later, suspicion alone, quickly repeated
+    CHECK_FALSE(escalated(
+      risk.observe(suspected(), mood("loneliness", -0.7), t0 + 3h + std::chrono::seconds{20 * i})));
 }

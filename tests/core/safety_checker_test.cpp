@@ -184,3 +184,14 @@ TEST_CASE("without a word of danger the model alone calls a crisis only when ver
   safety_checker sure{std::make_shared<sure_of>("self_harm"), t};
   CHECK(sure.check("no one has to worry about me after friday").level == safety_level::crisis);
 }
+
+TEST_CASE("words of danger are marked for conversation-level risk; everyday venting is not",
+          "[safety][risk]") {
+  for (const char* text : {"nothing ever gets better, everyone would be better off without me",
+                           "I just want to disappear for good", "活着太累了，不如消失"})
+    CHECK(checker.check(text).danger_words);
+  for (const char* text : {"我最近工作压力很大，晚上总是睡不着，感觉很焦虑",
+                           "everyone at work goes to lunch together and nobody ever asks me",
+                           "没人陪", "my phone is 13812345678"})
+    CHECK_FALSE(checker.check(text).danger_words);
+}
