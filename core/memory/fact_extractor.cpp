@@ -153,12 +153,6 @@ constexpr std::array<std::string_view, 24> en_feelings = {
   " feel",    " tired",   " sad",    " happy",  " angry",   " mad ",      " upset",  " lonely",
   " stress",  " anxious", " scared", " bored",  " annoyed", " exhausted", " frustr", " excited",
   " nervous", " worried", " cry",    " crying", " ugh",     " meh",       " down ",  " hurt"};
-constexpr std::array<std::string_view, 12> en_passing = {" today",          " tonight",
-                                                         " right now",      " this morning",
-                                                         " this afternoon", " this evening",
-                                                         " at the moment",  " rn ",
-                                                         " just now",       " currently feeling",
-                                                         " atm ",           " lately"};
 constexpr std::array<std::string_view, 14> zh_not_statements = {"谢谢",   "哈哈", "早上好", "晚安",
                                                                 "你好",   "好的", "嗯",     "算了",
                                                                 "你",     "帮我", "给我",   "请",
