@@ -32,6 +32,10 @@ struct safety_result {
   // disappearing, a wish to be dead, a method, a wound, ...), not only the model's suspicion;
   // conversation-level risk escalates only a conversation that has had such words
   bool danger_words = false;
+  // internal, never on the wire: the message tells of a crisis overcome ("two years self-harm
+  // free", "以前想过不活了，现在都过去了") with nothing of now in it; its verdict is at most a
+  // check-in, whatever the model says
+  bool overcome = false;
 };
 
 /// A remembered fact with its embedding (empty when it could not be made) and the model id

@@ -604,6 +604,67 @@ const frame_guard frame_guards[] = {
    {"国足", "球迷", "比赛", "球队", "裁判", "世界杯", "my team", "the match"}},
 };
 
+/// A crisis told as overcome: the past (or a time since) and a good present, and no word of a
+/// present relapse. Phrases of the compact text (normalised like messages).
+const std::initializer_list<const char*> overcome_past = {
+  "used to",        "years ago",     "year ago",
+  "months ago",     "back then",     "years since",
+  "year since",     "since my last", "since i tried",
+  "self harm free", "selfharm free", "days clean",
+  "months clean",   "years clean",   "year clean",
+  "been clean",     "clean for",     "clean since",
+  "haven't cut",    "havent cut",    "haven't had",
+  "havent had",     "got help",      "last year",
+  "in 2019",        "at uni",        "in high school",
+  "as a teen",      "曾经",          "以前",
+  "年前",           "那时候",        "那段",
+  "去年",           "小时候",        "高中的时候",
+  "大学那会",       "一年没",        "没有自残了",
+  "没碰了",         "戒掉",          "天没"};
+const std::initializer_list<const char*> overcome_now = {"i'm doing well",
+                                                         "im doing well",
+                                                         "doing really well",
+                                                         "doing well",
+                                                         "glad i'm",
+                                                         "glad im",
+                                                         "proud",
+                                                         "okay since",
+                                                         "ok since",
+                                                         "does get better",
+                                                         "got better",
+                                                         "recovery",
+                                                         "recovered",
+                                                         "survivor",
+                                                         "engaged",
+                                                         "married",
+                                                         "not true",
+                                                         "现在好多了",
+                                                         "现在很好",
+                                                         "现在挺好",
+                                                         "已经放下",
+                                                         "和解了",
+                                                         "都过去了",
+                                                         "已经过去",
+                                                         "日子挺好",
+                                                         "不怕了",
+                                                         "不怕别人",
+                                                         "敢穿",
+                                                         "点个赞",
+                                                         "好很多",
+                                                         "好多了",
+                                                         "不会再伤害自己",
+                                                         "不会再自残",
+                                                         "不值得",
+                                                         "坚持吃药"};
+const std::initializer_list<const char*> relapse_now = {
+  "again",      "relaps",      "last night",  "down the drain", "复发",          "破戒",
+  "昨晚",       "tonight",     "right now",   "lately",         "these days",    "this week",
+  "still want", "still think", "still feel",  "never did",      "didn't",        "didnt",
+  "又开始",     "又想",        "又割",        "最近",           "今晚",          "现在又",
+  "这几天",     "还是想",      "还想",        "仍然",           "不怕死",        "tomorrow",
+  "decided",    "standing",    "on the edge", "on the roof",    "on the bridge", "明天",
+  "决定",       "准备",        "想好了",      "站在",           "数到三"};
+
 const std::initializer_list<const char*> helper_phrases = {
   "how do i help", "how can i help", "how to help",      "how do i talk",  "how to talk",
   "how should i",  "what do i do",   "what should i do", "how to support", "how do i support",
@@ -662,6 +723,41 @@ bool framed_otherwise(const normalized_text& n, const std::vector<std::string>& 
            != other_people.end();
   });
   return helper && other;
+}
+
+/// True when the message tells of a crisis overcome with nothing of now in it: the past before
+/// the last word of now ("now", "现在", "today"), a good present after it, and no word of harm
+/// or relapse in that present clause.
+bool told_as_overcome(const normalized_text& n, const concept_finding& found) {
+  static const auto past = normalized_phrases(overcome_past);
+  static const auto good_now = normalized_phrases(overcome_now);
+  static const auto relapse = normalized_phrases(relapse_now);
+  static const auto now_words =
+    normalized_phrases({"now", "these days", "nowadays", "today", "现在", "如今", "今天"});
+  static const auto harm_words =
+    normalized_phrases({"die", "dead", "kill", "suicid", "cut", "hurt myself", "end it", "死", "杀",
+                        "割", "自杀", "自残", "轻生"});
+  static const auto recovered_state = normalized_phrases(
+    {"self harm free", "selfharm free", "days clean", "months clean", "years clean",
+     "haven't cut since", "havent cut since", "没有自残了", "没碰了"});
+  using C = concept_id;
+  for (C c : {C::preparation, C::stockpile, C::urge, C::farewell})
+    if (found.concepts.test(static_cast<std::size_t>(c)))
+      return false;
+  const std::string& text = n.compact;
+  if (contains_any(text, relapse))
+    return false;
+  if (contains_any(text, recovered_state)) // "two years self-harm free today"
+    return true;
+  std::size_t cut = std::string::npos;
+  for (const auto& w : now_words)
+    if (auto at = text.rfind(w); at != std::string::npos && (cut == std::string::npos || at > cut))
+      cut = at;
+  if (cut == std::string::npos)
+    return contains_any(text, past) && contains_any(text, good_now);
+  auto before = text.substr(0, cut), present = text.substr(cut);
+  return contains_any(before, past) && contains_any(present, good_now)
+         && !contains_any(present, harm_words);
 }
 
 /// Which context markers a message carries (bit i = context_markers[i]).
@@ -733,7 +829,15 @@ safety_result safety_checker::combine(safety_result rules,
     // gently unless it is very sure; it never refuses on its own
     model.level = safety_level::caution;
   }
-  return merge(std::move(rules), model);
+  auto out = merge(std::move(rules), model);
+  if (out.overcome && out.level == safety_level::crisis) {
+    // a crisis overcome ("five years since my last self-harm, scars and all"): a warm check-in
+    // that asks how they are now, never the crisis path
+    out.level = safety_level::caution;
+    if (std::find(out.categories.begin(), out.categories.end(), "distress") == out.categories.end())
+      out.categories.push_back("distress");
+  }
+  return out;
 }
 
 safety_result safety_checker::check_rules(std::string_view text) const {
@@ -806,7 +910,8 @@ safety_result safety_checker::rules_on(std::string_view text, const normalized_t
   for (const auto& c : combos_)
     if (any_of(c.first) && any_of(c.second))
       add_cat(c.category, safety_level::crisis);
-  if (r.level == safety_level::crisis && framed_otherwise(n, r.categories)) {
+  r.overcome = told_as_overcome(n, found);
+  if (r.level == safety_level::crisis && (framed_otherwise(n, r.categories) || r.overcome)) {
     r.level = safety_level::caution;
     r.explicit_crisis = false;
   }
@@ -821,6 +926,8 @@ safety_result safety_checker::rules_on(std::string_view text, const normalized_t
     evidence_in(found) || std::any_of(r.categories.begin(), r.categories.end(), [](const auto& c) {
       return c == "self_harm" || c == "violence" || c == "distress";
     });
+  if (r.overcome && r.danger_words && r.level == safety_level::ok)
+    add_cat("distress", safety_level::caution); // a warm "how are you now?", never plain ok
   if (pii)
     add_cat("pii", safety_level::caution);
   if (r.level == safety_level::crisis) {

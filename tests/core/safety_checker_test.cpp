@@ -195,3 +195,24 @@ TEST_CASE("words of danger are marked for conversation-level risk; everyday vent
                            "没人陪", "my phone is 13812345678"})
     CHECK_FALSE(checker.check(text).danger_words);
 }
+
+TEST_CASE("a crisis told as overcome is a check-in; a relapse or a present danger is not",
+          "[safety]") {
+  for (const char* text :
+       {"two years self harm free today 🎉", "高中的时候自残过，现在已经五年没碰了",
+        "几年前最难的时候想过不活了，现在都过去了，日子挺好",
+        "5 years since my suicide attempt today. I'm doing really well"}) {
+    auto r = checker.check(text);
+    CHECK(r.overcome);
+    CHECK(r.level == safety_level::caution); // asked how they are now, never plain ok
+  }
+  for (const char* text :
+       {"relapsed last night after 200 days clean. cut deeper than i meant to",
+        "以前想过不活了，现在又想死了", "I used to be doing well, now I want to kill myself",
+        "years ago I survived an attempt, and tonight I am going to finish it",
+        "finally got the kids to sleep. cleaned the kitchen. now i'm just sitting here with the "
+        "pills trying to decide"}) {
+    CAPTURE(text);
+    CHECK_FALSE(checker.check(text).overcome);
+  }
+}
