@@ -503,7 +503,7 @@ const char* to_string(concept_id c) noexcept {
   return names[static_cast<std::size_t>(c)];
 }
 
-safety_concepts::safety_concepts() : terms_(concept_count) {
+safety_concepts::safety_concepts() {
   for (const auto& entry : lexicon)
     for (const char* raw : entry.terms) {
       std::string_view t{raw};
@@ -511,27 +511,27 @@ safety_concepts::safety_concepts() : terms_(concept_count) {
       if (prefix)
         t.remove_suffix(1);
       auto n = normalize_text(t);
-      term tm;
-      tm.ascii = is_ascii(t);
-      if (tm.ascii) {
-        tm.text = " " + n.model_input() + (prefix ? "" : " ");
-      } else {
-        tm.text = n.compact;
-      }
-      if (!n.tokens.empty())
-        terms_[static_cast<std::size_t>(entry.id)].push_back(std::move(tm));
+      if (n.tokens.empty())
+        continue;
+      auto id = static_cast<std::uint32_t>(entry.id);
+      if (is_ascii(t))
+        words_.add(" " + n.model_input() + (prefix ? "" : " "), id);
+      else
+        han_.add(n.compact, id);
     }
+  words_.build();
+  han_.build();
 }
 
 concept_finding safety_concepts::find(const normalized_text& n, bool minor_age) const {
   concept_finding f;
   std::string spaced = " " + n.model_input() + " ";
-  for (std::size_t c = 0; c < concept_count; ++c)
-    for (const auto& t : terms_[c])
-      if ((t.ascii ? spaced : n.compact).find(t.text) != std::string::npos) {
-        f.concepts.set(c);
-        break;
-      }
+  auto mark = [&f](std::uint32_t c) {
+    f.concepts.set(c);
+    return true;
+  };
+  words_.for_each_match(spaced, mark);
+  han_.for_each_match(n.compact, mark);
   const auto& s = f.concepts;
   auto any = [&s](std::initializer_list<C> cs) {
     return std::any_of(cs.begin(), cs.end(), [&s](C c) { return has(s, c); });

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/analysis/text_normalizer.hpp"
+#include "core/support/phrase_matcher.hpp"
 
 #include <bitset>
 #include <string>
@@ -72,11 +73,11 @@ public:
   concept_finding find(const normalized_text& n, bool minor_age = false) const;
 
 private:
-  struct term {
-    std::string text; // ASCII: space-separated normalised words; otherwise compact Han text
-    bool ascii;
-  };
-  std::vector<std::vector<term>> terms_; // per concept
+  // ids are concept indices. ASCII terms are matched as space-separated normalised words in
+  // " " + model_input() + " " (at word starts; whole words unless the term ends with '*'),
+  // other terms as compact Han text anywhere in normalized_text::compact.
+  phrase_matcher words_;
+  phrase_matcher han_;
 };
 
 } // namespace xinyu::core
