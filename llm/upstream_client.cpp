@@ -14,6 +14,7 @@
 
 #include "core/policy/circuit_breaker.hpp"
 #include "core/policy/token_count.hpp"
+#include "core/protocol/chat_completion_request.hpp"
 #include "core/support/metrics.hpp"
 #include "core/protocol/sse_parser.hpp"
 #include "llm/endpoint_url.hpp"
@@ -152,7 +153,7 @@ private:
   bool hold_echo(std::string& text);
 
   client_impl& c_;
-  nlohmann::json body_;
+  std::string other_members_; // the body's members after max_tokens: `,"stream":true,...`
   std::vector<core::chat_message> prompt_; // as built; each endpoint gets it cut to its window
   unsigned max_tokens_ = 0; // the reply's bound across the original stream and continuations
   unsigned reply_left_ = 0; // of it, what the current attempts may still write
@@ -694,24 +695,29 @@ std::shared_ptr<attempt_base> client_impl::launch(const std::shared_ptr<stream_o
 
 stream_op::stream_op(client_impl& c, nlohmann::json body, std::vector<core::chat_message> prompt,
                      stream_callbacks cb)
-  : timer(c.ioc), c_(c), body_(std::move(body)), prompt_(std::move(prompt)),
-    max_tokens_(body_["max_tokens"].get<unsigned>()), reply_left_(max_tokens_), cb_(std::move(cb)) {
+  : timer(c.ioc), c_(c), prompt_(std::move(prompt)),
+    max_tokens_(body["max_tokens"].get<unsigned>()), reply_left_(max_tokens_), cb_(std::move(cb)) {
+  // written once per reply: each attempt writes model, messages and max_tokens before them
+  for (const char* key : {"model", "messages", "max_tokens"})
+    body.erase(key);
+  other_members_ = body.dump();
+  other_members_ =
+    other_members_.size() > 2 ? "," + other_members_.substr(1, other_members_.size() - 2) : "";
 }
 
 std::string stream_op::body_for(const endpoint_state& ep) {
   const auto window = ep.cfg.context_window;
   const auto budget = window > ep.cfg.reply_reserve ? window - ep.cfg.reply_reserve : 0;
-  auto messages =
-    core::fit_prompt(continuing_ ? continuation_messages(prompt_, partial_) : prompt_, budget);
-  auto used = core::approximate_prompt_tokens(messages);
-  auto room = window > used ? window - used : 1;
-  nlohmann::json list = nlohmann::json::array();
-  for (auto& m : messages)
-    list.push_back({{"role", std::move(m.role)}, {"content", std::move(m.content)}});
-  body_["messages"] = std::move(list);
-  body_["model"] = ep.cfg.model;
-  body_["max_tokens"] = static_cast<unsigned>(std::min<std::size_t>(reply_left_, room));
-  return body_.dump();
+  std::vector<core::chat_message> continued;
+  if (continuing_)
+    continued = continuation_messages(prompt_, partial_);
+  const auto& messages = continuing_ ? continued : prompt_;
+  // the prompt's tokens were counted when it was built (llm_request::prompt_tokens)
+  auto fit = core::plan_fit(messages, budget, continuing_ ? 0 : prompt_estimate);
+  auto room = window > fit.tokens ? window - fit.tokens : 1;
+  return core::chat_completion_body(ep.cfg.model, messages, fit.keep,
+                                    static_cast<unsigned>(std::min<std::size_t>(reply_left_, room)),
+                                    other_members_);
 }
 
 void stream_op::cancel() {

@@ -120,7 +120,7 @@ std::size_t drop_for_cap(std::size_t n, std::size_t max_messages) {
 }
 
 std::size_t slide_window(const std::vector<chat_message>& window, std::size_t budget,
-                         std::size_t max_messages) {
+                         std::size_t max_messages, std::size_t* kept_tokens) {
   auto drop = drop_for_cap(window.size(), max_messages);
   // tokens of window[i..] for every i, newest last
   std::vector<std::size_t> suffix(window.size() + 1, 0);
@@ -132,35 +132,45 @@ std::size_t slide_window(const std::vector<chat_message>& window, std::size_t bu
     keep -= keep % 2; // the oldest half at once, whole turns
     drop = window.size() - keep;
   }
+  if (kept_tokens)
+    *kept_tokens = suffix[std::min(drop, window.size())];
   return drop;
 }
 
-std::vector<chat_message> fit_prompt(std::vector<chat_message> messages, std::size_t budget) {
-  auto total = approximate_prompt_tokens(messages);
-  if (total <= budget)
-    return messages;
+prompt_fit plan_fit(const std::vector<chat_message>& messages, std::size_t budget,
+                    std::size_t known_tokens) {
+  prompt_fit fit;
+  fit.keep.assign(messages.size(), true);
+  fit.tokens = known_tokens > 0 ? known_tokens : approximate_prompt_tokens(messages);
+  if (fit.tokens <= budget)
+    return fit;
   std::size_t last_user = messages.size();
   for (std::size_t i = messages.size(); i > 0; --i)
     if (messages[i - 1].role == "user") {
       last_user = i - 1;
       break;
     }
-  std::vector<bool> cut(messages.size(), false);
+  auto& total = fit.tokens;
   for (std::size_t i = 0; i < last_user && total > budget; ++i) {
     if (messages[i].role == "system")
       continue;
-    cut[i] = true;
+    fit.keep[i] = false;
     total -= approximate_message_tokens(messages[i].content);
     // a turn at a time: the assistant's answer goes with the user message it answered
     if (messages[i].role == "user" && i + 1 < last_user && messages[i + 1].role == "assistant") {
-      cut[++i] = true;
+      fit.keep[++i] = false;
       total -= approximate_message_tokens(messages[i].content);
     }
   }
+  return fit;
+}
+
+std::vector<chat_message> fit_prompt(std::vector<chat_message> messages, std::size_t budget) {
+  auto fit = plan_fit(messages, budget);
   std::vector<chat_message> out;
   out.reserve(messages.size());
   for (std::size_t i = 0; i < messages.size(); ++i)
-    if (!cut[i])
+    if (fit.keep[i])
       out.push_back(std::move(messages[i]));
   return out;
 }
@@ -181,30 +191,42 @@ built_prompt prompt_builder::build(const prompt_input& in) const {
   auto sys = system_message(standing, in.profile, profile, summary);
   auto memories = in.memories.size();
   auto context = turn_context(in, memories);
-  auto fixed = [&] {
-    return 3 + approximate_message_tokens(sys) + approximate_message_tokens(context)
-           + approximate_tokens(user);
-  };
-  while (memories > 0 && fixed() > limits_.max_prompt_tokens)
+  // each part counted once, again only when it changes
+  auto sys_tokens = approximate_message_tokens(sys);
+  auto context_tokens = approximate_message_tokens(context);
+  const auto user_tokens = approximate_tokens(user);
+  auto fixed = [&] { return 3 + sys_tokens + context_tokens + user_tokens; };
+  while (memories > 0 && fixed() > limits_.max_prompt_tokens) {
     context = turn_context(in, --memories);
+    context_tokens = approximate_message_tokens(context);
+  }
   if (!summary.empty() && fixed() > limits_.max_prompt_tokens) {
     summary = {};
     sys = system_message(standing, in.profile, profile, summary);
+    sys_tokens = approximate_message_tokens(sys);
   }
-  while (profile > 0 && fixed() > limits_.max_prompt_tokens)
+  while (profile > 0 && fixed() > limits_.max_prompt_tokens) {
     sys = system_message(standing, in.profile, --profile, summary);
+    sys_tokens = approximate_message_tokens(sys);
+  }
   auto fixed_tokens = fixed();
   auto budget =
     limits_.max_prompt_tokens > fixed_tokens ? limits_.max_prompt_tokens - fixed_tokens : 0;
-  p.dropped = slide_window(in.recent, budget, limits_.max_recent_messages);
+  std::size_t recent_tokens = 0;
+  p.dropped = slide_window(in.recent, budget, limits_.max_recent_messages, &recent_tokens);
   p.messages.reserve(in.recent.size() - p.dropped + 2);
   p.messages.push_back({"system", std::move(sys)});
   for (std::size_t i = p.dropped; i < in.recent.size(); ++i) {
     const auto& m = in.recent[i];
-    p.messages.push_back({m.role, neutralised(m.content)}); // a reply may echo the user
+    auto text = neutralised(m.content);  // a reply may echo the user
+    if (text.size() != m.content.size()) // a bracket replaced: count the text as sent
+      recent_tokens =
+        recent_tokens - approximate_message_tokens(m.content) + approximate_message_tokens(text);
+    p.messages.push_back({m.role, std::move(text)});
   }
   p.messages.push_back({"user", context + user});
-  p.tokens = approximate_prompt_tokens(p.messages);
+  // approximate_prompt_tokens(p.messages), without counting every message again
+  p.tokens = 3 + sys_tokens + recent_tokens + approximate_message_tokens(p.messages.back().content);
   return p;
 }
 

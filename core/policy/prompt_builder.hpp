@@ -82,8 +82,20 @@ std::size_t drop_for_cap(std::size_t n, std::size_t max_messages);
 
 /// Messages to drop from the front of `window` (oldest first, user/assistant pairs) so that at
 /// most `max_messages` remain and their tokens fit `budget`: the oldest half at once, repeated.
+/// `kept_tokens`, when given, receives the tokens of the messages that stay.
 std::size_t slide_window(const std::vector<chat_message>& window, std::size_t budget,
-                         std::size_t max_messages);
+                         std::size_t max_messages, std::size_t* kept_tokens = nullptr);
+
+/// Which messages of a prompt fit_prompt keeps (`keep[i]`) and the tokens they take.
+struct prompt_fit {
+  std::vector<bool> keep;
+  std::size_t tokens = 0;
+};
+
+/// fit_prompt's choice without copying the messages. `known_tokens`: the caller's
+/// approximate_prompt_tokens(messages) when it has it (0 = count them here).
+prompt_fit plan_fit(const std::vector<chat_message>& messages, std::size_t budget,
+                    std::size_t known_tokens = 0);
 
 /// `messages` cut to `budget` tokens for an endpoint with a smaller window: the oldest
 /// messages between the leading system message and the last user message go first (a turn at a

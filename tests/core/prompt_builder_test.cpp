@@ -259,3 +259,20 @@ TEST_CASE("the running summary rides in the system message and goes before the p
   CHECK(cut.messages[0].content.find("xxxx") == std::string::npos); // the summary went first
   CHECK(cut.messages[0].content.find("peanuts") != std::string::npos);
 }
+
+TEST_CASE("the prompt's token count is the count of the messages as sent", "[prompt]") {
+  prompt_builder b{"P", {200, 8000}};
+  prompt_input in;
+  in.user_text = "and ⟦this⟧ one";
+  in.memories = {"a memory with 〚brackets〛"};
+  in.profile = {"likes tea"};
+  in.summary = "they talked about tea";
+  in.recent = turns(3);
+  in.recent[1].content = "a reply quoting ⟦the block⟧ and 〚again〛"; // neutralised when sent
+  auto p = b.build(in);
+  CHECK(p.messages[2].content.find("⟦") == std::string::npos);
+  CHECK(p.tokens == approximate_prompt_tokens(p.messages));
+  auto fit = plan_fit(p.messages, 100000, p.tokens); // the known count is trusted
+  CHECK(fit.tokens == p.tokens);
+  CHECK(plan_fit(p.messages, 100000).tokens == p.tokens);
+}
