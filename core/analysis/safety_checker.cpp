@@ -4,6 +4,7 @@
 // data that reads best beside the rules that use them; the concept matcher is safety_concepts.
 #include "core/analysis/safety_checker.hpp"
 
+#include "core/support/phrase_matcher.hpp"
 #include "core/support/text.hpp"
 #include "core/analysis/text_normalizer.hpp"
 
@@ -762,18 +763,26 @@ bool told_as_overcome(const normalized_text& n, const concept_finding& found) {
 
 /// Which context markers a message carries (bit i = context_markers[i]).
 unsigned context_of(const normalized_text& n) {
+  // one pass each: words as " word " in the tokens joined by spaces, phrases in the compact text
+  static const auto matchers = [] {
+    std::pair<phrase_matcher, phrase_matcher> m;
+    for (std::uint32_t i = 0; i < std::size(context_markers); ++i) {
+      for (const char* w : context_markers[i].words)
+        m.first.add(" " + std::string{w} + " ", i);
+      for (const char* p : context_markers[i].phrases)
+        m.second.add(p, i);
+    }
+    m.first.build();
+    m.second.build();
+    return m;
+  }();
   unsigned bits = 0;
-  for (std::size_t i = 0; i < std::size(context_markers); ++i) {
-    const auto& m = context_markers[i];
-    bool hit = false;
-    for (const auto& t : n.tokens)
-      for (const char* w : m.words)
-        hit = hit || t == w;
-    for (const char* p : m.phrases)
-      hit = hit || n.compact.find(p) != std::string::npos;
-    if (hit)
-      bits |= 1u << i;
-  }
+  auto mark = [&bits](std::uint32_t i) {
+    bits |= 1u << i;
+    return true;
+  };
+  matchers.first.for_each_match(" " + n.model_input() + " ", mark);
+  matchers.second.for_each_match(n.compact, mark);
   return bits;
 }
 

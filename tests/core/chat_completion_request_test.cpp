@@ -2,8 +2,12 @@
 // hostile text escaped and invalid UTF-8 replaced. Must never depend on sockets or actors.
 #include "core/protocol/chat_completion_request.hpp"
 
+#include "core/support/text.hpp"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+
+#include <random>
 
 using namespace xinyu::core;
 
@@ -57,4 +61,39 @@ TEST_CASE("plan_fit keeps what fit_prompt keeps and counts its tokens", "[core]"
   CHECK(cut.keep == std::vector<bool>{true, false, false, true});
   CHECK(cut.tokens == approximate_prompt_tokens({messages[0], messages[3]}));
   CHECK(fit_prompt(messages, 40).size() == 2);
+}
+
+TEST_CASE("chat_completion_body: every byte string becomes valid JSON; valid text is kept exactly",
+          "[core]") {
+  std::mt19937 rng(7); // fixed seed: deterministic
+  const std::vector<std::string> pieces{"a",
+                                        "\"",
+                                        "\\",
+                                        "\n",
+                                        "\x01",
+                                        "\x1f",
+                                        "\x7f",
+                                        "é",
+                                        "你",
+                                        "😊",
+                                        "\xc0\xaf",
+                                        "\xed\xa0\x80",
+                                        "\xf4\x90\x80\x80",
+                                        "\x80",
+                                        "\xe4\xbd",
+                                        "\xf0\x9f\x98"};
+  for (int round = 0; round < 500; ++round) {
+    std::string text;
+    for (int k = 0, n = static_cast<int>(rng() % 12); k < n; ++k)
+      text += pieces[rng() % pieces.size()];
+    bool valid = is_valid_utf8(text); // pieces may join into a whole character
+    auto body = chat_completion_body("m", {{"user", text}}, {}, 1, "");
+    nlohmann::json j;
+    REQUIRE_NOTHROW(j = nlohmann::json::parse(body)); // the parser refuses invalid UTF-8
+    auto sent = j["messages"][0]["content"].get<std::string>();
+    if (valid)
+      REQUIRE(sent == text);
+    else
+      REQUIRE(sent.find("\xEF\xBF\xBD") != std::string::npos);
+  }
 }
