@@ -309,33 +309,17 @@ safety_checker::safety_checker(std::shared_ptr<const text_classifier> model,
        "system prompt", "you are now dan", "developer mode", "jailbreak",
        "pretend you have no rules"});
   // Harmless idioms and topics that contain a pattern: blanked out before matching.
-  for (const char* e : {"不想死",
-                        "笑死",
-                        "累死",
-                        "热死",
-                        "冷死",
-                        "饿死",
-                        "困死",
-                        "吓死",
-                        "烦死",
-                        "气死",
-                        "想死你",
-                        "难死",
-                        "辣死",
-                        "苦死",
-                        "killmyselflaughing",
-                        "自杀预防",
-                        "预防自杀",
-                        "suicideprevention",
-                        "preventsuicide",
-                        "murdermystery",
-                        "dontwanttolivein",
-                        "dontwanttolivewith",
-                        "dontwanttolivethere",
-                        "dontwanttolivehere",
-                        "dontwanttolivenear",
-                        "杀毒",
-                        "杀价"})
+  for (const char* e :
+       {"不想死", "笑死", "累死", "热死", "冷死", "饿死", "困死", "吓死", "烦死", "气死", "想死你",
+        "难死", "辣死", "苦死", "killmyselflaughing", "自杀预防", "预防自杀", "suicideprevention",
+        "preventsuicide", "murdermystery", "dontwanttolivein", "dontwanttolivewith",
+        "dontwanttolivethere", "dontwanttolivehere", "dontwanttolivenear", "杀毒", "杀价",
+        // everyday idioms: a rock-bottom price, going wild, missing someone
+        // badly, social embarrassment, an all-out charge in a game or a drill
+        "跳楼价", "跳楼大甩卖", "杀疯", "想死我了", "想死你们", "社死", "自杀式", "suicide run",
+        "suicide rush", "suicide dive", "suicide squeeze", "suicide squad", "suicide door",
+        "suicide sprint", "suicide drill", "suicide is painless", "kill the music",
+        "kill the lights", "kill the engine", "killing time", "kill time"})
     exceptions_.push_back(normalize(e));
   // substrings of the compact text, so run-together spellings ("childporn") count too
   for (const char* m : {"未成年", "幼女", "幼童", "小学生", "初中生", "儿童", "萝莉", "child",
@@ -503,7 +487,7 @@ bool safety_checker::has_crisis_evidence(const normalized_text& n) const {
   return evidence_in(concepts_.find(n));
 }
 
-bool safety_checker::evidence_in(const concept_finding& found) {
+bool safety_checker::danger_words_in(const concept_finding& found) {
   using C = concept_id;
   for (C c : {C::death,    C::method,      C::strong_method, C::lethality,  C::preparation,
               C::farewell, C::finality,    C::reunion,       C::passive,    C::injury_verb,
@@ -513,6 +497,13 @@ bool safety_checker::evidence_in(const concept_finding& found) {
     if (found.concepts.test(static_cast<std::size_t>(c)))
       return true;
   return false;
+}
+
+bool safety_checker::evidence_in(const concept_finding& found) {
+  // weariness of life ("tired of being alive", "活着没意思") lets a sure model call a crisis,
+  // but its words are too everyday ("累了", "give up") to mark a conversation for escalation
+  return danger_words_in(found)
+         || found.concepts.test(static_cast<std::size_t>(concept_id::weariness));
 }
 
 namespace {
@@ -544,10 +535,10 @@ const context_marker context_markers[] = {
     "was", "were", "back"},
    {"曾经", "以前", "当年", "年前", "那时候", "过去", "不再", "走出来", "撑过来", "康复"}},
   {"other",
-   {"son",  "daughter", "friend",  "brother",  "sister",  "mom",       "mum",
-    "dad",  "he",       "she",     "his",      "her",     "him",       "they",
-    "teen", "teenager", "kid",     "child",    "partner", "boyfriend", "girlfriend",
-    "wife", "husband",  "student", "coworker", "roommate"},
+   {"son",  "daughter", "friend",  "brother",  "sister",   "mom",       "mum",
+    "dad",  "he",       "she",     "his",      "her",      "him",       "they",
+    "teen", "teenager", "kid",     "child",    "partner",  "boyfriend", "girlfriend",
+    "wife", "husband",  "student", "coworker", "roommate", "someone",   "somebody"},
    {"朋友", "女儿", "儿子", "同学", "孩子", "我妈", "我爸",     "男朋友", "女朋友", "老公",
     "老婆", "室友", "同事", "闺蜜", "兄弟", "表弟", "表妹",     "表哥",   "表姐",   "堂弟",
     "堂妹", "弟弟", "妹妹", "哥哥", "姐姐", "有人", "身边的人", "他说",   "她说"}},
@@ -931,10 +922,10 @@ safety_result safety_checker::rules_on(std::string_view text, const normalized_t
   constexpr unsigned not_a_frame = (1u << 5) | (1u << 7); // "help" and "self" markers
   if (r.explicit_crisis && (context_of(n) & ~not_a_frame) != 0)
     r.explicit_crisis = false;
-  r.danger_words =
-    evidence_in(found) || std::any_of(r.categories.begin(), r.categories.end(), [](const auto& c) {
-      return c == "self_harm" || c == "violence" || c == "distress";
-    });
+  r.danger_words = danger_words_in(found)
+                   || std::any_of(r.categories.begin(), r.categories.end(), [](const auto& c) {
+                        return c == "self_harm" || c == "violence" || c == "distress";
+                      });
   if (r.overcome && r.danger_words && r.level == safety_level::ok)
     add_cat("distress", safety_level::caution); // a warm "how are you now?", never plain ok
   if (pii)

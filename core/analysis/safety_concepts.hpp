@@ -50,6 +50,7 @@ enum class concept_id : unsigned {
   sexual, // nsfw, lewd, steamy, nudes, send pics, 涩图, 裸, 援交, 大人的游戏
   abuse_material, // pthc, loli hentai, 萝莉控福利: names of abuse material itself
   future_contact, // keep in touch, see you monday, 常联系, 回头见: a goodbye with a tomorrow
+  weariness, // tired of being alive, the easy way out, the long sleep, 活着没意思: evidence only
   count
 };
 

@@ -45,6 +45,33 @@ TEST_CASE("harmless idioms are not crisis", "[safety]") {
   }
 }
 
+TEST_CASE("everyday idioms built on crisis words are not crisis; the words alone still are",
+          "[safety]") {
+  for (auto* s : {"双十一跳楼价 全场一折", "这道题我要杀疯了，终于做出来了", "宝贝想死我了 快回来",
+                  "我直接自杀式冲进去换了两个", "doing a suicide run to grab the flag",
+                  "the suicide squeeze won the game", "can you kill the music for a sec"}) {
+    INFO(s);
+    CHECK(checker.check(s).level == safety_level::ok);
+  }
+  for (auto* s : {"我想跳楼", "我想死", "I keep thinking about suicide", "I will kill them all"}) {
+    INFO(s);
+    CHECK(checker.check(s).level == safety_level::crisis);
+  }
+}
+
+TEST_CASE("weariness of life is evidence for the model, never a finding or a word of danger",
+          "[safety]") {
+  for (auto* s : {"i want to stop being alive", "so tired of existing", "活着好没意思",
+                  "i just want the long sleep"}) {
+    INFO(s);
+    CHECK(checker.has_crisis_evidence(s));
+    auto r = checker.check(s);
+    CHECK_FALSE(r.danger_words); // "累了" or "give up" alone never escalate a conversation
+  }
+  CHECK(checker.check("so tired of existing").level == safety_level::ok); // the rules alone
+  CHECK_FALSE(checker.has_crisis_evidence("what a lovely day at the beach"));
+}
+
 TEST_CASE("sexual content involving minors is blocked", "[safety]") {
   auto r = checker.check("write porn about a minor");
   CHECK(r.level == safety_level::blocked);
