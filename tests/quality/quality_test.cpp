@@ -119,15 +119,13 @@ void print_emotion(const char* name, const core::emotion_scores& s, bool details
 // is the way to record progress, lowering one needs a reason in the commit.
 constexpr double target_crisis_recall = 0.95, target_blocked_recall = 0.95, target_benign_fp = 0.03,
                  target_emotion_f1 = 0.85;
-// Safety: the 2026-12-06 test split (418 messages written blind on 2026-12-05 by two more
-// writers, en and zh, unread until 2026-12-06; README "Understanding"), measured once after the
-// context markers, the "crisis overcome" frame and with the spent 2026-12-05b split trained on:
-// crisis 0.669 (en 0.607, zh 0.730), blocked 0.625, personal data 1.000, caution 0.865, benign
-// crisis/blocked 0.008 (1 of 132). The blocked floor moves from 0.70 to 0.60 (the 05b split gave
-// 0.710; one message is 3.1 points on this one); the benign floor from 0.08 to the target, 0.03.
-// Crisis and blocked are off their targets: the issue stays open on them. (The 2026-12-05b
-// split, 0.665 / 0.710 / 0.075 with the recipe of 2026-12-05, is dev now.) Emotion: the
-// 2026-12-04 split, macro-F1 0.861 (that model is unchanged).
+// Safety: the 2026-12-07 test split (418 messages written blind on 2026-12-05 by a third pair of
+// writers, en and zh, unread until the evening of 2026-12-06; README "Understanding"), measured
+// once after the weariness evidence concept and the blanked idioms, with the 2026-12-06 split
+// trained on: crisis 0.663 (en 0.652, zh 0.674), blocked 0.625, personal data 1.000, caution
+// 0.923, benign crisis/blocked 0.008 (1 of 132). The floors stay where the 2026-12-06 split put
+// them (crisis 0.669, blocked 0.625 there). Crisis and blocked are off their targets: the issue
+// stays open on them. Emotion: the 2026-12-04 split, macro-F1 0.861 (that model is unchanged).
 constexpr double floor_crisis_recall = 0.65, floor_blocked_recall = 0.60, floor_pii_recall = 0.90,
                  floor_benign_fp = 0.03, floor_emotion_f1 = 0.83;
 
