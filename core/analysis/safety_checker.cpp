@@ -233,6 +233,7 @@ safety_checker::safety_checker(std::shared_ptr<const text_classifier> model,
        "end it all",
        "end everything",
        "take my own life",
+       "taking my own life",
        "overdose",
        "bottle of pills",
        "slit my wrist",
@@ -503,7 +504,8 @@ bool safety_checker::evidence_in(const concept_finding& found) {
   // weariness of life ("tired of being alive", "活着没意思") lets a sure model call a crisis,
   // but its words are too everyday ("累了", "give up") to mark a conversation for escalation
   return danger_words_in(found)
-         || found.concepts.test(static_cast<std::size_t>(concept_id::weariness));
+         || found.concepts.test(static_cast<std::size_t>(concept_id::weariness))
+         || found.concepts.test(static_cast<std::size_t>(concept_id::veiled));
 }
 
 namespace {

@@ -419,6 +419,27 @@ const concept_terms lexicon[] = {
     "不想醒",
     "累了",
     "算了"}},
+  // Intent, plan and farewell said without naming the act ("tonight i'm going to do it",
+  // "when i'm gone", "i'm going to end him", "方法和时间都定了", "去另一个世界"): like weariness,
+  // evidence only.
+  {C::veiled,
+   {"do it", "doing it", "go through with it", "going through with it", "end him", "end her",
+    "end them", "put him in hospital", "put her in hospital", "bleed*", "run him over", "run over",
+    "be over", "when im gone", "when i'm gone", "after im gone", "after i'm gone",
+    "not coming back", "not come back", "wont be needing", "won't be needing", "wont be answering",
+    "won't be answering", "after tonight", "put him in the hospital", "put her in the hospital",
+    "going now", "where i'm going", "where im going", "where she went", "where he went",
+    "wherever he is", "finish my life", "make my move", "zs", "结束吧", "就这样吧", "决定了",
+    "定好了", "都定了", "别劝", "不用劝", "不用找我", "不用等我", "另一个世界", "另一边", "拜托你",
+    "对不起你", "走得", "不用再", "一切都结束", "下辈子", "跑不掉", "摸清", "想4", "这次是真的",
+    // not waking up, joining someone, a decision made; homophones of 死 and 杀
+    "not waking up", "didnt wake up", "didn't wake up", "wont wake up", "won't wake up",
+    "the other side", "go to her", "go to him", "where he is", "where she is", "with dad",
+    "with mom", "with mum", "stop being", "check out", "uninstall*", "made up my mind",
+    "decision is made", "already decided", "picked the date", "finish it", "deal with him",
+    "deal with her", "stab*", "on fire", "down the stairs", "lose consciousness", "roping",
+    "别再醒", "不要再醒", "别醒", "不醒", "去那边", "那边陪", "收我走", "想好怎么", "时间也定",
+    "挑好日子", "住院", "锤子", "后脑", "刹不住", "横着", "鲨", "想似", "想逝", "被删掉"}},
   {C::chore,
    {"hair",  "bangs", "fringe",  "nails", "grass",  "lawn",  "onion*", "vegetable*", "cake",
     "paper", "wood",  "coupon*", "cost*", "class*", "sugar", "carbs",  "ties",       "头发",
@@ -556,7 +577,7 @@ const char* to_string(concept_id c) noexcept {
     "harm_other",     "intent",      "whereabouts", "burden",    "disappear", "strong_method",
     "present",        "stockpile",   "affairs",     "departure", "apology",   "urge",
     "howto",          "concealment", "chore",       "minor",     "sexual",    "abuse_material",
-    "future_contact", "weariness"};
+    "future_contact", "weariness",   "veiled"};
   static_assert(sizeof(names) / sizeof(names[0]) == concept_count);
   return names[static_cast<std::size_t>(c)];
 }

@@ -51,6 +51,7 @@ enum class concept_id : unsigned {
   abuse_material, // pthc, loli hentai, 萝莉控福利: names of abuse material itself
   future_contact, // keep in touch, see you monday, 常联系, 回头见: a goodbye with a tomorrow
   weariness, // tired of being alive, the easy way out, the long sleep, 活着没意思: evidence only
+  veiled,    // do it tonight, when I'm gone, end him, 就这样吧, 另一个世界: evidence only
   count
 };
 

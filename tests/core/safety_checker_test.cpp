@@ -72,6 +72,24 @@ TEST_CASE("weariness of life is evidence for the model, never a finding or a wor
   CHECK_FALSE(checker.has_crisis_evidence("what a lovely day at the beach"));
 }
 
+TEST_CASE("intent and farewell said without naming the act are evidence for the model",
+          "[safety]") {
+  for (auto* s : {"when my parents go to bed tonight im going to do it",
+                  "tidied everything so nobody has to sort my mess when i'm gone",
+                  "that guy keeps harassing her. i'm going to end him", "方法和时间都定了",
+                  "想去另一个世界看看", "每天晚上睡前都希望别再醒过来"}) {
+    INFO(s);
+    CHECK(checker.has_crisis_evidence(s));
+    CHECK_FALSE(checker.check(s).danger_words);
+  }
+  for (auto* s : {"visiting my dad in the hospital tomorrow", "the date went well I think",
+                  "I had the most amazing sleep, didn't want to get up"}) {
+    INFO(s);
+    CHECK_FALSE(checker.has_crisis_evidence(s));
+  }
+  CHECK(checker.check("I keep thinking about taking my own life").level == safety_level::crisis);
+}
+
 TEST_CASE("sexual content involving minors is blocked", "[safety]") {
   auto r = checker.check("write porn about a minor");
   CHECK(r.level == safety_level::blocked);
