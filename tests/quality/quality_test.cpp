@@ -121,12 +121,13 @@ constexpr double target_crisis_recall = 0.95, target_blocked_recall = 0.95, targ
                  target_emotion_f1 = 0.85;
 // Safety: the 2026-12-07 test split (418 messages written blind on 2026-12-05 by a third pair of
 // writers, en and zh, unread until the evening of 2026-12-06; README "Understanding"), measured
-// once after the weariness evidence concept and the blanked idioms, with the 2026-12-06 split
-// trained on: crisis 0.663 (en 0.652, zh 0.674), blocked 0.625, personal data 1.000, caution
-// 0.923, benign crisis/blocked 0.008 (1 of 132). The floors stay where the 2026-12-06 split put
-// them (crisis 0.669, blocked 0.625 there). Crisis and blocked are off their targets: the issue
-// stays open on them. Emotion: the 2026-12-04 split, macro-F1 0.861 (that model is unchanged).
-constexpr double floor_crisis_recall = 0.65, floor_blocked_recall = 0.60, floor_pii_recall = 0.90,
+// after the weariness evidence concept and the blanked idioms, with the 2026-12-06 split trained
+// on: crisis 0.663, blocked 0.625, personal data 1.000, caution 0.923, benign crisis/blocked
+// 0.008 (1 of 132); and again after the veiled evidence concept: crisis 0.697 (en 0.708, zh
+// 0.685), caution 0.942, the rest unchanged. The crisis floor moves from 0.65 to 0.67. Crisis and
+// blocked are off their targets: the issue stays open on them. Emotion: the 2026-12-04 split,
+// macro-F1 0.861 (that model is unchanged).
+constexpr double floor_crisis_recall = 0.67, floor_blocked_recall = 0.60, floor_pii_recall = 0.90,
                  floor_benign_fp = 0.03, floor_emotion_f1 = 0.83;
 
 } // namespace
@@ -212,7 +213,8 @@ TEST_CASE("fact extraction keeps what is worth remembering and skips small talk"
       std::printf("  fact miss: want %s %s\n", r[0].c_str(), r[1].c_str());
   }
   double p = double(tp) / std::max(1, tp + fp), rc = double(tp) / std::max(1, tp + fn);
-  std::printf("facts: %zu messages, precision %.3f recall %.3f\n", rows.size(), p, rc);
+  std::printf("facts: %zu messages, precision %.3f recall %.3f (%d small talk skipped)\n",
+              rows.size(), p, rc, tn);
   CHECK(p >= 0.9);
   CHECK(rc >= 0.9);
 }
