@@ -501,8 +501,9 @@ bool safety_checker::danger_words_in(const concept_finding& found) {
 }
 
 bool safety_checker::evidence_in(const concept_finding& found) {
-  // weariness of life ("tired of being alive", "活着没意思") lets a sure model call a crisis,
-  // but its words are too everyday ("累了", "give up") to mark a conversation for escalation
+  // weariness of life ("tired of being alive", "活着没意思") and veiled intent ("when i'm gone",
+  // "i'm going to do it") let a sure model call a crisis, but their words are too everyday
+  // ("累了", "give up", "do it") to mark a conversation for escalation
   return danger_words_in(found)
          || found.concepts.test(static_cast<std::size_t>(concept_id::weariness))
          || found.concepts.test(static_cast<std::size_t>(concept_id::veiled));

@@ -53,7 +53,7 @@ public:
   safety_result combine(safety_result rules, const std::vector<std::pair<std::string, double>>& p,
                         bool evidence) const;
   /// True when the text holds any concept of danger (death, method, farewell, harm, minors...)
-  /// or of weariness of life (tired of being alive, the long sleep, 活着没意思).
+  /// or of weariness of life and veiled intent (tired of being alive, "when i'm gone", 活着没意思).
   bool has_crisis_evidence(const normalized_text& n) const;
   bool has_crisis_evidence(std::string_view text) const {
     return has_crisis_evidence(normalize_text(text));
@@ -74,7 +74,8 @@ public:
 private:
   safety_result rules_on(std::string_view text, const normalized_text& n,
                          const concept_finding& found) const;
-  /// Evidence for the model (combine's `evidence`): the words of danger or weariness of life.
+  /// Evidence for the model (combine's `evidence`): the words of danger, weariness of life or
+  /// veiled intent and farewell.
   static bool evidence_in(const concept_finding& found);
   /// Words of danger that mark a conversation for escalation (safety_result::danger_words).
   static bool danger_words_in(const concept_finding& found);
