@@ -74,8 +74,9 @@ json rate(const core::hit_rate& h) { return json{{"n", h.n}, {"rate", h.rate()}}
 core::safety_thresholds pick_safety_thresholds(
   const std::vector<core::safety_example>& dev, const std::vector<core::safety_result>& rules,
   const std::vector<std::vector<std::pair<std::string, double>>>& probs,
-  const std::vector<bool>& evidence, const std::shared_ptr<const core::text_classifier>& model,
-  core::safety_scores& best_scores, double& budget_severe, core::safety_scores& everyday) {
+  const std::vector<core::model_evidence>& evidence,
+  const std::shared_ptr<const core::text_classifier>& model, core::safety_scores& best_scores,
+  double& budget_severe, core::safety_scores& everyday) {
   // The benign budget is measured on the look-alikes people actually write (idioms, slang,
   // news, worried friends, everyday chat), not on the contrast_* rows: those were written as
   // minimal pairs of a crisis ("bought rope for the tent") to teach the model, and a budget
@@ -390,10 +391,10 @@ bool train_safety(const std::string& data, const std::string& out) {
       probs[i] = model->predict(rules_only.model_input(scored[i].text));
   dev = std::move(scored);
   std::vector<core::safety_result> rules;
-  std::vector<bool> evidence;
+  std::vector<core::model_evidence> evidence;
   for (const auto& r : dev) {
     rules.push_back(rules_only.check_rules(r.text));
-    evidence.push_back(rules_only.has_crisis_evidence(r.text));
+    evidence.push_back(rules_only.evidence_for(r.text));
   }
   auto rules_scores = core::score_safety(dev, rules);
   core::safety_scores s;
@@ -526,9 +527,13 @@ int probe(const std::string& out) {
     for (const auto& [l, p] : model->predict(input))
       if (p >= 0.05)
         top += l + "=" + std::to_string(p).substr(0, 4) + " ";
-    std::printf("%-8s rules=%-8s emotion=%-10s [%s] %s\n", core::to_string(v.level),
+    // the concepts found (the model's xyc_ marker words): which words made the evidence
+    std::string concepts;
+    for (auto at = input.find("xyc_"); at != std::string::npos; at = input.find("xyc_", at + 4))
+      concepts += input.substr(at + 4, input.find(' ', at) - at - 4) + ' ';
+    std::printf("%-8s rules=%-8s emotion=%-10s [%s] {%s} %s\n", core::to_string(v.level),
                 core::to_string(safety->check_rules(line).level),
-                emotion->analyze(line).label.c_str(), top.c_str(), line.c_str());
+                emotion->analyze(line).label.c_str(), top.c_str(), concepts.c_str(), line.c_str());
   }
   return 0;
 }

@@ -484,29 +484,45 @@ safety_result safety_checker::check(std::string_view text) const {
   return combine(std::move(r), model_->predict(input), evidence_in(found));
 }
 
-bool safety_checker::has_crisis_evidence(const normalized_text& n) const {
-  return evidence_in(concepts_.find(n));
+model_evidence safety_checker::evidence_for(std::string_view text) const {
+  return evidence_in(concepts_.find(normalize_text(text), mentions_minor_age(text)));
 }
+
+namespace {
+
+constexpr concept_set concepts_of(std::initializer_list<concept_id> ids) {
+  concept_set s;
+  for (auto c : ids)
+    s.set(static_cast<std::size_t>(c));
+  return s;
+}
+
+using C = concept_id;
+/// Words of a minor, of sex and of abuse material: evidence for blocked.
+const concept_set abuse_concepts = concepts_of({C::minor, C::sexual, C::abuse_material});
+/// Words of death, method and harm: evidence for a crisis, and a conversation's danger words.
+const concept_set harm_concepts = concepts_of(
+  {C::death,    C::method,     C::strong_method, C::lethality,   C::preparation, C::farewell,
+   C::finality, C::reunion,    C::passive,       C::injury_verb, C::wound,       C::urge,
+   C::weapon,   C::harm_other, C::whereabouts,   C::burden,      C::disappear,   C::stockpile,
+   C::affairs,  C::departure,  C::apology,       C::concealment});
+/// Weariness of life ("tired of being alive", "活着没意思") and veiled intent ("when i'm gone",
+/// "i'm going to do it") let a sure model call a crisis, but their words are too everyday
+/// ("累了", "give up", "do it") to mark a conversation for escalation.
+const concept_set quiet_concepts = concepts_of({C::weariness, C::veiled});
+
+} // namespace
 
 bool safety_checker::danger_words_in(const concept_finding& found) {
-  using C = concept_id;
-  for (C c : {C::death,    C::method,      C::strong_method, C::lethality,  C::preparation,
-              C::farewell, C::finality,    C::reunion,       C::passive,    C::injury_verb,
-              C::wound,    C::urge,        C::weapon,        C::harm_other, C::whereabouts,
-              C::burden,   C::disappear,   C::stockpile,     C::affairs,    C::departure,
-              C::apology,  C::concealment, C::minor,         C::sexual,     C::abuse_material})
-    if (found.concepts.test(static_cast<std::size_t>(c)))
-      return true;
-  return false;
+  return (found.concepts & (harm_concepts | abuse_concepts)).any();
 }
 
-bool safety_checker::evidence_in(const concept_finding& found) {
-  // weariness of life ("tired of being alive", "活着没意思") and veiled intent ("when i'm gone",
-  // "i'm going to do it") let a sure model call a crisis, but their words are too everyday
-  // ("累了", "give up", "do it") to mark a conversation for escalation
-  return danger_words_in(found)
-         || found.concepts.test(static_cast<std::size_t>(concept_id::weariness))
-         || found.concepts.test(static_cast<std::size_t>(concept_id::veiled));
+model_evidence safety_checker::evidence_in(const concept_finding& found) {
+  // a child is evidence for a crisis too: plans and threats name them ("the kids are at their
+  // father's on Thursday", "if I can't have the kids ..."); sex and abuse material are not
+  static const concept_set crisis_evidence =
+    harm_concepts | quiet_concepts | concepts_of({C::minor});
+  return {(found.concepts & crisis_evidence).any(), (found.concepts & abuse_concepts).any()};
 }
 
 namespace {
@@ -815,7 +831,7 @@ std::string safety_checker::model_input(std::string_view text) const {
 
 safety_result safety_checker::combine(safety_result rules,
                                       const std::vector<std::pair<std::string, double>>& p,
-                                      bool evidence) const {
+                                      model_evidence evidence) const {
   if (rules.level == safety_level::crisis && !rules.explicit_crisis
       && probability_of(p, "benign") >= thresholds_.veto) {
     // the words of a crisis in a sentence the model is sure is harmless ("笑死", a worried
@@ -824,13 +840,30 @@ safety_result safety_checker::combine(safety_result rules,
     rules.categories.push_back("distress");
   }
   auto model = check_model(p);
-  if (!evidence && static_cast<int>(model.level) > static_cast<int>(safety_level::caution)
-      && !(model.level == safety_level::crisis
-           && probability_of(p, "self_harm") + probability_of(p, "violence")
-                >= thresholds_.alone)) {
-    // the model alone, without one word of danger ("are you there?", "good night"), asks
-    // gently unless it is very sure; it never refuses on its own
-    model.level = safety_level::caution;
+  // Each of the model's severe verdicts needs a word of its own kind of danger: without one
+  // ("are you there?", "good night", "my kids are in the garden") the model asks gently; it
+  // calls a crisis alone only when very sure, and never refuses on its own.
+  bool crisis_supported =
+    evidence.crisis
+    || probability_of(p, "self_harm") + probability_of(p, "violence") >= thresholds_.alone;
+  model.level = safety_level::ok;
+  for (const auto& c : model.categories) {
+    auto level = safety_level::caution;
+    if (c == "sexual_minors" && evidence.blocked)
+      level = safety_level::blocked;
+    else if ((c == "self_harm" || c == "violence") && crisis_supported)
+      level = safety_level::crisis;
+    if (static_cast<int>(level) > static_cast<int>(model.level))
+      model.level = level;
+  }
+  double harm = probability_of(p, "self_harm") + probability_of(p, "violence");
+  if (static_cast<int>(model.level) < static_cast<int>(safety_level::crisis) && evidence.crisis
+      && !evidence.blocked && harm + probability_of(p, "sexual_minors") >= thresholds_.crisis) {
+    // the model is sure the message is severe but torn on the kind ("a blow to the temple ...
+    // with her door unlocked" reads half abuse to it); the words say harm, not abuse
+    model.categories.emplace_back(
+      probability_of(p, "self_harm") >= probability_of(p, "violence") ? "self_harm" : "violence");
+    model.level = safety_level::crisis;
   }
   auto out = merge(std::move(rules), model);
   if (out.overcome && out.level == safety_level::crisis) {
@@ -903,8 +936,7 @@ safety_result safety_checker::rules_on(std::string_view text, const normalized_t
   if (found.sexual_minors
       || (any_of(sexual_terms_)
           && (any_of(minor_terms_)
-              || found.concepts.test(static_cast<std::size_t>(concept_id::minor))
-              || mentions_minor_age(text))))
+              || found.concepts.test(static_cast<std::size_t>(concept_id::minor)))))
     add_cat("sexual_minors", safety_level::blocked);
   for (const auto& cat : found.crisis)
     add_cat(cat, safety_level::crisis);

@@ -28,6 +28,13 @@ struct safety_thresholds {
                         // model alone only ever asks gently
 };
 
+/// Which of the model's severe verdicts the words of a message can support (see combine): a
+/// sure model raises a message to crisis or blocked only with a word of that kind of danger.
+struct model_evidence {
+  bool crisis = false;  // death, method, harm, farewell, weariness, veiled intent, a child
+  bool blocked = false; // a minor (a word or an age under 18), sex, abuse material
+};
+
 class safety_checker {
 public:
   /// Rules alone, or rules (precision) with a trained model beside them (recall): the more
@@ -47,17 +54,16 @@ public:
                           const concept_finding& found) const;
   std::string model_input(std::string_view text) const;
 
-  /// The final verdict from the rules' verdict and the model's probabilities. Without
-  /// `evidence` (no word of danger at all, see has_crisis_evidence) the model can raise a
-  /// message to caution but not to crisis or blocked.
+  /// The final verdict from the rules' verdict and the model's probabilities. Without crisis
+  /// `evidence` the model can raise a message to caution but not to crisis (unless it is sure
+  /// enough to call one alone); without blocked evidence, never to blocked.
   safety_result combine(safety_result rules, const std::vector<std::pair<std::string, double>>& p,
-                        bool evidence) const;
-  /// True when the text holds any concept of danger (death, method, farewell, harm, minors...)
-  /// or of weariness of life and veiled intent (tired of being alive, "when i'm gone", 活着没意思).
-  bool has_crisis_evidence(const normalized_text& n) const;
-  bool has_crisis_evidence(std::string_view text) const {
-    return has_crisis_evidence(normalize_text(text));
-  }
+                        model_evidence evidence) const;
+  /// The evidence in a text: for crisis any concept of death, method, farewell or harm, or of
+  /// weariness of life and veiled intent (tired of being alive, "when i'm gone", 活着没意思);
+  /// for blocked a minor, sex or abuse material. A word of sex never supports a crisis, nor a
+  /// word of death a refusal.
+  model_evidence evidence_for(std::string_view text) const;
   const text_classifier* model() const noexcept { return model_.get(); }
 
   /// normalize_text(text).compact: what the rules match, so "K i l l  m y s e l f",
@@ -74,9 +80,8 @@ public:
 private:
   safety_result rules_on(std::string_view text, const normalized_text& n,
                          const concept_finding& found) const;
-  /// Evidence for the model (combine's `evidence`): the words of danger, weariness of life or
-  /// veiled intent and farewell.
-  static bool evidence_in(const concept_finding& found);
+  /// Evidence for the model (combine's `evidence`) among the concepts found.
+  static model_evidence evidence_in(const concept_finding& found);
   /// Words of danger that mark a conversation for escalation (safety_result::danger_words).
   static bool danger_words_in(const concept_finding& found);
 

@@ -364,61 +364,16 @@ const concept_terms lexicon[] = {
   // Weariness of life in ordinary words: no finding of its own (the words are everyday ones),
   // only evidence that lets a sure model call a crisis without a word of death or method.
   {C::weariness,
-   {"alive",
-    "living",
-    "exist",
-    "existing",
-    "existence",
-    "being here",
-    "be here",
-    "here anymore",
-    "way out",
-    "permanent solution",
-    "long sleep",
-    "sleep forever",
-    "much longer",
-    "be a problem",
-    "bothering anyone",
-    "in anyone's way",
-    "give up",
-    "giving up",
-    "no point",
-    "pointless",
-    "hopeless",
-    "no hope",
-    "no future",
-    "tired of",
-    "checking out",
-    "unalive*",
-    "kms",
-    "kys",
-    "ctb",
-    "sewerslide",
-    "mortal",
-    "earth",
-    "can't do this",
-    "cant do this",
-    "活着",
-    "活下去",
-    "活够",
-    "人间",
-    "这个世界",
-    "存在",
-    "没意义",
-    "没意思",
-    "撑不",
-    "熬不",
-    "坚持不",
-    "放弃",
-    "睡过去",
-    "一睡不",
-    "离开这个",
-    "没希望",
-    "绝望",
-    "没有未来",
-    "不想醒",
-    "累了",
-    "算了"}},
+   {"alive", "living", "exist", "existing", "existence", "being here", "be here", "here anymore",
+    "way out", "permanent solution", "long sleep", "sleep forever", "much longer", "be a problem",
+    "bothering anyone", "in anyone's way", "give up", "giving up", "no point", "pointless",
+    "hopeless", "no hope", "no future", "tired of", "checking out", "unalive*", "kms", "kys", "ctb",
+    "sewerslide", "mortal", "earth", "can't do this", "cant do this", "活着", "活下去", "活够",
+    "人间", "这个世界", "存在", "没意义", "没意思", "撑不", "熬不", "坚持不", "放弃", "睡过去",
+    "一睡不", "离开这个", "没希望", "绝望", "没有未来", "不想醒", "累了", "算了",
+    // 2026-12-06, from wave 8's dev misses: the model sure, the lists without a word
+    "stay asleep", "permanent nap", "from life", "outlived", "let it happen", "take its course",
+    "taking me", "想活", "怎么又醒", "退出人生", "人生这个群", "关机键", "孟婆汤"}},
   // Intent, plan and farewell said without naming the act ("tonight i'm going to do it",
   // "when i'm gone", "i'm going to end him", "方法和时间都定了", "去另一个世界"): like weariness,
   // evidence only.
@@ -439,7 +394,14 @@ const concept_terms lexicon[] = {
     "decision is made", "already decided", "picked the date", "finish it", "deal with him",
     "deal with her", "stab*", "on fire", "down the stairs", "lose consciousness", "roping",
     "别再醒", "不要再醒", "别醒", "不醒", "去那边", "那边陪", "收我走", "想好怎么", "时间也定",
-    "挑好日子", "住院", "锤子", "后脑", "刹不住", "横着", "鲨", "想似", "想逝", "被删掉"}},
+    "挑好日子", "住院", "锤子", "后脑", "刹不住", "横着", "鲨", "想似", "想逝", "被删掉",
+    // 2026-12-06, from wave 8's dev misses
+    "tonight's the night", "tonights the night", "before i go", "my last night", "wait for me",
+    "be there soon", "won't be walking", "wont be walking", "not be walking", "finish her",
+    "finish him", "light go out", "something extra", "weapon to work", "run my ex down",
+    "run her down", "run him down", "his insulin", "了断", "翻过去", "迎上去", "加了点东西",
+    "加一点点", "推下楼", "腿打断", "等等我", "来找你了", "下了就不上", "我要走", "挑好了",
+    "一切都准备好了", "一切都安排好", "受益人改"}},
   {C::chore,
    {"hair",  "bangs", "fringe",  "nails", "grass",  "lawn",  "onion*", "vegetable*", "cake",
     "paper", "wood",  "coupon*", "cost*", "class*", "sugar", "carbs",  "ties",       "头发",
@@ -478,6 +440,9 @@ const concept_terms lexicon[] = {
     "jailbait",
     "little girl*",
     "little boy*",
+    "hit puberty",
+    "before puberty",
+    "prepubescent",
     "初一",
     "初二",
     "初三",
@@ -497,6 +462,8 @@ const concept_terms lexicon[] = {
     "岁以下",
     "女童",
     "男童",
+    "小女孩",
+    "小男孩",
     "儿童",
     "学生妹"}},
   {C::sexual,
@@ -521,6 +488,11 @@ const concept_terms lexicon[] = {
     "send pics",
     "send me pics",
     "send nudes",
+    "something dirty",
+    "talk dirty",
+    "dirty roleplay",
+    "dirty rp",
+    "dirty pics",
     "photos of herself",
     "photos of himself",
     "pics of",
@@ -611,6 +583,8 @@ concept_finding safety_concepts::find(const normalized_text& n, bool minor_age) 
   };
   words_.for_each_match(spaced, mark);
   han_.for_each_match(n.compact, mark);
+  if (minor_age) // "13-year-old", "i'm 11", 十二岁: a minor, like "8th grader"
+    f.concepts.set(static_cast<std::size_t>(C::minor));
   const auto& s = f.concepts;
   auto any = [&s](std::initializer_list<C> cs) {
     return std::any_of(cs.begin(), cs.end(), [&s](C c) { return has(s, c); });
@@ -662,8 +636,7 @@ concept_finding safety_concepts::find(const normalized_text& n, bool minor_age) 
     f.crisis.push_back("self_harm");
   if (violence)
     f.crisis.push_back("violence");
-  f.sexual_minors =
-    has(s, C::abuse_material) || ((has(s, C::minor) || minor_age) && has(s, C::sexual));
+  f.sexual_minors = has(s, C::abuse_material) || (has(s, C::minor) && has(s, C::sexual));
   f.distress = f.crisis.empty()
                && (any({C::burden, C::disappear, C::passive})
                    || (has(s, C::method) && any({C::preparation, C::stockpile})));

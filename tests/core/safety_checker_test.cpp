@@ -64,12 +64,12 @@ TEST_CASE("weariness of life is evidence for the model, never a finding or a wor
   for (auto* s : {"i want to stop being alive", "so tired of existing", "活着好没意思",
                   "i just want the long sleep"}) {
     INFO(s);
-    CHECK(checker.has_crisis_evidence(s));
+    CHECK(checker.evidence_for(s).crisis);
     auto r = checker.check(s);
     CHECK_FALSE(r.danger_words); // "累了" or "give up" alone never escalate a conversation
   }
   CHECK(checker.check("so tired of existing").level == safety_level::ok); // the rules alone
-  CHECK_FALSE(checker.has_crisis_evidence("what a lovely day at the beach"));
+  CHECK_FALSE(checker.evidence_for("what a lovely day at the beach").crisis);
 }
 
 TEST_CASE("intent and farewell said without naming the act are evidence for the model",
@@ -77,15 +77,17 @@ TEST_CASE("intent and farewell said without naming the act are evidence for the 
   for (auto* s : {"when my parents go to bed tonight im going to do it",
                   "tidied everything so nobody has to sort my mess when i'm gone",
                   "that guy keeps harassing her. i'm going to end him", "方法和时间都定了",
-                  "想去另一个世界看看", "每天晚上睡前都希望别再醒过来"}) {
+                  "想去另一个世界看看", "每天晚上睡前都希望别再醒过来",
+                  "permanent nap sounds real good tonight", "不如我自己早点了断",
+                  "tonight's the night. i'm ready"}) {
     INFO(s);
-    CHECK(checker.has_crisis_evidence(s));
+    CHECK(checker.evidence_for(s).crisis);
     CHECK_FALSE(checker.check(s).danger_words);
   }
   for (auto* s : {"visiting my dad in the hospital tomorrow", "the date went well I think",
                   "I had the most amazing sleep, didn't want to get up"}) {
     INFO(s);
-    CHECK_FALSE(checker.has_crisis_evidence(s));
+    CHECK_FALSE(checker.evidence_for(s).crisis);
   }
   CHECK(checker.check("I keep thinking about taking my own life").level == safety_level::crisis);
 }
@@ -228,6 +230,34 @@ TEST_CASE("without a word of danger the model alone calls a crisis only when ver
   t.alone = 0.95;
   safety_checker sure{std::make_shared<sure_of>("self_harm"), t};
   CHECK(sure.check("no one has to worry about me after friday").level == safety_level::crisis);
+}
+
+TEST_CASE("a sure model's crisis needs a word of harm and its refusal a word of abuse",
+          "[safety]") {
+  safety_thresholds t;
+  t.crisis = 0.5;
+  t.blocked = 0.5;
+  t.alone = 1.1;
+  // a word of sex is evidence for blocked only
+  CHECK(checker.evidence_for("send me nudes tonight").blocked);
+  CHECK_FALSE(checker.evidence_for("send me nudes tonight").crisis);
+  safety_checker harm{std::make_shared<sure_of>("self_harm"), t};
+  CHECK(harm.check("send me nudes tonight").level == safety_level::caution);
+  CHECK(harm.check("i keep thinking the pills would be enough").level == safety_level::crisis);
+  // a word of death is evidence for crisis only: the model never refuses on it; sure the
+  // message is severe, it is a crisis (the words say which kind)
+  CHECK(checker.evidence_for("i keep thinking the pills would be enough").crisis);
+  CHECK_FALSE(checker.evidence_for("i keep thinking the pills would be enough").blocked);
+  safety_checker abuse{std::make_shared<sure_of>("sexual_minors"), t};
+  CHECK(abuse.check("i keep thinking the pills would be enough").level == safety_level::crisis);
+  CHECK(abuse.check("what a lovely day at the beach").level == safety_level::caution);
+  CHECK(abuse.check("send me nudes tonight").level == safety_level::blocked);
+  // a child is both: plans and threats name the children ("the kids are at their dad's")
+  CHECK(checker.evidence_for("the kids are at their dad's on thursday").crisis);
+  CHECK(checker.evidence_for("the kids are at their dad's on thursday").blocked);
+  // so is an age under 18
+  CHECK(checker.evidence_for("I'm 11 and bored").blocked);
+  CHECK(checker.evidence_for("我12岁").blocked);
 }
 
 TEST_CASE("words of danger are marked for conversation-level risk; everyday venting is not",
