@@ -54,10 +54,16 @@ std::string fallback_reply(bool chinese) {
 }
 
 std::string blocked_reply(bool chinese) {
-  return chinese
-           ? "这个话题我不能参与。如果你正在经历让你不安的事情，我很愿意陪你聊聊你的感受。"
-           : "I can't take part in that topic. If something is troubling you, I'm glad to talk "
-             "about how you're feeling.";
+  // The refusal is also read by children telling what is done to them (a model unsure of
+  // "she's 12 and someone asks her for photos" may land here): it says whose fault it is not
+  // and where to turn, and never shuts them out.
+  return chinese ? "这个话题我不能参与。如果有人让你发照片、让你保密，或者碰你让你不舒服，"
+                   "那不是你的错，请告诉一个你信任的大人，或者拨打当地的儿童求助热线。"
+                   "如果你正在经历让你不安的事情，我很愿意陪你聊聊你的感受。"
+                 : "I can't take part in that topic. If someone is asking you for photos, to keep "
+                   "secrets, or touching you in a way that feels wrong, it is not your fault: "
+                   "please tell an adult you trust or call a child helpline. If something is "
+                   "troubling you, I'm glad to talk about how you're feeling.";
 }
 
 std::string crisis_referral(bool chinese, const std::vector<std::string>& resources) {

@@ -44,9 +44,9 @@ TEST_CASE("reply uses emotion, topic, memories and safety", "[offline]") {
 }
 
 TEST_CASE("tokens concatenate back to the reply exactly", "[offline]") {
-  for (std::string s : {std::string{"听起来你现在真的很难过，谢谢你愿意说出来。"},
-                        std::string{"I'm here - tell me more, okay?"},
-                        std::string{"混合 mixed text 😊 with emoji"}}) {
+  for (const std::string& s : {std::string{"听起来你现在真的很难过，谢谢你愿意说出来。"},
+                               std::string{"I'm here - tell me more, okay?"},
+                               std::string{"混合 mixed text 😊 with emoji"}}) {
     auto toks = core::split_into_tokens(s);
     std::string joined;
     for (auto& t : toks)
@@ -70,7 +70,10 @@ TEST_CASE("pacing: first token delay then a steady rate, or none", "[offline]") 
 TEST_CASE("fallback, blocked and crisis texts exist in both languages", "[offline]") {
   CHECK(core::is_mostly_chinese(core::fallback_reply(true)));
   CHECK_FALSE(core::is_mostly_chinese(core::fallback_reply(false)));
-  CHECK_FALSE(core::blocked_reply(true).empty());
+  // the refusal never shuts out a child telling what is done to them
+  CHECK(core::is_mostly_chinese(core::blocked_reply(true)));
+  CHECK(core::blocked_reply(true).find("不是你的错") != std::string::npos);
+  CHECK(core::blocked_reply(false).find("not your fault") != std::string::npos);
   auto referral = core::crisis_referral(false, {"call 988"});
   CHECK(referral.find("call 988") != std::string::npos);
   CHECK(referral.substr(referral.size() - 2) == "\n\n"); // the reply follows after a blank line
