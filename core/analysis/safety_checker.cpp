@@ -424,6 +424,8 @@ bool safety_checker::mentions_minor_age(std::string_view text) {
       cp += 32;
     if (cp == 0x2019)
       cp = '\'';
+    if (cp == U'歲') // 十三歲, as written in traditional characters
+      cp = U'岁';
     append_utf8(s, cp);
   }
   auto is_letter = [](char c) { return c >= 'a' && c <= 'z'; };

@@ -1,6 +1,6 @@
-// Normalisation for the classifiers: ICU NFKC case folding and confusables, then tokens with
-// leetspeak, squeezing, joined spelled-out letters and crisis-word aliases. Must never call out.
-// Over 400 lines for its tables: leetspeak, confusables and the pinyin/homophone crisis aliases.
+// Normalisation for the classifiers: NFKC, confusables, traditional to simplified Chinese,
+// leetspeak, squeezing, spelled-out letters and crisis-word aliases. Must never call out. Over 400
+// lines for its tables: leetspeak, confusables and the pinyin/homophone crisis aliases.
 #include "core/analysis/text_normalizer.hpp"
 
 #include "core/support/text.hpp"
@@ -10,6 +10,7 @@
 #include <unicode/uspoof.h>
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
+#include <unicode/utrans.h>
 
 #include <algorithm>
 #include <array>
@@ -80,6 +81,49 @@ const confusable_table& confusables() {
   return t;
 }
 
+/// Traditional Chinese characters mapped to their simplified form (殺 -> 杀, 結束 -> 结束,
+/// 醒來 -> 醒来), so the rules, lexicons and models written in simplified characters read
+/// 繁體 too. Built once from ICU's Hant-Hans transliterator, character by character over the
+/// CJK blocks (a few milliseconds); a lookup is one array index.
+class traditional_table {
+public:
+  static constexpr char32_t first = 0x3400, last = 0x9FFF;
+
+  traditional_table() : map_(last - first + 1, 0) {
+    UErrorCode st = U_ZERO_ERROR;
+    UTransliterator* t = utrans_openU(u"Hant-Hans", -1, UTRANS_FORWARD, nullptr, 0, nullptr, &st);
+    if (U_FAILURE(st))
+      return; // without the data every character stays as written
+    for (char32_t cp = first; cp <= last; ++cp) {
+      UChar buf[8];
+      int32_t len = 0;
+      U16_APPEND_UNSAFE(buf, len, cp);
+      int32_t limit = len;
+      UErrorCode e = U_ZERO_ERROR;
+      utrans_transUChars(t, buf, &len, 8, 0, &limit, &e);
+      if (U_SUCCESS(e) && len == 1 && buf[0] != cp && buf[0] >= 0x3400)
+        map_[cp - first] = buf[0];
+    }
+    utrans_close(t);
+  }
+
+  /// The simplified form of `cp`, or `cp` itself.
+  char32_t simplified(char32_t cp) const {
+    if (cp < first || cp > last)
+      return cp;
+    auto s = map_[cp - first];
+    return s != 0 ? s : cp;
+  }
+
+private:
+  std::vector<char16_t> map_;
+};
+
+const traditional_table& traditional() {
+  static const traditional_table t;
+  return t;
+}
+
 /// NFKC with case folding and default ignorables removed, then canonical decomposition with
 /// combining marks dropped, then look-alikes folded. ASCII text takes a fast path.
 std::vector<char32_t> fold_code_points(std::string_view text) {
@@ -128,15 +172,19 @@ std::vector<char32_t> fold_code_points(std::string_view text) {
     return out;
   }
   const auto& table = confusables();
+  const auto& hant = traditional();
   for (int32_t i = 0; i < nd;) {
     UChar32 cp;
     U16_NEXT(decomposed.data(), i, nd, cp);
     auto type = u_charType(cp);
     if (type == U_NON_SPACING_MARK || type == U_ENCLOSING_MARK || type == U_COMBINING_SPACING_MARK)
       continue; // accents: "suïcide" reads "suicide"
-    if (cp >= 0x80 && !is_cjk(static_cast<char32_t>(cp)))
+    if (cp >= 0x80 && !is_cjk(static_cast<char32_t>(cp))) {
       if (char c = table.lookup(static_cast<char32_t>(cp)))
         cp = static_cast<unsigned char>(c);
+    } else if (cp >= 0x80) {
+      cp = static_cast<UChar32>(hant.simplified(static_cast<char32_t>(cp)));
+    }
     out.push_back(static_cast<char32_t>(cp));
   }
   return out;

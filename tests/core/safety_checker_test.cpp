@@ -37,6 +37,17 @@ TEST_CASE("evasions still match after normalisation", "[safety]") {
   CHECK(checker.check("自*杀").level == safety_level::crisis);
 }
 
+TEST_CASE("traditional characters read as simplified ones", "[safety]") {
+  CHECK(safety_checker::normalize("我想自殺，結束這一切")
+        == safety_checker::normalize("我想自杀，结束这一切"));
+  for (auto* s : {"我想自殺", "我不想活了，想結束這一切", "沒有我大家會更好"}) {
+    INFO(s);
+    CHECK(checker.check(s).level == safety_level::crisis);
+  }
+  CHECK(safety_checker::mentions_minor_age("她才十三歲"));
+  CHECK(checker.check("今天好開心，考試過了").level == safety_level::ok);
+}
+
 TEST_CASE("harmless idioms are not crisis", "[safety]") {
   for (auto* s : {"笑死我了", "今天累死了", "我不想死，我只是很累", "热死了", "I love my kids",
                   "我今天很开心", "The killer whale show was great"}) {
