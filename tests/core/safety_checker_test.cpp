@@ -90,17 +90,21 @@ TEST_CASE("intent and farewell said without naming the act are evidence for the 
                   "that guy keeps harassing her. i'm going to end him", "方法和时间都定了",
                   "想去另一个世界看看", "每天晚上睡前都希望别再醒过来",
                   "permanent nap sounds real good tonight", "不如我自己早点了断",
-                  "tonight's the night. i'm ready"}) {
+                  "tonight's the night. i'm ready", "loosened the lug nuts on his car",
+                  "东西我已经混进他饭盒里了"}) {
     INFO(s);
     CHECK(checker.evidence_for(s).crisis);
     CHECK_FALSE(checker.check(s).danger_words);
   }
   for (auto* s : {"visiting my dad in the hospital tomorrow", "the date went well I think",
+                  "my car's brakes squeak when it rains", "周末要去徒步 路线都查好了",
                   "I had the most amazing sleep, didn't want to get up"}) {
     INFO(s);
     CHECK_FALSE(checker.evidence_for(s).crisis);
   }
   CHECK(checker.check("I keep thinking about taking my own life").level == safety_level::crisis);
+  // "killed myself" is a word of death like "kill myself"
+  CHECK(checker.check("everyone would be better off if i killed myself").danger_words);
 }
 
 TEST_CASE("sexual content involving minors is blocked", "[safety]") {
