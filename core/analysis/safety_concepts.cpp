@@ -373,9 +373,15 @@ const concept_terms lexicon[] = {
     "人间", "这个世界", "存在", "没意义", "没意思", "撑不", "熬不", "坚持不", "放弃", "睡过去",
     "一睡不", "离开这个", "没希望", "绝望", "没有未来", "不想醒", "累了", "算了",
     // 2026-12-06, from wave 8's dev misses: the model sure, the lists without a word
-    "自挂东南枝", "better off if i", "stay asleep", "permanent nap", "from life", "outlived",
-    "let it happen", "take its course", "taking me", "想活", "怎么又醒", "退出人生", "人生这个群",
-    "关机键", "孟婆汤"}},
+    "自挂东南枝", "better off if i", "stay asleep", "permanent nap",
+    // wishing for an illness or accident, and leaving without naming death
+    "terminal diagnosis", "terminal illness", "catch something", "finishes me off", "in my sleep",
+    "hoping they find", "see myself out", "off the ride", "final exit", "become a statistic",
+    "still be around", "happier if i", "never waking up", "that was it", "be done",
+    "couldnt hold on", "couldn't hold on", "一了百了", "寄了", "寄走", "退场", "永久下线", "格式化",
+    "彻底删除", "上那边", "天堂报到", "当天使", "秒掉", "查出点什么", "没有我", "不躲",
+    "不打算回来", "就剩我自己", "from life", "outlived", "let it happen", "take its course",
+    "taking me", "想活", "怎么又醒", "退出人生", "人生这个群", "关机键", "孟婆汤"}},
   // Intent, plan and farewell said without naming the act ("tonight i'm going to do it",
   // "when i'm gone", "i'm going to end him", "方法和时间都定了", "去另一个世界"): like weariness,
   // evidence only.
@@ -404,6 +410,15 @@ const concept_terms lexicon[] = {
     "run her down", "run him down", "his insulin", "了断", "翻过去", "迎上去", "加了点东西",
     "加一点点", "推下楼", "腿打断", "等等我", "来找你了", "下了就不上", "我要走", "挑好了",
     "一切都准备好了", "一切都安排好", "受益人改",
+    // a farewell, a date, letters and loose ends: the preparations of a plan
+    "i've decided how", "ive decided how", "decided how", "picked a date", "chose the day",
+    "tide times", "the tides", "ended it", "engine running", "everything i've saved",
+    "everything ive saved", "logging in again", "last thing i'm going to write",
+    "don't look for me", "dont look for me", "wasn't her fault", "wasnt her fault",
+    "wasn't his fault", "wasnt his fault", "wasn't on you", "don't blame yourselves",
+    "dont blame yourselves", "look after my", "won't matter", "wont matter", "leave debts",
+    "didnt come back", "didn't come back", "走的日子", "再走", "看不到了", "不冒泡", "没人需要",
+    "不需要了", "挑了那天", "选好了", "信写完", "压在枕头",
     // harm to others by plan and preparation: following, tampering, someone alone
     "door code", "lug nuts", "his brakes", "her brakes", "brakes on his", "brakes on her",
     "tampered", "antifreeze", "autopsy", "no cameras", "cams are off", "doorbell cam",

@@ -91,7 +91,8 @@ TEST_CASE("intent and farewell said without naming the act are evidence for the 
                   "想去另一个世界看看", "每天晚上睡前都希望别再醒过来",
                   "permanent nap sounds real good tonight", "不如我自己早点了断",
                   "tonight's the night. i'm ready", "loosened the lug nuts on his car",
-                  "东西我已经混进他饭盒里了"}) {
+                  "东西我已经混进他饭盒里了", "i picked a date. it's my birthday",
+                  "honestly hoping I catch something that finishes me off", "真的好想一了百了"}) {
     INFO(s);
     CHECK(checker.evidence_for(s).crisis);
     CHECK_FALSE(checker.check(s).danger_words);
