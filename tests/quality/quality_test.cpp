@@ -34,7 +34,7 @@ std::vector<std::vector<std::string>> read_tsv(const std::string& name, std::siz
   return rows;
 }
 
-// The test splits (tests/data/safety/test.tsv, tests/data/emotion/test.tsv) were written
+// The test splits (tests/data/safety/test*.tsv, tests/data/emotion/test*.tsv) were written
 // independently, before any tuning, and are never tuned on: the models are trained on the train
 // split and their thresholds picked on dev by xinyu-train. Only aggregate figures are printed
 // here, never the test sentences, so that nobody tunes on them by reading a log.
@@ -119,16 +119,19 @@ void print_emotion(const char* name, const core::emotion_scores& s, bool details
 // is the way to record progress, lowering one needs a reason in the commit.
 constexpr double target_crisis_recall = 0.95, target_blocked_recall = 0.95, target_benign_fp = 0.03,
                  target_emotion_f1 = 0.85;
-// Safety: the 2026-12-07 test split (418 messages written blind on 2026-12-05 by a third pair of
-// writers, en and zh, unread until the evening of 2026-12-06; README "Understanding"), measured
-// after the weariness evidence concept and the blanked idioms, with the 2026-12-06 split trained
-// on: crisis 0.663, blocked 0.625, personal data 1.000, caution 0.923, benign crisis/blocked
-// 0.008 (1 of 132); and again after the veiled evidence concept: crisis 0.697 (en 0.708, zh
-// 0.685), caution 0.942, the rest unchanged. The crisis floor moves from 0.65 to 0.67. Crisis and
-// blocked are off their targets: the issue stays open on them. Emotion: the 2026-12-04 split,
-// macro-F1 0.861 (that model is unchanged).
-constexpr double floor_crisis_recall = 0.67, floor_blocked_recall = 0.60, floor_pii_recall = 0.90,
-                 floor_benign_fp = 0.03, floor_emotion_f1 = 0.83;
+// Safety: the 2026-12-08 test split (418 messages written blind on 2026-12-06 by a fourth pair of
+// writers, en and zh, unread until the night of 2026-12-06; README "Understanding"), measured
+// once after that evening's changes (evidence per kind of verdict, ages as minors, traditional
+// characters, wave 8, three evidence batches): crisis 0.820 (en 0.775, zh 0.865), blocked 0.875,
+// personal data 0.958, caution 0.827, benign crisis/blocked 0.053 (7 of 132). Floors: crisis
+// 0.67 -> 0.78, blocked 0.60 -> 0.80. The benign ceiling moves from 0.03 to 0.06: this pair wrote
+// harder look-alikes (the rules alone answer 12 % of them crisis/blocked, 4.5 % of the 2026-12-07
+// split's) and the shipped model keeps 5.3 % (the model of that afternoon, measured on the same
+// split: 6.1 %, crisis 0.775, blocked 0.656); the 3 % target is not met on this split and the
+// issue stays open on it. Emotion: the 2026-12-09 split (300, written blind the same evening,
+// measured once): macro-F1 0.840, so the floor stays 0.83.
+constexpr double floor_crisis_recall = 0.78, floor_blocked_recall = 0.80, floor_pii_recall = 0.90,
+                 floor_benign_fp = 0.06, floor_emotion_f1 = 0.83;
 
 } // namespace
 
