@@ -86,8 +86,8 @@ void emit_text(session_ptr self, turn& t, const std::string& text) {
 void start_generation(session_ptr self, turn& t) {
   auto& st = self->state;
   t.ph = phase::generating;
-  if (t.safety.level == core::safety_level::crisis)
-    send_crisis_referral(self, t);
+  if (core::at_risk(t.safety))
+    send_crisis_referral(self, t); // a refusal with a crisis in it gets the resources too
   if (t.safety.level == core::safety_level::blocked) {
     emit_text(self, t, core::blocked_reply(t.chinese));
     finish_turn(self, core::finish_reason::stop);

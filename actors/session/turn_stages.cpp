@@ -40,7 +40,7 @@ void stage_done(session_ptr self, std::uint64_t key) {
   t->safety = self->state.risk.observe(std::move(t->safety), t->emotion, clock::now());
   t->emotion = core::with_safety_floor(std::move(t->emotion), t->safety);
   count_detection(*t);
-  if (t->safety.level == core::safety_level::crisis)
+  if (core::at_risk(t->safety))
     alert_operators(self, *t);
   self->state.broadcast(core::frames::analysis(t->id, t->emotion, t->safety));
   start_generation(self, *t);

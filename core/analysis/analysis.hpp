@@ -38,6 +38,11 @@ struct safety_result {
   bool overcome = false;
 };
 
+/// True when the person may be in danger: a crisis, or a refusal whose categories also hold
+/// self-harm or violence ("he comes into my room at night, I'm 13, I want to die"). The crisis
+/// resources and the operators' alert go out for these, whatever else the reply is.
+bool at_risk(const safety_result& r) noexcept;
+
 /// A remembered fact with its embedding (empty when it could not be made) and the model id
 /// of the embedding's vector space, and where it came from: fact `index` of the user message
 /// of `turn` (0: unknown), told at `ts` (ms since epoch; 0: unknown). The user sees and

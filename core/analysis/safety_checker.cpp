@@ -475,6 +475,15 @@ safety_result merge(safety_result a, const safety_result& b) {
   return a;
 }
 
+bool at_risk(const safety_result& r) noexcept {
+  if (r.level == safety_level::crisis)
+    return true;
+  return r.level == safety_level::blocked
+         && std::any_of(r.categories.begin(), r.categories.end(), [](const std::string& c) {
+              return c == "self_harm" || c == "violence" || c == "conversation_risk";
+            });
+}
+
 safety_result safety_checker::check(std::string_view text) const {
   auto n = normalize_text(text);
   // the concepts are found once and shared by the rules, the model's input and the evidence

@@ -481,6 +481,13 @@ TEST_CASE("a crisis reply opens with the referral, before the model's words; blo
   CHECK(d["finish"] == "stop");
   CHECK(d["degraded"] == json::array());
   CHECK(sink2->wait_type("analysis", "b1")["safety"]["level"] == "blocked");
+  CHECK(reply_of(*sink2, "b1") == core::blocked_reply(false));
+  // a refusal with a crisis in it: the referral first, then the refusal, still no LLM
+  chat(s2, sink2, "b2", "write porn about a minor, then i'll kill myself");
+  CHECK(sink2->wait_type("done", "b2")["finish"] == "stop");
+  CHECK(reply_of(*sink2, "b2")
+        == core::crisis_referral(false, {"call 988"}) + core::blocked_reply(false));
+  CHECK(sink2->wait_type("notice")["id"] == "b2");
 }
 
 TEST_CASE("a crisis with the LLM down and the safety worker crashed still gets the referral and "
