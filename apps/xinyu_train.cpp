@@ -34,6 +34,7 @@ bool show_misses = false; // --dev-misses: print every dev row the combined verd
 // crisis or blocked, caution 0.907 vs 0.884.
 int cross_fit = 5;
 std::string hold_out; // --hold-out PREFIX: sets named so, kept out, scored at the end
+std::string only;     // --only safety|emotion: train just that model (for experiments)
 // --labels kind: the safety model learns each kind of phrasing as a class of its own
 // ("self_harm/method"; kinds with fewer than 30 rows as "<category>/other"), and its
 // probabilities are summed per category when it predicts; "category": one class per category
@@ -44,7 +45,7 @@ int usage() {
   std::cerr << "usage: xinyu-train --data DIR --out DIR [--dev-misses] [--cross-fit K]\n"
                "                   [--hold-out PREFIX] [--labels category|kind] [--epoch N --lr X "
                "--dim N --minn N\n"
-               "                   --maxn N --ngrams N --bucket N]\n"
+               "                   --maxn N --ngrams N --bucket N] [--only safety|emotion]\n"
                "       xinyu-train --probe --out DIR   (verdicts for each line of stdin)\n"
                "  DIR/safety/train*.tsv, DIR/emotion/train*.tsv (plus the legacy sets\n"
                "  DIR/safety_*.tsv, DIR/emotion_*.tsv) train the models; DIR/*/dev*.tsv picks\n"
@@ -257,7 +258,8 @@ core::safety_thresholds pick_safety_thresholds(
 /// The folds of --cross-fit: whole sources (one writer's set, train and dev rows together) are
 /// dealt to `k` folds, largest first onto the smallest fold, so every out-of-fold prediction
 /// comes from a model that never saw that writer. Returns each row's fold.
-std::vector<int> folds_by_source(const std::vector<core::safety_example>& rows, int k) {
+template <class Example>
+std::vector<int> folds_by_source(const std::vector<Example>& rows, int k) {
   std::map<std::string, std::size_t> size_of;
   for (const auto& r : rows)
     ++size_of[r.source];
@@ -465,45 +467,131 @@ bool train_emotion(const std::string& data, const std::string& out) {
     auto rows = core::read_legacy_emotion(data + "/" + legacy, error);
     train.insert(train.end(), rows.begin(), rows.end());
   }
-  std::vector<std::pair<std::string, std::string>> rows;
-  for (const auto& r : train)
-    rows.emplace_back(r.label, core::normalize_text(r.text).model_input());
-  auto bin = out + "/emotion.bin";
-  if (!llm::train_fasttext(rows, params, bin, error)) {
-    std::cerr << "xinyu-train: emotion: " << error << "\n";
-    return false;
+  std::vector<core::emotion_example> held; // --hold-out, as for safety
+  auto keep_out = [&](std::vector<core::emotion_example>& v) {
+    auto it = std::stable_partition(v.begin(), v.end(), [](const core::emotion_example& r) {
+      return hold_out.empty() || r.source.rfind(hold_out, 0) != 0;
+    });
+    held.insert(held.end(), it, v.end());
+    v.erase(it, v.end());
+  };
+  keep_out(train);
+  keep_out(dev);
+  auto input = [](const core::emotion_example& r) {
+    return core::normalize_text(r.text).model_input();
+  };
+  auto fit = [&](const std::vector<const core::emotion_example*>& use, const std::string& bin,
+                 std::string& err) -> std::shared_ptr<const core::text_classifier> {
+    std::vector<std::pair<std::string, std::string>> rows;
+    for (const auto* r : use)
+      rows.emplace_back(r->label, input(*r));
+    if (!llm::train_fasttext(rows, params, bin, err))
+      return nullptr;
+    return llm::load_fasttext_classifier(bin, err);
+  };
+  // The rows whose predictions pick the threshold, and each one's model: with --cross-fit K
+  // (the default, as for safety) train and dev together, each predicted by the fold model
+  // that never saw its writer, and the shipped model learns from all of them; without it,
+  // dev predicted by a model that learned from train, which is shipped.
+  std::vector<core::emotion_example> scored = dev;
+  if (cross_fit > 1)
+    scored.insert(scored.begin(), train.begin(), train.end());
+  std::vector<double> thresholds;
+  for (int i = 0; i <= 20; ++i)
+    thresholds.push_back(0.05 * i);
+  // labels[t][i]: the ensemble's label for scored row i at thresholds[t]
+  std::vector<std::vector<std::string>> labels(thresholds.size(),
+                                               std::vector<std::string>(scored.size()));
+  auto label_rows = [&](const std::shared_ptr<const core::text_classifier>& m, auto in_set) {
+    for (std::size_t t = 0; t < thresholds.size(); ++t) {
+      core::emotion_ensemble e{m, thresholds[t]};
+      for (std::size_t i = 0; i < scored.size(); ++i)
+        if (in_set(i))
+          labels[t][i] = e.analyze(scored[i].text).label;
+    }
+  };
+  std::vector<const core::emotion_example*> shipped_rows;
+  for (const auto& r : cross_fit > 1 ? scored : train)
+    shipped_rows.push_back(&r);
+  if (cross_fit > 1) {
+    auto fold = folds_by_source(scored, cross_fit);
+    std::vector<std::string> fold_error(static_cast<std::size_t>(cross_fit));
+    parallel_for(fold_error.size(), [&](std::size_t k) {
+      auto bin = out + "/emotion.fold" + std::to_string(k) + ".bin";
+      std::vector<const core::emotion_example*> use;
+      for (std::size_t i = 0; i < scored.size(); ++i)
+        if (fold[i] != static_cast<int>(k))
+          use.push_back(&scored[i]);
+      auto m = fit(use, bin, fold_error[k]);
+      std::filesystem::remove(bin);
+      if (m) // each fold writes only its own rows' slots
+        label_rows(m, [&](std::size_t i) { return fold[i] == static_cast<int>(k); });
+    });
+    for (std::size_t k = 0; k < fold_error.size(); ++k)
+      if (!fold_error[k].empty()) {
+        std::cerr << "xinyu-train: emotion fold " << k << ": " << fold_error[k] << "\n";
+        return false;
+      }
   }
-  auto model = llm::load_fasttext_classifier(bin, error);
+  auto bin = out + "/emotion.bin";
+  auto model = fit(shipped_rows, bin, error);
   if (!model) {
     std::cerr << "xinyu-train: emotion: " << error << "\n";
     return false;
   }
+  if (cross_fit <= 1)
+    label_rows(model, [](std::size_t) { return true; });
   core::emotion_analyzer lexicon;
   std::vector<std::string> lexicon_labels;
-  for (const auto& r : dev)
+  for (const auto& r : scored)
     lexicon_labels.push_back(lexicon.analyze(r.text).label);
-  auto lexicon_scores = core::score_emotion(dev, lexicon_labels);
-  double best_t = 0, best_f1 = -1;
-  for (double t = 0.0; t <= 1.0001; t += 0.05) {
-    core::emotion_ensemble e{model, t};
-    std::vector<std::string> labels;
-    for (const auto& r : dev)
-      labels.push_back(e.analyze(r.text).label);
-    auto s = core::score_emotion(dev, labels);
+  auto lexicon_scores = core::score_emotion(scored, lexicon_labels);
+  // the dev rows alone too (the last dev.size() of scored), comparable across recipes
+  std::vector<core::emotion_example> dev_rows(scored.end()
+                                                - static_cast<std::ptrdiff_t>(dev.size()),
+                                              scored.end());
+  double best_t = 0, best_f1 = -1, best_dev_f1 = 0;
+  core::emotion_scores best;
+  for (std::size_t t = 0; t < thresholds.size(); ++t) {
+    auto s = core::score_emotion(scored, labels[t]);
     if (s.macro_f1 > best_f1 + 1e-9) {
       best_f1 = s.macro_f1;
-      best_t = t;
+      best_t = thresholds[t];
+      best = s;
+      std::vector<std::string> dev_labels(labels[t].end() - static_cast<std::ptrdiff_t>(dev.size()),
+                                          labels[t].end());
+      best_dev_f1 = core::score_emotion(dev_rows, dev_labels).macro_f1;
     }
   }
-  json settings{
-    {"model_threshold", best_t},
-    {"trained_on", {{"rows", train.size()}}},
-    {"dev",
-     {{"rows", dev.size()}, {"macro_f1", best_f1}, {"lexicon_macro_f1", lexicon_scores.macro_f1}}}};
+  json settings{{"model_threshold", best_t},
+                {"trained_on", {{"rows", shipped_rows.size()}, {"cross_fit_folds", cross_fit}}},
+                {"dev",
+                 {{"rows", scored.size()},
+                  {"macro_f1", best_f1},
+                  {"dev_split_macro_f1", best_dev_f1},
+                  {"lexicon_macro_f1", lexicon_scores.macro_f1}}}};
   std::ofstream{llm::settings_path(bin)} << settings.dump(2) << "\n";
-  std::printf("emotion: %zu train rows; dev (%zu rows): macro-F1 %.3f (lexicon alone %.3f), "
-              "model threshold %.2f\n",
-              train.size(), dev.size(), best_f1, lexicon_scores.macro_f1, best_t);
+  std::printf("emotion: %zu rows learned; %s (%zu rows): macro-F1 %.3f (dev split alone %.3f; "
+              "lexicon alone %.3f), model threshold %.2f\n",
+              shipped_rows.size(), cross_fit > 1 ? "out of fold on train+dev" : "dev",
+              scored.size(), best_f1, best_dev_f1, lexicon_scores.macro_f1, best_t);
+  // where it is weak: F1 per label and accuracy per kind of phrasing (kinds with 30+ rows)
+  std::string weak = "  per label:";
+  for (const auto& [label, f1] : best.f1_by_label)
+    weak += " " + label + " " + std::to_string(f1).substr(0, 5);
+  weak += "\n  per kind:";
+  for (const auto& [kind, h] : best.by_kind)
+    if (h.n >= 30)
+      weak += " " + kind + " " + std::to_string(h.rate()).substr(0, 5);
+  std::printf("%s\n", weak.c_str());
+  if (!held.empty()) {
+    core::emotion_ensemble shipped{model, best_t};
+    std::vector<std::string> v;
+    for (const auto& r : held)
+      v.push_back(shipped.analyze(r.text).label);
+    std::printf("emotion held out '%s' (%zu rows): macro-F1 %.3f\n", hold_out.c_str(), held.size(),
+                core::score_emotion(held, v).macro_f1);
+  }
   return true;
 }
 
@@ -555,6 +643,10 @@ int main(int argc, char** argv) {
       label_scheme = argv[i + 1];
       if (label_scheme != "kind" && label_scheme != "category")
         return usage();
+    } else if (a == "--only") {
+      only = argv[i + 1];
+      if (only != "safety" && only != "emotion")
+        return usage();
     } else if (a == "--hold-out") {
       hold_out = argv[i + 1];
     } else if (a == "--epoch") {
@@ -586,7 +678,8 @@ int main(int argc, char** argv) {
     std::cerr << "xinyu-train: cannot create " << out << ": " << ec.message() << "\n";
     return 1;
   }
-  if (!train_safety(data, out) || !train_emotion(data, out))
+  if ((only != "emotion" && !train_safety(data, out))
+      || (only != "safety" && !train_emotion(data, out)))
     return 1;
   return 0;
 }

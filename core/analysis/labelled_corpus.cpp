@@ -26,6 +26,14 @@ std::vector<std::string> split_files(const std::string& dir, const std::string& 
   return files;
 }
 
+/// "wave5.en" for .../train.wave5.en.tsv read as split "train" (see safety_example::source).
+std::string source_name(const std::string& file, const std::string& split) {
+  auto source = std::filesystem::path{file}.stem().string().substr(split.size());
+  if (!source.empty() && source[0] == '.')
+    source.erase(0, 1);
+  return source;
+}
+
 const std::set<std::string> levels = {"ok", "caution", "crisis", "blocked"};
 const std::set<std::string> emotions = {"joy",  "sadness",    "anxiety", "anger",
                                         "fear", "loneliness", "neutral"};
@@ -78,9 +86,7 @@ std::vector<safety_example> read_safety_split(const std::string& dir, const std:
     std::vector<std::vector<std::string>> rows;
     if (!read_tsv_rows(f, 6, rows, error))
       return {};
-    auto source = std::filesystem::path{f}.stem().string().substr(split.size());
-    if (!source.empty() && source[0] == '.')
-      source.erase(0, 1);
+    auto source = source_name(f, split);
     for (auto& r : rows) {
       if (!levels.count(r[2])) {
         error = f + ": unknown level '" + r[2] + "'";
@@ -104,12 +110,13 @@ std::vector<emotion_example> read_emotion_split(const std::string& dir, const st
     std::vector<std::vector<std::string>> rows;
     if (!read_tsv_rows(f, 5, rows, error))
       return {};
+    auto source = source_name(f, split);
     for (auto& r : rows) {
       if (!emotions.count(r[2])) {
         error = f + ": unknown emotion '" + r[2] + "'";
         return {};
       }
-      out.push_back({r[0], r[1], r[2], r[3], r[4]});
+      out.push_back({r[0], r[1], r[2], r[3], r[4], source});
     }
   }
   return out;
@@ -131,7 +138,7 @@ std::vector<emotion_example> read_legacy_emotion(const std::string& path, std::s
     return {};
   std::vector<emotion_example> out;
   for (auto& r : rows)
-    out.push_back({"legacy", "", r[0], "legacy", r[1]});
+    out.push_back({"legacy", "", r[0], "legacy", r[1], "legacy"});
   return out;
 }
 

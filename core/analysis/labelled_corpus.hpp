@@ -20,6 +20,8 @@ struct safety_example {
 
 struct emotion_example {
   std::string family, lang, label, kind, text;
+  /// Which set the row came from, named as for safety_example::source (xinyu-train --hold-out).
+  std::string source = {};
 };
 
 /// Rows of every `<dir>/safety/<split>*.tsv` (family lang level category kind text) and, for
