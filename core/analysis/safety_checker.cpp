@@ -424,9 +424,7 @@ bool safety_checker::mentions_minor_age(std::string_view text) {
       cp += 32;
     if (cp == 0x2019)
       cp = '\'';
-    if (cp == U'歲') // 十三歲, as written in traditional characters
-      cp = U'岁';
-    append_utf8(s, cp);
+    append_utf8(s, simplified_chinese(cp)); // 十三歲, 未滿十四 in traditional characters
   }
   auto is_letter = [](char c) { return c >= 'a' && c <= 'z'; };
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -854,9 +852,8 @@ safety_result safety_checker::combine(safety_result rules,
   // Each of the model's severe verdicts needs a word of its own kind of danger: without one
   // ("are you there?", "good night", "my kids are in the garden") the model asks gently; it
   // calls a crisis alone only when very sure, and never refuses on its own.
-  bool crisis_supported =
-    evidence.crisis
-    || probability_of(p, "self_harm") + probability_of(p, "violence") >= thresholds_.alone;
+  double harm = probability_of(p, "self_harm") + probability_of(p, "violence");
+  bool crisis_supported = evidence.crisis || harm >= thresholds_.alone;
   model.level = safety_level::ok;
   for (const auto& c : model.categories) {
     auto level = safety_level::caution;
@@ -867,7 +864,6 @@ safety_result safety_checker::combine(safety_result rules,
     if (static_cast<int>(level) > static_cast<int>(model.level))
       model.level = level;
   }
-  double harm = probability_of(p, "self_harm") + probability_of(p, "violence");
   if (static_cast<int>(model.level) < static_cast<int>(safety_level::crisis) && evidence.crisis
       && !evidence.blocked && harm + probability_of(p, "sexual_minors") >= thresholds_.crisis) {
     // the model is sure the message is severe but torn on the kind ("a blow to the temple ...

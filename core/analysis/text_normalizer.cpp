@@ -447,6 +447,8 @@ std::string normalized_text::model_input() const {
   return s;
 }
 
+char32_t simplified_chinese(char32_t cp) { return traditional().simplified(cp); }
+
 normalized_text normalize_text(std::string_view text) {
   normalized_text r;
   r.tokens = apply_aliases(join_spelled_out(raw_tokens(fold_code_points(text))));

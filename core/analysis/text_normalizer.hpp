@@ -28,4 +28,8 @@ struct normalized_text {
 
 normalized_text normalize_text(std::string_view text);
 
+/// The simplified form of a traditional Chinese character (歲 -> 岁, 滿 -> 满), or `cp`
+/// itself: the table normalize_text folds with, for finders that read the raw text.
+char32_t simplified_chinese(char32_t cp);
+
 } // namespace xinyu::core

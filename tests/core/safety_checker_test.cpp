@@ -45,6 +45,7 @@ TEST_CASE("traditional characters read as simplified ones", "[safety]") {
     CHECK(checker.check(s).level == safety_level::crisis);
   }
   CHECK(safety_checker::mentions_minor_age("她才十三歲"));
+  CHECK(safety_checker::mentions_minor_age("對方未滿十四"));
   CHECK(checker.check("今天好開心，考試過了").level == safety_level::ok);
 }
 
