@@ -119,19 +119,17 @@ void print_emotion(const char* name, const core::emotion_scores& s, bool details
 // is the way to record progress, lowering one needs a reason in the commit.
 constexpr double target_crisis_recall = 0.95, target_blocked_recall = 0.95, target_benign_fp = 0.03,
                  target_emotion_f1 = 0.85;
-// Safety: the 2026-12-08 test split (418 messages written blind on 2026-12-06 by a fourth pair of
-// writers, en and zh, unread until the night of 2026-12-06; README "Understanding"), measured
-// once after that evening's changes (evidence per kind of verdict, ages as minors, traditional
-// characters, wave 8, three evidence batches): crisis 0.820 (en 0.775, zh 0.865), blocked 0.875,
-// personal data 0.958, caution 0.827, benign crisis/blocked 0.053 (7 of 132). Floors: crisis
-// 0.67 -> 0.78, blocked 0.60 -> 0.80. The benign ceiling moves from 0.03 to 0.06: this pair wrote
-// harder look-alikes (the rules alone answer 12 % of them crisis/blocked, 4.5 % of the 2026-12-07
-// split's) and the shipped model keeps 5.3 % (the model of that afternoon, measured on the same
-// split: 6.1 %, crisis 0.775, blocked 0.656); the 3 % target is not met on this split and the
-// issue stays open on it. Emotion: the 2026-12-09 split (300, written blind the same evening,
-// measured once): macro-F1 0.840, so the floor stays 0.83.
-constexpr double floor_crisis_recall = 0.78, floor_blocked_recall = 0.80, floor_pii_recall = 0.90,
-                 floor_benign_fp = 0.06, floor_emotion_f1 = 0.83;
+// Safety: the 2026-12-09 test split (418 messages written blind on 2026-12-06 by a fifth pair of
+// writers, en and zh, unread until the late evening of 2026-12-06; README "Understanding"),
+// measured once after that evening's changes (emotion learning from train and dev, safety wave
+// 9, emotion waves 5 and 6, traditional characters in ages): crisis 0.843 (en 0.843, zh 0.843),
+// blocked 0.844, personal data 0.917, caution 0.846, benign crisis/blocked 0.015 (2 of 132).
+// Floors: crisis 0.78 -> 0.80; blocked stays 0.80 (32 rows: one is 3 points); the benign ceiling
+// returns to the 3 % target (the 2026-12-08 writers' harder look-alikes had put it at 6 %).
+// Emotion: the 2026-12-10 split (297, written blind the same evening, measured once): macro-F1
+// 0.868, so the floor rises 0.83 -> 0.85, the target.
+constexpr double floor_crisis_recall = 0.80, floor_blocked_recall = 0.80, floor_pii_recall = 0.90,
+                 floor_benign_fp = 0.03, floor_emotion_f1 = 0.85;
 
 } // namespace
 
@@ -168,13 +166,14 @@ TEST_CASE("emotion on the independent test split", "[quality][emotion]") {
   std::string error;
   auto test = core::read_emotion_split(data_dir(), "test", error);
   INFO(error);
-  REQUIRE(test.size() >= 300);
+  REQUIRE(test.size() >= 290); // the 2026-12-10 split: 300 written, 3 duplicating other splits
   auto model = trained_emotion();
   auto s = run_emotion(*model, test);
   print_emotion("test split, model + lexicon", s, true);
   print_emotion("test split, lexicon alone", run_emotion(core::emotion_analyzer{}, test), false);
   auto dev = core::read_emotion_split(data_dir(), "dev", error);
-  print_emotion("dev split (the threshold was picked here)", run_emotion(*model, dev), false);
+  // the model learns from dev too since 2026-12-06 (threshold picked out of fold): in-sample
+  print_emotion("dev split (in the training data)", run_emotion(*model, dev), false);
   std::printf("target: emotion macro-F1 %.2f\n", target_emotion_f1);
   CHECK(s.macro_f1 >= floor_emotion_f1);
 }
