@@ -312,7 +312,7 @@ const concept_terms lexicon[] = {
     "值夜班"}},
   {C::burden,
    {"better off without me", "better without me", "happier without me", "burden",
-    "without me around", "没有我会", "没有我他们", "少了我", "拖累", "拖油瓶", "负担",
+    "without me around", "没有我会", "没有我他们", "少了我", "拖累", "拖油瓶", "负担", "累赘",
     "我不在了大家"}},
   {C::disappear, {"disappear", "vanish", "cease to exist", "消失", "蒸发"}},
   {C::strong_method,

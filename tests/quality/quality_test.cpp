@@ -8,6 +8,7 @@
 #include "core/memory/fact_extractor.hpp"
 #include "core/memory/memory_index.hpp"
 #include "core/analysis/safety_checker.hpp"
+#include "core/analysis/conversation_risk.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -305,6 +306,47 @@ TEST_CASE("everyday messages to a companion are never crisis or blocked", "[qual
     CHECK(r.level != core::safety_level::crisis);
     CHECK(r.level != core::safety_level::blocked);
   }
+}
+
+namespace {
+
+/// Runs a conversation through the trained safety and emotion models and conversation_risk
+/// (server defaults, one minute between turns); true when any turn was escalated by it.
+bool conversation_escalates(std::initializer_list<const char*> turns) {
+  auto safety = trained_safety();
+  auto emotion = trained_emotion();
+  core::conversation_risk risk;
+  core::conversation_risk::time_point t{std::chrono::hours{1}};
+  for (const char* m : turns) {
+    auto s = safety->check(m);
+    INFO(m);
+    REQUIRE(s.level != core::safety_level::crisis); // the scripts are of check-ins only
+    auto r = risk.observe(s, core::with_safety_floor(emotion->analyze(m), s), t);
+    t += std::chrono::minutes{1};
+    if (std::find(r.categories.begin(), r.categories.end(), "conversation_risk")
+        != r.categories.end())
+      return true;
+  }
+  return false;
+}
+
+} // namespace
+
+TEST_CASE("a tired parent talking about a child is not escalated; hopelessness repeated is",
+          "[quality][safety][risk]") {
+  // a child's age or "kids" are words about a minor, not words of danger to the speaker
+  CHECK_FALSE(conversation_escalates(
+    {"my 8 year old hasn't slept through the night in weeks and i'm so exhausted",
+     "i feel so alone doing this, my husband works nights",
+     "she's 8 and still wakes up screaming, i'm falling apart",
+     "i cried in the car again today after dropping the kids at school"}));
+  CHECK_FALSE(conversation_escalates({"儿子才7岁，天天哭闹，我真的好累", "一个人带孩子，好孤独",
+                                      "他7岁了还不会自己睡，我快崩溃了", "今天又在厕所偷偷哭了"}));
+  // each a check-in alone (caution, none a crisis), together the crisis path
+  CHECK(conversation_escalates({"nothing matters anymore", "i feel like such a burden lately",
+                                "sometimes i just want to disappear"}));
+  CHECK(conversation_escalates(
+    {"什么都没意义了", "感觉自己就是个累赘", "有时候真想消失", "没有我大家会更轻松吧"}));
 }
 
 // ---------------------------------------------------------------------------------------------
