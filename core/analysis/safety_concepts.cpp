@@ -430,7 +430,14 @@ const concept_terms lexicon[] = {
     "松了他", "倒汽油", "汽油倒", "灌好了", "没监控", "配了他家钥匙", "配好了", "带了家伙",
     "带了东西", "榔头", "跑不了", "走不出去", "躺着回去", "跟了好几天", "跟过去", "蹲了",
     "一个人出来", "查不到是我", "饭里放", "杯子里", "饭盒里", "门不锁", "这笔账", "让他后悔",
-    "让他也痛", "能不能活", "🔪"}},
+    "让他也痛", "能不能活", "🔪",
+    // 2026-12-06 late, from dev's misses with a sure model: slang, Cantonese, a funeral wished
+    // away, a window of time, making someone sick, 上西天 and 杀 in pinyin
+    "yeet myself", "scatter me", "don't want a funeral", "dont want a funeral", "looking up ways",
+    "that's my window", "thats my window", "make someone sick", "make him sick", "make her sick",
+    "something happens to me", "唔想再醒", "唔好再醒", "再醒返", "结束方式", "上西天", "sha了他",
+    "sha了她", "sha他", "撞过去", "撞上就撞上", "脸毁了", "毁了她的脸", "毁了他的脸", "当是我还在",
+    "东西都准备好", "警察怎么查", "警察一般怎么查"}},
   {C::chore,
    {"hair",  "bangs", "fringe",  "nails", "grass",  "lawn",  "onion*", "vegetable*", "cake",
     "paper", "wood",  "coupon*", "cost*", "class*", "sugar", "carbs",  "ties",       "头发",
