@@ -255,6 +255,17 @@ core::safety_thresholds pick_safety_thresholds(
   return best;
 }
 
+/// Moves the rows of the sets named by --hold-out (source starting with it) from `rows` to the
+/// end of `held`, keeping both in order; nothing moves without --hold-out.
+template <class Example>
+void keep_out_held(std::vector<Example>& rows, std::vector<Example>& held) {
+  auto it = std::stable_partition(rows.begin(), rows.end(), [](const Example& r) {
+    return hold_out.empty() || r.source.rfind(hold_out, 0) != 0;
+  });
+  held.insert(held.end(), it, rows.end());
+  rows.erase(it, rows.end());
+}
+
 /// The folds of --cross-fit: whole sources (one writer's set, train and dev rows together) are
 /// dealt to `k` folds, largest first onto the smallest fold, so every out-of-fold prediction
 /// comes from a model that never saw that writer. Returns each row's fold.
@@ -296,15 +307,8 @@ bool train_safety(const std::string& data, const std::string& out) {
   // --hold-out PREFIX: the sets so named kept out of training and thresholds and scored at the end
   // (to compare training recipes on a writer neither recipe has seen; never the test split).
   std::vector<core::safety_example> held;
-  auto keep_out = [&](std::vector<core::safety_example>& v) {
-    auto it = std::stable_partition(v.begin(), v.end(), [](const core::safety_example& r) {
-      return hold_out.empty() || r.source.rfind(hold_out, 0) != 0;
-    });
-    held.insert(held.end(), it, v.end());
-    v.erase(it, v.end());
-  };
-  keep_out(train);
-  keep_out(dev);
+  keep_out_held(train, held);
+  keep_out_held(dev, held);
   if (!hold_out.empty() && held.empty()) {
     std::cerr << "xinyu-train: --hold-out: no set whose name starts with '" << hold_out << "'\n";
     return false;
@@ -468,15 +472,8 @@ bool train_emotion(const std::string& data, const std::string& out) {
     train.insert(train.end(), rows.begin(), rows.end());
   }
   std::vector<core::emotion_example> held; // --hold-out, as for safety
-  auto keep_out = [&](std::vector<core::emotion_example>& v) {
-    auto it = std::stable_partition(v.begin(), v.end(), [](const core::emotion_example& r) {
-      return hold_out.empty() || r.source.rfind(hold_out, 0) != 0;
-    });
-    held.insert(held.end(), it, v.end());
-    v.erase(it, v.end());
-  };
-  keep_out(train);
-  keep_out(dev);
+  keep_out_held(train, held);
+  keep_out_held(dev, held);
   auto input = [](const core::emotion_example& r) {
     return core::normalize_text(r.text).model_input();
   };
