@@ -84,8 +84,9 @@ TEST_CASE("platform tasks: LibreChat's title prompt, only when it opens the user
   CHECK(answer_platform_task(*t) == "Conversation with xinyu");
   // a system message alone never turns the person's words into a task
   CHECK_FALSE(recognise_platform_task(librechat_title, "I don't want to live anymore"));
-  CHECK_FALSE(recognise_platform_task("", std::string{"I want to die. "}
-                                            + librechat_title)); // quoted inside: a chat
+  std::string quoted = "I want to die. "; // the template quoted inside: a chat
+  quoted += librechat_title;              // (appended: GCC 12 warns falsely on operator+ here)
+  CHECK_FALSE(recognise_platform_task("", quoted));
 }
 
 TEST_CASE("platform tasks: Open WebUI's RAG template carries the person's query: always a chat",
