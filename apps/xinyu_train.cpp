@@ -496,16 +496,14 @@ bool train_emotion(const std::string& data, const std::string& out) {
   std::vector<double> thresholds;
   for (int i = 0; i <= 20; ++i)
     thresholds.push_back(0.05 * i);
-  // labels[t][i]: the ensemble's label for scored row i at thresholds[t]
-  std::vector<std::vector<std::string>> labels(thresholds.size(),
-                                               std::vector<std::string>(scored.size()));
-  auto label_rows = [&](const std::shared_ptr<const core::text_classifier>& m, auto in_set) {
-    for (std::size_t t = 0; t < thresholds.size(); ++t) {
-      core::emotion_ensemble e{m, thresholds[t]};
-      for (std::size_t i = 0; i < scored.size(); ++i)
-        if (in_set(i))
-          labels[t][i] = e.analyze(scored[i].text).label;
-    }
+  // each scored row's verdicts, computed once: the model's (by the fold model that never saw
+  // its writer) and the lexicon's; the sweep below only applies emotion_ensemble::choose
+  std::vector<core::emotion_result> model_verdicts(scored.size());
+  auto predict_rows = [&](const std::shared_ptr<const core::text_classifier>& m, auto in_set) {
+    core::emotion_ensemble e{m, 1.0};
+    for (std::size_t i = 0; i < scored.size(); ++i)
+      if (in_set(i))
+        model_verdicts[i] = e.model_only(scored[i].text);
   };
   std::vector<const core::emotion_example*> shipped_rows;
   for (const auto& r : cross_fit > 1 ? scored : train)
@@ -522,7 +520,7 @@ bool train_emotion(const std::string& data, const std::string& out) {
       auto m = fit(use, bin, fold_error[k]);
       std::filesystem::remove(bin);
       if (m) // each fold writes only its own rows' slots
-        label_rows(m, [&](std::size_t i) { return fold[i] == static_cast<int>(k); });
+        predict_rows(m, [&](std::size_t i) { return fold[i] == static_cast<int>(k); });
     });
     for (std::size_t k = 0; k < fold_error.size(); ++k)
       if (!fold_error[k].empty()) {
@@ -537,12 +535,22 @@ bool train_emotion(const std::string& data, const std::string& out) {
     return false;
   }
   if (cross_fit <= 1)
-    label_rows(model, [](std::size_t) { return true; });
+    predict_rows(model, [](std::size_t) { return true; });
   core::emotion_analyzer lexicon;
+  std::vector<core::emotion_result> lexicon_verdicts;
   std::vector<std::string> lexicon_labels;
-  for (const auto& r : scored)
-    lexicon_labels.push_back(lexicon.analyze(r.text).label);
+  for (const auto& r : scored) {
+    lexicon_verdicts.push_back(lexicon.analyze(r.text));
+    lexicon_labels.push_back(lexicon_verdicts.back().label);
+  }
   auto lexicon_scores = core::score_emotion(scored, lexicon_labels);
+  // labels[t][i]: the ensemble's label for scored row i at thresholds[t]
+  std::vector<std::vector<std::string>> labels(thresholds.size(),
+                                               std::vector<std::string>(scored.size()));
+  for (std::size_t t = 0; t < thresholds.size(); ++t)
+    for (std::size_t i = 0; i < scored.size(); ++i)
+      labels[t][i] =
+        core::emotion_ensemble::choose(model_verdicts[i], lexicon_verdicts[i], thresholds[t]).label;
   // the dev rows alone too (the last dev.size() of scored), comparable across recipes
   std::vector<core::emotion_example> dev_rows(scored.end()
                                                 - static_cast<std::ptrdiff_t>(dev.size()),

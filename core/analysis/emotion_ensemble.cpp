@@ -26,12 +26,17 @@ emotion_result emotion_ensemble::model_only(std::string_view text) const {
   return r;
 }
 
+const emotion_result& emotion_ensemble::choose(const emotion_result& model,
+                                               const emotion_result& lexicon,
+                                               double model_threshold) {
+  return model.score >= model_threshold || lexicon.label == "neutral" ? model : lexicon;
+}
+
 emotion_result emotion_ensemble::analyze(std::string_view text) const {
   auto m = model_only(text);
-  if (m.score >= model_threshold_)
+  if (m.score >= model_threshold_) // the lexicon is not needed
     return m;
-  auto lex = lexicon_.analyze(text);
-  return lex.label == "neutral" ? m : lex;
+  return choose(m, lexicon_.analyze(text), model_threshold_);
 }
 
 emotion_result with_safety_floor(emotion_result e, const safety_result& s) {

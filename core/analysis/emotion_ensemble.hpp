@@ -20,6 +20,12 @@ public:
   /// The model's verdict alone (for evaluation).
   emotion_result model_only(std::string_view text) const;
 
+  /// analyze()'s rule from the two verdicts of one text: the model's when it is sure enough or
+  /// the lexicon finds no feeling, else the lexicon's (the trainer sweeps `model_threshold`
+  /// over verdicts computed once).
+  static const emotion_result& choose(const emotion_result& model, const emotion_result& lexicon,
+                                      double model_threshold);
+
 private:
   emotion_analyzer lexicon_;
   std::shared_ptr<const text_classifier> model_;
