@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # Removes from the given train/dev files every row whose text (NFKC, case and punctuation
-# folded) also occurs in a measurement split (test*, holdout*) or in the other of train/dev.
+# folded) also occurs in a measurement split (test*, holdout*, heldout*) or in the other of
+# train/dev.
 # Must never print a message: it reports counts only, so the measurement sets stay unseen.
 import glob, os, re, sys, unicodedata
 
@@ -16,7 +17,8 @@ def main(data, targets):
     for kind in ("safety", "emotion"):
         d = os.path.join(data, kind)
         measure = set()
-        for p in glob.glob(os.path.join(d, "test*.tsv")) + glob.glob(os.path.join(d, "holdout*.tsv")):
+        for p in (glob.glob(os.path.join(d, "test*.tsv")) + glob.glob(os.path.join(d, "holdout*.tsv"))
+                  + glob.glob(os.path.join(d, "heldout*.tsv"))):
             measure.update(key(t) for t in rows(p))
         split_keys = {"train": set(), "dev": set()}
         for split in split_keys:
