@@ -26,9 +26,8 @@ emotion_result emotion_ensemble::model_only(std::string_view text) const {
   return r;
 }
 
-const emotion_result& emotion_ensemble::choose(const emotion_result& model,
-                                               const emotion_result& lexicon,
-                                               double model_threshold) {
+emotion_result emotion_ensemble::choose(const emotion_result& model, const emotion_result& lexicon,
+                                        double model_threshold) {
   return model.score >= model_threshold || lexicon.label == "neutral" ? model : lexicon;
 }
 

@@ -23,8 +23,8 @@ public:
   /// analyze()'s rule from the two verdicts of one text: the model's when it is sure enough or
   /// the lexicon finds no feeling, else the lexicon's (the trainer sweeps `model_threshold`
   /// over verdicts computed once).
-  static const emotion_result& choose(const emotion_result& model, const emotion_result& lexicon,
-                                      double model_threshold);
+  static emotion_result choose(const emotion_result& model, const emotion_result& lexicon,
+                               double model_threshold);
 
 private:
   emotion_analyzer lexicon_;

@@ -129,6 +129,19 @@ TEST_CASE("the emotion ensemble takes the model when sure and never leaves a cri
   CHECK(core::with_safety_floor(joy, ok).label == "joy");
 }
 
+TEST_CASE("the ensemble's rule: the model when sure or the lexicon finds nothing, else the lexicon",
+          "[fasttext]") {
+  core::emotion_result model{"anger", 0.6, -0.6};
+  core::emotion_result lexicon{"sadness", 0.8, -0.8};
+  core::emotion_result lexicon_none; // "neutral": the lexicon found no feeling
+  CHECK(core::emotion_ensemble::choose(model, lexicon, 0.5).label == "anger");   // sure
+  CHECK(core::emotion_ensemble::choose(model, lexicon, 0.6).label == "anger");   // at the bar
+  CHECK(core::emotion_ensemble::choose(model, lexicon, 0.7).label == "sadness"); // unsure
+  auto fallback = core::emotion_ensemble::choose(model, lexicon_none, 0.7);
+  CHECK(fallback.label == "anger");
+  CHECK(fallback.score == 0.6);
+}
+
 TEST_CASE("settings_path puts the json beside the model", "[fasttext]") {
   CHECK(llm::settings_path("a/b/safety.bin") == "a/b/safety.json");
   CHECK(llm::settings_path("a.dir/model") == "a.dir/model.json");
