@@ -88,6 +88,10 @@ def start_xinyu(tmp, llm_port, tag, binary=None, overrides=None):
                    "endpoints": [{"name": "mock", "base_url": f"http://127.0.0.1:{llm_port}/v1",
                                   "model": "mock"}]},
            "session": {"keep_turns": 4}, "storage": {"path": data}, "log": {"turns": False},
+           # the build's models by path: "auto" looks beside the binary, and a --baseline copied
+           # elsewhere would otherwise run on the rules and the lexicon alone (less CPU, less RSS)
+           "emotion": {"model": os.path.join(BUILD, "models", "emotion.bin")},
+           "safety": {"model": os.path.join(BUILD, "models", "safety.bin")},
            "limits": {"chats_per_minute": 0},  # the load generator types faster than people
            # and every simulated user comes from 127.0.0.1
            "transport": {"max_connections": 100000, "max_connections_per_ip": 100000,
