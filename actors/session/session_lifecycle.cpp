@@ -478,8 +478,8 @@ void load_snapshot(session_ptr self, bool may_raise_epoch) {
         st.recent.clear();
         for (auto& m : snap.recent)
           st.recent.push_back({m.role, std::move(m.text)});
-        while (st.recent.size() > st.cfg->config.session.recent_messages)
-          st.recent.pop_front();
+        if (auto cap = st.cfg->config.session.recent_messages; st.recent.size() > cap)
+          st.recent.erase(st.recent.begin(), st.recent.end() - static_cast<std::ptrdiff_t>(cap));
         for (const auto& m : snap.memories) {
           st.known.add(m.text);
           if (m.turn != 0)

@@ -15,10 +15,11 @@
 #include "core/support/service_state.hpp"
 #include "core/support/text.hpp"
 
-#include <algorithm>
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <iterator>
 
 namespace xinyu::actors::session {
 
@@ -113,7 +114,7 @@ void generate_with_llm(session_ptr self, turn& t) {
   in.chinese = t.chinese;
   in.emotion = t.emotion;
   in.safety = t.safety;
-  in.recent.assign(st.recent.begin(), st.recent.end());
+  in.recent = std::move(st.recent); // lent for the build, given back below: no copy per turn
   in.minor = st.minor;
   // the profile (core memory) in the system message, stable across turns (shown_profile)
   auto fresh = st.core.select();
@@ -136,11 +137,13 @@ void generate_with_llm(session_ptr self, turn& t) {
     in.memories = std::move(refreshed.memories);
     built = st.cfg->prompt->build(in);
   }
+  st.recent = std::move(in.recent);
   // the window slid: those turns leave it for good (into the summary, for the next prompts),
   // so the next prompts start the same way
   if (built.dropped > 0) { // folded into the summary after the turn, off its critical path
-    st.unsummarised.insert(st.unsummarised.end(), st.recent.begin(),
-                           st.recent.begin() + static_cast<long>(built.dropped));
+    st.unsummarised.insert(st.unsummarised.end(), std::make_move_iterator(st.recent.begin()),
+                           std::make_move_iterator(st.recent.begin()
+                                                   + static_cast<long>(built.dropped)));
     st.recent.erase(st.recent.begin(), st.recent.begin() + static_cast<long>(built.dropped));
   }
   start.request.prompt = std::move(built.messages);
@@ -283,8 +286,8 @@ void finish_turn(session_ptr self, core::finish_reason finish) {
     // over the cap the oldest half goes at once (not a turn a time): the prompt's prefix stays
     auto drop = core::drop_for_cap(st.recent.size(), st.cfg->config.session.recent_messages);
     if (drop > 0) {
-      st.unsummarised.insert(st.unsummarised.end(), st.recent.begin(),
-                             st.recent.begin() + static_cast<long>(drop));
+      st.unsummarised.insert(st.unsummarised.end(), std::make_move_iterator(st.recent.begin()),
+                             std::make_move_iterator(st.recent.begin() + static_cast<long>(drop)));
       st.recent.erase(st.recent.begin(), st.recent.begin() + static_cast<long>(drop));
       st.profile.invalidate(); // the next prompt starts anew anyway: show the profile as it is
     }
