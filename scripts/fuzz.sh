@@ -17,7 +17,7 @@ cmake --build build-fuzz -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
 mkdir -p build-fuzz/findings
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-# one target per core at a time (each gets its whole FUZZ_SECONDS on a core of its own)
+# each target gets its whole FUZZ_SECONDS on a core of its own
 fuzz_one() {
   local t=$1 work="build-fuzz/corpus/$1" log="build-fuzz/fuzz_$1.log"
   mkdir -p "$work"

@@ -19,7 +19,8 @@ dir="build-$kind"
 # -Werror stays with the main build: at -O1 with sanitizers GCC 12 warns falsely inside
 # <regex> (maybe-uninitialized), and warnings are the main build's job.
 # ASan+UBSan at -O0: it compiles in about half the time of -O1 (the build is most of the
-# phase; its tests mostly wait on sockets and child processes), and -O0 hides no finding.
+# phase; its tests mostly wait on sockets and child processes). It checks the same kinds of
+# error; one that only optimised code shows is left to TSan (-O1) and the main build.
 # TSan stays at -O1: its three test programs are CPU-bound (the quality models).
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$opt -g1 -DNDEBUG" -DXINYU_SANITIZE="$flags" \
