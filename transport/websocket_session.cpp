@@ -9,6 +9,7 @@
 #include "core/protocol/server_frame.hpp"
 #include "transport/context.hpp"
 #include "transport/streams.hpp"
+#include "transport/write_coalescing_stream.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -106,7 +107,7 @@ public:
     if (ctx_->keepalive.count() > 0)
       watch_reply(*frame);
     queue_.push_back(std::move(frame));
-    if (queue_.size() == 1)
+    if (!writing_)
       do_write();
   }
 
@@ -386,23 +387,43 @@ private:
     // per frame read, and at most max_bad_frames of them)
     pre_auth_pending_++;
     queue_.push_back(std::make_shared<const std::string>(std::move(f)));
-    if (queue_.size() == 1)
+    if (!writing_)
       do_write();
   }
 
+  /// Every frame queued now (up to batch_bytes) goes into the stream's buffer, then to the
+  /// socket in one write: a burst of tokens is one system call. The frames stay queued, and
+  /// counted, until the socket has taken them, so the queue's bound still holds a slow reader.
   void do_write() {
+    static constexpr std::size_t batch_bytes = 64 * 1024;
+    writing_ = true;
     ws_.text(true);
-    ws_.async_write(net::buffer(*queue_.front()),
-                    beast::bind_front_handler(&websocket_session::on_write,
-                                              this->shared_from_this()));
+    beast::error_code ec;
+    std::size_t bytes = 0;
+    batch_ = 0;
+    while (batch_ < queue_.size() && bytes < batch_bytes && !ec) {
+      const auto& f = *queue_[batch_++];
+      ws_.write(net::buffer(f), ec);
+      bytes += f.size();
+    }
+    if (ec) { // the stream is closing or failed: nothing more will be written
+      net::post(executor(), beast::bind_front_handler(&websocket_session::on_write,
+                                                      this->shared_from_this(), ec));
+      return;
+    }
+    ws_.next_layer().async_flush(
+      [self = this->shared_from_this()](beast::error_code ec) { self->on_write(ec); });
   }
 
-  void on_write(beast::error_code ec, std::size_t) {
-    queue_.pop_front();
-    if (pre_auth_pending_ > 0)
-      --pre_auth_pending_;
-    else if (sink_)
-      sink_->written();
+  void on_write(beast::error_code ec) {
+    for (; batch_ > 0; --batch_) {
+      queue_.pop_front();
+      if (pre_auth_pending_ > 0)
+        --pre_auth_pending_;
+      else if (sink_)
+        sink_->written();
+    }
+    writing_ = false;
     if (ec) {
       closing_ = true;
       keepalive_timer_.cancel();
@@ -433,7 +454,7 @@ private:
     });
   }
 
-  websocket::stream<Stream> ws_;
+  websocket::stream<write_coalescing_stream<Stream>> ws_;
   beast::flat_buffer buffer_;
   net::steady_timer auth_timer_;
   net::steady_timer close_timer_;
@@ -447,7 +468,9 @@ private:
   bool handshake_minor_ = false;
   bool operator_ = false; // signed in with the operator role
   std::shared_ptr<context> ctx_;
-  std::deque<frame_ptr> queue_;
+  std::deque<frame_ptr> queue_; // front batch_ frames are in the socket write in flight
+  std::size_t batch_ = 0;
+  bool writing_ = false;
   std::size_t pre_auth_pending_ = 0;
   std::shared_ptr<sink_type> sink_;
   std::string user_;
