@@ -66,7 +66,7 @@ class write_coalescing_stream {
 
     static void written(const std::shared_ptr<state>& s, boost::beast::error_code ec) {
       s->sent += s->in_flight.size();
-      s->in_flight.clear();
+      std::string{}.swap(s->in_flight); // freed: an idle connection keeps no burst's buffer
       if (ec && !s->failed) {
         s->failed = ec;
         s->gathered.clear();
@@ -105,6 +105,11 @@ public:
 
   /// Socket writes started so far (each took everything gathered before it).
   std::uint64_t socket_writes() const noexcept { return s_->socket_writes; }
+
+  /// Bytes of buffer held (gathered and in flight); an idle connection holds none on the heap.
+  std::size_t held_bytes() const noexcept {
+    return s_->gathered.capacity() + s_->in_flight.capacity();
+  }
 
   /// Calls `done` (on this executor, never inside this call) once every byte written before
   /// it is in the socket's hands, or with the error that ended the connection. One at a time.
