@@ -11,7 +11,7 @@ kind="${1:?usage: scripts/sanitize.sh asan|tsan [ctest args]}"
 shift
 case "$kind" in
   asan) flags="address,undefined"; opt="-O0"; tests=(-LE 'lint|package') ;;
-  tsan) flags="thread"; opt="-O1"; tests=(-R '^(core|storage|quality)$') ;;
+  tsan) flags="thread"; opt="-O1"; tests=(-R '^(core|storage|quality|transport)$') ;;
   *) echo "sanitize: unknown kind '$kind' (asan or tsan)"; exit 2 ;;
 esac
 [ -f build/models/safety.bin ] || { echo "sanitize: build/models missing: run scripts/build.sh"; exit 1; }
@@ -27,10 +27,11 @@ cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DXINYU_PRETRAINED_MODELS="$PWD/build/models" -DXINYU_WERROR=OFF \
   -DBUILD_TESTING=ON >/dev/null
 if [[ "$kind" == tsan ]]; then
-  targets=(xinyu_core_tests xinyu_storage_tests xinyu_quality_tests)
+  targets=(xinyu_core_tests xinyu_storage_tests xinyu_quality_tests xinyu_transport_tests)
 else
   targets=(xinyu-server xinyu_core_tests xinyu_storage_tests xinyu_actor_tests xinyu_chaos_tests
-           xinyu_e2e_tests xinyu_quality_tests xinyu_ops_tests mock-llm xinyu_engine_tests)
+           xinyu_e2e_tests xinyu_quality_tests xinyu_ops_tests mock-llm xinyu_engine_tests
+           xinyu_transport_tests)
 fi
 cmake --build "$dir" -j "$(nproc 2>/dev/null || echo 2)" --target "${targets[@]}"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"

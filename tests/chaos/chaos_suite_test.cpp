@@ -100,11 +100,16 @@ long rss_kb(int pid) {
 } // namespace
 
 TEST_CASE("chaos: every chat is answered as promised under every fault", "[chaos]") {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  const int stage_ms = 250; // a sanitizer build's stages take several times as long
+#else
+  const int stage_ms = 80;
+#endif
   server_process srv{json{
     {"offline", {{"first_token_ms", 2}, {"tokens_per_s", 2000}}},
-    {"emotion", {{"deadline_ms", 80}}},
-    {"safety", {{"deadline_ms", 80}}},
-    {"memory", {{"deadline_ms", 80}}},
+    {"emotion", {{"deadline_ms", stage_ms}}},
+    {"safety", {{"deadline_ms", stage_ms}}},
+    {"memory", {{"deadline_ms", stage_ms}}},
     {"llm",
      {{"first_token_deadline_ms", 400}, {"stall_deadline_ms", 400}, {"start_deadline_ms", 300}}},
     {"storage", {{"retry_initial_ms", 10}, {"retry_max_ms", 100}}},
