@@ -27,7 +27,8 @@ using nlohmann::json;
 
 namespace {
 
-bool show_misses = false; // --dev-misses: print every dev row the combined verdict gets wrong
+bool show_misses = false; // --dev-misses: print every dev row the combined verdict gets wrong,
+                          // and every one a sure model would call a crisis but for evidence
 // --cross-fit K: learn from train+dev, thresholds on out-of-fold predictions; 0 = learn from
 // train, thresholds on dev. 5 chosen 2026-12-05: on a blind split kept out of both recipes
 // (spent-test-2026-12-04) crisis recall 0.862 vs 0.855 at 4.2 % vs 7.4 % benign answered
@@ -40,6 +41,15 @@ std::string only;     // --only safety|emotion: train just that model (for exper
 // probabilities are summed per category when it predicts; "category": one class per category
 std::string label_scheme = "category";
 llm::fasttext_training params; // --epoch --lr --dim --minn --maxn --ngrams --bucket
+
+/// P(self_harm) + P(violence): what the crisis threshold is compared with.
+double danger_probability(const std::vector<std::pair<std::string, double>>& probs) {
+  double p = 0;
+  for (const auto& [label, prob] : probs)
+    if (label == "self_harm" || label == "violence")
+      p += prob;
+  return p;
+}
 
 int usage() {
   std::cerr << "usage: xinyu-train --data DIR --out DIR [--dev-misses] [--cross-fit K]\n"
@@ -240,6 +250,10 @@ core::safety_thresholds pick_safety_thresholds(
     core::safety_checker c{model, best};
     for (std::size_t i = 0; i < dev.size(); ++i) {
       auto v = c.combine(rules[i], probs[i], evidence[i]);
+      auto danger = danger_probability(probs[i]);
+      if (danger >= best.crisis && !evidence[i].crisis) // what a wider evidence list would pass
+        std::printf("  dev sure-without-evidence %-8s %-16s %-20s %.2f %s\n", dev[i].level.c_str(),
+                    dev[i].category.c_str(), dev[i].kind.c_str(), danger, dev[i].text.c_str());
       if (core::safety_verdict_right(dev[i], v))
         continue;
       std::string top;
@@ -455,6 +469,19 @@ bool train_safety(const std::string& data, const std::string& out) {
                 hold_out.c_str(), held.size(), h.crisis.rate(), h.crisis.n, h.blocked.rate(),
                 h.blocked.n, h.pii.rate(), h.caution.rate(), h.benign_severe.rate(),
                 h.benign_severe.n, h.benign_flagged.rate());
+    // where the crisis misses fall: how sure the model was, and whether a word of danger
+    // (the evidence a sure model needs) was there
+    std::map<std::string, int> misses;
+    for (std::size_t i = 0; i < held.size(); ++i) {
+      if (held[i].level != "crisis" || v[i].level == core::safety_level::crisis)
+        continue;
+      auto p = danger_probability(model->predict(shipped.model_input(held[i].text)));
+      auto band = p >= t.crisis ? "sure" : p >= 0.5 ? "over-half" : "under-half";
+      misses[std::string(band) + (shipped.evidence_for(held[i].text).crisis ? "+evidence" : "")
+             + " " + held[i].kind]++;
+    }
+    for (const auto& [band, n] : misses)
+      std::printf("  crisis missed, model %s: %d\n", band.c_str(), n);
   }
   return true;
 }

@@ -531,7 +531,14 @@ model_evidence safety_checker::evidence_in(const concept_finding& found) {
   // father's on Thursday", "if I can't have the kids ..."); sex and abuse material are not
   static const concept_set crisis_evidence =
     harm_concepts | quiet_concepts | concepts_of({C::minor});
-  return {(found.concepts & crisis_evidence).any(), (found.concepts & abuse_concepts).any()};
+  auto words = found.concepts | found.inflected;
+  // someone aimed at, with intent or a time: "he walks his dog alone at 11. i'll be waiting"
+  static const concept_set aimed = concepts_of({C::intent, C::timing});
+  bool at_someone = words.test(static_cast<std::size_t>(C::person)) && (words & aimed).any();
+  // oneself, with intent and a time: "saturday night im going to the coast and walking in"
+  bool own_plan = words.test(static_cast<std::size_t>(C::self_ref)) && (words & aimed) == aimed;
+  return {(words & crisis_evidence).any() || at_someone || own_plan,
+          (words & abuse_concepts).any()};
 }
 
 namespace {

@@ -437,7 +437,47 @@ const concept_terms lexicon[] = {
     "that's my window", "thats my window", "make someone sick", "make him sick", "make her sick",
     "something happens to me", "唔想再醒", "唔好再醒", "再醒返", "结束方式", "上西天", "sha了他",
     "sha了她", "sha他", "撞过去", "撞上就撞上", "脸毁了", "毁了她的脸", "毁了他的脸", "当是我还在",
-    "东西都准备好", "警察怎么查", "警察一般怎么查"}},
+    "东西都准备好", "警察怎么查", "警察一般怎么查",
+    // 2026-12-07, families of dev's sure-without-evidence rows (out of fold, all waves): a
+    // decision announced, leaving for good, a death wished on an illness, a crash or a god,
+    // help refused; harm to others by tampering, by waiting for someone alone, by making pay
+    "permanently", "permanent kind", "for good", "dirt nap", "long nap", "eternal sleep",
+    "want to live", "nothing to live for", "no reason to live", "if i was gone", "if i were gone",
+    "once i'm gone", "once im gone", "me not in it", "without me in it", "took me", "takes me",
+    "finishes me", "finish me", "gets me", "be the end", "the end of me", "plane goes down",
+    "plane crashes", "doesnt land", "doesn't land", "lose control", "not brake", "seatbelt",
+    "woke up again", "not be woken", "never wake", "made my decision", "i've decided",
+    "ive decided", "i have decided", "at peace with it", "made my peace", "change my mind",
+    "talk me out", "send me a number", "hotline number", "know how and", "what im going to do",
+    "what i'm going to do", "made sure of that", "end everything", "everything to stop",
+    "it all to stop", "stop it myself", "stop it all", "anyones problem", "anyone's problem",
+    "be around for", "going too", "go with her", "go with him", "stopped my insulin",
+    "stopped taking my", "edge of the platform", "short pier", "into the water", "swap places",
+    "got to leave", "pay for what", "going to pay", "gonna pay", "regret it", "suffer",
+    "in his coffee", "in her coffee", "in their coffee", "someones coffee", "someone's coffee",
+    "his water", "her water", "slip into", "spike", "really sick", "seriously sick", "knock out",
+    "hold him under", "hold her under", "acid", "ruin her face", "ruin his face", "gas can",
+    "petrol", "lighter fluid", "waiting for him", "waiting for her", "i'll be waiting",
+    "ill be waiting", "when she's alone", "when he's alone", "when shes alone", "when hes alone",
+    "hes alone", "shes alone", "not holding back", "neither of us", "brought something",
+    "bringing something", "which door", "over his head", "over her head", "my move",
+    "want her to feel", "want him to feel", "不想多活", "不想再活", "结束这一切", "包括我自己",
+    "结束一切", "变成星星", "去天堂", "去天上", "去世", "离开这个世界", "注销", "离场", "狗带",
+    "领盒饭", "提前走", "出点事", "出个车祸", "出车祸", "撞了也行", "震塌", "没生下我", "追悼会",
+    "葬礼", "不用醒", "没醒过来", "不想回头", "踩进水里", "准备下去", "手术台", "早点走",
+    "付出代价", "有来无回", "尝尝", "撞他", "撞她", "撞那", "开车撞", "下东西", "放东西",
+    "放好东西", "装了东西", "做掉", "弄残", "硫酸", "炸了", "解决掉", "对付", "别想醒", "进医院",
+    "人肉", "在那等",
+    // self-harm named as such, ways of dying on the road, at sea or by fasting, a date set by
+    // an errand, a farewell to a group, a wish to be taken
+    "self harm", "self harming", "selfharm", "on purpose", "drive into", "swerve into",
+    "into the sea", "walking in", "go under", "be instant", "it be instant", "nice knowing you",
+    "next life", "one way ticket", "one-way ticket", "have an out", "wouldnt even move",
+    "wouldn't even move", "if i passed", "kinder to everyone", "wouldnt be found",
+    "wouldn't be found", "see it coming", "balaclava", "扎自己", "一下就没", "冲出护栏", "迎面撞",
+    "绝食", "结束的那天", "去结束", "我就走", "还清那天", "别等我", "很快就能见面", "如他们所愿",
+    "带走", "不用回来", "单程票", "莫醒", "不打算治疗", "顺其自然地结束", "烂尾楼", "楼塌",
+    "砸到我", "铁路", "冲出去", "打残"}},
   {C::chore,
    {"hair",  "bangs", "fringe",  "nails", "grass",  "lawn",  "onion*", "vegetable*", "cake",
     "paper", "wood",  "coupon*", "cost*", "class*", "sugar", "carbs",  "ties",       "头发",
@@ -577,6 +617,34 @@ bool has(const concept_set& s, C c) { return s.test(static_cast<std::size_t>(c))
 
 } // namespace
 
+std::vector<std::string> english_inflections(std::string_view word) {
+  if (word.size() < 3 || !is_ascii(word))
+    return {};
+  std::string w(word);
+  auto vowel = [](char c) { return std::string_view{"aeiou"}.find(c) != std::string_view::npos; };
+  std::vector<std::string> out;
+  char last = w.back();
+  auto stem = w; // before -ed and -ing
+  if (last == 'e')
+    stem.pop_back();
+  if (std::string_view{"sxz"}.find(last) != std::string_view::npos || w.ends_with("ch")
+      || w.ends_with("sh"))
+    out.push_back(w + "es");
+  else if (last == 'y' && !vowel(w[w.size() - 2]))
+    out.push_back(w.substr(0, w.size() - 1) + "ies");
+  else
+    out.push_back(w + "s");
+  out.push_back(out.back().ends_with("ies") ? w.substr(0, w.size() - 1) + "ied" : stem + "ed");
+  out.push_back(stem + "ing");
+  // a short vowel before one final consonant doubles it: "cut" -> "cutting", "stab" -> "stabbed"
+  if (!vowel(last) && std::string_view{"wxy"}.find(last) == std::string_view::npos
+      && vowel(w[w.size() - 2]) && !vowel(w[w.size() - 3])) {
+    out.push_back(w + last + "ed");
+    out.push_back(w + last + "ing");
+  }
+  return out;
+}
+
 const char* to_string(concept_id c) noexcept {
   static const char* const names[] = {
     "self_ref",       "death",       "method",      "lethality", "timing",    "preparation",
@@ -601,12 +669,25 @@ safety_concepts::safety_concepts() {
       if (n.tokens.empty())
         continue;
       auto id = static_cast<std::uint32_t>(entry.id);
-      if (is_ascii(t))
+      if (is_ascii(t)) {
         words_.add(" " + n.model_input() + (prefix ? "" : " "), id);
-      else
+        if (n.compact.size() >= 8) // long enough never to hide inside an ordinary word
+          joined_.add(n.compact, id);
+        for (std::size_t i = 0; i < n.tokens.size(); ++i)
+          for (auto& form : english_inflections(n.tokens[i])) {
+            auto tokens = n.tokens;
+            tokens[i] = std::move(form);
+            std::string phrase;
+            for (const auto& t : tokens)
+              phrase += " " + t;
+            inflections_.add(phrase + (prefix && i + 1 == tokens.size() ? "" : " "), id);
+          }
+      } else
         han_.add(n.compact, id);
     }
   words_.build();
+  inflections_.build();
+  joined_.build();
   han_.build();
 }
 
@@ -619,6 +700,13 @@ concept_finding safety_concepts::find(const normalized_text& n, bool minor_age) 
   };
   words_.for_each_match(spaced, mark);
   han_.for_each_match(n.compact, mark);
+  auto inflected = [&f](std::uint32_t c) {
+    f.inflected.set(c);
+    return true;
+  };
+  inflections_.for_each_match(spaced, inflected);
+  joined_.for_each_match(n.compact, inflected);
+  f.inflected &= ~f.concepts;
   if (minor_age) // "13-year-old", "i'm 11", 十二岁: a minor, like "8th grader"
     f.concepts.set(static_cast<std::size_t>(C::minor));
   const auto& s = f.concepts;

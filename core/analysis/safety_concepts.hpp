@@ -58,11 +58,21 @@ enum class concept_id : unsigned {
 constexpr std::size_t concept_count = static_cast<std::size_t>(concept_id::count);
 using concept_set = std::bitset<concept_count>;
 
+/// The regular inflections of an English word ("end" -> ends, ended, ending; "cut" -> cuts,
+/// cutting, cutted; "take" -> takes, taked, taking): what a lexicon word may also be written as.
+/// Some are not words; they are only ever matched against a message. Empty for words of one or
+/// two letters and for other scripts.
+std::vector<std::string> english_inflections(std::string_view word);
+
 /// Concept names, for the model's marker words ("xyc_method").
 const char* to_string(concept_id c) noexcept;
 
 struct concept_finding {
-  concept_set concepts;            // every concept present
+  concept_set concepts; // every concept present
+  // concepts found only through an inflection ("ending my life" for "end my life") or in words
+  // run together ("killmyself"): evidence
+  // for a sure model, never a rule's finding (inflections would fire the rules on look-alikes)
+  concept_set inflected;
   std::vector<std::string> crisis; // "self_harm" / "violence" findings from the combinations
   bool distress = false;           // hopelessness or burden without a crisis combination
   bool sexual_minors = false;      // sexual content with a minor (blocked)
@@ -77,8 +87,14 @@ public:
 private:
   // ids are concept indices. ASCII terms are matched as space-separated normalised words in
   // " " + model_input() + " " (at word starts; whole words unless the term ends with '*'),
-  // other terms as compact Han text anywhere in normalized_text::compact.
+  // other terms as compact Han text anywhere in normalized_text::compact. `inflections_` holds
+  // the ASCII terms again with one word inflected (english_inflections), so "ending my life"
+  // finds "end my life" and "cutting" finds "cut" (concept_finding::inflected).
   phrase_matcher words_;
+  phrase_matcher inflections_;
+  // ASCII terms of 8 or more letters once compacted, matched anywhere in the compact text:
+  // words run together or split by dots ("k.i.l.l m.y.s.e.l.f" is "kilmyself") (inflected too)
+  phrase_matcher joined_;
   phrase_matcher han_;
 };
 

@@ -98,7 +98,7 @@ TEST_CASE("intent and farewell said without naming the act are evidence for the 
     CHECK(checker.evidence_for(s).crisis);
     CHECK_FALSE(checker.check(s).danger_words);
   }
-  for (auto* s : {"visiting my dad in the hospital tomorrow", "the date went well I think",
+  for (auto* s : {"visiting the hospital was hard", "the date went well I think",
                   "my car's brakes squeak when it rains", "周末要去徒步 路线都查好了",
                   "I had the most amazing sleep, didn't want to get up"}) {
     INFO(s);
@@ -315,5 +315,45 @@ TEST_CASE("a crisis told as overcome is a check-in; a relapse or a present dange
         "pills trying to decide"}) {
     CAPTURE(text);
     CHECK_FALSE(checker.check(text).overcome);
+  }
+}
+
+TEST_CASE("English concept words match in any regular inflection", "[safety]") {
+  using v = std::vector<std::string>;
+  CHECK(english_inflections("end") == v{"ends", "ended", "ending"});
+  CHECK(english_inflections("take") == v{"takes", "taked", "taking"});
+  CHECK(english_inflections("cut") == v{"cuts", "cuted", "cuting", "cutted", "cutting"});
+  CHECK(english_inflections("crash") == v{"crashes", "crashed", "crashing"});
+  CHECK(english_inflections("bury") == v{"buries", "buried", "burying"});
+  CHECK(english_inflections("my").empty());
+  CHECK(english_inflections("自杀").empty());
+  // "end my life" is a word of death, said as "ending my life" too: evidence a sure model
+  // needs, but not a rule's finding (inflections would fire the rules on look-alikes)
+  CHECK(checker.evidence_for("ending my life has been on my mind").crisis);
+  CHECK_FALSE(checker.evidence_for("the ending of the film made me cry").crisis);
+  safety_concepts concepts;
+  auto found = concepts.find(normalize_text("all i think about lately is ending my life"));
+  CHECK(found.inflected.test(static_cast<std::size_t>(concept_id::death)));
+  CHECK_FALSE(found.concepts.test(static_cast<std::size_t>(concept_id::death)));
+  CHECK(concepts.find(normalize_text("i want to end my life"))
+          .concepts.test(static_cast<std::size_t>(concept_id::death)));
+}
+
+TEST_CASE("someone aimed at with intent or a time, and words run together, are evidence",
+          "[safety]") {
+  for (auto* s : {"he walks his dog alone at 11 every night. i'll be waiting",
+                  "她明天下班走那条路 我打算在路口", "wanna k.i.l.l m.y.s.e.l.f",
+                  "gonna kill\u200bmy\u200cself this weekend"}) {
+    INFO(s);
+    CHECK(checker.evidence_for(s).crisis);
+  }
+  // so is "visiting my dad in the hospital tomorrow": evidence only lets a model that is sure
+  // of a crisis call one; the rules alone find nothing in a plan like this
+  auto r = checker.check("he walks his dog alone at 11 every night. i'll be waiting");
+  CHECK(r.level == safety_level::ok);
+  CHECK_FALSE(r.danger_words);
+  for (auto* s : {"what a lovely day at the beach", "i made pasta for dinner"}) {
+    INFO(s);
+    CHECK_FALSE(checker.evidence_for(s).crisis);
   }
 }
