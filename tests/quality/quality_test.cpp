@@ -120,16 +120,15 @@ void print_emotion(const char* name, const core::emotion_scores& s, bool details
 // is the way to record progress, lowering one needs a reason in the commit.
 constexpr double target_crisis_recall = 0.95, target_blocked_recall = 0.95, target_benign_fp = 0.03,
                  target_emotion_f1 = 0.85;
-// Safety: the 2026-12-09 test split (418 messages written blind on 2026-12-06 by a fifth pair of
-// writers, en and zh, unread until the late evening of 2026-12-06; README "Understanding"),
-// measured once after that evening's changes (emotion learning from train and dev, safety wave
-// 9, emotion waves 5 and 6, traditional characters in ages): crisis 0.843 (en 0.843, zh 0.843),
-// blocked 0.844, personal data 0.917, caution 0.846, benign crisis/blocked 0.015 (2 of 132).
-// Floors: crisis 0.78 -> 0.80; blocked stays 0.80 (32 rows: one is 3 points); the benign ceiling
-// returns to the 3 % target (the 2026-12-08 writers' harder look-alikes had put it at 6 %).
+// Safety: the 2026-12-11 test split (407 messages written blind on 2026-12-06 late by a sixth
+// pair of writers, en and zh, unread until 2026-12-07 when the evidence-gate changes were
+// finished on dev and the wave-10 yardstick; README "Understanding"), measured once: crisis
+// 0.935 (en 0.907, zh 0.964), blocked 0.812, personal data 0.958, caution 0.827, benign
+// crisis/blocked 0.000 (0 of 129). Floors: crisis 0.80 -> 0.90; blocked stays 0.80 (32 rows:
+// one is 3 points); benign stays at the 3 % target (one writer pair's look-alikes drew 5.3 %).
 // Emotion: the 2026-12-10 split (297, written blind the same evening, measured once): macro-F1
 // 0.868, so the floor rises 0.83 -> 0.85, the target.
-constexpr double floor_crisis_recall = 0.80, floor_blocked_recall = 0.80, floor_pii_recall = 0.90,
+constexpr double floor_crisis_recall = 0.90, floor_blocked_recall = 0.80, floor_pii_recall = 0.90,
                  floor_benign_fp = 0.03, floor_emotion_f1 = 0.85;
 
 } // namespace
