@@ -509,6 +509,8 @@ constexpr concept_set concepts_of(std::initializer_list<concept_id> ids) {
 using C = concept_id;
 /// Words of a minor, of sex and of abuse material: evidence for blocked.
 const concept_set abuse_concepts = concepts_of({C::minor, C::sexual, C::abuse_material});
+/// ... and their hints (evidence only: never a word of danger for the conversation)
+const concept_set abuse_evidence = abuse_concepts | concepts_of({C::veiled_abuse});
 /// Words of death, method and harm: evidence for a crisis, and a conversation's danger words.
 const concept_set harm_concepts = concepts_of(
   {C::death,    C::method,     C::strong_method, C::lethality,   C::preparation, C::farewell,
@@ -538,7 +540,7 @@ model_evidence safety_checker::evidence_in(const concept_finding& found) {
   // oneself, with intent and a time: "saturday night im going to the coast and walking in"
   bool own_plan = words.test(static_cast<std::size_t>(C::self_ref)) && (words & aimed) == aimed;
   return {(words & crisis_evidence).any() || at_someone || own_plan,
-          (words & abuse_concepts).any()};
+          (words & abuse_evidence).any()};
 }
 
 namespace {

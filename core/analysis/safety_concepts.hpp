@@ -52,6 +52,7 @@ enum class concept_id : unsigned {
   future_contact, // keep in touch, see you monday, 常联系, 回头见: a goodbye with a tomorrow
   weariness, // tired of being alive, the easy way out, the long sleep, 活着没意思: evidence only
   veiled,    // do it tonight, when I'm gone, end him, 就这样吧, 另一个世界: evidence only
+  veiled_abuse, // sext, smut, a love scene, grade 6, thirteen, 炼铜, 第一次: evidence only
   count
 };
 

@@ -124,11 +124,12 @@ constexpr double target_crisis_recall = 0.95, target_blocked_recall = 0.95, targ
 // pair of writers, en and zh, unread until 2026-12-07 when the evidence-gate changes were
 // finished on dev and the wave-10 yardstick; README "Understanding"), measured once: crisis
 // 0.935 (en 0.907, zh 0.964), blocked 0.812, personal data 0.958, caution 0.827, benign
-// crisis/blocked 0.000 (0 of 129). Floors: crisis 0.80 -> 0.90; blocked stays 0.80 (32 rows:
-// one is 3 points); benign stays at the 3 % target (one writer pair's look-alikes drew 5.3 %).
+// crisis/blocked 0.000 (0 of 129); read a second time after the hints of abuse (chosen on dev):
+// blocked 0.875, personal data 1.000. Floors: crisis 0.80 -> 0.90; blocked 0.80 -> 0.84 (32
+// rows: one is 3 points); benign stays at the 3 % target (one pair's look-alikes drew 5.3 %).
 // Emotion: the 2026-12-10 split (297, written blind the same evening, measured once): macro-F1
 // 0.868, so the floor rises 0.83 -> 0.85, the target.
-constexpr double floor_crisis_recall = 0.90, floor_blocked_recall = 0.80, floor_pii_recall = 0.90,
+constexpr double floor_crisis_recall = 0.90, floor_blocked_recall = 0.84, floor_pii_recall = 0.90,
                  floor_benign_fp = 0.03, floor_emotion_f1 = 0.85;
 
 } // namespace
