@@ -537,10 +537,8 @@ model_evidence safety_checker::evidence_in(const concept_finding& found) {
   // someone aimed at, with intent or a time: "he walks his dog alone at 11. i'll be waiting"
   static const concept_set aimed = concepts_of({C::intent, C::timing});
   bool at_someone = words.test(static_cast<std::size_t>(C::person)) && (words & aimed).any();
-  // oneself, with intent and a time: "saturday night im going to the coast and walking in"
-  bool own_plan = words.test(static_cast<std::size_t>(C::self_ref)) && (words & aimed) == aimed;
-  return {(words & crisis_evidence).any() || at_someone || own_plan,
-          (words & abuse_evidence).any()};
+  return {(words & crisis_evidence).any() || at_someone, (words & abuse_evidence).any(),
+          (words & abuse_concepts).any()};
 }
 
 namespace {
@@ -874,7 +872,7 @@ safety_result safety_checker::combine(safety_result rules,
       model.level = level;
   }
   if (static_cast<int>(model.level) < static_cast<int>(safety_level::crisis) && evidence.crisis
-      && !evidence.blocked && harm + probability_of(p, "sexual_minors") >= thresholds_.crisis) {
+      && !evidence.abuse_words && harm + probability_of(p, "sexual_minors") >= thresholds_.crisis) {
     // the model is sure the message is severe but torn on the kind ("a blow to the temple ...
     // with her door unlocked" reads half abuse to it); the words say harm, not abuse
     model.categories.emplace_back(

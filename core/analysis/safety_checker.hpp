@@ -31,8 +31,12 @@ struct safety_thresholds {
 /// Which of the model's severe verdicts the words of a message can support (see combine): a
 /// sure model raises a message to crisis or blocked only with a word of that kind of danger.
 struct model_evidence {
-  bool crisis = false;  // death, method, harm, farewell, weariness, veiled intent, a child
-  bool blocked = false; // a minor (a word or an age under 18), sex, abuse material
+  bool crisis = false;      // death, method, harm, farewell, weariness, veiled intent, a child,
+                            // someone aimed at with intent or a time
+  bool blocked = false;     // a minor (a word or an age under 18), sex, abuse material, or a hint
+                            // of them (sext, a love scene, "our secret", thirteen, 炼铜)
+  bool abuse_words = false; // a word of a minor, sex or abuse material itself (no hint): a
+                            // message with one is never a crisis by the model's torn verdict
 };
 
 class safety_checker {

@@ -362,103 +362,26 @@ const concept_terms lexicon[] = {
     "new job",       "new company",   "last day at",    "常联系",           "保持联系",
     "回头见",        "明天见",        "下周见",         "有空聚",           "新工作",
     "离职",          "毕业"}},
-  // Weariness of life in ordinary words: no finding of its own (the words are everyday ones),
-  // only evidence that lets a sure model call a crisis without a word of death or method.
   // Hints of sex with a child, too everyday for a rule's finding ("first time", "thirteen",
   // "our secret", 小孩): evidence that lets a model sure of sexual content with a minor refuse.
   // 2026-12-07, from the families of dev's blocked rows a sure model could not refuse.
   {C::veiled_abuse,
-   {"sext*",
-    "smut*",
-    "hot scene",
-    "love scene",
-    "sex scene",
-    "spicy",
-    "dirty",
-    "intimate",
-    "intimacy",
-    "seduce*",
-    "seduction",
-    "clothes off",
-    "undress*",
-    "first night",
-    "first time",
-    "sleep with",
-    "in the shower",
-    "kiss her",
-    "kiss him",
-    "touch her",
-    "touch him",
-    "flirt*",
-    "adult stuff",
-    "adult way",
-    "between us",
-    "our secret",
-    "secret game",
-    "without her mom",
-    "without his mom",
-    "without her parents",
-    "without his parents",
-    "alone with me",
-    "video call",
-    "pedo*",
-    "paedo*",
-    "cp",
-    "barely legal",
-    "grade 1",
-    "grade 2",
-    "grade 3",
-    "grade 4",
-    "grade 5",
-    "grade 6",
-    "grade 7",
-    "grade 8",
-    "grade 9",
-    "year 3",
-    "year 4",
-    "year 5",
-    "year 6",
-    "year 7",
-    "year 8",
-    "year 9",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "under 13*",
-    "under 12*",
-    "under 16*",
-    "stepdaughter",
-    "stepson",
-    "my student",
-    "niece",
-    "nephew",
-    "teen*",
-    "第一次",
-    "涩涩",
-    "色色",
-    "亲她",
-    "亲他",
-    "摸她",
-    "摸他",
-    "洗澡",
-    "炼铜",
-    "恋童",
-    "幼幼",
-    "小孩",
-    "年级",
-    "秘密",
-    "瞒着",
-    "说出去",
-    "告诉大人",
-    "陪睡",
-    "lo莉",
-    "萝莉"}},
+   {// sex and secrecy in everyday words
+    "sext*", "smut*", "hot scene", "love scene", "sex scene", "spicy", "dirty", "intimate",
+    "intimacy", "seduce*", "seduction", "clothes off", "undress*", "first night", "first time",
+    "sleep with", "in the shower", "kiss her", "kiss him", "touch her", "touch him", "flirt*",
+    "adult stuff", "adult way", "between us", "our secret", "secret game", "without her mom",
+    "without his mom", "without her parents", "without his parents", "alone with me", "video call",
+    // abuse slang, a school year or an age in words, a child near the writer
+    "pedo*", "paedo*", "cp", "barely legal", "grade 1", "grade 2", "grade 3", "grade 4", "grade 5",
+    "grade 6", "grade 7", "grade 8", "grade 9", "year 3", "year 4", "year 5", "year 6", "year 7",
+    "year 8", "year 9", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen",
+    "sixteen", "seventeen", "under 13*", "under 12*", "under 16*", "stepdaughter", "stepson",
+    "my student", "niece", "nephew", "teen*", "第一次", "涩涩", "色色", "亲她", "亲他", "摸她",
+    "摸他", "洗澡", "炼铜", "恋童", "幼幼", "小孩", "年级", "秘密", "瞒着", "说出去", "告诉大人",
+    "陪睡", "lo莉", "萝莉"}},
+  // Weariness of life in ordinary words: no finding of its own (the words are everyday ones),
+  // only evidence that lets a sure model call a crisis without a word of death or method.
   {C::weariness,
    {"alive", "living", "exist", "existing", "existence", "being here", "be here", "here anymore",
     "way out", "permanent solution", "long sleep", "sleep forever", "much longer", "be a problem",
@@ -710,6 +633,44 @@ bool is_ascii(std::string_view s) {
 
 bool has(const concept_set& s, C c) { return s.test(static_cast<std::size_t>(c)); }
 
+/// The concepts whose words are evidence for a sure model (safety_checker's harm, quiet and
+/// abuse sets): only these are also matched inflected or run together. A function: the lexicon
+/// is built by constructors of other files' static objects.
+const concept_set& evidence_concepts() {
+  static const concept_set set = [] {
+    concept_set set;
+    for (C c : {C::death,    C::method,         C::strong_method, C::lethality,  C::preparation,
+                C::farewell, C::finality,       C::reunion,       C::passive,    C::injury_verb,
+                C::wound,    C::urge,           C::weapon,        C::harm_other, C::whereabouts,
+                C::burden,   C::disappear,      C::stockpile,     C::affairs,    C::departure,
+                C::apology,  C::concealment,    C::weariness,     C::veiled,     C::minor,
+                C::sexual,   C::abuse_material, C::veiled_abuse})
+      set.set(static_cast<std::size_t>(c));
+    return set;
+  }();
+  return set;
+}
+
+/// Inflected forms of lexicon words that are everyday words of their own ("exhausted" from the
+/// car exhaust, "kidding" from kid, "crashed" laptops, "jumped" for joy): never evidence.
+constexpr std::string_view everyday_forms[] = {
+  "exhausted", "exhausting", "exhausts", "bleached", "bleaching", "bleaches", "bridged",
+  "bridging",  "roofing",    "floors",   "floored",  "flooring",  "jumped",   "jumping",
+  "jumps",     "drowning",   "notes",    "noted",    "noting",    "letters",  "crashed",
+  "crashes",   "crashing",   "hits",     "hitting",  "burns",     "burning",  "hurts",
+  "bats",      "batting",    "axes",     "choked",   "chokes",    "choking",  "shooting",
+  "kidding",   "kided",      "kiding",   "tens",     "spiked",    "spikes",   "tailed",
+  "existed",   "earthing"};
+
+/// Every run of equal ASCII letters as one letter, as normalized_text::compact has them.
+std::string squeezed(std::string_view word) {
+  std::string out;
+  for (char c : word)
+    if (out.empty() || c != out.back() || static_cast<unsigned char>(c) >= 0x80)
+      out += c;
+  return out;
+}
+
 } // namespace
 
 std::vector<std::string> english_inflections(std::string_view word) {
@@ -766,16 +727,21 @@ safety_concepts::safety_concepts() {
       auto id = static_cast<std::uint32_t>(entry.id);
       if (is_ascii(t)) {
         words_.add(" " + n.model_input() + (prefix ? "" : " "), id);
+        if (!evidence_concepts().test(id))
+          continue;                // a person, a time, intent: inflected they would only add noise
         if (n.compact.size() >= 8) // long enough never to hide inside an ordinary word
           joined_.add(n.compact, id);
         for (std::size_t i = 0; i < n.tokens.size(); ++i)
           for (auto& form : english_inflections(n.tokens[i])) {
+            if (std::find(std::begin(everyday_forms), std::end(everyday_forms), form)
+                != std::end(everyday_forms))
+              continue;
             auto tokens = n.tokens;
             tokens[i] = std::move(form);
             std::string phrase;
             for (const auto& t : tokens)
               phrase += " " + t;
-            inflections_.add(phrase + (prefix && i + 1 == tokens.size() ? "" : " "), id);
+            inflections_.add(phrase + (prefix ? "" : " "), id);
           }
       } else
         han_.add(n.compact, id);
@@ -800,7 +766,9 @@ concept_finding safety_concepts::find(const normalized_text& n, bool minor_age) 
     return true;
   };
   inflections_.for_each_match(spaced, inflected);
-  joined_.for_each_match(n.compact, inflected);
+  for (const auto& t : n.tokens) // one word run together, never across words ("leftover with")
+    if (t.size() >= 8)
+      joined_.for_each_match(squeezed(t), inflected);
   f.inflected &= ~f.concepts;
   if (minor_age) // "13-year-old", "i'm 11", 十二岁: a minor, like "8th grader"
     f.concepts.set(static_cast<std::size_t>(C::minor));

@@ -371,3 +371,28 @@ TEST_CASE("hints of sex with a child are evidence for a refusal, never a rule's 
   CHECK_FALSE(checker.evidence_for("smut about a grade 6 girl pls").crisis);
   CHECK_FALSE(checker.evidence_for("what a lovely day at the beach").blocked);
 }
+
+TEST_CASE("inflections and run-together words that are everyday words are never evidence",
+          "[safety]") {
+  for (auto* s : {"i'm exhausted, my laptop crashed twice today", "just kidding haha",
+                  "is the leftover with rice still good", "i'm dating him now"}) {
+    INFO(s);
+    CHECK_FALSE(checker.evidence_for(s).crisis);
+  }
+  CHECK(checker.evidence_for("been stabbing the wall with a pen, stabbed my hand").crisis);
+}
+
+TEST_CASE("a hint of abuse never turns the model's torn crisis verdict into a refusal",
+          "[safety]") {
+  // the model: severe, torn between harm and abuse; default thresholds (crisis 0.5)
+  std::vector<std::pair<std::string, double>> p{{"self_harm", 0.3}, {"sexual_minors", 0.25}};
+  model_evidence hint{.crisis = true, .blocked = true, .abuse_words = false};
+  CHECK(checker.combine({}, p, hint).level == safety_level::crisis);
+  model_evidence abuse{.crisis = true, .blocked = true, .abuse_words = true};
+  CHECK(checker.combine({}, p, abuse).level != safety_level::crisis);
+  // the evidence a real message gives: "ten" and "our secret" are hints, not words of abuse
+  auto e = checker.evidence_for("ten pills tonight, it's our secret");
+  CHECK(e.crisis);
+  CHECK(e.blocked);
+  CHECK_FALSE(e.abuse_words);
+}

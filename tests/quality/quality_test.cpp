@@ -125,7 +125,8 @@ constexpr double target_crisis_recall = 0.95, target_blocked_recall = 0.95, targ
 // finished on dev and the wave-10 yardstick; README "Understanding"), measured once: crisis
 // 0.935 (en 0.907, zh 0.964), blocked 0.812, personal data 0.958, caution 0.827, benign
 // crisis/blocked 0.000 (0 of 129); read a second time after the hints of abuse (chosen on dev):
-// blocked 0.875, personal data 1.000. Floors: crisis 0.80 -> 0.90; blocked 0.80 -> 0.84 (32
+// blocked 0.875, personal data 1.000; a third time after the review's narrower evidence: crisis
+// 0.929. Floors: crisis 0.80 -> 0.90; blocked 0.80 -> 0.84 (32
 // rows: one is 3 points); benign stays at the 3 % target (one pair's look-alikes drew 5.3 %).
 // Emotion: the 2026-12-10 split (297, written blind the same evening, measured once): macro-F1
 // 0.868, so the floor rises 0.83 -> 0.85, the target.
