@@ -497,45 +497,19 @@ model_evidence safety_checker::evidence_for(std::string_view text) const {
   return evidence_in(concepts_.find(normalize_text(text), mentions_minor_age(text)));
 }
 
-namespace {
-
-constexpr concept_set concepts_of(std::initializer_list<concept_id> ids) {
-  concept_set s;
-  for (auto c : ids)
-    s.set(static_cast<std::size_t>(c));
-  return s;
-}
-
-using C = concept_id;
-/// Words of a minor, of sex and of abuse material: evidence for blocked.
-const concept_set abuse_concepts = concepts_of({C::minor, C::sexual, C::abuse_material});
-/// ... and their hints (evidence only: never a word of danger for the conversation)
-const concept_set abuse_evidence = abuse_concepts | concepts_of({C::veiled_abuse});
-/// Words of death, method and harm: evidence for a crisis, and a conversation's danger words.
-const concept_set harm_concepts = concepts_of(
-  {C::death,    C::method,     C::strong_method, C::lethality,   C::preparation, C::farewell,
-   C::finality, C::reunion,    C::passive,       C::injury_verb, C::wound,       C::urge,
-   C::weapon,   C::harm_other, C::whereabouts,   C::burden,      C::disappear,   C::stockpile,
-   C::affairs,  C::departure,  C::apology,       C::concealment});
-/// Weariness of life ("tired of being alive", "活着没意思") and veiled intent ("when i'm gone",
-/// "i'm going to do it") let a sure model call a crisis, but their words are too everyday
-/// ("累了", "give up", "do it") to mark a conversation for escalation.
-const concept_set quiet_concepts = concepts_of({C::weariness, C::veiled});
-
-} // namespace
-
 bool safety_checker::danger_words_in(const concept_finding& found) {
-  return (found.concepts & (harm_concepts | abuse_concepts)).any();
+  constexpr concept_set danger{harm_bits | abuse_bits};
+  return (found.concepts & danger).any();
 }
 
 model_evidence safety_checker::evidence_in(const concept_finding& found) {
   // a child is evidence for a crisis too: plans and threats name them ("the kids are at their
   // father's on Thursday", "if I can't have the kids ..."); sex and abuse material are not
-  static const concept_set crisis_evidence =
-    harm_concepts | quiet_concepts | concepts_of({C::minor});
+  using C = concept_id;
+  constexpr concept_set crisis_evidence{harm_bits | quiet_bits | concept_bits({C::minor})};
   auto words = found.concepts | found.inflected;
   // someone aimed at, with intent or a time: "he walks his dog alone at 11. i'll be waiting"
-  static const concept_set aimed = concepts_of({C::intent, C::timing});
+  constexpr concept_set aimed{concept_bits({C::intent, C::timing})};
   bool at_someone = words.test(static_cast<std::size_t>(C::person)) && (words & aimed).any();
   return {(words & crisis_evidence).any() || at_someone, (words & abuse_evidence).any(),
           (words & abuse_concepts).any()};

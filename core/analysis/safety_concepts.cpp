@@ -633,24 +633,6 @@ bool is_ascii(std::string_view s) {
 
 bool has(const concept_set& s, C c) { return s.test(static_cast<std::size_t>(c)); }
 
-/// The concepts whose words are evidence for a sure model (safety_checker's harm, quiet and
-/// abuse sets): only these are also matched inflected or run together. A function: the lexicon
-/// is built by constructors of other files' static objects.
-const concept_set& evidence_concepts() {
-  static const concept_set set = [] {
-    concept_set set;
-    for (C c : {C::death,    C::method,         C::strong_method, C::lethality,  C::preparation,
-                C::farewell, C::finality,       C::reunion,       C::passive,    C::injury_verb,
-                C::wound,    C::urge,           C::weapon,        C::harm_other, C::whereabouts,
-                C::burden,   C::disappear,      C::stockpile,     C::affairs,    C::departure,
-                C::apology,  C::concealment,    C::weariness,     C::veiled,     C::minor,
-                C::sexual,   C::abuse_material, C::veiled_abuse})
-      set.set(static_cast<std::size_t>(c));
-    return set;
-  }();
-  return set;
-}
-
 /// Inflected forms of lexicon words that are everyday words of their own ("exhausted" from the
 /// car exhaust, "kidding" from kid, "crashed" laptops, "jumped" for joy): never evidence.
 constexpr std::string_view everyday_forms[] = {
@@ -661,15 +643,6 @@ constexpr std::string_view everyday_forms[] = {
   "bats",      "batting",    "axes",     "choked",   "chokes",    "choking",  "shooting",
   "kidding",   "kided",      "kiding",   "tens",     "spiked",    "spikes",   "tailed",
   "existed",   "earthing"};
-
-/// Every run of equal ASCII letters as one letter, as normalized_text::compact has them.
-std::string squeezed(std::string_view word) {
-  std::string out;
-  for (char c : word)
-    if (out.empty() || c != out.back() || static_cast<unsigned char>(c) >= 0x80)
-      out += c;
-  return out;
-}
 
 } // namespace
 
@@ -727,7 +700,7 @@ safety_concepts::safety_concepts() {
       auto id = static_cast<std::uint32_t>(entry.id);
       if (is_ascii(t)) {
         words_.add(" " + n.model_input() + (prefix ? "" : " "), id);
-        if (!evidence_concepts().test(id))
+        if (!evidence_concepts.test(id))
           continue;                // a person, a time, intent: inflected they would only add noise
         if (n.compact.size() >= 8) // long enough never to hide inside an ordinary word
           joined_.add(n.compact, id);
@@ -767,8 +740,11 @@ concept_finding safety_concepts::find(const normalized_text& n, bool minor_age) 
   };
   inflections_.for_each_match(spaced, inflected);
   for (const auto& t : n.tokens) // one word run together, never across words ("leftover with")
-    if (t.size() >= 8)
-      joined_.for_each_match(squeezed(t), inflected);
+    if (t.size() >= 8) {
+      std::string compact;
+      append_compact(compact, t);
+      joined_.for_each_match(compact, inflected);
+    }
   f.inflected &= ~f.concepts;
   if (minor_age) // "13-year-old", "i'm 11", 十二岁: a minor, like "8th grader"
     f.concepts.set(static_cast<std::size_t>(C::minor));

@@ -7,6 +7,7 @@
 #include "core/support/phrase_matcher.hpp"
 
 #include <bitset>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,43 @@ enum class concept_id : unsigned {
 
 constexpr std::size_t concept_count = static_cast<std::size_t>(concept_id::count);
 using concept_set = std::bitset<concept_count>;
+static_assert(concept_count <= 64, "concept sets are built from one 64-bit word");
+
+/// The bits of a set of concepts, for sets that are constant expressions (std::bitset's set()
+/// and operator| are not constexpr in C++20; its constructor from a word is).
+constexpr unsigned long long concept_bits(std::initializer_list<concept_id> ids) {
+  unsigned long long bits = 0;
+  for (auto c : ids)
+    bits |= 1ULL << static_cast<unsigned>(c);
+  return bits;
+}
+
+/// Words of a minor, of sex and of abuse material: evidence for blocked, and danger words.
+inline constexpr unsigned long long abuse_bits =
+  concept_bits({concept_id::minor, concept_id::sexual, concept_id::abuse_material});
+/// Words of death, method and harm: evidence for a crisis, and a conversation's danger words.
+inline constexpr unsigned long long harm_bits =
+  concept_bits({concept_id::death,       concept_id::method,      concept_id::strong_method,
+                concept_id::lethality,   concept_id::preparation, concept_id::farewell,
+                concept_id::finality,    concept_id::reunion,     concept_id::passive,
+                concept_id::injury_verb, concept_id::wound,       concept_id::urge,
+                concept_id::weapon,      concept_id::harm_other,  concept_id::whereabouts,
+                concept_id::burden,      concept_id::disappear,   concept_id::stockpile,
+                concept_id::affairs,     concept_id::departure,   concept_id::apology,
+                concept_id::concealment});
+/// Weariness of life ("tired of being alive", "活着没意思") and veiled intent ("when i'm gone",
+/// "i'm going to do it") let a sure model call a crisis, but their words are too everyday
+/// ("累了", "give up", "do it") to mark a conversation for escalation.
+inline constexpr unsigned long long quiet_bits =
+  concept_bits({concept_id::weariness, concept_id::veiled});
+
+inline constexpr concept_set abuse_concepts{abuse_bits};
+/// ... with their hints: evidence only, never a word of danger for the conversation
+inline constexpr concept_set abuse_evidence{abuse_bits | concept_bits({concept_id::veiled_abuse})};
+/// Every concept whose words are evidence for a sure model (safety_checker::evidence_in): only
+/// these are also matched inflected or run together (concept_finding::inflected).
+inline constexpr concept_set evidence_concepts{harm_bits | quiet_bits | abuse_bits
+                                               | concept_bits({concept_id::veiled_abuse})};
 
 /// The regular inflections of an English word ("end" -> ends, ended, ending; "cut" -> cuts,
 /// cutting, cutted; "take" -> takes, taked, taking): what a lexicon word may also be written as.

@@ -453,10 +453,14 @@ normalized_text normalize_text(std::string_view text) {
   normalized_text r;
   r.tokens = apply_aliases(join_spelled_out(raw_tokens(fold_code_points(text))));
   for (const auto& t : r.tokens)
-    for (char c : t)
-      if (r.compact.empty() || c != r.compact.back() || !(c >= 'a' && c <= 'z'))
-        r.compact.push_back(c);
+    append_compact(r.compact, t);
   return r;
+}
+
+void append_compact(std::string& compact, std::string_view token) {
+  for (char c : token)
+    if (compact.empty() || c != compact.back() || !(c >= 'a' && c <= 'z'))
+      compact.push_back(c);
 }
 
 } // namespace xinyu::core

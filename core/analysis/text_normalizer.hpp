@@ -28,6 +28,10 @@ struct normalized_text {
 
 normalized_text normalize_text(std::string_view text);
 
+/// Appends `token` to `compact` as normalized_text::compact is built: every run of equal ASCII
+/// letters (across the join too) as one letter, other characters as they are.
+void append_compact(std::string& compact, std::string_view token);
+
 /// The simplified form of a traditional Chinese character (歲 -> 岁, 滿 -> 满), or `cp`
 /// itself: the table normalize_text folds with, for finders that read the raw text.
 char32_t simplified_chinese(char32_t cp);
