@@ -202,10 +202,22 @@ def main():
     ap.add_argument("--every-ms", type=int, default=20000)
     ap.add_argument("--no-zero", action="store_true", help="skip the zero-delay LLM run")
     ap.add_argument("--realistic-duration", type=int, default=40)
+    ap.add_argument("--api", action="store_true",
+                    help="load through the OpenAI-compatible SSE endpoint (POST "
+                         "/v1/chat/completions, stream) instead of WebSocket: xinyu and "
+                         "baseline only; no realistic or idle runs")
     ap.add_argument("--out", default="docs/bench",
                     help="where the rows (compare.json) and the PNG charts go; '' = nowhere")
     a = ap.parse_args()
     servers = a.servers.split(",")
+    via = ("--api",) if a.api else ()
+    if a.api:
+        dropped = [s for s in servers if s not in ("xinyu", "baseline")]
+        if dropped:
+            print(f"--api: only xinyu and baseline speak it; skipping {','.join(dropped)}",
+                  file=sys.stderr)
+        servers = [s for s in servers if s in ("xinyu", "baseline")]
+        a.realistic, a.idle_xinyu = "", 0
     if "seed" in servers and not os.path.exists(os.path.join(SEED_DIR, "seed_fastapi.py")):
         print(f"seed peer not found at {SEED_DIR}; running xinyu only", file=sys.stderr)
         servers = ["xinyu"]
@@ -222,7 +234,8 @@ def main():
             srv, port = start(tmp, mport, "paced")
             try:
                 for u in [int(x) for x in a.users.split(",") if x]:
-                    r = measured(srv.p.pid, lambda: load(port, u, a.duration, f"{name}-{u}"))
+                    r = measured(srv.p.pid, lambda: load(port, u, a.duration, f"{name}-{u}",
+                                                              extra=via))
                     r.update(server=name, scenario=f"LLM 100ms+20ms/token, {u} users")
                     rows.append(r)
                     print(json.dumps(r), file=sys.stderr)
@@ -245,7 +258,8 @@ def main():
             if not a.no_zero:
                 srv, port = start(tmp, zport, "zero")
                 try:
-                    r = measured(srv.p.pid, lambda: load(port, 100, a.duration, f"{name}-zero"))
+                    r = measured(srv.p.pid, lambda: load(port, 100, a.duration, f"{name}-zero",
+                                                              extra=via))
                     r.update(server=name, scenario="zero-delay LLM, 100 users")
                     rows.append(r)
                     print(json.dumps(r), file=sys.stderr)

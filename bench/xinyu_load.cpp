@@ -1,14 +1,18 @@
-// xinyu-load: drives any protocol-v1 server (xinyu or the seed peer) with N concurrent users and
-// reports turns/s and client-side TTFT/total/persisted percentiles. Never asserts; only measures.
+// xinyu-load: drives any protocol-v1 server (xinyu or the seed peer) with N concurrent users, over
+// WebSocket or (--api) the OpenAI-compatible SSE endpoint, and reports turns/s and client-side
+// TTFT/total/persisted percentiles. Never asserts; only measures.
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -44,6 +48,9 @@ struct options {
   int timeout_ms = 60000; // per turn
   std::string label = "run";
   bool route_hint = false; // connect to /v1/ws?user=<name> (a load balancer hashes by it)
+  // each turn a POST /v1/chat/completions with "stream": true on a new connection (dev mode:
+  // the body's `user` names the caller); TTFT at the first non-empty delta, total at [DONE]
+  bool api = false;
   std::string text = "我最近工作压力很大，晚上总是睡不着，感觉很焦虑";
 };
 
@@ -275,12 +282,176 @@ private:
   bool in_turn_ = false, got_token_ = false, got_done_ = false, stopped_ = false;
 };
 
+/// One person through the OpenAI-compatible facade: per turn, connect, POST a streamed chat
+/// completion and read its SSE chunks until `data: [DONE]` (the server then closes).
+class api_user : public std::enable_shared_from_this<api_user> {
+public:
+  api_user(net::io_context& ioc, const options& opt, stats& st, int index,
+           clock_type::time_point end)
+    : ioc_(ioc), timer_(ioc), opt_(opt), st_(st), index_(index), end_(end) {}
+
+  void start(int delay_ms) {
+    st_.connected++; // a caller with no standing connection: counted once, as present
+    timer_.expires_after(std::chrono::milliseconds(delay_ms));
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec)
+        self->next_turn();
+    });
+  }
+
+private:
+  std::string name() const { return "bench-" + opt_.label + "-" + std::to_string(index_); }
+
+  void sample(const std::string& s) {
+    if (st_.error_samples.size() < 5)
+      st_.error_samples.push_back(s);
+  }
+
+  double since_sent() const {
+    return std::chrono::duration<double, std::milli>(clock_type::now() - sent_at_).count();
+  }
+
+  void next_turn() {
+    if ((opt_.turns > 0 && done_turns_ >= opt_.turns)
+        || (opt_.duration_s > 0 && clock_type::now() >= end_))
+      return;
+    got_token_ = false;
+    in_.clear();
+    head_done_ = false;
+    scanned_ = 0;
+    sent_at_ = clock_type::now();
+    stream_ = std::make_unique<beast::tcp_stream>(ioc_);
+    stream_->expires_after(std::chrono::milliseconds(opt_.timeout_ms));
+    tcp::endpoint ep{net::ip::make_address(opt_.host), opt_.port};
+    stream_->async_connect(ep, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) {
+        self->st_.conn_failures++;
+        return self->end_turn(true);
+      }
+      json body{{"model", "xinyu"},
+                {"stream", true},
+                {"user", self->name()},
+                {"messages", json::array({{{"role", "user"}, {"content", self->opt_.text}}})}};
+      auto b = body.dump();
+      self->out_ = "POST /v1/chat/completions HTTP/1.1\r\nHost: " + self->opt_.host + ":"
+                   + std::to_string(self->opt_.port)
+                   + "\r\nContent-Type: application/json\r\nContent-Length: "
+                   + std::to_string(b.size()) + "\r\n\r\n" + b;
+      net::async_write(*self->stream_, net::buffer(self->out_),
+                       [self](beast::error_code ec, std::size_t) {
+                         if (ec) {
+                           self->st_.errors++;
+                           self->sample("write failed: " + ec.message());
+                           return self->end_turn(true);
+                         }
+                         self->read();
+                       });
+    });
+  }
+
+  void read() {
+    stream_->async_read_some(net::buffer(chunk_), [self = shared_from_this()](beast::error_code ec,
+                                                                              std::size_t n) {
+      self->in_.append(self->chunk_.data(), n);
+      if (!self->scan())
+        return; // the turn ended in scan
+      if (ec == beast::error::timeout) {
+        self->st_.timeouts++;
+        self->sample("turn timed out");
+        return self->end_turn(true);
+      }
+      if (ec) {
+        self->st_.errors++;
+        self->sample(ec == net::error::eof ? "stream ended before [DONE]"
+                                           : "read failed: " + ec.message());
+        return self->end_turn(true);
+      }
+      self->read();
+    });
+  }
+
+  /// Reads what arrived; false once the turn has ended.
+  bool scan() {
+    if (!head_done_) {
+      auto end = in_.find("\r\n\r\n");
+      if (end == std::string::npos)
+        return true;
+      if (in_.compare(0, 12, "HTTP/1.1 200") != 0) {
+        st_.errors++;
+        sample(in_.substr(0, std::min<std::size_t>(in_.size(), 200)));
+        end_turn(true);
+        return false;
+      }
+      head_done_ = true;
+      scanned_ = end + 4;
+    }
+    for (;;) { // one SSE event per "\n\n"
+      auto end = in_.find("\n\n", scanned_);
+      if (end == std::string::npos)
+        return true;
+      std::string_view ev{in_.data() + scanned_, end - scanned_};
+      scanned_ = end + 2;
+      if (ev.find("data: [DONE]") != std::string_view::npos) {
+        st_.total.push_back(since_sent());
+        st_.turns++;
+        end_turn(false);
+        return false;
+      }
+      auto at = ev.find("\"content\":\"");
+      if (at != std::string_view::npos && at + 11 < ev.size() && ev[at + 11] != '"') {
+        st_.tokens++;
+        if (!got_token_) {
+          got_token_ = true;
+          st_.ttft.push_back(since_sent());
+        }
+      }
+    }
+  }
+
+  void end_turn(bool failed) {
+    if (stream_) {
+      beast::error_code ignored;
+      stream_->socket().shutdown(tcp::socket::shutdown_both, ignored);
+      stream_->close();
+    }
+    ++done_turns_;
+    // a failed turn waits a little before the next: a refusing server is not hammered
+    int pause = failed ? std::max(opt_.think_ms, 100) : opt_.think_ms;
+    if (pause == 0) {
+      net::post(ioc_, [self = shared_from_this()] { self->next_turn(); });
+      return;
+    }
+    timer_.expires_after(std::chrono::milliseconds(pause));
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec)
+        self->next_turn();
+    });
+  }
+
+  net::io_context& ioc_;
+  std::unique_ptr<beast::tcp_stream> stream_;
+  net::steady_timer timer_;
+  const options& opt_;
+  stats& st_;
+  int index_;
+  clock_type::time_point end_;
+  clock_type::time_point sent_at_;
+  std::string out_;
+  std::string in_;
+  std::array<char, 16384> chunk_{};
+  std::size_t scanned_ = 0;
+  int done_turns_ = 0;
+  bool head_done_ = false, got_token_ = false;
+};
+
 void usage() {
   std::cout
     << "xinyu-load [--host H] [--port P] [--users N] [--turns T] [--duration S]\n"
        "           [--ramp-ms MS] [--think-ms MS | --every-ms MS] [--persisted] [--idle S]\n"
        "           [--timeout-ms MS]\n"
-       "           [--label NAME] [--text TEXT] [--route-hint]\n"
+       "           [--label NAME] [--text TEXT] [--route-hint] [--api]\n"
+       "--api: each turn a streamed POST /v1/chat/completions (dev mode), not WebSocket;\n"
+       "       --every-ms, --idle and --persisted are WebSocket only.\n"
        "Prints one JSON line of results (turns/s, ttft/total/persisted p50/p95/p99 in ms).\n";
 }
 
@@ -325,6 +496,8 @@ int main(int argc, char** argv) {
       opt.text = next();
     else if (a == "--route-hint")
       opt.route_hint = true;
+    else if (a == "--api")
+      opt.api = true;
     else if (a == "--help" || a == "-h") {
       usage();
       return 0;
@@ -341,9 +514,16 @@ int main(int argc, char** argv) {
   auto start = clock_type::now();
   auto end =
     start + std::chrono::milliseconds(static_cast<long>(opt.duration_s * 1000) + opt.ramp_ms);
+  if (opt.api && (opt.every_ms > 0 || opt.idle_s > 0 || opt.wait_persisted)) {
+    std::cerr << "--api: --every-ms, --idle and --persisted are WebSocket only\n";
+    return 2;
+  }
   for (int i = 0; i < opt.users; ++i) {
-    auto u = std::make_shared<user>(ioc, opt, st, i, end);
-    u->start(opt.users > 1 ? opt.ramp_ms * i / opt.users : 0);
+    int delay = opt.users > 1 ? opt.ramp_ms * i / opt.users : 0;
+    if (opt.api)
+      std::make_shared<api_user>(ioc, opt, st, i, end)->start(delay);
+    else
+      std::make_shared<user>(ioc, opt, st, i, end)->start(delay);
   }
   ioc.run();
   double elapsed = std::chrono::duration<double>(clock_type::now() - start).count();

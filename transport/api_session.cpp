@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <deque>
+#include <vector>
 
 namespace xinyu::transport {
 
@@ -468,14 +469,23 @@ private:
     // a reader that stops reading cannot hold the connection: one write may take at most the
     // call's whole deadline (then it fails and the call finishes)
     beast::get_lowest_layer(socket_).expires_after(ctx_->api_deadline);
-    net::async_write(socket_, net::buffer(queue_.front()),
+    // every chunk queued now (up to max_gathered) in one write: a burst of SSE events is one
+    // syscall, not one per event. The strings stay in queue_ (a deque: pushing at the back never
+    // moves them) until the write completes.
+    static constexpr std::size_t max_gathered = 64;
+    batch_.clear();
+    for (std::size_t i = 0; i < queue_.size() && batch_.size() < max_gathered; ++i)
+      batch_.push_back(net::buffer(queue_[i]));
+    net::async_write(socket_, batch_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                        self->writing_ = false;
                        if (ec)
                          return self->on_write_failed();
                        if (self->finished_)
                          return; // dropped meanwhile
-                       self->queue_.pop_front();
+                       self->queue_.erase(self->queue_.begin(),
+                                          self->queue_.begin()
+                                            + static_cast<std::ptrdiff_t>(self->batch_.size()));
                        if (!self->queue_.empty())
                          return self->do_write();
                        if (self->closing_)
@@ -536,14 +546,15 @@ private:
   std::string id_;
   bool stream_ = false;
   std::shared_ptr<sink_type> sink_;
-  std::deque<std::string> queue_;
-  bool started_ = false;      // `accepted` seen
-  bool head_written_ = false; // status line queued
+  std::deque<std::string> queue_;        // front batch_.size() in the write in flight
+  std::vector<net::const_buffer> batch_; // their buffers
+  bool started_ = false;                 // `accepted` seen
+  bool head_written_ = false;            // status line queued
   bool done_seen_ = false;
   bool include_usage_ = false;
   bool sent_first_ = false;
   bool closing_ = false;
-  bool writing_ = false; // an async_write is in flight (its buffer is queue_.front())
+  bool writing_ = false; // an async_write is in flight (its buffers are batch_)
   bool finished_ = false;
   std::string reply_;
   std::string content_type_;
