@@ -146,22 +146,28 @@ core::safety_thresholds pick_safety_thresholds(
   // Crisis and blocked share the benign budget, so their thresholds are chosen together:
   // the sum of both recalls first (a missed crisis and a missed abuse request weigh the same),
   // caution next, fewer check-ins on benign, then higher thresholds. The model may overrule a
-  // rule's crisis only when very sure of "benign" (veto), and call a crisis without a word of
-  // danger only when very sure (alone).
+  // rule's crisis only when very sure of "benign" (veto).
+  //
+  // It may call a crisis without a word of danger (alone) at P >= 0.995 on a message of six
+  // words or more (model_evidence::says_enough). Fixed, not searched: the budgets below were
+  // already over without it, so the search never let the model speak alone. Chosen 2026-12-07
+  // on dev out of fold and the wave-10 yardstick (kept out of training): yardstick crisis
+  // recall 0.658 -> 0.742 at the same benign rate (5 of 173); dev 0.735 -> 0.772, benign
+  // look-alikes 4.9 -> 5.3 % and everyday emotional messages 2.1 -> 3.2 % answered as a crisis
+  // (people afraid of someone, grief, loneliness). A missed crisis costs more than a gentle
+  // crisis reply to a frightened or grieving person. 0.998 gave 0.720 / 2.8 %.
+  constexpr double alone = 0.995;
   for (double blocked : {0.3, 0.5, 0.7, 0.9, 1.1})
     for (double veto : {0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 1.1})
-      for (double alone : {0.7, 0.8, 0.9, 0.95, 0.98, 1.1})
-        for (double cr = 0.10; cr <= 0.901; cr += 0.05) {
-          if (alone < cr)
-            continue; // without evidence the model must be at least as sure as with it
-          core::safety_thresholds t = best;
-          t.crisis = cr;
-          t.caution = cr; // the fewest check-ins; the caution threshold is picked after
-          t.veto = veto;
-          t.alone = alone;
-          t.blocked = blocked;
-          grid.push_back({t, {}, 0});
-        }
+      for (double cr = 0.10; cr <= 0.901; cr += 0.05) {
+        core::safety_thresholds t = best;
+        t.crisis = cr;
+        t.caution = cr; // the fewest check-ins; the caution threshold is picked after
+        t.veto = veto;
+        t.alone = alone;
+        t.blocked = blocked;
+        grid.push_back({t, {}, 0});
+      }
   // every point is independent: the cores share them (the build waits on this)
   parallel_for(grid.size(), [&](std::size_t i) {
     auto o = evaluate_both(grid[i].thresholds);
@@ -453,7 +459,7 @@ bool train_safety(const std::string& data, const std::string& out) {
     "pairs; rules alone %.3f), "
     "benign check-ins %.3f; everyday emotional messages crisis/blocked %.3f, check-ins %.3f; "
     "thresholds crisis %.2f caution %.2f blocked %.2f other "
-    "%.2f veto %.2f alone %.2f\n",
+    "%.2f veto %.2f alone %.3f\n",
     labelled.size(), everyday, dev.size(), s.crisis.rate(), rules_scores.crisis.rate(),
     s.blocked.rate(), s.pii.rate(), s.caution.rate(), s.benign_severe.rate(), budget_severe,
     rules_scores.benign_severe.rate(), s.benign_flagged.rate(), everyday_dev.benign_severe.rate(),

@@ -490,11 +490,12 @@ safety_result safety_checker::check(std::string_view text) const {
   if (!model_)
     return r;
   auto input = model_input(n, r, found);
-  return combine(std::move(r), model_->predict(input), evidence_in(found));
+  return combine(std::move(r), model_->predict(input), evidence_in(found, n.tokens.size()));
 }
 
 model_evidence safety_checker::evidence_for(std::string_view text) const {
-  return evidence_in(concepts_.find(normalize_text(text), mentions_minor_age(text)));
+  auto n = normalize_text(text);
+  return evidence_in(concepts_.find(n, mentions_minor_age(text)), n.tokens.size());
 }
 
 bool safety_checker::danger_words_in(const concept_finding& found) {
@@ -502,7 +503,7 @@ bool safety_checker::danger_words_in(const concept_finding& found) {
   return (found.concepts & danger).any();
 }
 
-model_evidence safety_checker::evidence_in(const concept_finding& found) {
+model_evidence safety_checker::evidence_in(const concept_finding& found, std::size_t length) {
   // a child is evidence for a crisis too: plans and threats name them ("the kids are at their
   // father's on Thursday", "if I can't have the kids ..."); sex and abuse material are not
   using C = concept_id;
@@ -512,7 +513,7 @@ model_evidence safety_checker::evidence_in(const concept_finding& found) {
   constexpr concept_set aimed{concept_bits({C::intent, C::timing})};
   bool at_someone = words.test(static_cast<std::size_t>(C::person)) && (words & aimed).any();
   return {(words & crisis_evidence).any() || at_someone, (words & abuse_evidence).any(),
-          (words & abuse_concepts).any()};
+          (words & abuse_concepts).any(), length >= model_evidence::alone_min_words};
 }
 
 namespace {
@@ -834,7 +835,7 @@ safety_result safety_checker::combine(safety_result rules,
   // ("are you there?", "good night", "my kids are in the garden") the model asks gently; it
   // calls a crisis alone only when very sure, and never refuses on its own.
   double harm = probability_of(p, "self_harm") + probability_of(p, "violence");
-  bool crisis_supported = evidence.crisis || harm >= thresholds_.alone;
+  bool crisis_supported = evidence.crisis || (evidence.says_enough && harm >= thresholds_.alone);
   model.level = safety_level::ok;
   for (const auto& c : model.categories) {
     auto level = safety_level::caution;

@@ -37,6 +37,11 @@ struct model_evidence {
                             // of them (sext, a love scene, "our secret", thirteen, 炼铜)
   bool abuse_words = false; // a word of a minor, sex or abuse material itself (no hint): a
                             // message with one is never a crisis by the model's torn verdict
+  // at least alone_min_words words (tokens: an ASCII word, a Han character): only such a message
+  // may be a crisis on the model's word alone (safety_thresholds::alone). Out of fold the model
+  // is as sure about "bye bye", "thank u" or "maybe" as about a plan.
+  bool says_enough = false;
+  static constexpr std::size_t alone_min_words = 6;
 };
 
 class safety_checker {
@@ -85,7 +90,7 @@ private:
   safety_result rules_on(std::string_view text, const normalized_text& n,
                          const concept_finding& found) const;
   /// Evidence for the model (combine's `evidence`) among the concepts found.
-  static model_evidence evidence_in(const concept_finding& found);
+  static model_evidence evidence_in(const concept_finding& found, std::size_t length);
   /// Words of danger that mark a conversation for escalation (safety_result::danger_words).
   static bool danger_words_in(const concept_finding& found);
 

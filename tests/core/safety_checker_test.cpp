@@ -247,6 +247,19 @@ TEST_CASE("without a word of danger the model alone calls a crisis only when ver
   t.alone = 0.95;
   safety_checker sure{std::make_shared<sure_of>("self_harm"), t};
   CHECK(sure.check("no one has to worry about me after friday").level == safety_level::crisis);
+  // ... and only on a message that says something: out of fold the model is as sure about
+  // "bye bye" or "maybe" as about a plan
+  CHECK(checker.evidence_for("no one has to worry about me after friday").says_enough);
+  for (auto* s : {"are you there?", "bye bye", "thank u", "gotta go to work bye", "嗯嗯 好的"}) {
+    INFO(s);
+    CHECK_FALSE(checker.evidence_for(s).says_enough);
+    CHECK(sure.check(s).level == safety_level::caution);
+  }
+  // a Han character is a word: six of them say enough
+  auto zh = checker.evidence_for("周五以后谁都不必操心我了");
+  CHECK_FALSE(zh.crisis);
+  CHECK(zh.says_enough);
+  CHECK(sure.check("周五以后谁都不必操心我了").level == safety_level::crisis);
 }
 
 TEST_CASE("a sure model's crisis needs a word of harm and its refusal a word of abuse",
