@@ -138,7 +138,6 @@ core::safety_thresholds pick_safety_thresholds(
     double over;
   };
   std::vector<grid_point> grid;
-  std::optional<outcome> last;
   core::safety_thresholds best;
   best.crisis = best.caution = 0.95;
   best.blocked = best.other = 1.1;
@@ -206,47 +205,42 @@ core::safety_thresholds pick_safety_thresholds(
     }
   }
   {
-    // The caution threshold changes neither crisis nor blocked recall nor what benign
-    // messages get crisis: only check-ins. Picked after them, for caution recall within the
-    // check-in budgets, then fewer check-ins on benign.
+    // The caution and "other" thresholds change neither crisis nor blocked recall nor what
+    // benign messages get crisis: only check-ins. Picked after them and together (they share
+    // the check-in budgets: picked one after the other, the first took all the room, and on
+    // 2026-12-07 the model's injection, abuse and personal-data check-ins were switched off),
+    // for caution and personal-data recall within the budgets, then fewer check-ins on benign.
+    // "other" check-ins (injection, abuse, personal data) need a clear majority.
     std::vector<core::safety_thresholds> sweep;
-    for (double ca = 0.10; ca <= best.crisis + 1e-9; ca += 0.05) {
-      sweep.push_back(best);
-      sweep.back().caution = ca;
-    }
+    for (double ca = 0.10; ca <= best.crisis + 1e-9; ca += 0.05)
+      for (double other : {0.50, 0.55, 0.60, 0.65, 0.70, 0.75, 0.80, 0.85, 0.90, 0.95, 1.1}) {
+        sweep.push_back(best);
+        sweep.back().caution = ca;
+        sweep.back().other = other;
+      }
     std::vector<outcome> outcomes(sweep.size());
     parallel_for(sweep.size(), [&](std::size_t i) { outcomes[i] = evaluate_both(sweep[i]); });
+    // when the crisis point already fills the budgets, the check-ins may cost one point more
+    // than the fewest possible (caution at the crisis threshold, no "other"), as the crisis
+    // grid may cost one point more than its most careful point
+    auto careful = best;
+    careful.caution = best.crisis;
+    careful.other = 1.1;
+    double checkins_allowed = std::max(allowed_excess, excess(evaluate_both(careful)) + 0.01);
     double best_k = -1;
     auto chosen = best;
     for (std::size_t i = 0; i < sweep.size(); ++i) {
-      if (excess(outcomes[i]) > allowed_excess + 1e-12)
+      if (excess(outcomes[i]) > checkins_allowed + 1e-12)
         continue;
       const auto& s = outcomes[i].all;
-      double key = s.caution.rate() * 1e3 - s.benign_flagged.rate() * 10 + sweep[i].caution * 0.1;
+      double key = (s.caution.rate() + s.pii.rate()) * 1e3 - s.benign_flagged.rate() * 10
+                   + sweep[i].caution * 0.1 + sweep[i].other * 0.01;
       if (key > best_k) {
         best_k = key;
         chosen = sweep[i];
       }
     }
     best = chosen;
-  }
-  {
-    // "other" check-ins (injection, abuse, personal data) need a clear majority
-    double best_v = 1.1, best_k = -1;
-    for (double x = 0.50; x <= 0.951; x += 0.05) {
-      auto t = best;
-      t.other = x;
-      last = evaluate_both(t);
-      auto s = last->all;
-      if (excess(*last) > allowed_excess + 1e-12)
-        continue;
-      double key = (s.caution.rate() + s.pii.rate()) * 1000 + x;
-      if (key > best_k) {
-        best_k = key;
-        best_v = x;
-      }
-    }
-    best.other = best_v;
   }
   auto final_outcome = evaluate_both(best);
   best_scores = final_outcome.all;
