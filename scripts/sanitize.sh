@@ -2,9 +2,10 @@
 # Builds the tests and the server with sanitizers into build-asan/ ("asan": ASan+UBSan) or
 # build-tsan/ ("tsan") and runs the suite there. Reuses build/models (run scripts/build.sh
 # first). Never touches build/.
-# TSan runs the tests whose processes have no actor system (core, storage, quality): Debian's
-# libcaf_core is not built with TSan, so TSan cannot see the happens-before of a CAF message
-# and reports every hand-over between actors; actor, chaos and e2e tests run under ASan+UBSan.
+# TSan runs the tests whose processes have no actor system (core, storage, quality, transport):
+# Debian's libcaf_core is not built with TSan, so TSan cannot see the happens-before of a CAF
+# message and reports every hand-over between actors; actor, chaos and e2e tests run under
+# ASan+UBSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kind="${1:?usage: scripts/sanitize.sh asan|tsan [ctest args]}"
@@ -21,7 +22,7 @@ dir="build-$kind"
 # ASan+UBSan at -O0: it compiles in about half the time of -O1 (the build is most of the
 # phase; its tests mostly wait on sockets and child processes). It checks the same kinds of
 # error; one that only optimised code shows is left to TSan (-O1) and the main build.
-# TSan stays at -O1: its three test programs are CPU-bound (the quality models).
+# TSan stays at -O1: its quality test program is CPU-bound (the models).
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$opt -g1 -DNDEBUG" -DXINYU_SANITIZE="$flags" \
   -DXINYU_PRETRAINED_MODELS="$PWD/build/models" -DXINYU_WERROR=OFF \
