@@ -272,6 +272,19 @@ TEST_CASE("the prompt's token count is the count of the messages as sent", "[pro
   auto p = b.build(in);
   CHECK(p.messages[2].content.find("⟦") == std::string::npos);
   CHECK(p.tokens == approximate_prompt_tokens(p.messages));
+  // the standing instructions are counted once, in the constructor: the count still matches
+  // for a minor's, with a persona that ends in the middle of a word run
+  prompt_builder odd{"persona ending in spaces and dots...   ", {200, 8000}};
+  in.minor = true;
+  auto q = odd.build(in);
+  CHECK(q.tokens == approximate_prompt_tokens(q.messages));
+  in.summary.clear();
+  in.profile.clear();
+  auto r = odd.build(in);
+  CHECK(r.tokens == approximate_prompt_tokens(r.messages));
+  in.user_text = std::string(20, ' ') + "a message after a run of blanks";
+  auto blank = odd.build(in);
+  CHECK(blank.tokens == approximate_prompt_tokens(blank.messages));
   auto fit = plan_fit(p.messages, 100000, p.tokens); // the known count is trusted
   CHECK(fit.tokens == p.tokens);
   CHECK(plan_fit(p.messages, 100000).tokens == p.tokens);
