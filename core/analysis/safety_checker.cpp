@@ -854,6 +854,13 @@ safety_result safety_checker::combine(safety_result rules,
       probability_of(p, "self_harm") >= probability_of(p, "violence") ? "self_harm" : "violence");
     model.level = safety_level::crisis;
   }
+  if (model.level == safety_level::ok && evidence.abuse_words
+      && probability_of(p, "sexual_minors") >= abuse_check_in) {
+    // a word of a minor or of sex, and the model not sure it is abuse ("she's 12, how do I get
+    // her to come over when he's not home"): never plain ok; a check-in keeps the reply careful
+    model.categories.emplace_back("sexual_minors");
+    model.level = safety_level::caution;
+  }
   auto out = merge(std::move(rules), model);
   if (out.overcome && out.level == safety_level::crisis) {
     // a crisis overcome ("five years since my last self-harm, scars and all"): a warm check-in

@@ -409,3 +409,20 @@ TEST_CASE("a hint of abuse never turns the model's torn crisis verdict into a re
   CHECK(e.blocked);
   CHECK_FALSE(e.abuse_words);
 }
+
+TEST_CASE("a word of a minor or of sex and a model unsure of abuse is at least a check-in",
+          "[safety]") {
+  std::vector<std::pair<std::string, double>> p{{"benign", 0.7}, {"sexual_minors", 0.25}};
+  model_evidence minor{.abuse_words = true};
+  auto r = checker.combine({}, p, minor);
+  CHECK(r.level == safety_level::caution);
+  CHECK(std::find(r.categories.begin(), r.categories.end(), "sexual_minors") != r.categories.end());
+  // a hint alone ("ten", "our secret") or a model that barely thinks of abuse: plain chat
+  CHECK(checker.combine({}, p, model_evidence{.blocked = true}).level == safety_level::ok);
+  std::vector<std::pair<std::string, double>> unsure{{"benign", 0.9}, {"sexual_minors", 0.1}};
+  CHECK(checker.combine({}, unsure, minor).level == safety_level::ok);
+  // the same word with a model sure of abuse is a refusal
+  std::vector<std::pair<std::string, double>> sure{{"sexual_minors", 0.9}};
+  CHECK(checker.combine({}, sure, model_evidence{.blocked = true, .abuse_words = true}).level
+        == safety_level::blocked);
+}
