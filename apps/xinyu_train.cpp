@@ -81,7 +81,8 @@ void parallel_for(std::size_t n, Body body) {
 json rate(const core::hit_rate& h) { return json{{"n", h.n}, {"rate", h.rate()}}; }
 
 /// Thresholds maximising dev crisis + blocked recall, then caution recall, while at most 3 % of
-/// benign dev messages get crisis or blocked and at most 20 % a check-in; then "other".
+/// benign dev messages get crisis or blocked and at most 20 % a check-in; then the caution and
+/// "other" thresholds together.
 core::safety_thresholds pick_safety_thresholds(
   const std::vector<core::safety_example>& dev, const std::vector<core::safety_result>& rules,
   const std::vector<std::vector<std::pair<std::string, double>>>& probs,
@@ -177,7 +178,7 @@ core::safety_thresholds pick_safety_thresholds(
     for (const auto& g : grid) {
       const auto& t = g.thresholds;
       const auto& s = g.scores;
-      std::printf("  frontier blocked %.2f veto %.2f alone %.2f crisis %.2f caution %.2f: "
+      std::printf("  frontier blocked %.2f veto %.2f alone %.3f crisis %.2f caution %.2f: "
                   "recall %.3f blocked %.3f caution %.3f severe %.3f flagged %.3f over %.3f\n",
                   t.blocked, t.veto, t.alone, t.crisis, t.caution, s.crisis.rate(),
                   s.blocked.rate(), s.caution.rate(), s.benign_severe.rate(),
@@ -223,10 +224,10 @@ core::safety_thresholds pick_safety_thresholds(
     // when the crisis point already fills the budgets, the check-ins may cost one point more
     // than the fewest possible (caution at the crisis threshold, no "other"), as the crisis
     // grid may cost one point more than its most careful point
-    auto careful = best;
-    careful.caution = best.crisis;
-    careful.other = 1.1;
-    double checkins_allowed = std::max(allowed_excess, excess(evaluate_both(careful)) + 0.01);
+    // (`best` is that point: its caution is the crisis threshold and it has no "other")
+    double careful_excess = excess(evaluate_both(best));
+    double checkins_allowed =
+      careful_excess > 0 ? std::max(allowed_excess, careful_excess + 0.01) : allowed_excess;
     double best_k = -1;
     auto chosen = best;
     for (std::size_t i = 0; i < sweep.size(); ++i) {

@@ -291,7 +291,6 @@ public:
     : ioc_(ioc), timer_(ioc), opt_(opt), st_(st), index_(index), end_(end) {}
 
   void start(int delay_ms) {
-    st_.connected++; // a caller with no standing connection: counted once, as present
     timer_.expires_after(std::chrono::milliseconds(delay_ms));
     timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (!ec)
@@ -324,9 +323,15 @@ private:
     stream_->expires_after(std::chrono::milliseconds(opt_.timeout_ms));
     tcp::endpoint ep{net::ip::make_address(opt_.host), opt_.port};
     stream_->async_connect(ep, [self = shared_from_this()](beast::error_code ec) {
-      if (ec) {
+      if (ec) { // a turn that could not even connect is a failed turn, and a failed connect
         self->st_.conn_failures++;
+        self->st_.errors++;
+        self->sample("connect failed: " + ec.message());
         return self->end_turn(true);
+      }
+      if (!self->ever_connected_) { // no standing connection: counted once, when first made
+        self->ever_connected_ = true;
+        self->st_.connected++;
       }
       json body{{"model", "xinyu"},
                 {"stream", true},
@@ -441,7 +446,7 @@ private:
   std::array<char, 16384> chunk_{};
   std::size_t scanned_ = 0;
   int done_turns_ = 0;
-  bool head_done_ = false, got_token_ = false;
+  bool head_done_ = false, got_token_ = false, ever_connected_ = false;
 };
 
 void usage() {
@@ -450,8 +455,11 @@ void usage() {
        "           [--ramp-ms MS] [--think-ms MS | --every-ms MS] [--persisted] [--idle S]\n"
        "           [--timeout-ms MS]\n"
        "           [--label NAME] [--text TEXT] [--route-hint] [--api]\n"
-       "--api: each turn a streamed POST /v1/chat/completions (dev mode), not WebSocket;\n"
-       "       --every-ms, --idle and --persisted are WebSocket only.\n"
+       "--api: each turn a streamed POST /v1/chat/completions (dev mode) on a new connection,\n"
+       "       not WebSocket: TTFT and total include connecting; a reply that ended in an\n"
+       "       upstream error still ends with finish_reason stop (OpenAI has no such reason),\n"
+       "       so only HTTP and connection failures count as errors. --every-ms, --idle and\n"
+       "       --persisted are WebSocket only.\n"
        "Prints one JSON line of results (turns/s, ttft/total/persisted p50/p95/p99 in ms).\n";
 }
 

