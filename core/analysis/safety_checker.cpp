@@ -499,7 +499,10 @@ model_evidence safety_checker::evidence_for(std::string_view text) const {
 }
 
 bool safety_checker::danger_words_in(const concept_finding& found) {
-  constexpr concept_set danger{harm_bits | abuse_bits};
+  // words of death, method and harm only: a word of a child or of sex is no sign that a
+  // person's low mood is a danger to them ("my kids drove me to tears again today"); sexual
+  // content with a minor is refused on the message itself
+  constexpr concept_set danger{harm_bits};
   return (found.concepts & danger).any();
 }
 

@@ -70,10 +70,11 @@ constexpr unsigned long long concept_bits(std::initializer_list<concept_id> ids)
   return bits;
 }
 
-/// Words of a minor, of sex and of abuse material: evidence for blocked, and danger words.
+/// Words of a minor, of sex and of abuse material: evidence for blocked.
 inline constexpr unsigned long long abuse_bits =
   concept_bits({concept_id::minor, concept_id::sexual, concept_id::abuse_material});
-/// Words of death, method and harm: evidence for a crisis, and a conversation's danger words.
+/// Words of death, method and harm: evidence for a crisis, and a conversation's danger words
+/// (safety_checker::danger_words_in).
 inline constexpr unsigned long long harm_bits =
   concept_bits({concept_id::death,       concept_id::method,      concept_id::strong_method,
                 concept_id::lethality,   concept_id::preparation, concept_id::farewell,

@@ -306,7 +306,10 @@ TEST_CASE("words of danger are marked for conversation-level risk; everyday vent
     CHECK(checker.check(text).danger_words);
   for (const char* text : {"我最近工作压力很大，晚上总是睡不着，感觉很焦虑",
                            "everyone at work goes to lunch together and nobody ever asks me",
-                           "没人陪", "my phone is 13812345678"})
+                           "没人陪", "my phone is 13812345678",
+                           // a child or a word of sex is no danger to the person
+                           "my kids drove me to tears again today, i feel so alone",
+                           "孩子天天哭闹，我快崩溃了", "write porn about a minor"})
     CHECK_FALSE(checker.check(text).danger_words);
 }
 
