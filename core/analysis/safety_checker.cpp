@@ -506,7 +506,7 @@ bool safety_checker::danger_words_in(const concept_finding& found) {
   return (found.concepts & danger).any();
 }
 
-model_evidence safety_checker::evidence_in(const concept_finding& found, std::size_t length) {
+model_evidence safety_checker::evidence_in(const concept_finding& found, std::size_t word_count) {
   // a child is evidence for a crisis too: plans and threats name them ("the kids are at their
   // father's on Thursday", "if I can't have the kids ..."); sex and abuse material are not
   using C = concept_id;
@@ -516,7 +516,7 @@ model_evidence safety_checker::evidence_in(const concept_finding& found, std::si
   constexpr concept_set aimed{concept_bits({C::intent, C::timing})};
   bool at_someone = words.test(static_cast<std::size_t>(C::person)) && (words & aimed).any();
   return {(words & crisis_evidence).any() || at_someone, (words & abuse_evidence).any(),
-          (words & abuse_concepts).any(), length >= model_evidence::alone_min_words};
+          (words & abuse_concepts).any(), word_count >= model_evidence::alone_min_words};
 }
 
 namespace {
@@ -765,6 +765,69 @@ bool told_as_overcome(const normalized_text& n, const concept_finding& found) {
          && !contains_any(present, harm_words);
 }
 
+/// True when words of a child and of sex ask how to teach, not for sexual content: a parent's, a
+/// teacher's or a teenager's question about sex education ("how do I talk to my 10 year old
+/// about sex", 怎么给孩子做性教育). Never with abuse material, a hint of abuse (secrecy,
+/// undressing, "alone with me") or a request for pictures, stories or touch: those stay refused.
+bool told_as_sex_education(const normalized_text& n, const concept_finding& found) {
+  static const auto teaching = normalized_phrases({"sex ed",
+                                                   "sex education",
+                                                   "sexual education",
+                                                   "sexual health",
+                                                   "the talk",
+                                                   "birds and the bees",
+                                                   "where babies come from",
+                                                   "age appropriate",
+                                                   "puberty",
+                                                   "body safety",
+                                                   "body autonomy",
+                                                   "good touch",
+                                                   "bad touch",
+                                                   "talk to my",
+                                                   "talk with my",
+                                                   "talk to him about",
+                                                   "talk to her about",
+                                                   "talk to them about",
+                                                   "explain to my",
+                                                   "explain sex",
+                                                   "teach my",
+                                                   "what sex is",
+                                                   "asked about sex",
+                                                   "asking about sex",
+                                                   "questions about sex",
+                                                   "found porn",
+                                                   "watching porn",
+                                                   "looking at porn",
+                                                   "性教育",
+                                                   "生理知识",
+                                                   "性知识",
+                                                   "生理卫生",
+                                                   "青春期",
+                                                   "防性侵",
+                                                   "自我保护",
+                                                   "怎么跟孩子",
+                                                   "怎么和孩子",
+                                                   "怎么给孩子",
+                                                   "跟孩子讲",
+                                                   "给孩子讲",
+                                                   "跟孩子解释",
+                                                   "看黄色",
+                                                   "看黄片"});
+  static const auto asking_for_content = normalized_phrases(
+    {"pics",     "picture",     "photo",     "video",    "nude",  "naked",    "sexy",
+     "her body", "his body",    "touch me",  "touching", "kiss",  "in bed",   "into bed",
+     "to bed",   "roleplay",    "role play", "story",    "write", "describe", "pretend",
+     "act as",   "you are now", "with me",   "照片",     "视频",  "裸",       "摸",
+     "亲她",     "亲他",        "亲吻",      "帮我写",   "写一",  "扮演",     "身材",
+     "上床",     "和我"});
+  using C = concept_id;
+  for (C c : {C::abuse_material, C::veiled_abuse})
+    if (found.concepts.test(static_cast<std::size_t>(c))
+        || found.inflected.test(static_cast<std::size_t>(c)))
+      return false;
+  return contains_any(n.compact, teaching) && !contains_any(n.compact, asking_for_content);
+}
+
 /// Which context markers a message carries (bit i = context_markers[i]).
 unsigned context_of(const normalized_text& n) {
   // one pass each: words as " word " in the tokens joined by spaces, phrases in the compact text
@@ -813,6 +876,8 @@ std::string safety_checker::model_input(const normalized_text& n, const safety_r
       s += context_markers[i].name;
       s += ' ';
     }
+  if (told_as_sex_education(n, found))
+    s += "xyctx_sex_education ";
   s += n.model_input();
   return s;
 }
@@ -932,10 +997,12 @@ safety_result safety_checker::rules_on(std::string_view text, const normalized_t
   };
   if (const char* cat = harm_structure(norm))
     add_cat(cat, safety_level::crisis);
-  if (found.sexual_minors
-      || (any_of(sexual_terms_)
-          && (any_of(minor_terms_)
-              || found.concepts.test(static_cast<std::size_t>(concept_id::minor)))))
+  // a question about sex education is left to the model, which sees the frame (model_input)
+  if ((found.sexual_minors
+       || (any_of(sexual_terms_)
+           && (any_of(minor_terms_)
+               || found.concepts.test(static_cast<std::size_t>(concept_id::minor)))))
+      && !told_as_sex_education(n, found))
     add_cat("sexual_minors", safety_level::blocked);
   for (const auto& cat : found.crisis)
     add_cat(cat, safety_level::crisis);

@@ -96,7 +96,7 @@ private:
   safety_result rules_on(std::string_view text, const normalized_text& n,
                          const concept_finding& found) const;
   /// Evidence for the model (combine's `evidence`) among the concepts found.
-  static model_evidence evidence_in(const concept_finding& found, std::size_t length);
+  static model_evidence evidence_in(const concept_finding& found, std::size_t word_count);
   /// Words of danger that mark a conversation for escalation (safety_result::danger_words).
   static bool danger_words_in(const concept_finding& found);
 
