@@ -17,10 +17,10 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/container/deque.hpp>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
-#include <deque>
 #include <vector>
 
 namespace xinyu::transport {
@@ -546,10 +546,10 @@ private:
   std::string id_;
   bool stream_ = false;
   std::shared_ptr<sink_type> sink_;
-  std::deque<std::string> queue_;        // front batch_.size() in the write in flight
-  std::vector<net::const_buffer> batch_; // their buffers
-  bool started_ = false;                 // `accepted` seen
-  bool head_written_ = false;            // status line queued
+  boost::container::deque<std::string> queue_; // front batch_.size() in the write in flight
+  std::vector<net::const_buffer> batch_;       // their buffers
+  bool started_ = false;                       // `accepted` seen
+  bool head_written_ = false;                  // status line queued
   bool done_seen_ = false;
   bool include_usage_ = false;
   bool sent_first_ = false;

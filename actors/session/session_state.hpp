@@ -19,10 +19,11 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <boost/container/deque.hpp>
+
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <deque>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -36,6 +37,11 @@ namespace xinyu::actors::session {
 
 using clock = std::chrono::steady_clock;
 using frame_ptr = std::shared_ptr<const std::string>;
+
+/// A deque that allocates nothing until its first element (std::deque allocates ~600 B when
+/// constructed): a session holds five, and most sessions sit idle (issue 12: idle memory).
+template <class T>
+using idle_free_deque = boost::container::deque<T>;
 
 /// Where the turn in flight is. A turn waits (`queued`), is analysed by the stages in parallel
 /// (`analyzing`), then streams its reply (`generating`); `finish_turn` ends every turn.
@@ -164,7 +170,7 @@ public:
 
 private:
   std::size_t max_;
-  std::deque<std::string> order_;
+  idle_free_deque<std::string> order_;
   std::unordered_set<std::string> set_;
 };
 
@@ -180,9 +186,9 @@ struct session_state {
   // cluster mode: the node this session's connections are attached to (stays set while
   // proxy_to is cleared to re-ask for the lease; detached when another node, or this one, owns)
   std::string attached_to;
-  clock::time_point proxy_checked = {}; // when the owner's lease was last seen held
-  std::deque<buffered_command> waiting; // commands that arrived before the load finished
-  std::uint64_t routed = 0;             // messages received from the owner
+  clock::time_point proxy_checked = {};      // when the owner's lease was last seen held
+  idle_free_deque<buffered_command> waiting; // commands that arrived before the load finished
+  std::uint64_t routed = 0;                  // messages received from the owner
   clock::time_point last_activity = clock::now();
   std::size_t pending_persists = 0;
   std::size_t remembering = 0;    // remember requests in flight
@@ -192,8 +198,8 @@ struct session_state {
   core::shown_profile profile;        // what of it the prompts carry now (changes rarely)
   core::conversation_summary summary; // older turns the window let go (session.summary_tokens)
   std::vector<core::chat_message> unsummarised; // let go during a turn, folded in after it
-  std::deque<std::string> sensitive; // the messages of recent crisis turns: never summarised
-  bool summary_by_model = false;     // the summary's text was written by the LLM (not extractive)
+  idle_free_deque<std::string> sensitive; // the messages of recent crisis turns: never summarised
+  bool summary_by_model = false; // the summary's text was written by the LLM (not extractive)
   struct {
     std::uint64_t key = 0;          // the summariser stream in flight (0: none)
     std::uint64_t base_version = 0; // the summary it extends; a newer one makes it moot
@@ -210,9 +216,9 @@ struct session_state {
   std::string contact_sealed;    // the opted-in emergency contact, sealed (empty: none)
   std::optional<std::uint64_t> deferred_recall; // turn key whose recall waits for a remember
   std::uint64_t last_turn = 0;
-  std::deque<turn> turns; // front is in flight once started
+  idle_free_deque<turn> turns; // front is in flight once started
   std::vector<client_sink_ptr> sinks;
-  std::deque<finished_turn> finished;
+  idle_free_deque<finished_turn> finished;
   // oldest first; lent to the prompt builder each turn by a move, never copied
   std::vector<core::chat_message> recent;
   core::conversation_risk risk;   // decaying distress score across this user's turns

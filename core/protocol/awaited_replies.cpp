@@ -11,7 +11,7 @@ bool awaited_replies::open(std::string_view id) {
     return false;
   bool dropped = false;
   if (ids_.size() >= bound_) {
-    ids_.pop_front();
+    ids_.erase(ids_.begin());
     dropped = true;
   }
   ids_.emplace_back(id);
