@@ -69,10 +69,37 @@ double pct(std::vector<double>& v, double p) {
   return v[std::min(idx, v.size() - 1)];
 }
 
-class user : public std::enable_shared_from_this<user> {
+/// What both kinds of simulated person share: the options, the shared stats, a name, the time
+/// since the turn in flight was sent, and the turns done.
+class simulated_person {
+protected:
+  simulated_person(const options& opt, stats& st, int index, clock_type::time_point end)
+    : opt_(opt), st_(st), index_(index), end_(end) {}
+
+  std::string name() const { return "bench-" + opt_.label + "-" + std::to_string(index_); }
+
+  void sample(const std::string& s) {
+    if (st_.error_samples.size() < 5)
+      st_.error_samples.push_back(s);
+  }
+
+  double since_sent() const {
+    return std::chrono::duration<double, std::milli>(clock_type::now() - sent_at_).count();
+  }
+
+  const options& opt_;
+  stats& st_;
+  int index_;
+  clock_type::time_point end_;
+  clock_type::time_point sent_at_;
+  int done_turns_ = 0;
+  bool got_token_ = false;
+};
+
+class user : public simulated_person, public std::enable_shared_from_this<user> {
 public:
   user(net::io_context& ioc, const options& opt, stats& st, int index, clock_type::time_point end)
-    : ws_(ioc), timer_(ioc), opt_(opt), st_(st), index_(index), end_(end) {}
+    : simulated_person(opt, st, index, end), ws_(ioc), timer_(ioc) {}
 
   void start(int delay_ms) {
     timer_.expires_after(std::chrono::milliseconds(delay_ms));
@@ -100,8 +127,6 @@ private:
   }
 
   void fail_conn() { st_.conn_failures++; }
-
-  std::string name() const { return "bench-" + opt_.label + "-" + std::to_string(index_); }
 
   void auth() {
     write(json{{"type", "auth"}, {"user", name()}}.dump());
@@ -139,15 +164,6 @@ private:
       if (!self->stopped_)
         self->read();
     });
-  }
-
-  void sample(const std::string& s) {
-    if (st_.error_samples.size() < 5)
-      st_.error_samples.push_back(s);
-  }
-
-  double since_sent() const {
-    return std::chrono::duration<double, std::milli>(clock_type::now() - sent_at_).count();
   }
 
   void on_frame(const std::string& text) {
@@ -271,24 +287,18 @@ private:
   clock_type::time_point next_at_;
   beast::flat_buffer buf_;
   std::vector<std::shared_ptr<std::string>> out_;
-  const options& opt_;
-  stats& st_;
-  int index_;
-  clock_type::time_point end_;
   std::string id_;
-  clock_type::time_point sent_at_;
   clock_type::time_point done_at_;
-  int done_turns_ = 0;
-  bool in_turn_ = false, got_token_ = false, got_done_ = false, stopped_ = false;
+  bool in_turn_ = false, got_done_ = false, stopped_ = false;
 };
 
 /// One person through the OpenAI-compatible facade: per turn, connect, POST a streamed chat
 /// completion and read its SSE chunks until `data: [DONE]` (the server then closes).
-class api_user : public std::enable_shared_from_this<api_user> {
+class api_user : public simulated_person, public std::enable_shared_from_this<api_user> {
 public:
   api_user(net::io_context& ioc, const options& opt, stats& st, int index,
            clock_type::time_point end)
-    : ioc_(ioc), timer_(ioc), opt_(opt), st_(st), index_(index), end_(end) {}
+    : simulated_person(opt, st, index, end), ioc_(ioc), timer_(ioc) {}
 
   void start(int delay_ms) {
     timer_.expires_after(std::chrono::milliseconds(delay_ms));
@@ -299,17 +309,6 @@ public:
   }
 
 private:
-  std::string name() const { return "bench-" + opt_.label + "-" + std::to_string(index_); }
-
-  void sample(const std::string& s) {
-    if (st_.error_samples.size() < 5)
-      st_.error_samples.push_back(s);
-  }
-
-  double since_sent() const {
-    return std::chrono::duration<double, std::milli>(clock_type::now() - sent_at_).count();
-  }
-
   void next_turn() {
     if ((opt_.turns > 0 && done_turns_ >= opt_.turns)
         || (opt_.duration_s > 0 && clock_type::now() >= end_))
@@ -436,17 +435,11 @@ private:
   net::io_context& ioc_;
   std::unique_ptr<beast::tcp_stream> stream_;
   net::steady_timer timer_;
-  const options& opt_;
-  stats& st_;
-  int index_;
-  clock_type::time_point end_;
-  clock_type::time_point sent_at_;
   std::string out_;
   std::string in_;
   std::array<char, 16384> chunk_{};
   std::size_t scanned_ = 0;
-  int done_turns_ = 0;
-  bool head_done_ = false, got_token_ = false, ever_connected_ = false;
+  bool head_done_ = false, ever_connected_ = false;
 };
 
 void usage() {
