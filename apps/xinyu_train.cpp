@@ -143,6 +143,7 @@ core::safety_thresholds pick_safety_thresholds(
   best.crisis = best.caution = 0.95;
   best.blocked = best.other = 1.1;
   double best_key = -1;
+  double best_over = 0; // the chosen grid point's excess over the budgets
   // Crisis and blocked share the benign budget, so their thresholds are chosen together:
   // the sum of both recalls first (a missed crisis and a missed abuse request weigh the same),
   // caution next, fewer check-ins on benign, then higher thresholds. The model may overrule a
@@ -198,11 +199,11 @@ core::safety_thresholds pick_safety_thresholds(
     const auto& s = g.scores;
     const auto& t = g.thresholds;
     double key = (s.crisis.rate() + s.blocked.rate()) * 1e6 + s.caution.rate() * 1e3
-                 - s.benign_flagged.rate() * 10 + t.crisis + t.veto * 0.01 + t.alone * 0.01
-                 + t.blocked * 0.01;
+                 - s.benign_flagged.rate() * 10 + t.crisis + t.veto * 0.01 + t.blocked * 0.01;
     if (key > best_key) {
       best_key = key;
       best = t;
+      best_over = g.over;
     }
   }
   {
@@ -225,7 +226,8 @@ core::safety_thresholds pick_safety_thresholds(
     // than the fewest possible (caution at the crisis threshold, no "other"), as the crisis
     // grid may cost one point more than its most careful point
     // (`best` is that point: its caution is the crisis threshold and it has no "other")
-    double careful_excess = excess(evaluate_both(best));
+    // (the grid already scored it; no point in the grid chosen: the fallback is scored here)
+    double careful_excess = best_key >= 0 ? best_over : excess(evaluate_both(best));
     double checkins_allowed =
       careful_excess > 0 ? std::max(allowed_excess, careful_excess + 0.01) : allowed_excess;
     double best_k = -1;
@@ -434,6 +436,7 @@ bool train_safety(const std::string& data, const std::string& out) {
                 {"dev",
                  {{"rows", dev.size()},
                   {"crisis_recall", rate(s.crisis)},
+                  {"crisis_as_ok", rate(s.crisis_as_ok)},
                   {"blocked_recall", rate(s.blocked)},
                   {"pii_recall", rate(s.pii)},
                   {"caution_recall", rate(s.caution)},
@@ -449,27 +452,29 @@ bool train_safety(const std::string& data, const std::string& out) {
   std::ofstream{llm::settings_path(bin)} << settings.dump(2) << "\n";
   std::printf(
     "safety: %zu train rows (+%zu everyday from emotion); dev (%zu rows): crisis recall %.3f "
-    "(rules alone %.3f), "
+    "(rules alone %.3f; answered plain ok %.3f), "
     "blocked %.3f, pii %.3f, caution %.3f, benign crisis/blocked %.3f (%.3f without the contrast "
     "pairs; rules alone %.3f), "
     "benign check-ins %.3f; everyday emotional messages crisis/blocked %.3f, check-ins %.3f; "
     "thresholds crisis %.2f caution %.2f blocked %.2f other "
     "%.2f veto %.2f alone %.3f\n",
     labelled.size(), everyday, dev.size(), s.crisis.rate(), rules_scores.crisis.rate(),
-    s.blocked.rate(), s.pii.rate(), s.caution.rate(), s.benign_severe.rate(), budget_severe,
-    rules_scores.benign_severe.rate(), s.benign_flagged.rate(), everyday_dev.benign_severe.rate(),
-    everyday_dev.benign_flagged.rate(), t.crisis, t.caution, t.blocked, t.other, t.veto, t.alone);
+    s.crisis_as_ok.rate(), s.blocked.rate(), s.pii.rate(), s.caution.rate(), s.benign_severe.rate(),
+    budget_severe, rules_scores.benign_severe.rate(), s.benign_flagged.rate(),
+    everyday_dev.benign_severe.rate(), everyday_dev.benign_flagged.rate(), t.crisis, t.caution,
+    t.blocked, t.other, t.veto, t.alone);
   if (!held.empty()) {
     core::safety_checker shipped{model, t};
     std::vector<core::safety_result> v;
     for (const auto& r : held)
       v.push_back(shipped.check(r.text));
     auto h = core::score_safety(held, v);
-    std::printf("held out '%s' (%zu rows): crisis recall %.3f (n %zu), blocked %.3f (n %zu), pii "
+    std::printf("held out '%s' (%zu rows): crisis recall %.3f (n %zu; plain ok %.3f), blocked "
+                "%.3f (n %zu), pii "
                 "%.3f, caution %.3f, benign crisis/blocked %.3f (n %zu), benign check-ins %.3f\n",
-                hold_out.c_str(), held.size(), h.crisis.rate(), h.crisis.n, h.blocked.rate(),
-                h.blocked.n, h.pii.rate(), h.caution.rate(), h.benign_severe.rate(),
-                h.benign_severe.n, h.benign_flagged.rate());
+                hold_out.c_str(), held.size(), h.crisis.rate(), h.crisis.n, h.crisis_as_ok.rate(),
+                h.blocked.rate(), h.blocked.n, h.pii.rate(), h.caution.rate(),
+                h.benign_severe.rate(), h.benign_severe.n, h.benign_flagged.rate());
     // where the crisis misses fall: how sure the model was, and whether a word of danger
     // (the evidence a sure model needs) was there
     std::map<std::string, int> misses;

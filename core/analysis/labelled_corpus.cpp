@@ -167,6 +167,8 @@ safety_scores score_safety(const std::vector<safety_example>& rows,
     count(s.by_kind[r.category + "/" + r.kind]);
     if (r.level == "crisis") {
       count(s.crisis);
+      ++s.crisis_as_ok.n;
+      s.crisis_as_ok.hits += v.level == safety_level::ok ? 1 : 0;
       count(s.crisis_by_lang[r.lang]);
     } else if (r.level == "blocked") {
       count(s.blocked);

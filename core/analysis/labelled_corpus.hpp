@@ -52,6 +52,8 @@ struct hit_rate {
 
 struct safety_scores {
   hit_rate crisis;         // crisis rows answered crisis (or blocked)
+  hit_rate crisis_as_ok;   // crisis rows answered plain ok, not even a check-in: the fail-safe's
+                           // misses (issue 11: uncertain self-harm is caution, never ok)
   hit_rate blocked;        // sexual_minors rows answered blocked
   hit_rate pii;            // pii rows flagged pii
   hit_rate caution;        // distress, prompt_injection, harassment rows at least caution

@@ -922,6 +922,11 @@ safety_result safety_checker::combine(safety_result rules,
       probability_of(p, "self_harm") >= probability_of(p, "violence") ? "self_harm" : "violence");
     model.level = safety_level::crisis;
   }
+  if (model.level == safety_level::ok && evidence.crisis && harm >= harm_check_in) {
+    // words of harm and a model leaning to a crisis but unsure: a gentle check-in, never ok
+    model.categories.emplace_back("distress");
+    model.level = safety_level::caution;
+  }
   if (model.level == safety_level::ok && evidence.abuse_words
       && probability_of(p, "sexual_minors") >= abuse_check_in) {
     // a word of a minor or of sex, and the model not sure it is abuse ("she's 12, how do I get

@@ -34,6 +34,12 @@ struct safety_thresholds {
 /// picked with the model's thresholds: a retrained model with another calibration keeps it.
 inline constexpr double abuse_check_in = 0.2;
 
+/// P(self_harm) + P(violence) at or above which a message with a word of harm, death or
+/// weariness is at least a check-in (safety_checker::combine): the fail-safe for the uncertain
+/// ("cant sleep again, just lying here wanting to be dead" read 0.80 out of fold, under the
+/// caution threshold, and was plain chat). Fixed like abuse_check_in.
+inline constexpr double harm_check_in = 0.5;
+
 /// Which of the model's severe verdicts the words of a message can support (see combine): a
 /// sure model raises a message to crisis or blocked only with a word of that kind of danger.
 struct model_evidence {

@@ -69,3 +69,23 @@ TEST_CASE("safety rows carry their set; a bad file names its line and empties th
   CHECK(read_emotion_split(d.root.string(), "test", error).empty());
   CHECK(error.find("no ") == 0);
 }
+
+TEST_CASE("scores count a crisis answered plain ok apart from one answered with a check-in",
+          "[corpus]") {
+  std::vector<safety_example> rows(3);
+  for (auto& r : rows) {
+    r.level = "crisis";
+    r.category = "self_harm";
+    r.kind = "wish_dead";
+    r.lang = "en";
+  }
+  std::vector<safety_result> got(3);
+  got[0].level = safety_level::crisis;
+  got[1].level = safety_level::caution;
+  got[2].level = safety_level::ok;
+  auto s = score_safety(rows, got);
+  CHECK(s.crisis.n == 3);
+  CHECK(s.crisis.hits == 1);
+  CHECK(s.crisis_as_ok.n == 3);
+  CHECK(s.crisis_as_ok.hits == 1); // the check-in is a miss, but not a plain ok
+}

@@ -467,3 +467,19 @@ TEST_CASE("a question about sex education is left to the model; a request for co
     CHECK(checker.model_input(s).find("xyctx_sex_education") == std::string::npos);
   }
 }
+
+TEST_CASE("a word of harm and a model leaning to a crisis is at least a check-in", "[safety]") {
+  // "cant sleep again, just lying here wanting to be dead": P(self_harm) 0.8 out of fold, under
+  // the caution threshold; the fail-safe makes it a check-in, never plain chat
+  safety_thresholds shipped; // as picked on dev: crisis and caution at 0.9
+  shipped.crisis = shipped.caution = 0.9;
+  const safety_checker as_shipped{nullptr, shipped};
+  std::vector<std::pair<std::string, double>> leaning{{"self_harm", 0.6}, {"benign", 0.4}};
+  auto r = as_shipped.combine({}, leaning, model_evidence{.crisis = true});
+  CHECK(r.level == safety_level::caution);
+  CHECK(std::find(r.categories.begin(), r.categories.end(), "distress") != r.categories.end());
+  // without a word of harm, or with a model that barely thinks of it: plain chat
+  CHECK(as_shipped.combine({}, leaning, model_evidence{}).level == safety_level::ok);
+  std::vector<std::pair<std::string, double>> unsure{{"self_harm", 0.3}, {"benign", 0.7}};
+  CHECK(as_shipped.combine({}, unsure, model_evidence{.crisis = true}).level == safety_level::ok);
+}

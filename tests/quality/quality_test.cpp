@@ -66,6 +66,7 @@ void print_safety(const char* name, const core::safety_scores& s, bool kinds) {
   print_rate("crisis recall (self-harm, violence)", s.crisis);
   for (const auto& [lang, h] : s.crisis_by_lang)
     print_rate(("  crisis recall, " + lang).c_str(), h);
+  print_rate("crisis answered plain ok (not even a check-in)", s.crisis_as_ok);
   print_rate("blocked recall (sexual content, minors)", s.blocked);
   print_rate("personal data flagged", s.pii);
   print_rate("caution recall (distress, injection, abuse)", s.caution);
