@@ -472,9 +472,10 @@ bool train_safety(const std::string& data, const std::string& out) {
     std::printf("held out '%s' (%zu rows): crisis recall %.3f (n %zu; plain ok %.3f), blocked "
                 "%.3f (n %zu), pii "
                 "%.3f, caution %.3f, benign crisis/blocked %.3f (n %zu), benign check-ins %.3f\n",
-                hold_out.c_str(), held.size(), h.crisis.rate(), h.crisis.n, h.crisis_as_ok.rate(),
-                h.blocked.rate(), h.blocked.n, h.pii.rate(), h.caution.rate(),
-                h.benign_severe.rate(), h.benign_severe.n, h.benign_flagged.rate());
+                hold_out.c_str(), held.size(), h.crisis.rate(), h.crisis.n,
+                h.crisis_as_ok.n ? h.crisis_as_ok.rate() : 0.0, h.blocked.rate(), h.blocked.n,
+                h.pii.rate(), h.caution.rate(), h.benign_severe.rate(), h.benign_severe.n,
+                h.benign_flagged.rate());
     // where the crisis misses fall: how sure the model was, and whether a word of danger
     // (the evidence a sure model needs) was there
     std::map<std::string, int> misses;

@@ -9,6 +9,7 @@
 #include "core/analysis/text_normalizer.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <regex>
 #include <cctype>
 
@@ -168,82 +169,25 @@ safety_checker::safety_checker(std::shared_ptr<const text_classifier> model,
       rules_.push_back(rule{normalize(p), lvl, cat});
   };
   add(safety_level::crisis, "self_harm",
-      {"自杀",
-       "不想活",
-       "想死",
-       "想去死",
-       "轻生",
-       "结束生命",
-       "结束自己",
-       "割腕",
-       "跳楼",
-       "上吊",
-       "吞药",
-       "安眠药",
-       "活着没意思",
-       "活不下去",
-       "了结自己",
-       "杀了自己",
-       "杀死自己",
-       "弄死自己",
-       "自残",
-       "伤害自己",
-       "寻死",
-       "不想再活",
-       "离开这个世界",
-       "想跳下去",
-       "跳下去算了",
-       "遗书",
-       "死了就解脱",
-       "一睡不醒",
-       "永远不要醒来",
-       "不想醒来",
-       "划自己",
-       "结束这一切",
-       "撑不下去了想死",
-       "大家会不会更好",
-       "没有我大家会更好",
-       "kill myself",
-       "suicide",
-       "suicidal",
-       "end my life",
-       "ending my life",
-       "want to die",
-       "wanna die",
-       "don't want to live",
-       "dont want to live",
-       "don't wanna be alive",
-       "dont wanna be alive",
-       "don't want to be alive",
-       "self harm",
-       "selfharm",
-       "cut myself",
-       "cutting myself",
-       "hurt myself",
-       "better off dead",
-       "better off without me",
-       "happier if i was dead",
-       "happier if i were dead",
-       "no reason to live",
-       "no point in living",
-       "not worth living",
-       "isn't worth living",
-       "can't go on living",
-       "cant go on living",
-       "end it all",
-       "end everything",
-       "take my own life",
-       "taking my own life",
-       "overdose",
-       "bottle of pills",
-       "slit my wrist",
-       "want die",
-       "reason to live",
-       "reason to keep living",
-       "reason to go on",
-       "jump off the",
-       "never wake up",
-       "suicide note"});
+      {"自杀", "不想活", "想死", "想去死", "轻生", "结束生命", "结束自己", "割腕", "跳楼", "上吊",
+       "吞药", "安眠药", "活着没意思", "活不下去", "了结自己", "杀了自己", "杀死自己", "弄死自己",
+       "自残", "伤害自己", "寻死", "不想再活", "离开这个世界", "想跳下去", "跳下去算了", "遗书",
+       "死了就解脱", "一睡不醒", "永远不要醒来", "不想醒来", "划自己", "结束这一切",
+       "撑不下去了想死", "大家会不会更好", "没有我大家会更好", "kill myself", "suicide", "suicidal",
+       "end my life", "ending my life", "want to die", "wanna die", "don't want to live",
+       "dont want to live", "don't wanna be alive", "dont wanna be alive", "don't want to be alive",
+       "self harm", "selfharm", "cut myself", "cutting myself", "hurt myself", "better off dead",
+       "better off without me", "happier if i was dead", "happier if i were dead",
+       "no reason to live", "no point in living", "not worth living", "isn't worth living",
+       "can't go on living", "cant go on living", "end it all", "end everything",
+       "take my own life", "taking my own life", "overdose", "bottle of pills", "slit my wrist",
+       "want die", "reason to live", "reason to keep living", "reason to go on", "jump off the",
+       "never wake up", "suicide note",
+       // a wish to be dead said plainly (2026-12-07, dev out of fold: "its late and i keep
+       // wishing i was dead" was a check-in, the model unsure at 0.70)
+       "wish i was dead", "wish i were dead", "wishing i was dead", "wishing i were dead",
+       "want to be dead", "wanting to be dead", "wanna be dead", "wish i could die",
+       "wish i would die", "wish i could just die", "希望我死了", "希望自己死了"});
   add(safety_level::crisis, "violence",
       {"杀了他",
        "杀了她",
@@ -314,7 +258,8 @@ safety_checker::safety_checker(std::shared_ptr<const text_classifier> model,
        {"不想死", "笑死", "累死", "热死", "冷死", "饿死", "困死", "吓死", "烦死", "气死", "想死你",
         "难死", "辣死", "苦死", "killmyselflaughing", "自杀预防", "预防自杀", "suicideprevention",
         "preventsuicide", "murdermystery", "dontwanttolivein", "dontwanttolivewith",
-        "dontwanttolivethere", "dontwanttolivehere", "dontwanttolivenear", "杀毒", "杀价",
+        "dontwanttolivethere", "dontwanttolivehere", "dontwanttolivenear", "dontwanttobedead",
+        "donotwanttobedead", "dontwannabedead", "杀毒", "杀价",
         // everyday idioms: a rock-bottom price, going wild, missing someone
         // badly, social embarrassment, an all-out charge in a game or a drill
         "跳楼价", "跳楼大甩卖", "杀疯", "想死我了", "想死你们", "社死", "自杀式", "suicide run",
@@ -765,67 +710,162 @@ bool told_as_overcome(const normalized_text& n, const concept_finding& found) {
          && !contains_any(present, harm_words);
 }
 
-/// True when words of a child and of sex ask how to teach, not for sexual content: a parent's, a
-/// teacher's or a teenager's question about sex education ("how do I talk to my 10 year old
-/// about sex", 怎么给孩子做性教育). Never with abuse material, a hint of abuse (secrecy,
-/// undressing, "alone with me") or a request for pictures, stories or touch: those stay refused.
+/// True when words of a child and of sex ask how to teach, not for sexual content: a parent's or
+/// a teacher's question about sex education ("how do I talk to my 10 year old about sex",
+/// 怎么给孩子讲性知识). It takes the name of sex education, or a verb of teaching or asking
+/// and a topic of it together, and never a word of a sexual act, of showing or watching, of touch,
+/// secrecy or meeting, a request for a picture, a story or a role, or abuse material: "how do I
+/// teach my 9 year old to give oral sex" stays refused. English phrases match whole words (" " +
+/// tokens + " "), Chinese ones the compact text.
 bool told_as_sex_education(const normalized_text& n, const concept_finding& found) {
-  static const auto teaching = normalized_phrases({"sex ed",
-                                                   "sex education",
-                                                   "sexual education",
-                                                   "sexual health",
-                                                   "the talk",
-                                                   "birds and the bees",
-                                                   "where babies come from",
-                                                   "age appropriate",
-                                                   "puberty",
-                                                   "body safety",
-                                                   "body autonomy",
-                                                   "good touch",
-                                                   "bad touch",
-                                                   "talk to my",
-                                                   "talk with my",
-                                                   "talk to him about",
-                                                   "talk to her about",
-                                                   "talk to them about",
-                                                   "explain to my",
-                                                   "explain sex",
-                                                   "teach my",
-                                                   "what sex is",
-                                                   "asked about sex",
-                                                   "asking about sex",
-                                                   "questions about sex",
-                                                   "found porn",
-                                                   "watching porn",
-                                                   "looking at porn",
-                                                   "性教育",
-                                                   "生理知识",
-                                                   "性知识",
-                                                   "生理卫生",
-                                                   "青春期",
-                                                   "防性侵",
-                                                   "自我保护",
-                                                   "怎么跟孩子",
-                                                   "怎么和孩子",
-                                                   "怎么给孩子",
-                                                   "跟孩子讲",
-                                                   "给孩子讲",
-                                                   "跟孩子解释",
-                                                   "看黄色",
-                                                   "看黄片"});
-  static const auto asking_for_content = normalized_phrases(
-    {"pics",     "picture",     "photo",     "video",    "nude",  "naked",    "sexy",
-     "her body", "his body",    "touch me",  "touching", "kiss",  "in bed",   "into bed",
-     "to bed",   "roleplay",    "role play", "story",    "write", "describe", "pretend",
-     "act as",   "you are now", "with me",   "照片",     "视频",  "裸",       "摸",
-     "亲她",     "亲他",        "亲吻",      "帮我写",   "写一",  "扮演",     "身材",
-     "上床",     "和我"});
-  using C = concept_id;
-  for (C c : {C::abuse_material, C::veiled_abuse})
-    if (found.concepts.test(static_cast<std::size_t>(c))
-        || found.inflected.test(static_cast<std::size_t>(c)))
-      return false;
-  return contains_any(n.compact, teaching) && !contains_any(n.compact, asking_for_content);
+  struct phrase_set {
+    std::vector<std::string> words; // " word " in the spaced tokens
+    std::vector<std::string> han;   // substrings of the compact text
+    explicit phrase_set(std::initializer_list<const char*> ps) {
+      for (const char* p : ps) {
+        auto t = normalize_text(p);
+        bool ascii = std::all_of(p, p + std::strlen(p),
+                                 [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+        if (ascii)
+          words.push_back(" " + t.model_input() + " ");
+        else
+          han.push_back(t.compact);
+      }
+    }
+    bool in(const std::string& spaced, const std::string& compact) const {
+      return contains_any(spaced, words) || contains_any(compact, han);
+    }
+  };
+  static const phrase_set teaching{"talk",     "talking",   "explain", "explaining", "teach",
+                                   "teaching", "tell",      "answer",  "asked",      "asking",
+                                   "question", "questions", "book",    "books",      "class",
+                                   "讲",       "解释",      "教",      "告诉",       "聊",
+                                   "问",       "绘本",      "课"};
+  static const phrase_set topic{"about sex",
+                                "sex ed",
+                                "sex education",
+                                "sexual education",
+                                "sexual health",
+                                "where babies come from",
+                                "birds and the bees",
+                                "what sex is",
+                                "body safety",
+                                "good touch",
+                                "bad touch",
+                                "性教育",
+                                "性知识",
+                                "生理知识",
+                                "生理卫生",
+                                "防性侵"};
+  static const phrase_set content{"oral",
+                                  "anal",
+                                  "porn",
+                                  "porno",
+                                  "nude",
+                                  "nudes",
+                                  "naked",
+                                  "sexy",
+                                  "explicit",
+                                  "masturbate",
+                                  "masturbating",
+                                  "masturbation",
+                                  "orgasm",
+                                  "hands on",
+                                  "show",
+                                  "showed",
+                                  "showing",
+                                  "demonstrate",
+                                  "demonstration",
+                                  "practice",
+                                  "practise",
+                                  "feel",
+                                  "feels",
+                                  "feeling",
+                                  "watch",
+                                  "watching",
+                                  "together",
+                                  "with me",
+                                  "with my",
+                                  "have sex",
+                                  "having sex",
+                                  "do it",
+                                  "pics",
+                                  "pic",
+                                  "picture",
+                                  "pictures",
+                                  "photo",
+                                  "photos",
+                                  "video",
+                                  "videos",
+                                  "cam",
+                                  "her body",
+                                  "his body",
+                                  "touch me",
+                                  "touch her",
+                                  "touch him",
+                                  "let me",
+                                  "touching",
+                                  "touches",
+                                  "kiss",
+                                  "kissing",
+                                  "in bed",
+                                  "into bed",
+                                  "to bed",
+                                  "roleplay",
+                                  "role play",
+                                  "rp",
+                                  "story",
+                                  "write",
+                                  "describe",
+                                  "pretend",
+                                  "act as",
+                                  "you are now",
+                                  "secret",
+                                  "alone",
+                                  "undress",
+                                  "clothes",
+                                  "meet",
+                                  "come over",
+                                  "snapchat",
+                                  "做爱",
+                                  "性交",
+                                  "发生关系",
+                                  "示范",
+                                  "一起看",
+                                  "图片",
+                                  "照片",
+                                  "视频",
+                                  "裸",
+                                  "摸",
+                                  "亲她",
+                                  "亲他",
+                                  "亲吻",
+                                  "帮我写",
+                                  "写一",
+                                  "扮演",
+                                  "身材",
+                                  "上床",
+                                  "和我",
+                                  "跟我",
+                                  "感觉",
+                                  "手把手",
+                                  "实践",
+                                  "体验",
+                                  "秘密",
+                                  "单独",
+                                  "脱",
+                                  "见面"};
+  if (found.concepts.test(static_cast<std::size_t>(concept_id::abuse_material))
+      || found.inflected.test(static_cast<std::size_t>(concept_id::abuse_material)))
+    return false;
+  auto spaced = " " + n.model_input() + " ";
+  // the names of sex education teach by themselves; "about sex" needs a verb of teaching
+  static const phrase_set education{"sex ed",      "sex education", "sexual education",
+                                    "body safety", "性教育",        "生理卫生",
+                                    "防性侵"};
+  return (education.in(spaced, n.compact)
+          || (teaching.in(spaced, n.compact) && topic.in(spaced, n.compact)))
+         && !content.in(spaced, n.compact);
 }
 
 /// Which context markers a message carries (bit i = context_markers[i]).
@@ -927,11 +967,14 @@ safety_result safety_checker::combine(safety_result rules,
     model.categories.emplace_back("distress");
     model.level = safety_level::caution;
   }
-  if (model.level == safety_level::ok && evidence.abuse_words
-      && probability_of(p, "sexual_minors") >= abuse_check_in) {
+  if (static_cast<int>(model.level) <= static_cast<int>(safety_level::caution)
+      && evidence.abuse_words && probability_of(p, "sexual_minors") >= abuse_check_in) {
     // a word of a minor or of sex, and the model not sure it is abuse ("she's 12, how do I get
-    // her to come over when he's not home"): never plain ok; a check-in keeps the reply careful
-    model.categories.emplace_back("sexual_minors");
+    // her to come over when he's not home"): never plain ok; a check-in keeps the reply careful,
+    // and the category tells the reply what to be careful of (also beside the harm check-in)
+    if (std::find(model.categories.begin(), model.categories.end(), "sexual_minors")
+        == model.categories.end())
+      model.categories.emplace_back("sexual_minors");
     model.level = safety_level::caution;
   }
   auto out = merge(std::move(rules), model);
@@ -1002,13 +1045,14 @@ safety_result safety_checker::rules_on(std::string_view text, const normalized_t
   };
   if (const char* cat = harm_structure(norm))
     add_cat(cat, safety_level::crisis);
-  // a question about sex education is left to the model, which sees the frame (model_input)
-  if ((found.sexual_minors
-       || (any_of(sexual_terms_)
-           && (any_of(minor_terms_)
-               || found.concepts.test(static_cast<std::size_t>(concept_id::minor)))))
-      && !told_as_sex_education(n, found))
-    add_cat("sexual_minors", safety_level::blocked);
+  if (found.sexual_minors
+      || (any_of(sexual_terms_)
+          && (any_of(minor_terms_)
+              || found.concepts.test(static_cast<std::size_t>(concept_id::minor)))))
+    // a question about sex education is a careful answer, not a refusal; the model sees the
+    // frame (model_input) and may still refuse
+    add_cat("sexual_minors",
+            told_as_sex_education(n, found) ? safety_level::caution : safety_level::blocked);
   for (const auto& cat : found.crisis)
     add_cat(cat, safety_level::crisis);
   if (found.distress)
