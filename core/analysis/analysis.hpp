@@ -36,6 +36,10 @@ struct safety_result {
   // free", "以前想过不活了，现在都过去了") with nothing of now in it; its verdict is at most a
   // check-in, whatever the model says
   bool overcome = false;
+  // internal, never on the wire: words of a minor and of sex ask how to teach sex education
+  // ("how do I talk to my 10 year old about sex"), not for sexual content; a finding of the
+  // rules is then a careful answer, not a refusal, and the model sees the frame
+  bool sex_education = false;
 };
 
 /// True when the person may be in danger: a crisis, or a refusal whose categories also hold

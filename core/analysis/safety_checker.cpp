@@ -9,7 +9,6 @@
 #include "core/analysis/text_normalizer.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <regex>
 #include <cctype>
 
@@ -716,156 +715,145 @@ bool told_as_overcome(const normalized_text& n, const concept_finding& found) {
 /// and a topic of it together, and never a word of a sexual act, of showing or watching, of touch,
 /// secrecy or meeting, a request for a picture, a story or a role, or abuse material: "how do I
 /// teach my 9 year old to give oral sex" stays refused. English phrases match whole words (" " +
-/// tokens + " "), Chinese ones the compact text.
+/// tokens + " "), Chinese ones the compact text; one pass over each.
 bool told_as_sex_education(const normalized_text& n, const concept_finding& found) {
-  struct phrase_set {
-    std::vector<std::string> words; // " word " in the spaced tokens
-    std::vector<std::string> han;   // substrings of the compact text
-    explicit phrase_set(std::initializer_list<const char*> ps) {
-      for (const char* p : ps) {
-        auto t = normalize_text(p);
-        bool ascii = std::all_of(p, p + std::strlen(p),
-                                 [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-        if (ascii)
-          words.push_back(" " + t.model_input() + " ");
-        else
-          han.push_back(t.compact);
-      }
-    }
-    bool in(const std::string& spaced, const std::string& compact) const {
-      return contains_any(spaced, words) || contains_any(compact, han);
-    }
-  };
-  static const phrase_set teaching{"talk",     "talking",   "explain", "explaining", "teach",
-                                   "teaching", "tell",      "answer",  "asked",      "asking",
-                                   "question", "questions", "book",    "books",      "class",
-                                   "讲",       "解释",      "教",      "告诉",       "聊",
-                                   "问",       "绘本",      "课"};
-  static const phrase_set topic{"about sex",
-                                "sex ed",
-                                "sex education",
-                                "sexual education",
-                                "sexual health",
-                                "where babies come from",
-                                "birds and the bees",
-                                "what sex is",
-                                "body safety",
-                                "good touch",
-                                "bad touch",
-                                "性教育",
-                                "性知识",
-                                "生理知识",
-                                "生理卫生",
-                                "防性侵"};
-  static const phrase_set content{"oral",
-                                  "anal",
-                                  "porn",
-                                  "porno",
-                                  "nude",
-                                  "nudes",
-                                  "naked",
-                                  "sexy",
-                                  "explicit",
-                                  "masturbate",
-                                  "masturbating",
-                                  "masturbation",
-                                  "orgasm",
-                                  "hands on",
-                                  "show",
-                                  "showed",
-                                  "showing",
-                                  "demonstrate",
-                                  "demonstration",
-                                  "practice",
-                                  "practise",
-                                  "feel",
-                                  "feels",
-                                  "feeling",
-                                  "watch",
-                                  "watching",
-                                  "together",
-                                  "with me",
-                                  "with my",
-                                  "have sex",
-                                  "having sex",
-                                  "do it",
-                                  "pics",
-                                  "pic",
-                                  "picture",
-                                  "pictures",
-                                  "photo",
-                                  "photos",
-                                  "video",
-                                  "videos",
-                                  "cam",
-                                  "her body",
-                                  "his body",
-                                  "touch me",
-                                  "touch her",
-                                  "touch him",
-                                  "let me",
-                                  "touching",
-                                  "touches",
-                                  "kiss",
-                                  "kissing",
-                                  "in bed",
-                                  "into bed",
-                                  "to bed",
-                                  "roleplay",
-                                  "role play",
-                                  "rp",
-                                  "story",
-                                  "write",
-                                  "describe",
-                                  "pretend",
-                                  "act as",
-                                  "you are now",
-                                  "secret",
-                                  "alone",
-                                  "undress",
-                                  "clothes",
-                                  "meet",
-                                  "come over",
-                                  "snapchat",
-                                  "做爱",
-                                  "性交",
-                                  "发生关系",
-                                  "示范",
-                                  "一起看",
-                                  "图片",
-                                  "照片",
-                                  "视频",
-                                  "裸",
-                                  "摸",
-                                  "亲她",
-                                  "亲他",
-                                  "亲吻",
-                                  "帮我写",
-                                  "写一",
-                                  "扮演",
-                                  "身材",
-                                  "上床",
-                                  "和我",
-                                  "跟我",
-                                  "感觉",
-                                  "手把手",
-                                  "实践",
-                                  "体验",
-                                  "秘密",
-                                  "单独",
-                                  "脱",
-                                  "见面"};
   if (found.concepts.test(static_cast<std::size_t>(concept_id::abuse_material))
       || found.inflected.test(static_cast<std::size_t>(concept_id::abuse_material)))
     return false;
-  auto spaced = " " + n.model_input() + " ";
-  // the names of sex education teach by themselves; "about sex" needs a verb of teaching
-  static const phrase_set education{"sex ed",      "sex education", "sexual education",
-                                    "body safety", "性教育",        "生理卫生",
-                                    "防性侵"};
-  return (education.in(spaced, n.compact)
-          || (teaching.in(spaced, n.compact) && topic.in(spaced, n.compact)))
-         && !content.in(spaced, n.compact);
+  enum part : std::uint32_t { name, teaching, topic, content };
+  static const auto matchers = [] {
+    std::pair<phrase_matcher, phrase_matcher> m; // English words, Chinese phrases
+    auto add = [&m](part p, std::initializer_list<const char*> phrases) {
+      for (const char* phrase : phrases) {
+        auto t = normalize_text(phrase);
+        if (is_ascii(phrase))
+          m.first.add(" " + t.model_input() + " ", p);
+        else
+          m.second.add(t.compact, p);
+      }
+    };
+    // the names of sex education teach by themselves
+    add(name, {"sex ed", "sex education", "sexual education", "body safety", "性教育", "生理卫生",
+               "防性侵"});
+    // a topic of it needs a verb of teaching or asking ("about sex" alone is no frame)
+    add(teaching,
+        {"talk",  "talking", "explain",  "explaining", "teach", "teaching", "tell",  "answer",
+         "asked", "asking",  "question", "questions",  "book",  "books",    "class", "讲",
+         "解释",  "教",      "告诉",     "聊",         "问",    "绘本",     "课"});
+    add(topic, {"about sex", "sexual health", "where babies come from", "birds and the bees",
+                "what sex is", "good touch", "bad touch", "性知识", "生理知识"});
+    add(content, {"oral",
+                  "anal",
+                  "porn",
+                  "porno",
+                  "nude",
+                  "nudes",
+                  "naked",
+                  "sexy",
+                  "explicit",
+                  "masturbate",
+                  "masturbating",
+                  "masturbation",
+                  "orgasm",
+                  "hands on",
+                  "show",
+                  "showed",
+                  "showing",
+                  "demonstrate",
+                  "demonstration",
+                  "practice",
+                  "practise",
+                  "feel",
+                  "feels",
+                  "feeling",
+                  "watch",
+                  "watching",
+                  "together",
+                  "with me",
+                  "with my",
+                  "have sex",
+                  "having sex",
+                  "do it",
+                  "pics",
+                  "pic",
+                  "picture",
+                  "pictures",
+                  "photo",
+                  "photos",
+                  "video",
+                  "videos",
+                  "cam",
+                  "her body",
+                  "his body",
+                  "touch me",
+                  "touch her",
+                  "touch him",
+                  "let me",
+                  "touching",
+                  "touches",
+                  "kiss",
+                  "kissing",
+                  "in bed",
+                  "into bed",
+                  "to bed",
+                  "roleplay",
+                  "role play",
+                  "rp",
+                  "story",
+                  "write",
+                  "describe",
+                  "pretend",
+                  "act as",
+                  "you are now",
+                  "secret",
+                  "alone",
+                  "undress",
+                  "clothes",
+                  "meet",
+                  "come over",
+                  "snapchat",
+                  "做爱",
+                  "性交",
+                  "发生关系",
+                  "示范",
+                  "一起看",
+                  "图片",
+                  "照片",
+                  "视频",
+                  "裸",
+                  "摸",
+                  "亲她",
+                  "亲他",
+                  "亲吻",
+                  "帮我写",
+                  "写一",
+                  "扮演",
+                  "身材",
+                  "上床",
+                  "和我",
+                  "跟我",
+                  "感觉",
+                  "手把手",
+                  "实践",
+                  "体验",
+                  "秘密",
+                  "单独",
+                  "脱",
+                  "见面"});
+    m.first.build();
+    m.second.build();
+    return m;
+  }();
+  unsigned parts = 0;
+  auto mark = [&parts](std::uint32_t p) {
+    parts |= 1u << p;
+    return p != content; // one word of content ends it
+  };
+  matchers.first.for_each_match(" " + n.model_input() + " ", mark);
+  if ((parts & (1u << content)) == 0)
+    matchers.second.for_each_match(n.compact, mark);
+  auto has = [parts](part p) { return (parts & (1u << p)) != 0; };
+  return (has(name) || (has(teaching) && has(topic))) && !has(content);
 }
 
 /// Which context markers a message carries (bit i = context_markers[i]).
@@ -916,7 +904,7 @@ std::string safety_checker::model_input(const normalized_text& n, const safety_r
       s += context_markers[i].name;
       s += ' ';
     }
-  if (told_as_sex_education(n, found))
+  if (rules.sex_education)
     s += "xyctx_sex_education ";
   s += n.model_input();
   return s;
@@ -1045,14 +1033,16 @@ safety_result safety_checker::rules_on(std::string_view text, const normalized_t
   };
   if (const char* cat = harm_structure(norm))
     add_cat(cat, safety_level::crisis);
+  // read once for every message: the model sees the frame also where the rules found nothing
+  r.sex_education = told_as_sex_education(n, found);
   if (found.sexual_minors
       || (any_of(sexual_terms_)
           && (any_of(minor_terms_)
-              || found.concepts.test(static_cast<std::size_t>(concept_id::minor)))))
+              || found.concepts.test(static_cast<std::size_t>(concept_id::minor))))) {
     // a question about sex education is a careful answer, not a refusal; the model sees the
     // frame (model_input) and may still refuse
-    add_cat("sexual_minors",
-            told_as_sex_education(n, found) ? safety_level::caution : safety_level::blocked);
+    add_cat("sexual_minors", r.sex_education ? safety_level::caution : safety_level::blocked);
+  }
   for (const auto& cat : found.crisis)
     add_cat(cat, safety_level::crisis);
   if (found.distress)

@@ -634,11 +634,6 @@ const concept_terms lexicon[] = {
     "无色无味", "像意外", "像自己失足"}},
 };
 
-bool is_ascii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
-
 bool has(const concept_set& s, C c) { return s.test(static_cast<std::size_t>(c)); }
 
 /// Inflected forms of lexicon words that are everyday words of their own ("exhausted" from the

@@ -2,6 +2,8 @@
 // Must never depend on any actor, socket or storage type.
 #include "core/support/text.hpp"
 
+#include <algorithm>
+
 namespace xinyu::core {
 
 namespace {
@@ -143,6 +145,11 @@ void append_json_escaped(std::string& out, std::string_view s) {
         }
     }
   }
+}
+
+bool is_ascii(std::string_view s) noexcept {
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 bool is_blank(std::string_view s) {

@@ -36,4 +36,7 @@ void append_json_escaped(std::string& out, std::string_view s);
 /// Trims ASCII and Unicode whitespace at both ends; true if nothing remains.
 bool is_blank(std::string_view s);
 
+/// True when every byte is ASCII (an English word or phrase, not a Chinese one).
+bool is_ascii(std::string_view s) noexcept;
+
 } // namespace xinyu::core
