@@ -3,6 +3,7 @@
 #include "llm/offline_provider.hpp"
 
 #include "core/policy/canned_replies.hpp"
+#include "core/policy/token_count.hpp"
 #include "llm/offline_composer.hpp"
 #include "llm/stream_metrics.hpp"
 
@@ -118,8 +119,16 @@ std::shared_ptr<stream_handle> offline_provider::start(const llm_request& req,
                                                        stream_callbacks cb) {
   auto tokens = core::split_into_tokens(offline_composer{}.compose(req));
   std::string finish = "stop";
-  if (tokens.size() > req.max_tokens) {
-    tokens.resize(req.max_tokens);
+  // max_tokens counts tokens as usage reports them (approximate_tokens), not pieces: a piece is
+  // a word with its punctuation or two Han characters. At least one piece goes out.
+  std::size_t used = 0, keep = 0;
+  for (; keep < tokens.size(); ++keep) {
+    used += core::approximate_tokens(tokens[keep]);
+    if (used > req.max_tokens && keep > 0)
+      break;
+  }
+  if (keep < tokens.size()) {
+    tokens.resize(keep);
     finish = "length";
   }
   auto s = std::make_shared<paced_stream>(std::move(tokens), std::move(finish), std::move(cb),

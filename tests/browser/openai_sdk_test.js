@@ -125,7 +125,9 @@ test("max_tokens ends the reply with finish_reason length", async () => {
     model: "xinyu",
     user: "sdk-length",
     max_tokens: 3,
-    messages: [{ role: "user", content: "Tell me something kind, at length please" }],
+    // an everyday question: a crisis reply's referral is never cut by max_tokens (protocol.md),
+    // and "tell me something kind" reads as a farewell to the safety model
+    messages: [{ role: "user", content: "What goes into a good pancake batter? Explain at length please" }],
   });
   assert.strictEqual(r.choices[0].finish_reason, "length");
   assert.ok(r.usage.completion_tokens <= 3, `completion_tokens ${r.usage.completion_tokens}`);

@@ -4,6 +4,7 @@
 
 #include "llm/offline_composer.hpp"
 #include "core/policy/canned_replies.hpp"
+#include "core/policy/token_count.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -94,10 +95,42 @@ TEST_CASE("offline stream: max_tokens cuts the reply and says length", "[offline
   llm::offline_provider p{{0, 0}};
   auto h = p.start(req, r.callbacks());
   REQUIRE(r.wait_end());
-  auto full = core::split_into_tokens(llm::offline_composer{}.compose(req));
-  REQUIRE(full.size() > 3);
-  CHECK(r.text() == full[0] + full[1] + full[2]);
+  auto full = llm::offline_composer{}.compose(req);
+  REQUIRE(core::approximate_tokens(full) > 3);
+  // cut where usage would count more than 3 tokens (a piece of two Han characters is about two)
+  CHECK_FALSE(r.text().empty());
+  CHECK(full.starts_with(r.text()));
+  CHECK(core::approximate_tokens(r.text()) <= 3);
+  // no earlier cut: the pieces' counts summed (never below the joined text's) pass 3 with the
+  // next piece (pieces due at once may arrive together, so they are counted from the text)
+  auto all = core::split_into_tokens(full);
+  std::string shown;
+  std::size_t sum = 0, k = 0;
+  for (; k < all.size() && shown.size() < r.text().size(); ++k) {
+    shown += all[k];
+    sum += core::approximate_tokens(all[k]);
+  }
+  REQUIRE(shown == r.text());
+  REQUIRE(k < all.size());
+  CHECK(sum + core::approximate_tokens(all[k]) > 3);
   CHECK(r.ends == std::vector<std::string>{"length"});
+}
+
+TEST_CASE("offline stream: max_tokens counts tokens, not words with their punctuation",
+          "[offline][provider]") {
+  auto req = request("What goes into a good pancake batter? Explain at length please");
+  for (unsigned limit : {1u, 3u, 5u, 8u}) {
+    INFO(limit);
+    req.max_tokens = limit;
+    recorder r;
+    llm::offline_provider p{{0, 0}};
+    auto h = p.start(req, r.callbacks());
+    REQUIRE(r.wait_end());
+    CHECK_FALSE(r.text().empty()); // at least one piece, even when it alone is over
+    auto first = core::split_into_tokens(llm::offline_composer{}.compose(req)).front();
+    CHECK((r.text() == first || core::approximate_tokens(r.text()) <= limit));
+    CHECK(r.ends == std::vector<std::string>{"length"});
+  }
 }
 
 TEST_CASE("offline stream: cancel ends it at once, no token follows", "[offline][provider]") {
