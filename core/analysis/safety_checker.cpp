@@ -422,7 +422,8 @@ bool at_risk(const safety_result& r) noexcept {
     return true;
   return r.level == safety_level::blocked
          && std::any_of(r.categories.begin(), r.categories.end(), [](const std::string& c) {
-              return c == "self_harm" || c == "violence" || c == "conversation_risk";
+              // (conversation_risk never comes without self_harm: conversation_risk::observe)
+              return c == "self_harm" || c == "violence";
             });
 }
 
