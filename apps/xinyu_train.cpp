@@ -309,6 +309,42 @@ std::vector<int> folds_by_source(const std::vector<Example>& rows, int k) {
   return out;
 }
 
+/// What people tell a companion about their lives, from the memory corpora's train and dev
+/// splits (tests/data/memory_indirect: each row's facts, joined by " ||| ", and its later
+/// question): "I'm allergic to peanuts", "my sister Anna lives in Lyon", "any ideas for dessert?".
+/// Its test splits are left alone.
+std::vector<std::string> life_facts(const std::string& data) {
+  std::vector<std::string> out;
+  for (const char* split : {"train", "dev", "dev2"}) {
+    std::ifstream in{data + "/memory_indirect/" + split + ".tsv"};
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] == '#')
+        continue;
+      std::vector<std::string> cols;
+      std::size_t at = 0;
+      for (auto tab = line.find('\t'); tab != std::string::npos; tab = line.find('\t', at)) {
+        cols.push_back(line.substr(at, tab - at));
+        at = tab + 1;
+      }
+      cols.push_back(line.substr(at));
+      if (cols.size() != 6)
+        continue;
+      const std::string sep = " ||| ";
+      std::size_t from = 0;
+      for (auto s = cols[3].find(sep); s != std::string::npos; s = cols[3].find(sep, from)) {
+        out.push_back(cols[3].substr(from, s - from));
+        from = s + sep.size();
+      }
+      out.push_back(cols[3].substr(from));
+      out.push_back(cols[5]);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 bool train_safety(const std::string& data, const std::string& out) {
   std::string error;
   auto train = core::read_safety_split(data, "train", error);
@@ -339,6 +375,12 @@ bool train_safety(const std::string& data, const std::string& out) {
     if (r.kind != "crisis")
       everyday_rows.emplace_back(label_scheme == "kind" ? "benign/everyday" : "benign",
                                  rules_only.model_input(r.text));
+  // ... and so is what people tell about their lives (a sister in Lyon, an allergy): on
+  // 2026-12-07 a model without them called "I'm allergic to peanuts. My sister Anna lives in
+  // Lyon." harm to a person (P 0.995).
+  for (const auto& text : life_facts(data))
+    everyday_rows.emplace_back(label_scheme == "kind" ? "benign/everyday" : "benign",
+                               rules_only.model_input(text));
   std::size_t everyday = everyday_rows.size();
   // (category, model input) of each row a model learns from, computed once: the folds and
   // the final model share them
