@@ -310,39 +310,24 @@ std::vector<int> folds_by_source(const std::vector<Example>& rows, int k) {
 }
 
 /// What people tell a companion about their lives, from the memory corpora's train and dev
-/// splits (tests/data/memory_indirect: each row's facts, joined by " ||| ", and its later
-/// question): "I'm allergic to peanuts", "my sister Anna lives in Lyon", "any ideas for dessert?".
-/// Its test splits are left alone.
-std::vector<std::string> life_facts(const std::string& data) {
-  std::vector<std::string> out;
+/// splits (tests/data/memory_indirect: each row's facts and its later question): "I'm allergic
+/// to peanuts", "my sister Anna lives in Lyon", "any ideas for dessert?". Its test splits are
+/// left alone. False with `error` when a file cannot be read or a row is malformed.
+bool life_facts(const std::string& data, std::vector<std::string>& out, std::string& error) {
   for (const char* split : {"train", "dev", "dev2"}) {
-    std::ifstream in{data + "/memory_indirect/" + split + ".tsv"};
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.empty() || line[0] == '#')
-        continue;
-      std::vector<std::string> cols;
-      std::size_t at = 0;
-      for (auto tab = line.find('\t'); tab != std::string::npos; tab = line.find('\t', at)) {
-        cols.push_back(line.substr(at, tab - at));
-        at = tab + 1;
-      }
-      cols.push_back(line.substr(at));
-      if (cols.size() != 6)
-        continue;
-      const std::string sep = " ||| ";
-      std::size_t from = 0;
-      for (auto s = cols[3].find(sep); s != std::string::npos; s = cols[3].find(sep, from)) {
-        out.push_back(cols[3].substr(from, s - from));
-        from = s + sep.size();
-      }
-      out.push_back(cols[3].substr(from));
-      out.push_back(cols[5]);
+    std::vector<std::vector<std::string>> rows;
+    if (!core::read_tsv_rows(data + "/memory_indirect/" + split + ".tsv", 6, rows, error))
+      return false;
+    for (auto& r : rows) {
+      for (auto& fact : core::split_facts(r[3]))
+        if (!fact.empty())
+          out.push_back(std::move(fact));
+      out.push_back(std::move(r[5]));
     }
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
+  return true;
 }
 
 bool train_safety(const std::string& data, const std::string& out) {
@@ -370,17 +355,21 @@ bool train_safety(const std::string& data, const std::string& out) {
   // Everyday emotional messages from the emotion train split (all but its crisis rows) are
   // benign examples: sad, angry or lonely is not in danger. They teach the model the ordinary
   // language people bring to a companion, which the safety sets alone have too little of.
+  const std::string everyday_label = label_scheme == "kind" ? "benign/everyday" : "benign";
   std::vector<std::pair<std::string, std::string>> everyday_rows;
   for (const auto& r : core::read_emotion_split(data, "train", error))
     if (r.kind != "crisis")
-      everyday_rows.emplace_back(label_scheme == "kind" ? "benign/everyday" : "benign",
-                                 rules_only.model_input(r.text));
+      everyday_rows.emplace_back(everyday_label, rules_only.model_input(r.text));
   // ... and so is what people tell about their lives (a sister in Lyon, an allergy): on
   // 2026-12-07 a model without them called "I'm allergic to peanuts. My sister Anna lives in
   // Lyon." harm to a person (P 0.995).
-  for (const auto& text : life_facts(data))
-    everyday_rows.emplace_back(label_scheme == "kind" ? "benign/everyday" : "benign",
-                               rules_only.model_input(text));
+  std::vector<std::string> facts;
+  if (!life_facts(data, facts, error)) {
+    std::cerr << "xinyu-train: " << error << "\n";
+    return false;
+  }
+  for (const auto& text : facts)
+    everyday_rows.emplace_back(everyday_label, rules_only.model_input(text));
   std::size_t everyday = everyday_rows.size();
   // (category, model input) of each row a model learns from, computed once: the folds and
   // the final model share them

@@ -39,9 +39,9 @@ unsigned pacing::delay_before(std::size_t seq) const noexcept {
 class paced_stream final : public stream_handle {
 public:
   paced_stream(std::vector<std::string> tokens, std::string finish, stream_callbacks cb,
-               std::size_t prompt_tokens)
+               std::size_t prompt_tokens, std::size_t output_tokens)
     : tokens_(std::move(tokens)), finish_(std::move(finish)), cb_(std::move(cb)),
-      prompt_tokens_(prompt_tokens), started_(clock_type::now()) {}
+      prompt_tokens_(prompt_tokens), output_tokens_(output_tokens), started_(clock_type::now()) {}
 
   void cancel() override { end("cancelled", ""); }
 
@@ -67,7 +67,7 @@ public:
       return -1; // the callback cancelled it
     if (next_ >= tokens_.size()) {
       auto now = clock_type::now();
-      offline_figures().finished(prompt_tokens_, tokens_.size(), now - started_,
+      offline_figures().finished(prompt_tokens_, output_tokens_, now - started_,
                                  now - first_token_);
       end(finish_, "");
       return -1;
@@ -91,6 +91,7 @@ private:
   std::string finish_;
   stream_callbacks cb_;
   std::size_t prompt_tokens_;
+  std::size_t output_tokens_; // approximate tokens of the whole reply, as usage counts them
   clock_type::time_point started_, first_token_;
 };
 
@@ -123,16 +124,17 @@ std::shared_ptr<stream_handle> offline_provider::start(const llm_request& req,
   // a word with its punctuation or two Han characters. At least one piece goes out.
   std::size_t used = 0, keep = 0;
   for (; keep < tokens.size(); ++keep) {
-    used += core::approximate_tokens(tokens[keep]);
-    if (used > req.max_tokens && keep > 0)
+    auto n = core::approximate_tokens(tokens[keep]);
+    if (keep > 0 && used + n > req.max_tokens)
       break;
+    used += n;
   }
   if (keep < tokens.size()) {
     tokens.resize(keep);
     finish = "length";
   }
   auto s = std::make_shared<paced_stream>(std::move(tokens), std::move(finish), std::move(cb),
-                                          req.prompt_tokens);
+                                          req.prompt_tokens, used);
   // tokens due at once go out here, on the caller's thread: no hand-off to the pacing thread
   // and back for a reply that is not paced (measured: 6 % CPU per turn without pacing)
   if (auto first = pace_.delay_before(0); first > 0)

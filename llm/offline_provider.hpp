@@ -24,7 +24,8 @@ class paced_stream;
 
 /// Streams the offline composer's reply: the first token after `pacing.first_token_ms`, then
 /// one per 1/`tokens_per_s` (tokens due at the same time go out as one piece), at most
-/// `max_tokens` (then finish "length"). Callbacks run on the provider's pacing thread (tokens
+/// `max_tokens` approximate tokens (core::approximate_tokens summed per piece; the first piece
+/// always goes out; then finish "length"). Callbacks run on the provider's pacing thread (tokens
 /// due at once: inside start(), on the caller's), one stream's never concurrently; cancel()
 /// ends a stream with "cancelled" and no token follows.
 /// The pacing queue holds one entry per live stream (a stream is one turn of one session).

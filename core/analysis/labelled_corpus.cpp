@@ -74,6 +74,18 @@ bool read_tsv_rows(const std::string& path, std::size_t columns,
   return true;
 }
 
+std::vector<std::string> split_facts(std::string_view joined) {
+  constexpr std::string_view sep = " ||| ";
+  std::vector<std::string> out;
+  for (std::size_t at = 0;;) {
+    auto next = joined.find(sep, at);
+    out.emplace_back(joined.substr(at, next == std::string_view::npos ? next : next - at));
+    if (next == std::string_view::npos)
+      return out;
+    at = next + sep.size();
+  }
+}
+
 std::vector<safety_example> read_safety_split(const std::string& dir, const std::string& split,
                                               std::string& error) {
   std::vector<safety_example> out;

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace xinyu::core {
@@ -31,6 +32,10 @@ struct emotion_example {
 /// empty lines skipped); false with `error` (file and line) otherwise.
 bool read_tsv_rows(const std::string& path, std::size_t columns,
                    std::vector<std::vector<std::string>>& out, std::string& error);
+
+/// The facts of a memory-corpus row (tests/data/memory_indirect), joined there by " ||| ", in
+/// order (an empty fact stays, so a row's 1-based "needed" index keeps pointing at its fact).
+std::vector<std::string> split_facts(std::string_view joined);
 
 std::vector<safety_example> read_safety_split(const std::string& dir, const std::string& split,
                                               std::string& error);

@@ -70,7 +70,8 @@ public:
   safety_result check_model(const std::vector<std::pair<std::string, double>>& p) const;
   /// What the model reads: the rules' findings as marker words ("xyrule_self_harm") followed
   /// by the normalised text, so the model learns where the rules are right and where a
-  /// look-alike fools them. The trainer and check() both build it here.
+  /// look-alike fools them. The trainer and check() both build it here. `rules` must be the
+  /// rules' verdict on the same text (check_rules): it carries the sex-education frame.
   std::string model_input(const normalized_text& n, const safety_result& rules,
                           const concept_finding& found) const;
   std::string model_input(std::string_view text) const;

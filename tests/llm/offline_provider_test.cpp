@@ -90,6 +90,7 @@ TEST_CASE("offline stream: paced tokens arrive in order, several pieces", "[offl
 
 TEST_CASE("offline stream: max_tokens cuts the reply and says length", "[offline][provider]") {
   auto req = request("我最近总是睡不着，心里很乱");
+  req.chinese = true; // a Chinese reply: pieces of two Han characters, about two tokens each
   req.max_tokens = 3;
   recorder r;
   llm::offline_provider p{{0, 0}};
@@ -127,8 +128,18 @@ TEST_CASE("offline stream: max_tokens counts tokens, not words with their punctu
     auto h = p.start(req, r.callbacks());
     REQUIRE(r.wait_end());
     CHECK_FALSE(r.text().empty()); // at least one piece, even when it alone is over
-    auto first = core::split_into_tokens(llm::offline_composer{}.compose(req)).front();
-    CHECK((r.text() == first || core::approximate_tokens(r.text()) <= limit));
+    auto all = core::split_into_tokens(llm::offline_composer{}.compose(req));
+    CHECK((r.text() == all.front() || core::approximate_tokens(r.text()) <= limit));
+    // and no earlier cut: with the next piece the summed counts pass the limit
+    std::string shown;
+    std::size_t sum = 0, k = 0;
+    for (; k < all.size() && shown.size() < r.text().size(); ++k) {
+      shown += all[k];
+      sum += core::approximate_tokens(all[k]);
+    }
+    REQUIRE(shown == r.text());
+    REQUIRE(k < all.size());
+    CHECK(sum + core::approximate_tokens(all[k]) > limit);
     CHECK(r.ends == std::vector<std::string>{"length"});
   }
 }
