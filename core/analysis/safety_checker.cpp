@@ -710,6 +710,26 @@ bool told_as_overcome(const normalized_text& n, const concept_finding& found) {
          && !contains_any(present, harm_words);
 }
 
+/// English words (" word " in the message's tokens joined by spaces) and Chinese phrases (in its
+/// compact text), each reported by id: one pass over each text.
+struct worded_phrases {
+  phrase_matcher words, phrases;
+
+  void build() {
+    words.build();
+    phrases.build();
+  }
+  /// Calls mark(id) for every match, the words first; mark returns false to stop both passes.
+  template <class F>
+  void find(const normalized_text& n, F&& mark) const {
+    bool go = true;
+    auto on = [&](std::uint32_t id) { return go = mark(id); };
+    words.for_each_match(" " + n.model_input() + " ", on);
+    if (go)
+      phrases.for_each_match(n.compact, on);
+  }
+};
+
 /// True when words of a child and of sex ask how to teach, not for sexual content: a parent's or
 /// a teacher's question about sex education ("how do I talk to my 10 year old about sex",
 /// 怎么给孩子讲性知识). It takes the name of sex education, or a verb of teaching or asking
@@ -722,15 +742,15 @@ bool told_as_sex_education(const normalized_text& n, const concept_finding& foun
       || found.inflected.test(static_cast<std::size_t>(concept_id::abuse_material)))
     return false;
   enum part : std::uint32_t { name, teaching, topic, content };
-  static const auto matchers = [] {
-    std::pair<phrase_matcher, phrase_matcher> m; // English words, Chinese phrases
+  static const auto matcher = [] {
+    worded_phrases m;
     auto add = [&m](part p, std::initializer_list<const char*> phrases) {
       for (const char* phrase : phrases) {
         auto t = normalize_text(phrase);
         if (is_ascii(phrase))
-          m.first.add(" " + t.model_input() + " ", p);
+          m.words.add(" " + t.model_input() + " ", p);
         else
-          m.second.add(t.compact, p);
+          m.phrases.add(t.compact, p);
       }
     };
     // the names of sex education teach by themselves
@@ -841,44 +861,36 @@ bool told_as_sex_education(const normalized_text& n, const concept_finding& foun
                   "单独",
                   "脱",
                   "见面"});
-    m.first.build();
-    m.second.build();
+    m.build();
     return m;
   }();
   unsigned parts = 0;
-  auto mark = [&parts](std::uint32_t p) {
+  matcher.find(n, [&parts](std::uint32_t p) {
     parts |= 1u << p;
     return p != content; // one word of content ends it
-  };
-  matchers.first.for_each_match(" " + n.model_input() + " ", mark);
-  if ((parts & (1u << content)) == 0)
-    matchers.second.for_each_match(n.compact, mark);
+  });
   auto has = [parts](part p) { return (parts & (1u << p)) != 0; };
   return (has(name) || (has(teaching) && has(topic))) && !has(content);
 }
 
 /// Which context markers a message carries (bit i = context_markers[i]).
 unsigned context_of(const normalized_text& n) {
-  // one pass each: words as " word " in the tokens joined by spaces, phrases in the compact text
-  static const auto matchers = [] {
-    std::pair<phrase_matcher, phrase_matcher> m;
+  static const auto matcher = [] {
+    worded_phrases m;
     for (std::uint32_t i = 0; i < std::size(context_markers); ++i) {
       for (const char* w : context_markers[i].words)
-        m.first.add(" " + std::string{w} + " ", i);
+        m.words.add(" " + std::string{w} + " ", i);
       for (const char* p : context_markers[i].phrases)
-        m.second.add(p, i);
+        m.phrases.add(p, i);
     }
-    m.first.build();
-    m.second.build();
+    m.build();
     return m;
   }();
   unsigned bits = 0;
-  auto mark = [&bits](std::uint32_t i) {
+  matcher.find(n, [&bits](std::uint32_t i) {
     bits |= 1u << i;
     return true;
-  };
-  matchers.first.for_each_match(" " + n.model_input() + " ", mark);
-  matchers.second.for_each_match(n.compact, mark);
+  });
   return bits;
 }
 

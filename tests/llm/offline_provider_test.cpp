@@ -88,6 +88,23 @@ TEST_CASE("offline stream: paced tokens arrive in order, several pieces", "[offl
   CHECK(r.token_thread != std::this_thread::get_id()); // paced: on the pacing thread
 }
 
+/// The reply's pieces' token counts summed (never below the joined text's) up to and including
+/// the first piece not in `shown`: what the provider weighed when it cut after `shown` (pieces due
+/// at once may arrive together, so they are counted from the text). 0 when `shown` is not a run of
+/// whole pieces or the whole reply.
+std::size_t tokens_with_next_piece(const std::string& full, const std::string& shown) {
+  auto all = core::split_into_tokens(full);
+  std::string joined;
+  std::size_t sum = 0, k = 0;
+  for (; k < all.size() && joined.size() < shown.size(); ++k) {
+    joined += all[k];
+    sum += core::approximate_tokens(all[k]);
+  }
+  if (joined != shown || k == all.size())
+    return 0;
+  return sum + core::approximate_tokens(all[k]);
+}
+
 TEST_CASE("offline stream: max_tokens cuts the reply and says length", "[offline][provider]") {
   auto req = request("我最近总是睡不着，心里很乱");
   req.chinese = true; // a Chinese reply: pieces of two Han characters, about two tokens each
@@ -102,18 +119,7 @@ TEST_CASE("offline stream: max_tokens cuts the reply and says length", "[offline
   CHECK_FALSE(r.text().empty());
   CHECK(full.starts_with(r.text()));
   CHECK(core::approximate_tokens(r.text()) <= 3);
-  // no earlier cut: the pieces' counts summed (never below the joined text's) pass 3 with the
-  // next piece (pieces due at once may arrive together, so they are counted from the text)
-  auto all = core::split_into_tokens(full);
-  std::string shown;
-  std::size_t sum = 0, k = 0;
-  for (; k < all.size() && shown.size() < r.text().size(); ++k) {
-    shown += all[k];
-    sum += core::approximate_tokens(all[k]);
-  }
-  REQUIRE(shown == r.text());
-  REQUIRE(k < all.size());
-  CHECK(sum + core::approximate_tokens(all[k]) > 3);
+  CHECK(tokens_with_next_piece(full, r.text()) > 3); // no earlier cut
   CHECK(r.ends == std::vector<std::string>{"length"});
 }
 
@@ -130,16 +136,8 @@ TEST_CASE("offline stream: max_tokens counts tokens, not words with their punctu
     CHECK_FALSE(r.text().empty()); // at least one piece, even when it alone is over
     auto all = core::split_into_tokens(llm::offline_composer{}.compose(req));
     CHECK((r.text() == all.front() || core::approximate_tokens(r.text()) <= limit));
-    // and no earlier cut: with the next piece the summed counts pass the limit
-    std::string shown;
-    std::size_t sum = 0, k = 0;
-    for (; k < all.size() && shown.size() < r.text().size(); ++k) {
-      shown += all[k];
-      sum += core::approximate_tokens(all[k]);
-    }
-    REQUIRE(shown == r.text());
-    REQUIRE(k < all.size());
-    CHECK(sum + core::approximate_tokens(all[k]) > limit);
+    // and no earlier cut
+    CHECK(tokens_with_next_piece(llm::offline_composer{}.compose(req), r.text()) > limit);
     CHECK(r.ends == std::vector<std::string>{"length"});
   }
 }
