@@ -476,10 +476,10 @@ void load_snapshot(session_ptr self, bool may_raise_epoch) {
         if (!snap.care.empty()) // the schedule continues where the last server left it
           st.care.restore(snap.care, clock::now(), now_ms());
         st.recent.clear();
-        for (auto& m : snap.recent)
-          st.recent.push_back({m.role, std::move(m.text)});
-        if (auto cap = st.cfg->config.session.recent_messages; st.recent.size() > cap)
-          st.recent.erase(st.recent.begin(), st.recent.end() - static_cast<std::ptrdiff_t>(cap));
+        auto cap = st.cfg->config.session.recent_messages;
+        auto skip = snap.recent.size() > cap ? snap.recent.size() - cap : 0; // the newest `cap`
+        for (std::size_t i = skip; i < snap.recent.size(); ++i)
+          st.recent.push(snap.recent[i].role, std::move(snap.recent[i].text));
         for (const auto& m : snap.memories) {
           st.known.add(m.text);
           if (m.turn != 0)

@@ -219,8 +219,8 @@ struct session_state {
   idle_free_deque<turn> turns; // front is in flight once started
   std::vector<client_sink_ptr> sinks;
   idle_free_deque<finished_turn> finished;
-  // oldest first; lent to the prompt builder each turn by a move, never copied
-  std::vector<core::chat_message> recent;
+  // oldest first, counted once; lent to the prompt builder each turn by a move, never copied
+  core::recent_window recent;
   core::conversation_risk risk;   // decaying distress score across this user's turns
   core::deadline_table deadlines; // every deadline of this session, behind one timer
   static inline const char* name = "session_actor";

@@ -141,10 +141,9 @@ void generate_with_llm(session_ptr self, turn& t) {
   // the window slid: those turns leave it for good (into the summary, for the next prompts),
   // so the next prompts start the same way
   if (built.dropped > 0) { // folded into the summary after the turn, off its critical path
-    st.unsummarised.insert(st.unsummarised.end(), std::make_move_iterator(st.recent.begin()),
-                           std::make_move_iterator(st.recent.begin()
-                                                   + static_cast<long>(built.dropped)));
-    st.recent.erase(st.recent.begin(), st.recent.begin() + static_cast<long>(built.dropped));
+    auto gone = st.recent.take_front(built.dropped);
+    st.unsummarised.insert(st.unsummarised.end(), std::make_move_iterator(gone.begin()),
+                           std::make_move_iterator(gone.end()));
   }
   start.request.prompt = std::move(built.messages);
   start.request.max_tokens =
@@ -275,20 +274,21 @@ void finish_turn(session_ptr self, core::finish_reason finish) {
   f.tokens = std::move(t.tokens);
   f.done_frame = done;
   if (finish != core::finish_reason::cancelled || !reply.empty()) {
-    st.recent.push_back({"user", t.redacted()});
-    st.recent.push_back({"assistant", reply});
+    st.recent.push("user", t.redacted());
+    st.recent.push("assistant", reply);
     if (t.safety.level == core::safety_level::crisis
         || t.safety.level == core::safety_level::blocked) {
-      st.sensitive.push_back(t.redacted()); // the summary says only that they spoke of it
+      // the summary says only that they spoke of it (matched as the window holds the text)
+      st.sensitive.push_back(core::neutralised(t.redacted()));
       while (st.sensitive.size() > std::max<std::size_t>(8, st.recent.size()))
         st.sensitive.pop_front();
     }
     // over the cap the oldest half goes at once (not a turn a time): the prompt's prefix stays
     auto drop = core::drop_for_cap(st.recent.size(), st.cfg->config.session.recent_messages);
     if (drop > 0) {
-      st.unsummarised.insert(st.unsummarised.end(), std::make_move_iterator(st.recent.begin()),
-                             std::make_move_iterator(st.recent.begin() + static_cast<long>(drop)));
-      st.recent.erase(st.recent.begin(), st.recent.begin() + static_cast<long>(drop));
+      auto gone = st.recent.take_front(drop);
+      st.unsummarised.insert(st.unsummarised.end(), std::make_move_iterator(gone.begin()),
+                             std::make_move_iterator(gone.end()));
       st.profile.invalidate(); // the next prompt starts anew anyway: show the profile as it is
     }
   }

@@ -11,20 +11,6 @@ namespace {
 constexpr std::string_view context_open = "⟦turn context⟧";
 constexpr std::string_view context_close = "⟦/turn context⟧";
 
-/// Text that came from the user (their messages, their remembered facts, and replies that may
-/// echo them) cannot open or close a context block: the marker's brackets and their look-alikes
-/// become plain ones.
-std::string neutralised(std::string text) {
-  for (auto [from, to] : {std::pair<std::string_view, std::string_view>{"⟦", "["},
-                          {"⟧", "]"},
-                          {"〚", "["},
-                          {"〛", "]"}}) {
-    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + 1))
-      text.replace(at, from.size(), to);
-  }
-  return text;
-}
-
 std::string turn_context(const prompt_input& in, std::size_t memories) {
   std::string c{context_open};
   c += "\nReply in ";
@@ -119,13 +105,13 @@ std::size_t drop_for_cap(std::size_t n, std::size_t max_messages) {
   return n - keep;
 }
 
-std::size_t slide_window(const std::vector<chat_message>& window, std::size_t budget,
-                         std::size_t max_messages, std::size_t* kept_tokens) {
+std::size_t slide_window(const recent_window& window, std::size_t budget, std::size_t max_messages,
+                         std::size_t* kept_tokens) {
   auto drop = drop_for_cap(window.size(), max_messages);
   // tokens of window[i..] for every i, newest last
   std::vector<std::size_t> suffix(window.size() + 1, 0);
   for (std::size_t i = window.size(); i > 0; --i)
-    suffix[i - 1] = suffix[i] + approximate_message_tokens(window[i - 1].content);
+    suffix[i - 1] = suffix[i] + window.tokens(i - 1); // counted when the message came in
   while (drop < window.size() && suffix[drop] > budget) {
     auto left = window.size() - drop;
     auto keep = left / 2;
@@ -216,14 +202,8 @@ built_prompt prompt_builder::build(const prompt_input& in) const {
   p.dropped = slide_window(in.recent, budget, limits_.max_recent_messages, &recent_tokens);
   p.messages.reserve(in.recent.size() - p.dropped + 2);
   p.messages.push_back({"system", std::move(sys)});
-  for (std::size_t i = p.dropped; i < in.recent.size(); ++i) {
-    const auto& m = in.recent[i];
-    auto text = neutralised(m.content);  // a reply may echo the user
-    if (text.size() != m.content.size()) // a bracket replaced: count the text as sent
-      recent_tokens =
-        recent_tokens - approximate_message_tokens(m.content) + approximate_message_tokens(text);
-    p.messages.push_back({m.role, std::move(text)});
-  }
+  for (std::size_t i = p.dropped; i < in.recent.size(); ++i)
+    p.messages.push_back(in.recent[i]); // neutralised when it came in (a reply may echo the user)
   p.messages.push_back({"user", context + user});
   // approximate_prompt_tokens(p.messages), without counting every message again
   p.tokens = 3 + sys_tokens + recent_tokens + approximate_message_tokens(p.messages.back().content);

@@ -3,18 +3,14 @@
 #pragma once
 
 #include "core/analysis/analysis.hpp"
+#include "core/policy/chat_message.hpp"
+#include "core/policy/recent_window.hpp"
 
 #include <cstddef>
 #include <string>
 #include <vector>
 
 namespace xinyu::core {
-
-struct chat_message {
-  std::string role; // system | user | assistant
-  std::string content;
-  bool operator==(const chat_message&) const = default;
-};
 
 struct prompt_input {
   std::string user_text; // already redacted
@@ -25,7 +21,7 @@ struct prompt_input {
   std::vector<std::string> profile;  // core memory: what matters most about the user, quoted in
                                      // the system message (stable across turns)
   std::string summary = {};          // the running summary of older turns (system message)
-  std::vector<chat_message> recent;  // oldest first, user/assistant alternating
+  recent_window recent;              // oldest first, user/assistant alternating
   bool minor = false;                // the user is a minor (token claim age_band)
 };
 
@@ -83,8 +79,8 @@ std::size_t drop_for_cap(std::size_t n, std::size_t max_messages);
 /// Messages to drop from the front of `window` (oldest first, user/assistant pairs) so that at
 /// most `max_messages` remain and their tokens fit `budget`: the oldest half at once, repeated.
 /// `kept_tokens`, when given, receives the tokens of the messages that stay.
-std::size_t slide_window(const std::vector<chat_message>& window, std::size_t budget,
-                         std::size_t max_messages, std::size_t* kept_tokens = nullptr);
+std::size_t slide_window(const recent_window& window, std::size_t budget, std::size_t max_messages,
+                         std::size_t* kept_tokens = nullptr);
 
 /// Which messages of a prompt fit_prompt keeps (`keep[i]`) and the tokens they take.
 struct prompt_fit {

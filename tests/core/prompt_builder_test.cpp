@@ -267,8 +267,9 @@ TEST_CASE("the prompt's token count is the count of the messages as sent", "[pro
   in.memories = {"a memory with 〚brackets〛"};
   in.profile = {"likes tea"};
   in.summary = "they talked about tea";
-  in.recent = turns(3);
-  in.recent[1].content = "a reply quoting ⟦the block⟧ and 〚again〛"; // neutralised when sent
+  auto three = turns(3);
+  three[1].content = "a reply quoting ⟦the block⟧ and 〚again〛"; // neutralised when sent
+  in.recent = three;
   auto p = b.build(in);
   CHECK(p.messages[2].content.find("⟦") == std::string::npos);
   CHECK(p.tokens == approximate_prompt_tokens(p.messages));
