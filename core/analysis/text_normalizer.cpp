@@ -214,16 +214,44 @@ char leet(char c) {
 }
 
 /// A word that starts with a letter (or @/$) and holds digits is leetspeak: "k1ll", "$uicide".
-/// One that starts with a digit is a number or an age ("15yo"), kept as it is.
+/// One that starts with a digit is a number, a time or an age ("15yo", "5pm", "1v1"), kept as
+/// it is, unless a digit follows its letters again and it has three letters or more: "3nd1ng",
+/// "0verd0se".
 std::string fold_word(std::string w) {
-  if (w.empty() || (w[0] >= '0' && w[0] <= '9'))
+  auto is_letter = [](char c) { return c >= 'a' && c <= 'z'; };
+  auto letters = std::count_if(w.begin(), w.end(), is_letter);
+  if (letters == 0)
     return w;
-  bool letters = std::any_of(w.begin(), w.end(), [](char c) { return c >= 'a' && c <= 'z'; });
-  if (!letters)
-    return w;
+  if (w[0] >= '0' && w[0] <= '9') {
+    bool digit_after_letter = false;
+    for (std::size_t i = 1; i < w.size(); ++i)
+      digit_after_letter |= w[i] >= '0' && w[i] <= '9' && is_letter(w[i - 1]);
+    if (!digit_after_letter || letters < 3)
+      return w;
+  }
   for (auto& c : w)
     c = leet(c);
   return w;
+}
+
+/// The crisis word a word with letters masked by '*' stands for ("k*ll", "s**cide", "d*e"):
+/// one of the same length whose other letters all match. Empty when none does.
+std::string unmasked(const std::string& w) {
+  static constexpr std::string_view words[] = {"kill",    "kills",    "killing", "killed",
+                                               "suicide", "suicidal", "die",     "dying",
+                                               "dead",    "death",    "murder",  "hang",
+                                               "hanging", "cut",      "cutting", "overdose",
+                                               "unalive", "selfharm"};
+  for (auto cand : words) {
+    if (cand.size() != w.size())
+      continue;
+    bool ok = true;
+    for (std::size_t i = 0; i < w.size() && ok; ++i)
+      ok = w[i] == '*' || w[i] == cand[i];
+    if (ok)
+      return std::string{cand};
+  }
+  return {};
 }
 
 /// Runs of three or more equal characters become one ("soooo" -> "so", "diiiie" -> "die").
@@ -243,18 +271,34 @@ std::string squeeze_runs(const std::string& w) {
 std::vector<std::string> raw_tokens(const std::vector<char32_t>& cps) {
   std::vector<std::string> tokens;
   std::string word;
-  auto flush = [&] {
-    if (word.empty())
-      return;
+  auto push_word = [&](std::string w) {
     // a word of leet symbols alone ("@", "$$") is punctuation
-    if (std::any_of(word.begin(), word.end(), [](char c) { return !is_leet_symbol(c); }))
-      tokens.push_back(squeeze_runs(fold_word(std::move(word))));
+    if (!w.empty() && std::any_of(w.begin(), w.end(), [](char c) { return !is_leet_symbol(c); }))
+      tokens.push_back(squeeze_runs(fold_word(std::move(w))));
+  };
+  auto flush = [&] {
+    if (word.find('*') == std::string::npos) {
+      push_word(std::move(word));
+    } else if (auto plain = unmasked(fold_word(word)); !plain.empty()) {
+      tokens.push_back(std::move(plain)); // "k*ll" -> "kill"
+    } else { // another masked word ("f*ck"): the stars part it, as any other mark would
+      std::size_t from = 0;
+      for (auto star = word.find('*'); from <= word.size();
+           from = star + 1, star = word.find('*', from)) {
+        if (star == std::string::npos)
+          star = word.size();
+        push_word(word.substr(from, star - from));
+      }
+    }
     word.clear();
   };
   for (std::size_t i = 0; i < cps.size(); ++i) {
     char32_t c = cps[i];
     if (is_ascii_alnum(c) || is_leet_symbol(c)) {
       word.push_back(static_cast<char>(c));
+    } else if (c == '*' && !word.empty() && i + 1 < cps.size()
+               && ((cps[i + 1] >= 'a' && cps[i + 1] <= 'z') || cps[i + 1] == '*')) {
+      word.push_back('*'); // a masked letter inside a word: "k*ll", "s**cide"
     } else if ((c == '!' || c == '|') && !word.empty() && i + 1 < cps.size() && cps[i + 1] >= 'a'
                && cps[i + 1] <= 'z') {
       word.push_back('i'); // "k!ll", "k|ll"
@@ -399,6 +443,21 @@ struct alias_table {
       {"offing myself", "killing myself"},
       {"end myself", "kill myself"},
       {"selfharm", "self harm"},
+      // "sh" for self-harm, only where the words around it say so ("sh" alone may be a hush)
+      {"sh urges", "self harm urges"},
+      {"sh urge", "self harm urge"},
+      {"sh again", "self harm again"},
+      {"did sh", "did self harm"},
+      {"my sh", "my self harm"},
+      {"sh scars", "self harm scars"},
+      {"sh free", "self harm free"},
+      {"sh clean", "self harm clean"},
+      {"relapsed on sh", "relapsed on self harm"},
+      // pinyin initials and mixed spellings of Chinese crisis words
+      {"bxhl", "不想活了"},
+      {"wxs", "我想死"},
+      {"自sha", "自杀"},
+      {"紫沙", "自杀"},
     };
     for (auto [from, to] : entries) {
       auto key = split(from);

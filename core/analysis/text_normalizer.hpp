@@ -11,7 +11,8 @@ namespace xinyu::core {
 /// What the classifiers read. Built from the text by, in order: Unicode NFKC with case folding
 /// (full-width, mathematical alphanumeric, circled and other compatibility letters become plain
 /// ones; zero-width, joiner and other ignorable characters vanish), accents stripped, Cyrillic
-/// and Greek look-alikes mapped to Latin, leetspeak folded inside words ("k1ll" -> "kill"),
+/// and Greek look-alikes mapped to Latin, leetspeak folded inside words ("k1ll" -> "kill",
+/// "3nd1ng" -> "ending"), crisis words with letters masked by '*' read whole ("k*ll" -> "kill"),
 /// runs of three or more equal letters squeezed ("diiiie" -> "die"), spaced-out letters joined
 /// ("k i l l" -> "kill"), and pinyin, homophone and slang spellings of crisis words replaced by
 /// the words they stand for ("zi sha", "紫砂" -> "自杀"; "unalive" -> "kill"; "kms").

@@ -35,6 +35,33 @@ TEST_CASE("evasions still match after normalisation", "[safety]") {
   CHECK(checker.check("kіll myself").level == safety_level::crisis); // Cyrillic i
   CHECK(checker.check("自 杀").level == safety_level::crisis);
   CHECK(checker.check("自*杀").level == safety_level::crisis);
+  CHECK(checker.check("thinking about k*lling myself").level == safety_level::crisis);
+}
+
+TEST_CASE("masked letters, leet after a digit and slang spellings read as the words", "[safety]") {
+  auto same = [](const char* a, const char* b) {
+    INFO(a << " / " << b);
+    CHECK(safety_checker::normalize(a) == safety_checker::normalize(b));
+  };
+  same("thinking about k*lling myself", "thinking about killing myself");
+  same("want to s**cide", "want to suicide");
+  same("i want to d*e", "i want to die");
+  same("this f*ck*ng day", "this f ck ng day"); // not a crisis word: the stars part it as before
+  same("*sigh* ok", "sigh ok");
+  same("3nd1ng 1t t0n1ght", "ending 1t tonight");
+  same("g0nna 0verd0se", "gonna overdose");
+  // numbers, ages, times and game modes that start with a digit stay as they are
+  for (auto* s : {"15yo", "5pm", "1v1", "4x4", "21st", "3days"}) {
+    INFO(s);
+    CHECK(safety_checker::normalize(s) == s);
+  }
+  same("sh urges are bad today", "self harm urges are bad today");
+  same("did sh again", "did self harm again");
+  CHECK(safety_checker::normalize("sh sh it is ok").find("harm") == std::string::npos); // a hush
+  same("我最近bxhl", "我最近不想活了");
+  same("wxs 别劝我", "我想死 别劝我");
+  same("好想自sha", "好想自杀");
+  same("想紫沙", "想自杀");
 }
 
 TEST_CASE("traditional characters read as simplified ones", "[safety]") {
