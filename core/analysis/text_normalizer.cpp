@@ -268,6 +268,14 @@ std::string squeeze_runs(const std::string& w) {
   return out;
 }
 
+/// Whether the run of '*' that starts at `i` is followed by a letter, so the stars mask letters
+/// inside a word ("k*ll") rather than close it ("**kill**", markdown bold).
+bool letter_after_stars(const std::vector<char32_t>& cps, std::size_t i) {
+  while (i < cps.size() && cps[i] == '*')
+    ++i;
+  return i < cps.size() && cps[i] >= 'a' && cps[i] <= 'z';
+}
+
 std::vector<std::string> raw_tokens(const std::vector<char32_t>& cps) {
   std::vector<std::string> tokens;
   std::string word;
@@ -282,13 +290,16 @@ std::vector<std::string> raw_tokens(const std::vector<char32_t>& cps) {
     } else if (auto plain = unmasked(fold_word(word)); !plain.empty()) {
       tokens.push_back(std::move(plain)); // "k*ll" -> "kill"
     } else { // another masked word ("f*ck"): the stars part it, as any other mark would
-      std::size_t from = 0;
-      for (auto star = word.find('*'); from <= word.size();
-           from = star + 1, star = word.find('*', from)) {
-        if (star == std::string::npos)
-          star = word.size();
-        push_word(word.substr(from, star - from));
+      std::string part;
+      for (char c : word) {
+        if (c != '*') {
+          part.push_back(c);
+          continue;
+        }
+        push_word(std::move(part));
+        part.clear();
       }
+      push_word(std::move(part));
     }
     word.clear();
   };
@@ -296,9 +307,8 @@ std::vector<std::string> raw_tokens(const std::vector<char32_t>& cps) {
     char32_t c = cps[i];
     if (is_ascii_alnum(c) || is_leet_symbol(c)) {
       word.push_back(static_cast<char>(c));
-    } else if (c == '*' && !word.empty() && i + 1 < cps.size()
-               && ((cps[i + 1] >= 'a' && cps[i + 1] <= 'z') || cps[i + 1] == '*')) {
-      word.push_back('*'); // a masked letter inside a word: "k*ll", "s**cide"
+    } else if (c == '*' && !word.empty() && letter_after_stars(cps, i)) {
+      word.push_back('*'); // a masked letter inside a word: "k*ll", "s**cide"; not "**kill**"
     } else if ((c == '!' || c == '|') && !word.empty() && i + 1 < cps.size() && cps[i + 1] >= 'a'
                && cps[i + 1] <= 'z') {
       word.push_back('i'); // "k!ll", "k|ll"

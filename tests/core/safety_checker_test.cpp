@@ -48,6 +48,9 @@ TEST_CASE("masked letters, leet after a digit and slang spellings read as the wo
   same("i want to d*e", "i want to die");
   same("this f*ck*ng day", "this f ck ng day"); // not a crisis word: the stars part it as before
   same("*sigh* ok", "sigh ok");
+  same("i will **kill** him", "i will kill him"); // markdown bold: closing stars are not letters
+  same("**k*ll** him", "kill him");
+  same("so *done* with it**", "so done with it");
   same("3nd1ng 1t t0n1ght", "ending 1t tonight");
   same("g0nna 0verd0se", "gonna overdose");
   // numbers, ages, times and game modes that start with a digit stay as they are
