@@ -108,18 +108,14 @@ std::size_t drop_for_cap(std::size_t n, std::size_t max_messages) {
 std::size_t slide_window(const recent_window& window, std::size_t budget, std::size_t max_messages,
                          std::size_t* kept_tokens) {
   auto drop = drop_for_cap(window.size(), max_messages);
-  // tokens of window[i..] for every i, newest last
-  std::vector<std::size_t> suffix(window.size() + 1, 0);
-  for (std::size_t i = window.size(); i > 0; --i)
-    suffix[i - 1] = suffix[i] + window.tokens(i - 1); // counted when the message came in
-  while (drop < window.size() && suffix[drop] > budget) {
+  while (drop < window.size() && window.tokens_from(drop) > budget) {
     auto left = window.size() - drop;
     auto keep = left / 2;
     keep -= keep % 2; // the oldest half at once, whole turns
     drop = window.size() - keep;
   }
   if (kept_tokens)
-    *kept_tokens = suffix[std::min(drop, window.size())];
+    *kept_tokens = window.tokens_from(drop);
   return drop;
 }
 

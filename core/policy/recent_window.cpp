@@ -11,7 +11,7 @@ namespace xinyu::core {
 
 recent_window::recent_window(std::vector<chat_message> messages) {
   messages_.reserve(messages.size());
-  tokens_.reserve(messages.size());
+  before_.reserve(messages.size());
   for (auto& m : messages)
     push(std::move(m.role), std::move(m.content));
 }
@@ -21,7 +21,8 @@ recent_window::recent_window(std::initializer_list<chat_message> messages)
 
 void recent_window::push(std::string role, std::string content) {
   auto text = neutralised(std::move(content));
-  tokens_.push_back(approximate_message_tokens(text));
+  before_.push_back(total_);
+  total_ += approximate_message_tokens(text);
   messages_.push_back({std::move(role), std::move(text)});
 }
 
@@ -31,13 +32,14 @@ std::vector<chat_message> recent_window::take_front(std::size_t n) {
   std::vector<chat_message> out(std::make_move_iterator(messages_.begin()),
                                 std::make_move_iterator(last));
   messages_.erase(messages_.begin(), last);
-  tokens_.erase(tokens_.begin(), tokens_.begin() + static_cast<std::ptrdiff_t>(n));
+  before_.erase(before_.begin(), before_.begin() + static_cast<std::ptrdiff_t>(n));
   return out;
 }
 
 void recent_window::clear() {
   messages_.clear();
-  tokens_.clear();
+  before_.clear();
+  total_ = 0;
 }
 
 } // namespace xinyu::core

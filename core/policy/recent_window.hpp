@@ -32,11 +32,19 @@ public:
   auto end() const { return messages_.end(); }
   const std::vector<chat_message>& messages() const { return messages_; }
   /// approximate_message_tokens() of message `i`, as counted when it came in.
-  std::size_t tokens(std::size_t i) const { return tokens_[i]; }
+  std::size_t tokens(std::size_t i) const {
+    return (i + 1 < before_.size() ? before_[i + 1] : total_) - before_[i];
+  }
+  /// The tokens of messages `i` to the newest together (0 when `i` is past the end).
+  std::size_t tokens_from(std::size_t i) const {
+    return i < before_.size() ? total_ - before_[i] : 0;
+  }
 
 private:
   std::vector<chat_message> messages_;
-  std::vector<std::size_t> tokens_; // one per message
+  // a running count since the window began: before_[i] = tokens pushed before message i
+  std::vector<std::size_t> before_;
+  std::size_t total_ = 0; // tokens pushed since the window began (dropped messages included)
 };
 
 } // namespace xinyu::core

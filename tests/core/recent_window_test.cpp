@@ -10,12 +10,17 @@ using namespace xinyu::core;
 
 namespace {
 
-/// Every message's kept count is the count of the text it holds.
+/// Every message's kept count is the count of the text it holds, and every suffix's count the
+/// sum of its messages'.
 bool counts_match(const recent_window& w) {
-  for (std::size_t i = 0; i < w.size(); ++i)
-    if (w.tokens(i) != approximate_message_tokens(w[i].content))
+  std::size_t suffix = 0;
+  for (std::size_t i = w.size(); i > 0; --i) {
+    auto n = approximate_message_tokens(w[i - 1].content);
+    suffix += n;
+    if (w.tokens(i - 1) != n || w.tokens_from(i - 1) != suffix)
       return false;
-  return true;
+  }
+  return w.tokens_from(w.size()) == 0;
 }
 
 } // namespace
@@ -61,6 +66,8 @@ TEST_CASE("the recent window holds each message as sent, counted once", "[prompt
   CHECK(w.take_front(100).size() == 8); // more than it holds: all of them
   CHECK(w.empty());
   CHECK(w.take_front(1).empty());
+  w.push("user", "after the window emptied");
+  CHECK(counts_match(w)); // the running count carries on from where it was
 }
 
 TEST_CASE("a window built from messages makes them plain and counts them", "[prompt]") {
