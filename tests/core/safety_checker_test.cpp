@@ -65,6 +65,22 @@ TEST_CASE("masked letters, leet after a digit and slang spellings read as the wo
   same("wxs 别劝我", "我想死 别劝我");
   same("好想自sha", "好想自杀");
   same("想紫沙", "想自杀");
+  same("好想子杀", "好想自杀");
+  same("想字沙", "想自杀");
+  same("想屎", "想死");
+  same("想早点去逝", "想早点去世");
+  same("室友今晚必被我鲨", "室友今晚必被我杀");
+  same("jin wan jiu qu nong si ta", "jin wan jiu qu 弄死他");
+  same("wo yao sha le ta", "wo yao 杀了他");
+  same("wo zhen de hen xiang si", "wo zhen de 很想死");
+  same("忍不住又zc了", "忍不住又自残了");
+  same("昨晚又gw了", "昨晚又割腕了");
+  same("想tl", "想跳楼");
+  same("今晚想去跳jiang", "今晚想去跳江");
+  // the same letters in other words stay: sharks, a he, initials without their context
+  CHECK(safety_checker::normalize("鲨鱼好可爱").find("杀") == std::string::npos);
+  CHECK(safety_checker::normalize("he said zc is fine").find("自残") == std::string::npos);
+  CHECK(safety_checker::normalize("跳hiphop").find("跳河") == std::string::npos);
 }
 
 TEST_CASE("traditional characters read as simplified ones", "[safety]") {
