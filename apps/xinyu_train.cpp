@@ -81,7 +81,7 @@ void parallel_for(std::size_t n, Body body) {
 json rate(const core::hit_rate& h) { return json{{"n", h.n}, {"rate", h.rate()}}; }
 
 /// Thresholds maximising dev crisis + blocked recall, then caution recall, while at most 3 % of
-/// benign dev messages get crisis or blocked and at most 20 % a check-in; then the caution and
+/// benign dev messages get crisis or blocked and at most 25 % a check-in; then the caution and
 /// "other" thresholds together.
 core::safety_thresholds pick_safety_thresholds(
   const std::vector<core::safety_example>& dev, const std::vector<core::safety_result>& rules,
@@ -121,8 +121,15 @@ core::safety_thresholds pick_safety_thresholds(
     };
     return outcome{core::score_safety(dev, v), subset(budget_rows), subset(everyday_rows)};
   };
-  constexpr double max_benign_severe = 0.03, max_benign_flagged = 0.20;
-  constexpr double max_everyday_severe = 0.01, max_everyday_flagged = 0.10;
+  // Check-ins (a gentle note in the reply's instructions, never the crisis path) may reach a
+  // quarter of benign and everyday messages: an uncertain crisis must be a check-in, never plain
+  // chat (issue 11, item 4). At 20 % / 10 % both budgets were full and the caution threshold sat
+  // at the crisis threshold (0.90), so a crisis the model gave 0.7 got a plain reply. Raised
+  // 2026-12-07 (sixteenth session): crises answered plain ok 8.2 -> 6.1 % out of fold (16.0 ->
+  // 13.0 % on the yardsticks), caution recall 0.789 -> 0.847, for check-ins on everyday
+  // emotional messages 17.9 -> 25.1 % and on look-alikes 18.6 -> 21.7 %.
+  constexpr double max_benign_severe = 0.03, max_benign_flagged = 0.25;
+  constexpr double max_everyday_severe = 0.01, max_everyday_flagged = 0.25;
   // How far an outcome is over the budgets (0 = within). When no grid point is within them
   // (the rules alone can be over: they fire on look-alikes the model must veto), the least
   // excess wins, so the thresholds never fall back to "model off" silently.

@@ -140,8 +140,9 @@ constexpr double floor_crisis_recall = 0.85, floor_blocked_recall = 0.90, floor_
 // (3.8 %) on the 2026-12-17 split's first read, 11 of 313 (3.5 %) on the 2026-12-19 split's,
 // 19 of 316 (6.0 %) on the 2026-12-21 split's. The ceiling rose 0.06 -> 0.07 at that read: the
 // same range across writer pairs (dev out of fold 8.9 -> 8.2 % with the 2026-12-19 split in
-// training), one row over the old ceiling; still a weakness the README names.
-constexpr double ceiling_crisis_as_ok = 0.07;
+// training), one row over the old ceiling; still a weakness the README names. 15 of 316
+// (4.7 %) on its third read, after the check-in budgets rose to a quarter: back to 0.06.
+constexpr double ceiling_crisis_as_ok = 0.06;
 
 } // namespace
 
