@@ -81,8 +81,9 @@ void parallel_for(std::size_t n, Body body) {
 json rate(const core::hit_rate& h) { return json{{"n", h.n}, {"rate", h.rate()}}; }
 
 /// Thresholds maximising dev crisis + blocked recall, then caution recall, while at most 3 % of
-/// benign dev messages get crisis or blocked and at most 25 % a check-in; then the caution and
-/// "other" thresholds together.
+/// benign look-alikes (1 % of everyday emotional messages) get crisis or blocked and at most 25 %
+/// of either anything but ok; then the caution and "other" thresholds together. The budgets are
+/// soft: when no point is within them, the least excess plus one point is allowed.
 core::safety_thresholds pick_safety_thresholds(
   const std::vector<core::safety_example>& dev, const std::vector<core::safety_result>& rules,
   const std::vector<std::vector<std::pair<std::string, double>>>& probs,
@@ -121,10 +122,11 @@ core::safety_thresholds pick_safety_thresholds(
     };
     return outcome{core::score_safety(dev, v), subset(budget_rows), subset(everyday_rows)};
   };
-  // Check-ins (a gentle note in the reply's instructions, never the crisis path) may reach a
-  // quarter of benign and everyday messages: an uncertain crisis must be a check-in, never plain
-  // chat (issue 11, item 4). At 20 % / 10 % both budgets were full and the caution threshold sat
-  // at the crisis threshold (0.90), so a crisis the model gave 0.7 got a plain reply. Raised
+  // Anything but ok (a check-in is a gentle note in the reply's instructions, never the crisis
+  // path) may reach about a quarter of benign and everyday messages: an uncertain crisis must be
+  // a check-in, never plain chat (issue 11, item 4). At 20 % / 10 % the look-alikes were near
+  // their budget and everyday messages over theirs (17.9 %), and the caution threshold sat at
+  // the crisis threshold (0.90), so a crisis the model gave 0.7 got a plain reply. Raised
   // 2026-12-07 (sixteenth session): crises answered plain ok 8.2 -> 6.1 % out of fold (16.0 ->
   // 13.0 % on the yardsticks), caution recall 0.789 -> 0.847, for check-ins on everyday
   // emotional messages 17.9 -> 25.1 % and on look-alikes 18.6 -> 21.7 %.

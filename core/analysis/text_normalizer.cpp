@@ -268,13 +268,23 @@ std::string squeeze_runs(const std::string& w) {
   return out;
 }
 
-/// Whether the run of '*' that starts at `i` is followed by a letter, so the stars mask letters
-/// inside a word ("k*ll") rather than close it ("**kill**", markdown bold).
-bool letter_after_stars(const std::vector<char32_t>& cps, std::size_t i) {
+/// The end of the run of '*' that starts at `i`.
+std::size_t end_of_stars(const std::vector<char32_t>& cps, std::size_t i) {
   while (i < cps.size() && cps[i] == '*')
     ++i;
-  return i < cps.size() && cps[i] >= 'a' && cps[i] <= 'z';
+  return i;
 }
+
+/// A Chinese crisis word spelled with one character and pinyin or initials right after it, with
+/// nothing between them ("又zc了", "跳jiang"): read only when written together, so "想, tl;dr"
+/// and "跳 lou" stay as they are.
+struct mixed_spelling {
+  std::string_view han, latin, plain;
+};
+constexpr mixed_spelling mixed_spellings[] = {
+  {"又", "zc", "又自残"}, {"又", "gw", "又割腕"}, {"想", "tl", "想跳楼"}, {"跳", "jiang", "跳江"},
+  {"跳", "he", "跳河"},   {"跳", "lou", "跳楼"},  {"自", "sha", "自杀"},
+};
 
 std::vector<std::string> raw_tokens(const std::vector<char32_t>& cps) {
   std::vector<std::string> tokens;
@@ -284,8 +294,25 @@ std::vector<std::string> raw_tokens(const std::vector<char32_t>& cps) {
     if (!w.empty() && std::any_of(w.begin(), w.end(), [](char c) { return !is_leet_symbol(c); }))
       tokens.push_back(squeeze_runs(fold_word(std::move(w))));
   };
+  bool word_after_han = false; // the word began right after a Han character
   auto flush = [&] {
-    if (word.find('*') == std::string::npos) {
+    if (word_after_han && !tokens.empty()) {
+      for (const auto& m : mixed_spellings)
+        if (word == m.latin && tokens.back() == m.han) {
+          tokens.pop_back();
+          for (auto cp : decode_utf8(m.plain)) {
+            std::string t;
+            append_utf8(t, cp);
+            tokens.push_back(std::move(t));
+          }
+          word.clear();
+          break;
+        }
+    }
+    word_after_han = false;
+    if (word.empty()) {
+      // nothing to push (or a mixed spelling was read)
+    } else if (word.find('*') == std::string::npos) {
       push_word(std::move(word));
     } else if (auto plain = unmasked(fold_word(word)); !plain.empty()) {
       tokens.push_back(std::move(plain)); // "k*ll" -> "kill"
@@ -306,9 +333,16 @@ std::vector<std::string> raw_tokens(const std::vector<char32_t>& cps) {
   for (std::size_t i = 0; i < cps.size(); ++i) {
     char32_t c = cps[i];
     if (is_ascii_alnum(c) || is_leet_symbol(c)) {
+      if (word.empty())
+        word_after_han = i > 0 && is_cjk(cps[i - 1]);
       word.push_back(static_cast<char>(c));
-    } else if (c == '*' && !word.empty() && letter_after_stars(cps, i)) {
-      word.push_back('*'); // a masked letter inside a word: "k*ll", "s**cide"; not "**kill**"
+    } else if (c == '*') {
+      auto end = end_of_stars(cps, i);
+      if (!word.empty() && end < cps.size() && cps[end] >= 'a' && cps[end] <= 'z')
+        word.append(end - i, '*'); // masked letters inside a word: "k*ll", "s**cide"
+      else
+        flush(); // stars around or between words ("**kill**", "*sigh*") part them
+      i = end - 1;
     } else if ((c == '!' || c == '|') && !word.empty() && i + 1 < cps.size() && cps[i + 1] >= 'a'
                && cps[i + 1] <= 'z') {
       word.push_back('i'); // "k!ll", "k|ll"
@@ -466,41 +500,19 @@ struct alias_table {
       // pinyin initials and mixed spellings of Chinese crisis words
       {"bxhl", "不想活了"},
       {"wxs", "我想死"},
-      {"自sha", "自杀"},
       {"紫沙", "自杀"},
-      {"字沙", "自杀"},
-      {"字杀", "自杀"},
-      {"子杀", "自杀"},
-      {"想屎", "想死"},
+      // homophones of 自杀 only after 想 ("孩子杀鸡", "文字沙龙" keep their words)
+      {"想子杀", "想自杀"},
+      {"想字沙", "想自杀"},
+      {"想字杀", "想自杀"},
       {"去逝", "去世"}, // a common misspelling, also used on purpose ("想去逝")
-      // 鲨 (shark) for 杀 (kill), where a person is its object
-      {"鲨了", "杀了"},
-      {"鲨掉", "杀掉"},
-      {"鲨你", "杀你"},
-      {"鲨他", "杀他"},
-      {"鲨她", "杀她"},
+      // 鲨 (shark) for 杀 (kill) only where a person does it ("大白鲨了" stays a shark)
       {"被我鲨", "被我杀"},
-      // whole pinyin phrases, and initials only where the words beside them say so ("又zc了")
-      {"sha le ta", "杀了他"},
-      {"shale ta", "杀了他"},
-      {"sha le ni", "杀了你"},
-      {"sha si ta", "杀死他"},
-      {"nong si ta", "弄死他"},
-      {"nongsi ta", "弄死他"},
+      {"鲨掉", "杀掉"},
+      // pinyin with one reading ("hen xiang si" may be 很相似, "sha le ta" 杀了它: not here)
       {"nong si ni", "弄死你"},
-      {"hen xiang si", "很想死"},
-      {"hao xiang si", "好想死"},
       {"zi can", "自残"},
       {"zican", "自残"},
-      {"跳jiang", "跳江"},
-      {"跳he", "跳河"},
-      {"跳lou", "跳楼"},
-      {"又zc", "又自残"},
-      {"想zc", "想自残"},
-      {"又gw", "又割腕"},
-      {"想gw", "想割腕"},
-      {"想tl", "想跳楼"},
-      {"想zs", "想自杀"},
     };
     for (auto [from, to] : entries) {
       auto key = split(from);

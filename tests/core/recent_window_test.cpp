@@ -2,6 +2,8 @@
 // message is held as sent and counted once, the counts stay with their messages.
 #include "core/policy/recent_window.hpp"
 
+#include "core/policy/prompt_builder.hpp"
+
 #include "core/policy/token_count.hpp"
 
 #include <catch2/catch.hpp>
@@ -68,6 +70,27 @@ TEST_CASE("the recent window holds each message as sent, counted once", "[prompt
   CHECK(w.take_front(1).empty());
   w.push("user", "after the window emptied");
   CHECK(counts_match(w)); // the running count carries on from where it was
+}
+
+TEST_CASE("a window that has slid fits a prompt as a fresh window of the same messages would",
+          "[prompt]") {
+  recent_window slid;
+  for (int i = 0; i < 40; ++i) {
+    slid.push("user",
+              "message " + std::to_string(i) + std::string(static_cast<std::size_t>(i), 'y'));
+    slid.push("assistant", "reply " + std::to_string(i));
+  }
+  slid.take_front(30); // its running count no longer starts at zero
+  recent_window fresh{slid.messages()};
+  REQUIRE(fresh.size() == slid.size());
+  for (std::size_t budget : {0u, 10u, 100u, 400u, 100000u})
+    for (std::size_t cap : {4u, 20u, 128u}) {
+      std::size_t kept_slid = 0, kept_fresh = 0;
+      INFO("budget " << budget << " cap " << cap);
+      CHECK(slide_window(slid, budget, cap, &kept_slid)
+            == slide_window(fresh, budget, cap, &kept_fresh));
+      CHECK(kept_slid == kept_fresh);
+    }
 }
 
 TEST_CASE("a window built from messages makes them plain and counts them", "[prompt]") {

@@ -67,20 +67,32 @@ TEST_CASE("masked letters, leet after a digit and slang spellings read as the wo
   same("想紫沙", "想自杀");
   same("好想子杀", "好想自杀");
   same("想字沙", "想自杀");
-  same("想屎", "想死");
   same("想早点去逝", "想早点去世");
   same("室友今晚必被我鲨", "室友今晚必被我杀");
-  same("jin wan jiu qu nong si ta", "jin wan jiu qu 弄死他");
-  same("wo yao sha le ta", "wo yao 杀了他");
-  same("wo zhen de hen xiang si", "wo zhen de 很想死");
+  same("我要nong si ni", "我要弄死你");
+  same("又想zi can了", "又想自残了");
   same("忍不住又zc了", "忍不住又自残了");
   same("昨晚又gw了", "昨晚又割腕了");
   same("想tl", "想跳楼");
   same("今晚想去跳jiang", "今晚想去跳江");
-  // the same letters in other words stay: sharks, a he, initials without their context
-  CHECK(safety_checker::normalize("鲨鱼好可爱").find("杀") == std::string::npos);
-  CHECK(safety_checker::normalize("he said zc is fine").find("自残") == std::string::npos);
-  CHECK(safety_checker::normalize("跳hiphop").find("跳河") == std::string::npos);
+  // the same characters and letters in other words, or apart, keep their meaning
+  for (auto* s :
+       {"孩子杀鸡", "我儿子杀了一条鱼", "影子杀手很帅", "文字沙龙", "我最喜欢大白鲨了",
+        "大白鲨你见过吗", "想屎了", "这两个 hen xiang si", "sha le ta ba, na zhi chong zi"}) {
+    INFO(s);
+    CHECK(checker.check(s).level == safety_level::ok);
+    auto n = safety_checker::normalize(s);
+    for (auto* w : {"自杀", "杀你", "杀他", "想死", "杀了他"})
+      CHECK(n.find(w) == std::string::npos);
+  }
+  for (auto* s : {"想, tl;dr", "跳 lou", "他在跳。He is fine", "跳louder", "又 zc 了", "自 sha"}) {
+    INFO(s);
+    auto n = safety_checker::normalize(s);
+    for (auto* w : {"跳楼", "跳河", "自残", "自杀"})
+      CHECK(n.find(w) == std::string::npos);
+  }
+  // a long run of stars is read once (a message of stars must stay cheap to normalise)
+  CHECK(safety_checker::normalize("a" + std::string(100000, '*') + "b") == "ab");
 }
 
 TEST_CASE("traditional characters read as simplified ones", "[safety]") {
