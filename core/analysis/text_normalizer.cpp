@@ -310,10 +310,8 @@ std::vector<std::string> raw_tokens(const std::vector<char32_t>& cps) {
         }
     }
     word_after_han = false;
-    if (word.empty()) {
-      // nothing to push (or a mixed spelling was read)
-    } else if (word.find('*') == std::string::npos) {
-      push_word(std::move(word));
+    if (word.find('*') == std::string::npos) {
+      push_word(std::move(word)); // nothing when empty (or a mixed spelling was read)
     } else if (auto plain = unmasked(fold_word(word)); !plain.empty()) {
       tokens.push_back(std::move(plain)); // "k*ll" -> "kill"
     } else { // another masked word ("f*ck"): the stars part it, as any other mark would
