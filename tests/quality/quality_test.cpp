@@ -121,28 +121,29 @@ void print_emotion(const char* name, const core::emotion_scores& s, bool details
 // is the way to record progress, lowering one needs a reason in the commit.
 constexpr double target_crisis_recall = 0.95, target_blocked_recall = 0.95, target_benign_fp = 0.03,
                  target_emotion_f1 = 0.85;
-// Safety: the 2026-12-21 test split (775 messages written blind on 2026-12-07 by an eleventh
-// pair of writers, en and zh, told only the label scheme, the kinds and an earlier split's
-// counts, doubled; unread until 2026-12-07 (sixteenth session), after the 2026-12-19 split had
-// joined dev; README "Understanding"). First read: crisis 0.877 (en 0.866, zh 0.887), blocked
-// 0.922 (59 of 64), personal data 1.000, caution 0.856, benign crisis/blocked 0.029 (7 of 243),
-// crises answered plain ok 0.060 (19 of 316). The 2026-12-19 split before it (now dev) read
-// crisis 0.888, blocked 0.937, benign 0.038 three times; the 2026-12-17 split 0.868, 0.871,
-// 0.025: writer pairs differ a lot, so one pair's figure is not the service's. Floors: crisis
-// 0.85, blocked 0.90 (one row of margin on this split), benign 0.04 (unchanged; the 3 % target
-// is met on this split for the first time and stays the target).
+// Safety: the 2026-12-23 and 2026-12-25 test splits (1 495 messages, en and zh, written blind on
+// 2026-12-07 and 2026-12-08 by a twelfth and a thirteenth pair of writers, told only the label
+// scheme, the kinds and an earlier split's counts; README "Understanding"). The 2026-12-23 split
+// was read first, alone, after the 2026-12-21 split had joined dev: crisis 0.961, blocked 0.984,
+// benign 0.026, the easiest any pair has written (rules alone 0.557). The unread 2026-12-25
+// reserve then joined it, so that one pair's figure does not stand for the service; read
+// together once: crisis 0.913 (0.961 and 0.866 by pair), blocked 0.968 (122 of 126), personal
+// data 0.990, benign crisis/blocked 0.022 (10 of 463), crises answered plain ok 0.023 (14 of
+// 611). Earlier pairs read crisis 0.866-0.888. Floors: crisis 0.89 (0.85 before), blocked 0.95
+// and benign 0.03 (the targets, met on both splits), personal data 0.90.
 // Emotion: the 2026-12-10 split (297, written blind the same evening, measured once): macro-F1
 // 0.868, so the floor rises 0.83 -> 0.85, the target.
-constexpr double floor_crisis_recall = 0.85, floor_blocked_recall = 0.90, floor_pii_recall = 0.90,
-                 floor_benign_fp = 0.04, floor_emotion_f1 = 0.85;
+constexpr double floor_crisis_recall = 0.89, floor_blocked_recall = 0.95, floor_pii_recall = 0.90,
+                 floor_benign_fp = 0.03, floor_emotion_f1 = 0.85;
 // Issue 11's fail-safe (uncertain self-harm is a check-in, never plain chat): crises answered
 // plain ok were 10 of 158 (6.3 %) on the 2026-12-15 split after harm_check_in, 12 of 318
 // (3.8 %) on the 2026-12-17 split's first read, 11 of 313 (3.5 %) on the 2026-12-19 split's,
 // 19 of 316 (6.0 %) on the 2026-12-21 split's. The ceiling rose 0.06 -> 0.07 at that read: the
 // same range across writer pairs (dev out of fold 8.9 -> 8.2 % with the 2026-12-19 split in
 // training), one row over the old ceiling; still a weakness the README names. 15 of 316
-// (4.7 %) on its third read, after the check-in budgets rose to a quarter: back to 0.06.
-constexpr double ceiling_crisis_as_ok = 0.06;
+// (4.7 %) on its third read, after the check-in budgets rose to a quarter: back to 0.06. 14 of
+// 611 (2.3 %) on the 2026-12-23 and 2026-12-25 splits' first read: the ceiling falls to 0.04.
+constexpr double ceiling_crisis_as_ok = 0.04;
 
 } // namespace
 
@@ -151,7 +152,7 @@ TEST_CASE("safety on the independent test split: crisis, blocked, personal data,
   std::string error;
   auto test = core::read_safety_split(data_dir(), "test", error);
   INFO(error);
-  REQUIRE(test.size() >= 750); // the 2026-12-21 split: 775 (a lost language file fails here)
+  REQUIRE(test.size() >= 1480); // the 2026-12-23 and 2026-12-25 splits: 748 + 747 (a lost file fails)
   auto model = trained_safety();
   auto s = run_safety(*model, test);
   print_safety("test split, rules + model", s, true);
