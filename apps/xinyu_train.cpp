@@ -34,8 +34,9 @@ bool show_misses = false; // --dev-misses: print every dev row the combined verd
 // (spent-test-2026-12-04) crisis recall 0.862 vs 0.855 at 4.2 % vs 7.4 % benign answered
 // crisis or blocked, caution 0.907 vs 0.884.
 int cross_fit = 5;
-std::string hold_out; // --hold-out PREFIX: sets named so, kept out, scored at the end
-std::string only;     // --only safety|emotion: train just that model (for experiments)
+std::string dump_path; // --dump FILE: the safety verdicts' ingredients per dev/held-out row
+std::string hold_out;  // --hold-out PREFIX: sets named so, kept out, scored at the end
+std::string only;      // --only safety|emotion: train just that model (for experiments)
 // --labels kind: the safety model learns each kind of phrasing as a class of its own
 // ("self_harm/method"; kinds with fewer than 30 rows as "<category>/other"), and its
 // probabilities are summed per category when it predicts; "category": one class per category
@@ -56,6 +57,7 @@ int usage() {
                "                   [--hold-out PREFIX] [--labels category|kind] [--epoch N --lr X "
                "--dim N --minn N\n"
                "                   --maxn N --ngrams N --bucket N] [--only safety|emotion]\n"
+               "                   [--dump FILE]\n"
                "       xinyu-train --probe --out DIR   (verdicts for each line of stdin)\n"
                "  DIR/safety/train*.tsv, DIR/emotion/train*.tsv (plus the legacy sets\n"
                "  DIR/safety_*.tsv, DIR/emotion_*.tsv) train the models; DIR/*/dev*.tsv picks\n"
@@ -465,6 +467,28 @@ bool train_safety(const std::string& data, const std::string& out) {
   core::safety_scores everyday_dev;
   auto t =
     pick_safety_thresholds(dev, rules, probs, evidence, model, s, budget_severe, everyday_dev);
+  if (!dump_path.empty()) {
+    // --dump FILE: what the verdict was made of, one row per dev and held-out message (dev with
+    // its out-of-fold probabilities), for scripts/combiner_frontier.py
+    std::ofstream d{dump_path};
+    core::safety_checker c{model, t};
+    auto row = [&](const char* set, const core::safety_example& r,
+                   const std::vector<std::pair<std::string, double>>& p,
+                   const core::safety_result& v) {
+      auto n = core::normalize_text(r.text);
+      auto e = rules_only.evidence_for(r.text);
+      d << set << '\t' << r.source << '\t' << r.lang << '\t' << r.level << '\t' << r.category
+        << '\t' << r.kind << '\t';
+      for (const auto& [l, q] : p)
+        d << l << '=' << q << ',';
+      d << '\t' << rules_only.model_input(r.text) << '\t' << n.tokens.size() << '\t' << e.crisis
+        << e.blocked << e.abuse_words << e.says_enough << '\t' << core::to_string(v.level) << '\n';
+    };
+    for (std::size_t i = 0; i < dev.size(); ++i)
+      row("dev", dev[i], probs[i], c.combine(rules[i], probs[i], evidence[i]));
+    for (const auto& r : held)
+      row("held", r, model->predict(rules_only.model_input(r.text)), c.check(r.text));
+  }
   json settings{{"thresholds",
                  {{"crisis", t.crisis},
                   {"blocked", t.blocked},
@@ -726,6 +750,8 @@ int main(int argc, char** argv) {
       only = argv[i + 1];
       if (only != "safety" && only != "emotion")
         return usage();
+    } else if (a == "--dump") {
+      dump_path = argv[i + 1];
     } else if (a == "--hold-out") {
       hold_out = argv[i + 1];
     } else if (a == "--epoch") {
