@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 # Measures a learned crisis combiner (logistic regression over the safety model's probabilities,
 # the rules' markers and the evidence) against the shipped hand-written combine(), from
-# `xinyu-train --dump FILE` (dev rows out of fold, held-out rows by the shipped model).
+# `xinyu-train --dump FILE`: the rows the thresholds are picked on (train and dev out of fold,
+# everyday messages by the shipped model) and the held-out yardstick, scored by the shipped model.
+# Choose on the dev columns; the yardstick's are a check, not a choice.
 # Analysis only (needs Debian's python3-numpy; no build or test runs it); it must never print a
 # message's text, and must never be pointed at a dump made with a test split held out.
 import collections, math, sys
@@ -38,12 +40,16 @@ class logistic_regression:
 
 
 def folds_by_source(sources, k):
-    """Whole writers' sets to k folds, largest first onto the smallest (as xinyu-train does)."""
+    """Whole writers' sets to k folds, largest first onto the smallest (like xinyu-train). The
+    everyday messages (source "emotion", scored by the shipped model, not out of fold) are dealt
+    round-robin instead: as one set they would all sit in one fold, and the combiner scoring
+    them would never have seen one."""
     size, fold = [0] * k, {}
-    for s, n in sorted(collections.Counter(sources).items(), key=lambda x: -x[1]):
+    writers = [s for s in sources if s != "emotion"]
+    for s, n in sorted(collections.Counter(writers).items(), key=lambda x: (-x[1], x[0])):
         f = size.index(min(size))
         fold[s], size[f] = f, size[f] + n
-    return np.array([fold[s] for s in sources])
+    return np.array([fold[s] if s != "emotion" else i % k for i, s in enumerate(sources)])
 
 
 def main(path, c=1.0):
@@ -86,10 +92,10 @@ def main(path, c=1.0):
     score[held] = logistic_regression(c).fit(xd, yd, sw).score(x[held])
 
     def line(name, said_crisis):
-        severe = said_crisis | (shipped == "blocked")
-        print(f"{name}: dev crisis {said_crisis[dev & crisis].mean():.3f}, look-alikes severe "
+        severe = said_crisis | (shipped == "blocked")  # a crisis refused is caught too
+        print(f"{name}: dev crisis {severe[dev & crisis].mean():.3f}, look-alikes severe "
               f"{severe[dev & budget].mean():.3f}, everyday severe {severe[dev & everyday].mean():.3f}"
-              f" | held crisis {said_crisis[held & crisis].mean():.3f}, held benign severe "
+              f" | held crisis {severe[held & crisis].mean():.3f}, held benign severe "
               f"{severe[held & benign].mean():.3f}")
 
     line("shipped combine()", shipped == "crisis")
