@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -34,7 +35,7 @@ bool show_misses = false; // --dev-misses: print every dev row the combined verd
 // (spent-test-2026-12-04) crisis recall 0.862 vs 0.855 at 4.2 % vs 7.4 % benign answered
 // crisis or blocked, caution 0.907 vs 0.884.
 int cross_fit = 5;
-std::string dump_path; // --dump FILE: the safety verdicts' ingredients per dev/held-out row
+std::string dump_path; // --dump FILE: the safety verdicts' ingredients per row (safety only)
 std::string hold_out;  // --hold-out PREFIX: sets named so, kept out, scored at the end
 std::string only;      // --only safety|emotion: train just that model (for experiments)
 // --labels kind: the safety model learns each kind of phrasing as a class of its own
@@ -468,9 +469,15 @@ bool train_safety(const std::string& data, const std::string& out) {
   auto t =
     pick_safety_thresholds(dev, rules, probs, evidence, model, s, budget_severe, everyday_dev);
   if (!dump_path.empty()) {
-    // --dump FILE: what the verdict was made of, one row per dev and held-out message (dev with
-    // its out-of-fold probabilities), for scripts/combiner_frontier.py
+    // --dump FILE: what each verdict was made of, one row per message the thresholds were picked
+    // on ("dev": with --cross-fit train and dev out of fold, the everyday messages by the
+    // shipped model) and per held-out one ("held"), for scripts/combiner_frontier.py
     std::ofstream d{dump_path};
+    if (!d) {
+      std::cerr << "xinyu-train: --dump: cannot write " << dump_path << "\n";
+      return false;
+    }
+    d << std::setprecision(9);
     core::safety_checker c{model, t};
     auto row = [&](const char* set, const core::safety_example& r,
                    const std::vector<std::pair<std::string, double>>& p,

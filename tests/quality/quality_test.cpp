@@ -127,10 +127,11 @@ constexpr double target_crisis_recall = 0.95, target_blocked_recall = 0.95, targ
 // was read first, alone, after the 2026-12-21 split had joined dev: crisis 0.961, blocked 0.984,
 // benign 0.026, the easiest any pair has written (rules alone 0.557). The unread 2026-12-25
 // reserve then joined it, so that one pair's figure does not stand for the service; read
-// together once: crisis 0.913 (0.961 and 0.866 by pair), blocked 0.968 (122 of 126), personal
-// data 0.990, benign crisis/blocked 0.022 (10 of 463), crises answered plain ok 0.023 (14 of
-// 611). Earlier pairs read crisis 0.866-0.888. Floors: crisis 0.89 (0.85 before), blocked 0.95
-// and benign 0.03 (the targets, met on both splits), personal data 0.90.
+// together (three later runs gave the same): crisis 0.913 (0.961 and 0.866 by pair), blocked
+// 0.968 (122 of 126), personal data 0.990, benign crisis/blocked 0.022 (10 of 463), crises
+// answered plain ok 0.023 (14 of 611). Earlier pairs read crisis 0.868-0.888. Floors: crisis
+// 0.89 (0.85 before), blocked 0.95 and benign 0.03 (the targets, met on both splits), personal
+// data 0.90.
 // Emotion: the 2026-12-10 split (297, written blind the same evening, measured once): macro-F1
 // 0.868, so the floor rises 0.83 -> 0.85, the target.
 constexpr double floor_crisis_recall = 0.89, floor_blocked_recall = 0.95, floor_pii_recall = 0.90,
@@ -152,7 +153,7 @@ TEST_CASE("safety on the independent test split: crisis, blocked, personal data,
   std::string error;
   auto test = core::read_safety_split(data_dir(), "test", error);
   INFO(error);
-  REQUIRE(test.size() >= 1480); // the 2026-12-23 and 2026-12-25 splits: 748 + 747 (a lost file fails)
+  REQUIRE(test.size() >= 1480); // 2026-12-23 and 2026-12-25: 748 + 747 (a lost file fails)
   auto model = trained_safety();
   auto s = run_safety(*model, test);
   print_safety("test split, rules + model", s, true);
